@@ -1,0 +1,131 @@
+package rule
+
+import "strings"
+
+// PartKind says what a pattern part is.
+type PartKind uint8
+
+// Pattern parts.
+const (
+	Literal PartKind = iota // Text, matched literally
+	AnyRun                  // *: any run of characters, empty included
+	AnyChar                 // ?: exactly one character
+)
+
+// Part is one piece of a wildcard pattern.
+type Part struct {
+	Kind PartKind
+	Text string // for Literal
+}
+
+// Pattern is a Sigma string value with its wildcards parsed: literal text
+// and * / ? tokens. Escapes are resolved, so backends never see "\*".
+type Pattern []Part
+
+// ParsePattern reads a Sigma string value: * and ? are wildcards, and a
+// backslash escapes *, ? and itself. A backslash before any other character
+// is a literal backslash (so Windows paths need no doubling), as the Sigma
+// specification says.
+func ParsePattern(s string) Pattern {
+	var p Pattern
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			p = append(p, Part{Kind: Literal, Text: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\':
+			if i+1 < len(s) && (s[i+1] == '*' || s[i+1] == '?' || s[i+1] == '\\') {
+				lit.WriteByte(s[i+1])
+				i++
+			} else {
+				lit.WriteByte('\\')
+			}
+		case '*':
+			flush()
+			p = append(p, Part{Kind: AnyRun})
+		case '?':
+			flush()
+			p = append(p, Part{Kind: AnyChar})
+		default:
+			lit.WriteByte(c)
+		}
+	}
+	flush()
+	return p
+}
+
+// LiteralPattern is a pattern that matches s exactly, wildcards and all.
+func LiteralPattern(s string) Pattern {
+	if s == "" {
+		return nil
+	}
+	return Pattern{{Kind: Literal, Text: s}}
+}
+
+// Literal returns the pattern's text when it has no wildcards.
+func (p Pattern) Literal() (string, bool) {
+	switch len(p) {
+	case 0:
+		return "", true
+	case 1:
+		if p[0].Kind == Literal {
+			return p[0].Text, true
+		}
+	}
+	for _, part := range p {
+		if part.Kind != Literal {
+			return "", false
+		}
+	}
+	var b strings.Builder
+	for _, part := range p {
+		b.WriteString(part.Text)
+	}
+	return b.String(), true
+}
+
+// HasWildcards reports whether the pattern has a * or ?.
+func (p Pattern) HasWildcards() bool {
+	_, lit := p.Literal()
+	return !lit
+}
+
+// String writes the pattern back in Sigma syntax, escaping literal
+// wildcards and a backslash that precedes one.
+func (p Pattern) String() string {
+	var b strings.Builder
+	for _, part := range p {
+		switch part.Kind {
+		case AnyRun:
+			b.WriteByte('*')
+		case AnyChar:
+			b.WriteByte('?')
+		default:
+			t := part.Text
+			for i := 0; i < len(t); i++ {
+				c := t[i]
+				switch c {
+				case '*', '?':
+					b.WriteByte('\\')
+					b.WriteByte(c)
+				case '\\':
+					// A backslash needs escaping when a wildcard or another
+					// backslash follows it in the written form.
+					if i+1 == len(t) || t[i+1] == '*' || t[i+1] == '?' || t[i+1] == '\\' {
+						b.WriteString(`\\`)
+					} else {
+						b.WriteByte('\\')
+					}
+				default:
+					b.WriteByte(c)
+				}
+			}
+		}
+	}
+	return b.String()
+}
