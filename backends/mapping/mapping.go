@@ -1,0 +1,297 @@
+// Package mapping holds field-mapping profiles as data: for each log source,
+// what a target reads (index, table, data model) and what each Sigma
+// taxonomy field is called there. Backends embed their built-in profiles as
+// YAML; users merge their own file over them.
+package mapping
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/detc/detc/internal/rule"
+	"gopkg.in/yaml.v3"
+)
+
+// Profile is one named field mapping for one target.
+type Profile struct {
+	Name        string
+	Target      string
+	Description string
+	// Passthrough keeps field names unchanged when no mapping is given and
+	// accepts any log source (the raw profiles).
+	Passthrough bool
+	// Fields apply to every source; a source's own fields take precedence.
+	Fields  map[string]Field
+	Sources []*Source
+}
+
+// Source is how a target reads one log source.
+type Source struct {
+	LogSource rule.LogSource
+	// Attrs are backend-specific settings (index, sourcetype, table,
+	// datamodel, index_pattern, ...).
+	Attrs  map[string]string
+	Fields map[string]Field
+}
+
+// Attr returns a source attribute ("" when unset or for a nil source).
+func (s *Source) Attr(name string) string {
+	if s == nil {
+		return ""
+	}
+	return s.Attrs[name]
+}
+
+// Field is what one Sigma field becomes in a target.
+type Field struct {
+	// Names are the target's field names; a match on any of them counts.
+	Names []string
+	// Type is the target's type for the field where it matters (keyword,
+	// text, ip, long, string, datetime ...); "" when unknown.
+	Type string
+	// Unsupported, when set, says why the target cannot express the field.
+	Unsupported string
+}
+
+// MappingError says a field or log source has no mapping in a profile.
+type MappingError struct {
+	Profile string
+	Field   string
+	Reason  string
+}
+
+func (e *MappingError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("profile %q: %s", e.Profile, e.Reason)
+	}
+	return fmt.Sprintf("field %q: profile %q: %s", e.Field, e.Profile, e.Reason)
+}
+
+// Resolve picks the source for a rule's log source: the one whose set keys
+// (category, product, service) all equal the rule's, preferring the one
+// with the most keys. A passthrough profile with no match gives an empty
+// source, so raw queries add no source clause.
+func (p *Profile) Resolve(ls rule.LogSource) (*Source, error) {
+	var best *Source
+	bestScore := -1
+	for _, s := range p.Sources {
+		score, ok := s.matches(ls)
+		if ok && score > bestScore {
+			best, bestScore = s, score
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+	if p.Passthrough {
+		return &Source{}, nil
+	}
+	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (known: %s)", describe(ls), p.knownSources())}
+}
+
+func (s *Source) matches(ls rule.LogSource) (int, bool) {
+	score := 0
+	for _, kv := range [][2]string{{s.LogSource.Category, ls.Category}, {s.LogSource.Product, ls.Product}, {s.LogSource.Service, ls.Service}} {
+		if kv[0] == "" {
+			continue
+		}
+		if !strings.EqualFold(kv[0], kv[1]) {
+			return 0, false
+		}
+		score++
+	}
+	return score, true
+}
+
+func describe(ls rule.LogSource) string {
+	var parts []string
+	for _, kv := range [][2]string{{"category", ls.Category}, {"product", ls.Product}, {"service", ls.Service}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	if len(parts) == 0 {
+		return "(empty)"
+	}
+	return strings.Join(parts, ",")
+}
+
+func (p *Profile) knownSources() string {
+	var parts []string
+	for _, s := range p.Sources {
+		parts = append(parts, describe(s.LogSource))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Field maps a Sigma field name through a resolved source. A field with no
+// mapping is an error naming the field and the profile, unless the profile
+// is a passthrough one; a field mapped as unsupported is an error with the
+// profile's reason.
+func (p *Profile) Field(s *Source, name string) (Field, error) {
+	f, ok := Field{}, false
+	if s != nil {
+		f, ok = s.Fields[name]
+	}
+	if !ok {
+		f, ok = p.Fields[name]
+	}
+	switch {
+	case ok && f.Unsupported != "":
+		return Field{}, &MappingError{Profile: p.Name, Field: name, Reason: f.Unsupported}
+	case ok:
+		return f, nil
+	case p.Passthrough:
+		return Field{Names: []string{name}}, nil
+	}
+	return Field{}, &MappingError{Profile: p.Name, Field: name, Reason: "no mapping for this field (add one in a mapping file: see docs/mappings.md)"}
+}
+
+// Merge lays an override profile over p and returns the result; p is not
+// changed. Sources are matched by equal log source; their attributes and
+// fields are merged key by key, and new sources are added.
+func (p *Profile) Merge(o *Profile) *Profile {
+	if o == nil {
+		return p
+	}
+	out := &Profile{Name: p.Name, Target: p.Target, Description: p.Description, Passthrough: p.Passthrough || o.Passthrough, Fields: mergeFields(p.Fields, o.Fields)}
+	for _, s := range p.Sources {
+		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Attrs: mergeAttrs(s.Attrs, nil), Fields: mergeFields(s.Fields, nil)})
+	}
+	for _, os := range o.Sources {
+		merged := false
+		for _, s := range out.Sources {
+			if s.LogSource == os.LogSource {
+				s.Attrs = mergeAttrs(s.Attrs, os.Attrs)
+				s.Fields = mergeFields(s.Fields, os.Fields)
+				merged = true
+			}
+		}
+		if !merged {
+			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Attrs: mergeAttrs(os.Attrs, nil), Fields: mergeFields(os.Fields, nil)})
+		}
+	}
+	return out
+}
+
+func mergeAttrs(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+func mergeFields(a, b map[string]Field) map[string]Field {
+	out := map[string]Field{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// FieldNames lists a source's mapped Sigma fields, profile-wide ones
+// included, sorted; checkers use it to declare schemas.
+func (p *Profile) FieldNames(s *Source) []string {
+	seen := map[string]bool{}
+	for k := range p.Fields {
+		seen[k] = true
+	}
+	if s != nil {
+		for k := range s.Fields {
+			seen[k] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for k := range seen {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// The YAML form of a profile.
+type yamlProfile struct {
+	Name        string               `yaml:"name"`
+	Target      string               `yaml:"target"`
+	Description string               `yaml:"description"`
+	Passthrough bool                 `yaml:"passthrough"`
+	Fields      map[string]yamlField `yaml:"fields"`
+	Sources     []yamlSource         `yaml:"sources"`
+}
+
+type yamlSource struct {
+	LogSource struct {
+		Category string `yaml:"category"`
+		Product  string `yaml:"product"`
+		Service  string `yaml:"service"`
+	} `yaml:"logsource"`
+	Attrs  map[string]string    `yaml:"attrs"`
+	Fields map[string]yamlField `yaml:"fields"`
+}
+
+// yamlField accepts a name, a list of names, or {names, type, unsupported}.
+type yamlField Field
+
+func (f *yamlField) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		f.Names = []string{n.Value}
+		return nil
+	case yaml.SequenceNode:
+		return n.Decode(&f.Names)
+	case yaml.MappingNode:
+		var m struct {
+			Names       []string `yaml:"names"`
+			Name        string   `yaml:"name"`
+			Type        string   `yaml:"type"`
+			Unsupported string   `yaml:"unsupported"`
+		}
+		if err := n.Decode(&m); err != nil {
+			return err
+		}
+		if m.Name != "" {
+			m.Names = append([]string{m.Name}, m.Names...)
+		}
+		if len(m.Names) == 0 && m.Unsupported == "" {
+			return fmt.Errorf("line %d: a field mapping needs names or unsupported", n.Line)
+		}
+		*f = yamlField{Names: m.Names, Type: m.Type, Unsupported: m.Unsupported}
+		return nil
+	}
+	return fmt.Errorf("line %d: a field mapping is a name, a list of names or a map", n.Line)
+}
+
+// Parse reads a profile from YAML; file names the source in errors.
+func Parse(file string, data []byte) (*Profile, error) {
+	var y yamlProfile
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&y); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	p := &Profile{Name: y.Name, Target: y.Target, Description: y.Description, Passthrough: y.Passthrough, Fields: toFields(y.Fields)}
+	for _, s := range y.Sources {
+		p.Sources = append(p.Sources, &Source{
+			LogSource: rule.LogSource{Category: s.LogSource.Category, Product: s.LogSource.Product, Service: s.LogSource.Service},
+			Attrs:     mergeAttrs(s.Attrs, nil),
+			Fields:    toFields(s.Fields),
+		})
+	}
+	return p, nil
+}
+
+func toFields(in map[string]yamlField) map[string]Field {
+	out := make(map[string]Field, len(in))
+	for k, v := range in {
+		out[k] = Field(v)
+	}
+	return out
+}
