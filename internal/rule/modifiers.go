@@ -121,6 +121,9 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 	}
 	var perValue [][]Value
 	for _, raw := range values {
+		if !raw.Pos.IsValid() {
+			raw.Pos = pos // values built in code point at their field
+		}
 		vs, d := buildValues(m, raw, transforms, expand)
 		diags = append(diags, d...)
 		perValue = append(perValue, vs)
