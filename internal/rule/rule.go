@@ -8,7 +8,9 @@ import "time"
 
 // Rule is one detection.
 type Rule struct {
-	ID             string
+	ID string
+	// Name is the rule's short name: the HCL block label or Sigma's name.
+	Name           string
 	Title          string
 	Description    string
 	Status         string // experimental, test, stable, deprecated, unsupported
@@ -38,6 +40,20 @@ type Rule struct {
 	// File is the path the rule was loaded from, as given to the loader.
 	File string
 	Pos  Pos
+}
+
+// PivotTag marks a rule as an investigation pivot: compiled for runbooks,
+// never deployed as a detection, and exempt from fixture coverage.
+const PivotTag = "detc.pivot"
+
+// IsPivot reports whether the rule is an investigation pivot.
+func (r *Rule) IsPivot() bool {
+	for _, t := range r.Tags {
+		if t == PivotTag {
+			return true
+		}
+	}
+	return false
 }
 
 // Search returns the named search, or nil.
@@ -240,7 +256,11 @@ type Runbook struct {
 	L1Steps       []string
 	T2Actions     []string
 	Containment   []string
-	Pos           Pos
+	// Replace names the sections (log_sources, key_indicators, questions,
+	// escalation, l1_steps, t2_actions, containment) whose text here replaces
+	// the shared card's; other sections add to it.
+	Replace []string
+	Pos     Pos
 }
 
 // FixtureTest names a fixture file and what must alert on it.
