@@ -1,0 +1,344 @@
+// Package lint checks loaded rules for problems the front ends cannot see
+// one file at a time: missing or invalid metadata, ids shared by two rules,
+// ATT&CK ids that do not exist, searches and conditions that do not fit
+// together, values that cannot mean what their author meant.
+package lint
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/detc/detc/internal/attack"
+	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/rule"
+)
+
+// Diagnostic codes, one per check.
+const (
+	CodeMissing         = "missing-metadata"
+	CodeInvalidLevel    = "invalid-level"
+	CodeInvalidStatus   = "invalid-status"
+	CodeInvalidDate     = "invalid-date"
+	CodeDuplicateID     = "duplicate-id"
+	CodeDuplicateTitle  = "duplicate-title"
+	CodeNoAttack        = "missing-attack"
+	CodeUnknownTech     = "unknown-technique"
+	CodeUnknownTactic   = "unknown-tactic"
+	CodeTacticMismatch  = "tactic-mismatch"
+	CodeUnknownSearch   = "unknown-search"
+	CodeUnusedSearch    = "unused-search"
+	CodeEmptyQuantifier = "quantifier-matches-nothing"
+	CodeBadRegex        = "bad-regex"
+	CodePlaceholder     = "unresolved-placeholder"
+	CodeCIDRHostBits    = "cidr-host-bits"
+	CodeRedundantStar   = "redundant-wildcard"
+	CodeWindashNoDash   = "windash-no-dash"
+)
+
+// Levels and Statuses are the values the Sigma specification allows.
+var (
+	Levels   = []string{"informational", "low", "medium", "high", "critical"}
+	Statuses = []string{"stable", "test", "experimental", "deprecated", "unsupported"}
+)
+
+// Check lints every rule of a set, and the set as a whole (unique ids).
+// Diagnostics come sorted by position.
+func Check(set *load.Set) rule.Diagnostics {
+	var diags rule.Diagnostics
+	for _, r := range set.Rules {
+		diags = append(diags, Rule(r)...)
+	}
+	diags = append(diags, duplicates(set.Rules)...)
+	diags.Sort()
+	return diags
+}
+
+// Rule lints one rule on its own.
+func Rule(r *rule.Rule) rule.Diagnostics {
+	var diags rule.Diagnostics
+	diags = append(diags, metadata(r)...)
+	diags = append(diags, attackIDs(r)...)
+	diags = append(diags, searches(r)...)
+	diags = append(diags, values(r)...)
+	return diags
+}
+
+func metadata(r *rule.Rule) rule.Diagnostics {
+	var diags rule.Diagnostics
+	missing := func(sev rule.Severity, what, why string) {
+		d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: CodeMissing, Summary: fmt.Sprintf("rule %s has no %s", name(r), what), Detail: why}
+		diags = append(diags, d)
+	}
+	if r.ID == "" {
+		missing(rule.Error, "id", "every rule needs a stable id (a UUID) that deployments key on")
+	}
+	if r.Title == "" {
+		missing(rule.Error, "title", "")
+	}
+	if r.Level == "" {
+		missing(rule.Error, "level", "set one of "+strings.Join(Levels, ", "))
+	} else if !slices.Contains(Levels, r.Level) {
+		diags.Errorf(r.Pos, CodeInvalidLevel, "rule %s: level %q is not one of %s", name(r), r.Level, strings.Join(Levels, ", "))
+	}
+	if r.Status == "" {
+		missing(rule.Warning, "status", "set one of "+strings.Join(Statuses, ", "))
+	} else if !slices.Contains(Statuses, r.Status) {
+		diags.Errorf(r.Pos, CodeInvalidStatus, "rule %s: status %q is not one of %s", name(r), r.Status, strings.Join(Statuses, ", "))
+	}
+	if r.LogSource == (rule.LogSource{Pos: r.LogSource.Pos}) {
+		missing(rule.Error, "log source", "set at least one of category, product, service")
+	}
+	if r.Condition == nil {
+		missing(rule.Error, "condition", "")
+	}
+	if r.Description == "" {
+		missing(rule.Warning, "description", "")
+	}
+	if r.Author == "" {
+		missing(rule.Warning, "author", "")
+	}
+	if r.Date == "" {
+		missing(rule.Warning, "date", "")
+	}
+	for _, d := range []struct{ key, value string }{{"date", r.Date}, {"modified", r.Modified}} {
+		if d.value == "" {
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, d.value); err != nil {
+			diags.Errorf(r.Pos, CodeInvalidDate, "rule %s: %s %q is not a date in the form YYYY-MM-DD", name(r), d.key, d.value)
+		}
+	}
+	return diags
+}
+
+func attackIDs(r *rule.Rule) rule.Diagnostics {
+	var diags rule.Diagnostics
+	pos := r.Attack.Pos
+	if !pos.IsValid() {
+		pos = r.Pos
+	}
+	if len(r.Attack.Techniques) == 0 {
+		diags.Warnf(pos, CodeNoAttack, "rule %s names no ATT&CK technique", name(r))
+	}
+	tactics := map[string]bool{}
+	for _, t := range r.Attack.Tactics {
+		tac, ok := attack.LookupTactic(t)
+		if !ok {
+			diags.Errorf(pos, CodeUnknownTactic, "rule %s: ATT&CK tactic %q does not exist in ATT&CK v%s", name(r), t, attack.Version)
+			continue
+		}
+		tactics[tac.ID] = true
+	}
+	for _, id := range r.Attack.Techniques {
+		tech, ok := attack.LookupTechnique(id)
+		if !ok {
+			diags.Errorf(pos, CodeUnknownTech, "rule %s: ATT&CK technique %q does not exist in ATT&CK v%s", name(r), id, attack.Version)
+			continue
+		}
+		if len(tactics) == 0 || slices.ContainsFunc(tech.Tactics, func(id string) bool { return tactics[id] }) {
+			continue
+		}
+		diags.Errorf(pos, CodeTacticMismatch, "rule %s: technique %s (%s) belongs to tactic %s, which the rule does not name",
+			name(r), tech.ID, tech.Name, describeTactics(tech.Tactics))
+	}
+	return diags
+}
+
+func describeTactics(ids []string) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = id
+		if tac, ok := attack.LookupTactic(id); ok {
+			parts[i] = id + " " + tac.Name
+		}
+	}
+	return strings.Join(parts, " or ")
+}
+
+// searches checks that the condition and the searches fit together.
+func searches(r *rule.Rule) rule.Diagnostics {
+	var diags rule.Diagnostics
+	used := map[string]bool{}
+	conds := []rule.Expr{r.Condition}
+	if r.Aggregation != nil {
+		conds = append(conds, r.Aggregation.Parts...)
+	}
+	for _, c := range conds {
+		rule.Walk(c, func(e rule.Expr) {
+			switch e := e.(type) {
+			case *rule.SearchRef:
+				if r.Search(e.Name) == nil {
+					diags.Errorf(e.Pos, CodeUnknownSearch, "condition names search %q, which rule %s does not define%s", e.Name, name(r), known(r))
+				}
+				used[e.Name] = true
+			case *rule.Quantified:
+				names := e.Names(r.Searches)
+				if len(names) == 0 {
+					diags.Errorf(e.Pos, CodeEmptyQuantifier, "%q matches no search of rule %s%s", quantifier(e), name(r), known(r))
+				}
+				for _, n := range names {
+					used[n] = true
+				}
+			}
+		})
+	}
+	if r.Condition == nil {
+		return diags // reported as missing; every search would look unused
+	}
+	for _, s := range r.Searches {
+		if !used[s.Name] {
+			diags.Warnf(s.Pos, CodeUnusedSearch, "search %q is not used by the condition of rule %s", s.Name, name(r))
+		}
+	}
+	return diags
+}
+
+func quantifier(q *rule.Quantified) string {
+	if q.All {
+		return "all of " + q.Pattern
+	}
+	return "1 of " + q.Pattern
+}
+
+func known(r *rule.Rule) string {
+	if len(r.Searches) == 0 {
+		return " (it has no searches)"
+	}
+	names := make([]string, len(r.Searches))
+	for i, s := range r.Searches {
+		names[i] = s.Name
+	}
+	return " (searches: " + strings.Join(names, ", ") + ")"
+}
+
+// values checks each matcher's values for what compiles but cannot be
+// what the author meant, and for what cannot be compiled at all.
+func values(r *rule.Rule) rule.Diagnostics {
+	var diags rule.Diagnostics
+	for _, s := range r.Searches {
+		for _, g := range s.Groups {
+			for _, m := range g.Matchers {
+				for _, v := range m.Values {
+					diags = append(diags, value(r, m, v)...)
+				}
+			}
+		}
+	}
+	return diags
+}
+
+func value(r *rule.Rule, m *rule.Matcher, v rule.Value) rule.Diagnostics {
+	var diags rule.Diagnostics
+	pos := v.Pos
+	if !pos.IsValid() {
+		pos = m.Pos
+	}
+	field := m.Field
+	if field == "" {
+		field = "keywords"
+	}
+	switch v.Kind {
+	case rule.KindPlaceholder:
+		diags.Errorf(pos, CodePlaceholder, "field %q: placeholder %%%s%% is not resolved; no target can compile it", field, v.Text)
+	case rule.KindRegex:
+		if _, err := regexp.Compile(v.Text); err != nil {
+			diags = append(diags, rule.Diagnostic{Severity: rule.Error, Pos: pos, Code: CodeBadRegex,
+				Summary: fmt.Sprintf("field %q: regular expression does not compile: %v", field, err), Detail: re2Hint(v.Text)})
+		}
+	case rule.KindCIDR:
+		if p, err := netip.ParsePrefix(v.Text); err == nil && p.Masked() != p {
+			diags.Warnf(pos, CodeCIDRHostBits, "field %q: %s has host bits set; it means the network %s", field, v.Text, p.Masked())
+		}
+	case rule.KindString:
+		if len(v.Pattern) > 0 && (m.Op == rule.OpContains || m.Op == rule.OpStartsWith || m.Op == rule.OpEndsWith) {
+			if redundantStar(m.Op, v.Pattern) {
+				diags.Warnf(pos, CodeRedundantStar, "field %q: the * at the edge of %q is redundant with %s", field, v.Pattern.String(), m.Op)
+			}
+		}
+	}
+	if slices.Contains(m.Modifiers, "windash") && v.Kind == rule.KindString && !strings.ContainsAny(v.Text, "-/\u2013\u2014\u2015") {
+		diags.Warnf(pos, CodeWindashNoDash, "field %q: windash on %q changes nothing: the value has no - or / option", field, v.Text)
+	}
+	return diags
+}
+
+// redundantStar reports a * where the comparison already allows any text.
+func redundantStar(op rule.Op, p rule.Pattern) bool {
+	first, last := p[0].Kind == rule.AnyRun, p[len(p)-1].Kind == rule.AnyRun
+	switch op {
+	case rule.OpContains:
+		return first || last
+	case rule.OpStartsWith:
+		return last
+	default:
+		return first
+	}
+}
+
+// re2Hint names the usual PCRE constructs RE2 lacks, since Sigma rules are
+// often written for PCRE engines.
+func re2Hint(re string) string {
+	for _, c := range []struct{ syntax, what string }{
+		{"(?=", "lookahead"}, {"(?!", "negative lookahead"}, {"(?<=", "lookbehind"}, {"(?<!", "negative lookbehind"},
+		{"(?>", "atomic groups"}, {"*+", "possessive quantifiers"}, {"++", "possessive quantifiers"}, {"?+", "possessive quantifiers"},
+		{`\Z`, `\Z (use \z)`}, {`\1`, "backreferences"}, {`\2`, "backreferences"}, {`\k<`, "named backreferences"},
+	} {
+		if strings.Contains(re, c.syntax) {
+			return "detc uses RE2 syntax, which has no " + c.what
+		}
+	}
+	return ""
+}
+
+// duplicates reports ids and titles used by more than one rule, naming
+// every position.
+func duplicates(rules []*rule.Rule) rule.Diagnostics {
+	var diags rule.Diagnostics
+	byID := map[string][]*rule.Rule{}
+	byTitle := map[string][]*rule.Rule{}
+	for _, r := range rules {
+		if r.ID != "" {
+			byID[r.ID] = append(byID[r.ID], r)
+		}
+		if r.Title != "" {
+			byTitle[strings.ToLower(r.Title)] = append(byTitle[strings.ToLower(r.Title)], r)
+		}
+	}
+	report := func(groups map[string][]*rule.Rule, sev rule.Severity, code, what string, label func(*rule.Rule) string) {
+		for _, rs := range groups {
+			if len(rs) < 2 {
+				continue
+			}
+			for i, r := range rs {
+				var others []string
+				for j, o := range rs {
+					if j != i {
+						others = append(others, o.Pos.String())
+					}
+				}
+				sort.Strings(others)
+				diags = append(diags, rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: code,
+					Summary: fmt.Sprintf("%s %q is also used at %s", what, label(r), strings.Join(others, ", "))})
+			}
+		}
+	}
+	report(byID, rule.Error, CodeDuplicateID, "rule id", func(r *rule.Rule) string { return r.ID })
+	report(byTitle, rule.Warning, CodeDuplicateTitle, "title", func(r *rule.Rule) string { return r.Title })
+	return diags
+}
+
+// name identifies a rule in messages.
+func name(r *rule.Rule) string {
+	switch {
+	case r.ID != "":
+		return r.ID
+	case r.Title != "":
+		return fmt.Sprintf("%q", r.Title)
+	}
+	return "(no id)"
+}

@@ -1,0 +1,233 @@
+// Package load finds detection files under the paths a command is given and
+// reads them with the right front end (Sigma YAML or HCL) into one set of
+// rules, in a deterministic order, keeping each file's text so that
+// diagnostics can show the source line they are about.
+package load
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/detc/detc/internal/rule"
+)
+
+// DefaultPath is what commands load when they are given no path.
+const DefaultPath = "detections"
+
+// MaxFileSize bounds one detection file. Real rules are a few kilobytes;
+// the cap keeps a stray log dump or binary from being read into memory.
+const MaxFileSize = 10 << 20
+
+// Diagnostic codes.
+const (
+	CodeMissingPath = "missing-path"
+	CodeReadFailed  = "read-failed"
+	CodeTooLarge    = "file-too-large"
+	CodeNotText     = "not-text"
+	CodeEmptyFile   = "empty-file"
+	CodeNotRuleFile = "not-a-rule-file"
+)
+
+// Set is what one run loaded.
+type Set struct {
+	// Rules in file order, then position in the file.
+	Rules []*rule.Rule
+	// Files lists every detection file read, sorted.
+	Files []string
+	// Sources holds each file's text, for source snippets in diagnostics.
+	Sources map[string][]byte
+}
+
+// Paths loads the detection files under paths (DefaultPath when empty).
+// A folder is walked in sorted order, skipping hidden entries; .yml and
+// .yaml files are Sigma, .hcl files are HCL, other files are ignored. A
+// path that is named explicitly must exist and be a detection file. The
+// set holds every rule that loaded even when diagnostics report errors in
+// others, so that one run reports every problem.
+func Paths(paths []string) (*Set, rule.Diagnostics) {
+	if len(paths) == 0 {
+		paths = []string{DefaultPath}
+	}
+	var diags rule.Diagnostics
+	files := map[string]bool{}
+	for _, p := range paths {
+		diags = append(diags, collect(p, files)...)
+	}
+	set := &Set{Sources: map[string][]byte{}}
+	for f := range files {
+		set.Files = append(set.Files, f)
+	}
+	sort.Strings(set.Files)
+
+	var hclFiles []File
+	for _, f := range set.Files {
+		data, d := read(f)
+		diags = append(diags, d...)
+		if data == nil {
+			continue
+		}
+		set.Sources[f] = data
+		if isHCL(f) {
+			hclFiles = append(hclFiles, File{Name: f, Data: data})
+			continue
+		}
+		rules, d := loadSigma(f, data)
+		diags = append(diags, d...)
+		set.Rules = append(set.Rules, rules...)
+	}
+	if len(hclFiles) > 0 {
+		rules, d := loadHCL(hclFiles)
+		diags = append(diags, d...)
+		set.Rules = append(set.Rules, rules...)
+	}
+	rules, d := resolve(set.Rules)
+	diags = append(diags, d...)
+	set.Rules = rules
+	sortRules(set.Rules)
+	diags.Sort()
+	return set, diags
+}
+
+// File is one file handed to a front end.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// collect adds the detection files under p to files.
+func collect(p string, files map[string]bool) rule.Diagnostics {
+	var diags rule.Diagnostics
+	p = filepath.Clean(p)
+	info, err := os.Stat(p)
+	if err != nil {
+		diags.Errorf(rule.Pos{File: p}, CodeMissingPath, "cannot read %s: %v", p, pathError(err))
+		return diags
+	}
+	if !info.IsDir() {
+		if !isRuleFile(p) {
+			diags.Errorf(rule.Pos{File: p}, CodeNotRuleFile, "%s is not a detection file: detc reads .yml, .yaml (Sigma) and .hcl files", p)
+			return diags
+		}
+		files[p] = true
+		return nil
+	}
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			diags.Errorf(rule.Pos{File: path}, CodeReadFailed, "cannot read %s: %v", path, pathError(err))
+			return nil
+		}
+		if path != p && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() && isRuleFile(path) {
+			files[path] = true
+		}
+		return nil
+	})
+	if err != nil {
+		diags.Errorf(rule.Pos{File: p}, CodeReadFailed, "cannot walk %s: %v", p, err)
+	}
+	return diags
+}
+
+// pathError drops the path os errors repeat, since the message names it.
+func pathError(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func isRuleFile(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".yml", ".yaml", ".hcl":
+		return true
+	}
+	return false
+}
+
+func isHCL(p string) bool { return strings.EqualFold(filepath.Ext(p), ".hcl") }
+
+// read returns a file's contents, or nil with a diagnostic when the file is
+// too large, unreadable, empty or not UTF-8 text (both formats are text, and
+// a parser given binary data reports something far less clear).
+func read(f string) ([]byte, rule.Diagnostics) {
+	var diags rule.Diagnostics
+	start := rule.Pos{File: f, Line: 1, Col: 1}
+	info, err := os.Stat(f)
+	if err != nil {
+		diags.Errorf(rule.Pos{File: f}, CodeReadFailed, "cannot read %s: %v", f, pathError(err))
+		return nil, diags
+	}
+	if info.Size() > MaxFileSize {
+		diags.Errorf(start, CodeTooLarge, "file is %s; a detection file may be at most %s", size(info.Size()), size(MaxFileSize))
+		return nil, diags
+	}
+	data, err := os.ReadFile(f)
+	if err != nil {
+		diags.Errorf(rule.Pos{File: f}, CodeReadFailed, "cannot read %s: %v", f, pathError(err))
+		return nil, diags
+	}
+	if len(data) > MaxFileSize { // the file grew after Stat
+		diags.Errorf(start, CodeTooLarge, "file is %s; a detection file may be at most %s", size(int64(len(data))), size(MaxFileSize))
+		return nil, diags
+	}
+	if pos, ok := firstNonText(f, data); !ok {
+		diags.Errorf(pos, CodeNotText, "file is not UTF-8 text (binary data at this position)")
+		return nil, diags
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		diags.Errorf(start, CodeEmptyFile, "file is empty: a detection file holds at least one rule")
+		return nil, diags
+	}
+	return data, nil
+}
+
+// firstNonText finds the first invalid UTF-8 sequence or NUL byte.
+func firstNonText(f string, data []byte) (rule.Pos, bool) {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if (r == utf8.RuneError && n == 1) || r == 0 {
+			return rule.Pos{File: f, Line: line, Col: col}, false
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += n
+	}
+	return rule.Pos{}, true
+}
+
+func size(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// sortRules orders rules by file, then position, so output does not depend
+// on the order front ends return them in.
+func sortRules(rules []*rule.Rule) {
+	sort.SliceStable(rules, func(i, j int) bool {
+		a, b := rules[i], rules[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		return a.Pos.Col < b.Pos.Col
+	})
+}
