@@ -1,0 +1,215 @@
+package runbook
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	extast "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/text"
+)
+
+func matcher(t *testing.T, field string, mods []string, vals ...string) *rule.Matcher {
+	t.Helper()
+	raw := make([]rule.RawValue, len(vals))
+	for i, v := range vals {
+		raw[i] = rule.RawValue{Kind: rule.RawString, Text: v}
+	}
+	ms, diags := rule.BuildMatchers(field, mods, raw, rule.Pos{})
+	require.False(t, diags.HasErrors(), diags.Error())
+	return ms[0]
+}
+
+func webhookRule(t *testing.T) *rule.Rule {
+	return &rule.Rule{
+		ID: "detc-t1567-004-proxy-webhook-post", Name: "proxy_webhook_post", Title: "POST to a webhook URL",
+		Description: "A client sent data to a chat or automation webhook.", Level: "high", Status: "experimental",
+		FalsePositives: []string{"CI notifiers posting build results to Slack | Teams"},
+		Attack:         rule.Attack{Tactics: []string{"TA0010"}, Techniques: []string{"T1567.004"}},
+		LogSource:      rule.LogSource{Category: "proxy"},
+		Searches: []*rule.Search{
+			{Name: "post", Groups: []*rule.Group{{Matchers: []*rule.Matcher{matcher(t, "cs-method", nil, "POST", "PUT")}}}},
+			{Name: "discord", Groups: []*rule.Group{{Matchers: []*rule.Matcher{
+				matcher(t, "cs-host", []string{"endswith"}, "discord.com", "discordapp.com"),
+				matcher(t, "c-uri", []string{"contains"}, "/api/webhooks/"),
+			}}}},
+		},
+		Condition: &rule.And{Terms: []rule.Expr{&rule.SearchRef{Name: "post"}, &rule.SearchRef{Name: "discord"}}},
+		Runbook:   &rule.Runbook{Questions: []string{"Is the Discord server owned by the organisation?"}, Replace: []string{"escalation"}, Escalation: []string{"Escalate every Discord webhook upload from a server."}},
+	}
+}
+
+func volumePivot(t *testing.T) *rule.Rule {
+	return &rule.Rule{
+		ID: "detc-pivot-volume", Name: "pivot_webhook_volume", Title: "Bytes sent to webhook hosts per source",
+		Tags: []string{rule.PivotTag}, LogSource: rule.LogSource{Category: "proxy"},
+		Searches:    []*rule.Search{{Name: "hosts", Groups: []*rule.Group{{Matchers: []*rule.Matcher{matcher(t, "cs-host", []string{"endswith"}, "discord.com")}}}}},
+		Condition:   &rule.SearchRef{Name: "hosts"},
+		Aggregation: &rule.Aggregation{Func: rule.AggSum, Field: "cs-bytes", GroupBy: []string{"src_ip", "cs-host"}, Window: 24 * time.Hour, Op: rule.CmpGte, Threshold: 1},
+	}
+}
+
+// fakeCompiler stands in for the backends: the runbook must show exactly
+// what the compiler gave, so the test checks that each block is one of these.
+func fakeCompiler(r *rule.Rule) []Query {
+	return []Query{
+		{Target: "Splunk", Lang: "spl", Text: "| from datamodel:Web | search rule=" + r.Name},
+		{Target: "Microsoft Sentinel", Lang: "kql", Text: "_Im_WebSession\n| where Rule == \"" + r.Name + "\" // ```"},
+		{Target: "Elastic", Lang: "lucene", Refusal: "no | in " + r.Name},
+	}
+}
+
+func loadShippedCards(t *testing.T) map[string]*Card {
+	cards, diags := LoadCards(filepath.Join(testutil.RepoRoot(t), "detections"))
+	require.False(t, diags.HasErrors(), diags.Error())
+	return cards
+}
+
+func TestShippedCardsAreComplete(t *testing.T) {
+	cards := loadShippedCards(t)
+	c := cards["T1567.004"]
+	require.NotNil(t, c, "the T1567.004 card ships in detections/cards")
+	assert.NotEmpty(t, c.Playbook.Recover, "the seed left Recover as TODO; the card must have real steps")
+	assert.NotEmpty(t, c.Playbook.LessonsLearned.Actions)
+	assert.Equal(t, []string{"pivot_webhook_posts_by_source", "pivot_webhook_endpoint_all_hosts", "pivot_webhook_process", "pivot_webhook_volume"}, c.PivotNames())
+}
+
+func TestParseCardRejectsPlaceholdersAndUnknownTechniques(t *testing.T) {
+	_, diags := ParseCard("c.card.yml", []byte("technique: T1567.999\nplaybook:\n  recover:\n    - \"TODO: Customize recovery steps for <Type of Incident>.\"\n"))
+	msg := diags.Error()
+	assert.Contains(t, msg, `c.card.yml:1:1: error: runbook card names unknown ATT&CK technique "T1567.999"`)
+	assert.Contains(t, msg, `c.card.yml:4:7: error: runbook card text holds the placeholder "TODO"`)
+	assert.Contains(t, msg, `placeholder "<Type of Incident>"`)
+
+	_, diags = ParseCard("c.card.yml", []byte("technique: T1567.004\nbogus: 1\n"))
+	assert.Contains(t, diags.Error(), "field bogus not found")
+	_, diags = ParseCard("c.card.yml", []byte("technique: [\n"))
+	assert.Contains(t, diags.Error(), "not valid YAML")
+}
+
+func TestCardFor(t *testing.T) {
+	cards := map[string]*Card{"T1567.004": {Technique: "T1567.004"}, "T1041": {Technique: "T1041"}}
+	tests := []struct {
+		techniques []string
+		want       string
+	}{
+		{[]string{"T1567", "T1567.004"}, "T1567.004"},
+		{[]string{"t1567.004"}, "T1567.004"},
+		{[]string{"T1041.001"}, "T1041"},
+		{[]string{"T1102"}, ""},
+	}
+	for _, tt := range tests {
+		got := CardFor(&rule.Rule{Attack: rule.Attack{Techniques: tt.techniques}}, cards)
+		if tt.want == "" {
+			assert.Nil(t, got)
+			continue
+		}
+		require.NotNil(t, got)
+		assert.Equal(t, tt.want, got.Technique)
+	}
+}
+
+func render(t *testing.T) string {
+	cards := loadShippedCards(t)
+	r := webhookRule(t)
+	pivots := map[string]*rule.Rule{}
+	for _, name := range cards["T1567.004"].PivotNames() {
+		p := volumePivot(t)
+		p.Name, p.ID = name, "detc-"+name
+		pivots[name] = p
+	}
+	md, err := Render(Input{Rule: r, Card: CardFor(r, cards), Pivots: pivots, Compile: fakeCompiler})
+	require.NoError(t, err)
+	return md
+}
+
+func TestRenderGolden(t *testing.T) {
+	md := render(t)
+	testutil.Golden(t, "webhook_post.md", []byte(md))
+	assert.Equal(t, md, render(t), "output is deterministic")
+}
+
+func TestRenderContent(t *testing.T) {
+	md := render(t)
+	for _, want := range []string{
+		"`cs-host` ends with any of `discord.com`, `discordapp.com`",
+		"Known false positives:",
+		"[T1567.004](https://attack.mitre.org/techniques/T1567/004)",
+		"Exfiltration (TA0010)",
+		"- Is the Discord server owned by the organisation?", // added to the card's questions
+		"- Escalate every Discord webhook upload from a server.",
+		"### Recover",
+		"#### Incident report",
+		"> Not expressible for this target: no | in",
+	} {
+		assert.Contains(t, md, want)
+	}
+	assert.NotContains(t, md, "Escalate to Tier 2 when", "a replaced section drops the card's text")
+	assert.Contains(t, md, "Is this webhook traffic consistent", "an added section keeps the card's text")
+	for _, marker := range placeholderMarkers {
+		assert.NotContains(t, md, marker)
+	}
+}
+
+func TestRenderUnknownPivotFails(t *testing.T) {
+	cards := loadShippedCards(t)
+	r := webhookRule(t)
+	_, err := Render(Input{Rule: r, Card: CardFor(r, cards), Pivots: map[string]*rule.Rule{}, Compile: fakeCompiler})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `names pivot "pivot_webhook_posts_by_source", which is not loaded`)
+}
+
+// TestMarkdownIsWellFormed parses the runbook with goldmark (GFM tables) and
+// checks its structure: headings never skip a level, every table row has the
+// header's cells, and every code block is exactly a query the compiler gave.
+func TestMarkdownIsWellFormed(t *testing.T) {
+	md := render(t)
+	compiled := map[string]bool{}
+	for _, name := range []string{"proxy_webhook_post", "pivot_webhook_posts_by_source", "pivot_webhook_endpoint_all_hosts", "pivot_webhook_process", "pivot_webhook_volume"} {
+		for _, q := range fakeCompiler(&rule.Rule{Name: name}) {
+			if q.Refusal == "" {
+				compiled[q.Lang+"\x00"+q.Text] = true
+			}
+		}
+	}
+	src := []byte(md)
+	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(text.NewReader(src))
+	lastLevel, blocks, tables := 0, 0, 0
+	require.NoError(t, ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Heading:
+			assert.LessOrEqual(t, n.Level, lastLevel+1, "heading %q skips a level", string(n.Lines().Value(src)))
+			lastLevel = n.Level
+		case *ast.FencedCodeBlock:
+			blocks++
+			var body strings.Builder
+			for i := 0; i < n.Lines().Len(); i++ {
+				seg := n.Lines().At(i)
+				body.Write(seg.Value(src))
+			}
+			key := string(n.Language(src)) + "\x00" + strings.TrimRight(body.String(), "\n")
+			assert.True(t, compiled[key], "code block is not a query the compiler produced: %q", key)
+		case *extast.Table:
+			tables++
+			header := n.FirstChild()
+			for row := header.NextSibling(); row != nil; row = row.NextSibling() {
+				assert.Equal(t, header.ChildCount(), row.ChildCount())
+			}
+		}
+		return ast.WalkContinue, nil
+	}))
+	assert.Equal(t, 2*5, blocks, "two expressible targets for the detection and its four pivots")
+	assert.Equal(t, 1, tables, "the ATT&CK table")
+	assert.Equal(t, strings.Count(md, "```spl"), strings.Count(md, "```spl\n"), "fences are opened on their own line")
+}
