@@ -1,0 +1,227 @@
+package eval
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/detc/detc/internal/rule"
+)
+
+// Alert is one group of one window whose aggregate passed the threshold.
+type Alert struct {
+	WindowStart time.Time // UTC
+	// Group holds the group-by fields' values ("" for an absent field).
+	Group map[string]string
+	Value float64
+}
+
+// Aggregator runs a rule's aggregation over events in time order. Windows
+// are tumbling and aligned to the Unix epoch (window start = time rounded
+// down to a multiple of Window since 1970-01-01T00:00:00Z), like Splunk's
+// `bin _time span=W` and KQL's bin(). Only the current window's groups are
+// held in memory. An Aggregator is not safe for concurrent use.
+type Aggregator struct {
+	p      *Program
+	agg    *rule.Aggregation
+	window int64 // nanoseconds
+	open   bool
+	start  int64 // the open window's start, Unix nanoseconds
+	groups map[string]*groupState
+}
+
+type groupState struct {
+	values   []string // group-by values, in GroupBy order
+	count    float64
+	n        float64 // numeric values seen (sum, avg, min, max)
+	sum      float64
+	min, max float64
+	distinct map[string]struct{}
+	parts    uint64 // temporal: bit i set when part i matched
+}
+
+// NewAggregator prepares to aggregate with the program's rule, which must
+// have an aggregation.
+func NewAggregator(p *Program) (*Aggregator, error) {
+	agg := p.rule.Aggregation
+	if agg == nil {
+		return nil, fmt.Errorf("rule %q has no aggregation", p.rule.ID)
+	}
+	return &Aggregator{p: p, agg: agg, window: int64(agg.Window), groups: map[string]*groupState{}}, nil
+}
+
+// ErrOutOfOrder is returned by Add for an event older than the open window.
+var ErrOutOfOrder = errors.New("event is older than the open window: events must come in time order")
+
+// Add feeds one event. Events must come in time order (events inside one
+// window may come in any order). When ts opens a new window, the alerts
+// of the window it closes are returned.
+func (a *Aggregator) Add(ts time.Time, ev Event) ([]Alert, error) {
+	start := windowStart(ts.UnixNano(), a.window)
+	var alerts []Alert
+	if a.open && start < a.start {
+		return nil, fmt.Errorf("%w (event at %s, window opened at %s)", ErrOutOfOrder,
+			ts.UTC().Format(time.RFC3339Nano), time.Unix(0, a.start).UTC().Format(time.RFC3339))
+	}
+	if a.open && start > a.start {
+		alerts = a.close()
+	}
+	a.open, a.start = true, start
+	var parts uint64
+	if a.agg.Func == rule.AggTemporal {
+		for i := range a.p.parts {
+			if a.p.evalNode(&a.p.parts[i], ev) {
+				parts |= 1 << i
+			}
+		}
+		if parts == 0 {
+			return alerts, nil
+		}
+	} else if !a.p.Match(ev) {
+		return alerts, nil
+	}
+	a.update(ev, parts)
+	return alerts, nil
+}
+
+// Flush closes the open window and returns its alerts.
+func (a *Aggregator) Flush() []Alert {
+	if !a.open {
+		return nil
+	}
+	a.open = false
+	return a.close()
+}
+
+func windowStart(ns, window int64) int64 {
+	r := ns % window
+	if r < 0 {
+		r += window
+	}
+	return ns - r
+}
+
+func (a *Aggregator) update(ev Event, parts uint64) {
+	values := make([]string, len(a.agg.GroupBy))
+	var key strings.Builder
+	for i, f := range a.agg.GroupBy {
+		if v, ok := ev.Field(f); ok {
+			values[i] = groupText(v)
+		}
+		// Length-prefixed, so that no value can run into the next.
+		key.WriteString(strconv.Itoa(len(values[i])))
+		key.WriteByte(':')
+		key.WriteString(values[i])
+	}
+	g := a.groups[key.String()]
+	if g == nil {
+		g = &groupState{values: values, min: math.Inf(1), max: math.Inf(-1)}
+		a.groups[key.String()] = g
+	}
+	g.count++
+	g.parts |= parts
+	if a.agg.Field == "" {
+		return
+	}
+	v, ok := ev.Field(a.agg.Field)
+	if !ok {
+		return
+	}
+	eachValue(v, func(v Value) bool {
+		switch a.agg.Func {
+		case rule.AggDistinctCount:
+			if t, ok := v.Text(); ok {
+				if g.distinct == nil {
+					g.distinct = map[string]struct{}{}
+				}
+				g.distinct[t] = struct{}{}
+			}
+		default:
+			if f, ok := v.Float(); ok {
+				g.n++
+				g.sum += f
+				g.min = math.Min(g.min, f)
+				g.max = math.Max(g.max, f)
+			}
+		}
+		return true
+	})
+}
+
+// groupText is a group-by value: the value's text, an array's elements'
+// texts joined by commas, "" for null or an object.
+func groupText(v Value) string {
+	if v.Kind == KindList {
+		parts := make([]string, 0, len(v.List))
+		for _, el := range v.List {
+			parts = append(parts, groupText(el))
+		}
+		return strings.Join(parts, ",")
+	}
+	t, _ := v.Text()
+	return t
+}
+
+// close computes the open window's alerts, ordered by group values, and
+// forgets its groups.
+func (a *Aggregator) close() []Alert {
+	var alerts []Alert
+	for _, g := range a.groups {
+		value, ok := a.value(g)
+		if !ok {
+			continue
+		}
+		if a.agg.Func != rule.AggTemporal && !a.agg.Op.Holds(value, a.agg.Threshold) {
+			continue
+		}
+		group := make(map[string]string, len(a.agg.GroupBy))
+		for i, f := range a.agg.GroupBy {
+			group[f] = g.values[i]
+		}
+		alerts = append(alerts, Alert{WindowStart: time.Unix(0, a.start).UTC(), Group: group, Value: value})
+	}
+	slices.SortFunc(alerts, func(x, y Alert) int {
+		for _, f := range a.agg.GroupBy {
+			if c := strings.Compare(x.Group[f], y.Group[f]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	a.groups = map[string]*groupState{}
+	return alerts
+}
+
+// value is the group's aggregate; ok is false when there is none (no
+// numeric value for sum/avg/min/max, a temporal part never matched).
+func (a *Aggregator) value(g *groupState) (float64, bool) {
+	switch a.agg.Func {
+	case rule.AggCount:
+		return g.count, true
+	case rule.AggDistinctCount:
+		return float64(len(g.distinct)), true
+	case rule.AggTemporal:
+		all := uint64(1)<<len(a.p.parts) - 1
+		if len(a.p.parts) == 64 {
+			all = math.MaxUint64
+		}
+		return float64(len(a.p.parts)), g.parts == all
+	}
+	if g.n == 0 {
+		return 0, false
+	}
+	switch a.agg.Func {
+	case rule.AggSum:
+		return g.sum, true
+	case rule.AggAvg:
+		return g.sum / g.n, true
+	case rule.AggMin:
+		return g.min, true
+	default:
+		return g.max, true
+	}
+}
