@@ -265,7 +265,15 @@ type Runbook struct {
 
 // FixtureTest names a fixture file and what must alert on it.
 type FixtureTest struct {
+	// Name labels the test in reports (the HCL block label; for a sidecar,
+	// its name key or file name).
+	Name string
+	// File is the fixture path as written, relative to the directory of
+	// the file that names it (Pos.File).
 	File string
+	// Format is the fixture's log format (jsonl, zeek-http, zeek-dns,
+	// squid, sysmon-json); empty means detect it from the file.
+	Format string
 	// Match lists the ids of the events that must match (non-aggregating
 	// rules); every other event in the file must not.
 	Match []string
