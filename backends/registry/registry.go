@@ -1,0 +1,38 @@
+// Package registry lists the backends compiled into detc, by --target name.
+package registry
+
+import (
+	"sort"
+
+	"github.com/detc/detc/backends/target"
+)
+
+// backends are the built-in targets.
+var backends = []target.Backend{}
+
+// Lookup returns the backend for a --target value.
+func Lookup(name string) (target.Backend, bool) {
+	for _, b := range backends {
+		if b.Name() == name {
+			return b, true
+		}
+	}
+	return nil, false
+}
+
+// Names lists the --target values, sorted.
+func Names() []string {
+	names := make([]string, len(backends))
+	for i, b := range backends {
+		names[i] = b.Name()
+	}
+	sort.Strings(names)
+	return names
+}
+
+// All returns every backend, sorted by name.
+func All() []target.Backend {
+	out := append([]target.Backend(nil), backends...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
+}

@@ -1,0 +1,301 @@
+// Package build compiles every rule for every target and writes the
+// deployment files into one output folder, replacing the previous build
+// atomically: a failed build leaves the previous output as it was.
+package build
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+)
+
+// Marker is the file every build output holds. A build replaces an
+// existing folder only when it has the marker (or is empty), so that
+// --out pointing at a folder of other files never deletes them.
+const Marker = ".detc-build"
+
+const markerText = "This folder is written by `detc build` and replaced whole on every build.\n"
+
+// RefusalsFile lists the rules a target could not express.
+const RefusalsFile = "refusals.json"
+
+// Options configure a build.
+type Options struct {
+	// Out is the output folder.
+	Out string
+	// Backends are the targets, each built in its default profile and
+	// language.
+	Backends []target.Backend
+	// Strict makes any refusal fail the build.
+	Strict bool
+	// Runbook, when set, renders a rule's runbook Markdown; it goes into
+	// each target's deployment files and under runbooks/.
+	Runbook func(r *rule.Rule) (string, error)
+	// Extras add files outside the targets' folders, such as an ATT&CK
+	// Navigator layer.
+	Extras []Extra
+}
+
+// Extra writes files under Out/Dir from the rules of a build.
+type Extra struct {
+	Dir      string
+	Generate func(rules []*rule.Rule) ([]target.Artifact, error)
+}
+
+// Refusal is one rule a target could not express.
+type Refusal struct {
+	RuleID  string `json:"rule_id"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Target  string `json:"target"`
+	Profile string `json:"profile"`
+	Message string `json:"message"`
+}
+
+// Diagnostic renders the refusal for stderr.
+func (r Refusal) Diagnostic(sev rule.Severity) rule.Diagnostic {
+	return rule.Diagnostic{Severity: sev, Pos: rule.Pos{File: r.File, Line: r.Line, Col: r.Column}, Code: "refused", Summary: r.Message}
+}
+
+// Result says what a build did.
+type Result struct {
+	// Files are the written paths, relative to Out, sorted.
+	Files    []string
+	Refusals []Refusal
+}
+
+// ErrRefused is returned (wrapped) when Strict is set and a target refused a rule.
+var ErrRefused = errors.New("a target refused a rule")
+
+// Run compiles and packages rules. Pivot rules are compiled only for
+// runbooks, never deployed. Nothing is written unless every step succeeds.
+func Run(rules []*rule.Rule, opts Options) (*Result, error) {
+	files := map[string][]byte{Marker: []byte(markerText)}
+	res := &Result{}
+	var deployable []*rule.Rule
+	for _, r := range rules {
+		if !r.IsPivot() {
+			deployable = append(deployable, r)
+		}
+	}
+	runbooks := map[string]string{}
+	if opts.Runbook != nil {
+		for _, r := range deployable {
+			md, err := opts.Runbook(r)
+			if err != nil {
+				return nil, fmt.Errorf("%s: runbook of rule %s: %w", r.Pos, r.ID, err)
+			}
+			runbooks[r.ID] = md
+			if err := add(files, "runbooks", target.Artifact{Path: fileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	backends := append([]target.Backend(nil), opts.Backends...)
+	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
+	for _, b := range backends {
+		profile := b.Profiles()[0]
+		var ds []target.Deployable
+		for _, r := range deployable {
+			q, err := b.Compile(r, target.Options{})
+			if err != nil {
+				res.Refusals = append(res.Refusals, refusal(r, b.Name(), profile, err))
+				continue
+			}
+			ds = append(ds, target.Deployable{Query: q, Runbook: runbooks[r.ID], Version: Version(r, q.Text, runbooks[r.ID])})
+		}
+		arts, err := b.Package(ds, target.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("%s: packaging failed: %w", b.Name(), err)
+		}
+		for _, a := range arts {
+			if err := add(files, b.Name(), a); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, x := range opts.Extras {
+		arts, err := x.Generate(deployable)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", x.Dir, err)
+		}
+		for _, a := range arts {
+			if err := add(files, x.Dir, a); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if opts.Strict && len(res.Refusals) > 0 {
+		return res, fmt.Errorf("%w (%d refusals; --strict)", ErrRefused, len(res.Refusals))
+	}
+	refusals, err := json.MarshalIndent(append([]Refusal{}, res.Refusals...), "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	files[RefusalsFile] = append(refusals, '\n')
+	if err := writeTree(opts.Out, files); err != nil {
+		return nil, err
+	}
+	for p := range files {
+		res.Files = append(res.Files, p)
+	}
+	sort.Strings(res.Files)
+	return res, nil
+}
+
+func refusal(r *rule.Rule, targetName, profile string, err error) Refusal {
+	pos := r.Pos
+	msg := err.Error()
+	var te *target.Error
+	if errors.As(err, &te) {
+		if te.Pos.IsValid() {
+			pos = te.Pos
+		}
+		if te.Profile != "" {
+			profile = te.Profile
+		}
+		msg = fmt.Sprintf("rule %s: %s/%s cannot express %s: %s", te.RuleID, te.Target, profile, te.Construct, te.Reason)
+	} else {
+		msg = fmt.Sprintf("rule %s: %s/%s: %s", r.ID, targetName, profile, msg)
+	}
+	return Refusal{RuleID: r.ID, File: pos.File, Line: pos.Line, Column: pos.Col, Target: targetName, Profile: profile, Message: msg}
+}
+
+// Version is a content hash of what a rule deploys, so a deployed rule's
+// version changes only when its query, runbook or alert text does.
+func Version(r *rule.Rule, query, runbook string) string {
+	h := sha256.New()
+	for _, s := range []string{r.ID, r.Title, r.Level, r.Description, query, runbook} {
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// fileName makes a rule id safe as a file name.
+func fileName(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 || r == ':' {
+			return '_'
+		}
+		return r
+	}, id)
+}
+
+// add puts an artifact under dir, refusing paths that would escape the
+// output folder and two artifacts with one path: both are backend bugs
+// that would otherwise lose or misplace files.
+func add(files map[string][]byte, dir string, a target.Artifact) error {
+	clean := path.Clean(a.Path)
+	if a.Path == "" || path.IsAbs(a.Path) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(a.Path, `\`) {
+		return fmt.Errorf("%s: artifact path %q is not a relative path inside the output folder", dir, a.Path)
+	}
+	p := path.Join(dir, clean)
+	if _, dup := files[p]; dup {
+		return fmt.Errorf("%s: two artifacts are written to %s", dir, p)
+	}
+	files[p] = a.Data
+	return nil
+}
+
+// writeTree writes files into a new folder beside out, then swaps it in:
+// the old output is renamed away, the new one renamed in, the old removed.
+// Until the swap, out is untouched; a failure leaves it as it was.
+func writeTree(out string, files map[string][]byte) error {
+	out = filepath.Clean(out)
+	if err := checkReplaceable(out); err != nil {
+		return err
+	}
+	parent, base := filepath.Split(out)
+	if parent == "" {
+		parent = "."
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("cannot create %s: %w", parent, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+base+".new-")
+	if err != nil {
+		return fmt.Errorf("cannot create a folder beside %s: %w", out, err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := writeFiles(tmp, files); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	old := ""
+	if _, err := os.Lstat(out); err == nil {
+		old = tmp + ".old"
+		if err := os.Rename(out, old); err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("cannot move the previous %s aside: %w", out, err)
+		}
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		if old != "" {
+			os.Rename(old, out)
+		}
+		os.RemoveAll(tmp)
+		return fmt.Errorf("cannot move the new build into %s: %w", out, err)
+	}
+	if old != "" {
+		if err := os.RemoveAll(old); err != nil {
+			return fmt.Errorf("the build is in %s, but the previous one could not be removed from %s: %w", out, old, err)
+		}
+	}
+	return nil
+}
+
+func checkReplaceable(out string) error {
+	info, err := os.Lstat(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot use %s as the output folder: %w", out, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("cannot use %s as the output folder: it is not a folder", out)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return fmt.Errorf("cannot use %s as the output folder: %w", out, err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(out, Marker)); err != nil {
+		return fmt.Errorf("refusing to replace %s: it holds files that detc build did not write (no %s in it)", out, Marker)
+	}
+	return nil
+}
+
+func writeFiles(root string, files map[string][]byte) error {
+	names := make([]string, 0, len(files))
+	for p := range files {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	for _, p := range names {
+		dst := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("cannot create %s: %w", filepath.Dir(dst), err)
+		}
+		if err := os.WriteFile(dst, files[p], 0o644); err != nil {
+			return fmt.Errorf("cannot write %s: %w", dst, err)
+		}
+	}
+	return nil
+}

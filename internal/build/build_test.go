@@ -1,0 +1,217 @@
+package build
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fake compiles a rule to "<name>:<id>" and packages one file per rule plus
+// an index. It refuses rules whose id is in refuse and, with failPackage,
+// fails in Package, after Compile succeeded for every rule.
+type fake struct {
+	name        string
+	refuse      map[string]bool
+	failPackage bool
+	paths       []string // when set, Package writes these paths instead
+}
+
+func (f *fake) Name() string       { return f.name }
+func (f *fake) Profiles() []string { return []string{"default", "raw"} }
+func (f *fake) Langs() []string    { return []string{"q"} }
+
+func (f *fake) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+	if f.refuse[r.ID] {
+		return nil, target.Refuse(r, f.name, "default", r.Pos, "the construct", "the reason")
+	}
+	return &target.Query{Rule: r, Target: f.name, Profile: "default", Text: f.name + ":" + r.ID}, nil
+}
+
+func (f *fake) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, error) {
+	if f.failPackage {
+		return nil, errors.New("disk on fire")
+	}
+	if f.paths != nil {
+		var out []target.Artifact
+		for _, p := range f.paths {
+			out = append(out, target.Artifact{Path: p, Data: []byte("x")})
+		}
+		return out, nil
+	}
+	var out []target.Artifact
+	var index strings.Builder
+	for _, d := range ds {
+		out = append(out, target.Artifact{Path: "rules/" + d.Query.Rule.ID + ".txt", Data: []byte(d.Query.Text + "\n" + d.Runbook)})
+		fmt.Fprintf(&index, "%s %s\n", d.Query.Rule.ID, d.Version)
+	}
+	return append(out, target.Artifact{Path: "index.txt", Data: []byte(index.String())}), nil
+}
+
+func rules() []*rule.Rule {
+	return []*rule.Rule{
+		{ID: "r1", Title: "One", Pos: rule.Pos{File: "a.hcl", Line: 1, Col: 1}},
+		{ID: "r2", Title: "Two", Pos: rule.Pos{File: "a.hcl", Line: 9, Col: 1}},
+		{ID: "p1", Title: "Pivot", Tags: []string{rule.PivotTag}, Pos: rule.Pos{File: "b.hcl", Line: 1, Col: 1}},
+	}
+}
+
+func tree(t *testing.T, root string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	require.NoError(t, filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = string(data)
+		return nil
+	}))
+	return files
+}
+
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestRunWritesTree(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	res, err := Run(rules(), Options{
+		Out:      out,
+		Backends: []target.Backend{&fake{name: "zeta"}, &fake{name: "alpha", refuse: map[string]bool{"r2": true}}},
+		Runbook:  func(r *rule.Rule) (string, error) { return "# " + r.Title + "\n", nil },
+		Extras: []Extra{{Dir: "navigator", Generate: func(rs []*rule.Rule) ([]target.Artifact, error) {
+			return []target.Artifact{{Path: "layer.json", Data: []byte(fmt.Sprint(len(rs)))}}, nil
+		}}},
+	})
+	require.NoError(t, err)
+	got := tree(t, out)
+	assert.Equal(t, []string{
+		".detc-build", "alpha/index.txt", "alpha/rules/r1.txt", "navigator/layer.json", "refusals.json",
+		"runbooks/r1.md", "runbooks/r2.md", "zeta/index.txt", "zeta/rules/r1.txt", "zeta/rules/r2.txt",
+	}, res.Files)
+	assert.Len(t, got, len(res.Files))
+	assert.Equal(t, "zeta:r1\n# One\n", got["zeta/rules/r1.txt"])
+	assert.Equal(t, "2", got["navigator/layer.json"], "pivots are not deployed")
+	assert.Equal(t, `[
+  {
+    "rule_id": "r2",
+    "file": "a.hcl",
+    "line": 9,
+    "column": 1,
+    "target": "alpha",
+    "profile": "default",
+    "message": "rule r2: alpha/default cannot express the construct: the reason"
+  }
+]
+`, got["refusals.json"])
+	require.Len(t, res.Refusals, 1)
+	assert.Equal(t, "a.hcl:9:1: warning: rule r2: alpha/default cannot express the construct: the reason", res.Refusals[0].Diagnostic(rule.Warning).String())
+	assert.Equal(t, []string{"out"}, entries(t, filepath.Dir(out)), "no temporary folder is left beside the output")
+}
+
+func TestRunIsDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Backends: []target.Backend{&fake{name: "a"}, &fake{name: "b", refuse: map[string]bool{"r1": true}}}}
+	opts.Out = filepath.Join(dir, "one")
+	_, err := Run(rules(), opts)
+	require.NoError(t, err)
+	opts.Out = filepath.Join(dir, "two")
+	_, err = Run(rules(), opts)
+	require.NoError(t, err)
+	assert.Equal(t, tree(t, filepath.Join(dir, "one")), tree(t, filepath.Join(dir, "two")))
+}
+
+func TestFailedBuildKeepsPreviousOutput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	_, err := Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a"}}})
+	require.NoError(t, err)
+	before := tree(t, out)
+
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"package fails", Options{Backends: []target.Backend{&fake{name: "a"}, &fake{name: "b", failPackage: true}}}, "b: packaging failed: disk on fire"},
+		{"runbook fails", Options{Backends: []target.Backend{&fake{name: "a"}}, Runbook: func(*rule.Rule) (string, error) { return "", errors.New("no card") }}, "a.hcl:1:1: runbook of rule r1: no card"},
+		{"strict with a refusal", Options{Strict: true, Backends: []target.Backend{&fake{name: "a", refuse: map[string]bool{"r2": true}}}}, "a target refused a rule (1 refusals; --strict)"},
+		{"path escapes", Options{Backends: []target.Backend{&fake{name: "a", paths: []string{"../../etc/passwd"}}}}, `a: artifact path "../../etc/passwd" is not a relative path inside the output folder`},
+		{"absolute path", Options{Backends: []target.Backend{&fake{name: "a", paths: []string{"/tmp/x"}}}}, `a: artifact path "/tmp/x" is not a relative path inside the output folder`},
+		{"two artifacts, one path", Options{Backends: []target.Backend{&fake{name: "a", paths: []string{"x", "./x"}}}}, "a: two artifacts are written to a/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Out = out
+			_, err := Run(rules(), tt.opts)
+			require.Error(t, err)
+			assert.Equal(t, tt.want, err.Error())
+			assert.Equal(t, before, tree(t, out))
+			assert.Equal(t, []string{"out"}, entries(t, dir))
+		})
+	}
+}
+
+func TestFailedWriteKeepsPreviousOutput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	_, err := Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a"}}})
+	require.NoError(t, err)
+	before := tree(t, out)
+	// A file and a folder of the same name cannot both be written: the
+	// failure comes midway through writing the new tree.
+	_, err = Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a", paths: []string{"x", "x/y"}}}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot ")
+	assert.Equal(t, before, tree(t, out))
+	assert.Equal(t, []string{"out"}, entries(t, dir))
+}
+
+func TestRefusesForeignFolder(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "precious.txt"), []byte("keep"), 0o644))
+	_, err := Run(rules(), Options{Out: dir, Backends: []target.Backend{&fake{name: "a"}}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "refusing to replace")
+	assert.Equal(t, map[string]string{"precious.txt": "keep"}, tree(t, dir))
+
+	file := filepath.Join(dir, "precious.txt")
+	_, err = Run(rules(), Options{Out: file, Backends: []target.Backend{&fake{name: "a"}}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "it is not a folder")
+}
+
+func TestRunIntoEmptyFolder(t *testing.T) {
+	out := t.TempDir()
+	_, err := Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a"}}})
+	require.NoError(t, err)
+	assert.Contains(t, tree(t, out), "a/index.txt")
+}
+
+func TestVersion(t *testing.T) {
+	r := &rule.Rule{ID: "x", Title: "T", Level: "high"}
+	v := Version(r, "q", "")
+	assert.Len(t, v, 16)
+	assert.Equal(t, v, Version(r, "q", ""))
+	assert.NotEqual(t, v, Version(r, "q2", ""))
+	assert.NotEqual(t, v, Version(r, "q", "runbook"))
+	r.Level = "low"
+	assert.NotEqual(t, v, Version(r, "q", ""))
+}
