@@ -110,7 +110,9 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 		for _, r := range deployable {
 			q, err := b.Compile(r, target.Options{})
 			if err != nil {
-				res.Refusals = append(res.Refusals, refusal(r, b.Name(), profile, err))
+				d := Refused(r, b.Name(), profile, err, rule.Error)
+				res.Refusals = append(res.Refusals, Refusal{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
+					Target: b.Name(), Profile: profile, Message: d.Summary})
 				continue
 			}
 			ds = append(ds, target.Deployable{Query: q, Runbook: runbooks[r.ID], Version: Version(r, q.Text, runbooks[r.ID])})
@@ -154,22 +156,20 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 	return res, nil
 }
 
-func refusal(r *rule.Rule, targetName, profile string, err error) Refusal {
-	pos := r.Pos
-	msg := err.Error()
+// Refused turns a Compile error into a diagnostic at the construct the
+// target refused, or at the rule when the error has no position of its own.
+func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Severity) rule.Diagnostic {
+	d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: "refused"}
 	var te *target.Error
 	if errors.As(err, &te) {
 		if te.Pos.IsValid() {
-			pos = te.Pos
+			d.Pos = te.Pos
 		}
-		if te.Profile != "" {
-			profile = te.Profile
-		}
-		msg = fmt.Sprintf("rule %s: %s/%s cannot express %s: %s", te.RuleID, te.Target, profile, te.Construct, te.Reason)
-	} else {
-		msg = fmt.Sprintf("rule %s: %s/%s: %s", r.ID, targetName, profile, msg)
+		d.Summary = fmt.Sprintf("rule %s: %s/%s cannot express %s: %s", te.RuleID, te.Target, te.Profile, te.Construct, te.Reason)
+		return d
 	}
-	return Refusal{RuleID: r.ID, File: pos.File, Line: pos.Line, Column: pos.Col, Target: targetName, Profile: profile, Message: msg}
+	d.Summary = fmt.Sprintf("rule %s: %s/%s: %v", r.ID, targetName, profile, err)
+	return d
 }
 
 // Version is a content hash of what a rule deploys, so a deployed rule's

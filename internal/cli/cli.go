@@ -33,15 +33,24 @@ func (c *Command) Help(w io.Writer, fs *flag.FlagSet) {
 	if c.Detail != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.Detail))
 	}
-	hasFlags := false
-	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
-	if hasFlags {
-		fmt.Fprintf(w, "\nFlags:\n")
-		out := fs.Output()
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(out)
-	}
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if first {
+			fmt.Fprintf(w, "\nFlags:\n")
+			first = false
+		}
+		// Written with two dashes, as the documentation writes them; the
+		// flag package accepts one or two.
+		arg, usage := flag.UnquoteUsage(f)
+		if arg != "" {
+			arg = " " + arg
+		}
+		fmt.Fprintf(w, "  --%s%s\n      %s", f.Name, arg, usage)
+		if f.DefValue != "" && f.DefValue != "false" {
+			fmt.Fprintf(w, " (default %q)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 	fmt.Fprintf(w, "\nExample:\n")
 	for _, line := range strings.Split(strings.TrimSpace(c.Example), "\n") {
 		fmt.Fprintf(w, "  %s\n", line)

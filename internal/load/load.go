@@ -44,36 +44,23 @@ type Set struct {
 	Sources map[string][]byte
 }
 
-// Paths loads the detection files under paths (DefaultPath when empty).
-// A folder is walked in sorted order, skipping hidden entries; .yml and
-// .yaml files are Sigma, .hcl files are HCL, other files are ignored. A
-// path that is named explicitly must exist and be a detection file. The
+// Paths loads the detection files Find lists under paths: .yml and .yaml
+// files are Sigma, .hcl files are HCL, read together (they share locals). The
 // set holds every rule that loaded even when diagnostics report errors in
 // others, so that one run reports every problem.
 func Paths(paths []string) (*Set, rule.Diagnostics) {
-	if len(paths) == 0 {
-		paths = []string{DefaultPath}
-	}
-	var diags rule.Diagnostics
-	files := map[string]bool{}
-	for _, p := range paths {
-		diags = append(diags, collect(p, files)...)
-	}
 	set := &Set{Sources: map[string][]byte{}}
-	for f := range files {
-		set.Files = append(set.Files, f)
-	}
-	sort.Strings(set.Files)
-
+	files, diags := Find(paths)
 	var hclFiles []File
-	for _, f := range set.Files {
-		data, d := read(f)
+	for _, f := range files {
+		data, d := Read(f)
 		diags = append(diags, d...)
 		if data == nil {
 			continue
 		}
+		set.Files = append(set.Files, f)
 		set.Sources[f] = data
-		if isHCL(f) {
+		if IsHCL(f) {
 			hclFiles = append(hclFiles, File{Name: f, Data: data})
 			continue
 		}
@@ -92,6 +79,27 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	sortRules(set.Rules)
 	diags.Sort()
 	return set, diags
+}
+
+// Find lists the detection files under paths (DefaultPath when empty),
+// sorted and without repeats. Folders are walked skipping hidden entries
+// and files that are not .yml, .yaml or .hcl; a file named explicitly
+// must be one of those.
+func Find(paths []string) ([]string, rule.Diagnostics) {
+	if len(paths) == 0 {
+		paths = []string{DefaultPath}
+	}
+	var diags rule.Diagnostics
+	seen := map[string]bool{}
+	for _, p := range paths {
+		diags = append(diags, collect(p, seen)...)
+	}
+	files := make([]string, 0, len(seen))
+	for f := range seen {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	return files, diags
 }
 
 // File is one file handed to a front end.
@@ -155,12 +163,13 @@ func isRuleFile(p string) bool {
 	return false
 }
 
-func isHCL(p string) bool { return strings.EqualFold(filepath.Ext(p), ".hcl") }
+// IsHCL reports whether a detection file is HCL (else it is Sigma YAML).
+func IsHCL(p string) bool { return strings.EqualFold(filepath.Ext(p), ".hcl") }
 
-// read returns a file's contents, or nil with a diagnostic when the file is
+// Read returns a detection file's contents, or nil with a diagnostic when the file is
 // too large, unreadable, empty or not UTF-8 text (both formats are text, and
 // a parser given binary data reports something far less clear).
-func read(f string) ([]byte, rule.Diagnostics) {
+func Read(f string) ([]byte, rule.Diagnostics) {
 	var diags rule.Diagnostics
 	start := rule.Pos{File: f, Line: 1, Col: 1}
 	info, err := os.Stat(f)

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/detc/detc/backends/registry"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/cli"
+	"github.com/detc/detc/internal/lint"
+	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/navigator"
+	"github.com/detc/detc/internal/rule"
+)
+
+var buildCmd = &subcommand{
+	Command: cli.Command{
+		Name:    "build",
+		Summary: "lint, compile every rule for every target and write the deployment files",
+		Usage:   "detc build [--out DIR] [--strict] [--runbook-url URL] [PATH...]",
+		Detail: `Loads and lints the detections (lint errors stop the build), compiles every
+rule for every target in its default profile and writes the deployment
+files under DIR/<target>/, the runbooks under DIR/runbooks/, an ATT&CK
+Navigator layer under DIR/navigator/ and the rules a target refused in
+DIR/refusals.json. The new output replaces DIR whole, and only once it is
+complete: a failed build leaves the previous one as it was. DIR must be
+empty, absent or an earlier build's output. The same input gives
+byte-identical files.
+
+A refusal is reported on stderr as a warning; with --strict it is an error
+and nothing is written.`,
+		Example: "detc build --out out/ detections/",
+	},
+	run: runBuild,
+}
+
+func runBuild(c *cli.Command, e *env, args []string) int {
+	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
+	out := fs.String("out", "out", "output `folder`")
+	strict := fs.Bool("strict", false, "fail the build when a target refuses a rule")
+	runbookURL := fs.String("runbook-url", "file:../runbooks/", "base `URL` of the runbooks, for the links in the Navigator layer")
+	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
+	if err != nil {
+		return cli.Exit(err)
+	}
+	set, diags := load.Paths(paths)
+	diags = append(diags, lint.Check(set)...)
+	diags.Sort()
+	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
+	if diags.HasErrors() {
+		fmt.Fprintf(e.stderr, "detc build: the detections have errors; nothing was written\n")
+		return cli.ExitFail
+	}
+	layer := build.Extra{Dir: "navigator", Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
+		data, err := navigator.Build("detc detections", rules, func(r *rule.Rule) string { return *runbookURL + r.ID + ".md" })
+		return []target.Artifact{{Path: "layer.json", Data: data}}, err
+	}}
+	res, err := build.Run(set.Rules, build.Options{Out: *out, Backends: registry.All(), Strict: *strict, Extras: []build.Extra{layer}})
+	if res != nil {
+		sev := rule.Warning
+		if *strict {
+			sev = rule.Error
+		}
+		for _, r := range res.Refusals {
+			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{r.Diagnostic(sev)}, set.Sources)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "detc build: %v; %s was left as it was\n", err, *out)
+		return cli.ExitFail
+	}
+	fmt.Fprintf(e.stdout, "built %d rules for %s into %s: %d files, %d refusals\n",
+		len(set.Rules), strings.Join(registry.Names(), ", "), *out, len(res.Files), len(res.Refusals))
+	return cli.ExitOK
+}
