@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/runbook"
 )
 
 // DefaultPath is what commands load when they are given no path.
@@ -82,9 +83,9 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 }
 
 // Find lists the detection files under paths (DefaultPath when empty),
-// sorted and without repeats. Folders are walked skipping hidden entries
-// and files that are not .yml, .yaml or .hcl; a file named explicitly
-// must be one of those.
+// sorted and without repeats. Folders are walked skipping hidden entries,
+// runbook cards and files that are not .yml, .yaml or .hcl; a file named
+// explicitly must be one of those.
 func Find(paths []string) ([]string, rule.Diagnostics) {
 	if len(paths) == 0 {
 		paths = []string{DefaultPath}
@@ -136,7 +137,7 @@ func collect(p string, files map[string]bool) rule.Diagnostics {
 			}
 			return nil
 		}
-		if d.Type().IsRegular() && isRuleFile(path) {
+		if d.Type().IsRegular() && isRuleFile(path) && !strings.HasSuffix(path, runbook.CardSuffix) {
 			files[path] = true
 		}
 		return nil
@@ -220,8 +221,8 @@ func firstNonText(f string, data []byte) (rule.Pos, bool) {
 }
 
 func size(n int64) string {
-	if n >= 1<<20 {
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MB", n>>20)
 	}
 	return fmt.Sprintf("%d bytes", n)
 }

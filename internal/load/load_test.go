@@ -1,0 +1,114 @@
+package load
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/detc/detc/internal/rule"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tree writes files (path -> content) under a new temporary folder.
+func tree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+		require.NoError(t, os.WriteFile(full, []byte(content), 0o644))
+	}
+	return dir
+}
+
+func strs(diags rule.Diagnostics) []string {
+	var out []string
+	for _, d := range diags {
+		out = append(out, d.String())
+	}
+	return out
+}
+
+func TestFind(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"b/z.yml": "x", "b/a.hcl": "x", "a.yaml": "x", "c.YML": "x",
+		"notes.md": "x", "cards/T1567.004.card.yml": "x",
+		".hidden/x.yml": "x", "b/.swap.yml": "x",
+	})
+	rel := func(files []string) []string {
+		for i, f := range files {
+			files[i] = strings.TrimPrefix(filepath.ToSlash(f), filepath.ToSlash(dir)+"/")
+		}
+		return files
+	}
+	files, diags := Find([]string{dir})
+	assert.Empty(t, diags)
+	assert.Equal(t, []string{"a.yaml", "b/a.hcl", "b/z.yml", "c.YML"}, rel(files))
+
+	// A file named twice, or inside a folder also named, is read once.
+	files, diags = Find([]string{filepath.Join(dir, "b"), filepath.Join(dir, "b", "z.yml"), dir + "/b/"})
+	assert.Empty(t, diags)
+	assert.Equal(t, []string{"b/a.hcl", "b/z.yml"}, rel(files))
+
+	missing := filepath.Join(dir, "nope")
+	notes := filepath.Join(dir, "notes.md")
+	files, diags = Find([]string{missing, notes})
+	assert.Empty(t, files)
+	assert.Equal(t, []string{
+		missing + ": error: cannot read " + missing + ": no such file or directory",
+		notes + ": error: " + notes + " is not a detection file: detc reads .yml, .yaml (Sigma) and .hcl files",
+	}, strs(diags))
+}
+
+func TestFindDefaultPath(t *testing.T) {
+	dir := tree(t, map[string]string{"detections/x.hcl": "x"})
+	t.Chdir(dir)
+	files, diags := Find(nil)
+	assert.Empty(t, diags)
+	assert.Equal(t, []string{filepath.Join("detections", "x.hcl")}, files)
+}
+
+func TestRead(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"ok.yml":     "title: x\n",
+		"empty.yml":  "",
+		"blank.hcl":  " \n\t\n",
+		"nul.yml":    "title: x\nid: a\x00b\n",
+		"latin1.yml": "title: caf\xe9\n",
+	})
+	tests := []struct {
+		file string
+		want string // "" when the file reads
+	}{
+		{"ok.yml", ""},
+		{"empty.yml", ":1:1: error: file is empty: a detection file holds at least one rule"},
+		{"blank.hcl", ":1:1: error: file is empty: a detection file holds at least one rule"},
+		{"nul.yml", ":2:6: error: file is not UTF-8 text (binary data at this position)"},
+		{"latin1.yml", ":1:11: error: file is not UTF-8 text (binary data at this position)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			f := filepath.Join(dir, tt.file)
+			data, diags := Read(f)
+			if tt.want == "" {
+				assert.Empty(t, diags)
+				assert.NotNil(t, data)
+				return
+			}
+			assert.Nil(t, data)
+			assert.Equal(t, []string{f + tt.want}, strs(diags))
+			assert.Equal(t, rule.Error, diags[0].Severity)
+			assert.NotEmpty(t, diags[0].Code)
+		})
+	}
+}
+
+func TestReadTooLarge(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "big.yml")
+	require.NoError(t, os.WriteFile(f, make([]byte, MaxFileSize+1), 0o644))
+	data, diags := Read(f)
+	assert.Nil(t, data)
+	assert.Equal(t, []string{f + ":1:1: error: file is 10485761 bytes; a detection file may be at most 10 MB"}, strs(diags))
+}
