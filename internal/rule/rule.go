@@ -32,6 +32,11 @@ type Rule struct {
 	// Aggregation, when set, turns the rule into a threshold over the
 	// events that match Condition.
 	Aggregation *Aggregation
+	// Correlation, on a rule built from other rules' matches (a Sigma
+	// correlation rule), names those rules. A front end's resolve step
+	// copies their searches and conditions into this rule; a rule that
+	// reaches lint or a backend has them.
+	Correlation *Correlation
 
 	Runbook *Runbook
 	// Tests name the fixture files that prove the rule and what must alert.
@@ -171,6 +176,22 @@ type Value struct {
 	Text    string
 	Number  float64
 	Pos     Pos
+}
+
+// Correlation names the rules a correlation rule is built from.
+type Correlation struct {
+	// Rules refer to other rules by name or id, as written.
+	Rules []RuleRef
+	// Generate keeps the referenced rules as detections of their own;
+	// otherwise (Sigma's default) they exist only inside the correlation.
+	Generate bool
+	Pos      Pos
+}
+
+// RuleRef is a reference to another rule by its name or id.
+type RuleRef struct {
+	Name string
+	Pos  Pos
 }
 
 // Aggregation is a threshold over the events that match a rule's condition,
