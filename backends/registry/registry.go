@@ -36,3 +36,18 @@ func All() []target.Backend {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
 	return out
 }
+
+// titles are the names analysts know the targets by.
+var titles = map[string]string{
+	"splunk":  "Splunk",
+	"kql":     "Microsoft Sentinel / Defender XDR",
+	"elastic": "Elastic",
+}
+
+// Title is how analysts name a target, for runbooks and reports.
+func Title(name string) string {
+	if t, ok := titles[name]; ok {
+		return t
+	}
+	return name
+}

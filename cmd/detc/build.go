@@ -54,10 +54,15 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		return cli.ExitFail
 	}
 	layer := build.Extra{Dir: "navigator", Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
-		data, err := navigator.Build("detc detections", rules, func(r *rule.Rule) string { return *runbookURL + r.ID + ".md" })
+		data, err := navigator.Build("detc detections", rules, func(r *rule.Rule) string { return *runbookURL + build.FileName(r.ID) + ".md" })
 		return []target.Artifact{{Path: "layer.json", Data: data}}, err
 	}}
-	res, err := build.Run(set.Rules, build.Options{Out: *out, Backends: registry.All(), Strict: *strict, Extras: []build.Extra{layer}})
+	backends := registry.All()
+	res, err := build.Run(set.Rules, build.Options{
+		Out: *out, Backends: backends, Strict: *strict,
+		Runbook: build.Runbooks(set.Rules, backends, set.Cards),
+		Extras:  []build.Extra{layer},
+	})
 	if res != nil {
 		sev := rule.Warning
 		if *strict {

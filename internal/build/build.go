@@ -97,7 +97,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 				return nil, fmt.Errorf("%s: runbook of rule %s: %w", r.Pos, r.ID, err)
 			}
 			runbooks[r.ID] = md
-			if err := add(files, "runbooks", target.Artifact{Path: fileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
+			if err := add(files, "runbooks", target.Artifact{Path: FileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
 				return nil, err
 			}
 		}
@@ -182,8 +182,8 @@ func Version(r *rule.Rule, query, runbook string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// fileName makes a rule id safe as a file name.
-func fileName(id string) string {
+// FileName makes a rule id safe as a file name.
+func FileName(id string) string {
 	return strings.Map(func(r rune) rune {
 		if r == '/' || r == '\\' || r == 0 || r == ':' {
 			return '_'

@@ -43,13 +43,20 @@ type Set struct {
 	Files []string
 	// Sources holds each file's text, for source snippets in diagnostics.
 	Sources map[string][]byte
+	// Cards are the runbook cards (*.card.yml) under the paths, by
+	// technique id.
+	Cards map[string]*runbook.Card
 }
 
 // Paths loads the detection files Find lists under paths: .yml and .yaml
-// files are Sigma, .hcl files are HCL, read together (they share locals). The
-// set holds every rule that loaded even when diagnostics report errors in
-// others, so that one run reports every problem.
+// files are Sigma, .hcl files are HCL, read together (they share locals);
+// and the runbook cards. The set holds every rule that loaded even when
+// diagnostics report errors in others, so that one run reports every
+// problem.
 func Paths(paths []string) (*Set, rule.Diagnostics) {
+	if len(paths) == 0 {
+		paths = []string{DefaultPath}
+	}
 	set := &Set{Sources: map[string][]byte{}}
 	files, diags := Find(paths)
 	var hclFiles []File
@@ -77,6 +84,8 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	rules, d := resolve(set.Rules)
 	diags = append(diags, d...)
 	set.Rules = rules
+	set.Cards, d = runbook.LoadCards(paths...)
+	diags = append(diags, d...)
 	sortRules(set.Rules)
 	diags.Sort()
 	return set, diags

@@ -1,0 +1,48 @@
+package build
+
+import (
+	"sort"
+
+	"github.com/detc/detc/backends/registry"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/runbook"
+)
+
+// Runbooks returns the Runbook hook of Options: each rule's runbook, with
+// its query compiled for every backend in its default profile and language
+// (or the reason a backend refuses it), the technique's card from cards and
+// the pivot rules of rules.
+func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*runbook.Card) func(*rule.Rule) (string, error) {
+	pivots := map[string]*rule.Rule{}
+	for _, r := range rules {
+		if r.IsPivot() {
+			pivots[r.ID] = r
+			if r.Name != "" {
+				pivots[r.Name] = r
+			}
+		}
+	}
+	backends = append([]target.Backend(nil), backends...)
+	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
+	compile := func(r *rule.Rule) []runbook.Query {
+		var qs []runbook.Query
+		for _, b := range backends {
+			rq := runbook.Query{Target: registry.Title(b.Name()), Lang: b.Langs()[0]}
+			q, err := b.Compile(r, target.Options{})
+			if err != nil {
+				rq.Refusal = Refused(r, b.Name(), b.Profiles()[0], err, rule.Error).Summary
+			} else {
+				rq.Text = q.Text
+				if q.Lang != "" {
+					rq.Lang = q.Lang
+				}
+			}
+			qs = append(qs, rq)
+		}
+		return qs
+	}
+	return func(r *rule.Rule) (string, error) {
+		return runbook.Render(runbook.Input{Rule: r, Card: runbook.CardFor(r, cards), Pivots: pivots, Compile: compile})
+	}
+}
