@@ -1,0 +1,28 @@
+package hclrule
+
+import (
+	"bytes"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/detc/detc/internal/rule"
+)
+
+// Format returns the file in canonical form, as `detc fmt` writes it:
+// hclwrite's layout (Terraform's: two-space indents, aligned equals signs)
+// ending in exactly one newline. A file that is not valid HCL is not
+// rewritten: Format returns its syntax errors instead, since formatting
+// broken input can mangle it.
+func Format(f File) ([]byte, rule.Diagnostics) {
+	if diags := checkLimits(f); diags != nil {
+		return nil, diags
+	}
+	if _, diags := parse(f); diags.HasErrors() {
+		return nil, diags
+	}
+	out := bytes.TrimRight(hclwrite.Format(f.Data), "\n")
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return append(out, '\n'), nil
+}

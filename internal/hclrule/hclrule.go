@@ -1,0 +1,199 @@
+// Package hclrule reads detections written in HCL, the configuration
+// language of Terraform, into detc's rule model. A tree of .hcl files is
+// loaded together, like a Terraform module: the locals of every file are
+// shared by all of them. docs/hcl-format.md describes the format.
+//
+// Values go through rule.BuildMatchers and conditions through the Sigma
+// condition parser, so a detection written in HCL gives the same model as
+// the same detection written in Sigma.
+package hclrule
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/detc/detc/internal/rule"
+)
+
+// File is one source file: its name, as diagnostics should show it, and
+// its bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Limits that keep hostile or broken input from exhausting memory or the
+// stack. No real detection comes near them.
+const (
+	// MaxFileSize is the largest .hcl file read, in bytes. Split long
+	// shared lists over several files: locals are shared by all of them.
+	MaxFileSize = 1 << 20
+	// MaxNesting bounds the nesting of blocks, brackets, parentheses and
+	// string templates.
+	MaxNesting = 100
+	// MaxOperators bounds the arithmetic, logical and conditional operators
+	// in one file.
+	MaxOperators = 1000
+	// MaxValues bounds the elements of one evaluated value (a local or an
+	// attribute), counting nested lists.
+	MaxValues = 10000
+	// MaxValueBytes bounds the total length of the strings in one
+	// evaluated value.
+	MaxValueBytes = 1 << 20
+)
+
+// Diagnostic codes. hcl's own messages (syntax, unknown blocks and
+// arguments, evaluation) keep hcl's wording and get the code of the step
+// that found them.
+const (
+	CodeSyntax     = "hcl-syntax"     // the file is not valid HCL
+	CodeLimit      = "hcl-limit"      // a limit above is exceeded
+	CodeEmpty      = "hcl-empty"      // a file with no detection and no locals
+	CodeSchema     = "hcl-schema"     // unknown, missing or repeated blocks and attributes
+	CodeType       = "hcl-type"       // a value of the wrong type
+	CodeEval       = "hcl-eval"       // an expression that cannot be evaluated
+	CodeLocal      = "hcl-local"      // undeclared, duplicate or cyclic locals
+	CodeDuplicate  = "hcl-duplicate"  // two detections, searches or tests with one name
+	CodeValue      = "hcl-value"      // a value of the right type that is still wrong
+	CodeComparison = "hcl-comparison" // a match block without exactly one comparison
+)
+
+var topSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "locals"},
+		{Type: "detection", LabelNames: []string{"name"}},
+	},
+}
+
+type parsedFile struct {
+	name string
+	body *hclsyntax.Body
+}
+
+// Load reads every file and returns the detections they define, in file
+// order and then source order, with every problem found. Locals declared in
+// any file may be used in all of them. A file with a syntax error stops the
+// load after every file has been parsed, since its locals and detections
+// are unknown; other problems are reported together, and the rules
+// returned are those that decoded without error.
+func Load(files []File) ([]*rule.Rule, rule.Diagnostics) {
+	var diags rule.Diagnostics
+	parsed := make([]parsedFile, 0, len(files))
+	for _, f := range files {
+		body, d := parse(f)
+		diags = append(diags, d...)
+		if body != nil {
+			parsed = append(parsed, parsedFile{name: f.Name, body: body})
+		}
+	}
+	if diags.HasErrors() {
+		diags.Sort()
+		return nil, diags
+	}
+
+	d := &decoder{}
+	var detections []*hcl.Block
+	var localsBlocks []*hcl.Block
+	for _, f := range parsed {
+		if len(f.body.Attributes) == 0 && len(f.body.Blocks) == 0 {
+			diags.Warnf(rule.Pos{File: f.name, Line: 1, Col: 1}, CodeEmpty, "file %s defines no detection and no locals", f.name)
+			continue
+		}
+		content, hd := f.body.Content(topSchema)
+		d.addHCL(hd, CodeSchema)
+		for _, b := range content.Blocks {
+			if b.Type == "locals" {
+				localsBlocks = append(localsBlocks, b)
+			} else {
+				detections = append(detections, b)
+			}
+		}
+	}
+	d.ctx = d.evalLocals(localsBlocks)
+
+	var rules []*rule.Rule
+	seen := map[string]hcl.Range{}
+	for _, b := range detections {
+		name := b.Labels[0]
+		if prev, dup := seen[name]; dup {
+			d.errorf(b.LabelRanges[0], CodeDuplicate, "Duplicate detection", "A detection named %q is already defined at %s; each detection needs its own name.", name, posOf(prev))
+			continue
+		}
+		seen[name] = b.DefRange
+		if r := d.detection(b); r != nil {
+			rules = append(rules, r)
+		}
+	}
+	diags = append(diags, d.diags...)
+	diags.Sort()
+	return rules, diags
+}
+
+// parse checks the limits and parses one file. It returns a nil body when
+// the file cannot be decoded.
+func parse(f File) (*hclsyntax.Body, rule.Diagnostics) {
+	if diags := checkLimits(f); diags != nil {
+		return nil, diags
+	}
+	file, hd := hclsyntax.ParseConfig(f.Data, f.Name, hcl.InitialPos)
+	if hd.HasErrors() {
+		return nil, convert(hd, CodeSyntax)
+	}
+	return file.Body.(*hclsyntax.Body), convert(hd, CodeSyntax)
+}
+
+// checkLimits rejects input that would make the parser or evaluator run out
+// of memory or stack: it lexes the file, which is cheap and not recursive,
+// before the recursive parser sees it.
+func checkLimits(f File) rule.Diagnostics {
+	var diags rule.Diagnostics
+	start := rule.Pos{File: f.Name, Line: 1, Col: 1}
+	if len(f.Data) > MaxFileSize {
+		diags = append(diags, rule.Diagnostic{
+			Severity: rule.Error, Pos: start, Code: CodeLimit,
+			Summary: "File too large",
+			Detail:  fmt.Sprintf("%s has %d bytes; the limit is %d. Split long shared lists into several files: locals are shared by every file loaded together.", f.Name, len(f.Data), MaxFileSize),
+		})
+		return diags
+	}
+	tokens, _ := hclsyntax.LexConfig(f.Data, f.Name, hcl.InitialPos)
+	depth, ops := 0, 0
+	for _, t := range tokens {
+		switch t.Type {
+		case hclsyntax.TokenOBrace, hclsyntax.TokenOBrack, hclsyntax.TokenOParen,
+			hclsyntax.TokenOQuote, hclsyntax.TokenOHeredoc,
+			hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl:
+			depth++
+			if depth > MaxNesting {
+				diags = append(diags, rule.Diagnostic{
+					Severity: rule.Error, Pos: posOf(t.Range), Code: CodeLimit,
+					Summary: "Nesting too deep",
+					Detail:  fmt.Sprintf("Blocks, brackets, parentheses and templates are nested more than %d levels deep here.", MaxNesting),
+				})
+				return diags
+			}
+		case hclsyntax.TokenCBrace, hclsyntax.TokenCBrack, hclsyntax.TokenCParen,
+			hclsyntax.TokenCQuote, hclsyntax.TokenCHeredoc, hclsyntax.TokenTemplateSeqEnd:
+			if depth > 0 {
+				depth--
+			}
+		case hclsyntax.TokenPlus, hclsyntax.TokenMinus, hclsyntax.TokenStar,
+			hclsyntax.TokenSlash, hclsyntax.TokenPercent, hclsyntax.TokenAnd,
+			hclsyntax.TokenOr, hclsyntax.TokenBang, hclsyntax.TokenEqualOp,
+			hclsyntax.TokenNotEqual, hclsyntax.TokenLessThan, hclsyntax.TokenLessThanEq,
+			hclsyntax.TokenGreaterThan, hclsyntax.TokenGreaterThanEq, hclsyntax.TokenQuestion:
+			ops++
+			if ops > MaxOperators {
+				diags = append(diags, rule.Diagnostic{
+					Severity: rule.Error, Pos: posOf(t.Range), Code: CodeLimit,
+					Summary: "Too many operators",
+					Detail:  fmt.Sprintf("%s has more than %d operators; detections need only a few.", f.Name, MaxOperators),
+				})
+				return diags
+			}
+		}
+	}
+	return nil
+}
