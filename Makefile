@@ -1,0 +1,61 @@
+# detc: build, test and check. `make help` lists the targets.
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+BIN     := bin/detc
+
+# What the tests run besides Go: Microsoft's Kusto.Language parser (npm,
+# pinned by package-lock.json) and Apache Lucene 8 (Debian package).
+KQLCHECK := backends/kql/kqlcheck
+KQLMARK  := $(KQLCHECK)/node_modules/.package-lock.json
+
+# apt-get needs root; a developer who is not root gets sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all help build run test bench lint fmt deps clean
+
+all: build
+
+help:
+	@echo "make build   build $(BIN)"
+	@echo "make run     build, then run 'detc build' over detections/ into out/"
+	@echo "make test    install the test dependencies (make deps), then go test ./..."
+	@echo "make bench   run the Go benchmarks"
+	@echo "make lint    gofmt check and go vet"
+	@echo "make fmt     gofmt the Go sources and 'detc fmt' the HCL detections"
+	@echo "make deps    install what the tests need (node modules, Lucene); quiet when present"
+
+build:
+	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/detc
+
+run: build
+	./$(BIN) build --out out detections
+
+test: deps
+	$(GO) test ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fmt: build
+	gofmt -w $$(git ls-files '*.go')
+	./$(BIN) fmt detections
+
+deps: $(KQLMARK)
+	@dpkg -s liblucene8-java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq liblucene8-java >/dev/null; }
+
+# npm ci writes node_modules/.package-lock.json; it is redone only when
+# the lock file changes.
+$(KQLMARK): $(KQLCHECK)/package-lock.json $(KQLCHECK)/package.json
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	@sh $(KQLCHECK)/install.sh
+	@touch $@
+
+clean:
+	rm -rf bin out
