@@ -11,12 +11,4 @@ func loadSigma(f string, data []byte) ([]*rule.Rule, rule.Diagnostics) {
 	return nil, diags
 }
 
-func loadHCL(files []File) ([]*rule.Rule, rule.Diagnostics) {
-	var diags rule.Diagnostics
-	for _, f := range files {
-		diags.Errorf(rule.Pos{File: f.Name, Line: 1, Col: 1}, CodeNoFrontEnd, "the HCL front end (internal/hclrule) is not in this build yet")
-	}
-	return nil, diags
-}
-
 func resolve(rules []*rule.Rule) ([]*rule.Rule, rule.Diagnostics) { return rules, nil }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/detc/detc/internal/hclrule"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/runbook"
 )
@@ -59,7 +60,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	}
 	set := &Set{Sources: map[string][]byte{}}
 	files, diags := Find(paths)
-	var hclFiles []File
+	var hclFiles []hclrule.File
 	for _, f := range files {
 		data, d := Read(f)
 		diags = append(diags, d...)
@@ -69,7 +70,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 		set.Files = append(set.Files, f)
 		set.Sources[f] = data
 		if IsHCL(f) {
-			hclFiles = append(hclFiles, File{Name: f, Data: data})
+			hclFiles = append(hclFiles, hclrule.File{Name: f, Data: data})
 			continue
 		}
 		rules, d := loadSigma(f, data)
@@ -77,7 +78,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 		set.Rules = append(set.Rules, rules...)
 	}
 	if len(hclFiles) > 0 {
-		rules, d := loadHCL(hclFiles)
+		rules, d := hclrule.Load(hclFiles)
 		diags = append(diags, d...)
 		set.Rules = append(set.Rules, rules...)
 	}
@@ -110,12 +111,6 @@ func Find(paths []string) ([]string, rule.Diagnostics) {
 	}
 	sort.Strings(files)
 	return files, diags
-}
-
-// File is one file handed to a front end.
-type File struct {
-	Name string
-	Data []byte
 }
 
 // collect adds the detection files under p to files.
