@@ -98,7 +98,10 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 				m.Regex.DotAll = true
 			}
 		default: // value transformations, applied in written order
-			if compSeen != "" {
+			// windash only swaps option characters, which no comparison
+			// changes, so SigmaHQ's "contains|windash" order is accepted;
+			// an encoding after the comparison would be ambiguous.
+			if compSeen != "" && mod != "windash" {
 				diags.Errorf(pos, "modifier-misplaced", "value modifier %q must come before the comparison %q", mod, compSeen)
 				continue
 			}

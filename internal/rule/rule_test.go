@@ -90,6 +90,8 @@ func TestBuildMatchers(t *testing.T) {
 			check: func(t *testing.T, ms []*Matcher) { assert.True(t, ms[0].Negate) }},
 		{name: "windash", field: "CommandLine", mods: []string{"windash", "contains"}, values: raw(" -F "), wantN: 1, wantOp: OpContains,
 			wantTexts: []string{" -F ", " /F ", " \u2013F ", " \u2014F ", " \u2015F "}},
+		{name: "windash after contains (SigmaHQ order)", field: "CommandLine", mods: []string{"contains", "windash"}, values: raw(" -F "), wantN: 1, wantOp: OpContains,
+			wantTexts: []string{" -F ", " /F ", " \u2013F ", " \u2014F ", " \u2015F "}},
 		{name: "number equality", field: "EventID", values: []RawValue{{Kind: RawNumber, Text: "4104"}}, wantN: 1, wantOp: OpEquals,
 			check: func(t *testing.T, ms []*Matcher) {
 				assert.Equal(t, KindNumber, ms[0].Values[0].Kind)
@@ -114,6 +116,7 @@ func TestBuildMatchers(t *testing.T) {
 		{name: "unknown modifier", field: "a", mods: []string{"containz"}, values: raw("x"), wantErr: `unknown modifier "containz" on field "a"`},
 		{name: "two comparisons", field: "a", mods: []string{"contains", "endswith"}, values: raw("x"), wantErr: "cannot be combined"},
 		{name: "flag without re", field: "a", mods: []string{"i"}, values: raw("x"), wantErr: "flag of re"},
+		{name: "encoding after comparison", field: "a", mods: []string{"contains", "base64"}, values: raw("x"), wantErr: `value modifier "base64" must come before the comparison "contains"`},
 		{name: "bad regex", field: "a", mods: []string{"re"}, values: raw("(unclosed"), wantErr: "does not compile"},
 		{name: "bad cidr", field: "a", mods: []string{"cidr"}, values: raw("10.0.0.300/8"), wantErr: "cidr needs a network"},
 		{name: "gt needs number", field: "a", mods: []string{"gt"}, values: raw("big"), wantErr: "gt needs a number"},
