@@ -1,0 +1,157 @@
+package sigma
+
+import (
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/detc/detc/internal/attack"
+	"github.com/detc/detc/internal/rule"
+)
+
+// rule reads one YAML document: a detection rule or a correlation rule.
+func (d *decoder) rule(root *yaml.Node) *rule.Rule {
+	if root.Kind != yaml.MappingNode {
+		d.diags.Errorf(d.pos(root), CodeWrongType, "a Sigma rule is a map with keys such as title, logsource and detection, not %s", kind(root))
+		return nil
+	}
+	r := &rule.Rule{File: d.file, Pos: d.pos(root)}
+	errs := len(d.diags)
+	var detection, correlation, logsource, title *pair
+	for _, p := range d.mapping(root) {
+		p := p
+		switch p.key.Value {
+		case "title":
+			title = &p
+			r.Title = d.str(p)
+		case "id":
+			r.ID = d.str(p)
+		case "name":
+			r.Name = d.str(p)
+		case "status":
+			r.Status = d.str(p)
+		case "level":
+			r.Level = d.str(p)
+		case "description":
+			r.Description = d.str(p)
+		case "author":
+			r.Author = d.str(p)
+		case "date":
+			r.Date = d.str(p)
+		case "modified":
+			r.Modified = d.str(p)
+		case "references":
+			r.References = d.strList(p)
+		case "falsepositives":
+			r.FalsePositives = d.strList(p)
+		case "fields":
+			r.Fields = d.strList(p)
+		case "tags":
+			r.Tags = d.strList(p)
+			r.Attack = d.attack(p)
+		case "logsource":
+			logsource = &p
+			r.LogSource = d.logsource(p)
+		case "detection":
+			detection = &p
+		case "correlation":
+			correlation = &p
+		case "action":
+			d.diags.Errorf(d.pos(p.key), CodeUnsupported, "action (sigmac rule collections) is not supported: write each rule as a complete document")
+		case "filter":
+			d.diags.Errorf(d.pos(p.key), CodeUnsupported, "Sigma filter rules are not supported: add the filter to the rules' conditions")
+		}
+		// Other keys are custom attributes, which Sigma allows.
+	}
+	switch {
+	case title == nil:
+		d.diags.Errorf(r.Pos, CodeMissingKey, "missing title: every Sigma rule has one")
+	case r.Title == "" && title.val.Kind == yaml.ScalarNode:
+		d.diags.Errorf(d.pos(title.val), CodeMissingKey, "title is empty")
+	}
+	switch {
+	case detection != nil && correlation != nil:
+		d.diags.Errorf(d.pos(correlation.key), CodeUnsupported, "a rule has a detection or a correlation, not both")
+	case detection != nil:
+		if logsource == nil {
+			d.diags.Errorf(r.Pos, CodeMissingKey, "missing logsource: a detection rule says which events it reads")
+		}
+		d.detection(r, *detection)
+	case correlation != nil:
+		d.correlation(r, *correlation)
+	default:
+		d.diags.Errorf(r.Pos, CodeMissingKey, "missing detection: a Sigma rule needs a detection (or a correlation) section")
+	}
+	if rule.Diagnostics(d.diags[errs:]).HasErrors() {
+		return nil
+	}
+	return r
+}
+
+func (d *decoder) logsource(p pair) rule.LogSource {
+	ls := rule.LogSource{Pos: d.pos(p.key)}
+	if p.val.Kind != yaml.MappingNode {
+		d.diags.Errorf(d.pos(p.val), CodeWrongType, "logsource must be a map (category, product, service), not %s", kind(p.val))
+		return ls
+	}
+	for _, q := range d.mapping(p.val) {
+		switch q.key.Value {
+		case "category":
+			ls.Category = d.str(q)
+		case "product":
+			ls.Product = d.str(q)
+		case "service":
+			ls.Service = d.str(q)
+		}
+	}
+	return ls
+}
+
+var techniqueTag = regexp.MustCompile(`^t\d{4}(\.\d{3})?$`)
+
+// otherAttackTag matches ATT&CK ids that are not tactics or techniques:
+// groups, software, campaigns, mitigations and data sources.
+var otherAttackTag = regexp.MustCompile(`^(g|s|c|m|ds)\d{4}$`)
+
+// attack maps attack.* tags onto ATT&CK: attack.t1567.004 is a technique,
+// attack.exfiltration or attack.ta0010 a tactic. Techniques are kept even
+// when unknown, for lint to report; a tactic name this ATT&CK version does
+// not have gives a warning, as it cannot be mapped to an id.
+func (d *decoder) attack(p pair) rule.Attack {
+	a := rule.Attack{Pos: d.pos(p.key)}
+	seen := map[string]bool{}
+	add := func(list *[]string, id string) {
+		if !seen[id] {
+			seen[id] = true
+			*list = append(*list, id)
+		}
+	}
+	items := []*yaml.Node{p.val}
+	if p.val.Kind == yaml.SequenceNode {
+		items = p.val.Content
+	}
+	for _, n := range items {
+		n = deref(n)
+		if n.Kind != yaml.ScalarNode {
+			continue // strList reported it
+		}
+		tag := n.Value
+		name, ok := strings.CutPrefix(strings.ToLower(tag), "attack.")
+		if !ok {
+			continue
+		}
+		switch {
+		case techniqueTag.MatchString(name):
+			add(&a.Techniques, strings.ToUpper(name))
+		case otherAttackTag.MatchString(name):
+		default:
+			if tac, ok := attack.LookupTactic(name); ok {
+				add(&a.Tactics, tac.ID)
+			} else {
+				d.diags.Warnf(d.pos(n), CodeAttackTag, "tag %q names no tactic of ATT&CK v%s; it stays a plain tag", tag, attack.Version)
+			}
+		}
+	}
+	return a
+}

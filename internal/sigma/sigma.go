@@ -1,0 +1,307 @@
+// Package sigma is detc's Sigma front end: it reads Sigma v2 YAML files
+// (detection rules, correlation rules, several documents per file) into the
+// rule model, with a file:line:col position on every node and diagnostic.
+//
+// Load reads one file. Correlation rules may refer to rules in other files,
+// so a caller that loads several files runs ResolveCorrelations over all the
+// rules it loaded; LoadFiles does both, loading files in parallel.
+package sigma
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/detc/detc/internal/rule"
+)
+
+// MaxFileSize bounds one Sigma file. The largest SigmaHQ rule is about
+// 300 KB; YAML parsing costs a few microseconds per node, so the cap keeps a
+// stray log dump from taking seconds and hundreds of megabytes.
+const MaxFileSize = 1 << 20
+
+// MaxValues bounds the values one file may expand to. YAML aliases let a
+// small file refer to one list many times; the cap keeps that linear.
+const MaxValues = 1_000_000
+
+// Diagnostic codes.
+const (
+	CodeTooLarge    = "file-too-large"
+	CodeEmptyFile   = "empty-file"
+	CodeYAML        = "yaml-syntax"
+	CodeWrongType   = "wrong-type"
+	CodeMissingKey  = "missing-key"
+	CodeDuplicate   = "duplicate-key"
+	CodeUnsupported = "unsupported"
+	CodeBadValue    = "bad-value"
+	CodeUnknownRule = "unknown-rule"
+	CodeAttackTag   = "attack-tag-unknown"
+	CodeTooMany     = "too-many-values"
+)
+
+// Load reads the Sigma rules in one file. It returns every rule that
+// loaded, beside diagnostics for the ones that did not; it never panics.
+// Correlation rules come back unresolved (no searches or condition): pass
+// all loaded rules to ResolveCorrelations.
+func Load(file string, data []byte) ([]*rule.Rule, rule.Diagnostics) {
+	d := &decoder{file: file, data: data}
+	start := rule.Pos{File: file, Line: 1, Col: 1}
+	if len(data) > MaxFileSize {
+		d.diags.Errorf(start, CodeTooLarge, "file is %d bytes; a Sigma file may be at most %d bytes (1 MiB)", len(data), MaxFileSize)
+		return nil, d.diags
+	}
+	docs := d.parse()
+	var rules []*rule.Rule
+	empty := true
+	for _, doc := range docs {
+		root := doc.Content[0]
+		if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+			continue // an empty document, e.g. after a trailing ---
+		}
+		empty = false
+		if r := d.rule(root); r != nil {
+			rules = append(rules, r)
+		}
+	}
+	if empty && !d.diags.HasErrors() {
+		d.diags.Errorf(start, CodeEmptyFile, "empty file: a Sigma file holds at least one rule")
+	}
+	d.diags.Sort()
+	return rules, d.diags
+}
+
+// LoadFiles loads several files in parallel (one worker per GOMAXPROCS)
+// and resolves the correlations among all their rules. Rules come back in
+// file-name order, then in their order in the file.
+func LoadFiles(files map[string][]byte) ([]*rule.Rule, rule.Diagnostics) {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	type result struct {
+		rules []*rule.Rule
+		diags rule.Diagnostics
+	}
+	results := make([]result, len(names))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(names)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				r, d := Load(names[i], files[names[i]])
+				results[i] = result{r, d}
+			}
+		}()
+	}
+	for i := range names {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	var rules []*rule.Rule
+	var diags rule.Diagnostics
+	for _, res := range results {
+		rules = append(rules, res.rules...)
+		diags = append(diags, res.diags...)
+	}
+	rules, d := ResolveCorrelations(rules)
+	diags = append(diags, d...)
+	diags.Sort()
+	return rules, diags
+}
+
+// decoder reads one file.
+type decoder struct {
+	file    string
+	data    []byte
+	lines   []int // offsets of line starts, computed on first use
+	nvalues int   // values read so far, against MaxValues
+	diags   rule.Diagnostics
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// parse splits the file into YAML documents. A syntax error ends the file
+// (the parser cannot resynchronise) but keeps the documents before it.
+func (d *decoder) parse() (docs []*yaml.Node) {
+	defer func() {
+		// yaml.v3 is third-party code on hostile input: turn any panic
+		// into a diagnostic rather than crash the run.
+		if p := recover(); p != nil {
+			d.diags.Errorf(rule.Pos{File: d.file, Line: 1, Col: 1}, CodeYAML, "YAML parser failed: %v", p)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(d.data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		if err != nil {
+			d.yamlError(err)
+			return docs
+		}
+		if len(doc.Content) == 1 {
+			docs = append(docs, &doc)
+		}
+	}
+}
+
+// yamlError reports a yaml.v3 error at the line it names.
+func (d *decoder) yamlError(err error) {
+	msg := err.Error()
+	pos := rule.Pos{File: d.file, Line: 1, Col: 1}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
+			pos.Line = n
+		}
+		msg = msg[len(m[0]):]
+	} else if len(msg) > 6 && msg[:6] == "yaml: " {
+		msg = msg[6:]
+	}
+	d.diags.Errorf(pos, CodeYAML, "YAML syntax error: %s", msg)
+}
+
+func (d *decoder) pos(n *yaml.Node) rule.Pos {
+	return rule.Pos{File: d.file, Line: n.Line, Col: n.Column}
+}
+
+// deref follows a YAML alias to the node it names.
+func deref(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
+
+// kind names a node's type for messages.
+func kind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a map"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return "empty"
+		case "!!int", "!!float":
+			return "a number"
+		case "!!bool":
+			return "a boolean"
+		}
+		return "a string"
+	}
+	return "an alias"
+}
+
+// pair is one key and its value in a YAML map.
+type pair struct {
+	key, val *yaml.Node
+}
+
+// mapping lists a map's pairs in source order, reporting duplicate keys,
+// keys that are not strings and merge keys (<<), which Sigma does not use.
+func (d *decoder) mapping(n *yaml.Node) []pair {
+	pairs := make([]pair, 0, len(n.Content)/2)
+	seen := make(map[string]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			d.diags.Errorf(d.pos(k), CodeWrongType, "a key must be a string, not %s", kind(k))
+			continue
+		}
+		if k.ShortTag() == "!!merge" {
+			d.diags.Errorf(d.pos(k), CodeUnsupported, "YAML merge keys (<<) are not supported in Sigma rules")
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.diags.Errorf(d.pos(k), CodeDuplicate, "duplicate key %q (first at line %d)", k.Value, first.Line)
+			continue
+		}
+		seen[k.Value] = k
+		pairs = append(pairs, pair{k, v})
+	}
+	return pairs
+}
+
+// str reads a scalar as text; empty values give "".
+func (d *decoder) str(p pair) string {
+	if p.val.Kind != yaml.ScalarNode {
+		d.diags.Errorf(d.pos(p.val), CodeWrongType, "%s must be a string, not %s", p.key.Value, kind(p.val))
+		return ""
+	}
+	if isNull(p.val) {
+		return ""
+	}
+	return p.val.Value
+}
+
+// strList reads a list of scalars; a single scalar is a list of one, as
+// many rules write "falsepositives: Unknown".
+func (d *decoder) strList(p pair) []string {
+	switch p.val.Kind {
+	case yaml.ScalarNode:
+		if isNull(p.val) {
+			return nil
+		}
+		return []string{p.val.Value}
+	case yaml.SequenceNode:
+		out := make([]string, 0, len(p.val.Content))
+		for _, item := range p.val.Content {
+			item = deref(item)
+			if item.Kind != yaml.ScalarNode {
+				d.diags.Errorf(d.pos(item), CodeWrongType, "%s must be a list of strings; this item is %s", p.key.Value, kind(item))
+				continue
+			}
+			if !isNull(item) {
+				out = append(out, item.Value)
+			}
+		}
+		return out
+	}
+	d.diags.Errorf(d.pos(p.val), CodeWrongType, "%s must be a list of strings, not %s", p.key.Value, kind(p.val))
+	return nil
+}
+
+// lineStart returns the offset of the first byte of a 1-based line, or -1.
+func (d *decoder) lineStart(line int) int {
+	if d.lines == nil {
+		d.lines = append(d.lines, 0)
+		for i, c := range d.data {
+			if c == '\n' {
+				d.lines = append(d.lines, i+1)
+			}
+		}
+	}
+	if line < 1 || line > len(d.lines) {
+		return -1
+	}
+	return d.lines[line-1]
+}
+
+// line returns the text of a 1-based line without its newline.
+func (d *decoder) line(n int) (string, bool) {
+	start := d.lineStart(n)
+	if start < 0 {
+		return "", false
+	}
+	end := bytes.IndexByte(d.data[start:], '\n')
+	if end < 0 {
+		end = len(d.data) - start
+	}
+	return string(bytes.TrimSuffix(d.data[start:start+end], []byte("\r"))), true
+}
