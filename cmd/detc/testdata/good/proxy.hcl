@@ -1,0 +1,56 @@
+detection "webhook_post" {
+  id          = "11111111-1111-4111-8111-111111111111"
+  title       = "POST to a webhook host"
+  description = "A client posted to a webhook host."
+  status      = "test"
+  level       = "high"
+  author      = "detc tests"
+  date        = "2026-11-30"
+
+  logsource {
+    category = "proxy"
+  }
+
+  mitre {
+    tactics    = ["TA0010"]
+    techniques = ["T1567.004"]
+  }
+
+  selection "upload" {
+    match "cs-method" {
+      equals = ["POST"]
+    }
+    match "cs-host" {
+      equals = local.hosts
+    }
+  }
+
+  condition = "upload"
+}
+
+detection "catcher_get" {
+  id          = "22222222-2222-4222-8222-222222222222"
+  title       = "Request to a request catcher"
+  description = "A client reached a request-catcher service."
+  status      = "test"
+  level       = "medium"
+  author      = "detc tests"
+  date        = "2026-11-30"
+
+  logsource {
+    category = "proxy"
+  }
+
+  mitre {
+    tactics    = ["TA0010"]
+    techniques = ["T1567.004"]
+  }
+
+  selection "catcher" {
+    match "cs-host" {
+      endswith = [".webhook.site"]
+    }
+  }
+
+  condition = "catcher"
+}
