@@ -166,13 +166,15 @@ var matchCases = []matchCase{
 	},
 	{
 		name:     "string values see a number's canonical JSON text",
-		searches: []searchSpec{search1("sel", f("EventID", "4104")), search1("pre", f("EventID|startswith", "41")), search1("big", f("size", "1e+21"))},
+		searches: []searchSpec{search1("sel", f("EventID", "4104")), search1("pre", f("EventID|startswith", "41")), search1("big", f("size", "1e+21", "1234567"))},
 		cond:     or(ref("sel"), ref("pre"), ref("big")),
 		events: []evCase{
 			{`{"EventID": 4104}`, true},
 			{`{"EventID": "4104"}`, true},
 			{`{"EventID": 4199}`, true},
 			{`{"size": 1000000000000000000000}`, true},
+			{`{"size": 1234567}`, true},
+			{`{"size": 1234567.5}`, false},
 			{`{"EventID": 5104}`, false},
 		},
 	},
