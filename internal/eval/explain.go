@@ -62,7 +62,16 @@ func (p *Program) Explain(ev Event) Explanation {
 func report(m *matcher, group int, matched bool, ev Event) MatcherReport {
 	r := MatcherReport{Group: group + 1, Field: m.field, Modifiers: m.src.Modifiers, Matched: matched, Pos: m.src.Pos}
 	for _, v := range m.src.Values {
-		r.Values = append(r.Values, ruleValueText(v))
+		text := ruleValueText(v)
+		if v.Kind == rule.KindFieldRef {
+			// Show what the other field held too.
+			other := "<missing>"
+			if ov, ok := ev.Field(v.Text); ok {
+				other = render(ov)
+			}
+			text += " = " + other
+		}
+		r.Values = append(r.Values, text)
 	}
 	switch {
 	case m.field == "":

@@ -30,7 +30,7 @@ func TestExplain(t *testing.T) {
 	var b strings.Builder
 	for _, doc := range events {
 		b.WriteString("event " + doc + "\n")
-		b.WriteString(p.Explain(MapEvent(eventForms(t, doc)["map"].(MapEvent))).String())
+		b.WriteString(p.Explain(eventForms(t, doc)["map"]).String())
 		b.WriteString("\n")
 	}
 	testutil.Golden(t, "explain.txt", []byte(b.String()))
@@ -48,4 +48,10 @@ func TestExplainKeywordsAndGroups(t *testing.T) {
 	x = p.Explain(MapEvent{"msg": "an EVIL thing", "list": []any{"x", nil}})
 	assert.True(t, x.Match)
 	assert.Equal(t, "match: true\nsearch sel: matched\n  group 2: keywords [\"evil\"] holds on event value <any string value> (test.yml:11:5)\n", x.String())
+}
+
+func TestExplainFieldRef(t *testing.T) {
+	p := compile(t, mkRule(t, nil, search1("sel", f("dst|fieldref", "src", "alt"))))
+	x := p.Explain(MapEvent{"dst": "a", "src": "b"})
+	assert.Equal(t, "match: false\nsearch sel: no match\n  group 1: dst|fieldref [src = \"b\", alt = <missing>] fails on event value \"a\" (test.yml:1:5)\n", x.String())
 }
