@@ -4,11 +4,12 @@ package registry
 import (
 	"sort"
 
+	"github.com/detc/detc/backends/elastic"
 	"github.com/detc/detc/backends/target"
 )
 
 // backends are the built-in targets.
-var backends = []target.Backend{}
+var backends = []target.Backend{elastic.New()}
 
 // Lookup returns the backend for a --target value.
 func Lookup(name string) (target.Backend, bool) {

@@ -1,0 +1,415 @@
+// Package elastic compiles rules for Elastic Security: Lucene query_string
+// queries (the default), EQL for process and network events and ES|QL for
+// aggregations, with ECS or raw field names, and packages them as Kibana
+// detection rules in the NDJSON form that the detection engine's import
+// API accepts.
+//
+// ECS keyword fields are exact and case-sensitive while Sigma values match
+// case-insensitively, so Lucene queries write a value that has letters as
+// a regular expression with a class per letter (/[cC][mM][dD]/); see
+// docs/backends/elastic.md.
+package elastic
+
+import (
+	"embed"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+)
+
+// Name is the --target value.
+const Name = "elastic"
+
+// Query languages.
+const (
+	Lucene = "lucene"
+	EQL    = "eql"
+	ESQL   = "esql"
+)
+
+//go:embed profiles/*.yml
+var profileFiles embed.FS
+
+var builtin = sync.OnceValues(func() (map[string]*mapping.Profile, error) {
+	out := map[string]*mapping.Profile{}
+	for _, name := range []string{"ecs", "raw"} {
+		file := "profiles/" + name + ".yml"
+		data, err := profileFiles.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		p, err := mapping.Parse(file, data)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = p
+	}
+	return out, nil
+})
+
+// Backend is the Elastic target.
+type Backend struct{}
+
+// New returns the Elastic backend.
+func New() target.Backend { return &Backend{} }
+
+// Name implements target.Backend.
+func (*Backend) Name() string { return Name }
+
+// Profiles implements target.Backend: ecs (the default) and raw.
+func (*Backend) Profiles() []string { return []string{"ecs", "raw"} }
+
+// Langs implements target.Backend: lucene (the default), eql and esql.
+func (*Backend) Langs() []string { return []string{Lucene, EQL, ESQL} }
+
+// Compile implements target.Backend.
+func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+	c, err := compile(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.query, nil
+}
+
+// compiled is a query with what the tests and the packager need to know
+// about it: the field types it assumed.
+type compiled struct {
+	query *target.Query
+	// types maps each target field the query names to its type (keyword,
+	// wildcard, long, double, ip).
+	types map[string]string
+}
+
+// Profile returns a built-in profile merged with the user's overrides.
+func Profile(opts target.Options) (*mapping.Profile, error) {
+	profiles, err := builtin()
+	if err != nil {
+		return nil, err
+	}
+	name := opts.Profile
+	if name == "" {
+		name = "ecs"
+	}
+	p, ok := profiles[name]
+	if !ok {
+		return nil, fmt.Errorf("elastic: unknown profile %q (known: ecs, raw)", name)
+	}
+	return p.Merge(opts.Overrides), nil
+}
+
+// compile resolves the profile, source and language, and emits the query.
+func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
+	p, err := Profile(opts)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{r: r, profile: p, types: map[string]string{}}
+	src, err := p.Resolve(r.LogSource)
+	if err != nil {
+		return nil, c.refuse(r.LogSource.Pos, "log source "+describe(r.LogSource), "%v", err)
+	}
+	c.source = src
+	lang := opts.Lang
+	switch lang {
+	case "":
+		lang = Lucene
+		if r.Aggregation != nil && thresholdOf(r.Aggregation) == nil {
+			// A Kibana threshold rule cannot say this; ES|QL can.
+			lang = ESQL
+		}
+	case Lucene, EQL, ESQL:
+	default:
+		return nil, fmt.Errorf("elastic: unknown language %q (known: lucene, eql, esql)", lang)
+	}
+	c.lang = lang
+	if err := c.inferTypes(); err != nil {
+		return nil, err
+	}
+	var text string
+	switch lang {
+	case Lucene:
+		text, err = c.lucene()
+	case EQL:
+		text, err = c.eql()
+	default:
+		text, err = c.esql()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &compiled{
+		query: &target.Query{Rule: r, Target: Name, Profile: p.Name, Lang: lang, Text: text, Source: src},
+		types: c.types,
+	}, nil
+}
+
+func describe(ls rule.LogSource) string {
+	var parts []string
+	for _, kv := range [][2]string{{"category", ls.Category}, {"product", ls.Product}, {"service", ls.Service}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	if len(parts) == 0 {
+		return "(empty)"
+	}
+	return strings.Join(parts, ",")
+}
+
+// compiler holds one rule's compilation.
+type compiler struct {
+	r       *rule.Rule
+	profile *mapping.Profile
+	source  *mapping.Source
+	lang    string
+	// types are the target fields' types, from the profile or inferred.
+	types map[string]string
+	// inferred are the raw profile's guesses, by Sigma field name.
+	inferred map[string]string
+}
+
+func (c *compiler) refuse(pos rule.Pos, construct, reason string, args ...any) error {
+	if !pos.IsValid() {
+		pos = c.r.Pos
+	}
+	return target.Refuse(c.r, Name, c.profile.Name, pos, construct, reason, args...)
+}
+
+// field is one target field a Sigma field maps to.
+type field struct {
+	Name string
+	Type string
+}
+
+// Field type families.
+const (
+	tKeyword = "keyword"
+	tLong    = "long"
+	tDouble  = "double"
+	tIP      = "ip"
+)
+
+func isNumeric(t string) bool {
+	switch t {
+	case "long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long":
+		return true
+	}
+	return false
+}
+
+func isString(t string) bool { return t == "keyword" || t == "wildcard" || t == "constant_keyword" }
+
+// fields maps a Sigma field to its target fields.
+func (c *compiler) fields(name string, pos rule.Pos) ([]field, error) {
+	f, err := c.profile.Field(c.source, name)
+	if err != nil {
+		return nil, c.refuse(pos, fmt.Sprintf("field %q", name), "%v", err)
+	}
+	out := make([]field, 0, len(f.Names))
+	for _, n := range f.Names {
+		t := f.Type
+		if t == "" {
+			t = c.inferred[name]
+		}
+		switch {
+		case t == "text" || t == "match_only_text":
+			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value; map the field's keyword form instead", t)
+		case t != "" && !isString(t) && !isNumeric(t) && t != tIP && t != "boolean":
+			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "type %q is not supported (keyword, wildcard, numeric, ip or boolean)", t)
+		}
+		c.types[n] = t
+		out = append(out, field{Name: n, Type: t})
+	}
+	return out, nil
+}
+
+// use is how a matcher uses its field, for the raw profile's type guess.
+type use uint8
+
+const (
+	useNeutral use = iota // exists, null, numbers and booleans compared for equality
+	useString
+	useNumber
+	useIP
+)
+
+var useTypes = [...]string{useString: tKeyword, useNumber: tLong, useIP: tIP}
+var useNames = [...]string{useNeutral: "", useString: "as a string", useNumber: "with a numeric comparison", useIP: "with cidr"}
+
+func matcherUse(m *rule.Matcher) use {
+	switch m.Op {
+	case rule.OpExists:
+		return useNeutral
+	case rule.OpCIDR:
+		return useIP
+	case rule.OpGt, rule.OpGte, rule.OpLt, rule.OpLte:
+		return useNumber
+	}
+	for _, v := range m.Values {
+		if v.Kind == rule.KindString || v.Kind == rule.KindRegex || v.Kind == rule.KindFieldRef {
+			return useString
+		}
+	}
+	return useNeutral
+}
+
+// inferTypes guesses field types where the profile gives none (the raw
+// profile): an Elasticsearch field has one type, so a field used in two
+// incompatible ways cannot be queried as the rule means.
+func (c *compiler) inferTypes() error {
+	c.inferred = map[string]string{}
+	uses := map[string]use{}
+	decimal := map[string]bool{}
+	var err error
+	visit := func(m *rule.Matcher) {
+		if err != nil || m.Field == "" {
+			return
+		}
+		u := matcherUse(m)
+		for _, v := range m.Values {
+			if v.Kind == rule.KindNumber && v.Number != float64(int64(v.Number)) {
+				decimal[m.Field] = true
+			}
+		}
+		if u == useNeutral {
+			return
+		}
+		if prev, ok := uses[m.Field]; ok && prev != u {
+			err = c.refuse(m.Pos, fmt.Sprintf("field %q", m.Field), "it is compared %s and %s elsewhere in the rule; an Elasticsearch field has one type", useNames[u], useNames[prev])
+			return
+		}
+		uses[m.Field] = u
+	}
+	for _, s := range c.r.Searches {
+		for _, g := range s.Groups {
+			for _, m := range g.Matchers {
+				visit(m)
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for f, u := range uses {
+		t := useTypes[u]
+		if t == tLong && decimal[f] {
+			t = tDouble
+		}
+		c.inferred[f] = t
+	}
+	return nil
+}
+
+// condition lowers the rule's condition to a tree whose leaves are one
+// language's matcher clauses.
+func (c *compiler) condition(e rule.Expr, matcher func(*rule.Matcher) (*node, error)) (*node, error) {
+	if e == nil {
+		return nil, c.refuse(c.r.Pos, "a rule without a condition", "there is nothing to search for")
+	}
+	return c.expr(rule.Expand(e, c.r.Searches), matcher)
+}
+
+func (c *compiler) expr(e rule.Expr, matcher func(*rule.Matcher) (*node, error)) (*node, error) {
+	switch e := e.(type) {
+	case *rule.And:
+		kids, err := c.exprs(e.Terms, matcher)
+		if err != nil {
+			return nil, err
+		}
+		return and(kids...), nil
+	case *rule.Or:
+		kids, err := c.exprs(e.Terms, matcher)
+		if err != nil {
+			return nil, err
+		}
+		return or(kids...), nil
+	case *rule.Not:
+		x, err := c.expr(e.X, matcher)
+		if err != nil {
+			return nil, err
+		}
+		return not(x), nil
+	case *rule.SearchRef:
+		s := c.r.Search(e.Name)
+		if s == nil {
+			return nil, c.refuse(e.Pos, fmt.Sprintf("search %q", e.Name), "the condition names a search the rule does not define")
+		}
+		groups := make([]*node, 0, len(s.Groups))
+		for _, g := range s.Groups {
+			if len(g.Matchers) == 0 {
+				return nil, c.refuse(g.Pos, fmt.Sprintf("search %q", s.Name), "it has an empty group")
+			}
+			terms := make([]*node, 0, len(g.Matchers))
+			for _, m := range g.Matchers {
+				t, err := matcher(m)
+				if err != nil {
+					return nil, err
+				}
+				terms = append(terms, t)
+			}
+			groups = append(groups, and(terms...))
+		}
+		if len(groups) == 0 {
+			return nil, c.refuse(s.Pos, fmt.Sprintf("search %q", s.Name), "it is empty")
+		}
+		return or(groups...), nil
+	case *rule.Quantified:
+		return nil, c.refuse(e.Pos, fmt.Sprintf("%q", e.Pattern), "no search matches it")
+	}
+	return nil, c.refuse(e.Position(), fmt.Sprintf("condition node %T", e), "not supported")
+}
+
+func (c *compiler) exprs(es []rule.Expr, matcher func(*rule.Matcher) (*node, error)) ([]*node, error) {
+	out := make([]*node, 0, len(es))
+	for _, e := range es {
+		n, err := c.expr(e, matcher)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// sourceFilter returns the source's exact conditions (event.category and
+// the filter attribute) as field/value pairs, in a stable order.
+func (c *compiler) sourceFilter(withCategory bool) [][2]string {
+	var out [][2]string
+	if cat := c.source.Attr("category"); withCategory && cat != "" {
+		out = append(out, [2]string{"event.category", cat})
+	}
+	var extra [][2]string
+	for _, kv := range strings.Split(c.source.Attr("filter"), ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if ok && k != "" {
+			extra = append(extra, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
+		}
+	}
+	sort.SliceStable(extra, func(i, j int) bool { return extra[i][0] < extra[j][0] })
+	for _, kv := range extra {
+		c.types[kv[0]] = tKeyword
+	}
+	if withCategory && len(out) > 0 {
+		c.types["event.category"] = tKeyword
+	}
+	return append(out, extra...)
+}
+
+// indexes returns the source's index patterns.
+func indexes(src *mapping.Source) []string {
+	var out []string
+	for _, p := range strings.Split(src.Attr("index"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"logs-*"}
+	}
+	return out
+}

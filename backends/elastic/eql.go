@@ -1,0 +1,285 @@
+package elastic
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/detc/detc/backends/elastic/lucenere"
+	"github.com/detc/detc/internal/rule"
+)
+
+// eql writes the rule as an EQL query: "<category> where <condition>",
+// the category from the source (any when it has none).
+func (c *compiler) eql() (string, error) {
+	if a := c.r.Aggregation; a != nil {
+		return "", c.refuse(a.Pos, fmt.Sprintf("aggregation %s", a.Func), "EQL has no aggregations; compile it with --lang esql")
+	}
+	body, err := c.condition(c.r.Condition, c.eqlMatcher)
+	if err != nil {
+		return "", err
+	}
+	var filter []*node
+	for _, kv := range c.sourceFilter(false) {
+		filter = append(filter, leaf(eqlField(kv[0])+" == "+eqlString(kv[1])))
+	}
+	category := c.source.Attr("category")
+	if category == "" {
+		category = "any"
+	} else if !eqlIdent.MatchString(category) {
+		category = eqlString(category)
+	}
+	return category + " where " + renderEQL(and(append(filter, body)...), true), nil
+}
+
+func renderEQL(n *node, top bool) string {
+	switch n.op {
+	case opLeaf:
+		return n.text
+	case opNot:
+		return "not " + renderEQL(n.kids[0], false)
+	}
+	sep := " and "
+	if n.op == opOr {
+		sep = " or "
+		if f, terms, ok := sameField(n.kids); ok {
+			return eqlField(f) + " : (" + strings.Join(terms, ", ") + ")"
+		}
+	}
+	parts := make([]string, len(n.kids))
+	for i, k := range n.kids {
+		parts[i] = renderEQL(k, false)
+	}
+	s := strings.Join(parts, sep)
+	if top {
+		return s
+	}
+	return "(" + s + ")"
+}
+
+func (c *compiler) eqlMatcher(m *rule.Matcher) (*node, error) {
+	if m.IsKeyword() {
+		return nil, c.refuse(m.Pos, "keyword search", "EQL compares fields; it has no search over all fields (use --lang lucene)")
+	}
+	fs, err := c.fields(m.Field, m.Pos)
+	if err != nil {
+		return nil, err
+	}
+	values := make([]*node, 0, len(m.Values))
+	for _, v := range m.Values {
+		alts := make([]*node, 0, len(fs))
+		for _, f := range fs {
+			n, err := c.eqlValue(m, v, f)
+			if err != nil {
+				return nil, err
+			}
+			alts = append(alts, n)
+		}
+		n := or(alts...)
+		if m.Negate {
+			n = not(n)
+		}
+		values = append(values, n)
+	}
+	return or(values...), nil
+}
+
+// insensitive is a leaf "field : pattern" (case-insensitive, * and ?
+// wildcards); several on one field become a list lookup.
+func insensitive(f, pattern string) *node {
+	s := eqlString(pattern)
+	return &node{text: eqlField(f) + " : " + s, field: f, term: s}
+}
+
+func (c *compiler) eqlValue(m *rule.Matcher, v rule.Value, f field) (*node, error) {
+	construct := fmt.Sprintf("%s on field %q (%s, %s)", m.Op, m.Field, f.Name, typeName(f.Type))
+	name := eqlField(f.Name)
+	switch {
+	case v.Kind == rule.KindPlaceholder:
+		return nil, c.refuse(v.Pos, "placeholder %"+v.Text+"%", "its values must be expanded before compiling")
+	case v.Kind == rule.KindFieldRef:
+		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "EQL cannot compare a field with another field")
+	case m.Op == rule.OpExists:
+		if v.Text == "true" {
+			return leaf(name + " != null"), nil
+		}
+		return leaf(name + " == null"), nil
+	case v.Kind == rule.KindNull:
+		if isString(f.Type) || f.Type == "" {
+			return or(leaf(name+" == null"), leaf(name+` == ""`)), nil
+		}
+		return leaf(name + " == null"), nil
+	case m.Op == rule.OpCIDR:
+		if f.Type != tIP {
+			return nil, c.refuse(v.Pos, construct, "cidr needs an ip field")
+		}
+		p, err := netip.ParsePrefix(v.Text)
+		if err != nil {
+			return nil, c.refuse(v.Pos, construct, "%v", err)
+		}
+		return leaf("cidrMatch(" + name + ", " + eqlString(p.Masked().String()) + ")"), nil
+	case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
+		if !isNumeric(f.Type) {
+			return nil, c.refuse(v.Pos, construct, "a %s field compares as text, not as a number", typeName(f.Type))
+		}
+		ops := map[rule.Op]string{rule.OpGt: " > ", rule.OpGte: " >= ", rule.OpLt: " < ", rule.OpLte: " <= "}
+		return leaf(name + ops[m.Op] + number(v.Number)), nil
+	case m.Op == rule.OpRegex:
+		if !isString(f.Type) {
+			return nil, c.refuse(v.Pos, construct, "regular expressions apply to keyword fields")
+		}
+		re, err := lucenere.Regex(v.Text, m.Regex)
+		if err != nil {
+			return nil, c.refuse(v.Pos, fmt.Sprintf("re %q on field %q", v.Text, m.Field), "%v", err)
+		}
+		return leaf(name + " regex " + eqlRaw(re)), nil
+	case v.Kind == rule.KindNumber:
+		switch {
+		case isNumeric(f.Type):
+			return leaf(name + " == " + number(v.Number)), nil
+		case isString(f.Type):
+			return leaf(name + " == " + eqlString(v.Text)), nil
+		}
+		return nil, c.refuse(v.Pos, construct, "the number %s cannot be compared with a %s field", v.Text, typeName(f.Type))
+	case v.Kind == rule.KindBool:
+		switch {
+		case f.Type == "boolean":
+			return leaf(name + " == " + v.Text), nil
+		case isString(f.Type):
+			return insensitive(f.Name, v.Text), nil
+		}
+		return nil, c.refuse(v.Pos, construct, "a boolean cannot be compared with a %s field", typeName(f.Type))
+	}
+	switch {
+	case isNumeric(f.Type):
+		lit, ok := v.Pattern.Literal()
+		n, err := strconv.ParseFloat(lit, 64)
+		if m.Op != rule.OpEquals || !ok || err != nil {
+			return nil, c.refuse(v.Pos, construct, "a numeric field takes numbers, not the text %q", v.Pattern.String())
+		}
+		return leaf(name + " == " + number(n)), nil
+	case f.Type == tIP:
+		lit, ok := v.Pattern.Literal()
+		addr, err := netip.ParseAddr(lit)
+		if m.Op != rule.OpEquals || !ok || err != nil {
+			return nil, c.refuse(v.Pos, construct, "an ip field takes addresses (or cidr networks), not the text %q", v.Pattern.String())
+		}
+		return leaf(name + " == " + eqlString(addr.String())), nil
+	case f.Type == "boolean":
+		return nil, c.refuse(v.Pos, construct, "a boolean field takes true or false, not the text %q", v.Pattern.String())
+	}
+	if literalWildcards(v.Pattern) {
+		// EQL's wildcard patterns cannot escape * or ?: use a regex.
+		re, err := lucenere.Pattern(v.Pattern, m.Op, m.Cased)
+		if err != nil {
+			return nil, c.refuse(v.Pos, fmt.Sprintf("value %q", v.Pattern.String()), "%v", err)
+		}
+		return leaf(name + " regex " + eqlRaw(re)), nil
+	}
+	pattern := wildcardText(v.Pattern, m.Op)
+	switch {
+	case !m.Cased:
+		return insensitive(f.Name, pattern), nil
+	case v.Pattern.HasWildcards() || m.Op != rule.OpEquals:
+		return leaf(name + " like " + eqlString(pattern)), nil
+	}
+	return leaf(name + " == " + eqlString(pattern)), nil
+}
+
+// literalWildcards reports whether a pattern's literal text holds * or ?.
+func literalWildcards(p rule.Pattern) bool {
+	for _, part := range p {
+		if part.Kind == rule.Literal && strings.ContainsAny(part.Text, "*?") {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcardText writes a pattern with * and ? wildcards (and the op's
+// implied ones), its literal text unescaped: for EQL's :/like, which have
+// no escape for * and ?, callers check literalWildcards first.
+func wildcardText(p rule.Pattern, op rule.Op) string {
+	var b strings.Builder
+	if op == rule.OpContains || op == rule.OpEndsWith {
+		b.WriteByte('*')
+	}
+	for _, part := range p {
+		switch part.Kind {
+		case rule.AnyRun:
+			b.WriteByte('*')
+		case rule.AnyChar:
+			b.WriteByte('?')
+		default:
+			b.WriteString(part.Text)
+		}
+	}
+	if op == rule.OpContains || op == rule.OpStartsWith {
+		b.WriteByte('*')
+	}
+	return collapseStars(b.String())
+}
+
+func collapseStars(s string) string {
+	for strings.Contains(s, "**") {
+		s = strings.ReplaceAll(s, "**", "*")
+	}
+	return s
+}
+
+var eqlIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_@][A-Za-z0-9_@]*)*$`)
+
+// eqlKeywords cannot be field names without backticks.
+var eqlKeywords = map[string]bool{
+	"and": true, "any": true, "by": true, "false": true, "in": true, "join": true, "like": true, "maxspan": true,
+	"not": true, "null": true, "of": true, "or": true, "regex": true, "sequence": true, "true": true, "until": true,
+	"where": true, "with": true, "sample": true,
+}
+
+// eqlField writes a field name, in backticks unless it is a plain dotted
+// identifier.
+func eqlField(name string) string {
+	if eqlIdent.MatchString(name) && !eqlKeywords[strings.ToLower(name)] {
+		return name
+	}
+	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+}
+
+// eqlString writes an EQL string literal.
+func eqlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if r < 0x20 || r == 0x7f {
+				fmt.Fprintf(&b, `\u{%x}`, r)
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// eqlRaw writes a regex as a raw string ("""...""") where it can, so its
+// backslashes stay readable.
+func eqlRaw(s string) string {
+	if strings.Contains(s, `"""`) || strings.HasSuffix(s, `"`) || strings.ContainsAny(s, "\n\r") {
+		return eqlString(s)
+	}
+	return `"""` + s + `"""`
+}

@@ -1,0 +1,369 @@
+package elastic
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/attack"
+	"github.com/detc/detc/internal/rule"
+)
+
+// RulesFile is the NDJSON file of Kibana detection rules, for
+// POST /api/detection_engine/rules/_import.
+const RulesFile = "detection-rules.ndjson"
+
+// Default schedule of a rule without aggregation: every 5 minutes over the
+// last 6, so that runs overlap by a minute for late events.
+const (
+	defaultInterval = "5m"
+	defaultFrom     = "now-6m"
+)
+
+// kibanaRule is one detection rule as the import API reads it. Field order
+// is fixed so that files are byte-identical for the same input.
+type kibanaRule struct {
+	RuleID         string           `json:"rule_id"`
+	Name           string           `json:"name"`
+	Description    string           `json:"description"`
+	Type           string           `json:"type"`
+	Language       string           `json:"language"`
+	Index          []string         `json:"index,omitempty"`
+	Query          string           `json:"query"`
+	Threshold      *kibanaThreshold `json:"threshold,omitempty"`
+	RiskScore      int              `json:"risk_score"`
+	Severity       string           `json:"severity"`
+	Threat         []kibanaThreat   `json:"threat"`
+	From           string           `json:"from"`
+	Interval       string           `json:"interval"`
+	Enabled        bool             `json:"enabled"`
+	Author         []string         `json:"author,omitempty"`
+	References     []string         `json:"references,omitempty"`
+	FalsePositives []string         `json:"false_positives,omitempty"`
+	Note           string           `json:"note,omitempty"`
+	Tags           []string         `json:"tags"`
+	Version        int              `json:"version"`
+	Meta           map[string]any   `json:"meta"`
+	MaxSignals     int              `json:"max_signals"`
+}
+
+type kibanaThreshold struct {
+	Field       []string            `json:"field"`
+	Value       int64               `json:"value"`
+	Cardinality []kibanaCardinality `json:"cardinality,omitempty"`
+}
+
+type kibanaCardinality struct {
+	Field string `json:"field"`
+	Value int64  `json:"value"`
+}
+
+type kibanaThreat struct {
+	Framework string            `json:"framework"`
+	Tactic    kibanaRef         `json:"tactic"`
+	Technique []kibanaTechnique `json:"technique,omitempty"`
+}
+
+type kibanaRef struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Reference string `json:"reference"`
+}
+
+type kibanaTechnique struct {
+	kibanaRef
+	Subtechnique []kibanaRef `json:"subtechnique,omitempty"`
+}
+
+// Package implements target.Backend: one NDJSON file with a Kibana
+// detection rule per compiled rule, sorted by rule id.
+func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, error) {
+	sorted := append([]target.Deployable(nil), ds...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Query.Rule.ID < sorted[j].Query.Rule.ID })
+	var out bytes.Buffer
+	for _, d := range sorted {
+		kr, err := kibana(d, opts)
+		if err != nil {
+			return nil, err
+		}
+		// Encoder ends each object with a newline; queries keep their < > &.
+		enc := json.NewEncoder(&out)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(kr); err != nil {
+			return nil, err
+		}
+	}
+	return []target.Artifact{{Path: RulesFile, Data: out.Bytes()}}, nil
+}
+
+// kibana builds one rule's import object.
+func kibana(d target.Deployable, opts target.Options) (*kibanaRule, error) {
+	q, r := d.Query, d.Query.Rule
+	score, severity := risk(r.Level)
+	kr := &kibanaRule{
+		RuleID:         RuleID(r.ID),
+		Name:           r.Title,
+		Description:    r.Description,
+		Language:       q.Lang,
+		Query:          q.Text,
+		RiskScore:      score,
+		Severity:       severity,
+		Threat:         threats(r.Attack),
+		From:           defaultFrom,
+		Interval:       defaultInterval,
+		Enabled:        enabled(r.Status),
+		References:     r.References,
+		FalsePositives: r.FalsePositives,
+		Note:           d.Runbook,
+		Tags:           append(append([]string{}, r.Tags...), "detc"),
+		Version:        version(d.Version),
+		Meta:           map[string]any{"detc_rule_id": r.ID, "detc_version": d.Version},
+		MaxSignals:     100,
+	}
+	if kr.Name == "" {
+		kr.Name = r.ID
+	}
+	if kr.Description == "" {
+		kr.Description = kr.Name
+	}
+	if r.Author != "" {
+		kr.Author = []string{r.Author}
+	}
+	if q.Lang != ESQL {
+		kr.Index = indexes(q.Source)
+	}
+	switch q.Lang {
+	case Lucene:
+		kr.Type = "query"
+		if a := r.Aggregation; a != nil {
+			t, err := kibanaThresholdOf(r, a, q, opts)
+			if err != nil {
+				return nil, err
+			}
+			kr.Type, kr.Threshold = "threshold", t
+			kr.Interval, kr.From = schedule(a.Window)
+		}
+	case EQL:
+		kr.Type = "eql"
+	case ESQL:
+		kr.Type = "esql"
+		if a := r.Aggregation; a != nil {
+			// The query reads the last complete window; from covers it.
+			kr.Interval = duration(a.Window)
+			kr.From = "now-" + duration(2*a.Window)
+		}
+	default:
+		return nil, fmt.Errorf("elastic: rule %s: unknown language %q", r.ID, q.Lang)
+	}
+	return kr, nil
+}
+
+// kibanaThresholdOf maps a threshold's fields through the profile the
+// query was compiled with.
+func kibanaThresholdOf(r *rule.Rule, a *rule.Aggregation, q *target.Query, opts target.Options) (*kibanaThreshold, error) {
+	t := thresholdOf(a)
+	if t == nil {
+		return nil, fmt.Errorf("elastic: rule %s: its aggregation is not a threshold; compile it with --lang esql", r.ID)
+	}
+	p, err := Profile(target.Options{Profile: q.Profile, Overrides: opts.Overrides})
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{r: r, profile: p, source: q.Source, lang: Lucene, types: map[string]string{}}
+	if err := c.inferTypes(); err != nil {
+		return nil, err
+	}
+	kt := &kibanaThreshold{Field: []string{}, Value: t.Value}
+	for _, g := range t.Fields {
+		f, err := c.singleField(g, a.Pos)
+		if err != nil {
+			return nil, err
+		}
+		kt.Field = append(kt.Field, f.Name)
+	}
+	if t.CardinalityField != "" {
+		f, err := c.singleField(t.CardinalityField, a.Pos)
+		if err != nil {
+			return nil, err
+		}
+		kt.Cardinality = []kibanaCardinality{{Field: f.Name, Value: t.CardinalityValue}}
+	}
+	return kt, nil
+}
+
+// schedule runs a threshold rule once per window over the last window.
+func schedule(w time.Duration) (interval, from string) {
+	return duration(w), "now-" + duration(w)
+}
+
+// duration writes a window in Kibana's units (s, m, h, d).
+func duration(w time.Duration) string {
+	switch {
+	case w%(24*time.Hour) == 0:
+		return strconv.FormatInt(int64(w/(24*time.Hour)), 10) + "d"
+	case w%time.Hour == 0:
+		return strconv.FormatInt(int64(w/time.Hour), 10) + "h"
+	case w%time.Minute == 0:
+		return strconv.FormatInt(int64(w/time.Minute), 10) + "m"
+	}
+	return strconv.FormatInt(int64((w+time.Second-1)/time.Second), 10) + "s"
+}
+
+// risk maps a Sigma level to Kibana's risk score and severity.
+func risk(level string) (int, string) {
+	switch strings.ToLower(level) {
+	case "informational", "low":
+		return 21, "low"
+	case "high":
+		return 73, "high"
+	case "critical":
+		return 99, "critical"
+	}
+	return 47, "medium"
+}
+
+// enabled: rules still being tried out or retired are imported disabled.
+func enabled(status string) bool {
+	switch strings.ToLower(status) {
+	case "experimental", "deprecated", "unsupported":
+		return false
+	}
+	return true
+}
+
+// version turns detc's content hash into Kibana's integer version: the
+// hash's first 7 hex digits (at most 268,435,455), so the version changes
+// exactly when what the rule deploys does. It is an identity, not an
+// order.
+func version(hash string) int {
+	if n, err := strconv.ParseUint(hash, 10, 31); err == nil && n > 0 {
+		return int(n)
+	}
+	h := hash
+	if len(h) > 7 {
+		h = h[:7]
+	}
+	n, err := strconv.ParseUint(h, 16, 32)
+	if err != nil {
+		sum := sha1.Sum([]byte(hash))
+		n = uint64(binary.BigEndian.Uint32(sum[:4]) >> 4)
+	}
+	return int(max(n, 1))
+}
+
+// detcNamespace is the UUID namespace of detc rule ids: the version 5 UUID
+// of the URL "https://github.com/detc/detc" in the RFC 4122 URL namespace.
+var detcNamespace = uuid5([16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}, "https://github.com/detc/detc")
+
+// RuleID is the Kibana rule_id of a detc rule: a version 5 UUID of its id,
+// stable across builds and machines.
+func RuleID(id string) string {
+	u := uuid5(detcNamespace, id)
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// uuid5 is RFC 4122's name-based UUID with SHA-1.
+func uuid5(ns [16]byte, name string) [16]byte {
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(name))
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	return u
+}
+
+// threats builds Kibana's threat list from the rule's ATT&CK ids: one
+// entry per tactic, its techniques with their sub-techniques. A technique
+// whose tactics the rule does not name goes under all of its own.
+func threats(a rule.Attack) []kibanaThreat {
+	type techEntry struct {
+		ref  kibanaRef
+		subs []kibanaRef
+	}
+	tactics := map[string]bool{}
+	for _, t := range a.Tactics {
+		if tac, ok := attack.LookupTactic(t); ok {
+			tactics[tac.ID] = true
+		}
+	}
+	byTactic := map[string]map[string]*techEntry{}
+	for id := range tactics {
+		byTactic[id] = map[string]*techEntry{}
+	}
+	for _, id := range a.Techniques {
+		tech, ok := attack.LookupTechnique(id)
+		if !ok {
+			continue
+		}
+		parent := tech
+		if p := tech.Parent(); p != "" {
+			if pt, ok := attack.LookupTechnique(p); ok {
+				parent = pt
+			}
+		}
+		var under []string
+		for _, tac := range tech.Tactics {
+			if tactics[tac] {
+				under = append(under, tac)
+			}
+		}
+		if len(under) == 0 {
+			under = tech.Tactics
+		}
+		for _, tac := range under {
+			if byTactic[tac] == nil {
+				byTactic[tac] = map[string]*techEntry{}
+			}
+			e := byTactic[tac][parent.ID]
+			if e == nil {
+				e = &techEntry{ref: kibanaRef{ID: parent.ID, Name: parent.Name, Reference: parent.URL}}
+				byTactic[tac][parent.ID] = e
+			}
+			if tech.ID != parent.ID && !hasRef(e.subs, tech.ID) {
+				e.subs = append(e.subs, kibanaRef{ID: tech.ID, Name: tech.Name, Reference: tech.URL})
+			}
+		}
+	}
+	out := []kibanaThreat{}
+	for _, tacID := range sortedKeys(byTactic) {
+		tac, ok := attack.LookupTactic(tacID)
+		if !ok {
+			continue
+		}
+		th := kibanaThreat{Framework: "MITRE ATT&CK", Tactic: kibanaRef{ID: tac.ID, Name: tac.Name, Reference: tac.URL()}}
+		for _, techID := range sortedKeys(byTactic[tacID]) {
+			e := byTactic[tacID][techID]
+			sort.Slice(e.subs, func(i, j int) bool { return e.subs[i].ID < e.subs[j].ID })
+			th.Technique = append(th.Technique, kibanaTechnique{kibanaRef: e.ref, Subtechnique: e.subs})
+		}
+		out = append(out, th)
+	}
+	return out
+}
+
+func hasRef(refs []kibanaRef, id string) bool {
+	for _, r := range refs {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,349 @@
+package elastic
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/detc/detc/backends/elastic/lucenere"
+	"github.com/detc/detc/internal/rule"
+)
+
+// maxRegexLength is Elasticsearch's default index.max_regex_length: a
+// query_string regex longer than this (in UTF-16 units) fails the query.
+const maxRegexLength = 1000
+
+// lucene writes the rule as an Elasticsearch query_string query.
+func (c *compiler) lucene() (string, error) {
+	if agg := c.r.Aggregation; agg != nil {
+		if err := c.checkThreshold(agg); err != nil {
+			return "", err
+		}
+	}
+	body, err := c.condition(c.r.Condition, c.luceneMatcher)
+	if err != nil {
+		return "", err
+	}
+	var filter []*node
+	for _, kv := range c.sourceFilter(true) {
+		filter = append(filter, &node{text: luceneField(kv[0]) + ":" + quote(kv[1]), field: kv[0], term: quote(kv[1])})
+	}
+	return renderLucene(and(append(filter, body)...), true), nil
+}
+
+// renderLucene writes a node tree. Every operator level is parenthesised
+// and a NOT stands alone in its group: the classic query parser reads
+// "a AND b OR c" and "NOT a OR b" as required/optional clauses, not as
+// boolean algebra, so no level mixes operators.
+func renderLucene(n *node, top bool) string {
+	switch n.op {
+	case opLeaf:
+		return n.text
+	case opNot:
+		return "(NOT " + renderLucene(n.kids[0], false) + ")"
+	}
+	sep := " AND "
+	if n.op == opOr {
+		sep = " OR "
+		if f, terms, ok := sameField(n.kids); ok {
+			return luceneField(f) + ":(" + strings.Join(terms, " OR ") + ")"
+		}
+	}
+	parts := make([]string, len(n.kids))
+	for i, k := range n.kids {
+		parts[i] = renderLucene(k, false)
+	}
+	s := strings.Join(parts, sep)
+	if top {
+		return s
+	}
+	return "(" + s + ")"
+}
+
+// sameField reports whether every node is a term on one field.
+func sameField(kids []*node) (string, []string, bool) {
+	var terms []string
+	for _, k := range kids {
+		if k.op != opLeaf || k.field == "" || k.field != kids[0].field {
+			return "", nil, false
+		}
+		terms = append(terms, k.term)
+	}
+	return kids[0].field, terms, true
+}
+
+// term is a leaf "field:term".
+func term(field, t string) *node {
+	return &node{text: luceneField(field) + ":" + t, field: field, term: t}
+}
+
+func (c *compiler) luceneMatcher(m *rule.Matcher) (*node, error) {
+	if m.IsKeyword() {
+		return c.luceneKeywords(m)
+	}
+	fs, err := c.fields(m.Field, m.Pos)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		if strings.ContainsAny(f.Name, "*?") {
+			return nil, c.refuse(m.Pos, fmt.Sprintf("field %q", f.Name), "query_string reads * or ? in a field name as a pattern over field names")
+		}
+	}
+	values := make([]*node, 0, len(m.Values))
+	for _, v := range m.Values {
+		alts := make([]*node, 0, len(fs))
+		for _, f := range fs {
+			n, err := c.luceneValue(m, v, f)
+			if err != nil {
+				return nil, err
+			}
+			alts = append(alts, n)
+		}
+		n := or(alts...)
+		if m.Negate {
+			n = not(n)
+		}
+		values = append(values, n)
+	}
+	return or(values...), nil
+}
+
+// luceneKeywords writes keyword searches: a term with no field searches
+// Elasticsearch's default fields (index.query.default_field, all fields
+// unless set), as a case-insensitive substring of the value.
+func (c *compiler) luceneKeywords(m *rule.Matcher) (*node, error) {
+	values := make([]*node, 0, len(m.Values))
+	for _, v := range m.Values {
+		if v.Kind != rule.KindString {
+			return nil, c.refuse(v.Pos, "a keyword search for a non-string value", "keywords search text")
+		}
+		t, err := c.stringTerm(v, rule.OpContains, m.Cased)
+		if err != nil {
+			return nil, err
+		}
+		n := leaf(t)
+		if m.Negate {
+			n = not(n)
+		}
+		values = append(values, n)
+	}
+	return or(values...), nil
+}
+
+// luceneValue writes one value's comparison with one target field.
+func (c *compiler) luceneValue(m *rule.Matcher, v rule.Value, f field) (*node, error) {
+	construct := fmt.Sprintf("%s on field %q (%s, %s)", m.Op, m.Field, f.Name, typeName(f.Type))
+	exists := leaf("_exists_:" + luceneField(f.Name))
+	switch {
+	case v.Kind == rule.KindPlaceholder:
+		return nil, c.refuse(v.Pos, "placeholder %"+v.Text+"%", "its values must be expanded before compiling")
+	case v.Kind == rule.KindFieldRef:
+		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "a Lucene query cannot compare two fields of an event")
+	case m.Op == rule.OpExists:
+		if v.Text == "true" {
+			return exists, nil
+		}
+		return not(exists), nil
+	case v.Kind == rule.KindNull:
+		if isNumeric(f.Type) || f.Type == tIP || f.Type == "boolean" {
+			return not(exists), nil
+		}
+		return or(not(exists), term(f.Name, `""`)), nil
+	case m.Op == rule.OpCIDR:
+		if f.Type != tIP {
+			return nil, c.refuse(v.Pos, construct, "cidr needs an ip field")
+		}
+		p, err := netip.ParsePrefix(v.Text)
+		if err != nil {
+			return nil, c.refuse(v.Pos, construct, "%v", err)
+		}
+		return term(f.Name, quote(p.Masked().String())), nil
+	case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
+		if !isNumeric(f.Type) {
+			return nil, c.refuse(v.Pos, construct, "a %s field compares as text, not as a number", typeName(f.Type))
+		}
+		ops := map[rule.Op]string{rule.OpGt: ">", rule.OpGte: ">=", rule.OpLt: "<", rule.OpLte: "<="}
+		return term(f.Name, ops[m.Op]+escapeTerm(number(v.Number))), nil
+	case m.Op == rule.OpRegex:
+		if !isString(f.Type) {
+			return nil, c.refuse(v.Pos, construct, "regular expressions apply to keyword fields")
+		}
+		re, err := lucenere.Regex(v.Text, m.Regex)
+		if err != nil {
+			return nil, c.refuse(v.Pos, fmt.Sprintf("re %q on field %q", v.Text, m.Field), "%v", err)
+		}
+		t, err := c.regexTerm(v, re)
+		if err != nil {
+			return nil, err
+		}
+		return term(f.Name, t), nil
+	case v.Kind == rule.KindNumber:
+		switch {
+		case isNumeric(f.Type):
+			if isIntegral(f.Type) && v.Number != float64(int64(v.Number)) {
+				return nil, c.refuse(v.Pos, construct, "%s has a fraction and the field holds integers", v.Text)
+			}
+			return term(f.Name, escapeTerm(number(v.Number))), nil
+		case isString(f.Type):
+			return term(f.Name, quote(v.Text)), nil
+		}
+		return nil, c.refuse(v.Pos, construct, "the number %s cannot be compared with a %s field", v.Text, typeName(f.Type))
+	case v.Kind == rule.KindBool:
+		switch {
+		case f.Type == "boolean":
+			return term(f.Name, v.Text), nil
+		case isString(f.Type):
+			// The evaluator compares a string with true/false ignoring case.
+			t, err := c.stringTerm(rule.Value{Kind: rule.KindString, Pattern: rule.LiteralPattern(v.Text), Pos: v.Pos}, rule.OpEquals, false)
+			if err != nil {
+				return nil, err
+			}
+			return term(f.Name, t), nil
+		}
+		return nil, c.refuse(v.Pos, construct, "a boolean cannot be compared with a %s field", typeName(f.Type))
+	}
+	// A string with the equals, contains, startswith or endswith op.
+	switch {
+	case isNumeric(f.Type):
+		lit, ok := v.Pattern.Literal()
+		n, err := strconv.ParseFloat(lit, 64)
+		if m.Op != rule.OpEquals || !ok || err != nil {
+			return nil, c.refuse(v.Pos, construct, "a numeric field takes numbers, not the text %q", v.Pattern.String())
+		}
+		return term(f.Name, escapeTerm(number(n))), nil
+	case f.Type == tIP:
+		lit, ok := v.Pattern.Literal()
+		addr, err := netip.ParseAddr(lit)
+		if m.Op != rule.OpEquals || !ok || err != nil {
+			return nil, c.refuse(v.Pos, construct, "an ip field takes addresses (or cidr networks), not the text %q", v.Pattern.String())
+		}
+		return term(f.Name, quote(addr.String())), nil
+	case f.Type == "boolean":
+		return nil, c.refuse(v.Pos, construct, "a boolean field takes true or false, not the text %q", v.Pattern.String())
+	}
+	t, err := c.stringTerm(v, m.Op, m.Cased)
+	if err != nil {
+		return nil, err
+	}
+	return term(f.Name, t), nil
+}
+
+// stringTerm writes a string comparison on a keyword field. Keyword terms
+// are exact and case-sensitive, so a case-insensitive value with letters
+// becomes a regex with a class per letter; other values are an exact
+// (quoted) term or a wildcard term.
+func (c *compiler) stringTerm(v rule.Value, op rule.Op, cased bool) (string, error) {
+	p := v.Pattern
+	if !cased && patternHasCase(p) {
+		re, err := lucenere.Pattern(p, op, false)
+		if err != nil {
+			return "", c.refuse(v.Pos, fmt.Sprintf("value %q", p.String()), "%v", err)
+		}
+		return c.regexTerm(v, re)
+	}
+	var full rule.Pattern
+	if op == rule.OpContains || op == rule.OpEndsWith {
+		full = append(full, rule.Part{Kind: rule.AnyRun})
+	}
+	full = append(full, p...)
+	if op == rule.OpContains || op == rule.OpStartsWith {
+		full = append(full, rule.Part{Kind: rule.AnyRun})
+	}
+	if lit, ok := full.Literal(); ok {
+		return quote(lit), nil
+	}
+	var b strings.Builder
+	last := rule.PartKind(255)
+	for _, part := range full {
+		switch part.Kind {
+		case rule.AnyRun:
+			if last != rule.AnyRun {
+				b.WriteByte('*')
+			}
+		case rule.AnyChar:
+			b.WriteByte('?')
+		default:
+			b.WriteString(escapeTerm(part.Text))
+		}
+		last = part.Kind
+	}
+	return b.String(), nil
+}
+
+// regexTerm frames a Lucene regex as a query_string term.
+func (c *compiler) regexTerm(v rule.Value, re string) (string, error) {
+	if n := len(utf16.Encode([]rune(re))); n > maxRegexLength {
+		return "", c.refuse(v.Pos, fmt.Sprintf("value %q", shorten(valueText(v))), "as a case-insensitive Lucene regex it is %d characters long, over Elasticsearch's index.max_regex_length (%d)", n, maxRegexLength)
+	}
+	return "/" + re + "/", nil
+}
+
+func valueText(v rule.Value) string {
+	if v.Kind == rule.KindString {
+		return v.Pattern.String()
+	}
+	return v.Text
+}
+
+func shorten(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:57]) + "..."
+	}
+	return s
+}
+
+// patternHasCase reports whether a pattern's literal text has letters
+// with another case form.
+func patternHasCase(p rule.Pattern) bool {
+	for _, part := range p {
+		if part.Kind == rule.Literal && lucenere.HasCase(part.Text) {
+			return true
+		}
+	}
+	return false
+}
+
+// queryReserved are the characters query_string reads as syntax in a
+// term, and the white space that ends one.
+const queryReserved = "+-=&|><!(){}[]^\"~*?:\\/ \t\n\r\u3000"
+
+// escapeTerm escapes text for an unquoted query_string term.
+func escapeTerm(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(queryReserved, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// luceneField escapes a field name.
+func luceneField(name string) string { return escapeTerm(name) }
+
+// quote writes an exact term: inside quotes only " and \ are special.
+func quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// number writes a number without exponent or trailing zeros.
+func number(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func isIntegral(t string) bool {
+	switch t {
+	case "long", "integer", "short", "byte", "unsigned_long":
+		return true
+	}
+	return false
+}
+
+func typeName(t string) string {
+	if t == "" {
+		return "untyped"
+	}
+	return t
+}

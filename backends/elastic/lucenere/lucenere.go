@@ -1,0 +1,129 @@
+// Package lucenere writes regular expressions in Lucene's RegExp dialect,
+// the one Elasticsearch uses for query_string /regex/ terms, EQL's regex
+// and ES|QL's RLIKE. That dialect matches the whole term (it is anchored),
+// has no \d, \w, \s or inline flags, and treats more characters as
+// operators than RE2 does. The package turns Sigma values (wildcard
+// patterns, case-insensitive by default) and Sigma re values (RE2 syntax,
+// an unanchored search) into Lucene expressions with the same matches.
+package lucenere
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/detc/detc/internal/rule"
+)
+
+// reserved are the characters Lucene's RegExp (with all syntax flags, as
+// Elasticsearch enables them) reads as operators, plus "/", which ends a
+// regex term in query_string; RegExp reads an escaped "/" as itself.
+const reserved = `.?+*|{}[]()"\#@&<>~/`
+
+// Literal appends r as a literal to b.
+func Literal(b *strings.Builder, r rune) {
+	if r < utf8.RuneSelf && strings.IndexByte(reserved, byte(r)) >= 0 {
+		b.WriteByte('\\')
+	}
+	b.WriteRune(r)
+}
+
+// Folds returns every rune that Unicode simple case folding makes equal to
+// r (r included), sorted: the equivalence the evaluator uses for
+// case-insensitive matching (strings.EqualFold).
+func Folds(r rune) []rune {
+	out := []rune{r}
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// HasCase reports whether some rune of s has another case form, so that a
+// case-insensitive match needs more than the exact text.
+func HasCase(s string) bool {
+	for _, r := range s {
+		if unicode.SimpleFold(r) != r {
+			return true
+		}
+	}
+	return false
+}
+
+// foldRune appends r, as a class of its case forms when fold is set and it
+// has any ([kK\u212a] for k).
+func foldRune(b *strings.Builder, r rune, fold bool) {
+	if !fold || unicode.SimpleFold(r) == r {
+		Literal(b, r)
+		return
+	}
+	b.WriteByte('[')
+	for _, f := range Folds(r) {
+		classRune(b, f)
+	}
+	b.WriteByte(']')
+}
+
+// classRune appends r inside a character class; punctuation is escaped
+// there, where Lucene reads \x as x for every x.
+func classRune(b *strings.Builder, r rune) {
+	if r < utf8.RuneSelf && !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+		b.WriteByte('\\')
+	}
+	b.WriteRune(r)
+}
+
+// Pattern writes a Sigma wildcard pattern as a Lucene regex: * is .*, ? is
+// one character, literal text is escaped and, unless cased, every letter
+// becomes a class of its case forms. The op adds the implied wildcards of
+// contains, startswith and endswith. Invalid UTF-8 cannot be written.
+func Pattern(p rule.Pattern, op rule.Op, cased bool) (string, error) {
+	var parts rule.Pattern
+	if op == rule.OpContains || op == rule.OpEndsWith {
+		parts = append(parts, rule.Part{Kind: rule.AnyRun})
+	}
+	parts = append(parts, p...)
+	if op == rule.OpContains || op == rule.OpStartsWith {
+		parts = append(parts, rule.Part{Kind: rule.AnyRun})
+	}
+	var b strings.Builder
+	lastRun := false
+	for _, part := range parts {
+		switch part.Kind {
+		case rule.AnyRun:
+			if !lastRun {
+				b.WriteString(".*")
+			}
+			lastRun = true
+			continue
+		case rule.AnyChar:
+			b.WriteByte('.')
+		default:
+			if !utf8.ValidString(part.Text) {
+				return "", fmt.Errorf("the value %q is not valid UTF-8 text", part.Text)
+			}
+			for _, r := range part.Text {
+				foldRune(&b, r, !cased)
+			}
+		}
+		lastRun = false
+	}
+	return guardTrailingBackslash(b.String()), nil
+}
+
+// guardTrailingBackslash rewrites a final escaped backslash as a class:
+// query_string reads "\/" inside a regex term as an escaped slash, so a
+// regex ending in "\\" would swallow the closing "/".
+func guardTrailingBackslash(s string) string {
+	n := 0
+	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	if n > 0 && n%2 == 0 {
+		return s[:len(s)-2] + `[\\]`
+	}
+	return s
+}
