@@ -110,7 +110,7 @@ func metadata(r *rule.Rule) rule.Diagnostics {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, d.value); err != nil {
-			diags.Errorf(r.Pos, CodeInvalidDate, "rule %s: %s %q is not a date in the form YYYY-MM-DD", name(r), d.key, d.value)
+			diags.Errorf(r.Pos, CodeInvalidDate, "rule %s: %s %q is not a valid date written YYYY-MM-DD", name(r), d.key, d.value)
 		}
 	}
 	return diags
@@ -143,7 +143,9 @@ func attackIDs(r *rule.Rule) rule.Diagnostics {
 		if len(tactics) == 0 || slices.ContainsFunc(tech.Tactics, func(id string) bool { return tactics[id] }) {
 			continue
 		}
-		diags.Errorf(pos, CodeTacticMismatch, "rule %s: technique %s (%s) belongs to tactic %s, which the rule does not name",
+		// A warning: ATT&CK moves techniques between tactics across
+		// releases, and rules written for another release still compile.
+		diags.Warnf(pos, CodeTacticMismatch, "rule %s: technique %s (%s) belongs to tactic %s, which the rule does not name",
 			name(r), tech.ID, tech.Name, describeTactics(tech.Tactics))
 	}
 	return diags

@@ -69,7 +69,7 @@ func TestRule(t *testing.T) {
 		{"unknown technique", func(_ *testing.T, r *rule.Rule) { r.Attack.Techniques = []string{"T1567.999"} }, []want{{CodeUnknownTech, rule.Error, 5}}},
 		{"unknown tactic", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = []string{"TA9999"} }, []want{{CodeUnknownTactic, rule.Error, 5}}},
 		{"tactic by short name", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = []string{"exfiltration"} }, nil},
-		{"technique of another tactic", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = []string{"TA0011"} }, []want{{CodeTacticMismatch, rule.Error, 5}}},
+		{"technique of another tactic", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = []string{"TA0011"} }, []want{{CodeTacticMismatch, rule.Warning, 5}}},
 		{"technique without tactics", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = nil }, nil},
 		{"attack without position", func(_ *testing.T, r *rule.Rule) { r.Attack = rule.Attack{} }, []want{{CodeNoAttack, rule.Warning, 1}}},
 		{"unknown search", func(_ *testing.T, r *rule.Rule) {
@@ -149,7 +149,7 @@ func TestMessages(t *testing.T) {
 		got = append(got, d.String())
 	}
 	assert.Equal(t, []string{
-		"r.yml:5:1: error: rule 6f1e2a4c-0000-4000-8000-000000000001: technique T1567.004 (Exfiltration Over Webhook) belongs to tactic TA0010 Exfiltration, which the rule does not name",
+		"r.yml:5:1: warning: rule 6f1e2a4c-0000-4000-8000-000000000001: technique T1567.004 (Exfiltration Over Webhook) belongs to tactic TA0010 Exfiltration, which the rule does not name",
 		`r.yml:14:1: error: "1 of filter_*" matches no search of rule 6f1e2a4c-0000-4000-8000-000000000001 (searches: selection)`,
 		`r.yml:11:1: warning: search "selection" is not used by the condition of rule 6f1e2a4c-0000-4000-8000-000000000001`,
 	}, got)

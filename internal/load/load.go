@@ -17,6 +17,7 @@ import (
 	"github.com/detc/detc/internal/hclrule"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/runbook"
+	"github.com/detc/detc/internal/sigma"
 )
 
 // DefaultPath is what commands load when they are given no path.
@@ -73,7 +74,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 			hclFiles = append(hclFiles, hclrule.File{Name: f, Data: data})
 			continue
 		}
-		rules, d := loadSigma(f, data)
+		rules, d := sigma.Load(f, data)
 		diags = append(diags, d...)
 		set.Rules = append(set.Rules, rules...)
 	}
@@ -82,7 +83,8 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 		diags = append(diags, d...)
 		set.Rules = append(set.Rules, rules...)
 	}
-	rules, d := resolve(set.Rules)
+	// A Sigma correlation may name a rule in any file.
+	rules, d := sigma.ResolveCorrelations(set.Rules)
 	diags = append(diags, d...)
 	set.Rules = rules
 	set.Cards, d = runbook.LoadCards(paths...)
