@@ -2,19 +2,16 @@ package eval
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
-	"sort"
 	"testing"
 
 	sigmago "github.com/bradleyjkemp/sigma-go"
 	sigmaeval "github.com/bradleyjkemp/sigma-go/evaluator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
 
-	"github.com/detc/detc/internal/condition"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma"
 )
 
 // The cross-check runs the same Sigma rules through sigma-go v0.6.6 and
@@ -26,6 +23,7 @@ import (
 var crossCheckRules = []string{
 	`
 title: webhook post from a non-browser
+logsource: {category: proxy}
 detection:
   selection:
     cs-host|endswith: [discord.com, discordapp.com, hooks.slack.com, webhook.office.com, webhook.site,
@@ -36,18 +34,21 @@ detection:
   condition: selection and not filter
 `, `
 title: plain equality folds case
+logsource: {category: proxy}
 detection:
   sel:
     cs-host: [discord.com, hooks.slack.com]
   condition: sel
 `, `
 title: contains all
+logsource: {category: proxy}
 detection:
   sel:
     c-uri|contains|all: [/api/, webhooks]
   condition: sel
 `, `
 title: startswith and a list of maps
+logsource: {category: proxy}
 detection:
   sel:
     - c-uri|startswith: [/bot, /services/]
@@ -56,18 +57,21 @@ detection:
   condition: sel
 `, `
 title: regex without flags is case-sensitive
+logsource: {category: proxy}
 detection:
   sel:
     c-uri|re: '^/bot[0-9]+:[A-Za-z0-9_-]+/send'
   condition: sel
 `, `
 title: cidr v4 and v6
+logsource: {category: proxy}
 detection:
   sel:
     c-ip|cidr: [10.0.0.0/8, 192.168.0.0/16, 2001:db8::/32]
   condition: sel
 `, `
 title: numeric ranges
+logsource: {category: proxy}
 detection:
   sel_big:
     sc-bytes|gt: 100000
@@ -76,6 +80,7 @@ detection:
   condition: all of sel_*
 `, `
 title: gte lte and one of
+logsource: {category: proxy}
 detection:
   sel_bytes:
     sc-bytes|gte: 180000
@@ -85,6 +90,7 @@ detection:
   condition: 1 of sel_*
 `, `
 title: number equality
+logsource: {category: proxy}
 detection:
   sel:
     EventID: 4104
@@ -92,6 +98,7 @@ detection:
   condition: sel
 `, `
 title: nesting with parentheses
+logsource: {category: proxy}
 detection:
   a:
     cs-host|contains: discord
@@ -103,53 +110,13 @@ detection:
 `,
 }
 
-// crossCheckModel builds the rule model from the YAML: searches through
-// sigma-go's parse and rule.BuildMatchers (the shared modifier pipeline),
-// the condition through internal/condition.
+// crossCheckModel loads the same YAML through detc's Sigma front end.
 func crossCheckModel(t *testing.T, src string) *rule.Rule {
 	t.Helper()
-	parsed, err := sigmago.ParseRule([]byte(src))
-	require.NoError(t, err)
-	var raw struct {
-		Detection struct {
-			Condition string `yaml:"condition"`
-		} `yaml:"detection"`
-	}
-	require.NoError(t, yaml.Unmarshal([]byte(src), &raw))
-	r := &rule.Rule{ID: parsed.Title}
-	var names []string
-	for name := range parsed.Detection.Searches {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		s := &rule.Search{Name: name}
-		for _, em := range parsed.Detection.Searches[name].EventMatchers {
-			g := &rule.Group{}
-			for _, fm := range em {
-				var raws []rule.RawValue
-				for _, v := range fm.Values {
-					switch v := v.(type) {
-					case string:
-						raws = append(raws, rule.RawValue{Kind: rule.RawString, Text: v})
-					case int, float64:
-						raws = append(raws, rule.RawValue{Kind: rule.RawNumber, Text: fmt.Sprint(v)})
-					default:
-						t.Fatalf("cross-check rules use strings and numbers only, not %T", v)
-					}
-				}
-				ms, diags := rule.BuildMatchers(fm.Field, fm.Modifiers, raws, rule.Pos{})
-				require.False(t, diags.HasErrors(), diags)
-				g.Matchers = append(g.Matchers, ms...)
-			}
-			s.Groups = append(s.Groups, g)
-		}
-		r.Searches = append(r.Searches, s)
-	}
-	cond, _, diags := condition.Parse(raw.Detection.Condition, rule.Pos{Line: 1, Col: 1})
+	rules, diags := sigma.Load("crosscheck.yml", []byte(src))
 	require.False(t, diags.HasErrors(), diags)
-	r.Condition = cond
-	return r
+	require.Len(t, rules, 1)
+	return rules[0]
 }
 
 // crossCheckEvents generates proxy events from a fixed seed. Values mix
@@ -206,6 +173,75 @@ func TestCrossCheckSigmaGo(t *testing.T) {
 			// A cross-check where every verdict is the same proves nothing.
 			assert.Greater(t, matched, 10, "too few events match")
 			assert.Less(t, matched, len(events)-10, "too few events miss")
+		})
+	}
+}
+
+// TestSigmaFrontEnd runs YAML that sigma-go cannot evaluate (wildcards,
+// escapes, null, keywords, "_" searches, re flags, windash) through the
+// Sigma loader and this evaluator.
+func TestSigmaFrontEnd(t *testing.T) {
+	tests := []struct {
+		src    string
+		events []evCase
+	}{
+		{`
+title: wildcards, escapes and null
+logsource: {category: proxy}
+detection:
+  sel:
+    cs-host: '*.discord.com'
+    c-uri|contains: '/webhooks/*/'
+    referer: null
+  filter:
+    c-uri|endswith: '\*'
+  condition: sel and not filter
+`, []evCase{
+			{`{"cs-host": "ptb.Discord.com", "c-uri": "/api/webhooks/1/t"}`, true},
+			{`{"cs-host": "ptb.Discord.com", "c-uri": "/api/webhooks/1/t", "referer": ""}`, true},
+			{`{"cs-host": "ptb.Discord.com", "c-uri": "/api/webhooks/1/t", "referer": "x"}`, false},
+			{`{"cs-host": "ptb.Discord.com", "c-uri": "/api/webhooks/1/*"}`, false},
+			{`{"cs-host": "discord.com", "c-uri": "/api/webhooks/1/t"}`, false},
+		}},
+		{`
+title: keywords and them
+logsource: {category: proxy}
+detection:
+  keywords:
+    - 'api/webhooks'
+    - 'hooks.slack.com/services'
+  _helper:
+    cs-method: GET
+  condition: 1 of them
+`, []evCase{
+			{`{"url": "https://discord.com/API/Webhooks/1/t"}`, true},
+			{`{"x": {"y": ["https://hooks.slack.com/services/T0/B0/z"]}}`, true},
+			{`{"cs-method": "GET"}`, false},
+		}},
+		{`
+title: re flags and windash
+logsource: {category: process_creation, product: windows}
+detection:
+  sel:
+    CommandLine|re|i: 'invoke-webrequest.+-method\s+post'
+  enc:
+    CommandLine|windash|contains: ' -enc '
+  condition: sel or enc
+`, []evCase{
+			{`{"CommandLine": "powershell Invoke-WebRequest -Uri x -Method POST"}`, true},
+			{`{"CommandLine": "powershell /enc SQBFAFgA"}`, true},
+			{`{"CommandLine": "powershell Invoke-WebRequest -Uri x"}`, false},
+		}},
+	}
+	for _, tc := range tests {
+		r := crossCheckModel(t, tc.src)
+		t.Run(r.Title, func(t *testing.T) {
+			p := compile(t, r)
+			for _, ev := range tc.events {
+				for form, e := range eventForms(t, ev.doc) {
+					assert.Equal(t, ev.want, p.Match(e), "%s event %s", form, ev.doc)
+				}
+			}
 		})
 	}
 }
