@@ -1,0 +1,291 @@
+package splunk
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+)
+
+// AppID is the folder and id of the Splunk app Package writes.
+const AppID = "detc_detections"
+
+// Scheduling of every correlation search: every 15 minutes over the
+// minutes that ended 5 minutes ago (late events), snapped to the minute so
+// consecutive runs tile time without gaps or overlap.
+const (
+	cronSchedule = "*/15 * * * *"
+	runEvery     = 15 * time.Minute
+	lag          = 5 * time.Minute
+)
+
+// Package implements target.Backend: a Splunk app folder with one
+// Enterprise Security correlation search per rule. Pivot rules are
+// investigation searches, not detections, and are left out.
+func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, error) {
+	p, err := b.profile(opts)
+	if err != nil {
+		return nil, err
+	}
+	type entry struct {
+		name string
+		d    target.Deployable
+	}
+	var entries []entry
+	titles := map[string]int{}
+	for _, d := range ds {
+		if d.Query == nil || d.Query.Rule == nil {
+			return nil, fmt.Errorf("splunk: package: a deployable has no compiled query")
+		}
+		if d.Query.Rule.IsPivot() {
+			continue
+		}
+		titles[stanzaTitle(d.Query.Rule)]++
+		entries = append(entries, entry{d: d})
+	}
+	seen := map[string]string{}
+	for i := range entries {
+		r := entries[i].d.Query.Rule
+		t := stanzaTitle(r)
+		if titles[t] > 1 {
+			t += " (" + sanitizeLine(r.ID) + ")"
+		}
+		name := "detc - " + t + " - Rule"
+		if other, dup := seen[name]; dup {
+			return nil, fmt.Errorf("%s: rule %s: saved search %q is also the name of rule %s: give the rules distinct titles or ids", r.Pos, r.ID, name, other)
+		}
+		seen[name] = r.ID
+		entries[i].name = name
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+
+	var conf bytes.Buffer
+	conf.WriteString("# Enterprise Security correlation searches written by detc. Do not edit:\n# change the detections and rebuild.\n")
+	for _, e := range entries {
+		conf.WriteString("\n")
+		writeStanza(&conf, e.name, e.d, p)
+	}
+	return []target.Artifact{
+		{Path: AppID + "/default/app.conf", Data: []byte(appConf)},
+		{Path: AppID + "/default/savedsearches.conf", Data: conf.Bytes()},
+		{Path: AppID + "/metadata/default.meta", Data: []byte(defaultMeta)},
+	}, nil
+}
+
+const appConf = `# Splunk app written by detc.
+[install]
+is_configured = true
+state = enabled
+
+[launcher]
+author = detc
+description = Detections compiled by detc: Enterprise Security correlation searches.
+version = 1.0.0
+
+[package]
+id = ` + AppID + `
+check_for_updates = false
+
+[ui]
+is_visible = false
+label = detc detections
+`
+
+// defaultMeta shares the app's objects with every app, so that Enterprise
+// Security lists the correlation searches; only admins may change them.
+const defaultMeta = `# Permissions written by detc.
+[]
+access = read : [ * ], write : [ admin, sc_admin ]
+export = system
+`
+
+func stanzaTitle(r *rule.Rule) string {
+	for _, s := range []string{r.Title, r.Name, r.ID} {
+		if t := strings.TrimSpace(sanitizeLine(s)); t != "" {
+			return t
+		}
+	}
+	return "untitled"
+}
+
+// sanitizeLine makes text safe in a stanza name: one line, no brackets.
+func sanitizeLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '[':
+			return '('
+		case r == ']':
+			return ')'
+		case r < 0x20 || r == 0x7f:
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.Profile) {
+	q := d.Query
+	r := q.Rule
+	title := stanzaTitle(r)
+	fmt.Fprintf(w, "# rule %s, profile %s, version %s\n", sanitizeLine(r.ID), p.Name, sanitizeLine(d.Version))
+	fmt.Fprintf(w, "[%s]\n", name)
+	kv := map[string]string{
+		"action.correlationsearch.enabled":      "1",
+		"action.correlationsearch.label":        title,
+		"action.notable":                        "1",
+		"action.notable.param.rule_title":       title,
+		"action.notable.param.rule_description": firstNonEmpty(r.Description, title),
+		"action.notable.param.security_domain":  securityDomain(q),
+		"action.notable.param.severity":         severity(r.Level),
+		"alert.digest_mode":                     "1",
+		"counttype":                             "number of events",
+		"cron_schedule":                         cronSchedule,
+		"description":                           firstNonEmpty(r.Description, title),
+		"disabled":                              "0",
+		"enableSched":                           "1",
+		"quantity":                              "0",
+		"relation":                              "greater than",
+		"schedule_window":                       "auto",
+		"search":                                q.Text,
+	}
+	if len(r.Attack.Techniques) > 0 {
+		kv["action.correlationsearch.annotations"] = jsonText(map[string][]string{"mitre_attack": r.Attack.Techniques})
+	}
+	if d.Runbook != "" {
+		kv["action.notable.param.next_steps"] = jsonText(struct {
+			Version int    `json:"version"`
+			Data    string `json:"data"`
+		}{1, d.Runbook})
+	}
+	earliest := runEvery
+	suppressFor := time.Hour
+	var suppress []string
+	riskField := q.Source.Attr("risk_object")
+	if agg := r.Aggregation; agg != nil {
+		// Each run reaches back far enough that every window lies wholly
+		// inside some run; suppression keeps the overlap from alerting
+		// twice for the same group.
+		earliest = max(agg.Window, runEvery) + agg.Window
+		suppressFor = max(agg.Window, time.Minute)
+		suppress = groupFields(p, q)
+		riskField = ""
+		if len(suppress) > 0 {
+			riskField = suppress[0]
+		}
+	} else if riskField != "" {
+		suppress = []string{riskField}
+	}
+	kv["dispatch.earliest_time"] = fmt.Sprintf("-%dm@m", int((earliest+lag+time.Minute-1)/time.Minute))
+	kv["dispatch.latest_time"] = fmt.Sprintf("-%dm@m", int(lag/time.Minute))
+	kv["action.risk"] = "0"
+	if riskField != "" {
+		kv["action.risk"] = "1"
+		kv["action.risk.param._risk"] = jsonText([]map[string]any{{
+			"risk_object_field": riskField,
+			"risk_object_type":  firstNonEmpty(q.Source.Attr("risk_object_type"), "system"),
+			"risk_score":        riskScore(r.Level),
+		}})
+		kv["action.risk.param._risk_message"] = title
+		kv["action.risk.param.verbose"] = "0"
+	}
+	kv["alert.suppress"] = "0"
+	if len(suppress) > 0 {
+		kv["alert.suppress"] = "1"
+		kv["alert.suppress.fields"] = strings.Join(suppress, ",")
+		kv["alert.suppress.period"] = fmt.Sprintf("%ds", int(suppressFor/time.Second))
+	}
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		writeValue(w, k, kv[k])
+	}
+}
+
+// groupFields are the target names of an aggregation's group-by fields,
+// as the query's stats command names them.
+func groupFields(p *mapping.Profile, q *target.Query) []string {
+	var out []string
+	for _, g := range q.Rule.Aggregation.GroupBy {
+		if f, err := p.Field(q.Source, g); err == nil && len(f.Names) > 0 {
+			out = append(out, f.Names[0])
+		}
+	}
+	return out
+}
+
+// writeValue writes key = value; a multi-line value continues with a
+// backslash at the end of each line but the last, as .conf files require.
+// A line that itself ends with a backslash gets a trailing space, so that
+// it does not swallow the next line.
+func writeValue(w *bytes.Buffer, key, value string) {
+	lines := strings.Split(strings.ReplaceAll(value, "\r\n", "\n"), "\n")
+	fmt.Fprintf(w, "%s = ", key)
+	for i, line := range lines {
+		line = strings.ReplaceAll(line, "\r", " ")
+		if strings.HasSuffix(line, `\`) {
+			line += " "
+		}
+		w.WriteString(line)
+		if i < len(lines)-1 {
+			w.WriteString("\\\n")
+		}
+	}
+	w.WriteString("\n")
+}
+
+func jsonText(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // plain maps, slices and strings always encode
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// severity: Enterprise Security's notable severities are Sigma's levels.
+func severity(level string) string {
+	switch l := strings.ToLower(level); l {
+	case "informational", "low", "medium", "high", "critical":
+		return l
+	}
+	return "medium"
+}
+
+func riskScore(level string) int {
+	return map[string]int{"informational": 10, "low": 25, "medium": 50, "high": 75, "critical": 100}[severity(level)]
+}
+
+// securityDomain: the profile's source says it; otherwise it follows from
+// the log source (hosts are endpoint, traffic is network).
+func securityDomain(q *target.Query) string {
+	if d := q.Source.Attr("security_domain"); d != "" {
+		return d
+	}
+	ls := q.Rule.LogSource
+	switch strings.ToLower(ls.Category) {
+	case "proxy", "dns", "dns_query", "firewall", "network_connection", "webserver":
+		return "network"
+	}
+	switch strings.ToLower(ls.Product) {
+	case "windows", "linux", "macos":
+		return "endpoint"
+	}
+	return "threat"
+}

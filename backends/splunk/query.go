@@ -1,0 +1,435 @@
+package splunk
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/detc/detc/internal/rule"
+)
+
+// keywordSkip names Splunk's default fields, which are not event data:
+// keyword searches do not look at them.
+const keywordSkip = `^(?:host|source|sourcetype|index|splunk_server|splunk_server_group|linecount|punct|eventtype|tag|tag::.*|timestartpos|timeendpos|date_.*)\z`
+
+// compile writes the rule's SPL: the source, the search command, keyword
+// flags, the where command and the aggregation, one command per line.
+func (c *compiler) compile() (string, error) {
+	agg := c.r.Aggregation
+	if agg != nil && agg.Func == rule.AggTemporal {
+		return c.temporal(agg)
+	}
+	if c.r.Condition == nil {
+		return "", c.refuse(c.r.Pos, "the rule", "it has no condition")
+	}
+	root, err := c.expr(rule.Expand(c.r.Condition, c.r.Searches))
+	if err != nil {
+		return "", err
+	}
+	var searchParts, whereParts []*node
+	for _, n := range conjuncts(root) {
+		if searchable(n) {
+			searchParts = append(searchParts, n)
+		} else {
+			whereParts = append(whereParts, n)
+		}
+	}
+	if c.tstats {
+		return c.tstatsQuery(searchParts, whereParts)
+	}
+	lines := c.head(searchParts)
+	lines = append(lines, c.keywordLines()...)
+	if len(whereParts) > 0 {
+		lines = append(lines, "| where "+whereText(join(nAnd, whereParts), false, true))
+	}
+	if agg != nil {
+		more, err := c.aggregation(agg)
+		if err != nil {
+			return "", err
+		}
+		lines = append(lines, more...)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// conjuncts splits a node at its top-level ANDs.
+func conjuncts(n *node) []*node {
+	if n.kind == nAnd {
+		return n.kids
+	}
+	return []*node{n}
+}
+
+func searchable(n *node) bool {
+	if n.kind == nAtom {
+		return n.atom.search != ""
+	}
+	for _, k := range n.kids {
+		if !searchable(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// firstWhereOnly returns the first atom without a search form.
+func firstWhereOnly(n *node) *atom {
+	if n.kind == nAtom {
+		if n.atom.search == "" {
+			return n.atom
+		}
+		return nil
+	}
+	for _, k := range n.kids {
+		if a := firstWhereOnly(k); a != nil {
+			return a
+		}
+	}
+	return nil
+}
+
+// head is the source clause and the search command.
+func (c *compiler) head(parts []*node) []string {
+	terms := c.searchTerms(parts)
+	if dm := c.src.Attr("datamodel"); dm != "" {
+		lines := []string{"| datamodel " + dm + " " + c.dataset() + " search"}
+		if terms != "" {
+			lines = append(lines, "| search "+terms)
+		}
+		return lines
+	}
+	if terms == "" {
+		// A search needs a generating command: * reads every event of the
+		// time range (scope it with the profile's search_prefix).
+		terms = "*"
+	}
+	return []string{terms}
+}
+
+func (c *compiler) dataset() string {
+	if ds := c.src.Attr("dataset"); ds != "" {
+		return ds
+	}
+	return c.src.Attr("datamodel")
+}
+
+// searchTerms writes the search_prefix and the searchable conjuncts.
+func (c *compiler) searchTerms(parts []*node) string {
+	var terms []string
+	if p := strings.TrimSpace(c.src.Attr("search_prefix")); p != "" {
+		terms = append(terms, p)
+	}
+	for _, p := range parts {
+		terms = append(terms, searchText(p, len(parts) > 1 || len(terms) > 0))
+	}
+	return strings.Join(terms, " ")
+}
+
+// searchText writes a node in search-command syntax. The search command
+// evaluates OR before AND, so every compound operand is parenthesised.
+func searchText(n *node, wrap bool) string {
+	var s string
+	switch n.kind {
+	case nAtom:
+		return n.atom.search
+	case nNot:
+		return "NOT " + searchText(n.kids[0], true)
+	case nAnd:
+		s = joinKids(n.kids, " ", searchText)
+	default:
+		s = joinKids(n.kids, " OR ", searchText)
+	}
+	if wrap {
+		return "(" + s + ")"
+	}
+	return s
+}
+
+func joinKids(kids []*node, sep string, text func(*node, bool) string) string {
+	parts := make([]string, len(kids))
+	for i, k := range kids {
+		parts[i] = text(k, true)
+	}
+	return strings.Join(parts, sep)
+}
+
+// whereText writes a node as an eval expression in negation normal form:
+// NOT reaches only atoms, which have a null-safe negated form, so that a
+// missing field (null) never turns a NOT into a silent false.
+func whereText(n *node, neg, top bool) string {
+	var s string
+	switch n.kind {
+	case nAtom:
+		if neg {
+			return n.atom.whereNot
+		}
+		return n.atom.where
+	case nNot:
+		return whereText(n.kids[0], !neg, top)
+	case nAnd, nOr:
+		sep := " AND "
+		if (n.kind == nOr) != neg {
+			sep = " OR "
+		}
+		parts := make([]string, len(n.kids))
+		for i, k := range n.kids {
+			parts[i] = whereText(k, neg, false)
+		}
+		s = strings.Join(parts, sep)
+	}
+	if top {
+		return s
+	}
+	return "(" + s + ")"
+}
+
+// keywordLines set the keyword flags: each starts at 0 and foreach sets it
+// to 1 when any event field (Splunk's default fields aside) matches.
+func (c *compiler) keywordLines() []string {
+	if len(c.keywords) == 0 {
+		return nil
+	}
+	inits := make([]string, len(c.keywords))
+	sets := []string{"_detc_v=if(match(\"<<FIELD>>\", " + evalString(keywordSkip) + "), null(), '<<FIELD>>')"}
+	for i, k := range c.keywords {
+		inits[i] = k.name + "=0"
+		sets = append(sets, k.name+"=if(match(_detc_v, "+evalString(k.regex)+"), 1, "+k.name+")")
+	}
+	return []string{
+		"| eval " + strings.Join(inits, ", "),
+		"| foreach * [eval " + strings.Join(sets, ", ") + "]",
+	}
+}
+
+// aggregation: tumbling windows aligned to the epoch (bin), one row per
+// window and group; a missing group-by field groups as "", as the
+// evaluator does.
+func (c *compiler) aggregation(agg *rule.Aggregation) ([]string, error) {
+	span, err := c.span(agg)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := c.groupBy(agg)
+	if err != nil {
+		return nil, err
+	}
+	var stat, value string
+	switch agg.Func {
+	case rule.AggCount:
+		stat, value = "count", "count"
+	default:
+		f, err := c.aggField(agg)
+		if err != nil {
+			return nil, err
+		}
+		switch agg.Func {
+		case rule.AggDistinctCount:
+			stat, value = "dc("+f+") as distinct_count", "distinct_count"
+		default:
+			// tonumber keeps min and max numeric (Splunk would compare
+			// non-numeric values as text) and drops what is not a number,
+			// as the evaluator does.
+			value = agg.Func.String()
+			stat = value + "(eval(tonumber(" + fieldRef(f) + "))) as " + value
+		}
+	}
+	by := strings.Join(append([]string{"_time"}, groups...), " ")
+	lines := []string{"| bin _time span=" + span}
+	if len(groups) > 0 {
+		lines = append(lines, "| fillnull value=\"\" "+strings.Join(groups, " "))
+	}
+	return append(lines,
+		"| stats "+stat+" by "+by,
+		"| where "+value+" "+agg.Op.Symbol()+" "+formatNumber(agg.Threshold)), nil
+}
+
+// temporal: every part must match at least once per window and group.
+func (c *compiler) temporal(agg *rule.Aggregation) (string, error) {
+	if c.tstats {
+		return "", c.refuse(agg.Pos, "temporal correlation", "tstats cannot evaluate several conditions per event")
+	}
+	if len(agg.Parts) == 0 {
+		return "", c.refuse(agg.Pos, "temporal correlation", "it has no parts")
+	}
+	var evals, any, all, maxes []string
+	for i, part := range agg.Parts {
+		n, err := c.expr(rule.Expand(part, c.r.Searches))
+		if err != nil {
+			return "", err
+		}
+		name := fmt.Sprintf("detc_part%d", i+1)
+		evals = append(evals, name+"=if("+whereText(n, false, true)+", 1, 0)")
+		any = append(any, name+"==1")
+		all = append(all, name+"==1")
+		maxes = append(maxes, "max("+name+") as "+name)
+	}
+	span, err := c.span(agg)
+	if err != nil {
+		return "", err
+	}
+	groups, err := c.groupBy(agg)
+	if err != nil {
+		return "", err
+	}
+	lines := c.head(nil)
+	lines = append(lines, c.keywordLines()...)
+	lines = append(lines,
+		"| eval "+strings.Join(evals, ", "),
+		"| where "+strings.Join(any, " OR "),
+		"| bin _time span="+span)
+	if len(groups) > 0 {
+		lines = append(lines, "| fillnull value=\"\" "+strings.Join(groups, " "))
+	}
+	lines = append(lines,
+		"| stats "+strings.Join(maxes, " ")+" by "+strings.Join(append([]string{"_time"}, groups...), " "),
+		"| where "+strings.Join(all, " AND "))
+	return strings.Join(lines, "\n"), nil
+}
+
+// span writes the window in the largest whole unit.
+func (c *compiler) span(agg *rule.Aggregation) (string, error) {
+	w := agg.Window
+	if w <= 0 || w%time.Second != 0 {
+		return "", c.refuse(agg.Pos, fmt.Sprintf("window %s", w), "bin spans are whole seconds")
+	}
+	for _, u := range []struct {
+		d    time.Duration
+		unit string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if w%u.d == 0 {
+			return fmt.Sprintf("%d%s", w/u.d, u.unit), nil
+		}
+	}
+	return "", nil
+}
+
+// groupBy maps the group-by fields (the first target name of each).
+func (c *compiler) groupBy(agg *rule.Aggregation) ([]string, error) {
+	out := make([]string, 0, len(agg.GroupBy))
+	for _, g := range agg.GroupBy {
+		name, err := c.statsField(agg.Pos, g, "group-by field")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+func (c *compiler) aggField(agg *rule.Aggregation) (string, error) {
+	if agg.Field == "" {
+		return "", c.refuse(agg.Pos, "aggregation "+agg.Func.String(), "it needs a field")
+	}
+	return c.statsField(agg.Pos, agg.Field, "aggregation field")
+}
+
+func (c *compiler) statsField(pos rule.Pos, field, role string) (string, error) {
+	construct := fmt.Sprintf("%s %q", role, field)
+	f, err := c.prof.Field(c.src, field)
+	if err != nil {
+		return "", c.refuse(pos, construct, "%v", err)
+	}
+	if len(f.Names) == 0 {
+		return "", c.refuse(pos, construct, "profile %q maps it to no field", c.prof.Name)
+	}
+	if !statsFieldOK(f.Names[0]) {
+		return "", c.refuse(pos, construct, "stats cannot name %q (letters, digits, _ . : - only)", f.Names[0])
+	}
+	return f.Names[0], nil
+}
+
+// tstatsQuery: | tstats over the accelerated data model. Its where clause
+// takes search terms only, so any comparison that needs the where command
+// is refused rather than dropped.
+func (c *compiler) tstatsQuery(searchParts, whereParts []*node) (string, error) {
+	dm := c.src.Attr("datamodel")
+	if dm == "" {
+		return "", c.refuse(c.r.LogSource.Pos, "the tstats variant", "profile %q has no data model for log source %s; tstats reads accelerated data models", c.prof.Name, describeLogSource(c.r.LogSource))
+	}
+	if len(whereParts) > 0 {
+		a := firstWhereOnly(join(nAnd, whereParts))
+		return "", c.refuse(c.r.Pos, a.why, "tstats takes search terms only; this comparison needs the where command, which cannot run before tstats aggregates")
+	}
+	from := dm
+	if ds := c.dataset(); ds != dm {
+		from = dm + "." + ds
+	}
+	where := c.searchTerms(searchParts)
+	if where != "" {
+		where = " where " + where
+	}
+	head := "| tstats summariesonly=true fillnull_value=\"unknown\" "
+	agg := c.r.Aggregation
+	if agg == nil {
+		by := c.tstatsBy()
+		text := head + "count min(_time) as firstTime max(_time) as lastTime from datamodel=" + from + where
+		if len(by) > 0 {
+			text += " by " + strings.Join(by, " ")
+		}
+		return text, nil
+	}
+	span, err := c.span(agg)
+	if err != nil {
+		return "", err
+	}
+	groups, err := c.groupBy(agg)
+	if err != nil {
+		return "", err
+	}
+	stat, value := "count", "count"
+	if agg.Func != rule.AggCount {
+		f, err := c.aggField(agg)
+		if err != nil {
+			return "", err
+		}
+		value = agg.Func.String()
+		fn := agg.Func.String()
+		if agg.Func == rule.AggDistinctCount {
+			fn = "dc"
+		}
+		stat = fn + "(" + f + ") as " + value
+	}
+	by := append([]string{"_time"}, groups...)
+	return head + stat + " from datamodel=" + from + where + " by " + strings.Join(by, " ") + " span=" + span +
+		"\n| where " + value + " " + agg.Op.Symbol() + " " + formatNumber(agg.Threshold), nil
+}
+
+// tstatsBy: the rule's display fields that map, else the fields its
+// condition reads, so that each row says what matched; and the risk
+// object, which the risk action reads from each row.
+func (c *compiler) tstatsBy() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(field string) {
+		f, err := c.prof.Field(c.src, field)
+		if err != nil || len(f.Names) == 0 || !statsFieldOK(f.Names[0]) || seen[f.Names[0]] {
+			return
+		}
+		seen[f.Names[0]] = true
+		out = append(out, f.Names[0])
+	}
+	for _, f := range c.r.Fields {
+		add(f)
+	}
+	if len(out) == 0 {
+		var fields []string
+		for _, s := range c.r.Searches {
+			for _, g := range s.Groups {
+				for _, m := range g.Matchers {
+					if !m.IsKeyword() {
+						fields = append(fields, m.Field)
+					}
+				}
+			}
+		}
+		sort.Strings(fields)
+		for _, f := range fields {
+			add(f)
+		}
+	}
+	if ro := c.src.Attr("risk_object"); ro != "" && !seen[ro] && statsFieldOK(ro) {
+		out = append(out, ro)
+	}
+	return out
+}
