@@ -1134,8 +1134,8 @@ func parseFillnull(s string) (splCmd, error) {
 // statFn is one stats function with its output name.
 type statFn struct {
 	fn, as string
-	field  string    // for dc/sum/...
-	expr   evalExpr  // for fn(eval(expr))
+	field  string   // for dc/sum/...
+	expr   evalExpr // for fn(eval(expr))
 }
 
 // parseStatFns reads "count", "dc(f) as x", "max(eval(expr)) as x" ...
