@@ -29,7 +29,7 @@ const MaxFileSize = 1 << 20
 
 // MaxValues bounds the values one file may expand to. YAML aliases let a
 // small file refer to one list many times; the cap keeps that linear.
-const MaxValues = 1_000_000
+const MaxValues = 100_000
 
 // Diagnostic codes.
 const (
@@ -131,6 +131,22 @@ type decoder struct {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
+// parserProblems are the yaml.v3 parser's (not scanner's) messages: for
+// these, yaml.v3 v3.0.1 prints a 0-based line number (that of the
+// collection being parsed), for scanner errors a 1-based one.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
 // parse splits the file into YAML documents. A syntax error ends the file
 // (the parser cannot resynchronise) but keeps the documents before it.
 func (d *decoder) parse() (docs []*yaml.Node) {
@@ -163,10 +179,13 @@ func (d *decoder) yamlError(err error) {
 	msg := err.Error()
 	pos := rule.Pos{File: d.file, Line: 1, Col: 1}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		msg = msg[len(m[0]):]
 		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
 			pos.Line = n
+			if parserProblems[msg] {
+				pos.Line++
+			}
 		}
-		msg = msg[len(m[0]):]
 	} else if len(msg) > 6 && msg[:6] == "yaml: " {
 		msg = msg[6:]
 	}

@@ -1,0 +1,139 @@
+package sigma
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/internal/rule"
+)
+
+// head is a valid rule prefix; tests append a detection to it.
+const head = "title: t\nlogsource:\n    category: proxy\n"
+
+func diagStrings(diags rule.Diagnostics) []string {
+	out := make([]string, len(diags))
+	for i, d := range diags {
+		out[i] = d.String()
+	}
+	return out
+}
+
+func TestLoadBadInput(t *testing.T) {
+	deep := strings.Repeat("(", 600) + "sel" + strings.Repeat(")", 600)
+	var aliases strings.Builder
+	aliases.WriteString(head + "x: &x [" + strings.Repeat("a, ", 999) + "a]\ndetection:\n    sel:\n")
+	for i := 0; i < 101; i++ {
+		fmt.Fprintf(&aliases, "        f%d: *x\n", i)
+	}
+	aliases.WriteString("    condition: sel\n")
+	tests := []struct {
+		name string
+		data string
+		want []string
+	}{
+		{"yaml syntax", "title: x\ndetection: [a\n", []string{
+			"f.yml:2:1: error: YAML syntax error: did not find expected ',' or ']'"}},
+		{"yaml indentation", "title: x\n  bad: indent\n", []string{
+			"f.yml:2:1: error: YAML syntax error: mapping values are not allowed in this context"}},
+		{"empty file", "", []string{"f.yml:1:1: error: empty file: a Sigma file holds at least one rule"}},
+		{"comments only", "# nothing here\n", []string{"f.yml:1:1: error: empty file: a Sigma file holds at least one rule"}},
+		{"empty documents", "---\n---\n", []string{"f.yml:1:1: error: empty file: a Sigma file holds at least one rule"}},
+		{"binary", "\x00\x01\xfe\xff garbage", []string{"f.yml:1:1: error: YAML syntax error: control characters are not allowed"}},
+		{"deep yaml", strings.Repeat("[", 20000), []string{"f.yml:1:1: error: YAML syntax error: exceeded max depth of 10000"}},
+		{"not a map", "- a\n- b\n", []string{
+			"f.yml:1:1: error: a Sigma rule is a map with keys such as title, logsource and detection, not a list"}},
+		{"title list", "title: [a]\nlogsource: {category: proxy}\ndetection: {sel: {a: b}, condition: sel}\n", []string{
+			"f.yml:1:8: error: title must be a string, not a list"}},
+		{"missing title", "logsource: {category: proxy}\ndetection: {sel: {a: b}, condition: sel}\n", []string{
+			"f.yml:1:1: error: missing title: every Sigma rule has one"}},
+		{"detection number", head + "detection: 5\n", []string{
+			"f.yml:4:12: error: detection must be a map of searches and a condition, not a number"}},
+		{"missing detection", head, []string{
+			"f.yml:1:1: error: missing detection: a Sigma rule needs a detection (or a correlation) section"}},
+		{"missing logsource", "title: t\ndetection: {sel: {a: b}, condition: sel}\n", []string{
+			"f.yml:1:1: error: missing logsource: a detection rule says which events it reads"}},
+		{"logsource list", "title: t\nlogsource: [a]\ndetection: {sel: {a: b}, condition: sel}\n", []string{
+			"f.yml:2:12: error: logsource must be a map (category, product, service), not a list"}},
+		{"missing condition", head + "detection:\n    sel:\n        a: b\n", []string{
+			"f.yml:4:1: error: missing condition: the detection must say how its searches combine"}},
+		{"empty condition", head + "detection:\n    sel:\n        a: b\n    condition:\n", []string{
+			"f.yml:7:15: error: empty condition"}},
+		{"condition map", head + "detection:\n    sel:\n        a: b\n    condition: {a: b}\n", []string{
+			"f.yml:7:16: error: condition must be a string or a list of strings, not a map"}},
+		{"condition syntax", head + "detection:\n    sel:\n        a: b\n    condition: 'sel and'\n", []string{
+			`f.yml:7:24: error: unexpected end of condition: expected a search name, "not", '(', "1 of" or "all of"`}},
+		{"condition too deep", head + "detection:\n    sel:\n        a: b\n    condition: " + deep + "\n", []string{
+			`f.yml:7:516: error: condition nests deeper than 500 levels of parentheses and "not"`}},
+		{"condition near", head + "detection:\n    sel:\n        a: b\n    condition: sel | near other\n", []string{
+			`f.yml:7:22: error: the "near" aggregation is not supported: write a temporal correlation rule instead`}},
+		{"aggregation without timeframe", head + "detection:\n    sel:\n        a: b\n    condition: sel | count() > 5\n", []string{
+			"f.yml:7:22: error: an aggregation needs a time window: add detection.timeframe (for example 5m)"}},
+		{"aggregation in a condition list", head + "detection:\n    sel:\n        a: b\n    timeframe: 5m\n    condition:\n        - sel | count() > 5\n        - sel\n", []string{
+			"f.yml:9:17: error: an aggregation (| ...) is supported only in a single condition, not in a list of conditions"}},
+		{"bad timeframe", head + "detection:\n    sel:\n        a: b\n    timeframe: 5x\n    condition: sel | count() > 5\n", []string{
+			`f.yml:7:16: error: timeframe "5x" is not a time span: write a positive number and a unit s, m, h or d (for example 5m)`}},
+		{"unknown modifier", head + "detection:\n    sel:\n        a|containz: b\n    condition: sel\n", []string{
+			`f.yml:6:9: error: unknown modifier "containz" on field "a"`}},
+		{"bad regex", head + "detection:\n    sel:\n        a|re: '(x'\n    condition: sel\n", []string{
+			"f.yml:6:15: error: field \"a\": regular expression does not compile: error parsing regexp: missing closing ): `(x`"}},
+		{"nested list value", head + "detection:\n    sel:\n        a: [[x]]\n    condition: sel\n", []string{
+			`f.yml:6:13: error: field "a": a value must be a string, number, boolean or null, not a list`}},
+		{"map value", head + "detection:\n    sel:\n        a: {b: c}\n    condition: sel\n", []string{
+			`f.yml:6:12: error: field "a": the value must be a string, number, boolean, null or a list of them, not a map`}},
+		{"empty search", head + "detection:\n    sel:\n    condition: sel\n", []string{
+			`f.yml:5:5: error: search "sel" is empty`}},
+		{"empty list search", head + "detection:\n    sel: []\n    condition: sel\n", []string{
+			`f.yml:5:10: error: search "sel" is an empty list`}},
+		{"empty map search", head + "detection:\n    sel: {}\n    condition: sel\n", []string{
+			`f.yml:5:10: error: search "sel" has an empty map: name at least one field`}},
+		{"empty values", head + "detection:\n    sel:\n        a: []\n    condition: sel\n", []string{
+			`f.yml:6:9: error: field "a" has no values`}},
+		{"duplicate field", head + "detection:\n    sel:\n        a: b\n        a: c\n    condition: sel\n", []string{
+			`f.yml:7:9: error: duplicate key "a" (first at line 6)`}},
+		{"duplicate search", head + "detection:\n    sel:\n        a: b\n    sel:\n        a: c\n    condition: sel\n", []string{
+			`f.yml:7:5: error: duplicate key "sel" (first at line 5)`}},
+		{"merge key", head + "base: &b {a: b}\ndetection:\n    sel:\n        <<: *b\n    condition: sel\n", []string{
+			"f.yml:7:9: error: YAML merge keys (<<) are not supported in Sigma rules",
+			`f.yml:7:9: error: search "sel" has an empty map: name at least one field`}},
+		{"tags map", "title: t\ntags: {a: b}\nlogsource: {category: proxy}\ndetection: {sel: {a: b}, condition: sel}\n", []string{
+			"f.yml:2:7: error: tags must be a list of strings, not a map"}},
+		{"unknown attack tactic", "title: t\ntags: [attack.exfiltraton]\nlogsource: {category: proxy}\ndetection: {sel: {a: b}, condition: sel}\n", []string{
+			`f.yml:2:8: warning: tag "attack.exfiltraton" names no tactic of ATT&CK v18.1; it stays a plain tag`}},
+		{"action global", head + "action: global\ndetection: {sel: {a: b}, condition: sel}\n", []string{
+			"f.yml:4:1: error: action (sigmac rule collections) is not supported: write each rule as a complete document"}},
+		{"alias bomb", aliases.String(), []string{
+			"f.yml:4:8: error: the file expands to more than 100000 values (YAML aliases repeat lists); split it"}},
+		{"second document bad", head + "detection: {sel: {a: b}, condition: sel}\n---\ntitle: [x]\n", []string{
+			"f.yml:6:1: error: missing detection: a Sigma rule needs a detection (or a correlation) section",
+			"f.yml:6:8: error: title must be a string, not a list"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := Load("f.yml", []byte(tt.data))
+			assert.Equal(t, tt.want, diagStrings(diags))
+		})
+	}
+}
+
+func TestLoadTooLarge(t *testing.T) {
+	data := bytes.Repeat([]byte("- aaaaaaaaaaaaaaaaa\n"), 50<<20/20) // 50 MB
+	rules, diags := Load("big.yml", data)
+	assert.Nil(t, rules)
+	assert.Equal(t, []string{"big.yml:1:1: error: file is 52428800 bytes; a Sigma file may be at most 1048576 bytes (1 MiB)"}, diagStrings(diags))
+}
+
+// TestLoadPartial checks that one bad rule does not hide the good ones.
+func TestLoadPartial(t *testing.T) {
+	data := head + "detection: {sel: {a: b}, condition: sel}\n---\ntitle: [x]\n---\n" + head + "name: third\ndetection: {sel: {a: b}, condition: sel}\n"
+	rules, diags := Load("f.yml", []byte(data))
+	require.Len(t, rules, 2)
+	assert.Equal(t, rule.Pos{File: "f.yml", Line: 1, Col: 1}, rules[0].Pos)
+	assert.Equal(t, "third", rules[1].Name)
+	assert.Equal(t, rule.Pos{File: "f.yml", Line: 8, Col: 1}, rules[1].Pos)
+	assert.Len(t, diags, 2)
+}
