@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -72,7 +73,13 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{r.Diagnostic(sev)}, set.Sources)
 		}
 	}
-	if err != nil {
+	var rbErr *build.RunbookError
+	switch {
+	case errors.As(err, &rbErr):
+		cli.WriteDiagnostics(e.stderr, rule.Diagnostics{rbErr.Diagnostic()}, set.Sources)
+		fmt.Fprintf(e.stderr, "detc build: nothing was written\n")
+		return cli.ExitFail
+	case err != nil:
 		fmt.Fprintf(e.stderr, "detc build: %v; %s was left as it was\n", err, *out)
 		return cli.ExitFail
 	}

@@ -60,7 +60,8 @@ func runRunbook(c *cli.Command, e *env, args []string) int {
 	for i, r := range rules {
 		md, err := render(r)
 		if err != nil {
-			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{{Severity: rule.Error, Pos: r.Pos, Code: "runbook", Summary: fmt.Sprintf("runbook of rule %s: %v", r.ID, err)}}, set.Sources)
+			rbErr := &build.RunbookError{Rule: r, Err: err}
+			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{rbErr.Diagnostic()}, set.Sources)
 			failed = true
 			continue
 		}

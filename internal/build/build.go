@@ -75,6 +75,21 @@ type Result struct {
 	Refusals []Refusal
 }
 
+// RunbookError says a rule's runbook could not be written.
+type RunbookError struct {
+	Rule *rule.Rule
+	Err  error
+}
+
+func (e *RunbookError) Error() string { return e.Diagnostic().String() }
+
+func (e *RunbookError) Unwrap() error { return e.Err }
+
+// Diagnostic places the failure at the rule.
+func (e *RunbookError) Diagnostic() rule.Diagnostic {
+	return rule.Diagnostic{Severity: rule.Error, Pos: e.Rule.Pos, Code: "runbook", Summary: fmt.Sprintf("runbook of rule %s: %v", e.Rule.ID, e.Err)}
+}
+
 // ErrRefused is returned (wrapped) when Strict is set and a target refused a rule.
 var ErrRefused = errors.New("a target refused a rule")
 
@@ -94,7 +109,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 		for _, r := range deployable {
 			md, err := opts.Runbook(r)
 			if err != nil {
-				return nil, fmt.Errorf("%s: runbook of rule %s: %w", r.Pos, r.ID, err)
+				return nil, &RunbookError{Rule: r, Err: err}
 			}
 			runbooks[r.ID] = md
 			if err := add(files, "runbooks", target.Artifact{Path: FileName(r.ID) + ".md", Data: []byte(md)}); err != nil {

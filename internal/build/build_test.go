@@ -151,7 +151,7 @@ func TestFailedBuildKeepsPreviousOutput(t *testing.T) {
 		want string
 	}{
 		{"package fails", Options{Backends: []target.Backend{&fake{name: "a"}, &fake{name: "b", failPackage: true}}}, "b: packaging failed: disk on fire"},
-		{"runbook fails", Options{Backends: []target.Backend{&fake{name: "a"}}, Runbook: func(*rule.Rule) (string, error) { return "", errors.New("no card") }}, "a.hcl:1:1: runbook of rule r1: no card"},
+		{"runbook fails", Options{Backends: []target.Backend{&fake{name: "a"}}, Runbook: func(*rule.Rule) (string, error) { return "", errors.New("no card") }}, "a.hcl:1:1: error: runbook of rule r1: no card"},
 		{"strict with a refusal", Options{Strict: true, Backends: []target.Backend{&fake{name: "a", refuse: map[string]bool{"r2": true}}}}, "a target refused a rule (1 refusals; --strict)"},
 		{"path escapes", Options{Backends: []target.Backend{&fake{name: "a", paths: []string{"../../etc/passwd"}}}}, `a: artifact path "../../etc/passwd" is not a relative path inside the output folder`},
 		{"absolute path", Options{Backends: []target.Backend{&fake{name: "a", paths: []string{"/tmp/x"}}}}, `a: artifact path "/tmp/x" is not a relative path inside the output folder`},

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func keys(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func TestCompileText(t *testing.T) {
+	code, stdout, stderr := detc(t, "compile", "--target", "elastic", "testdata/good")
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stderr)
+	blocks := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n\n")
+	require.Len(t, blocks, 2, stdout)
+	// Rules come in file order, then in their order in the file.
+	assert.True(t, strings.HasPrefix(blocks[0], "# 11111111-1111-4111-8111-111111111111 POST to a webhook host\n"), blocks[0])
+	assert.True(t, strings.HasPrefix(blocks[1], "# 22222222-2222-4222-8222-222222222222 Request to a request catcher\n"), blocks[1])
+	for _, b := range blocks {
+		lines := strings.SplitN(b, "\n", 2)
+		require.Len(t, lines, 2)
+		assert.NotEmpty(t, strings.TrimSpace(lines[1]), "a query follows the comment line")
+	}
+}
+
+func TestCompileJSON(t *testing.T) {
+	code, stdout, stderr := detc(t, "compile", "--target", "elastic", "--json", "testdata/good", "testdata/refused")
+	assert.Equal(t, 1, code, "a refused rule makes the exit status 1")
+	assert.Regexp(t, `^testdata/refused/unmapped\.hcl:19:5: error: rule 44444444-4444-4444-8444-444444444444: elastic/ecs cannot express field "x-no-such-field"`, stderr)
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	require.Len(t, lines, 3)
+	var objs []map[string]any
+	for _, l := range lines {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), l)
+		objs = append(objs, m)
+	}
+	for _, m := range objs[:2] {
+		assert.Equal(t, []string{"file", "profile", "query", "rule_id", "target", "title"}, keys(m))
+		assert.Equal(t, "elastic", m["target"])
+		assert.Equal(t, "ecs", m["profile"])
+		assert.Equal(t, "testdata/good/proxy.hcl", m["file"])
+		assert.NotEmpty(t, m["query"])
+	}
+	assert.Equal(t, "11111111-1111-4111-8111-111111111111", objs[0]["rule_id"])
+	assert.Equal(t, "POST to a webhook host", objs[0]["title"])
+
+	refused := objs[2]
+	assert.Equal(t, []string{"error", "file", "profile", "rule_id", "target", "title"}, keys(refused))
+	assert.Equal(t, "44444444-4444-4444-8444-444444444444", refused["rule_id"])
+	e := refused["error"].(map[string]any)
+	assert.Equal(t, []string{"column", "line", "message"}, keys(e))
+	assert.Equal(t, float64(19), e["line"])
+	assert.Equal(t, float64(5), e["column"])
+	assert.Contains(t, e["message"], `elastic/ecs cannot express field "x-no-such-field"`)
+}
+
+func TestCompileOptions(t *testing.T) {
+	mapping := filepath.Join(t.TempDir(), "map.yml")
+	require.NoError(t, os.WriteFile(mapping, []byte("target: elastic\nfields:\n  x-no-such-field:\n    name: labels.x\n    type: keyword\n"), 0o644))
+	otherTarget := filepath.Join(t.TempDir(), "map.yml")
+	require.NoError(t, os.WriteFile(otherTarget, []byte("target: splunk\n"), 0o644))
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"raw profile keeps field names", []string{"--profile", "raw"}, 0, `x\-no\-such\-field:"1"`, ""},
+		{"mapping file maps the field", []string{"--mapping", mapping}, 0, `labels.x:"1"`, ""},
+		{"mapping for another target", []string{"--mapping", otherTarget}, 1, "", `the mapping is for target "splunk", not "elastic"`},
+		{"missing mapping file", []string{"--mapping", "nope.yml"}, 1, "", "nope.yml: error: cannot read the mapping file"},
+		{"another language", []string{"--lang", "eql", "--profile", "raw"}, 0, "any where", ""},
+		{"unknown profile", []string{"--profile", "nope"}, 2, "", `target elastic has no profile "nope"`},
+		{"unknown language", []string{"--lang", "sql"}, 2, "", `target elastic has no language "sql"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"compile", "--target", "elastic"}, tt.args...)
+			code, stdout, stderr := detc(t, append(args, "testdata/refused")...)
+			assert.Equal(t, tt.code, code, stderr)
+			assert.Contains(t, stdout, tt.stdout)
+			assert.Contains(t, stderr, tt.stderr)
+		})
+	}
+}
