@@ -5,7 +5,9 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/detc
 
 # What the tests run besides Go: Microsoft's Kusto.Language parser (npm,
-# pinned by package-lock.json) and Apache Lucene 8 (Debian package).
+# pinned by package-lock.json; backends/kql/kqlcheck/install.sh) and Apache
+# Lucene 8 with javac to build the checker (Debian packages;
+# backends/elastic/checker/install.sh).
 KQLCHECK := backends/kql/kqlcheck
 KQLMARK  := $(KQLCHECK)/node_modules/.package-lock.json
 
@@ -23,7 +25,7 @@ help:
 	@echo "make bench   run the Go benchmarks"
 	@echo "make lint    gofmt check and go vet"
 	@echo "make fmt     gofmt the Go sources and 'detc fmt' the HCL detections"
-	@echo "make deps    install what the tests need (node modules, Lucene); quiet when present"
+	@echo "make deps    install what the tests need (node modules, Lucene, javac); quiet when present"
 
 build:
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/detc
@@ -47,8 +49,9 @@ fmt: build
 	./$(BIN) fmt detections
 
 deps: $(KQLMARK)
-	@dpkg -s liblucene8-java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq liblucene8-java >/dev/null; }
+	@command -v javac >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
+	@sh backends/elastic/checker/install.sh
 
 # npm ci writes node_modules/.package-lock.json; it is redone only when
 # the lock file changes.
