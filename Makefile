@@ -51,7 +51,7 @@ fmt: build
 deps: $(KQLMARK)
 	@command -v javac >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
-	@sh backends/elastic/checker/install.sh
+	@dpkg -s liblucene8-java >/dev/null 2>&1 || sh backends/elastic/checker/install.sh
 
 # npm ci writes node_modules/.package-lock.json; it is redone only when
 # the lock file changes.
