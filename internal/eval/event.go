@@ -181,7 +181,8 @@ func eachValue(v Value, fn func(Value) bool) bool {
 }
 
 // Flatten fills dst from a decoded JSON object: nested objects become
-// dotted names ("a": {"b": 1} gives "a.b"), in sorted order so the result
+// dotted names ("a": {"b": 1} gives "a.b"). At each level the scalar keys
+// come first, then the nested objects, each in sorted order, so the result
 // is deterministic. Objects inside arrays are kept whole (KindObject).
 func Flatten(m map[string]any, dst *FlatEvent) {
 	dst.Reset()
