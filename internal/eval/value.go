@@ -21,7 +21,12 @@ const (
 
 var kindNames = [...]string{"null", "string", "number", "bool", "list", "object"}
 
-func (k Kind) String() string { return kindNames[k] }
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
 
 // Value is one value of an event field. It is a plain struct, not an
 // interface, so that reading a field allocates nothing.

@@ -97,3 +97,8 @@ func TestFlatten(t *testing.T) {
 	})
 	assert.Equal(t, []string{"1", "{...}", "true"}, seen, "Each walks arrays and stops when asked")
 }
+
+func TestKindString(t *testing.T) {
+	assert.Equal(t, "list", KindList.String())
+	assert.Equal(t, "kind(42)", Kind(42).String())
+}
