@@ -61,13 +61,14 @@ func (d *decoder) correlation(r *rule.Rule, p pair) {
 	missing := func(key string) {
 		d.diags.Errorf(d.pos(p.key), CodeMissingKey, "correlation has no %s", key)
 	}
+	known := false
 	if typ == nil {
 		missing("type")
 	} else if name := d.str(*typ); name != "" {
 		f, ok := correlationTypes[name]
 		switch {
 		case ok:
-			agg.Func = f
+			agg.Func, known = f, true
 		case unsupportedTypes[name] != "":
 			d.diags.Errorf(d.pos(typ.val), CodeUnsupported, "correlation type %s is not supported: %s", name, unsupportedTypes[name])
 		default:
@@ -86,7 +87,7 @@ func (d *decoder) correlation(r *rule.Rule, p pair) {
 	}
 	if cond != nil {
 		d.correlationCondition(agg, *cond)
-	} else if agg.Func != rule.AggTemporal {
+	} else if known && agg.Func != rule.AggTemporal {
 		missing("condition")
 	}
 	switch agg.Func {
