@@ -44,6 +44,8 @@ type atom struct {
 	where string
 	// whereNot is the negation, true for a missing field.
 	whereNot string
+	// pos is the value's position, for refusals.
+	pos rule.Pos
 }
 
 func leaf(a *atom) *node { return &node{kind: nAtom, atom: a} }
@@ -181,12 +183,28 @@ func (c *compiler) matcher(m *rule.Matcher) (*node, error) {
 			alts = append(alts, n)
 		}
 		n := join(nOr, alts)
+		setPos(n, v.Pos, m.Pos)
 		if m.Negate {
 			n = not(n)
 		}
 		values = append(values, n)
 	}
 	return join(nOr, values), nil
+}
+
+// setPos gives atoms without a position the value's (or the matcher's).
+func setPos(n *node, pos ...rule.Pos) {
+	if n.kind != nAtom {
+		for _, k := range n.kids {
+			setPos(k, pos...)
+		}
+		return
+	}
+	for _, p := range pos {
+		if !n.atom.pos.IsValid() && p.IsValid() {
+			n.atom.pos = p
+		}
+	}
 }
 
 func (c *compiler) checkNames(m *rule.Matcher, names []string) error {
@@ -205,7 +223,44 @@ func (c *compiler) checkNames(m *rule.Matcher, names []string) error {
 // probe is an expression that is null exactly when the comparison cannot
 // hold because the field is missing.
 func whereAtom(why, pos, probe string) *atom {
-	return &atom{why: why, where: pos, whereNot: "(isnull(" + probe + ") OR NOT " + pos + ")"}
+	return &atom{why: why, where: pos, whereNot: "(isnull(" + probe + ") OR " + notText(pos) + ")"}
+}
+
+// notText negates an eval expression, in parentheses unless it is a
+// single function call (NOT's precedence against comparisons is not
+// something a reader should have to know).
+func notText(e string) string {
+	if i := strings.IndexByte(e, '('); i > 0 && strings.HasSuffix(e, ")") && isIdent(e[:i]) && closes(e, i) == len(e)-1 {
+		return "NOT " + e
+	}
+	return "NOT (" + e + ")"
+}
+
+// closes returns the index of the parenthesis that closes the one at i,
+// skipping quoted strings and field names.
+func closes(e string, i int) int {
+	depth := 0
+	for j := i; j < len(e); j++ {
+		switch e[j] {
+		case '"':
+			for j++; j < len(e) && e[j] != '"'; j++ {
+				if e[j] == '\\' {
+					j++
+				}
+			}
+		case '\'':
+			for j++; j < len(e) && e[j] != '\''; j++ {
+			}
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return j
+			}
+		}
+	}
+	return -1
 }
 
 // compare builds the node for one field name and one value.
@@ -358,7 +413,7 @@ func (c *compiler) fieldRefCompare(name string, m *rule.Matcher, v rule.Value) (
 		alts = append(alts, leaf(&atom{
 			why:      construct,
 			where:    pos,
-			whereNot: "(isnull(" + f + ") OR isnull(" + g + ") OR NOT " + pos + ")",
+			whereNot: "(isnull(" + f + ") OR isnull(" + g + ") OR " + notText(pos) + ")",
 		}))
 	}
 	return join(nOr, alts), nil

@@ -204,7 +204,7 @@ func writeRange(b *strings.Builder, lo, hi rune) {
 // there; quotes and non-printable runes are written as escapes.
 func writeClassRune(b *strings.Builder, r rune) {
 	switch {
-	case r == '"' || r == '`' || r == '\'' || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0x100 && !unicode.IsPrint(r)):
+	case r == '"' || r == '`' || r == '\'' || r == '<' || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0x100 && !unicode.IsPrint(r)):
 		b.WriteString(`\x` + leftPad(strconv.FormatInt(int64(r), 16)))
 	case r < 0x80 && strings.ContainsRune(`\]^[-`, r):
 		b.WriteByte('\\')

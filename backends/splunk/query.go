@@ -349,7 +349,7 @@ func (c *compiler) tstatsQuery(searchParts, whereParts []*node) (string, error) 
 	}
 	if len(whereParts) > 0 {
 		a := firstWhereOnly(join(nAnd, whereParts))
-		return "", c.refuse(c.r.Pos, a.why, "tstats takes search terms only; this comparison needs the where command, which cannot run before tstats aggregates")
+		return "", c.refuse(a.pos, a.why, "tstats takes search terms only; this comparison needs the where command, which cannot run before tstats aggregates")
 	}
 	from := dm
 	if ds := c.dataset(); ds != dm {

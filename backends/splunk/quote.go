@@ -62,8 +62,9 @@ func quoteRegexLiteral(b *strings.Builder, s string) {
 
 func writeRegexRune(b *strings.Builder, r rune) {
 	switch {
-	case r == '"' || r == '`' || r == '\'':
-		// Kept out of the text so that no quoting layer sees them.
+	case r == '"' || r == '`' || r == '\'' || r == '<':
+		// Kept out of the text so that no quoting layer sees them (< so
+		// that no value can spell foreach's <<FIELD>> token).
 		fmt.Fprintf(b, `\x%02x`, r)
 	case r < utf8.RuneSelf && strings.ContainsRune(`\^$.|?*+()[]{}`, r):
 		b.WriteByte('\\')

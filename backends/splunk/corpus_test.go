@@ -1,0 +1,114 @@
+package splunk_test
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/backends/splunk"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma"
+	"github.com/detc/detc/internal/testutil"
+)
+
+func corpusRules(t testing.TB) []*rule.Rule {
+	t.Helper()
+	dir := testutil.SigmaCorpus(t)
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		files[path] = data
+		return err
+	})
+	require.NoError(t, err)
+	rules, diags := sigma.LoadFiles(files)
+	require.False(t, diags.HasErrors(), "the corpus must load: %v", diags)
+	return rules
+}
+
+// quoted values vary per rule; the reason's shape is what groups them.
+var quotedText = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|%[^%]+%`)
+
+// TestCorpusRaw compiles every SigmaHQ rule with the raw profile: at least
+// 99.5% compile, every refusal is a target.Error naming the construct and
+// the reason, and the reasons are listed by count.
+func TestCorpusRaw(t *testing.T) {
+	compiled, total, report := compileCorpus(t, target.Options{Profile: "raw"})
+	t.Log(report)
+	assert.GreaterOrEqual(t, float64(compiled), 0.995*float64(total), report)
+}
+
+// TestCorpusCIM: the cim profile covers proxy, dns and process_creation
+// only, so most of the corpus is refused for its log source; every
+// failure must still be a refusal with a reason.
+func TestCorpusCIM(t *testing.T) {
+	compiled, _, report := compileCorpus(t, target.Options{Profile: "cim"})
+	t.Log(report)
+	assert.Positive(t, compiled)
+}
+
+func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
+	rules := corpusRules(t)
+	b := splunk.New()
+	reasons := map[string]int{}
+	compiled := 0
+	for _, r := range rules {
+		q, err := b.Compile(r, opts)
+		if err == nil {
+			compiled++
+			_, perr := parseSPL(q.Text)
+			assert.NoError(t, perr, "%s: the reader cannot parse:\n%s", r.File, q.Text)
+			continue
+		}
+		var te *target.Error
+		require.True(t, errors.As(err, &te), "%s: not a refusal: %v", r.File, err)
+		assert.NotEmpty(t, te.Construct, "%s", err)
+		assert.NotEmpty(t, te.Reason, "%s", err)
+		assert.Equal(t, r.ID, te.RuleID)
+		reason := te.Construct + ": " + te.Reason
+		if i := strings.Index(reason, "(known:"); i >= 0 {
+			reason = reason[:i]
+		}
+		reasons[quotedText.ReplaceAllString(reason, `"…"`)]++
+	}
+	keys := sortedKeys(reasons)
+	sort.SliceStable(keys, func(i, j int) bool { return reasons[keys[i]] > reasons[keys[j]] })
+	var report strings.Builder
+	fmt.Fprintf(&report, "profile %s: %d of %d rules compile (%.2f%%), %d refused\n", opts.Profile, compiled, len(rules),
+		100*float64(compiled)/float64(len(rules)), len(rules)-compiled)
+	for i, k := range keys {
+		if i == 15 {
+			fmt.Fprintf(&report, "  ... %d more reasons\n", len(keys)-i)
+			break
+		}
+		fmt.Fprintf(&report, "%5d  %s\n", reasons[k], k)
+	}
+	return compiled, len(rules), report.String()
+}
+
+// BenchmarkCompileCorpus compiles the whole corpus with the raw profile;
+// ns/rule is the figure to read.
+func BenchmarkCompileCorpus(b *testing.B) {
+	rules := corpusRules(b)
+	be := splunk.New()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, r := range rules {
+			_, _ = be.Compile(r, target.Options{Profile: "raw"})
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rules)), "ns/rule")
+}

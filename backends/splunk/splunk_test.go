@@ -1,0 +1,182 @@
+package splunk_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/splunk"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/testutil"
+)
+
+// TestGoldenQueries writes every agreement rule's SPL per profile and
+// variant (or its refusal) to a golden file, so reviews see the text.
+func TestGoldenQueries(t *testing.T) {
+	b := splunk.New()
+	for _, v := range []struct {
+		file string
+		opts target.Options
+	}{
+		{"queries/cim.spl", target.Options{}},
+		{"queries/raw.spl", target.Options{Profile: "raw"}},
+		{"queries/tstats.spl", target.Options{Variant: splunk.VariantTstats}},
+	} {
+		t.Run(v.file, func(t *testing.T) {
+			var out strings.Builder
+			for _, doc := range agreementRules {
+				r := testRule(t, doc)
+				fmt.Fprintf(&out, "=== %s\n", r.ID)
+				q, err := b.Compile(r, v.opts)
+				if err != nil {
+					fmt.Fprintf(&out, "refused: %v\n\n", err)
+					continue
+				}
+				out.WriteString(q.Text + "\n\n")
+			}
+			testutil.Golden(t, v.file, []byte(out.String()))
+		})
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	b := splunk.New()
+	tests := []struct {
+		name      string
+		doc       string
+		opts      target.Options
+		construct string
+		reason    string
+	}{
+		{"unmapped field", `
+id: r
+logsource: {category: proxy}
+detection: {sel: {c-uri-extension: exe}, condition: sel}`, target.Options{}, `field "c-uri-extension"`, "the CIM Web data model has no URL extension field"},
+		{"no mapping at all", `
+id: r
+logsource: {category: proxy}
+detection: {sel: {x-made-up: 1}, condition: sel}`, target.Options{}, `field "x-made-up"`, `profile "cim": no mapping for this field`},
+		{"unknown log source", `
+id: r
+logsource: {category: registry_set, product: windows}
+detection: {sel: {TargetObject: x}, condition: sel}`, target.Options{}, "log source category=registry_set,product=windows", "no source for log source"},
+		{"placeholder", `
+id: r
+logsource: {category: proxy}
+detection: {sel: {c-uri|expand: '%admin_paths%'}, condition: sel}`, target.Options{Profile: "raw"}, "placeholder %admin_paths%", "expand it before compiling"},
+		{"fieldref contains", `
+id: r
+logsource: {category: proxy}
+detection: {sel: {c-uri|fieldref|contains: cs-host}, condition: sel}`, target.Options{Profile: "raw"}, `fieldref "cs-host" on field "c-uri"`, "no substring test"},
+		{"not utf-8", `
+id: r
+logsource: {category: proxy}
+detection: {sel: {c-uri|utf16le|contains: é}, condition: sel}`, target.Options{Profile: "raw"}, `on field "c-uri"`, "not valid UTF-8"},
+		{"tstats keyword", `
+id: r
+logsource: {category: proxy}
+detection: {keywords: [x], condition: keywords}`, target.Options{Variant: splunk.VariantTstats}, "keyword search", "tstats reads indexed fields only"},
+		{"tstats cased", `
+id: r
+logsource: {category: proxy}
+detection: {sel: {cs-method|cased: POST}, condition: sel}`, target.Options{Variant: splunk.VariantTstats}, `value "POST" on field "cs-method" (case-sensitive)`, "needs the where command"},
+		{"tstats regex", `
+id: r
+logsource: {category: proxy}
+detection: {sel: {c-uri|re: 'a.b'}, condition: sel}`, target.Options{Variant: splunk.VariantTstats}, `regular expression on field "c-uri"`, "tstats takes search terms only"},
+		{"tstats without a data model", `
+id: r
+logsource: {category: proxy}
+detection: {sel: {c-uri: x}, condition: sel}`, target.Options{Profile: "raw", Variant: splunk.VariantTstats}, "the tstats variant", "has no data model"},
+		{"sub-second window", `
+id: r
+logsource: {category: proxy}
+timeframe: 1500ms
+detection: {sel: {c-uri: x}, condition: sel | count() > 1}`, target.Options{Profile: "raw"}, "window 1.5s", "whole seconds"},
+		{"group-by name stats cannot write", `
+id: r
+logsource: {category: proxy}
+timeframe: 5m
+detection: {sel: {c-uri: x}, condition: sel | count() by src_ip > 1}`, target.Options{Profile: "raw", Overrides: &mapping.Profile{Fields: map[string]mapping.Field{"src_ip": {Names: []string{"src ip"}}}}}, `group-by field "src_ip"`, "stats cannot name"},
+		{"field name with a quote", `
+id: r
+logsource: {category: proxy}
+detection: {sel: {c-uri: x}, condition: sel}`, target.Options{Profile: "raw", Overrides: &mapping.Profile{Fields: map[string]mapping.Field{"c-uri": {Names: []string{"it's"}}}}}, `field "c-uri" (mapped to "it's")`, "SPL cannot quote"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := testRule(t, tt.doc)
+			_, err := b.Compile(r, tt.opts)
+			require.Error(t, err)
+			var te *target.Error
+			require.True(t, errors.As(err, &te), "not a refusal: %v", err)
+			assert.Equal(t, "splunk", te.Target)
+			assert.Equal(t, "r", te.RuleID)
+			assert.Contains(t, te.Construct, tt.construct)
+			assert.Contains(t, te.Reason, tt.reason)
+			assert.Contains(t, err.Error(), "rule r: splunk/")
+		})
+	}
+}
+
+func TestOptionsAndProfiles(t *testing.T) {
+	b := splunk.New()
+	assert.Equal(t, "splunk", b.Name())
+	assert.Equal(t, []string{"cim", "raw"}, b.Profiles())
+	assert.Equal(t, []string{"spl"}, b.Langs())
+	r := testRule(t, `
+id: r
+logsource: {category: proxy}
+detection: {sel: {cs-host: hooks.slack.com}, condition: sel}`)
+	for _, opts := range []target.Options{{Profile: "ecs"}, {Lang: "kql"}, {Variant: "pivot"}} {
+		_, err := b.Compile(r, opts)
+		require.Error(t, err)
+		var te *target.Error
+		assert.False(t, errors.As(err, &te), "a usage error is not a refusal")
+	}
+
+	// A user's mapping file overrides a field and scopes the raw profile.
+	over, err := mapping.Parse("mine.yml", []byte(`
+name: mine
+sources:
+  - logsource: {}
+    attrs: {search_prefix: "index=proxy sourcetype=zscaler:nss"}
+fields:
+  cs-host: dest_host
+`))
+	require.NoError(t, err)
+	q, err := b.Compile(r, target.Options{Profile: "raw", Overrides: over})
+	require.NoError(t, err)
+	assert.Equal(t, `index=proxy sourcetype=zscaler:nss dest_host="hooks.slack.com"`, q.Text)
+	assert.Equal(t, "raw", q.Profile)
+	assert.Equal(t, "spl", q.Lang)
+
+	q, err = b.Compile(r, target.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "| datamodel Web Web search\n| search Web.url_domain=\"hooks.slack.com\" OR Web.dest=\"hooks.slack.com\"", q.Text)
+	assert.Equal(t, "Web", q.Source.Attr("datamodel"))
+}
+
+// Every value a rule can hold stays inside its quotes: each emitted search
+// has only the commands of the form chosen, and each quoted search value
+// reads back as the rule's literal.
+func TestNoInjection(t *testing.T) {
+	b := splunk.New()
+	for _, v := range []string{`x" | delete`, `x\" | delete`, `x\\" | delete`, "a`delete`b", "x\n| delete", `"`, `\`, `x) OR (y`, `[| delete]`} {
+		r := literalRule(t, "c-uri", nil, v)
+		q, err := b.Compile(r, target.Options{Profile: "raw"})
+		require.NoError(t, err)
+		p, err := parseSPL(q.Text)
+		require.NoError(t, err, q.Text)
+		assert.NotContains(t, p.names, "delete", q.Text)
+		assert.NotContains(t, q.Text, "`", "backticks expand macros")
+		for _, term := range searchValues(t, q.Text) {
+			assert.Equal(t, v, term, q.Text)
+		}
+	}
+}
