@@ -238,7 +238,6 @@ const (
 	useIP
 )
 
-var useTypes = [...]string{useString: tKeyword, useNumber: tLong, useIP: tIP}
 var useNames = [...]string{useNeutral: "", useString: "as a string", useNumber: "with a numeric comparison", useIP: "with cidr"}
 
 func matcherUse(m *rule.Matcher) use {
@@ -260,10 +259,13 @@ func matcherUse(m *rule.Matcher) use {
 
 // inferTypes guesses field types where the profile gives none (the raw
 // profile): an Elasticsearch field has one type, so a field used in two
-// incompatible ways cannot be queried as the rule means.
+// incompatible ways cannot be queried as the rule means. A field compared
+// only with numbers for equality is taken as numeric, one only tested for
+// existence, null or a boolean as keyword.
 func (c *compiler) inferTypes() error {
 	c.inferred = map[string]string{}
 	uses := map[string]use{}
+	numEq := map[string]bool{}
 	decimal := map[string]bool{}
 	var err error
 	visit := func(m *rule.Matcher) {
@@ -272,14 +274,20 @@ func (c *compiler) inferTypes() error {
 		}
 		u := matcherUse(m)
 		for _, v := range m.Values {
-			if v.Kind == rule.KindNumber && v.Number != float64(int64(v.Number)) {
-				decimal[m.Field] = true
+			if v.Kind == rule.KindNumber {
+				numEq[m.Field] = true
+				if v.Number != float64(int64(v.Number)) {
+					decimal[m.Field] = true
+				}
 			}
+		}
+		if _, ok := uses[m.Field]; !ok {
+			uses[m.Field] = useNeutral
 		}
 		if u == useNeutral {
 			return
 		}
-		if prev, ok := uses[m.Field]; ok && prev != u {
+		if prev := uses[m.Field]; prev != useNeutral && prev != u {
 			err = c.refuse(m.Pos, fmt.Sprintf("field %q", m.Field), "it is compared %s and %s elsewhere in the rule; an Elasticsearch field has one type", useNames[u], useNames[prev])
 			return
 		}
@@ -292,13 +300,30 @@ func (c *compiler) inferTypes() error {
 			}
 		}
 	}
+	if a := c.r.Aggregation; a != nil {
+		for _, f := range append(append([]string{}, a.GroupBy...), a.Field) {
+			if _, ok := uses[f]; f != "" && !ok {
+				uses[f] = useNeutral
+			}
+		}
+		switch a.Func {
+		case rule.AggSum, rule.AggAvg, rule.AggMin, rule.AggMax:
+			visit(&rule.Matcher{Field: a.Field, Op: rule.OpGt, Pos: a.Pos})
+		}
+	}
 	if err != nil {
 		return err
 	}
 	for f, u := range uses {
-		t := useTypes[u]
-		if t == tLong && decimal[f] {
-			t = tDouble
+		t := tKeyword
+		switch {
+		case u == useIP:
+			t = tIP
+		case u == useNumber || u == useNeutral && numEq[f]:
+			t = tLong
+			if decimal[f] {
+				t = tDouble
+			}
 		}
 		c.inferred[f] = t
 	}

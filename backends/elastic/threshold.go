@@ -54,7 +54,7 @@ func thresholdOf(a *rule.Aggregation) *threshold {
 func (c *compiler) checkThreshold(a *rule.Aggregation) error {
 	t := thresholdOf(a)
 	if t == nil {
-		return c.refuse(a.Pos, fmt.Sprintf("aggregation %s %s %v", a.Func, a.Op.Symbol(), a.Threshold),
+		return c.refuse(a.Pos, fmt.Sprintf("aggregation %s %s %s", a.Func, a.Op.Symbol(), number(a.Threshold)),
 			"a Lucene query is a filter and Kibana's threshold rule only counts (or counts distinct values) with >= and at most %d group-by fields; compile it with --lang esql", maxThresholdFields)
 	}
 	for _, f := range append(append([]string{}, t.Fields...), t.CardinalityField) {
