@@ -145,6 +145,8 @@ func Compile(r *rule.Rule) (*Program, rule.Diagnostics) {
 	case agg != nil && agg.Func == rule.AggTemporal:
 		// A temporal rule's events are those that match any part.
 		p.cond = node{kind: nodeOr, kids: p.parts}
+	case r.Correlation != nil:
+		diags.Errorf(r.Pos, "no-condition", "correlation rule %q is not resolved: the rules it names were not loaded with it", r.ID)
 	default:
 		diags.Errorf(r.Pos, "no-condition", "rule %q has no condition", r.ID)
 	}

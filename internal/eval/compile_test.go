@@ -53,6 +53,13 @@ func TestCompileDiagnostics(t *testing.T) {
 			want: []string{`r.yml:7:3: error: rule "test-rule" has no condition`},
 		},
 		{
+			name: "unresolved correlation",
+			rule: func(t *testing.T) *rule.Rule {
+				return &rule.Rule{ID: "corr", Pos: pos, Correlation: &rule.Correlation{Rules: []rule.RuleRef{{Name: "base"}}}}
+			},
+			want: []string{`r.yml:7:3: error: correlation rule "corr" is not resolved: the rules it names were not loaded with it`},
+		},
+		{
 			name: "bad aggregation",
 			rule: func(t *testing.T) *rule.Rule {
 				r := mkRule(t, nil, search1("sel", f("a", "1")))

@@ -245,3 +245,63 @@ detection:
 		})
 	}
 }
+
+// TestSigmaCorrelations runs Sigma correlation rules, loaded and resolved
+// by the Sigma front end, through the Aggregator.
+func TestSigmaCorrelations(t *testing.T) {
+	src := `
+title: webhook post
+name: webhook_post
+logsource: {category: proxy}
+detection:
+  sel:
+    cs-host|endswith: discord.com
+    cs-method: POST
+  condition: sel
+---
+title: webhook lookup
+name: webhook_get
+logsource: {category: proxy}
+detection:
+  sel:
+    cs-host|endswith: discord.com
+    cs-method: GET
+  condition: sel
+---
+title: many webhook posts
+correlation:
+  type: event_count
+  rules: [webhook_post]
+  group-by: [c-ip]
+  timespan: 10m
+  condition: {gte: 3}
+---
+title: get and post
+correlation:
+  type: temporal
+  rules: [webhook_get, webhook_post]
+  group-by: [c-ip]
+  timespan: 5m
+  condition: {gte: 2}
+`
+	loaded, diags := sigma.Load("corr.yml", []byte(src))
+	require.False(t, diags.HasErrors(), diags)
+	rules, diags := sigma.ResolveCorrelations(loaded)
+	require.False(t, diags.HasErrors(), diags)
+	require.Len(t, rules, 2)
+	events := []timedEvent{
+		{"2026-03-01T10:00:00Z", `{"c-ip": "a", "cs-host": "discord.com", "cs-method": "GET"}`},
+		{"2026-03-01T10:01:00Z", `{"c-ip": "a", "cs-host": "discord.com", "cs-method": "POST"}`},
+		{"2026-03-01T10:02:00Z", `{"c-ip": "a", "cs-host": "ptb.discord.com", "cs-method": "POST"}`},
+		{"2026-03-01T10:03:00Z", `{"c-ip": "b", "cs-host": "discord.com", "cs-method": "POST"}`},
+		{"2026-03-01T10:06:00Z", `{"c-ip": "a", "cs-host": "discord.com", "cs-method": "POST"}`},
+		{"2026-03-01T10:07:00Z", `{"c-ip": "b", "cs-host": "discord.com", "cs-method": "GET"}`},
+	}
+	want := map[string][]Alert{
+		"many webhook posts": {alert(t, "2026-03-01T10:00:00Z", 3, "c-ip", "a")},
+		"get and post":       {alert(t, "2026-03-01T10:00:00Z", 2, "c-ip", "a")},
+	}
+	for _, r := range rules {
+		assert.Equal(t, want[r.Title], runAgg(t, r, events), r.Title)
+	}
+}
