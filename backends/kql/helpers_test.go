@@ -1,0 +1,175 @@
+package kql_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/backends/kql"
+	"github.com/detc/detc/backends/kql/kqlcheck"
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma"
+)
+
+// parsed is one emitted query to run through Microsoft's parser.
+type parsed struct {
+	name string
+	text string
+	// db names the database it runs against; "" means the declared
+	// Sentinel workspace.
+	db string
+}
+
+// checker batches queries and runs them all through one node process.
+type checker struct {
+	dbs     map[string]*kqlcheck.Database
+	queries []parsed
+}
+
+func newChecker(t testing.TB) *checker {
+	t.Helper()
+	// Not a skip: the parser is a declared test dependency.
+	require.NoError(t, kqlcheck.Available(), "the KQL tests need Microsoft's parser: run `make deps`")
+	ws, err := kqlcheck.Workspace()
+	require.NoError(t, err)
+	return &checker{dbs: map[string]*kqlcheck.Database{"workspace": ws}}
+}
+
+// add queues a compiled query, declaring a raw profile's table with the
+// columns its rule reads (strings unless the profile gives a type).
+func (c *checker) add(t testing.TB, name string, q *target.Query, text string, overrides *mapping.Profile) {
+	t.Helper()
+	db := ""
+	if q.Profile == "raw" {
+		db = "raw:" + name
+		c.dbs[db] = rawDatabase(t, q, overrides)
+	}
+	c.queries = append(c.queries, parsed{name: name, text: text, db: db})
+}
+
+// rawDatabase declares the raw table: the time column and every field the
+// rule names.
+func rawDatabase(t testing.TB, q *target.Query, overrides *mapping.Profile) *kqlcheck.Database {
+	t.Helper()
+	prof, err := kql.Profile("raw", overrides)
+	require.NoError(t, err)
+	table := q.Source.Attr("table")
+	if table == "" {
+		table = kql.DefaultTable
+	}
+	cols := map[string]string{"TimeGenerated": "datetime"}
+	for _, f := range ruleFields(q.Rule) {
+		m, err := prof.Field(q.Source, f)
+		require.NoError(t, err)
+		for _, n := range m.Names {
+			typ := m.Type
+			if typ == "" {
+				typ = "string"
+			}
+			cols[n] = typ
+		}
+	}
+	var columns []kqlcheck.Column
+	for _, n := range sortedKeys(cols) {
+		columns = append(columns, kqlcheck.Column{Name: n, Type: cols[n]})
+	}
+	return &kqlcheck.Database{Tables: []kqlcheck.Table{{Name: table, Columns: columns}}}
+}
+
+// ruleFields lists the fields a rule reads.
+func ruleFields(r *rule.Rule) []string {
+	seen := map[string]bool{}
+	for _, s := range r.Searches {
+		for _, g := range s.Groups {
+			for _, m := range g.Matchers {
+				if m.Field != "" {
+					seen[m.Field] = true
+				}
+				for _, v := range m.Values {
+					if v.Kind == rule.KindFieldRef {
+						seen[v.Text] = true
+					}
+				}
+			}
+		}
+	}
+	if a := r.Aggregation; a != nil {
+		for _, g := range a.GroupBy {
+			seen[g] = true
+		}
+		if a.Field != "" {
+			seen[a.Field] = true
+		}
+	}
+	return sortedKeys(seen)
+}
+
+// run parses every queued query and returns, per query name, Microsoft's
+// error diagnostics.
+func (c *checker) run(t testing.TB) map[string][]string {
+	t.Helper()
+	qs := make([]kqlcheck.Query, len(c.queries))
+	for i, q := range c.queries {
+		db := q.db
+		if db == "" {
+			db = "workspace"
+		}
+		qs[i] = kqlcheck.Query{ID: q.name, DB: db, Text: q.text}
+	}
+	results, err := kqlcheck.Check(c.dbs, qs)
+	require.NoError(t, err)
+	out := map[string][]string{}
+	for i, r := range results {
+		if errs := r.Errors(c.queries[i].text); len(errs) > 0 {
+			out[c.queries[i].name] = errs
+		}
+	}
+	return out
+}
+
+// requireClean fails with every query Microsoft's parser rejects.
+func (c *checker) requireClean(t testing.TB) {
+	t.Helper()
+	bad := c.run(t)
+	var msgs []string
+	for _, q := range c.queries {
+		if errs := bad[q.name]; len(errs) > 0 {
+			msgs = append(msgs, fmt.Sprintf("%s:\n%s\n  %s", q.name, q.text, strings.Join(errs, "\n  ")))
+		}
+	}
+	require.Empty(t, msgs, "Kusto.Language diagnostics")
+}
+
+// loadRules reads the Sigma test rules, correlations resolved.
+func loadRules(t testing.TB, dir string) []*rule.Rule {
+	t.Helper()
+	files := map[string][]byte{}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".yml") {
+			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			require.NoError(t, err)
+			files[filepath.Join(dir, e.Name())] = data
+		}
+	}
+	rules, diags := sigma.LoadFiles(files)
+	require.False(t, diags.HasErrors(), "%v", diags)
+	return rules
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,273 @@
+package kql
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/detc/detc/backends/target"
+	"gopkg.in/yaml.v3"
+)
+
+// Paths of the deployment files, relative to the target's output folder.
+const (
+	// AnalyticsDir holds one Azure-Sentinel YAML file per rule.
+	AnalyticsDir = "analytics-rules"
+	// ARMFile is one ARM template holding every rule.
+	ARMFile = "analytics-rules.arm.json"
+)
+
+// Package writes each compiled rule as a Sentinel scheduled analytics rule
+// in the Azure-Sentinel repository's YAML format, and all of them as one
+// ARM template (Microsoft.SecurityInsights/alertRules) with a workspace
+// parameter.
+func (backend) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, error) {
+	var out []target.Artifact
+	var rules []*AnalyticsRule
+	paths := map[string]string{}
+	for _, d := range ds {
+		a, err := NewAnalyticsRule(d, opts)
+		if err != nil {
+			return nil, err
+		}
+		path := AnalyticsDir + "/" + fileName(a.RuleID) + ".yaml"
+		if other, dup := paths[path]; dup {
+			return nil, fmt.Errorf("%s: rule %s: its file %s is also rule %s's", a.Pos, a.RuleID, path, other)
+		}
+		paths[path] = a.RuleID
+		data, err := a.YAML()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, target.Artifact{Path: path, Data: data})
+		rules = append(rules, a)
+	}
+	if len(rules) > 0 {
+		data, err := ARMTemplate(rules)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, target.Artifact{Path: ARMFile, Data: data})
+	}
+	return out, nil
+}
+
+var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// fileName makes a rule id safe as a file name.
+func fileName(id string) string {
+	s := strings.Trim(unsafeFileChars.ReplaceAllString(id, "_"), "._")
+	if s == "" {
+		return "rule"
+	}
+	return s
+}
+
+// YAML writes the rule in the Azure-Sentinel repository's layout.
+func (a *AnalyticsRule) YAML() ([]byte, error) {
+	doc := mapNode()
+	add := func(key string, value *yaml.Node) { doc.Content = append(doc.Content, scalar(key), value) }
+	add("id", scalar(a.ID))
+	add("name", scalar(a.Name))
+	add("description", text(a.Description))
+	add("severity", scalar(a.Severity))
+	conns := seqNode()
+	for _, c := range a.RequiredDataConnectors {
+		m := mapNode()
+		m.Content = append(m.Content, scalar("connectorId"), scalar(c.ConnectorID), scalar("dataTypes"), strings2seq(c.DataTypes))
+		conns.Content = append(conns.Content, m)
+	}
+	if len(conns.Content) == 0 {
+		conns.Style = yaml.FlowStyle
+	}
+	add("requiredDataConnectors", conns)
+	add("queryFrequency", scalar(sentinelDuration(a.QueryFrequency)))
+	add("queryPeriod", scalar(sentinelDuration(a.QueryPeriod)))
+	add("triggerOperator", scalar(a.TriggerOperator))
+	add("triggerThreshold", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(a.TriggerThreshold)})
+	add("tactics", strings2seq(a.Tactics))
+	add("relevantTechniques", strings2seq(a.RelevantTechniques))
+	add("query", text(a.Query))
+	if len(a.EntityMappings) > 0 {
+		ents := seqNode()
+		for _, e := range a.EntityMappings {
+			fields := seqNode()
+			for _, f := range e.FieldMappings {
+				fm := mapNode()
+				fm.Content = append(fm.Content, scalar("identifier"), scalar(f.Identifier), scalar("columnName"), scalar(f.ColumnName))
+				fields.Content = append(fields.Content, fm)
+			}
+			em := mapNode()
+			em.Content = append(em.Content, scalar("entityType"), scalar(e.EntityType), scalar("fieldMappings"), fields)
+			ents.Content = append(ents.Content, em)
+		}
+		add("entityMappings", ents)
+	}
+	add("version", scalar(a.Version))
+	add("kind", scalar("Scheduled"))
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, a.errorf("writing YAML: %v", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, a.errorf("writing YAML: %v", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func mapNode() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
+func seqNode() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"} }
+
+// scalar is a string node; the encoder quotes it when plain style would
+// read as something else.
+func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+// text is a string node written as a literal block when it spans lines,
+// as the repository writes descriptions and queries.
+func text(s string) *yaml.Node {
+	n := scalar(s)
+	if strings.Contains(s, "\n") {
+		n.Style = yaml.LiteralStyle
+	}
+	return n
+}
+
+func strings2seq(ss []string) *yaml.Node {
+	n := seqNode()
+	for _, s := range ss {
+		n.Content = append(n.Content, scalar(s))
+	}
+	if len(ss) == 0 {
+		n.Style = yaml.FlowStyle
+	}
+	return n
+}
+
+// armAPIVersion is the Microsoft.SecurityInsights API version of the
+// template (GA; it has subTechniques).
+const armAPIVersion = "2024-09-01"
+
+// ARMTemplate writes the rules as one ARM template: an alertRules resource
+// per rule, scoped to the workspace named by the workspace parameter.
+func ARMTemplate(rules []*AnalyticsRule) ([]byte, error) {
+	type fieldMapping struct {
+		Identifier string `json:"identifier"`
+		ColumnName string `json:"columnName"`
+	}
+	type entityMapping struct {
+		EntityType    string         `json:"entityType"`
+		FieldMappings []fieldMapping `json:"fieldMappings"`
+	}
+	type properties struct {
+		DisplayName         string          `json:"displayName"`
+		Description         string          `json:"description"`
+		Severity            string          `json:"severity"`
+		Enabled             bool            `json:"enabled"`
+		Query               string          `json:"query"`
+		QueryFrequency      string          `json:"queryFrequency"`
+		QueryPeriod         string          `json:"queryPeriod"`
+		TriggerOperator     string          `json:"triggerOperator"`
+		TriggerThreshold    int             `json:"triggerThreshold"`
+		SuppressionEnabled  bool            `json:"suppressionEnabled"`
+		SuppressionDuration string          `json:"suppressionDuration"`
+		Tactics             []string        `json:"tactics"`
+		Techniques          []string        `json:"techniques"`
+		SubTechniques       []string        `json:"subTechniques"`
+		EntityMappings      []entityMapping `json:"entityMappings,omitempty"`
+		TemplateVersion     string          `json:"templateVersion"`
+	}
+	type resource struct {
+		Type       string     `json:"type"`
+		APIVersion string     `json:"apiVersion"`
+		Scope      string     `json:"scope"`
+		Name       string     `json:"name"`
+		Kind       string     `json:"kind"`
+		Properties properties `json:"properties"`
+	}
+	type parameter struct {
+		Type     string            `json:"type"`
+		Metadata map[string]string `json:"metadata"`
+	}
+	var resources []resource
+	for _, a := range rules {
+		p := properties{
+			DisplayName:         armString(a.Name),
+			Description:         armString(a.Description),
+			Severity:            a.Severity,
+			Enabled:             true,
+			Query:               armString(a.Query),
+			QueryFrequency:      isoDuration(a.QueryFrequency),
+			QueryPeriod:         isoDuration(a.QueryPeriod),
+			TriggerOperator:     map[string]string{"gt": "GreaterThan", "lt": "LessThan", "eq": "Equal", "ne": "NotEqual"}[a.TriggerOperator],
+			TriggerThreshold:    a.TriggerThreshold,
+			SuppressionDuration: "PT5H",
+			Tactics:             nonNil(a.Tactics),
+			TemplateVersion:     a.Version,
+		}
+		for _, t := range a.RelevantTechniques {
+			parent, _, sub := strings.Cut(t, ".")
+			if sub {
+				p.SubTechniques = append(p.SubTechniques, t)
+			}
+			if !contains(p.Techniques, parent) {
+				p.Techniques = append(p.Techniques, parent)
+			}
+		}
+		p.Techniques, p.SubTechniques = nonNil(p.Techniques), nonNil(p.SubTechniques)
+		for _, e := range a.EntityMappings {
+			em := entityMapping{EntityType: e.EntityType}
+			for _, f := range e.FieldMappings {
+				em.FieldMappings = append(em.FieldMappings, fieldMapping{f.Identifier, f.ColumnName})
+			}
+			p.EntityMappings = append(p.EntityMappings, em)
+		}
+		resources = append(resources, resource{
+			Type:       "Microsoft.SecurityInsights/alertRules",
+			APIVersion: armAPIVersion,
+			Scope:      "[format('Microsoft.OperationalInsights/workspaces/{0}', parameters('workspace'))]",
+			Name:       a.ID,
+			Kind:       "Scheduled",
+			Properties: p,
+		})
+	}
+	tmpl := struct {
+		Schema         string               `json:"$schema"`
+		ContentVersion string               `json:"contentVersion"`
+		Parameters     map[string]parameter `json:"parameters"`
+		Resources      []resource           `json:"resources"`
+	}{
+		Schema:         "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+		ContentVersion: "1.0.0.0",
+		Parameters: map[string]parameter{"workspace": {Type: "string", Metadata: map[string]string{
+			"description": "Name of the Log Analytics workspace where Microsoft Sentinel runs"}}},
+		Resources: resources,
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(tmpl); err != nil {
+		return nil, fmt.Errorf("kql: writing the ARM template: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// armString escapes a literal for ARM, which evaluates a string starting
+// with [ as a template expression: a leading [[ stands for [.
+func armString(s string) string {
+	if strings.HasPrefix(s, "[") {
+		return "[" + s
+	}
+	return s
+}
+
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
+}
