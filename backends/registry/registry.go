@@ -5,11 +5,12 @@ import (
 	"sort"
 
 	"github.com/detc/detc/backends/elastic"
+	"github.com/detc/detc/backends/splunk"
 	"github.com/detc/detc/backends/target"
 )
 
 // backends are the built-in targets.
-var backends = []target.Backend{elastic.New()}
+var backends = []target.Backend{elastic.New(), splunk.New()}
 
 // Lookup returns the backend for a --target value.
 func Lookup(name string) (target.Backend, bool) {

@@ -223,11 +223,14 @@ func groupFields(p *mapping.Profile, q *target.Query) []string {
 }
 
 // writeValue writes key = value; a multi-line value continues with a
-// backslash at the end of each line but the last, as .conf files require.
+// backslash at the end of each line but the last, as .conf files require
+// (trailing line breaks are dropped: a continuation into an empty line
+// would read as the end of the stanza's key).
 // A line that itself ends with a backslash gets a trailing space, so that
 // it does not swallow the next line.
 func writeValue(w *bytes.Buffer, key, value string) {
-	lines := strings.Split(strings.ReplaceAll(value, "\r\n", "\n"), "\n")
+	value = strings.TrimRight(strings.ReplaceAll(value, "\r\n", "\n"), "\n")
+	lines := strings.Split(value, "\n")
 	fmt.Fprintf(w, "%s = ", key)
 	for i, line := range lines {
 		line = strings.ReplaceAll(line, "\r", " ")
