@@ -61,6 +61,15 @@ func (r *Rule) IsPivot() bool {
 	return false
 }
 
+// IDOrName is how reports name the rule: its id, or its name when it has
+// no id.
+func (r *Rule) IDOrName() string {
+	if r.ID != "" {
+		return r.ID
+	}
+	return r.Name
+}
+
 // Search returns the named search, or nil.
 func (r *Rule) Search(name string) *Search {
 	for _, s := range r.Searches {
