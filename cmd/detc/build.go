@@ -11,7 +11,6 @@ import (
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/lint"
-	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/navigator"
 	"github.com/detc/detc/internal/rule"
 )
@@ -20,7 +19,7 @@ var buildCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "build",
 		Summary: "lint, compile every rule for every target and write the deployment files",
-		Usage:   "detc build [--out DIR] [--strict] [--runbook-url URL] [PATH...]",
+		Usage:   "detc build [--out DIR] [--strict] [--fixtures DIR] [--runbook-url URL] [PATH...]",
 		Detail: `Loads and lints the detections (lint errors stop the build), compiles every
 rule for every target in its default profile and writes the deployment
 files under DIR/<target>/, the runbooks under DIR/runbooks/, an ATT&CK
@@ -41,12 +40,13 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	out := fs.String("out", "out", "output `folder`")
 	strict := fs.Bool("strict", false, "fail the build when a target refuses a rule")
+	fixtures := fixturesFlag(fs)
 	runbookURL := fs.String("runbook-url", "file:../runbooks/", "base `URL` of the runbooks, for the links in the Navigator layer")
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
 	}
-	set, diags := load.Paths(paths)
+	set, diags := loadDetections(paths, *fixtures)
 	diags = append(diags, lint.Check(set)...)
 	diags.Sort()
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)

@@ -7,18 +7,20 @@ import (
 
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/lint"
-	"github.com/detc/detc/internal/load"
 )
 
 var lintCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "lint",
 		Summary: "check detections for errors and missing metadata",
-		Usage:   "detc lint [--format text|json] [PATH...]",
+		Usage:   "detc lint [--format text|json] [--fixtures DIR] [PATH...]",
 		Detail: `Loads every .hcl, .yml and .yaml file under the paths and reports
 problems as file:line:col: severity: message. Errors make the exit status 1;
-warnings do not. With --format text diagnostics go to stderr and a summary
-to stdout; other formats write one document to stdout.`,
+warnings do not. Besides what the loaders find, lint checks metadata,
+unique ids, ATT&CK ids, conditions against searches, values, and that every
+detection is proved on fixtures (a positive and a negative case). With
+--format text diagnostics go to stderr and a summary to stdout; other
+formats write one document to stdout.`,
 		Example: "detc lint detections/\ndetc lint --format json detections/ > lint.json",
 	},
 	run: runLint,
@@ -27,6 +29,7 @@ to stdout; other formats write one document to stdout.`,
 func runLint(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	format := fs.String("format", "text", "output format: "+strings.Join(cli.Formats(), ", "))
+	fixtures := fixturesFlag(fs)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -36,7 +39,7 @@ func runLint(c *cli.Command, e *env, args []string) int {
 		cli.Usagef(e.stderr, c.Name, "unknown format %q (formats: %s)", *format, strings.Join(cli.Formats(), ", "))
 		return cli.ExitUsage
 	}
-	set, diags := load.Paths(paths)
+	set, diags := loadDetections(paths, *fixtures)
 	diags = append(diags, lint.Check(set)...)
 	diags.Sort()
 	if err := report(e.stdout, e.stderr, cli.Result{Diags: diags, Sources: set.Sources, Files: len(set.Files), Rules: len(set.Rules)}); err != nil {

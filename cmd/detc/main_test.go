@@ -275,6 +275,7 @@ func TestBadInput(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, tt.file)
 			require.NoError(t, os.WriteFile(file, tt.data, 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "r.jsonl"), []byte(goodFixture), 0o644))
 			code, _, stderr := detc(t, "lint", dir)
 			assert.Equal(t, 1, code)
 			assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(file)+`:\d+:\d+: error: \S`, stderr)
@@ -285,6 +286,10 @@ func TestBadInput(t *testing.T) {
 			assert.Equal(t, 1, code)
 			assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(file)+`:\d+:\d+: error: \S`, stderr)
 			assert.NoDirExists(t, out)
+
+			code, _, stderr = detc(t, "test", dir)
+			assert.Equal(t, 1, code)
+			assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(file)+`:\d+:\d+: error: \S`, stderr)
 		})
 	}
 }
@@ -310,12 +315,22 @@ const goodHCL = `detection "x" {
     }
   }
   condition = "sel"
+  test "t" {
+    fixture = "r.jsonl"
+    match   = ["hit"]
+  }
 }
+`
+
+// goodFixture proves goodHCL.
+const goodFixture = `{"_id":"hit","cs-method":"POST"}
+{"_id":"miss","cs-method":"GET"}
 `
 
 func TestGoodHCLIsValid(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "r.hcl"), []byte(goodHCL), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "r.jsonl"), []byte(goodFixture), 0o644))
 	code, _, stderr := detc(t, "lint", dir)
 	assert.Equal(t, 0, code, stderr)
 	assert.Empty(t, stderr)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/detc/detc/internal/attack"
+	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
 )
@@ -46,14 +47,17 @@ var (
 	Statuses = []string{"stable", "test", "experimental", "deprecated", "unsupported"}
 )
 
-// Check lints every rule of a set, and the set as a whole (unique ids).
-// Diagnostics come sorted by position.
+// Check lints every rule of a set, and the set as a whole: unique ids, and
+// fixture coverage (every detection proved on a positive and a negative
+// case; attach fixture sidecars to the rules first). Diagnostics come
+// sorted by position.
 func Check(set *load.Set) rule.Diagnostics {
 	var diags rule.Diagnostics
 	for _, r := range set.Rules {
 		diags = append(diags, Rule(r)...)
 	}
 	diags = append(diags, duplicates(set.Rules)...)
+	diags = append(diags, fixture.CheckCoverage(set.Rules)...)
 	diags.Sort()
 	return diags
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
@@ -14,8 +15,8 @@ import (
 )
 
 // TestSources lints small HCL and Sigma trees, each a folder under
-// testdata/cases, through the real loaders; the expected diagnostics are
-// in testdata/cases/<name>.golden.
+// testdata/cases with its fixtures, through the real loaders; the expected
+// diagnostics are in testdata/cases/<name>.golden.
 func TestSources(t *testing.T) {
 	cases, err := os.ReadDir(filepath.Join("testdata", "cases"))
 	require.NoError(t, err)
@@ -24,7 +25,9 @@ func TestSources(t *testing.T) {
 			continue
 		}
 		t.Run(c.Name(), func(t *testing.T) {
-			set, diags := load.Paths([]string{filepath.Join("testdata", "cases", c.Name())})
+			dir := filepath.Join("testdata", "cases", c.Name())
+			set, diags := load.Paths([]string{dir})
+			diags = append(diags, fixture.AttachSidecars(set.Rules, dir)...)
 			require.False(t, diags.HasErrors(), diags.Error())
 			require.NotEmpty(t, set.Rules)
 			var b strings.Builder

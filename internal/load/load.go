@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/hclrule"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/runbook"
@@ -96,8 +97,8 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 
 // Find lists the detection files under paths (DefaultPath when empty),
 // sorted and without repeats. Folders are walked skipping hidden entries,
-// runbook cards and files that are not .yml, .yaml or .hcl; a file named
-// explicitly must be one of those.
+// runbook cards, fixture sidecars and files that are not .yml, .yaml or
+// .hcl; a file named explicitly must be one of those.
 func Find(paths []string) ([]string, rule.Diagnostics) {
 	if len(paths) == 0 {
 		paths = []string{DefaultPath}
@@ -143,7 +144,7 @@ func collect(p string, files map[string]bool) rule.Diagnostics {
 			}
 			return nil
 		}
-		if d.Type().IsRegular() && isRuleFile(path) && !strings.HasSuffix(path, runbook.CardSuffix) {
+		if d.Type().IsRegular() && isRuleFile(path) && !strings.HasSuffix(path, runbook.CardSuffix) && !fixture.IsSidecar(path) {
 			files[path] = true
 		}
 		return nil

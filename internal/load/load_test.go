@@ -34,7 +34,7 @@ func strs(diags rule.Diagnostics) []string {
 func TestFind(t *testing.T) {
 	dir := tree(t, map[string]string{
 		"b/z.yml": "x", "b/a.hcl": "x", "a.yaml": "x", "c.YML": "x",
-		"notes.md": "x", "cards/T1567.004.card.yml": "x",
+		"notes.md": "x", "cards/T1567.004.card.yml": "x", "b/z.test.yml": "x",
 		".hidden/x.yml": "x", "b/.swap.yml": "x",
 	})
 	rel := func(files []string) []string {

@@ -26,6 +26,11 @@ detection "webhook_post" {
   }
 
   condition = "upload"
+
+  test "posts" {
+    fixture = "proxy.jsonl"
+    match   = ["slack-post", "discord-post"]
+  }
 }
 
 detection "catcher_get" {
@@ -53,4 +58,9 @@ detection "catcher_get" {
   }
 
   condition = "catcher"
+
+  test "catchers" {
+    fixture = "proxy.jsonl"
+    match   = ["catcher-get"]
+  }
 }

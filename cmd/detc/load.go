@@ -1,0 +1,24 @@
+package main
+
+import (
+	"flag"
+
+	"github.com/detc/detc/internal/fixture"
+	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/rule"
+)
+
+// fixturesFlag adds --fixtures, where fixture sidecars (tests of Sigma
+// rules) are found.
+func fixturesFlag(fs *flag.FlagSet) *string {
+	return fs.String("fixtures", fixture.DefaultDir, "`folder` of fixture sidecars (*.test.yml) that hold the tests of Sigma rules")
+}
+
+// loadDetections loads the detections under paths and attaches the tests
+// that sidecar files under fixtures declare.
+func loadDetections(paths []string, fixtures string) (*load.Set, rule.Diagnostics) {
+	set, diags := load.Paths(paths)
+	diags = append(diags, fixture.AttachSidecars(set.Rules, fixtures)...)
+	diags.Sort()
+	return set, diags
+}
