@@ -21,7 +21,9 @@ import (
 	"github.com/detc/detc/backends/splunk"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/eval"
+	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/testutil"
 )
 
 // fixtureEvent is one JSON Lines event with its id and time.
@@ -538,4 +540,36 @@ func TestTstatsAgreesWithEvaluator(t *testing.T) {
 			assert.Equal(t, len(want), total, q.Text)
 		})
 	}
+}
+
+// TestDetectionsPack compiles the content pack and compares the reader
+// with the evaluator over every JSON Lines fixture of the rule's log
+// source category (fixtures/<category>/*.jsonl).
+func TestDetectionsPack(t *testing.T) {
+	root := testutil.RepoRoot(t)
+	set, diags := load.Paths([]string{filepath.Join(root, "detections")})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	require.NotEmpty(t, set.Rules)
+	b := splunk.New()
+	cim := cimProfile(t)
+	checked := 0
+	for _, r := range set.Rules {
+		files, err := filepath.Glob(filepath.Join(root, "fixtures", r.LogSource.Category, "*.jsonl"))
+		require.NoError(t, err)
+		for _, f := range files {
+			events := loadEvents(t, f)
+			want := evaluatorOutcome(t, r, events)
+			for _, profile := range []string{"raw", "cim"} {
+				q, err := b.Compile(r, target.Options{Profile: profile})
+				require.NoError(t, err, "%s (%s)", r.ID, profile)
+				var p *mapping.Profile
+				if profile == "cim" {
+					p = cim
+				}
+				assert.Equal(t, want, readerOutcome(t, r, q, events, p), "%s over %s (%s):\n%s", r.Name, f, profile, q.Text)
+				checked++
+			}
+		}
+	}
+	assert.Positive(t, checked, "no fixture matched a rule's category")
 }
