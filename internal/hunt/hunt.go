@@ -1,0 +1,287 @@
+// Package hunt runs detections over real log files (`detc hunt`): any size,
+// gzip or not, in the formats of internal/fixture/formats, streaming line
+// by line so that memory stays flat however large the input. Alerts come
+// out as JSON Lines. Only the fields the rules read are decoded, which is
+// what makes a million events a second per core reachable.
+package hunt
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/detc/detc/internal/eval"
+	"github.com/detc/detc/internal/fixture/formats"
+	"github.com/detc/detc/internal/rule"
+)
+
+// MaxWarningsPerFile caps the warnings about bad events reported for one
+// file; the rest are counted and summarised.
+const MaxWarningsPerFile = 20
+
+// Options tune a hunt.
+type Options struct {
+	// Format names the format of every file; empty detects each file's.
+	Format string
+	// MaxEventBytes bounds one event (formats.DefaultMaxEventBytes if 0).
+	MaxEventBytes int
+	// Progress, when set, receives a progress line rewritten in place:
+	// pass os.Stderr when it is a terminal (IsTerminal), nil otherwise.
+	Progress io.Writer
+	// Diag receives warnings about the input as they are found: bad
+	// events, events out of time order for an aggregation. Nil drops them.
+	Diag func(rule.Diagnostic)
+}
+
+// Stats count what a hunt did.
+type Stats struct {
+	Files     int
+	Bytes     int64 // input bytes read (compressed size for gzip files)
+	Events    int64
+	BadEvents int64
+	Alerts    int64
+}
+
+type program struct {
+	rule *rule.Rule
+	prog *eval.Program
+	agg  *eval.Aggregator
+	// Events left out of the aggregation: older than the open window, or
+	// without a time.
+	order, untimed int
+}
+
+// Hunter holds compiled rules and aggregation state across files.
+type Hunter struct {
+	progs  []*program
+	fields []string
+	all    bool
+	out    *alertWriter
+	opts   Options
+	stats  Stats
+}
+
+// New compiles the rules. Rules that do not compile are reported and left
+// out; investigation pivots are hunted like any other rule.
+func New(rules []*rule.Rule, out io.Writer, opts Options) (*Hunter, rule.Diagnostics) {
+	var diags rule.Diagnostics
+	h := &Hunter{out: newAlertWriter(out), opts: opts}
+	fields := map[string]bool{}
+	for _, r := range rules {
+		p, d := eval.Compile(r)
+		diags = append(diags, d...)
+		if p == nil {
+			continue
+		}
+		hp := &program{rule: r, prog: p}
+		if r.Aggregation != nil {
+			agg, err := eval.NewAggregator(p)
+			if err != nil {
+				diags.Errorf(r.Pos, "hunt-aggregation", "%v", err)
+				continue
+			}
+			hp.agg = agg
+		}
+		for _, f := range p.Fields() {
+			fields[f] = true
+		}
+		h.all = h.all || p.NeedsKeywords()
+		h.progs = append(h.progs, hp)
+	}
+	for f := range fields {
+		h.fields = append(h.fields, f)
+	}
+	sort.Strings(h.fields)
+	return h, diags
+}
+
+// Fields are the event fields the rules read.
+func (h *Hunter) Fields() []string { return h.fields }
+
+// Run hunts rules over files and writes alerts to out as JSON Lines. The
+// files are read in the order given, and aggregations run across them, so
+// give rotated logs oldest first. Errors (a rule that does not compile, a
+// file that cannot be read) are returned; warnings about bad events go to
+// opts.Diag as they are found.
+func Run(rules []*rule.Rule, files []string, out io.Writer, opts Options) (Stats, rule.Diagnostics) {
+	h, diags := New(rules, out, opts)
+	for _, f := range files {
+		diags = append(diags, h.File(f)...)
+	}
+	if err := h.Finish(); err != nil {
+		diags.Errorf(rule.Pos{}, "hunt-output", "writing alerts: %v", err)
+	}
+	return h.Stats(), diags
+}
+
+// Stats returns the counts so far.
+func (h *Hunter) Stats() Stats { return h.stats }
+
+// File hunts one log file.
+func (h *Hunter) File(path string) rule.Diagnostics {
+	var diags rule.Diagnostics
+	rd, err := formats.Open(path, h.readOptions())
+	if err != nil {
+		diags.Errorf(rule.Pos{File: path}, "hunt-input", "%v", err)
+		return diags
+	}
+	defer rd.Close()
+	var size int64
+	if info, err := os.Stat(path); err == nil {
+		size = info.Size()
+	}
+	if err := h.read(rd, path, size); err != nil {
+		diags.Errorf(rule.Pos{File: path}, "hunt-input", "%v", err)
+	}
+	return diags
+}
+
+// Reader hunts one stream (a pipe, or a generated log in a benchmark);
+// name is used in alerts and messages.
+func (h *Hunter) Reader(r io.Reader, name string) error {
+	rd, err := formats.NewReader(r, name, h.readOptions())
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	return h.read(rd, name, 0)
+}
+
+func (h *Hunter) readOptions() formats.Options {
+	return formats.Options{Format: h.opts.Format, Fields: h.fields, All: h.all, MaxEventBytes: h.opts.MaxEventBytes}
+}
+
+// progressEvery is how many events pass between looks at the clock.
+const progressEvery = 1 << 14
+
+func (h *Hunter) read(rd *formats.Reader, name string, size int64) error {
+	h.stats.Files++
+	bar := newProgress(h.opts.Progress, name, size)
+	defer func() {
+		h.stats.Bytes += rd.BytesRead()
+		bar.done()
+		h.out.flush()
+	}()
+	// Which rules apply depends only on the event's log source: cache the
+	// list per source key instead of comparing log sources per event.
+	active := map[int][]*program{}
+	warned := int64(0)
+	var n int64
+	for {
+		ev, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		var ee *formats.EventError
+		if errors.As(err, &ee) {
+			h.stats.BadEvents++
+			warned++
+			if warned <= MaxWarningsPerFile {
+				h.warn(ee.Diagnostic())
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		n++
+		progs, ok := active[ev.SourceKey()]
+		if !ok {
+			for _, p := range h.progs {
+				if ev.Applies(p.rule.LogSource) {
+					progs = append(progs, p)
+				}
+			}
+			active[ev.SourceKey()] = progs
+		}
+		for _, p := range progs {
+			if p.agg != nil {
+				h.aggregate(p, ev, name)
+				continue
+			}
+			if p.prog.Match(ev) {
+				if err := h.out.event(p.rule, name, ev); err != nil {
+					return err
+				}
+				h.stats.Alerts++
+			}
+		}
+		if n%progressEvery == 0 {
+			bar.update(rd.BytesRead(), n, h.stats.Alerts)
+		}
+	}
+	h.stats.Events += n
+	if warned > MaxWarningsPerFile {
+		h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "bad-event",
+			Summary: fmt.Sprintf("%d more bad events not shown (%d in all)", warned-MaxWarningsPerFile, warned)})
+	}
+	for _, p := range h.progs {
+		if p.order > 0 {
+			h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "out-of-order",
+				Summary: fmt.Sprintf("%d events older than the open window were left out of the aggregation of %q: give logs in time order", p.order, p.rule.ID)})
+			p.order = 0
+		}
+		if p.untimed > 0 {
+			h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "no-time",
+				Summary: fmt.Sprintf("%d matching events without a time were left out of the aggregation of %q", p.untimed, p.rule.ID)})
+			p.untimed = 0
+		}
+	}
+	return nil
+}
+
+func (h *Hunter) warn(d rule.Diagnostic) {
+	if h.opts.Diag != nil {
+		h.opts.Diag(d)
+	}
+}
+
+// aggregate feeds a matching event to the rule's aggregator. Only matching
+// events are copied (the aggregator keeps group values; the reader reuses
+// its memory); temporal rules test their parts on every event.
+func (h *Hunter) aggregate(p *program, ev *formats.Event, name string) {
+	if p.rule.Aggregation.Func != rule.AggTemporal && !p.prog.Match(ev) {
+		return
+	}
+	ts, ok := ev.Time()
+	if !ok {
+		p.untimed++
+		return
+	}
+	alerts, err := p.agg.Add(ts, ev.Clone())
+	if errors.Is(err, eval.ErrOutOfOrder) {
+		p.order++
+		return
+	}
+	h.emit(p, alerts)
+}
+
+func (h *Hunter) emit(p *program, alerts []eval.Alert) {
+	for _, a := range alerts {
+		if err := h.out.aggregate(p.rule, a); err == nil {
+			h.stats.Alerts++
+		}
+	}
+}
+
+// Finish closes the aggregations' open windows, writing their alerts.
+func (h *Hunter) Finish() error {
+	for _, p := range h.progs {
+		if p.agg != nil {
+			h.emit(p, p.agg.Flush())
+		}
+	}
+	return h.out.flush()
+}
+
+// IsTerminal reports whether f is a terminal (a character device), where a
+// progress bar belongs; a pipe or a file gets none.
+func IsTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -1,0 +1,174 @@
+package hunt
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/internal/hclrule"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma"
+	"github.com/detc/detc/internal/testutil"
+)
+
+func loadRules(t testing.TB, dir string) []*rule.Rule {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*"))
+	require.NoError(t, err)
+	sort.Strings(names)
+	var hclFiles []hclrule.File
+	var rules []*rule.Rule
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		require.NoError(t, err)
+		switch filepath.Ext(n) {
+		case ".hcl":
+			hclFiles = append(hclFiles, hclrule.File{Name: n, Data: data})
+		case ".yml":
+			rs, diags := sigma.Load(n, data)
+			require.False(t, diags.HasErrors(), diags.Error())
+			rules = append(rules, rs...)
+		}
+	}
+	rs, diags := hclrule.Load(hclFiles)
+	require.False(t, diags.HasErrors(), diags.Error())
+	return append(rs, rules...)
+}
+
+var logs = []string{"testdata/logs/proxy.jsonl", "testdata/logs/access.log", "testdata/logs/dns.log", "testdata/logs/sysmon.jsonl"}
+
+func hunt(t *testing.T, files []string, opts Options) (string, []string, Stats) {
+	t.Helper()
+	var out bytes.Buffer
+	var warnings []string
+	opts.Diag = func(d rule.Diagnostic) { warnings = append(warnings, d.String()) }
+	stats, diags := Run(loadRules(t, "testdata/rules"), files, &out, opts)
+	require.Empty(t, diags)
+	return out.String(), warnings, stats
+}
+
+func TestHuntGolden(t *testing.T) {
+	out, warnings, stats := hunt(t, logs, Options{})
+	testutil.Golden(t, "alerts.jsonl", []byte(out))
+	assert.Equal(t, []string{
+		"testdata/logs/proxy.jsonl:4:1: warning: malformed JSON in the object that starts on line 3: expected ',' or '}' after a value, found '{'",
+	}, warnings)
+	assert.Equal(t, Stats{Files: 4, Bytes: 2072, Events: 11, BadEvents: 1, Alerts: 8}, stats)
+}
+
+func TestHuntGzipMatchesPlain(t *testing.T) {
+	plain, _, _ := hunt(t, logs, Options{})
+	dir := t.TempDir()
+	var gzFiles []string
+	for _, f := range logs {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		_, err = zw.Write(data)
+		require.NoError(t, err)
+		require.NoError(t, zw.Close())
+		gz := filepath.Join(dir, filepath.Base(f)+".gz")
+		require.NoError(t, os.WriteFile(gz, buf.Bytes(), 0o644))
+		gzFiles = append(gzFiles, gz)
+	}
+	compressed, _, _ := hunt(t, gzFiles, Options{})
+	for i, f := range logs {
+		plain = strings.ReplaceAll(plain, `"file":"`+f+`"`, `"file":"`+gzFiles[i]+`"`)
+	}
+	assert.Equal(t, plain, compressed)
+}
+
+func TestHuntErrors(t *testing.T) {
+	var out bytes.Buffer
+	bad := &rule.Rule{ID: "bad", Searches: []*rule.Search{{Name: "s"}}, Condition: &rule.SearchRef{Name: "missing"}}
+	stats, diags := Run([]*rule.Rule{bad}, []string{"testdata/logs/none.log", "testdata/rules/keyword.yml"}, &out, Options{})
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.String())
+	}
+	assert.Equal(t, []string{
+		`-: error: condition refers to search "missing", which the rule does not define`,
+		"testdata/logs/none.log: error: open testdata/logs/none.log: no such file or directory",
+		"testdata/rules/keyword.yml: error: testdata/rules/keyword.yml: cannot tell the log's format from its first line; name it (jsonl, zeek-http, zeek-dns, squid, sysmon-json)",
+	}, got)
+	assert.Equal(t, Stats{}, stats)
+}
+
+func TestHuntOutOfOrderWarning(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "late.jsonl")
+	require.NoError(t, os.WriteFile(log, []byte(strings.Join([]string{
+		`{"@timestamp":"2026-11-30T10:06:00Z","src_ip":"10.0.0.5","cs-host":"discord.com","c-uri":"/api/webhooks/1/x","cs-method":"POST"}`,
+		`{"@timestamp":"2026-11-30T10:01:00Z","src_ip":"10.0.0.5","cs-host":"discord.com","c-uri":"/api/webhooks/1/x","cs-method":"POST"}`,
+		`{"src_ip":"10.0.0.5","cs-host":"discord.com","c-uri":"/api/webhooks/1/x","cs-method":"POST"}`,
+	}, "\n")), 0o644))
+	_, warnings, stats := hunt(t, []string{log}, Options{})
+	assert.Equal(t, []string{
+		log + `: warning: 1 events older than the open window were left out of the aggregation of "0b000000-0000-4000-8000-000000000002": give logs in time order`,
+		log + `: warning: 1 matching events without a time were left out of the aggregation of "0b000000-0000-4000-8000-000000000002"`,
+	}, warnings)
+	assert.Equal(t, int64(3), stats.Alerts, "the three posts alert one by one")
+}
+
+func TestHuntCapsWarnings(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "bad.jsonl")
+	require.NoError(t, os.WriteFile(log, []byte(strings.Repeat("{oops}\n", MaxWarningsPerFile+5)), 0o644))
+	_, warnings, stats := hunt(t, []string{log}, Options{Format: "jsonl"})
+	require.Len(t, warnings, MaxWarningsPerFile+1)
+	assert.Equal(t, log+": warning: 5 more bad events not shown (25 in all)", warnings[MaxWarningsPerFile])
+	assert.Equal(t, int64(MaxWarningsPerFile+5), stats.BadEvents)
+}
+
+func TestReaderStream(t *testing.T) {
+	var out bytes.Buffer
+	h, diags := New(loadRules(t, "testdata/rules"), &out, Options{})
+	require.Empty(t, diags)
+	assert.Equal(t, []string{"CommandLine", "Image", "c-uri", "cs-host", "cs-method", "src_ip"}, h.Fields())
+	data, err := os.ReadFile("testdata/logs/access.log")
+	require.NoError(t, err)
+	require.NoError(t, h.Reader(bytes.NewReader(data), "stdin"))
+	require.NoError(t, h.Finish())
+	assert.Contains(t, out.String(), `"file":"stdin","line":1,`)
+	assert.Equal(t, 1, strings.Count(out.String(), "\n"))
+}
+
+func TestProgress(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgress(&buf, "http.log.gz", 3<<30)
+	p.update(1<<30, 10, 0)
+	assert.Empty(t, buf.String(), "no redraw before the interval")
+	p.start = p.start.Add(-time.Second)
+	p.last = p.last.Add(-time.Second)
+	p.update(1<<30, 2_000_000, 3)
+	assert.Regexp(t, `^\r\x1b\[Khttp\.log\.gz  33% of 3\.0 GB  2000000 events  \d\.\d\dM events/s  3 alerts$`, buf.String())
+	buf.Reset()
+	p.done()
+	assert.Equal(t, "\r\x1b[K", buf.String())
+
+	silent := newProgress(nil, "x", 0)
+	silent.last = time.Time{}
+	silent.update(1, 1, 1)
+	silent.done()
+}
+
+func TestIsTerminal(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	require.NoError(t, err)
+	defer f.Close()
+	assert.False(t, IsTerminal(f), "a file is not a terminal")
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	assert.False(t, IsTerminal(w), "a pipe is not a terminal")
+}
