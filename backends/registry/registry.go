@@ -5,12 +5,13 @@ import (
 	"sort"
 
 	"github.com/detc/detc/backends/elastic"
+	"github.com/detc/detc/backends/kql"
 	"github.com/detc/detc/backends/splunk"
 	"github.com/detc/detc/backends/target"
 )
 
 // backends are the built-in targets.
-var backends = []target.Backend{elastic.New(), splunk.New()}
+var backends = []target.Backend{elastic.New(), kql.New(), splunk.New()}
 
 // Lookup returns the backend for a --target value.
 func Lookup(name string) (target.Backend, bool) {
