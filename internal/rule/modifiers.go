@@ -252,6 +252,9 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 		for _, a := range alts {
 			switch t {
 			case "windash":
+				if n := len(windashPositions(a)); n > MaxWindashOptions {
+					return bad("windash gives 5 alternatives for each of the %d options in %q; a value may have at most %d", n, a, MaxWindashOptions)
+				}
 				next = append(next, windashVariants(a)...)
 			case "base64":
 				next = append(next, base64.StdEncoding.EncodeToString([]byte(a)))
@@ -308,16 +311,27 @@ func isPlaceholder(s string) bool {
 // dash introduces an option.
 var windashChars = []string{"-", "/", "\u2013", "\u2014", "\u2015"}
 
-// windashVariants gives every combination of option characters for each
-// "-" or "/" that starts an option: at the start of the value or after
-// white space.
-func windashVariants(s string) []string {
+// MaxWindashOptions bounds the options windash rewrites in one value: the
+// alternatives grow as 5^n, so a hostile value with 20 dashes would never
+// finish. Real command lines in rules have a handful.
+const MaxWindashOptions = 6
+
+// windashPositions finds each "-" or "/" that starts an option: at the
+// start of the value or after white space.
+func windashPositions(s string) []int {
 	var positions []int
 	for i := 0; i < len(s); i++ {
 		if (s[i] == '-' || s[i] == '/') && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t') {
 			positions = append(positions, i)
 		}
 	}
+	return positions
+}
+
+// windashVariants gives every combination of option characters for each
+// option that windashPositions finds.
+func windashVariants(s string) []string {
+	positions := windashPositions(s)
 	if len(positions) == 0 {
 		return []string{s}
 	}

@@ -123,6 +123,9 @@ func TestBuildMatchers(t *testing.T) {
 		{name: "null with contains", field: "a", mods: []string{"contains"}, values: []RawValue{{Kind: RawNull}}, wantErr: "null can only"},
 		{name: "cased with re", field: "a", mods: []string{"re", "cased"}, values: raw("x"), wantErr: "cased"},
 		{name: "no values", field: "a", values: nil, wantErr: "has no values"},
+		{name: "windash with too many options", field: "CommandLine", mods: []string{"windash", "contains"}, values: raw("-a -b -c -d -e -f -g"), wantErr: "a value may have at most 6"},
+		{name: "windash at the option limit", field: "CommandLine", mods: []string{"windash", "contains"}, values: raw("-a -b -c -d -e -f"), wantN: 1, wantOp: OpContains,
+			check: func(t *testing.T, ms []*Matcher) { assert.Len(t, ms[0].Values, 15625) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
