@@ -123,6 +123,7 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 		diags.Warnf(pos, "all-single-value", "modifier \"all\" on field %q has a single value; it changes nothing", displayField(field))
 	}
 	var perValue [][]Value
+	total := 0
 	for _, raw := range values {
 		if !raw.Pos.IsValid() {
 			raw.Pos = pos // values built in code point at their field
@@ -130,6 +131,10 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 		vs, d := buildValues(m, raw, transforms, expand)
 		diags = append(diags, d...)
 		perValue = append(perValue, vs)
+		if total += len(vs); total > MaxFieldValues {
+			diags.Errorf(pos, "too-many-values", "field %q has more than %d values once its modifiers are applied", displayField(field), MaxFieldValues)
+			break
+		}
 	}
 	if diags.HasErrors() {
 		return nil, diags
@@ -310,6 +315,10 @@ func isPlaceholder(s string) bool {
 // windashChars are the characters Windows command lines accept where a
 // dash introduces an option.
 var windashChars = []string{"-", "/", "\u2013", "\u2014", "\u2015"}
+
+// MaxFieldValues bounds the values of one field after value modifiers
+// (windash, base64offset) multiplied them, so that memory stays bounded.
+const MaxFieldValues = 100000
 
 // MaxWindashOptions bounds the options windash rewrites in one value: the
 // alternatives grow as 5^n, so a hostile value with 20 dashes would never

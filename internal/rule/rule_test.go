@@ -124,6 +124,7 @@ func TestBuildMatchers(t *testing.T) {
 		{name: "cased with re", field: "a", mods: []string{"re", "cased"}, values: raw("x"), wantErr: "cased"},
 		{name: "no values", field: "a", values: nil, wantErr: "has no values"},
 		{name: "windash with too many options", field: "CommandLine", mods: []string{"windash", "contains"}, values: raw("-a -b -c -d -e -f -g"), wantErr: "a value may have at most 6"},
+		{name: "too many values after windash", field: "CommandLine", mods: []string{"windash", "contains"}, values: raw("-a -b -c -d -e -f", "-a -b -c -d -e -f", "-a -b -c -d -e -f", "-a -b -c -d -e -f", "-a -b -c -d -e -f", "-a -b -c -d -e -f", "-a -b -c -d -e -f"), wantErr: "more than 100000 values"},
 		{name: "windash at the option limit", field: "CommandLine", mods: []string{"windash", "contains"}, values: raw("-a -b -c -d -e -f"), wantN: 1, wantOp: OpContains,
 			check: func(t *testing.T, ms []*Matcher) { assert.Len(t, ms[0].Values, 15625) }},
 	}
