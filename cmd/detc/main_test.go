@@ -205,6 +205,16 @@ func TestBuild(t *testing.T) {
 	assert.Contains(t, first, "refusals.json")
 	assert.Contains(t, first, "navigator/layer.json")
 	assert.Contains(t, first, "runbooks/11111111-1111-4111-8111-111111111111.md")
+	assert.Equal(t, "[]\n", first["refusals.json"])
+	for _, target := range []string{"elastic", "kql", "splunk"} {
+		n := 0
+		for p := range first {
+			if strings.HasPrefix(p, target+"/") {
+				n++
+			}
+		}
+		assert.Positive(t, n, "%s has deployment files", target)
+	}
 
 	// Determinism: a second build gives byte-identical files.
 	again := filepath.Join(dir, "again")

@@ -215,3 +215,15 @@ func TestVersion(t *testing.T) {
 	r.Level = "low"
 	assert.NotEqual(t, v, Version(r, "q", ""))
 }
+
+func TestRunbooks(t *testing.T) {
+	rs := rules()
+	rs[0].Attack.Techniques = []string{"T1567.004"}
+	render := Runbooks(rs, []target.Backend{&fake{name: "zeta"}, &fake{name: "alpha", refuse: map[string]bool{"r1": true}}}, nil)
+	md, err := render(rs[0])
+	require.NoError(t, err)
+	assert.Contains(t, md, "# Runbook: One")
+	assert.Contains(t, md, "zeta:r1", "the query each backend compiled")
+	assert.Contains(t, md, "rule r1: alpha/default cannot express the construct: the reason", "and why a backend refused")
+	assert.Less(t, strings.Index(md, "alpha"), strings.Index(md, "zeta"), "targets in name order")
+}
