@@ -1,0 +1,110 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/detc/detc/internal/cli"
+	"github.com/detc/detc/internal/fixture/formats"
+	"github.com/detc/detc/internal/hunt"
+	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/rule"
+)
+
+var huntCmd = &subcommand{
+	Command: cli.Command{
+		Name:    "hunt",
+		Summary: "run the detections over log files and print the alerts",
+		Usage:   "detc hunt [--detections PATH]... [--rule ID] [--log-format F] LOG...",
+		Detail: `Streams each log file (plain or gzip, any size; "-" is stdin) through the
+detections with detc's evaluator and prints one JSON object per alert on
+stdout: rule_id, title, level, time, file, line and the event (for an
+aggregation, the group, value and window). Files are read in the order
+given and aggregations run across them, so give rotated logs oldest first.
+The log format is detected per file unless --log-format names it.
+Warnings about bad events and a closing count go to stderr; a progress line
+too when stderr is a terminal. Alerts are results, not failures: the exit
+status is 1 only when a detection does not load or a file cannot be read.
+
+Unlike the other commands, the positional arguments are the logs; the
+detections come from --detections (default detections/).`,
+		Example: "detc hunt /var/log/squid/access.log.1.gz /var/log/squid/access.log > alerts.jsonl\nzcat proxy.jsonl.gz | detc hunt --detections detections/proxy --log-format jsonl -",
+	},
+	run: runHunt,
+}
+
+// paths is a repeatable flag.
+type paths []string
+
+func (p *paths) String() string     { return strings.Join(*p, ",") }
+func (p *paths) Set(s string) error { *p = append(*p, s); return nil }
+
+func runHunt(c *cli.Command, e *env, args []string) int {
+	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
+	var detections paths
+	fs.Var(&detections, "detections", "detection `path` (file or folder); repeatable (default detections/)")
+	only := fs.String("rule", "", "hunt only with the detection of this `id` or name")
+	logFormat := fs.String("log-format", "", "log `format` of every file: "+strings.Join(formats.Names(), ", ")+" (default: detected per file)")
+	logs, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
+	if err != nil {
+		return cli.Exit(err)
+	}
+	if len(logs) == 0 {
+		cli.Usagef(e.stderr, c.Name, "name at least one log file (or - for stdin)")
+		return cli.ExitUsage
+	}
+	if *logFormat != "" {
+		if _, err := formats.Lookup(*logFormat); err != nil {
+			cli.Usagef(e.stderr, c.Name, "%v", err)
+			return cli.ExitUsage
+		}
+	}
+	set, diags := load.Paths(detections)
+	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
+	failed := diags.HasErrors()
+	rules := set.Rules
+	if *only != "" {
+		rules = nil
+		for _, r := range set.Rules {
+			if r.ID == *only || r.Name == *only {
+				rules = append(rules, r)
+			}
+		}
+		if len(rules) == 0 {
+			fmt.Fprintf(e.stderr, "detc hunt: no detection has the id or name %q\n", *only)
+			return cli.ExitFail
+		}
+	}
+	opts := hunt.Options{Format: *logFormat, Diag: func(d rule.Diagnostic) {
+		cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, nil)
+	}}
+	if f, ok := e.stderr.(*os.File); ok && hunt.IsTerminal(f) {
+		opts.Progress = f
+	}
+	h, diags := hunt.New(rules, e.stdout, opts)
+	for _, log := range logs {
+		if log == "-" {
+			if err := h.Reader(os.Stdin, "-"); err != nil {
+				diags.Errorf(rule.Pos{File: "-"}, "hunt-input", "%v", err)
+			}
+			continue
+		}
+		diags = append(diags, h.File(log)...)
+	}
+	if err := h.Finish(); err != nil {
+		diags.Errorf(rule.Pos{}, "hunt-output", "writing alerts: %v", err)
+	}
+	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
+	st := h.Stats()
+	fmt.Fprintf(e.stderr, "detc hunt: %d rules over %d events in %d files: %d alerts", len(rules), st.Events, st.Files, st.Alerts)
+	if st.BadEvents > 0 {
+		fmt.Fprintf(e.stderr, ", %d events could not be read", st.BadEvents)
+	}
+	fmt.Fprintln(e.stderr)
+	if failed || diags.HasErrors() {
+		return cli.ExitFail
+	}
+	return cli.ExitOK
+}

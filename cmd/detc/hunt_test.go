@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestHunt(t *testing.T) {
+	code, stdout, stderr := detc(t, "hunt", "--detections", "testdata/good", "testdata/good/proxy.jsonl")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 files: 3 alerts\n", stderr)
+	var got []string
+	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+		var alert struct {
+			RuleID string `json:"rule_id"`
+			File   string
+			Line   int
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &alert), line)
+		assert.Equal(t, "testdata/good/proxy.jsonl", alert.File)
+		got = append(got, fmt.Sprintf("%s:%d", alert.RuleID, alert.Line))
+	}
+	assert.Equal(t, []string{
+		"11111111-1111-4111-8111-111111111111:1",
+		"11111111-1111-4111-8111-111111111111:2",
+		"22222222-2222-4222-8222-222222222222:4",
+	}, got)
+
+	code, stdout, _ = detc(t, "hunt", "--detections", "testdata/good", "--rule", "catcher_get", "testdata/good/proxy.jsonl")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, 1, strings.Count(stdout, "\n"))
+
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"hunt", "--detections", "testdata/good"}, 2, "name at least one log file"},
+		{[]string{"hunt", "--log-format", "csv", "x.log"}, 2, `unknown log format "csv"`},
+		{[]string{"hunt", "--detections", "testdata/good", "testdata/missing.log"}, 1, "testdata/missing.log: error: "},
+		{[]string{"hunt", "--detections", "testdata/good", "--rule", "nope", "testdata/good/proxy.jsonl"}, 1, `no detection has the id or name "nope"`},
+		{[]string{"hunt", "--detections", "testdata/nothere", "testdata/good/proxy.jsonl"}, 1, "testdata/nothere: error: cannot read"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := detc(t, tt.args...)
+		assert.Equal(t, tt.code, code, strings.Join(tt.args, " "))
+		assert.Contains(t, stderr, tt.stderr)
+	}
+}
