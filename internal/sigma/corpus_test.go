@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 )
 
@@ -42,4 +43,34 @@ func TestCorpus(t *testing.T) {
 	}
 	require.Empty(t, errs)
 	require.Len(t, rules, 3141)
+}
+
+// BenchmarkLoadCorpus loads the 3,141 SigmaHQ rules on one goroutine.
+func BenchmarkLoadCorpus(b *testing.B) {
+	files := corpusFiles(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var all []*rule.Rule
+		for name, data := range files {
+			rules, _ := Load(name, data)
+			all = append(all, rules...)
+		}
+		if rules, _ := ResolveCorrelations(all); len(rules) != len(files) {
+			b.Fatalf("loaded %d rules from %d files", len(rules), len(files))
+		}
+	}
+}
+
+// BenchmarkLoadFilesCorpus loads the corpus with LoadFiles, in parallel
+// over GOMAXPROCS.
+func BenchmarkLoadFilesCorpus(b *testing.B) {
+	files := corpusFiles(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if rules, _ := LoadFiles(files); len(rules) != len(files) {
+			b.Fatalf("loaded %d rules from %d files", len(rules), len(files))
+		}
+	}
 }
