@@ -73,3 +73,21 @@ func TestMultiDocument(t *testing.T) {
 	assert.Equal(t, 7, rules[1].Pos.Line)
 	assert.Equal(t, 11, rules[1].Searches[0].Pos.Line)
 }
+
+// TestNumberTextKept: an unquoted number keeps its text, so a substring
+// search looks for what was written; only equality compares numbers.
+func TestNumberTextKept(t *testing.T) {
+	src := head + "detection:\n    sel:\n        Details|contains: 00000429\n        Code: 00000429\n    condition: sel\n"
+	rules, diags := Load("f.yml", []byte(src))
+	require.Empty(t, diags)
+	ms := rules[0].Searches[0].Groups[0].Matchers
+	assert.Equal(t, "string:00000429", kindName(ms[0].Values[0].Kind)+":"+ms[0].Values[0].Text)
+	assert.Equal(t, "number:00000429", kindName(ms[1].Values[0].Kind)+":"+ms[1].Values[0].Text)
+	assert.Equal(t, 429.0, ms[1].Values[0].Number)
+}
+
+func TestLoadFilesEmpty(t *testing.T) {
+	rules, diags := LoadFiles(nil)
+	assert.Empty(t, rules)
+	assert.Empty(t, diags)
+}
