@@ -434,6 +434,13 @@ detection:
   pipe: {query|contains: '|'}
   condition: sel or pipe
 `, `
+id: merged-values
+logsource: {category: proxy}
+detection:
+  sel: {cs-host|cased: [hooks.slack.com, discord.com, HOOKS.SLACK.COM]}
+  filter: {c-uri|contains: ['/services/T9', '/webhooks/\*/', 'q?id=']}
+  condition: sel and not filter
+`, `
 id: count-by-src
 logsource: {category: proxy}
 timeframe: 15m

@@ -29,6 +29,10 @@ type node struct {
 	kind nodeKind
 	kids []*node
 	atom *atom
+	// where and whereNot, when set on an Or, replace the kids' where forms
+	// with one shorter expression of the same meaning (a matcher's values
+	// as one regex alternation).
+	where, whereNot string
 }
 
 // atom is one comparison.
@@ -189,7 +193,47 @@ func (c *compiler) matcher(m *rule.Matcher) (*node, error) {
 		}
 		values = append(values, n)
 	}
-	return join(nOr, values), nil
+	n := join(nOr, values)
+	if n.kind == nOr && !m.Negate && len(m.Values) > 1 {
+		n.where, n.whereNot = mergedWhere(m, f.Names)
+	}
+	return n, nil
+}
+
+// mergedWhere writes a matcher's string values as one match() per field
+// name, the values an alternation: the same test as the OR of one match()
+// per value, in a form a reviewer can read. "" when the values are not all
+// strings compared the same way.
+func mergedWhere(m *rule.Matcher, names []string) (string, string) {
+	var bodies []string
+	wild := false
+	for _, v := range m.Values {
+		p := v.Pattern
+		switch {
+		case v.Kind == rule.KindString:
+		case (v.Kind == rule.KindNumber || v.Kind == rule.KindBool) && m.Op != rule.OpEquals:
+			p = rule.LiteralPattern(v.Text)
+		default:
+			return "", ""
+		}
+		if m.Op > rule.OpEndsWith || m.FieldRef {
+			return "", ""
+		}
+		body, w := patternBody(p)
+		bodies = append(bodies, body)
+		wild = wild || w
+	}
+	re := anchored("(?:"+strings.Join(bodies, "|")+")", m.Op, !m.Cased, wild)
+	var pos, neg []string
+	for _, name := range names {
+		f := fieldRef(name)
+		a := whereAtom("", "match("+f+", "+evalString(re)+")", f)
+		pos, neg = append(pos, a.where), append(neg, a.whereNot)
+	}
+	if len(names) == 1 {
+		return pos[0], neg[0]
+	}
+	return "(" + strings.Join(pos, " OR ") + ")", "(" + strings.Join(neg, " AND ") + ")"
 }
 
 // setPos gives atoms without a position the value's (or the matcher's).

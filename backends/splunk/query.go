@@ -168,6 +168,12 @@ func whereText(n *node, neg, top bool) string {
 	case nNot:
 		return whereText(n.kids[0], !neg, top)
 	case nAnd, nOr:
+		if n.where != "" {
+			if neg {
+				return n.whereNot
+			}
+			return n.where
+		}
 		sep := " AND "
 		if (n.kind == nOr) != neg {
 			sep = " OR "

@@ -89,8 +89,14 @@ func isAlnum(c byte) bool {
 // endswith, `*` as any run (newlines included), `?` as one character.
 func patternRegex(p rule.Pattern, op rule.Op, cased bool) string {
 	body, wild := patternBody(p)
+	return anchored(body, op, !cased, wild)
+}
+
+// anchored adds the flags and the anchors of a string comparison to an
+// unanchored regex.
+func anchored(body string, op rule.Op, ignoreCase, wild bool) string {
 	var b strings.Builder
-	b.WriteString(regexFlags(!cased, wild))
+	b.WriteString(regexFlags(ignoreCase, wild))
 	if op == rule.OpEquals || op == rule.OpStartsWith {
 		b.WriteString(`\A`)
 	}
