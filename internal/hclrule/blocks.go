@@ -24,6 +24,9 @@ func (d *decoder) condition(attr *hcl.Attribute) rule.Expr {
 	if !ok {
 		return nil
 	}
+	// A heredoc ends in a newline; without it, "unexpected end of
+	// condition" points just after the last word rather than below it.
+	src = strings.TrimRight(src, " \t\r\n")
 	expr, agg, diags := condition.Parse(src, conditionBase(attr.Expr))
 	if d.add(diags) {
 		return nil

@@ -52,8 +52,10 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 	if r.ID == "" {
 		r.ID = r.Name // a slug id, until the author gives a stable one
 	}
-	if content.Attributes["title"] == nil {
+	if attr := content.Attributes["title"]; attr == nil {
 		d.errorf(b.DefRange, CodeSchema, "Missing required argument", "detection %q needs a title.", r.Name)
+	} else if r.Title == "" && !d.failedSince(m) {
+		d.errorf(attr.Expr.Range(), CodeValue, "Empty title", "detection %q needs a title that says what it detects.", r.Name)
 	}
 
 	once := map[string]hcl.Range{}
@@ -108,6 +110,10 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 		}
 	}
 
+	if once["logsource"] == (hcl.Range{}) {
+		d.errorf(b.DefRange, CodeSchema, "Missing logsource block",
+			"detection %q needs a logsource block saying which events it reads, such as logsource { category = \"proxy\" }.", r.Name)
+	}
 	if attr := content.Attributes["condition"]; attr != nil {
 		r.Condition = d.condition(attr)
 	} else {

@@ -20,7 +20,7 @@ func Format(f File) ([]byte, rule.Diagnostics) {
 	if _, diags := parse(f); diags.HasErrors() {
 		return nil, diags
 	}
-	out := bytes.TrimRight(hclwrite.Format(f.Data), "\n")
+	out := bytes.TrimRight(hclwrite.Format(f.Data), " \t\r\n")
 	if len(out) == 0 {
 		return nil, nil
 	}
