@@ -40,7 +40,6 @@ func (d *decoder) correlation(r *rule.Rule, p pair) {
 	corr := &rule.Correlation{Pos: d.pos(p.key)}
 	var typ, rules, timespan, cond *pair
 	for _, q := range d.mapping(p.val) {
-		q := q
 		switch q.key.Value {
 		case "type":
 			typ = &q

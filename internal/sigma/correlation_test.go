@@ -107,3 +107,11 @@ func TestCorrelationErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestGenerateTopLevel(t *testing.T) {
+	corr := "title: many\ngenerate: true\ncorrelation: {type: event_count, rules: [failed], timespan: 1m, condition: {gt: 3}}\n"
+	rules, diags := LoadFiles(map[string][]byte{"a.yml": []byte(baseRule), "b.yml": []byte(corr)})
+	require.Empty(t, diags)
+	require.Len(t, rules, 2, "generate keeps the base rule")
+	assert.True(t, rules[1].Correlation.Generate)
+}

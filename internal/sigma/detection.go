@@ -19,7 +19,6 @@ func (d *decoder) detection(r *rule.Rule, p pair) {
 	}
 	var cond, timeframe *pair
 	for _, q := range d.mapping(p.val) {
-		q := q
 		switch q.key.Value {
 		case "condition":
 			cond = &q

@@ -18,9 +18,8 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 	}
 	r := &rule.Rule{File: d.file, Pos: d.pos(root)}
 	errs := len(d.diags)
-	var detection, correlation, logsource, title *pair
+	var detection, correlation, logsource, title, generate *pair
 	for _, p := range d.mapping(root) {
-		p := p
 		switch p.key.Value {
 		case "title":
 			title = &p
@@ -57,6 +56,8 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 			detection = &p
 		case "correlation":
 			correlation = &p
+		case "generate":
+			generate = &p
 		case "action":
 			d.diags.Errorf(d.pos(p.key), CodeUnsupported, "action (sigmac rule collections) is not supported: write each rule as a complete document")
 		case "filter":
@@ -80,6 +81,11 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 		d.detection(r, *detection)
 	case correlation != nil:
 		d.correlation(r, *correlation)
+		// The specification's schema puts generate at the top level,
+		// pySigma reads it inside correlation: accept both.
+		if generate != nil && r.Correlation != nil {
+			r.Correlation.Generate = d.boolean(*generate)
+		}
 	default:
 		d.diags.Errorf(r.Pos, CodeMissingKey, "missing detection: a Sigma rule needs a detection (or a correlation) section")
 	}
