@@ -1,0 +1,80 @@
+package rule
+
+import (
+	"sort"
+	"strings"
+)
+
+// ResolvePlaceholders replaces the %name% values of "expand" matchers with
+// the named list, so that Sigma rules can use the lists written once as HCL
+// locals. Each list item goes through the matcher's own modifiers. A name
+// with no list is an error at the value; rules are changed in place.
+func ResolvePlaceholders(rules []*Rule, lists map[string][]string) Diagnostics {
+	var diags Diagnostics
+	for _, r := range rules {
+		for _, s := range r.Searches {
+			for _, g := range s.Groups {
+				for i, m := range g.Matchers {
+					if nm, d := resolveMatcher(m, lists); nm != nil || len(d) > 0 {
+						diags = append(diags, d...)
+						if nm != nil {
+							g.Matchers[i] = nm
+						}
+					}
+				}
+			}
+		}
+	}
+	return diags
+}
+
+// resolveMatcher returns nil, nil when m has no placeholder.
+func resolveMatcher(m *Matcher, lists map[string][]string) (*Matcher, Diagnostics) {
+	var diags Diagnostics
+	var raws []RawValue
+	found := false
+	for _, v := range m.Values {
+		if v.Kind != KindPlaceholder {
+			raws = append(raws, RawValue{Kind: RawString, Text: v.Text, Pos: v.Pos})
+			continue
+		}
+		found = true
+		items, ok := lists[v.Text]
+		if !ok {
+			diags.Errorf(v.Pos, "unknown-placeholder", "placeholder %%%s%% names no list: define a local %q (a list of strings) in an .hcl file of the tree (known: %s)", v.Text, v.Text, knownLists(lists))
+			continue
+		}
+		for _, it := range items {
+			raws = append(raws, RawValue{Kind: RawString, Text: it, Pos: v.Pos})
+		}
+	}
+	if !found || diags.HasErrors() {
+		return nil, diags
+	}
+	var mods []string
+	for _, mod := range m.Modifiers {
+		// expand has done its work; all was split into matchers already.
+		if mod != "expand" && mod != "all" {
+			mods = append(mods, mod)
+		}
+	}
+	ms, d := BuildMatchers(m.Field, mods, raws, m.Pos)
+	diags = append(diags, d...)
+	if len(ms) != 1 {
+		return nil, diags
+	}
+	ms[0].Modifiers = m.Modifiers
+	return ms[0], diags
+}
+
+func knownLists(lists map[string][]string) string {
+	names := make([]string, 0, len(lists))
+	for n := range lists {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}

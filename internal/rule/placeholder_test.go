@@ -1,0 +1,33 @@
+package rule
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestResolvePlaceholders(t *testing.T) {
+	build := func(mods ...string) *Matcher {
+		ms, d := BuildMatchers("query", mods, []RawValue{{Kind: RawString, Text: "%webhook_hosts%", Pos: Pos{File: "r.yml", Line: 9, Col: 7}}, {Kind: RawString, Text: "extra.example"}}, Pos{File: "r.yml", Line: 8, Col: 5})
+		require.False(t, d.HasErrors(), d.Error())
+		return ms[0]
+	}
+	lists := map[string][]string{"webhook_hosts": {"discord.com", "*.pipedream.net"}}
+	r := &Rule{Searches: []*Search{{Name: "sel", Groups: []*Group{{Matchers: []*Matcher{build("endswith", "expand"), build()}}}}}}
+
+	diags := ResolvePlaceholders([]*Rule{r}, lists)
+	require.False(t, diags.HasErrors(), diags.Error())
+	m := r.Searches[0].Groups[0].Matchers[0]
+	assert.Equal(t, OpEndsWith, m.Op)
+	assert.Equal(t, []string{"discord.com", "*.pipedream.net", "extra.example"}, texts(m.Values))
+	assert.True(t, m.Values[1].Pattern.HasWildcards(), "list items are patterns like any value")
+	assert.Equal(t, []string{"endswith", "expand"}, m.Modifiers)
+	assert.Equal(t, "%webhook_hosts%", r.Searches[0].Groups[0].Matchers[1].Values[0].Text, "without expand a %name% is a literal")
+
+	r2 := &Rule{Searches: []*Search{{Name: "sel", Groups: []*Group{{Matchers: []*Matcher{build("expand")}}}}}}
+	diags = ResolvePlaceholders([]*Rule{r2}, map[string][]string{"other": nil})
+	assert.Contains(t, diags.Error(), `r.yml:9:7: error: placeholder %webhook_hosts% names no list: define a local "webhook_hosts"`)
+	assert.Contains(t, diags.Error(), "(known: other)")
+	assert.Equal(t, KindPlaceholder, r2.Searches[0].Groups[0].Matchers[0].Values[0].Kind, "an unresolved rule is left as it was")
+}
