@@ -161,25 +161,22 @@ func aggregateNames() string {
 
 var windowRe = regexp.MustCompile(`^([0-9]+)([smhd])$`)
 
-// parseWindow reads a window as Sigma writes a timespan (30s, 10m, 1h, 1d)
-// or as a Go duration (1h30m).
+var windowUnits = map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+
+// maxWindow is a hundred years, as for Sigma's timespan.
+const maxWindow = 100 * 365 * 24 * time.Hour
+
+// parseWindow reads a window as Sigma writes a timespan: a positive whole
+// number and a unit s, m, h or d (90s, 10m, 12h, 7d).
 func parseWindow(s string) (time.Duration, error) {
-	var w time.Duration
-	var err error
 	if m := windowRe.FindStringSubmatch(s); m != nil {
-		n, perr := strconv.ParseInt(m[1], 10, 64)
-		unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[m[2]]
-		if perr != nil || n > int64(1<<62)/int64(unit) {
-			return 0, fmt.Errorf("window %q is too long", s)
+		n, err := strconv.ParseInt(m[1], 10, 64)
+		unit := windowUnits[m[2]]
+		if err == nil && n > 0 && n <= int64(maxWindow/unit) {
+			return time.Duration(n) * unit, nil
 		}
-		w = time.Duration(n) * unit
-	} else if w, err = time.ParseDuration(s); err != nil {
-		return 0, fmt.Errorf("window %q is not a duration such as 30s, 10m, 1h or 1d", s)
 	}
-	if w <= 0 {
-		return 0, fmt.Errorf("window %q must be longer than zero", s)
-	}
-	return w, nil
+	return 0, fmt.Errorf("window %q is not a time span: write a positive number and a unit s, m, h or d (for example 10m)", s)
 }
 
 var runbookSchema = &hcl.BodySchema{

@@ -213,7 +213,7 @@ func TestLoadThresholdAndAlerts(t *testing.T) {
 	}{
 		{"count = true\n    gt = 10\n    window = \"1d\"", rule.Aggregation{Func: rule.AggCount, Op: rule.CmpGt, Threshold: 10, Window: 24 * 3600e9}},
 		{"distinct_count = \"cs-host\"\n    gte = 3\n    window = \"90s\"\n    group_by = [\"src_ip\"]", rule.Aggregation{Func: rule.AggDistinctCount, Field: "cs-host", Op: rule.CmpGte, Threshold: 3, Window: 90e9, GroupBy: []string{"src_ip"}}},
-		{"avg = \"b\"\n    lt = 0.5\n    window = \"1h30m\"", rule.Aggregation{Func: rule.AggAvg, Field: "b", Op: rule.CmpLt, Threshold: 0.5, Window: 5400e9}},
+		{"avg = \"b\"\n    lt = 0.5\n    window = \"90m\"", rule.Aggregation{Func: rule.AggAvg, Field: "b", Op: rule.CmpLt, Threshold: 0.5, Window: 5400e9}},
 		{"min = \"b\"\n    lte = -1\n    window = \"1m\"", rule.Aggregation{Func: rule.AggMin, Field: "b", Op: rule.CmpLte, Threshold: -1, Window: 60e9}},
 		{"max = \"b\"\n    eq = 0\n    window = \"1m\"", rule.Aggregation{Func: rule.AggMax, Field: "b", Op: rule.CmpEq, Window: 60e9}},
 		{"sum = \"b\"\n    neq = 2\n    window = \"1m\"", rule.Aggregation{Func: rule.AggSum, Field: "b", Op: rule.CmpNeq, Threshold: 2, Window: 60e9}},

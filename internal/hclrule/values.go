@@ -239,7 +239,7 @@ func countRaw(vs []rule.RawValue) (int, int) {
 
 func (d *decoder) flatten(attr *hcl.Attribute, v cty.Value, pos rule.Pos, out *[]rule.RawValue) bool {
 	if v.IsNull() {
-		*out = append(*out, rule.RawValue{Kind: rule.RawNull, Text: "null", Pos: pos})
+		*out = append(*out, rule.RawValue{Kind: rule.RawNull, Pos: pos})
 		return true
 	}
 	t := v.Type()
