@@ -46,9 +46,10 @@ type Stats struct {
 }
 
 type program struct {
-	rule *rule.Rule
-	prog *eval.Program
-	agg  *eval.Aggregator
+	rule   *rule.Rule
+	prog   *eval.Program
+	agg    *eval.Aggregator
+	prefix []byte // the start of its event alerts
 	// Events left out of the aggregation: older than the open window, or
 	// without a time.
 	order, untimed int
@@ -76,7 +77,7 @@ func New(rules []*rule.Rule, out io.Writer, opts Options) (*Hunter, rule.Diagnos
 		if p == nil {
 			continue
 		}
-		hp := &program{rule: r, prog: p}
+		hp := &program{rule: r, prog: p, prefix: alertPrefix(r)}
 		if r.Aggregation != nil {
 			agg, err := eval.NewAggregator(p)
 			if err != nil {
@@ -172,20 +173,20 @@ func (h *Hunter) read(rd *formats.Reader, name string, size int64) error {
 	var n int64
 	for {
 		ev, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		var ee *formats.EventError
-		if errors.As(err, &ee) {
+		if err != nil {
+			if err == io.EOF {
+				break
+			}
+			var ee *formats.EventError
+			if !errors.As(err, &ee) {
+				return err
+			}
 			h.stats.BadEvents++
 			warned++
 			if warned <= MaxWarningsPerFile {
 				h.warn(ee.Diagnostic())
 			}
 			continue
-		}
-		if err != nil {
-			return err
 		}
 		n++
 		progs, ok := active[ev.SourceKey()]
@@ -203,7 +204,7 @@ func (h *Hunter) read(rd *formats.Reader, name string, size int64) error {
 				continue
 			}
 			if p.prog.Match(ev) {
-				if err := h.out.event(p.rule, name, ev); err != nil {
+				if err := h.out.event(p, name, ev); err != nil {
 					return err
 				}
 				h.stats.Alerts++

@@ -3,6 +3,7 @@ package hunt
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -171,4 +172,12 @@ func TestIsTerminal(t *testing.T) {
 	defer r.Close()
 	defer w.Close()
 	assert.False(t, IsTerminal(w), "a pipe is not a terminal")
+}
+
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"", "plain", `quote " and \ backslash`, "tab\tnew\nline\x00\x1f", "é 😀 <&> \u2028", "bad \xff utf8"} {
+		var back string
+		require.NoError(t, json.Unmarshal(appendString(nil, s), &back), s)
+		assert.Equal(t, strings.ToValidUTF8(s, "\uFFFD"), back)
+	}
 }

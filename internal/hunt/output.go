@@ -5,22 +5,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strconv"
+	"time"
+	"unicode/utf8"
 
 	"github.com/detc/detc/internal/eval"
 	"github.com/detc/detc/internal/fixture/formats"
 	"github.com/detc/detc/internal/rule"
 )
-
-// eventAlert is the JSON line of an alert on one event.
-type eventAlert struct {
-	RuleID string          `json:"rule_id"`
-	Title  string          `json:"title"`
-	Level  string          `json:"level,omitempty"`
-	Time   *string         `json:"time"`
-	File   string          `json:"file"`
-	Line   int             `json:"line"`
-	Event  json.RawMessage `json:"event"`
-}
 
 // aggregateAlert is the JSON line of an aggregation's alert: a group whose
 // aggregate passed the threshold in one window.
@@ -35,9 +27,10 @@ type aggregateAlert struct {
 }
 
 type alertWriter struct {
-	w   *bufio.Writer
-	buf bytes.Buffer
-	err error
+	w    *bufio.Writer
+	buf  bytes.Buffer
+	line []byte
+	err  error
 }
 
 func newAlertWriter(w io.Writer) *alertWriter {
@@ -64,23 +57,55 @@ func (a *alertWriter) flush() error {
 	return a.err
 }
 
-func (a *alertWriter) event(r *rule.Rule, file string, ev *formats.Event) error {
-	al := eventAlert{RuleID: r.IDOrName(), Title: r.Title, Level: r.Level, File: file, Line: ev.Line, Event: a.eventJSON(ev)}
-	if t, ok := ev.Time(); ok {
-		s := formatTime(t)
-		al.Time = &s
+// alertPrefix is the start of a rule's event alerts, made once per rule:
+// {"rule_id":...,"title":...,"level":...,"time":
+func alertPrefix(r *rule.Rule) []byte {
+	b := []byte(`{"rule_id":`)
+	b = appendString(b, r.IDOrName())
+	b = append(b, `,"title":`...)
+	b = appendString(b, r.Title)
+	if r.Level != "" {
+		b = append(b, `,"level":`...)
+		b = appendString(b, r.Level)
 	}
-	return a.write(al)
+	return append(b, `,"time":`...)
 }
 
-// eventJSON is the event as the log has it when that is JSON (compacted
-// to one line), or else its taxonomy fields as an object.
-func (a *alertWriter) eventJSON(ev *formats.Event) json.RawMessage {
+// event writes the JSON line of an alert on one event: rule_id, title,
+// level, time (null when the event has none), file, line and the event.
+// Alerts can be many, so the line is built by hand in reused memory.
+func (a *alertWriter) event(p *program, file string, ev *formats.Event) error {
+	if a.err != nil {
+		return a.err
+	}
+	b := append(a.line[:0], p.prefix...)
+	if t, ok := ev.Time(); ok {
+		b = append(b, '"')
+		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"file":`...)
+	b = appendString(b, file)
+	b = append(b, `,"line":`...)
+	b = strconv.AppendInt(b, int64(ev.Line), 10)
+	b = append(b, `,"event":`...)
+	b = a.appendEvent(b, ev)
+	b = append(b, "}\n"...)
+	a.line = b
+	_, a.err = a.w.Write(b)
+	return a.err
+}
+
+// appendEvent appends the event as the log has it when that is JSON
+// (compacted to one line), or else its taxonomy fields as an object.
+func (a *alertWriter) appendEvent(b []byte, ev *formats.Event) []byte {
 	raw := ev.Raw()
 	if len(raw) > 0 && raw[0] == '{' {
 		a.buf.Reset()
 		if json.Compact(&a.buf, raw) == nil {
-			return json.RawMessage(bytes.Clone(a.buf.Bytes()))
+			return append(b, a.buf.Bytes()...)
 		}
 	}
 	obj := map[string]any{}
@@ -91,9 +116,40 @@ func (a *alertWriter) eventJSON(ev *formats.Event) json.RawMessage {
 	}
 	data, err := json.Marshal(obj)
 	if err != nil {
-		return json.RawMessage("{}")
+		return append(b, "{}"...)
 	}
-	return data
+	return append(b, data...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD,
+// as encoding/json writes it.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 func jsonValue(v eval.Value) any {
