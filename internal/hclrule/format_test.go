@@ -81,6 +81,7 @@ func TestFormatEdges(t *testing.T) {
 	for _, tc := range tests {
 		out, diags := Format(File{Name: "a.hcl", Data: []byte(tc.in)})
 		require.Empty(t, diags)
+		require.NotNil(t, out, "only broken input gives nil")
 		assert.Equal(t, tc.want, string(out), "input %q", tc.in)
 	}
 }

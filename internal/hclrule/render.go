@@ -53,7 +53,7 @@ type source struct {
 }
 
 func newSource(f File) *source {
-	s := &source{file: &hcl.File{Bytes: f.Data}}
+	s := &source{file: &hcl.File{Bytes: printable(f.Data)}}
 	if !strings.HasSuffix(f.Name, ".hcl") || checkLimits(f) != nil {
 		return s
 	}
@@ -98,4 +98,17 @@ func byteOffset(src []byte, p rule.Pos) int {
 		off += size
 	}
 	return off
+}
+
+// printable copies src with ASCII control characters other than tab and
+// line ends replaced by "?", byte for byte so that offsets still hold: a
+// file must not be able to drive the terminal its diagnostics are shown on.
+func printable(src []byte) []byte {
+	out := bytes.Clone(src)
+	for i, c := range out {
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+			out[i] = '?'
+		}
+	}
+	return out
 }

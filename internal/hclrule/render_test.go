@@ -46,3 +46,14 @@ func TestWriteDiagnosticsHighlightsTheToken(t *testing.T) {
 	// Column 13 is the "+" after a string with two-byte characters.
 	assert.Contains(t, out.String(), "\x1b[1;4m+\x1b[0m")
 }
+
+func TestWriteDiagnosticsDoesNotPassControlCharacters(t *testing.T) {
+	src := []byte("locals {\n  a = \"\x1b[2J\" + 1\n}\n")
+	files := []File{{Name: "a.hcl", Data: src}}
+	_, diags := Load(files)
+	require.NotEmpty(t, diags)
+	var out bytes.Buffer
+	require.NoError(t, WriteDiagnostics(&out, files, diags, 0, false))
+	assert.NotContains(t, out.String(), "\x1b")
+	assert.Contains(t, out.String(), `a = "?[2J" + 1`)
+}
