@@ -13,17 +13,17 @@ locals {
     "ptb.discord.com", "canary.discord.com", # test-build clients; also serve webhooks
     "ptb.discordapp.com", "canary.discordapp.com",
   ]
-  slack_hosts              = ["hooks.slack.com"]
-  teams_suffixes           = [".webhook.office.com"] # <tenant>.webhook.office.com/webhookb2/
-  teams_legacy_hosts       = ["outlook.office.com"]  # /webhook/ connector URLs
-  power_automate_suffixes  = [".logic.azure.com", ".environment.api.powerplatform.com"]
-  telegram_hosts           = ["api.telegram.org"]
-  zapier_hosts             = ["hooks.zapier.com"]
-  ifttt_hosts              = ["maker.ifttt.com"]
-  make_hosts               = ["hook.eu1.make.com", "hook.eu2.make.com", "hook.us1.make.com", "hook.us2.make.com", "hook.integromat.com"]
-  pipedream_suffixes       = [".m.pipedream.net"]
-  google_chat_hosts        = ["chat.googleapis.com"]
-  chat_bot_hosts           = ["oapi.dingtalk.com", "open.feishu.cn", "open.larksuite.com", "qyapi.weixin.qq.com"]
+  slack_hosts             = ["hooks.slack.com"]
+  teams_suffixes          = [".webhook.office.com"] # <tenant>.webhook.office.com/webhookb2/
+  teams_legacy_hosts      = ["outlook.office.com"]  # /webhook/ connector URLs
+  power_automate_suffixes = [".logic.azure.com", ".environment.api.powerplatform.com"]
+  telegram_hosts          = ["api.telegram.org"]
+  zapier_hosts            = ["hooks.zapier.com"]
+  ifttt_hosts             = ["maker.ifttt.com"]
+  make_hosts              = ["hook.eu1.make.com", "hook.eu2.make.com", "hook.us1.make.com", "hook.us2.make.com", "hook.integromat.com"]
+  pipedream_suffixes      = [".m.pipedream.net"]
+  google_chat_hosts       = ["chat.googleapis.com"]
+  chat_bot_hosts          = ["oapi.dingtalk.com", "open.feishu.cn", "open.larksuite.com", "qyapi.weixin.qq.com"]
 
   # Request catchers: free services that record whatever is sent to them.
   catcher_hosts    = ["webhook.site", "requestbin.net", "requestbin.com", "run.mocky.io", "mockbin.org"]
@@ -42,6 +42,44 @@ locals {
   webhook_only_hosts    = concat(local.slack_hosts, local.zapier_hosts, local.make_hosts, local.catcher_hosts)
   webhook_only_suffixes = concat(local.teams_suffixes, local.pipedream_suffixes, local.catcher_suffixes)
 
+  # The webhook path of each service, used with the service's hosts by the
+  # path-aware proxy detections (proxy_webhook_post_path,
+  # proxy_webhook_unapproved_endpoint). Regular expressions are RE2 and
+  # case-sensitive unless the detection sets re_flags.
+  discord_webhook_path_re  = ["/api/(v[0-9]+/)?webhooks/[0-9]+/"] # optional API version
+  slack_webhook_paths      = ["/services/", "/triggers/", "/workflows/"]
+  teams_webhook_paths      = ["/webhookb2/"]
+  teams_legacy_paths       = ["/webhook/"]
+  power_automate_paths     = ["/triggers/manual/paths/invoke"]
+  telegram_send_path_re    = ["/bot[0-9]+:[A-Za-z0-9_-]+/(sendDocument|sendMessage|sendPhoto|sendMediaGroup)"]
+  zapier_webhook_paths     = ["/hooks/catch/"]
+  ifttt_webhook_paths      = ["/with/key/"]
+  google_chat_path_re      = ["/v1/spaces/[^/]+/messages"]
+  chat_bot_paths           = ["/robot/send", "/open-apis/bot/v2/hook/", "/cgi-bin/webhook/send"] # DingTalk, Feishu/Lark, WeCom
+  self_hosted_hook_path_re = ["/hooks/[a-z0-9]{26}([/?#]|$)"]                                    # Mattermost: a 26-character id
+
+  # Webhook URLs as they appear in command lines and script text: the
+  # scheme separator and the host (so that "notdiscord.com" is no match),
+  # then the webhook path where the host serves other things too. "*" is a
+  # wildcard (any API version).
+  webhook_url_markers = concat(
+    formatlist("://%s/api/webhooks/", local.discord_hosts),
+    formatlist("://%s/api/v*/webhooks/", local.discord_hosts),
+    formatlist("://%s/", local.slack_hosts),
+    formatlist("%s/webhookb2/", local.teams_suffixes),
+    formatlist("://%s/webhook/", local.teams_legacy_hosts),
+    ["/triggers/manual/paths/invoke"],
+    formatlist("://%s/bot", local.telegram_hosts),
+    formatlist("://%s/hooks/catch/", local.zapier_hosts),
+    formatlist("://%s/trigger/", local.ifttt_hosts),
+    formatlist("://%s/", local.make_hosts),
+    local.pipedream_suffixes,
+    formatlist("://%s/v1/spaces/", local.google_chat_hosts),
+    formatlist("://%s/", local.chat_bot_hosts),
+    formatlist("://%s", local.catcher_hosts),
+    local.catcher_suffixes,
+  )
+
   # Clients that are not browsers: command-line tools and HTTP libraries,
   # matched as user-agent prefixes (case-insensitively).
   non_browser_agents = [
@@ -54,4 +92,34 @@ locals {
   # agent that names PowerShell later on, so it is matched with contains
   # ("PowerShell/" covers "WindowsPowerShell/").
   script_agent_markers = ["PowerShell/"]
+
+  # Processes (Image, matched with endswith) of the Windows browsers and of
+  # the chat clients whose own traffic reaches their service's hosts.
+  browser_images = [
+    "\\chrome.exe", "\\msedge.exe", "\\firefox.exe", "\\brave.exe", "\\opera.exe",
+    "\\vivaldi.exe", "\\iexplore.exe", "\\msedgewebview2.exe",
+  ]
+  chat_client_images = [
+    "\\Discord.exe", "\\DiscordPTB.exe", "\\DiscordCanary.exe", "\\slack.exe",
+    "\\Teams.exe", "\\ms-teams.exe", "\\Telegram.exe",
+  ]
+
+  # Script hosts, interpreters and download tools (Image, endswith) that
+  # have no business talking to a webhook on a workstation.
+  script_host_images = [
+    "\\powershell.exe", "\\pwsh.exe", "\\powershell_ise.exe", "\\wscript.exe", "\\cscript.exe",
+    "\\mshta.exe", "\\rundll32.exe", "\\regsvr32.exe", "\\cmd.exe", "\\curl.exe", "\\wget.exe",
+    "\\python.exe", "\\pythonw.exe", "\\node.exe", "\\certutil.exe", "\\bitsadmin.exe",
+    "\\java.exe", "\\javaw.exe",
+  ]
+  # Folders users can write to, where a dropped stealer or RAT runs from
+  # (Image, contains).
+  user_writable_dirs = ["\\AppData\\Local\\Temp\\", "\\Users\\Public\\", "\\ProgramData\\", "\\Downloads\\", "\\Windows\\Temp\\"]
+
+  # Command-line HTTP clients (Image, endswith), Windows and Unix forms.
+  # Python interpreters have versioned names and are matched separately.
+  cli_http_images = [
+    "\\curl.exe", "/curl", "\\wget.exe", "/wget", "/wget2",
+    "\\powershell.exe", "\\pwsh.exe", "/pwsh", "\\powershell_ise.exe",
+  ]
 }

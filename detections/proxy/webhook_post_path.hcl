@@ -29,14 +29,15 @@ detection "proxy_webhook_post_path" {
     }
   }
 
-  # One group per service: its host and the path its webhooks use.
+  # One group per service: its host and the path its webhooks use. The
+  # host and path lists are in webhooks.hcl.
   selection "webhook_url" {
     group {
       match "cs-host" {
         equals = local.discord_hosts
       }
       match "c-uri" {
-        re = ["/api/(v[0-9]+/)?webhooks/[0-9]+/"]
+        re = local.discord_webhook_path_re
       }
     }
     group {
@@ -44,7 +45,7 @@ detection "proxy_webhook_post_path" {
         equals = local.slack_hosts
       }
       match "c-uri" {
-        contains = ["/services/", "/triggers/", "/workflows/"]
+        contains = local.slack_webhook_paths
       }
     }
     group {
@@ -52,7 +53,7 @@ detection "proxy_webhook_post_path" {
         endswith = local.teams_suffixes
       }
       match "c-uri" {
-        contains = ["/webhookb2/"]
+        contains = local.teams_webhook_paths
       }
     }
     group {
@@ -60,7 +61,7 @@ detection "proxy_webhook_post_path" {
         equals = local.teams_legacy_hosts
       }
       match "c-uri" {
-        contains = ["/webhook/"]
+        contains = local.teams_legacy_paths
       }
     }
     group {
@@ -68,7 +69,7 @@ detection "proxy_webhook_post_path" {
         endswith = local.power_automate_suffixes
       }
       match "c-uri" {
-        contains = ["/triggers/manual/paths/invoke"]
+        contains = local.power_automate_paths
       }
     }
     group {
@@ -76,7 +77,7 @@ detection "proxy_webhook_post_path" {
         equals = local.telegram_hosts
       }
       match "c-uri" {
-        re       = ["/bot[0-9]+:[A-Za-z0-9_-]+/(sendDocument|sendMessage|sendPhoto|sendMediaGroup)"]
+        re       = local.telegram_send_path_re
         re_flags = ["i"]
       }
     }
@@ -85,7 +86,7 @@ detection "proxy_webhook_post_path" {
         equals = local.zapier_hosts
       }
       match "c-uri" {
-        contains = ["/hooks/catch/"]
+        contains = local.zapier_webhook_paths
       }
     }
     group {
@@ -93,7 +94,7 @@ detection "proxy_webhook_post_path" {
         equals = local.ifttt_hosts
       }
       match "c-uri" {
-        contains = ["/with/key/"]
+        contains = local.ifttt_webhook_paths
       }
     }
     group {
@@ -101,7 +102,16 @@ detection "proxy_webhook_post_path" {
         equals = local.google_chat_hosts
       }
       match "c-uri" {
-        re = ["/v1/spaces/[^/]+/messages"]
+        re = local.google_chat_path_re
+      }
+    }
+    group {
+      # DingTalk, Feishu/Lark and WeCom group bots.
+      match "cs-host" {
+        equals = local.chat_bot_hosts
+      }
+      match "c-uri" {
+        contains = local.chat_bot_paths
       }
     }
     group {
@@ -119,7 +129,7 @@ detection "proxy_webhook_post_path" {
       # Mattermost and Rocket.Chat are self-hosted, so only the path shows
       # them: /hooks/ followed by a 26-character id.
       match "c-uri" {
-        re = ["/hooks/[a-z0-9]{26}([/?#]|$)"]
+        re = local.self_hosted_hook_path_re
       }
     }
   }
