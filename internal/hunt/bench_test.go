@@ -150,33 +150,32 @@ func BenchmarkHunt(b *testing.B) {
 type genReader struct {
 	gen      *proxyGen
 	left     int64
-	buf      []byte
+	store    []byte // reused for every chunk
+	pending  []byte // the part of store not read yet
 	sampled  int64
 	peakHeap uint64
 	peakSys  uint64
 }
 
 func (g *genReader) Read(p []byte) (int, error) {
-	if len(g.buf) == 0 {
+	if len(g.pending) == 0 {
 		if g.left <= 0 {
 			return 0, io.EOF
 		}
-		for len(g.buf) < 64<<10 {
-			g.buf = g.gen.next(g.buf)
+		g.store = g.store[:0]
+		for len(g.store) < 64<<10 {
+			g.store = g.gen.next(g.store)
 		}
-		g.left -= int64(len(g.buf))
-		g.sampled += int64(len(g.buf))
+		g.pending = g.store
+		g.left -= int64(len(g.store))
+		g.sampled += int64(len(g.store))
 		if g.sampled >= 32<<20 {
 			g.sampled = 0
 			g.sample()
 		}
 	}
-	n := copy(p, g.buf)
-	g.buf = g.buf[n:]
-	if len(g.buf) == 0 {
-		g.buf = g.buf[:0:cap(g.buf)]
-		g.buf = g.buf[:0]
-	}
+	n := copy(p, g.pending)
+	g.pending = g.pending[n:]
 	return n, nil
 }
 

@@ -66,12 +66,16 @@ type Hunter struct {
 }
 
 // New compiles the rules. Rules that do not compile are reported and left
-// out; investigation pivots are hunted like any other rule.
+// out, and so are investigation pivots: they are queries for an analyst,
+// not detections, and raise no alerts.
 func New(rules []*rule.Rule, out io.Writer, opts Options) (*Hunter, rule.Diagnostics) {
 	var diags rule.Diagnostics
 	h := &Hunter{out: newAlertWriter(out), opts: opts}
 	fields := map[string]bool{}
 	for _, r := range rules {
+		if r.IsPivot() {
+			continue
+		}
 		p, d := eval.Compile(r)
 		diags = append(diags, d...)
 		if p == nil {

@@ -181,3 +181,15 @@ func TestAppendString(t *testing.T) {
 		assert.Equal(t, strings.ToValidUTF8(s, "\uFFFD"), back)
 	}
 }
+
+func TestPivotsAreNotHunted(t *testing.T) {
+	rules := loadRules(t, "testdata/rules")
+	for _, r := range rules {
+		r.Tags = append(r.Tags, rule.PivotTag)
+	}
+	var out bytes.Buffer
+	stats, diags := Run(rules, logs, &out, Options{})
+	require.Empty(t, diags)
+	assert.Empty(t, out.String())
+	assert.Equal(t, int64(11), stats.Events)
+}
