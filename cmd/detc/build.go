@@ -83,7 +83,13 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc build: %v; %s was left as it was\n", err, *out)
 		return cli.ExitFail
 	}
-	fmt.Fprintf(e.stdout, "built %d rules for %s into %s: %d files, %d refusals\n",
-		len(set.Rules), strings.Join(registry.Names(), ", "), *out, len(res.Files), len(res.Refusals))
+	detections := 0
+	for _, r := range set.Rules {
+		if !r.IsPivot() {
+			detections++
+		}
+	}
+	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals\n",
+		detections, strings.Join(registry.Names(), ", "), *out, len(res.Files), len(res.Refusals))
 	return cli.ExitOK
 }

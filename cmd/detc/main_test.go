@@ -199,7 +199,7 @@ func TestBuild(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	code, stdout, stderr := detc(t, "build", "--out", out, "testdata/good")
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, "built 2 rules")
+	assert.Contains(t, stdout, "built 2 detections for elastic, kql, splunk into ")
 	first := readTree(t, out)
 	assert.Contains(t, first, ".detc-build")
 	assert.Contains(t, first, "refusals.json")
