@@ -102,6 +102,7 @@ func (d *decoder) threshold(b *hcl.Block) *rule.Aggregation {
 		}
 	}
 
+	m := d.mark()
 	var fn *hcl.Attribute
 	for _, a := range aggregates {
 		attr := attrs[a.name]
@@ -127,7 +128,7 @@ func (d *decoder) threshold(b *hcl.Block) *rule.Aggregation {
 		fn = attr
 		agg.Func = a.fn
 	}
-	if fn == nil {
+	if fn == nil && !d.failedSince(m) {
 		d.errorf(b.DefRange, CodeValue, "Missing aggregate", "threshold needs one of count = true, %s.", strings.TrimPrefix(aggregateNames(), "count, "))
 	}
 

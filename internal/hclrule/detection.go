@@ -64,6 +64,10 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 	for _, blk := range content.Blocks {
 		switch blk.Type {
 		case "selection", "keywords":
+			if blk.Labels[0] == "" {
+				d.errorf(blk.LabelRanges[0], CodeValue, "Empty search name", "The condition refers to a %s block by its label.", blk.Type)
+				continue
+			}
 			if prev, dup := names[blk.Labels[0]]; dup {
 				d.errorf(blk.LabelRanges[0], CodeDuplicate, "Duplicate search",
 					"A selection or keywords block named %q is already defined at %s.", blk.Labels[0], posOf(prev))

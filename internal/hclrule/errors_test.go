@@ -143,6 +143,21 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{"a.hcl:1:11: error: Missing name for detection"},
 		},
 		{
+			name:  "empty detection name",
+			files: []File{{"a.hcl", []byte(strings.Replace(detectionWith("  condition = \"sel\"\n"), "detection \"d\"", "detection \"\"", 1))}},
+			want:  []string{"a.hcl:1:11: error: Empty detection name"},
+		},
+		{
+			name:  "empty search name",
+			files: []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  keywords \"\" {\n    values = [\"x\"]\n  }\n"))}},
+			want:  []string{"a.hcl:12:12: error: Empty search name"},
+		},
+		{
+			name:  "count is not a bool",
+			files: []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    window = \"5m\"\n    count = \"yes\"\n    gt = 1\n  }\n"))}},
+			want:  []string{"a.hcl:14:13: error: Incorrect attribute value type"},
+		},
+		{
 			name:  "two logsource blocks",
 			files: []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  logsource {\n    category = \"dns\"\n  }\n"))}},
 			want:  []string{"a.hcl:12:3: error: Duplicate logsource block"},

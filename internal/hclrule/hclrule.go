@@ -117,6 +117,10 @@ func Load(files []File) ([]*rule.Rule, rule.Diagnostics) {
 	seen := map[string]hcl.Range{}
 	for _, b := range detections {
 		name := b.Labels[0]
+		if name == "" {
+			d.errorf(b.LabelRanges[0], CodeValue, "Empty detection name", "The label names the detection; reports and correlation rules refer to it.")
+			continue
+		}
 		if prev, dup := seen[name]; dup {
 			d.errorf(b.LabelRanges[0], CodeDuplicate, "Duplicate detection", "A detection named %q is already defined at %s; each detection needs its own name.", name, posOf(prev))
 			continue
