@@ -117,9 +117,8 @@ locals {
   user_writable_dirs = ["\\AppData\\Local\\Temp\\", "\\Users\\Public\\", "\\ProgramData\\", "\\Downloads\\", "\\Windows\\Temp\\"]
 
   # Command-line HTTP clients (Image, endswith), Windows and Unix forms.
-  # Python interpreters have versioned names and are matched separately.
-  cli_http_images = [
-    "\\curl.exe", "/curl", "\\wget.exe", "/wget", "/wget2",
-    "\\powershell.exe", "\\pwsh.exe", "/pwsh", "\\powershell_ise.exe",
-  ]
+  # Python interpreters have versioned names (python3.11) and are matched
+  # by a regular expression in the detection that needs them.
+  transfer_tool_images = ["\\curl.exe", "/curl", "\\wget.exe", "/wget", "/wget2"]
+  powershell_images    = ["\\powershell.exe", "\\pwsh.exe", "/pwsh", "\\powershell_ise.exe"]
 }
