@@ -1,0 +1,155 @@
+detection "proxy_webhook_unapproved_endpoint" {
+  id          = "d9fe5f97-8f97-426b-ae63-5509d300c257"
+  title       = "POST to a webhook that is not on the approved list"
+  description = "A client posted to a webhook URL (the same services and paths as proxy_webhook_post_path) that does not start with one of the organisation's approved webhook prefixes (approved_webhook_url_prefixes in approved_webhooks.hcl). Approved integrations are the expected webhook traffic; anything else is a new or personal endpoint."
+  status      = "experimental"
+  level       = "high"
+  author      = "detc content team"
+  date        = "2026-11-30"
+  references = [
+    "https://attack.mitre.org/techniques/T1567/004/",
+  ]
+  tags           = ["attack.exfiltration", "attack.t1567.004"]
+  falsepositives = ["A new legitimate integration not yet added to approved_webhooks.hcl", "Proxies that log only the URL path (Zeek) when the approved list has only full URLs: add the path forms"]
+  fields         = ["src_ip", "cs-username", "cs-host", "c-uri", "cs-method", "c-useragent", "cs-bytes"]
+
+  logsource {
+    category = "proxy"
+  }
+
+  mitre {
+    tactics    = ["TA0010"]
+    techniques = ["T1567.004"]
+  }
+
+  selection "upload" {
+    match "cs-method" {
+      equals = ["POST", "PUT"]
+    }
+  }
+
+  # One group per service: its host and the path its webhooks use. The
+  # host and path lists are in webhooks.hcl.
+  selection "webhook_url" {
+    group {
+      match "cs-host" {
+        equals = local.discord_hosts
+      }
+      match "c-uri" {
+        re = local.discord_webhook_path_re
+      }
+    }
+    group {
+      match "cs-host" {
+        equals = local.slack_hosts
+      }
+      match "c-uri" {
+        contains = local.slack_webhook_paths
+      }
+    }
+    group {
+      match "cs-host" {
+        endswith = local.teams_suffixes
+      }
+      match "c-uri" {
+        contains = local.teams_webhook_paths
+      }
+    }
+    group {
+      match "cs-host" {
+        equals = local.teams_legacy_hosts
+      }
+      match "c-uri" {
+        contains = local.teams_legacy_paths
+      }
+    }
+    group {
+      match "cs-host" {
+        endswith = local.power_automate_suffixes
+      }
+      match "c-uri" {
+        contains = local.power_automate_paths
+      }
+    }
+    group {
+      match "cs-host" {
+        equals = local.telegram_hosts
+      }
+      match "c-uri" {
+        re       = local.telegram_send_path_re
+        re_flags = ["i"]
+      }
+    }
+    group {
+      match "cs-host" {
+        equals = local.zapier_hosts
+      }
+      match "c-uri" {
+        contains = local.zapier_webhook_paths
+      }
+    }
+    group {
+      match "cs-host" {
+        equals = local.ifttt_hosts
+      }
+      match "c-uri" {
+        contains = local.ifttt_webhook_paths
+      }
+    }
+    group {
+      match "cs-host" {
+        equals = local.google_chat_hosts
+      }
+      match "c-uri" {
+        re = local.google_chat_path_re
+      }
+    }
+    group {
+      # DingTalk, Feishu/Lark and WeCom group bots.
+      match "cs-host" {
+        equals = local.chat_bot_hosts
+      }
+      match "c-uri" {
+        contains = local.chat_bot_paths
+      }
+    }
+    group {
+      # Request catchers and Make: any path is a webhook.
+      match "cs-host" {
+        equals = concat(local.catcher_hosts, local.make_hosts)
+      }
+    }
+    group {
+      match "cs-host" {
+        endswith = concat(local.pipedream_suffixes, local.catcher_suffixes)
+      }
+    }
+    group {
+      # Mattermost and Rocket.Chat are self-hosted, so only the path shows
+      # them: /hooks/ followed by a 26-character id.
+      match "c-uri" {
+        re = local.self_hosted_hook_path_re
+      }
+    }
+  }
+
+  # The organisation's approved endpoints (approved_webhooks.hcl).
+  selection "approved" {
+    match "c-uri" {
+      startswith = local.approved_webhook_url_prefixes
+    }
+  }
+
+  condition = "upload and webhook_url and not approved"
+
+  runbook {
+    summary   = "A POST or PUT reached a webhook URL that is not on the approved list (approved_webhook_url_prefixes in detections/approved_webhooks.hcl). Either a new integration was set up without being registered, or data left to an endpoint the organisation does not own."
+    l1_steps  = ["Ask the owner of the source host or user whether the endpoint is a sanctioned integration; if it is, have it added to approved_webhooks.hcl (by URL prefix up to the webhook id, never the token) through a pull request."]
+    questions = ["Is the webhook's workspace, server or tenant (Slack team id T..., Discord server, Teams tenant id) one the organisation owns?"]
+  }
+
+  test "unapproved" {
+    fixture = "fixtures/proxy/webhook_unapproved_endpoint.jsonl"
+    match   = ["discord-personal", "slack-other-bot", "slack-other-team", "teams-other-group", "webhook-site", "telegram-bot", "teams-case-host-unapproved"]
+  }
+}
