@@ -57,7 +57,6 @@ type matcher struct {
 	negate  bool
 	values  []valueMatcher
 	needTxt bool // some value compares text
-	needASC bool // some value has a case-folding ASCII fast path
 }
 
 // valueKind is what a compiled value tests.
@@ -289,9 +288,6 @@ func compileMatcher(m *rule.Matcher) (*matcher, rule.Diagnostics) {
 			}
 			vm.kind = vString
 			vm.str = newStrMatcher(pat, m.Op, m.Cased)
-			if !m.Cased && vm.str.asciiLit && vm.str.mode != modeGlob {
-				cm.needASC = true
-			}
 		default:
 			bad(fmt.Sprintf("a %s value cannot be used with %s", kindName(v.Kind), m.Op))
 		}

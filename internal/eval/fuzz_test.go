@@ -49,15 +49,15 @@ func FuzzStrMatcher(fz *testing.F) {
 	fz.Add("k*", "\u212Aelvin", uint8(2), false)
 	fz.Add("lvin", "\u212AELVIN", uint8(3), false)
 	fz.Add("a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", uint8(0), false)
-	fz.Fuzz(func(t *testing.T, pattern, subject string, opSel uint8, cased bool) {
-		if !utf8.ValidString(pattern) || !utf8.ValidString(subject) {
+	fz.Fuzz(func(t *testing.T, pattern, text string, opSel uint8, cased bool) {
+		if !utf8.ValidString(pattern) || !utf8.ValidString(text) {
 			return // regexp reads invalid bytes as U+FFFD; the matcher does not
 		}
 		op := []rule.Op{rule.OpEquals, rule.OpContains, rule.OpStartsWith, rule.OpEndsWith}[opSel%4]
 		p := rule.ParsePattern(pattern)
-		want := globRegexp(p, op, cased).MatchString(subject)
-		got := newStrMatcher(p, op, cased).match(subject, isASCII(subject))
-		require.Equal(t, want, got, "pattern %q op %s cased=%t subject %q", pattern, op, cased, subject)
+		want := globRegexp(p, op, cased).MatchString(text)
+		got := newStrMatcher(p, op, cased).match(&subject{text: text})
+		require.Equal(t, want, got, "pattern %q op %s cased=%t text %q", pattern, op, cased, text)
 	})
 }
 

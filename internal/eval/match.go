@@ -63,18 +63,26 @@ type subject struct {
 	v       Value
 	text    string
 	hasText bool
-	ascii   bool
+	ascii   uint8 // 0 not known yet, 1 ASCII, 2 not ASCII
 }
 
 func (m *matcher) subject(v Value) subject {
 	s := subject{v: v}
 	if m.needTxt {
 		s.text, s.hasText = v.Text()
-		if s.hasText && m.needASC {
-			s.ascii = isASCII(s.text)
-		}
 	}
 	return s
+}
+
+// isASCII reports whether the text is pure ASCII, scanning it at most once.
+func (s *subject) isASCII() bool {
+	if s.ascii == 0 {
+		s.ascii = 2
+		if isASCII(s.text) {
+			s.ascii = 1
+		}
+	}
+	return s.ascii == 1
 }
 
 // match applies the matcher to the event: its values are ORed, and with
@@ -139,7 +147,7 @@ func (vm *valueMatcher) test(sub *subject, present bool, ev Event) bool {
 	}
 	switch vm.kind {
 	case vString:
-		return sub.hasText && vm.str.match(sub.text, sub.ascii)
+		return sub.hasText && vm.str.match(sub)
 	case vNumber:
 		f, ok := sub.v.Float()
 		return ok && f == vm.num

@@ -33,6 +33,10 @@ type strMatcher struct {
 	// lit is the literal (lower-cased when !cased and ASCII).
 	lit      string
 	asciiLit bool
+	// foldsWide: some letter of the ASCII lit folds with a non-ASCII rune
+	// (k with the Kelvin sign, s with the long s), so a failed byte-wise
+	// test on non-ASCII text must be retried rune by rune.
+	foldsWide bool
 	// units is the pattern as glob units, used for wildcard patterns and
 	// for subjects or literals outside ASCII.
 	units []unit
@@ -148,14 +152,29 @@ func newStrMatcher(p rule.Pattern, op rule.Op, cased bool) *strMatcher {
 	m.asciiLit = isASCII(lit)
 	if !cased && m.asciiLit {
 		lit = strings.ToLower(lit)
+		m.foldsWide = foldsWide(lit)
 	}
 	m.lit = lit
 	return m
 }
 
-// match reports whether s matches; ascii says whether s is pure ASCII
-// (the caller computes it once per event value for all patterns).
-func (m *strMatcher) match(s string, ascii bool) bool {
+// foldsWide reports whether a rune of the ASCII text s has a non-ASCII
+// rune in its simple folding orbit.
+func foldsWide(s string) bool {
+	for i := 0; i < len(s); i++ {
+		r := rune(s[i])
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f >= utf8.RuneSelf {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// match reports whether the subject's text matches.
+func (m *strMatcher) match(sub *subject) bool {
+	s := sub.text
 	if m.mode == modeGlob {
 		return globMatch(m.units, s, m.cased)
 	}
@@ -171,11 +190,19 @@ func (m *strMatcher) match(s string, ascii bool) bool {
 			return strings.Contains(s, m.lit)
 		}
 	}
-	if !(ascii && m.asciiLit) {
-		// Folding can pair a non-ASCII rune with an ASCII one (the Kelvin
-		// sign with k), so lengths in bytes say nothing here.
+	if !m.asciiLit {
 		return globMatch(m.units, s, false)
 	}
+	// Byte-wise folding of an ASCII literal finds every match in ASCII
+	// text, and any match it finds is real. Only non-ASCII text whose runes
+	// may fold onto the literal's letters needs the rune-wise matcher.
+	if m.matchASCII(s) {
+		return true
+	}
+	return m.foldsWide && !sub.isASCII() && globMatch(m.units, s, false)
+}
+
+func (m *strMatcher) matchASCII(s string) bool {
 	switch m.mode {
 	case modeEqual:
 		return len(s) == len(m.lit) && equalFoldLower(s, m.lit)
@@ -188,8 +215,8 @@ func (m *strMatcher) match(s string, ascii bool) bool {
 	}
 }
 
-// equalFoldLower compares ASCII s with the lower-case ASCII lit of the
-// same length.
+// equalFoldLower compares s with the lower-case ASCII lit of the same
+// length, folding ASCII letters only.
 func equalFoldLower(s, lit string) bool {
 	for i := 0; i < len(lit); i++ {
 		if lowerASCII(s[i]) != lit[i] {
@@ -199,8 +226,8 @@ func equalFoldLower(s, lit string) bool {
 	return true
 }
 
-// containsFoldLower reports whether ASCII s holds the lower-case ASCII lit,
-// ignoring case.
+// containsFoldLower reports whether s holds the lower-case ASCII lit,
+// folding ASCII letters only.
 func containsFoldLower(s, lit string) bool {
 	if lit == "" {
 		return true

@@ -44,6 +44,9 @@ func TestStrMatcher(t *testing.T) {
 		{"k", rule.OpEquals, false, "\u212A", true},      // Kelvin sign
 		{"\u212A", rule.OpStartsWith, false, "kelvin", true},
 		{"s", rule.OpEquals, false, "\u017F", true}, // long s
+		{"slack", rule.OpContains, false, "hooks.\u017Flack.com", true},
+		{"xyz", rule.OpContains, false, "日本XYZ", true},
+		{"xyz", rule.OpEndsWith, false, "日本xy", false},
 		// Invalid UTF-8 bytes are compared as bytes, not as U+FFFD.
 		{"\xff", rule.OpEquals, false, "\xfe", false},
 		{"\xff", rule.OpEquals, false, "\xff", true},
@@ -53,19 +56,19 @@ func TestStrMatcher(t *testing.T) {
 	}
 	for _, tc := range tests {
 		m := newStrMatcher(rule.ParsePattern(tc.pattern), tc.op, tc.cased)
-		assert.Equal(t, tc.want, m.match(tc.subject, isASCII(tc.subject)), "%q %s cased=%t on %q", tc.pattern, tc.op, tc.cased, tc.subject)
+		assert.Equal(t, tc.want, m.match(&subject{text: tc.subject}), "%q %s cased=%t on %q", tc.pattern, tc.op, tc.cased, tc.subject)
 	}
 }
 
 func TestStrMatcherHugeInput(t *testing.T) {
 	// The glob matcher backtracks only to the last star, so a pathological
 	// pattern on a long subject stays polynomial.
-	subject := strings.Repeat("a", 20000)
+	long := strings.Repeat("a", 20000)
 	m := newStrMatcher(rule.ParsePattern("*a*a*a*a*a*b"), rule.OpEquals, false)
-	assert.False(t, m.match(subject, true))
+	assert.False(t, m.match(&subject{text: long}))
 	m = newStrMatcher(rule.ParsePattern("needle"), rule.OpContains, false)
-	assert.True(t, m.match(subject+"NEEDLE", true))
-	assert.True(t, m.match("日本"+subject+"NEEDLE", false))
+	assert.True(t, m.match(&subject{text: long + "NEEDLE"}))
+	assert.True(t, m.match(&subject{text: "日本" + long + "NEEDLE"}))
 }
 
 func TestCompareText(t *testing.T) {
@@ -91,4 +94,10 @@ func TestCompareText(t *testing.T) {
 	for _, tc := range tests {
 		assert.Equal(t, tc.want, compareText(tc.s, tc.other, tc.op, tc.cased), "%q %s %q cased=%t", tc.s, tc.op, tc.other, tc.cased)
 	}
+}
+
+func TestFoldsWide(t *testing.T) {
+	assert.False(t, foldsWide("mozilla/"), "no letter of mozilla/ folds outside ASCII")
+	assert.True(t, foldsWide("discord.com"), "s folds with the long s")
+	assert.True(t, foldsWide("k"), "k folds with the Kelvin sign")
 }
