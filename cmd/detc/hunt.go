@@ -64,18 +64,10 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	set, diags := load.Paths(detections)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	failed := diags.HasErrors()
-	rules := set.Rules
-	if *only != "" {
-		rules = nil
-		for _, r := range set.Rules {
-			if r.ID == *only || r.Name == *only {
-				rules = append(rules, r)
-			}
-		}
-		if len(rules) == 0 {
-			fmt.Fprintf(e.stderr, "detc hunt: no detection has the id or name %q\n", *only)
-			return cli.ExitFail
-		}
+	rules, err := pick(set.Rules, *only)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "detc hunt: %v\n", err)
+		return cli.ExitFail
 	}
 	opts := hunt.Options{Format: *logFormat, Diag: func(d rule.Diagnostic) {
 		cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, nil)

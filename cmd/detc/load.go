@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/load"
@@ -21,4 +22,22 @@ func loadDetections(paths []string, fixtures string) (*load.Set, rule.Diagnostic
 	diags = append(diags, fixture.AttachSidecars(set.Rules, fixtures)...)
 	diags.Sort()
 	return set, diags
+}
+
+// pick returns the rules whose id or name is only (all of them when only
+// is ""), or an error when none is.
+func pick(rules []*rule.Rule, only string) ([]*rule.Rule, error) {
+	if only == "" {
+		return rules, nil
+	}
+	var out []*rule.Rule
+	for _, r := range rules {
+		if r.ID == only || r.Name == only {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no detection has the id or name %q", only)
+	}
+	return out, nil
 }

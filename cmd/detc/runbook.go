@@ -40,14 +40,15 @@ func runRunbook(c *cli.Command, e *env, args []string) int {
 	set, diags := load.Paths(paths)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	failed := diags.HasErrors()
-	var rules []*rule.Rule
+	var detections []*rule.Rule
 	for _, r := range set.Rules {
-		if !r.IsPivot() && (*only == "" || r.ID == *only || r.Name == *only) {
-			rules = append(rules, r)
+		if !r.IsPivot() {
+			detections = append(detections, r)
 		}
 	}
-	if *only != "" && len(rules) == 0 {
-		fmt.Fprintf(e.stderr, "detc runbook: no detection has the id or name %q\n", *only)
+	rules, err := pick(detections, *only)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "detc runbook: %v\n", err)
 		return cli.ExitFail
 	}
 	if *out != "" {
