@@ -17,7 +17,13 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/ wi
 // the file instead. Golden files are the reviewed, expected output.
 func Golden(t testing.TB, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
+	GoldenFile(t, filepath.Join("testdata", name), got)
+}
+
+// GoldenFile is Golden for a file anywhere, such as a generated document
+// under docs/; -update writes it.
+func GoldenFile(t testing.TB, path string, got []byte) {
+	t.Helper()
 	if *update {
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		require.NoError(t, os.WriteFile(path, got, 0o644))

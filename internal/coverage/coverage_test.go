@@ -1,0 +1,108 @@
+package coverage
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/testutil"
+)
+
+// fake refuses dns rules in its "strict" profile, and fails with a plain
+// error (not a refusal) on rules named "broken".
+type fake struct{}
+
+func (fake) Name() string       { return "fake" }
+func (fake) Profiles() []string { return []string{"strict", "loose"} }
+func (fake) Langs() []string    { return []string{"q"} }
+func (fake) Package([]target.Deployable, target.Options) ([]target.Artifact, error) {
+	return nil, nil
+}
+func (fake) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+	switch {
+	case r.Name == "broken":
+		return nil, assert.AnError
+	case opts.Profile == "strict" && r.LogSource.Category == "dns":
+		return nil, target.Refuse(r, "fake", opts.Profile, r.Pos, "log source category=dns", "no | DNS table")
+	}
+	return &target.Query{Rule: r, Target: "fake", Profile: opts.Profile, Text: "q", Source: &mapping.Source{}}, nil
+}
+
+func rules() []*rule.Rule {
+	return []*rule.Rule{
+		{Name: "proxy_post", Title: "Proxy post", File: "d/proxy.hcl", LogSource: rule.LogSource{Category: "proxy"}},
+		{Name: "dns_a", Title: "DNS a", File: "d/dns.yml", LogSource: rule.LogSource{Category: "dns"}},
+		{Name: "pivot_x", Title: "Pivot", File: "d/p.hcl", Tags: []string{rule.PivotTag}, LogSource: rule.LogSource{Category: "dns"}},
+		{Name: "dns_burst", Title: "DNS burst", File: "d/burst.yml", Correlation: &rule.Correlation{}, LogSource: rule.LogSource{Category: "dns", Product: "zeek", Service: "dns"}},
+		{ID: "0a0b", Title: "No name", File: "d/x.HCL", LogSource: rule.LogSource{}},
+		{Name: "broken", Title: "Broken", File: "d/b.hcl", LogSource: rule.LogSource{Product: "windows"}},
+	}
+}
+
+func TestBuild(t *testing.T) {
+	tab := Build(rules(), []target.Backend{fake{}})
+	assert.Equal(t, []Column{{"fake", "strict", true}, {"fake", "loose", false}}, tab.Columns)
+
+	tests := []struct {
+		name, format, logSource string
+		refusals                []string
+	}{
+		{"proxy_post", "HCL", "proxy", []string{"", ""}},
+		{"dns_a", "Sigma", "dns", []string{"log source category=dns: no | DNS table", ""}},
+		{"dns_burst", "Sigma correlation", "dns / zeek / dns", []string{"log source category=dns: no | DNS table", ""}},
+		{"0a0b", "HCL", "any", []string{"", ""}},
+		{"broken", "HCL", "windows", []string{assert.AnError.Error(), assert.AnError.Error()}},
+		{"pivot_x", "HCL", "dns", []string{"log source category=dns: no | DNS table", ""}},
+	}
+	require.Len(t, tab.Rows, len(tests), "pivots come last")
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			row := tab.Rows[i]
+			assert.Equal(t, tt.name, label(row.Rule))
+			assert.Equal(t, tt.format, row.Format)
+			assert.Equal(t, tt.logSource, row.LogSource)
+			var got []string
+			for _, c := range row.Cells {
+				got = append(got, c.Refusal)
+				assert.Equal(t, c.Refusal == "", c.OK())
+			}
+			assert.Equal(t, tt.refusals, got)
+		})
+	}
+}
+
+func TestNotesNumberDistinctReasonsPerColumn(t *testing.T) {
+	notes := Build(rules(), []target.Backend{fake{}}).Notes()
+	require.Len(t, notes, 3)
+	assert.Equal(t, Note{N: 1, Column: Column{"fake", "strict", true}, Text: "log source category=dns: no | DNS table", Rules: []string{"dns_a", "dns_burst", "pivot_x"}}, notes[0])
+	assert.Equal(t, 2, notes[1].N)
+	assert.Equal(t, []string{"broken"}, notes[1].Rules)
+	assert.Equal(t, Column{"fake", "loose", false}, notes[2].Column, "the same reason in another column is another note")
+	assert.Equal(t, 3, notes[2].N)
+}
+
+func TestMarkdown(t *testing.T) {
+	testutil.Golden(t, "fake.md", Build(rules(), []target.Backend{fake{}}).Markdown())
+}
+
+func TestMarkdownWithoutRefusals(t *testing.T) {
+	md := string(Build(rules()[:1], []target.Backend{fake{}}).Markdown())
+	assert.Contains(t, md, "Every detection compiles for every target and profile.")
+	assert.NotContains(t, md, "## Investigation pivots")
+}
+
+// TestCoverageDoc keeps docs/coverage.md in step with detections/ and the
+// backends: it fails when the document is stale, and -update rewrites it.
+func TestCoverageDoc(t *testing.T) {
+	root := testutil.RepoRoot(t)
+	t.Chdir(root)
+	set, diags := load.Paths(nil)
+	require.False(t, diags.HasErrors(), "detections/ must load: %v", diags)
+	require.NotEmpty(t, set.Rules)
+	testutil.GoldenFile(t, "docs/coverage.md", BuildAll(set.Rules).Markdown())
+}
