@@ -56,7 +56,7 @@ detection "proxy_webhook_upload_volume" {
   }
 
   runbook {
-    summary        = "One source sent more than the byte threshold (webhook_upload_volume_bytes, 5 MiB by default) to webhook hosts within one clock hour. The alert's value is the total of request body bytes in that hour."
+    summary        = "One source sent at least the byte threshold (webhook_upload_volume_bytes, 5 MiB by default) to webhook hosts within one clock hour. The alert's value is the total of request body bytes in that hour."
     key_indicators = ["The total (the alert's value) against the threshold, and how it splits over hosts and requests: use the pivot_webhook_volume pivot for the per-host split."]
     l1_steps       = ["List the requests of the source in the alert's hour, largest first, and note the webhook hosts and URLs they went to (redact the tokens)."]
     t2_actions     = ["Because windows are tumbling, an upload split across the hour boundary can stay under the threshold in both hours: check the neighbouring hours of the source too."]
