@@ -79,6 +79,20 @@ type parsedFile struct {
 // are unknown; other problems are reported together, and the rules
 // returned are those that decoded without error.
 func Load(files []File) ([]*rule.Rule, rule.Diagnostics) {
+	rules, _, diags := LoadValues(files)
+	return rules, diags
+}
+
+// Values holds the locals that can stand for a Sigma placeholder
+// (%name% with the expand modifier): each local whose value is a string,
+// number, bool or null, or a list of them, by name, flattened, every value
+// positioned at the local's expression. Other locals (objects, or ones
+// that failed) are left out.
+type Values map[string][]rule.RawValue
+
+// LoadValues is Load that also returns the locals as placeholder values,
+// so that Sigma rules loaded in the same run can use the HCL lists.
+func LoadValues(files []File) ([]*rule.Rule, Values, rule.Diagnostics) {
 	var diags rule.Diagnostics
 	parsed := make([]parsedFile, 0, len(files))
 	for _, f := range files {
@@ -90,7 +104,7 @@ func Load(files []File) ([]*rule.Rule, rule.Diagnostics) {
 	}
 	if diags.HasErrors() {
 		diags.Sort()
-		return nil, diags
+		return nil, nil, diags
 	}
 
 	d := &decoder{}
@@ -111,7 +125,8 @@ func Load(files []File) ([]*rule.Rule, rule.Diagnostics) {
 			}
 		}
 	}
-	d.ctx = d.evalLocals(localsBlocks)
+	var values Values
+	d.ctx, values = d.evalLocals(localsBlocks)
 
 	var rules []*rule.Rule
 	seen := map[string]hcl.Range{}
@@ -132,7 +147,7 @@ func Load(files []File) ([]*rule.Rule, rule.Diagnostics) {
 	}
 	diags = append(diags, d.diags...)
 	diags.Sort()
-	return rules, diags
+	return rules, values, diags
 }
 
 // parse checks the limits and parses one file. It returns a nil body when

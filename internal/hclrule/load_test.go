@@ -276,3 +276,26 @@ func TestRuleWithoutOptionalParts(t *testing.T) {
 	assert.Empty(t, r.Tests)
 	assert.True(t, r.Searches[0].Groups[0].Matchers[0].IsKeyword())
 }
+
+func TestLoadValues(t *testing.T) {
+	files := []File{
+		{Name: "a.hcl", Data: []byte("locals {\n  hosts = [\"a.com\", [\"b.com\"]]\n  port  = 443\n  one   = \"x\"\n  empty = []\n  obj   = { a = 1 }\n  bad   = local.nope\n}\n")},
+		{Name: "b.hcl", Data: []byte("locals {\n  more = concat(local.hosts, [null, true])\n}\n")},
+	}
+	rules, values, diags := LoadValues(files)
+	assert.Empty(t, rules)
+	assert.Equal(t, []string{"a.hcl:7:11: error: Reference to undeclared local value"}, summaries(diags))
+	at := func(line, col int) rule.Pos { return rule.Pos{File: "a.hcl", Line: line, Col: col} }
+	assert.Equal(t, Values{
+		"hosts": {{Kind: rule.RawString, Text: "a.com", Pos: at(2, 11)}, {Kind: rule.RawString, Text: "b.com", Pos: at(2, 11)}},
+		"port":  {{Kind: rule.RawNumber, Text: "443", Pos: at(3, 11)}},
+		"one":   {{Kind: rule.RawString, Text: "x", Pos: at(4, 11)}},
+		"empty": nil,
+		"more": {
+			{Kind: rule.RawString, Text: "a.com", Pos: rule.Pos{File: "b.hcl", Line: 2, Col: 10}},
+			{Kind: rule.RawString, Text: "b.com", Pos: rule.Pos{File: "b.hcl", Line: 2, Col: 10}},
+			{Kind: rule.RawNull, Pos: rule.Pos{File: "b.hcl", Line: 2, Col: 10}},
+			{Kind: rule.RawBool, Text: "true", Pos: rule.Pos{File: "b.hcl", Line: 2, Col: 10}},
+		},
+	}, values, "objects and failed locals are left out")
+}

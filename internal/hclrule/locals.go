@@ -10,6 +10,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/detc/detc/internal/rule"
 )
 
 // functions are the functions expressions may call: Terraform's names for
@@ -101,10 +103,11 @@ func sortedAttributes(attrs hcl.Attributes) []*hcl.Attribute {
 }
 
 // evalLocals declares the locals of every locals block, evaluates them in
-// dependency order and returns the context detections are evaluated in.
-// A local that cannot be evaluated is unknown, so that what depends on it
-// is skipped without a second message.
-func (d *decoder) evalLocals(blocks []*hcl.Block) *hcl.EvalContext {
+// dependency order and returns the context detections are evaluated in,
+// and the locals as placeholder values. A local that cannot be evaluated
+// is unknown, so that what depends on it is skipped without a second
+// message.
+func (d *decoder) evalLocals(blocks []*hcl.Block) (*hcl.EvalContext, Values) {
 	defs := map[string]*localDef{}
 	var order []*localDef
 	for _, b := range blocks {
@@ -126,13 +129,20 @@ func (d *decoder) evalLocals(blocks []*hcl.Block) *hcl.EvalContext {
 		def.deps, def.refsOK = d.references(def.attr.Expr)
 	}
 	vals := make(map[string]cty.Value, len(order))
+	values := Values{}
 	for _, def := range order {
-		vals[def.attr.Name] = d.evalLocal(def, defs, nil)
+		v := d.evalLocal(def, defs, nil)
+		vals[def.attr.Name] = v
+		var raws []rule.RawValue
+		if v.IsWhollyKnown() && flattenValue(v, posOf(def.attr.Expr.Range()), &raws) == "" {
+			values[def.attr.Name] = raws
+		}
 	}
-	return &hcl.EvalContext{
+	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"local": cty.ObjectVal(vals)},
 		Functions: functions,
 	}
+	return ctx, values
 }
 
 // evalLocal evaluates def after the locals it refers to. stack holds the

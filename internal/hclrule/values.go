@@ -238,9 +238,26 @@ func countRaw(vs []rule.RawValue) (int, int) {
 }
 
 func (d *decoder) flatten(attr *hcl.Attribute, v cty.Value, pos rule.Pos, out *[]rule.RawValue) bool {
+	switch problem := flattenValue(v, pos, out); problem {
+	case "":
+		return true
+	case "number":
+		d.errorf(attr.Expr.Range(), CodeValue, "Number out of range", "A value of %s is too large for a 64-bit float.", attr.Name)
+	default:
+		d.errorf(attr.Expr.Range(), CodeType, "Incorrect attribute value type",
+			"%s takes a string, number, bool or null, or a list of them, not %s.", attr.Name, problem)
+	}
+	return false
+}
+
+// flattenValue appends v's values to out: a string, number, bool or null,
+// or a list of them, nested lists flattened. It returns "" when v is such
+// a value, "number" for a number out of range, and otherwise the type it
+// cannot take.
+func flattenValue(v cty.Value, pos rule.Pos, out *[]rule.RawValue) string {
 	if v.IsNull() {
 		*out = append(*out, rule.RawValue{Kind: rule.RawNull, Pos: pos})
-		return true
+		return ""
 	}
 	t := v.Type()
 	switch {
@@ -251,21 +268,18 @@ func (d *decoder) flatten(attr *hcl.Attribute, v cty.Value, pos rule.Pos, out *[
 	case t == cty.Number:
 		text, _, ok := numberText(v)
 		if !ok {
-			d.errorf(attr.Expr.Range(), CodeValue, "Number out of range", "A value of %s is too large for a 64-bit float.", attr.Name)
-			return false
+			return "number"
 		}
 		*out = append(*out, rule.RawValue{Kind: rule.RawNumber, Text: text, Pos: pos})
 	case isList(v):
-		ok := true
 		for it := v.ElementIterator(); it.Next(); {
 			_, e := it.Element()
-			ok = d.flatten(attr, e, pos, out) && ok
+			if problem := flattenValue(e, pos, out); problem != "" {
+				return problem
+			}
 		}
-		return ok
 	default:
-		d.errorf(attr.Expr.Range(), CodeType, "Incorrect attribute value type",
-			"%s takes a string, number, bool or null, or a list of them, not %s.", attr.Name, describeType(v))
-		return false
+		return describeType(v)
 	}
-	return true
+	return ""
 }
