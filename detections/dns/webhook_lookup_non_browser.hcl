@@ -10,7 +10,7 @@ detection "dns_webhook_lookup_non_browser" {
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://github.com/splunk/security_content/blob/develop/detections/endpoint/suspicious_process_with_discord_dns_query.yml",
   ]
-  tags           = ["attack.exfiltration", "attack.t1567.004", "attack.command-and-control", "attack.t1102"]
+  tags           = ["attack.exfiltration", "attack.t1567.004"]
   falsepositives = ["Other chat clients, Electron apps and browsers not in browser_images or chat_client_images (webhooks.hcl): add them there", "Developer tools and scripts that use the Discord, Slack or Telegram APIs legitimately"]
   fields         = ["Computer", "Image", "QueryName", "QueryResults", "User"]
 
@@ -20,8 +20,8 @@ detection "dns_webhook_lookup_non_browser" {
   }
 
   mitre {
-    tactics    = ["TA0010", "TA0011"]
-    techniques = ["T1567.004", "T1102"]
+    tactics    = ["TA0010"]
+    techniques = ["T1567.004"]
   }
 
   selection "webhook_lookup" {

@@ -11,7 +11,7 @@ detection "proc_webhook_upload_cli" {
     "https://github.com/redcanaryco/atomic-red-team/blob/master/atomics/T1567.004/T1567.004.md",
     "https://github.com/SigmaHQ/sigma/blob/master/rules/windows/process_creation/proc_creation_win_curl_upload_file_sharing_websites.yml",
   ]
-  tags           = ["attack.exfiltration", "attack.t1567.004", "attack.execution", "attack.t1059"]
+  tags           = ["attack.exfiltration", "attack.t1567.004"]
   falsepositives = ["Build and deployment scripts that notify a chat channel with curl or Invoke-RestMethod: check the URL against approved_webhooks.hcl and exclude the script by parent or user"]
   fields         = ["Computer", "User", "Image", "CommandLine", "ParentImage", "ParentCommandLine"]
 
@@ -20,8 +20,8 @@ detection "proc_webhook_upload_cli" {
   }
 
   mitre {
-    tactics    = ["TA0010", "TA0002"]
-    techniques = ["T1567.004", "T1059"]
+    tactics    = ["TA0010"]
+    techniques = ["T1567.004"]
   }
 
   # A webhook URL (webhook_url_markers in webhooks.hcl: scheme separator,

@@ -17,7 +17,7 @@ detection "proxy_webhook_upload_volume" {
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://github.com/splunk/security_content/blob/develop/detections/network/high_volume_of_bytes_out_to_url.yml",
   ]
-  tags           = ["attack.exfiltration", "attack.t1567.004", "attack.t1030"]
+  tags           = ["attack.exfiltration", "attack.t1567.004"]
   falsepositives = ["Approved integrations that upload reports or build artefacts to a chat channel: raise webhook_upload_volume_bytes or exclude their sources", "Users sharing large files through the Discord or Slack web clients (discord.com is a webhook host too)"]
   fields         = ["src_ip", "cs-host", "cs-bytes"]
 
@@ -27,7 +27,7 @@ detection "proxy_webhook_upload_volume" {
 
   mitre {
     tactics    = ["TA0010"]
-    techniques = ["T1567.004", "T1030"]
+    techniques = ["T1567.004"]
   }
 
   # The host alone: a proxy that does not inspect TLS still logs the

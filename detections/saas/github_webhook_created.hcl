@@ -11,7 +11,7 @@ detection "saas_github_webhook_created" {
     "https://docs.github.com/en/organizations/keeping-your-organization-secure/managing-security-settings-for-your-organization/audit-log-events-for-your-organization",
     "https://github.com/panther-labs/panther-analysis/blob/main/rules/github_rules/github_webhook_modified.yml",
   ]
-  tags           = ["attack.exfiltration", "attack.t1567.004", "attack.t1020"]
+  tags           = ["attack.exfiltration", "attack.t1567.004"]
   falsepositives = ["Administrators adding an integration (CI, chat notifications, project tools) that is not yet on approved_webhooks.hcl"]
   fields         = ["actor", "action", "org", "repo", "hook_id", "config.url", "actor_location.country_code"]
 
@@ -22,7 +22,7 @@ detection "saas_github_webhook_created" {
 
   mitre {
     tactics    = ["TA0010"]
-    techniques = ["T1567.004", "T1020"]
+    techniques = ["T1567.004"]
   }
 
   selection "hook_change" {

@@ -10,7 +10,7 @@ detection "script_webhook_url_in_powershell" {
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://github.com/splunk/security_content/blob/develop/detections/endpoint/windows_exfiltration_over_c2_via_invoke_restmethod.yml",
   ]
-  tags           = ["attack.exfiltration", "attack.t1567.004", "attack.execution", "attack.t1059.001"]
+  tags           = ["attack.exfiltration", "attack.t1567.004"]
   falsepositives = ["Administrative and monitoring scripts that post alerts to a chat webhook; they should read the URL from a secrets store instead (the playbook's preparation step 7)"]
   fields         = ["Computer", "Path", "ScriptBlockId", "ScriptBlockText"]
 
@@ -20,8 +20,8 @@ detection "script_webhook_url_in_powershell" {
   }
 
   mitre {
-    tactics    = ["TA0010", "TA0002"]
-    techniques = ["T1567.004", "T1059.001"]
+    tactics    = ["TA0010"]
+    techniques = ["T1567.004"]
   }
 
   selection "webhook_url" {
