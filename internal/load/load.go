@@ -79,11 +79,16 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 		diags = append(diags, d...)
 		set.Rules = append(set.Rules, rules...)
 	}
+	var lists hclrule.Values
 	if len(hclFiles) > 0 {
-		rules, d := hclrule.Load(hclFiles)
+		rules, values, d := hclrule.LoadValues(hclFiles)
 		diags = append(diags, d...)
 		set.Rules = append(set.Rules, rules...)
+		lists = values
 	}
+	// Sigma rules name the lists written once as HCL locals with
+	// |expand '%name%'.
+	diags = append(diags, rule.ResolvePlaceholders(set.Rules, lists)...)
 	// A Sigma correlation may name a rule in any file.
 	rules, d := sigma.ResolveCorrelations(set.Rules)
 	diags = append(diags, d...)

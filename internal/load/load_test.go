@@ -112,3 +112,33 @@ func TestReadTooLarge(t *testing.T) {
 	assert.Nil(t, data)
 	assert.Equal(t, []string{f + ":1:1: error: file is 10485761 bytes; a detection file may be at most 10 MB"}, strs(diags))
 }
+
+// Sigma rules fill %name% placeholders from the HCL locals of the same run,
+// so the webhook list is written once for both formats.
+func TestPathsResolvesSigmaPlaceholdersFromHCLLocals(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"lists.hcl": "locals {\n  webhook_hosts = [\"webhook.site\", \"hooks.slack.com\"]\n}\n",
+		"dns.yml": `title: DNS lookup of a webhook host
+id: 0b6f1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d
+status: test
+level: medium
+logsource:
+  category: dns
+detection:
+  selection:
+    query|endswith|expand: '%webhook_hosts%'
+  unknown:
+    query|expand: '%no_such_list%'
+  condition: selection or unknown
+`,
+	})
+	set, diags := Paths([]string{dir})
+	require.Len(t, diags, 1, strs(diags))
+	assert.Contains(t, diags[0].String(), "dns.yml:11:19: error: placeholder %no_such_list% names no list")
+	require.Len(t, set.Rules, 1)
+	m := set.Rules[0].Search("selection").Groups[0].Matchers[0]
+	assert.Equal(t, rule.OpEndsWith, m.Op)
+	require.Len(t, m.Values, 2)
+	assert.Equal(t, "webhook.site", m.Values[0].Text)
+	assert.Equal(t, "hooks.slack.com", m.Values[1].Text)
+}

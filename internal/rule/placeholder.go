@@ -6,10 +6,10 @@ import (
 )
 
 // ResolvePlaceholders replaces the %name% values of "expand" matchers with
-// the named list, so that Sigma rules can use the lists written once as HCL
+// the named list (an HCL local), so that Sigma rules can use the lists written once as HCL
 // locals. Each list item goes through the matcher's own modifiers. A name
 // with no list is an error at the value; rules are changed in place.
-func ResolvePlaceholders(rules []*Rule, lists map[string][]string) Diagnostics {
+func ResolvePlaceholders(rules []*Rule, lists map[string][]RawValue) Diagnostics {
 	var diags Diagnostics
 	for _, r := range rules {
 		for _, s := range r.Searches {
@@ -29,7 +29,7 @@ func ResolvePlaceholders(rules []*Rule, lists map[string][]string) Diagnostics {
 }
 
 // resolveMatcher returns nil, nil when m has no placeholder.
-func resolveMatcher(m *Matcher, lists map[string][]string) (*Matcher, Diagnostics) {
+func resolveMatcher(m *Matcher, lists map[string][]RawValue) (*Matcher, Diagnostics) {
 	var diags Diagnostics
 	var raws []RawValue
 	found := false
@@ -45,7 +45,8 @@ func resolveMatcher(m *Matcher, lists map[string][]string) (*Matcher, Diagnostic
 			continue
 		}
 		for _, it := range items {
-			raws = append(raws, RawValue{Kind: RawString, Text: it, Pos: v.Pos})
+			it.Pos = v.Pos // errors in an item point at the placeholder
+			raws = append(raws, it)
 		}
 	}
 	if !found || diags.HasErrors() {
@@ -67,7 +68,7 @@ func resolveMatcher(m *Matcher, lists map[string][]string) (*Matcher, Diagnostic
 	return ms[0], diags
 }
 
-func knownLists(lists map[string][]string) string {
+func knownLists(lists map[string][]RawValue) string {
 	names := make([]string, 0, len(lists))
 	for n := range lists {
 		names = append(names, n)

@@ -13,7 +13,7 @@ func TestResolvePlaceholders(t *testing.T) {
 		require.False(t, d.HasErrors(), d.Error())
 		return ms[0]
 	}
-	lists := map[string][]string{"webhook_hosts": {"discord.com", "*.pipedream.net"}}
+	lists := map[string][]RawValue{"webhook_hosts": {{Kind: RawString, Text: "discord.com"}, {Kind: RawString, Text: "*.pipedream.net"}}}
 	r := &Rule{Searches: []*Search{{Name: "sel", Groups: []*Group{{Matchers: []*Matcher{build("endswith", "expand"), build()}}}}}}
 
 	diags := ResolvePlaceholders([]*Rule{r}, lists)
@@ -26,7 +26,7 @@ func TestResolvePlaceholders(t *testing.T) {
 	assert.Equal(t, "%webhook_hosts%", r.Searches[0].Groups[0].Matchers[1].Values[0].Text, "without expand a %name% is a literal")
 
 	r2 := &Rule{Searches: []*Search{{Name: "sel", Groups: []*Group{{Matchers: []*Matcher{build("expand")}}}}}}
-	diags = ResolvePlaceholders([]*Rule{r2}, map[string][]string{"other": nil})
+	diags = ResolvePlaceholders([]*Rule{r2}, map[string][]RawValue{"other": nil})
 	assert.Contains(t, diags.Error(), `r.yml:9:7: error: placeholder %webhook_hosts% names no list: define a local "webhook_hosts"`)
 	assert.Contains(t, diags.Error(), "(known: other)")
 	assert.Equal(t, KindPlaceholder, r2.Searches[0].Groups[0].Matchers[0].Values[0].Kind, "an unresolved rule is left as it was")
