@@ -108,24 +108,49 @@ func (g *proxyGen) next(dst []byte) []byte {
 func packRules(b *testing.B) []*rule.Rule {
 	b.Helper()
 	set, diags := load.Paths([]string{filepath.Join(testutil.RepoRoot(b), "detections")})
-	require.False(b, diags.HasErrors(), diags.Error())
+	if diags.HasErrors() {
+		// A rule the evaluator cannot run yet is left out, as detc hunt
+		// leaves it out; the benchmark measures the others.
+		b.Logf("detections/ loads with errors:\n%s", diags.Error())
+	}
 	require.NotEmpty(b, set.Rules)
 	return set.Rules
+}
+
+// newHunter compiles the pack, reporting how many of its rules run.
+func newHunter(b *testing.B, rules []*rule.Rule) *Hunter {
+	h, _ := New(rules, io.Discard, Options{Format: "jsonl"})
+	require.NotEmpty(b, h.progs, "no rule of the pack compiles")
+	return h
 }
 
 // BenchmarkHunt measures `detc hunt` end to end (line splitting, JSON
 // field extraction, every rule of the pack, alert output) over generated
 // proxy events held in memory, on one goroutine.
 func BenchmarkHunt(b *testing.B) {
-	rules := packRules(b)
+	benchmarkHunt(b, packRules(b))
+}
+
+// BenchmarkHuntOneRule is the same with one webhook rule (testdata), to
+// show what reading costs apart from the pack's matching.
+func BenchmarkHuntOneRule(b *testing.B) {
+	var one []*rule.Rule
+	for _, r := range loadRules(b, "testdata/rules") {
+		if r.Name == "webhook_post" {
+			one = append(one, r)
+		}
+	}
+	benchmarkHunt(b, one)
+}
+
+func benchmarkHunt(b *testing.B, rules []*rule.Rule) {
 	gen := newProxyGen(1)
 	var data []byte
 	const events = 50_000
 	for i := 0; i < events; i++ {
 		data = gen.next(data)
 	}
-	h, diags := New(rules, io.Discard, Options{Format: "jsonl"})
-	require.False(b, diags.HasErrors(), diags.Error())
+	h := newHunter(b, rules)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -143,6 +168,7 @@ func BenchmarkHunt(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(data))/events, "bytes/event")
 	b.ReportMetric(float64(h.Stats().Alerts)/float64(b.N), "alerts/op")
+	b.ReportMetric(float64(len(h.progs)), "rules")
 }
 
 // genReader produces n bytes of generated events on the fly, so a gigabyte
@@ -203,8 +229,7 @@ func BenchmarkHuntMemory100MB(b *testing.B) {
 func benchmarkMemory(b *testing.B, size int64) {
 	rules := packRules(b)
 	for i := 0; i < b.N; i++ {
-		h, diags := New(rules, io.Discard, Options{Format: "jsonl"})
-		require.False(b, diags.HasErrors(), diags.Error())
+		h := newHunter(b, rules)
 		runtime.GC()
 		g := &genReader{gen: newProxyGen(2), left: size}
 		g.sample()
@@ -223,5 +248,6 @@ func benchmarkMemory(b *testing.B, size int64) {
 		b.ReportMetric(float64(g.peakHeap)/(1<<20), "peak-heap-MB")
 		b.ReportMetric(float64(g.peakSys)/(1<<20), "sys-MB")
 		b.ReportMetric(float64(h.Stats().Events)/elapsed.Seconds(), "events/s")
+		b.ReportMetric(float64(len(h.progs)), "rules")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -50,6 +51,10 @@ type program struct {
 	prog   *eval.Program
 	agg    *eval.Aggregator
 	prefix []byte // the start of its event alerts
+	// An aggregation gets events in scratch, with the values it keeps
+	// (group-by and aggregated fields) copied out of the reader's memory.
+	scratch eval.FlatEvent
+	keep    []string
 	// Events left out of the aggregation: older than the open window, or
 	// without a time.
 	order, untimed int
@@ -89,6 +94,7 @@ func New(rules []*rule.Rule, out io.Writer, opts Options) (*Hunter, rule.Diagnos
 				continue
 			}
 			hp.agg = agg
+			hp.keep = append(slices.Clone(r.Aggregation.GroupBy), r.Aggregation.Field)
 		}
 		for _, f := range p.Fields() {
 			fields[f] = true
@@ -256,7 +262,8 @@ func (h *Hunter) aggregate(p *program, ev *formats.Event, name string) {
 		p.untimed++
 		return
 	}
-	alerts, err := p.agg.Add(ts, ev.Clone())
+	ev.CopyTo(&p.scratch, p.keep)
+	alerts, err := p.agg.Add(ts, &p.scratch)
 	if errors.Is(err, eval.ErrOutOfOrder) {
 		p.order++
 		return
