@@ -16,9 +16,11 @@ import (
 type expr struct {
 	text string
 	prec int
-	// op and kids keep an and/or's terms, for laying long ones out.
-	op   string
-	kids []expr
+	// op and kids keep an and/or's terms, for laying long ones out;
+	// group marks one that chunk wrapped in parentheses.
+	op    string
+	kids  []expr
+	group bool
 }
 
 const (
@@ -41,6 +43,11 @@ func layout(x expr, indent string) string {
 	if len(x.kids) == 0 || len(indent)+len(x.text) <= lineWidth {
 		return x.text
 	}
+	if x.group {
+		inner := x
+		inner.group = false
+		return "(" + layout(inner, indent+" ") + ")"
+	}
 	inner := indent + "    "
 	parts := make([]string, len(x.kids))
 	for i, k := range x.kids {
@@ -53,6 +60,25 @@ func layout(x expr, indent string) string {
 	return strings.Join(parts, "\n"+inner+x.op+" ")
 }
 
+// maxTerms bounds how many terms one and/or chains: Kusto.Language gives
+// up on a chain of about 450 (KS245, syntax too deep), so longer lists are
+// split into parenthesised groups of this many.
+const maxTerms = 64
+
+// chunk groups a long list of terms, each group one parenthesised term.
+func chunk(xs []expr, join func([]expr) expr) []expr {
+	if len(xs) <= maxTerms {
+		return xs
+	}
+	var out []expr
+	for i := 0; i < len(xs); i += maxTerms {
+		g := join(xs[i:min(i+maxTerms, len(xs))])
+		g.text, g.prec, g.group = "("+g.text+")", precAtom, true
+		out = append(out, g)
+	}
+	return chunk(out, join)
+}
+
 func orOf(xs []expr) expr {
 	switch len(xs) {
 	case 0:
@@ -60,11 +86,12 @@ func orOf(xs []expr) expr {
 	case 1:
 		return xs[0]
 	}
+	xs = chunk(xs, orOf)
 	parts := make([]string, len(xs))
 	for i, x := range xs {
 		parts[i] = x.text
 	}
-	return expr{strings.Join(parts, " or "), precOr, "or", xs}
+	return expr{text: strings.Join(parts, " or "), prec: precOr, op: "or", kids: xs}
 }
 
 func andOf(xs []expr) expr {
@@ -74,11 +101,12 @@ func andOf(xs []expr) expr {
 	case 1:
 		return xs[0]
 	}
+	xs = chunk(xs, andOf)
 	parts := make([]string, len(xs))
 	for i, x := range xs {
 		parts[i] = paren(x, precAnd)
 	}
-	return expr{strings.Join(parts, " and "), precAnd, "and", xs}
+	return expr{text: strings.Join(parts, " and "), prec: precAnd, op: "and", kids: xs}
 }
 
 func notOf(x expr) expr { return expr{text: "not(" + x.text + ")", prec: precAtom} }

@@ -142,8 +142,12 @@ func Number(f float64) (string, error) {
 	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
 		return strconv.FormatInt(int64(f), 10), nil
 	}
-	// 'e' notation is not a KQL literal; real() accepts it.
-	return "real(" + strconv.FormatFloat(f, 'g', -1, 64) + ")", nil
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if strings.ContainsAny(s, "e") {
+		// Exponent notation is written inside real(), which reads it.
+		return "real(" + s + ")", nil
+	}
+	return s, nil
 }
 
 // Timespan writes a duration as a KQL timespan literal (5m, 1h, 7d,

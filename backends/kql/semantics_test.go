@@ -1,0 +1,231 @@
+package kql_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/backends/kql"
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+)
+
+// field is one matcher of a test rule.
+type field struct {
+	name   string
+	mods   []string
+	values []any // string, int, float64, bool or nil (null)
+}
+
+func raws(values []any) []rule.RawValue {
+	out := make([]rule.RawValue, len(values))
+	for i, v := range values {
+		switch v := v.(type) {
+		case nil:
+			out[i] = rule.RawValue{Kind: rule.RawNull}
+		case bool:
+			out[i] = rule.RawValue{Kind: rule.RawBool, Text: fmt.Sprint(v)}
+		case int, float64:
+			out[i] = rule.RawValue{Kind: rule.RawNumber, Text: fmt.Sprint(v)}
+		default:
+			out[i] = rule.RawValue{Kind: rule.RawString, Text: v.(string)}
+		}
+	}
+	return out
+}
+
+// testRule builds a rule whose condition is `sel` (or `not sel`), one
+// group of the given matchers, through the shared modifier pipeline.
+func testRule(t testing.TB, ls rule.LogSource, negate bool, fields ...field) *rule.Rule {
+	t.Helper()
+	pos := rule.Pos{File: "test.yml", Line: 3, Col: 5}
+	g := &rule.Group{Pos: pos}
+	for _, f := range fields {
+		ms, diags := rule.BuildMatchers(f.name, f.mods, raws(f.values), pos)
+		require.False(t, diags.HasErrors(), "%v", diags)
+		g.Matchers = append(g.Matchers, ms...)
+	}
+	var cond rule.Expr = &rule.SearchRef{Name: "sel", Pos: pos}
+	if negate {
+		cond = &rule.Not{X: cond, Pos: pos}
+	}
+	return &rule.Rule{
+		ID: "t1", Title: "test", Level: "medium", LogSource: ls, Pos: pos, File: "test.yml",
+		Searches:  []*rule.Search{{Name: "sel", Groups: []*rule.Group{g}, Pos: pos}},
+		Condition: cond,
+	}
+}
+
+// typed is a mapping file that gives the raw profile's columns types.
+var typed = func() *mapping.Profile {
+	p, err := mapping.Parse("typed.yml", []byte(`
+name: raw
+target: kql
+fields:
+  n: {name: n, type: long}
+  r: {name: r, type: real}
+  b: {name: b, type: bool}
+  d: {name: d, type: datetime}
+  two: [a1, a2]
+`))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
+
+// TestTranslation pins how each construct of the rule model is written
+// (raw profile, field f is column f), and parses every result.
+func TestTranslation(t *testing.T) {
+	tests := []struct {
+		name   string
+		negate bool
+		fields []field
+		want   string
+	}{
+		{"equals", false, []field{{"f", nil, []any{"abc"}}}, `f =~ "abc"`},
+		{"cased equals", false, []field{{"f", []string{"cased"}, []any{"AbC"}}}, `f == "AbC"`},
+		{"list", false, []field{{"f", nil, []any{"a", "b"}}}, `f in~ ("a", "b")`},
+		{"cased list", false, []field{{"f", []string{"cased"}, []any{"a", "b"}}}, `f in ("a", "b")`},
+		{"contains a term", false, []field{{"f", []string{"contains"}, []any{"/x1/"}}}, `f has "/x1/"`},
+		{"contains terms", false, []field{{"f", []string{"contains"}, []any{"/a1/", "-b2-"}}}, `f has_any ("/a1/", "-b2-")`},
+		{"contains spaced", false, []field{{"f", []string{"contains"}, []any{" b2 "}}}, `f contains " b2 "`},
+		{"contains glued", false, []field{{"f", []string{"contains"}, []any{".exe"}}}, `f contains ".exe"`},
+		{"contains no term", false, []field{{"f", []string{"contains"}, []any{"://"}}}, `f contains "://"`},
+		{"contains underscore end", false, []field{{"f", []string{"contains"}, []any{"/a_"}}}, `f contains "/a_"`},
+		{"contains cased term", false, []field{{"f", []string{"contains", "cased"}, []any{"/Ab/"}}}, `f has_cs "/Ab/"`},
+		{"contains cased terms", false, []field{{"f", []string{"contains", "cased"}, []any{"/A/", "/B/"}}}, `f has_cs "/A/" or f has_cs "/B/"`},
+		{"startswith", false, []field{{"f", []string{"startswith"}, []any{"ab"}}}, `f startswith "ab"`},
+		{"endswith cased", false, []field{{"f", []string{"endswith", "cased"}, []any{"ab"}}}, `f endswith_cs "ab"`},
+		{"trailing star", false, []field{{"f", nil, []any{"ab*"}}}, `f startswith "ab"`},
+		{"leading star", false, []field{{"f", nil, []any{"*ab"}}}, `f endswith "ab"`},
+		{"both stars", false, []field{{"f", nil, []any{"*ab*"}}}, `f contains "ab"`},
+		{"star alone", false, []field{{"f", nil, []any{"*"}}}, `isnotempty(f)`},
+		{"question mark", false, []field{{"f", nil, []any{"a?c"}}}, `f matches regex "(?is)^a.c$"`},
+		{"inner star", false, []field{{"f", nil, []any{"a*b.c"}}}, `f matches regex @"(?is)^a.*b\.c$"`},
+		{"inner star cased", false, []field{{"f", []string{"cased"}, []any{"a*b"}}}, `f matches regex "(?s)^a.*b$"`},
+		{"contains inner star", false, []field{{"f", []string{"contains"}, []any{"a*b"}}}, `f matches regex "(?is)a.*b"`},
+		{"escaped star", false, []field{{"f", nil, []any{`a\*b`}}}, `f =~ "a*b"`},
+		{"backslash path", false, []field{{"f", []string{"endswith"}, []any{`\cmd.exe`}}}, `f endswith @"\cmd.exe"`},
+		{"quote", false, []field{{"f", nil, []any{`say "hi"`}}}, `f =~ "say \"hi\""`},
+		{"non-ASCII letter", false, []field{{"f", nil, []any{"é"}}}, `f matches regex "(?is)^é$"`},
+		{"non-ASCII letter cased", false, []field{{"f", []string{"cased"}, []any{"é"}}}, `f == "é"`},
+		{"non-ASCII without case", false, []field{{"f", nil, []any{"–"}}}, `f =~ "–"`},
+		{"empty", false, []field{{"f", nil, []any{""}}}, `f =~ ""`},
+		{"neq", false, []field{{"f", []string{"neq"}, []any{"a", "b"}}}, `not(f =~ "a") or not(f =~ "b")`},
+		{"null", false, []field{{"f", nil, []any{nil}}}, `isempty(f)`},
+		{"null or value", false, []field{{"f", nil, []any{nil, "a"}}}, `isempty(f) or f =~ "a"`},
+		{"exists", false, []field{{"f", []string{"exists"}, []any{true}}}, `isnotempty(f)`},
+		{"exists false", false, []field{{"f", []string{"exists"}, []any{false}}}, `isempty(f)`},
+		{"gt", false, []field{{"f", []string{"gt"}, []any{5}}}, `toreal(f) > 5`},
+		{"lte real", false, []field{{"f", []string{"lte"}, []any{1.5}}}, `toreal(f) <= 1.5`},
+		{"gt under not", true, []field{{"f", []string{"gt"}, []any{5}}}, `not(coalesce(toreal(f) > 5, false))`},
+		{"number", false, []field{{"f", nil, []any{4104}}}, `toreal(f) == 4104`},
+		{"number string op", false, []field{{"f", []string{"startswith"}, []any{41}}}, `f startswith "41"`},
+		{"bool", false, []field{{"f", nil, []any{true}}}, `f =~ "true"`},
+		{"re", false, []field{{"f", []string{"re"}, []any{`a\d+`}}}, `f matches regex @"a\d+"`},
+		{"re flags", false, []field{{"f", []string{"re", "i", "m", "s"}, []any{"^a.b$"}}}, `f matches regex "(?ims)^a.b$"`},
+		{"cidr", false, []field{{"f", []string{"cidr"}, []any{"10.1.2.3/8"}}}, `ipv4_is_in_range(f, "10.0.0.0/8")`},
+		{"cidr list", false, []field{{"f", []string{"cidr"}, []any{"10.0.0.0/8", "fe80::/10", "172.16.0.0/12"}}}, `ipv4_is_in_any_range(f, "10.0.0.0/8", "172.16.0.0/12") or ipv6_is_in_range(f, "fe80::/10")`},
+		{"cidr mapped", false, []field{{"f", []string{"cidr"}, []any{"::/0"}}}, `ipv6_is_in_range(f, "::/0") and f contains ":"`},
+		{"cidr under not", true, []field{{"f", []string{"cidr"}, []any{"10.0.0.0/8"}}}, `not(coalesce(ipv4_is_in_range(f, "10.0.0.0/8"), false))`},
+		{"fieldref", false, []field{{"f", []string{"fieldref"}, []any{"g"}}}, `f =~ g`},
+		{"fieldref cased endswith", false, []field{{"f", []string{"fieldref", "endswith", "cased"}, []any{"g"}}}, `f endswith_cs g`},
+		{"keyword", false, []field{{"", nil, []any{"evil", "/x1/"}}}, `* contains "evil" or * has "/x1/"`},
+		{"keyword cased", false, []field{{"", []string{"cased"}, []any{"Evil"}}}, `* contains_cs "Evil"`},
+		{"keyword stars", false, []field{{"", nil, []any{"*evil*"}}}, `* contains "evil"`},
+		{"all", false, []field{{"f", []string{"contains", "all"}, []any{"a", "b"}}}, `f contains "a" and f contains "b"`},
+		{"windash", false, []field{{"f", []string{"windash", "contains"}, []any{"-x"}}}, `f contains "-x" or f contains "/x" or f contains "–x" or f contains "—x" or f contains "―x"`},
+		{"wide", false, []field{{"f", []string{"wide", "contains"}, []any{"ab"}}}, `f contains "a\u0000b\u0000"`},
+		{"typed long", false, []field{{"n", []string{"gt"}, []any{5}}}, `n > 5`},
+		{"typed long under not", true, []field{{"n", nil, []any{5}}}, `not(coalesce(n == 5, false))`},
+		{"typed long as text", false, []field{{"n", nil, []any{"12*"}}}, `tostring(n) startswith "12"`},
+		{"typed long regex", false, []field{{"n", []string{"re"}, []any{"^1[0-9]$"}}}, `tostring(n) matches regex "^1[0-9]$"`},
+		{"typed real", false, []field{{"r", []string{"lt"}, []any{0.25}}}, `r < 0.25`},
+		{"typed bool", false, []field{{"b", nil, []any{false}}}, `b == false`},
+		{"typed bool text", false, []field{{"b", nil, []any{"tr*"}}}, `tostring(b) startswith "tr"`},
+		{"typed datetime null", false, []field{{"d", nil, []any{nil}}}, `isempty(d)`},
+		{"two columns", false, []field{{"two", nil, []any{"a", "b"}}}, `a1 in~ ("a", "b") or a2 in~ ("a", "b")`},
+		{"two columns null", false, []field{{"two", nil, []any{nil}}}, `isempty(a1) and isempty(a2)`},
+		{"two columns exists", false, []field{{"two", []string{"exists"}, []any{true}}}, `isnotempty(a1) or isnotempty(a2)`},
+		{"two columns neq", false, []field{{"two", []string{"neq"}, []any{"a"}}}, `not(a1 =~ "a" or a2 =~ "a")`},
+		{"keyword column name", false, []field{{"count", nil, []any{"x"}}}, `['count'] =~ "x"`},
+	}
+	b := kql.New()
+	check := newChecker(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := testRule(t, rule.LogSource{Category: "test"}, tt.negate, tt.fields...)
+			q, err := b.Compile(r, target.Options{Profile: "raw", Overrides: typed})
+			require.NoError(t, err)
+			want := "SigmaEvents\n| where " + tt.want
+			if tt.negate {
+				want = "SigmaEvents\n| where not(" + tt.want[len("not("):]
+			}
+			assert.Equal(t, want, q.Text)
+			check.add(t, tt.name, q, q.Text, typed)
+		})
+	}
+	check.requireClean(t)
+}
+
+// TestRefusals: what KQL cannot express with the rule's meaning is refused
+// with the rule, the construct and the reason.
+func TestRefusals(t *testing.T) {
+	proxy := rule.LogSource{Category: "proxy"}
+	tests := []struct {
+		name    string
+		profile string
+		ls      rule.LogSource
+		fields  []field
+		want    string
+	}{
+		{"keyword with inner wildcard", "raw", proxy, []field{{"", nil, []any{"a*b"}}},
+			`keyword "a*b": wildcards inside a keyword need a regular expression`},
+		{"keyword star", "raw", proxy, []field{{"", nil, []any{"*"}}},
+			`keyword "*": it matches any event that has a string value`},
+		{"keyword non-ASCII letter", "raw", proxy, []field{{"", nil, []any{"é"}}},
+			`keyword "é": a case-insensitive match of non-ASCII letters needs a regular expression`},
+		{"keyword startswith", "raw", proxy, []field{{"", []string{"startswith"}, []any{"a"}}},
+			`a keyword with modifier startswith: KQL searches every column only for substrings`},
+		{"placeholder", "raw", proxy, []field{{"f", []string{"expand"}, []any{"%hosts%"}}},
+			`placeholder %hosts% on field "f": placeholders must be resolved`},
+		{"utf16 bytes", "raw", proxy, []field{{"f", []string{"utf16le", "contains"}, []any{"é"}}},
+			`is not UTF-8 text (the wide/utf16 modifiers make raw bytes)`},
+		{"string op on real", "raw", proxy, []field{{"r", []string{"contains"}, []any{"1"}}},
+			`modifier contains on field "r": its column r is of type real`},
+		{"number on datetime", "raw", proxy, []field{{"d", []string{"gt"}, []any{1}}},
+			`modifier gt on field "d": its column d is of type datetime, not a number`},
+		{"bool on long", "raw", proxy, []field{{"n", nil, []any{true}}},
+			`the bool true cannot equal column n of type long`},
+		{"cidr on long", "raw", proxy, []field{{"n", []string{"cidr"}, []any{"10.0.0.0/8"}}},
+			`its column n is of type long; KQL's IP functions read address text`},
+		{"unmapped field", "sentinel-asim", proxy, []field{{"c-ip", nil, []any{"x"}}},
+			`kql/sentinel-asim cannot express field "c-ip": no mapping for this field`},
+		{"unsupported field", "defender-xdr", proxy, []field{{"c-useragent", nil, []any{"curl/*"}}},
+			`kql/defender-xdr cannot express field "c-useragent": Defender XDR has no user-agent column`},
+		{"URL on Defender", "defender-xdr", proxy, []field{{"c-uri", []string{"contains"}, []any{"/api/"}}},
+			`Defender's RemoteUrl is usually only the host name for HTTPS`},
+		{"ASIM URL path", "sentinel-asim", proxy, []field{{"c-uri-stem", nil, []any{"/x"}}},
+			`ASIM has no URL path column`},
+		{"no source", "sentinel-asim", rule.LogSource{Category: "antivirus"}, []field{{"f", nil, []any{"x"}}},
+			`cannot express the log source category=antivirus: no source for log source category=antivirus`},
+	}
+	b := kql.New()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := testRule(t, tt.ls, false, tt.fields...)
+			_, err := b.Compile(r, target.Options{Profile: tt.profile, Overrides: typed})
+			var te *target.Error
+			require.True(t, errors.As(err, &te), "want a refusal, got %v", err)
+			assert.Equal(t, "t1", te.RuleID)
+			assert.Equal(t, "kql", te.Target)
+			assert.Equal(t, "test.yml:3:5", te.Pos.String())
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
