@@ -58,6 +58,8 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 			correlation = &p
 		case "generate":
 			generate = &p
+		case "runbook":
+			r.Runbook = d.runbook(p)
 		case "action":
 			d.diags.Errorf(d.pos(p.key), CodeUnsupported, "action (sigmac rule collections) is not supported: write each rule as a complete document")
 		case "filter":
@@ -93,6 +95,42 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 		return nil
 	}
 	return r
+}
+
+// runbook reads detc's custom runbook key: the triage-card sections a
+// detection adds to its technique's shared card, as HCL's runbook block
+// has them (Sigma allows custom top-level keys).
+func (d *decoder) runbook(p pair) *rule.Runbook {
+	rb := &rule.Runbook{Pos: d.pos(p.key)}
+	if p.val.Kind != yaml.MappingNode {
+		d.diags.Errorf(d.pos(p.val), CodeWrongType, "runbook must be a map of sections (summary, log_sources, key_indicators, questions, escalation, l1_steps, t2_actions, containment, replace), not %s", kind(p.val))
+		return nil
+	}
+	for _, q := range d.mapping(p.val) {
+		switch q.key.Value {
+		case "summary":
+			rb.Summary = d.str(q)
+		case "log_sources":
+			rb.LogSources = d.strList(q)
+		case "key_indicators":
+			rb.KeyIndicators = d.strList(q)
+		case "questions":
+			rb.Questions = d.strList(q)
+		case "escalation":
+			rb.Escalation = d.strList(q)
+		case "l1_steps":
+			rb.L1Steps = d.strList(q)
+		case "t2_actions":
+			rb.T2Actions = d.strList(q)
+		case "containment":
+			rb.Containment = d.strList(q)
+		case "replace":
+			rb.Replace = d.strList(q)
+		default:
+			d.diags.Errorf(d.pos(q.key), CodeUnknownKey, "unknown runbook section %q (sections: summary, log_sources, key_indicators, questions, escalation, l1_steps, t2_actions, containment, replace)", q.key.Value)
+		}
+	}
+	return rb
 }
 
 func (d *decoder) logsource(p pair) rule.LogSource {

@@ -44,6 +44,7 @@ const (
 	CodeUnknownRule = "unknown-rule"
 	CodeAttackTag   = "attack-tag-unknown"
 	CodeTooMany     = "too-many-values"
+	CodeUnknownKey  = "unknown-key"
 )
 
 // Load reads the Sigma rules in one file. It returns every rule that

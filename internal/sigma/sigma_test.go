@@ -137,3 +137,21 @@ func TestLoadPartial(t *testing.T) {
 	assert.Equal(t, rule.Pos{File: "f.yml", Line: 8, Col: 1}, rules[1].Pos)
 	assert.Len(t, diags, 2)
 }
+
+func TestLoadRunbookKey(t *testing.T) {
+	const base = "title: t\nid: x\nlogsource: {category: dns}\ndetection:\n  sel: {query: a}\n  condition: sel\n"
+	rules, diags := Load("r.yml", []byte(base+"runbook:\n  summary: Check the process first.\n  questions: ['Is the host a build agent?']\n  replace: [escalation]\n  escalation: [Escalate every hit.]\n"))
+	require.False(t, diags.HasErrors(), diags.Error())
+	require.Len(t, rules, 1)
+	rb := rules[0].Runbook
+	require.NotNil(t, rb)
+	assert.Equal(t, "Check the process first.", rb.Summary)
+	assert.Equal(t, []string{"Is the host a build agent?"}, rb.Questions)
+	assert.Equal(t, []string{"escalation"}, rb.Replace)
+	assert.Equal(t, []string{"Escalate every hit."}, rb.Escalation)
+
+	_, diags = Load("r.yml", []byte(base+"runbook:\n  questionz: [x]\n"))
+	assert.Contains(t, diags.Error(), `r.yml:8:3: error: unknown runbook section "questionz"`)
+	_, diags = Load("r.yml", []byte(base+"runbook: text\n"))
+	assert.Contains(t, diags.Error(), "r.yml:7:10: error: runbook must be a map of sections")
+}
