@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/detc/detc/backends/target"
@@ -120,17 +121,14 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 	backends := append([]target.Backend(nil), opts.Backends...)
 	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
 	for _, b := range backends {
-		profile := b.Profiles()[0]
 		var ds []target.Deployable
 		for _, r := range deployable {
-			q, err := b.Compile(r, target.Options{})
-			if err != nil {
-				d := Refused(r, b.Name(), profile, err, rule.Error)
-				res.Refusals = append(res.Refusals, Refusal{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
-					Target: b.Name(), Profile: profile, Message: d.Summary})
+			d, refusal := Compile(b, r, runbooks[r.ID])
+			if refusal != nil {
+				res.Refusals = append(res.Refusals, *refusal)
 				continue
 			}
-			ds = append(ds, target.Deployable{Query: q, Runbook: runbooks[r.ID], Version: Version(r, q.Text, runbooks[r.ID])})
+			ds = append(ds, *d)
 		}
 		arts, err := b.Package(ds, target.Options{})
 		if err != nil {
@@ -187,14 +185,50 @@ func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Sever
 	return d
 }
 
-// Version is a content hash of what a rule deploys, so a deployed rule's
-// version changes only when its query, runbook or alert text does.
-func Version(r *rule.Rule, query, runbook string) string {
-	h := sha256.New()
-	for _, s := range []string{r.ID, r.Title, r.Level, r.Description, query, runbook} {
-		fmt.Fprintf(h, "%d:%s", len(s), s)
+// Compile compiles one rule for one backend in its default profile and
+// language, as Run does: the deployable, with its runbook and version, or
+// the refusal. detc diff compiles through it too, so that what it compares
+// is what a build deploys.
+func Compile(b target.Backend, r *rule.Rule, runbook string) (*target.Deployable, *Refusal) {
+	profile := b.Profiles()[0]
+	q, err := b.Compile(r, target.Options{})
+	if err != nil {
+		d := Refused(r, b.Name(), profile, err, rule.Error)
+		return nil, &Refusal{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
+			Target: b.Name(), Profile: profile, Message: d.Summary}
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	return &target.Deployable{Query: q, Runbook: runbook, Version: Version(q)}, nil
+}
+
+// Version is a content hash of what a compiled rule means: its target,
+// profile, language and query text, the source attributes it reads (index,
+// table) and its aggregation (a Kibana threshold rule carries that beside
+// the query). Title, description, level, runbook and other metadata are
+// left out, so a deployed rule's version changes only when what it matches
+// does, and re-importing unchanged logic does not churn versions.
+func Version(q *target.Query) string {
+	h := sha256.New()
+	field := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
+	for _, s := range []string{q.Target, q.Profile, q.Lang, q.Text} {
+		field(s)
+	}
+	var attrs []string
+	if q.Source != nil {
+		for k := range q.Source.Attrs {
+			attrs = append(attrs, k)
+		}
+	}
+	sort.Strings(attrs)
+	field(strconv.Itoa(len(attrs)))
+	for _, k := range attrs {
+		field(k)
+		field(q.Source.Attrs[k])
+	}
+	if q.Rule != nil && q.Rule.Aggregation != nil {
+		a := q.Rule.Aggregation
+		field(fmt.Sprintf("%s %s by %s over %s %s %g", a.Func, a.Field, strings.Join(a.GroupBy, ","), a.Window, a.Op.Symbol(), a.Threshold))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // FileName makes a rule id safe as a file name.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/rule"
 	"github.com/stretchr/testify/assert"
@@ -206,14 +207,24 @@ func TestRunIntoEmptyFolder(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	r := &rule.Rule{ID: "x", Title: "T", Level: "high"}
-	v := Version(r, "q", "")
-	assert.Len(t, v, 16)
-	assert.Equal(t, v, Version(r, "q", ""))
-	assert.NotEqual(t, v, Version(r, "q2", ""))
-	assert.NotEqual(t, v, Version(r, "q", "runbook"))
-	r.Level = "low"
-	assert.NotEqual(t, v, Version(r, "q", ""))
+	r := &rule.Rule{ID: "x", Title: "T", Level: "high", Description: "d"}
+	q := func(text string) *target.Query {
+		return &target.Query{Rule: r, Target: "t", Profile: "p", Lang: "l", Text: text}
+	}
+	v := Version(q("q"))
+	assert.Len(t, v, 12)
+	assert.Equal(t, v, Version(q("q")))
+	assert.NotEqual(t, v, Version(q("q2")), "the query is the meaning")
+	r.Level, r.Title, r.Description = "low", "other", "other"
+	assert.Equal(t, v, Version(q("q")), "metadata is not")
+	r.Aggregation = &rule.Aggregation{Func: rule.AggCount, GroupBy: []string{"src_ip"}, Op: rule.CmpGt, Threshold: 5}
+	withAgg := Version(q("q"))
+	assert.NotEqual(t, v, withAgg, "a threshold beside the query is part of it")
+	r.Aggregation.Threshold = 6
+	assert.NotEqual(t, withAgg, Version(q("q")))
+	src := q("q")
+	src.Source = &mapping.Source{Attrs: map[string]string{"index": "proxy"}}
+	assert.NotEqual(t, Version(q("q")), Version(src), "so is what the query reads")
 }
 
 func TestRunbooks(t *testing.T) {
