@@ -35,7 +35,6 @@ const (
 	CodeUnusedSearch    = "unused-search"
 	CodeEmptyQuantifier = "quantifier-matches-nothing"
 	CodeBadRegex        = "bad-regex"
-	CodePlaceholder     = "unresolved-placeholder"
 	CodeCIDRHostBits    = "cidr-host-bits"
 	CodeRedundantStar   = "redundant-wildcard"
 	CodeWindashNoDash   = "windash-no-dash"
@@ -249,8 +248,6 @@ func value(r *rule.Rule, m *rule.Matcher, v rule.Value) rule.Diagnostics {
 		field = "keywords"
 	}
 	switch v.Kind {
-	case rule.KindPlaceholder:
-		diags.Errorf(pos, CodePlaceholder, "field %q: placeholder %%%s%% is not resolved; no target can compile it", field, v.Text)
 	case rule.KindRegex:
 		if _, err := regexp.Compile(v.Text); err != nil {
 			diags = append(diags, rule.Diagnostic{Severity: rule.Error, Pos: pos, Code: CodeBadRegex,

@@ -93,9 +93,6 @@ func TestRule(t *testing.T) {
 			r.Searches = append(r.Searches, &rule.Search{Name: "second", Groups: []*rule.Group{{Matchers: []*rule.Matcher{matcher(t, "cs-method", nil, "POST")}}}, Pos: pos(13)})
 			r.Aggregation = &rule.Aggregation{Func: rule.AggTemporal, Parts: []rule.Expr{&rule.SearchRef{Name: "second", Pos: pos(15)}}}
 		}, nil},
-		{"placeholder", func(t *testing.T, r *rule.Rule) {
-			r.Searches[0].Groups[0].Matchers = append(r.Searches[0].Groups[0].Matchers, matcher(t, "src_ip", []string{"expand"}, "%admin_hosts%"))
-		}, []want{{CodePlaceholder, rule.Error, 20}}},
 		{"regex that RE2 rejects", func(_ *testing.T, r *rule.Rule) {
 			r.Searches[0].Groups[0].Matchers = append(r.Searches[0].Groups[0].Matchers, &rule.Matcher{Field: "c-uri", Op: rule.OpRegex,
 				Values: []rule.Value{{Kind: rule.KindRegex, Text: `api(?=/v1)`, Pos: pos(21)}}, Pos: pos(21)})
