@@ -178,7 +178,6 @@ func ARMTemplate(rules []*AnalyticsRule) ([]byte, error) {
 		Techniques          []string        `json:"techniques"`
 		SubTechniques       []string        `json:"subTechniques"`
 		EntityMappings      []entityMapping `json:"entityMappings,omitempty"`
-		TemplateVersion     string          `json:"templateVersion"`
 	}
 	type resource struct {
 		Type       string     `json:"type"`
@@ -206,7 +205,6 @@ func ARMTemplate(rules []*AnalyticsRule) ([]byte, error) {
 			TriggerThreshold:    a.TriggerThreshold,
 			SuppressionDuration: "PT5H",
 			Tactics:             nonNil(a.Tactics),
-			TemplateVersion:     a.Version,
 		}
 		for _, t := range a.RelevantTechniques {
 			parent, _, sub := strings.Cut(t, ".")

@@ -1,0 +1,40 @@
+package kql
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestARMString(t *testing.T) {
+	assert.Equal(t, "[[concat('a')]", armString("[concat('a')]"))
+	assert.Equal(t, "a [b]", armString("a [b]"))
+}
+
+func TestDurations(t *testing.T) {
+	for d, want := range map[time.Duration]string{5 * time.Minute: "PT5M", time.Hour: "PT1H", 70 * time.Minute: "PT1H10M", 24 * time.Hour: "P1D", 26 * time.Hour: "P1DT2H", 14 * 24 * time.Hour: "P14D"} {
+		assert.Equal(t, want, isoDuration(d))
+	}
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", 2 * time.Hour: "2h", 70 * time.Minute: "70m", 48 * time.Hour: "2d"} {
+		assert.Equal(t, want, sentinelDuration(d))
+		back, err := parseDuration(want)
+		assert.NoError(t, err)
+		assert.Equal(t, d, back)
+	}
+}
+
+func TestTemplateVersion(t *testing.T) {
+	assert.Equal(t, "2.0.1", templateVersion("2.0.1", "q"))
+	assert.Equal(t, "1.2587.11325", templateVersion("0a1b2c3d", "q"))
+	// Not hex: hashed with the query, so it still follows the content.
+	v1, v2 := templateVersion("v7", "q1"), templateVersion("v7", "q2")
+	assert.Regexp(t, `^1\.\d+\.\d+$`, v1)
+	assert.NotEqual(t, v1, v2)
+	assert.LessOrEqual(t, len(templateVersion("ffffffff", "")), 20)
+}
+
+func TestSentinelTactic(t *testing.T) {
+	assert.Equal(t, "CommandAndControl", sentinelTactic("Command and Control"))
+	assert.Equal(t, "InitialAccess", sentinelTactic("Initial Access"))
+}
