@@ -1,0 +1,217 @@
+package diff
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/rule"
+)
+
+// Parts of a detection's output, as detc diff names them.
+const (
+	PartQuery      = "query"
+	PartDeployment = "deployment"
+	PartRunbook    = "runbook"
+)
+
+// Output is one text a detection compiles to.
+type Output struct {
+	// Target is the backend; "" for the runbook, which all targets share.
+	Target string
+	Part   string
+	// Name is how the diff names the text: "splunk.spl" for a query,
+	// "splunk/savedsearches.conf" for a deployment file (its path in a
+	// build's output), "runbooks/<id>.md" for the runbook.
+	Name string
+	Text string
+}
+
+// Detection is one rule as one side of a diff compiles it.
+type Detection struct {
+	ID, Name, Title string
+	// File is the rule's file, relative to the repository's top folder.
+	File  string
+	Pivot bool
+	// Outputs are sorted by target, then part, then name, the runbook
+	// last.
+	Outputs []Output
+}
+
+// Compile compiles each rule of set the way detc build does (build.Compile
+// for every backend in its default profile and language, build.Runbooks
+// for the runbook), and packages each rule alone so that its deployment
+// files hold only its own entry, with the opening of the runbook they
+// embed (runbookHead). Investigation pivots get their queries
+// only: they are never deployed and have no runbook of their own. Rules
+// are keyed by id; a rule with no id, or an id two rules share, is an
+// error, as detc lint reports it.
+func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, error) {
+	backends = append([]target.Backend(nil), backends...)
+	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
+	runbook := build.Runbooks(set.Rules, backends, set.Cards)
+	out := map[string]*Detection{}
+	for _, r := range set.Rules {
+		if r.ID == "" {
+			return nil, fmt.Errorf("%s: rule %s has no id; detc diff matches detections by id", r.Pos, r.Name)
+		}
+		if prev, dup := out[r.ID]; dup {
+			return nil, fmt.Errorf("%s: rule id %s is also the id of the rule in %s; detc diff matches detections by id", r.Pos, r.ID, prev.File)
+		}
+		d := &Detection{ID: r.ID, Name: r.Name, Title: r.Title, File: r.File, Pivot: r.IsPivot()}
+		md := ""
+		if !d.Pivot {
+			text, err := runbook(r)
+			if err != nil {
+				text = fmt.Sprintf("the runbook cannot be written: %v\n", err)
+			}
+			md = text
+		}
+		for _, b := range backends {
+			d.Outputs = append(d.Outputs, compileFor(b, r, md, d.Pivot)...)
+		}
+		if !d.Pivot {
+			d.Outputs = append(d.Outputs, Output{Part: PartRunbook, Name: "runbooks/" + build.FileName(r.ID) + ".md", Text: md})
+		}
+		out[r.ID] = d
+	}
+	return out, nil
+}
+
+// compileFor is one rule's query and deployment files for one backend.
+func compileFor(b target.Backend, r *rule.Rule, runbook string, pivot bool) []Output {
+	dep, refusal := build.Compile(b, r, runbook)
+	if refusal != nil {
+		return []Output{{Target: b.Name(), Part: PartQuery, Name: b.Name() + "." + b.Langs()[0], Text: "refused: " + refusal.Message + "\n"}}
+	}
+	lang := dep.Query.Lang
+	if lang == "" {
+		lang = b.Langs()[0]
+	}
+	outs := []Output{{Target: b.Name(), Part: PartQuery, Name: b.Name() + "." + lang, Text: withNewline(dep.Query.Text)}}
+	if pivot {
+		return outs
+	}
+	packaged := *dep
+	packaged.Runbook = runbookHead(runbook, r.ID)
+	arts, err := b.Package([]target.Deployable{packaged}, target.Options{})
+	if err != nil {
+		return append(outs, Output{Target: b.Name(), Part: PartDeployment, Name: b.Name(), Text: fmt.Sprintf("packaging failed: %v\n", err)})
+	}
+	sort.Slice(arts, func(i, j int) bool { return arts[i].Path < arts[j].Path })
+	for _, a := range arts {
+		outs = append(outs, Output{Target: b.Name(), Part: PartDeployment, Name: b.Name() + "/" + a.Path, Text: readable(a)})
+	}
+	return outs
+}
+
+// runbookHead is what a deployment file embeds in place of the runbook in
+// a diff: the runbook's opening section (title, level, description,
+// summary) and where the rest is. The whole runbook is diffed on its own;
+// inside a deployment file (Splunk's next steps, Kibana's note, both one
+// JSON string) every runbook change, which any query change is, would be
+// repeated as one long line. Sentinel's description takes its triage
+// summary from the opening section, so it is shown as a build writes it.
+func runbookHead(md, id string) string {
+	if md == "" {
+		return ""
+	}
+	if i := strings.Index(md, "\n## "); i >= 0 {
+		md = md[:i+1]
+	}
+	return md + fmt.Sprintf("(The whole runbook is runbooks/%s.md.)\n", build.FileName(id))
+}
+
+func withNewline(s string) string {
+	if s == "" || strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
+}
+
+// readable is a deployment file as a reviewer reads it: an NDJSON file
+// (one JSON object per line, as Kibana imports rules) is shown with each
+// object indented, so that a change shows as the lines that changed
+// rather than one long line.
+func readable(a target.Artifact) string {
+	if !strings.HasSuffix(a.Path, ".ndjson") {
+		return string(a.Data)
+	}
+	var b strings.Builder
+	for _, line := range bytes.Split(bytes.TrimRight(a.Data, "\n"), []byte("\n")) {
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, line, "", "  "); err != nil {
+			b.Write(line)
+		} else {
+			b.Write(buf.Bytes())
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// LoadError says the detections on one side of a diff do not load.
+type LoadError struct {
+	Side  string
+	Diags rule.Diagnostics
+	// Sources hold the files' text on that side, for source snippets.
+	Sources map[string][]byte
+}
+
+func (e *LoadError) Error() string {
+	return fmt.Sprintf("the detections in %s have errors", e.Side)
+}
+
+// loadSide loads the detection files under paths (relative to root) and
+// names every file relative to root, with forward slashes, whatever
+// folder they were read from. Paths that do not exist under root are
+// skipped (a folder added or removed on one side is empty on the other);
+// found says which do.
+func loadSide(root string, paths []string, side string) (set *load.Set, found map[string]bool, err error) {
+	var abs []string
+	found = map[string]bool{}
+	for _, p := range paths {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if _, err := os.Stat(full); err == nil {
+			abs = append(abs, full)
+			found[p] = true
+		}
+	}
+	if len(abs) == 0 {
+		return &load.Set{Sources: map[string][]byte{}}, found, nil
+	}
+	set, diags := load.Paths(abs)
+	rel := func(f string) string {
+		if r, err := filepath.Rel(root, f); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return filepath.ToSlash(r)
+		}
+		return f
+	}
+	for _, r := range set.Rules {
+		r.File, r.Pos.File = rel(r.File), rel(r.Pos.File)
+	}
+	sources := map[string][]byte{}
+	for f, data := range set.Sources {
+		sources[rel(f)] = data
+	}
+	set.Sources = sources
+	if diags.HasErrors() {
+		var errs rule.Diagnostics
+		for _, d := range diags {
+			if d.Severity == rule.Error {
+				d.Pos.File = rel(d.Pos.File)
+				d.Summary = strings.ReplaceAll(d.Summary, root+string(filepath.Separator), "")
+				errs = append(errs, d)
+			}
+		}
+		return nil, nil, &LoadError{Side: side, Diags: errs, Sources: sources}
+	}
+	return set, found, nil
+}
