@@ -454,7 +454,10 @@ func (c *compiler) fieldRef(m *rule.Matcher, v rule.Value, col column) (expr, er
 		if err != nil {
 			return expr{}, err
 		}
-		xs = append(xs, atom("%s %s %s", t, op, ot))
+		// A string column holds "" for an absent field, and the rule
+		// model compares only with a present other field: an empty one
+		// counts as absent, or two absent fields would be equal.
+		xs = append(xs, andOf([]expr{atom("isnotempty(%s)", ot), atom("%s %s %s", t, op, ot)}))
 	}
 	return orOf(xs), nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -133,8 +134,8 @@ func TestTranslation(t *testing.T) {
 		{"cidr list", false, []field{{"f", []string{"cidr"}, []any{"10.0.0.0/8", "fe80::/10", "172.16.0.0/12"}}}, `ipv4_is_in_any_range(f, "10.0.0.0/8", "172.16.0.0/12") or ipv6_is_in_range(f, "fe80::/10")`},
 		{"cidr mapped", false, []field{{"f", []string{"cidr"}, []any{"::/0"}}}, `ipv6_is_in_range(f, "::/0") and f contains ":"`},
 		{"cidr under not", true, []field{{"f", []string{"cidr"}, []any{"10.0.0.0/8"}}}, `not(coalesce(ipv4_is_in_range(f, "10.0.0.0/8"), false))`},
-		{"fieldref", false, []field{{"f", []string{"fieldref"}, []any{"g"}}}, `f =~ g`},
-		{"fieldref cased endswith", false, []field{{"f", []string{"fieldref", "endswith", "cased"}, []any{"g"}}}, `f endswith_cs g`},
+		{"fieldref", false, []field{{"f", []string{"fieldref"}, []any{"g"}}}, `isnotempty(g) and f =~ g`},
+		{"fieldref cased endswith", false, []field{{"f", []string{"fieldref", "endswith", "cased"}, []any{"g"}}}, `isnotempty(g) and f endswith_cs g`},
 		{"keyword", false, []field{{"", nil, []any{"evil", "/x1/"}}}, `* contains "evil" or * has "/x1/"`},
 		{"keyword cased", false, []field{{"", []string{"cased"}, []any{"Evil"}}}, `* contains_cs "Evil"`},
 		{"keyword stars", false, []field{{"", nil, []any{"*evil*"}}}, `* contains "evil"`},
@@ -228,4 +229,27 @@ func TestRefusals(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// TestRawOverrides: a user file names the raw table, the time column and a
+// field's type for every rule.
+func TestRawOverrides(t *testing.T) {
+	o, err := mapping.Parse("mine.yml", []byte(`
+name: raw
+sources:
+  - logsource: {}
+    attrs: {table: SigmaEvents_CL, time: EventTime}
+fields:
+  cs-bytes: {name: cs-bytes, type: long}
+`))
+	require.NoError(t, err)
+	r := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"cs-bytes", []string{"gt"}, []any{1000}})
+	r.Aggregation = &rule.Aggregation{Func: rule.AggSum, Field: "cs-bytes", GroupBy: []string{"src_ip"}, Window: 5 * time.Minute, Op: rule.CmpGt, Threshold: 1e6}
+	q, err := kql.New().Compile(r, target.Options{Profile: "raw", Overrides: o})
+	require.NoError(t, err)
+	assert.Equal(t, `SigmaEvents_CL
+| where ['cs-bytes'] > 1000
+| summarize AggValue = sum(['cs-bytes']), NumericValues = countif(isnotnull(['cs-bytes'])) by bin(EventTime, 5m), src_ip
+| where NumericValues > 0 and AggValue > 1000000`, q.Text)
+	assert.Equal(t, "SigmaEvents_CL", q.Source.Attr("table"))
 }
