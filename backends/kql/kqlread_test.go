@@ -79,7 +79,7 @@ func lexKQL(src string) ([]token, error) {
 				name = src[j+1 : j+1+k]
 				j += k + 2
 			default:
-				sub, err := lexKQL(src[j:strings.IndexByte(src[i:], ']')+i])
+				sub, err := lexKQL(src[j : strings.IndexByte(src[i:], ']')+i])
 				if err != nil || len(sub) != 1 {
 					return nil, fmt.Errorf("bad bracketed name at %d", i)
 				}
