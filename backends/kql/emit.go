@@ -48,6 +48,9 @@ func layout(x expr, indent string) string {
 		inner.group = false
 		return "(" + layout(inner, indent+" ") + ")"
 	}
+	if x.op == "not" {
+		return "not(" + layout(x.kids[0], indent+"    ") + ")"
+	}
 	inner := indent + "    "
 	parts := make([]string, len(x.kids))
 	for i, k := range x.kids {
@@ -109,7 +112,9 @@ func andOf(xs []expr) expr {
 	return expr{text: strings.Join(parts, " and "), prec: precAnd, op: "and", kids: xs}
 }
 
-func notOf(x expr) expr { return expr{text: "not(" + x.text + ")", prec: precAtom} }
+func notOf(x expr) expr {
+	return expr{text: "not(" + x.text + ")", prec: precAtom, op: "not", kids: []expr{x}}
+}
 
 func paren(x expr, min int) string {
 	if x.prec < min {
