@@ -13,15 +13,18 @@ var lintCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "lint",
 		Summary: "check detections for errors and missing metadata",
-		Usage:   "detc lint [--format text|json] [--fixtures DIR] [PATH...]",
+		Usage:   "detc lint [--format text|json|sarif|junit|github] [--fixtures DIR] [PATH...]",
 		Detail: `Loads every .hcl, .yml and .yaml file under the paths and reports
 problems as file:line:col: severity: message. Errors make the exit status 1;
 warnings do not. Besides what the loaders find, lint checks metadata,
 unique ids, ATT&CK ids, conditions against searches, values, and that every
 detection is proved on fixtures (a positive and a negative case). With
 --format text diagnostics go to stderr and a summary to stdout; other
-formats write one document to stdout.`,
-		Example: "detc lint detections/\ndetc lint --format json detections/ > lint.json",
+formats write to stdout: json one document, sarif a SARIF 2.1.0 log for
+code review, junit JUnit XML (a test case per file), github one workflow
+annotation per diagnostic and the summary. sarif, junit and github name
+files relative to the repository's top folder.`,
+		Example: "detc lint detections/\ndetc lint --format json detections/ > lint.json\ndetc lint --format sarif detections/ > lint.sarif",
 	},
 	run: runLint,
 }
@@ -42,7 +45,7 @@ func runLint(c *cli.Command, e *env, args []string) int {
 	set, diags := loadDetections(paths, *fixtures)
 	diags = append(diags, lint.Check(set)...)
 	diags.Sort()
-	if err := report(e.stdout, e.stderr, cli.Result{Diags: diags, Sources: set.Sources, Files: len(set.Files), Rules: len(set.Rules)}); err != nil {
+	if err := report(e.stdout, e.stderr, cli.Result{Diags: diags, Sources: set.Sources, Files: len(set.Files), Rules: len(set.Rules), FileNames: set.Files, Version: version}); err != nil {
 		fmt.Fprintf(e.stderr, "detc lint: %v\n", err)
 		return cli.ExitFail
 	}

@@ -111,7 +111,7 @@ func TestWriteDiagnostics(t *testing.T) {
 }
 
 func TestReporters(t *testing.T) {
-	assert.Equal(t, []string{"json", "text"}, Formats())
+	assert.Equal(t, []string{"github", "json", "junit", "sarif", "text"}, Formats())
 	res := Result{
 		Diags: rule.Diagnostics{
 			{Severity: rule.Error, Pos: rule.Pos{File: "a.yml", Line: 3, Col: 5}, Code: "unknown-search", Summary: "no such search", Detail: "d"},
@@ -137,6 +137,27 @@ func TestReporters(t *testing.T) {
 	stdout.Reset()
 	require.NoError(t, js(&stdout, &stderr, Result{}))
 	assert.Contains(t, stdout.String(), `"diagnostics": []`, "an empty list, not null")
+
+	gh, _ := LookupReporter("github")
+	stdout.Reset()
+	require.NoError(t, gh(&stdout, &stderr, res))
+	assert.Equal(t, "::error file=internal/cli/a.yml,line=3,col=5,title=unknown-search::no such search: d\n"+
+		"::warning file=internal/cli/a.yml,line=9,col=1,title=missing-metadata::no author\n"+
+		"1 rule in 1 file: 1 error, 1 warning\n", stdout.String(), "files relative to the repository's top")
+
+	sarif, _ := LookupReporter("sarif")
+	stdout.Reset()
+	res.Version = "1.2.3"
+	require.NoError(t, sarif(&stdout, &stderr, res))
+	assert.Contains(t, stdout.String(), `"version": "1.2.3"`)
+	assert.Contains(t, stdout.String(), `"uri": "internal/cli/a.yml"`)
+
+	junit, _ := LookupReporter("junit")
+	stdout.Reset()
+	res.FileNames = []string{"a.yml", "b.yml"}
+	require.NoError(t, junit(&stdout, &stderr, res))
+	assert.Contains(t, stdout.String(), `<testsuites name="detc lint" tests="2" failures="1">`)
+	assert.Empty(t, stderr.String())
 
 	_, ok := LookupReporter("xml")
 	assert.False(t, ok)

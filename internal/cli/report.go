@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/detc/detc/internal/report"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -18,17 +19,24 @@ type Result struct {
 	Sources map[string][]byte
 	Files   int
 	Rules   int
+	// FileNames are the files checked, for reports that list every file
+	// (junit); Version is detc's, for reports that name the tool (sarif).
+	FileNames []string
+	Version   string
 }
 
 // Reporter writes a Result in one --format. A format that is a document
-// (json, and later sarif or junit) goes to stdout; text goes to stderr, as
-// diagnostics do, with a summary line on stdout.
+// (json, sarif, junit) or CI commands (github) goes to stdout; text goes to
+// stderr, as diagnostics do, with a summary line on stdout.
 type Reporter func(stdout, stderr io.Writer, res Result) error
 
 // reporters maps each --format to its writer; a new format is one entry.
 var reporters = map[string]Reporter{
-	"text": textReport,
-	"json": jsonReport,
+	"text":   textReport,
+	"json":   jsonReport,
+	"sarif":  sarifReport,
+	"junit":  junitReport,
+	"github": githubReport,
 }
 
 // Formats lists the --format values, sorted.
@@ -49,9 +57,34 @@ func LookupReporter(format string) (Reporter, bool) {
 
 func textReport(stdout, stderr io.Writer, res Result) error {
 	WriteDiagnostics(stderr, res.Diags, res.Sources)
+	return summary(stdout, res)
+}
+
+func summary(w io.Writer, res Result) error {
 	errs, warns := count(res.Diags)
-	_, err := fmt.Fprintf(stdout, "%s in %s: %s, %s\n", plural(res.Rules, "rule"), plural(res.Files, "file"), plural(errs, "error"), plural(warns, "warning"))
+	_, err := fmt.Fprintf(w, "%s in %s: %s, %s\n", plural(res.Rules, "rule"), plural(res.Files, "file"), plural(errs, "error"), plural(warns, "warning"))
 	return err
+}
+
+// Tool is detc as SARIF names it.
+func Tool(version string) report.Tool {
+	return report.Tool{Name: "detc", Version: version, InformationURI: "https://github.com/detc/detc"}
+}
+
+func sarifReport(stdout, _ io.Writer, res Result) error {
+	return report.SARIF(stdout, Tool(res.Version), report.Diagnostics(res.Diags), report.Here())
+}
+
+func junitReport(stdout, _ io.Writer, res Result) error {
+	return report.LintJUnit(stdout, res.FileNames, report.Diagnostics(res.Diags), report.Here())
+}
+
+// githubReport writes annotations, then the summary line for the log.
+func githubReport(stdout, _ io.Writer, res Result) error {
+	if err := report.GitHub(stdout, report.Diagnostics(res.Diags), report.Here()); err != nil {
+		return err
+	}
+	return summary(stdout, res)
 }
 
 type jsonDiag struct {

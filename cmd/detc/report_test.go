@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// brokenGood is testdata/good with one condition naming a search that does
+// not exist and one test expecting an event that does not match, in a
+// repository of its own.
+func brokenGood(t *testing.T) string {
+	t.Helper()
+	dir := copyTree(t, "testdata/good")
+	require.NoError(t, os.Mkdir(filepath.Join(dir, ".git"), 0o755))
+	p := filepath.Join(dir, "proxy.hcl")
+	src, err := os.ReadFile(p)
+	require.NoError(t, err)
+	s := strings.Replace(string(src), `condition = "upload"`, `condition = "upload and not filter"`, 1)
+	s = strings.Replace(s, `match   = ["catcher-get"]`, `match   = ["catcher-get", "lookalike"]`, 1)
+	require.NoError(t, os.WriteFile(p, []byte(s), 0o644))
+	return dir
+}
+
+func TestLintFormats(t *testing.T) {
+	dir := brokenGood(t)
+	t.Chdir(dir)
+
+	code, stdout, stderr := detc(t, "lint", "--format", "sarif", ".")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stderr)
+	var log struct {
+		Version string
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name, Version string
+					Rules         []struct{ ID string }
+				}
+			}
+			Results []struct {
+				RuleID    string
+				Level     string
+				Message   struct{ Text string }
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine, StartColumn int }
+					}
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &log))
+	assert.Equal(t, "2.1.0", log.Version)
+	run := log.Runs[0]
+	assert.Equal(t, "detc", run.Tool.Driver.Name)
+	assert.Equal(t, "dev", run.Tool.Driver.Version)
+	require.Len(t, run.Results, 1)
+	r := run.Results[0]
+	assert.Equal(t, "error", r.Level)
+	assert.Equal(t, run.Tool.Driver.Rules[0].ID, r.RuleID)
+	loc := r.Locations[0].PhysicalLocation
+	assert.Equal(t, "proxy.hcl", loc.ArtifactLocation.URI, "relative to the repository's top")
+	assert.Positive(t, loc.Region.StartLine)
+	assert.Positive(t, loc.Region.StartColumn)
+
+	code, stdout, _ = detc(t, "lint", "--format", "github", ".")
+	assert.Equal(t, 1, code)
+	assert.Regexp(t, `^::error file=proxy\.hcl,line=\d+,col=\d+,title=\S+::.*filter`, stdout)
+	assert.True(t, strings.HasSuffix(stdout, "2 rules in 2 files: 1 error, 0 warnings\n"), stdout)
+
+	code, stdout, _ = detc(t, "lint", "--format", "junit", ".")
+	assert.Equal(t, 1, code)
+	var suites struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	require.NoError(t, xml.Unmarshal([]byte(stdout), &suites))
+	assert.Equal(t, 2, suites.Tests, "one test case per file")
+	assert.Equal(t, 1, suites.Failures)
+}
+
+func TestTestFormats(t *testing.T) {
+	dir := brokenGood(t)
+	// The broken condition would stop the detection from compiling; test
+	// only the wrong expectation here.
+	p := filepath.Join(dir, "proxy.hcl")
+	src, err := os.ReadFile(p)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(p, []byte(strings.Replace(string(src), `condition = "upload and not filter"`, `condition = "upload"`, 1)), 0o644))
+	t.Chdir(dir)
+
+	code, stdout, _ := detc(t, "test", "--format", "github", ".")
+	assert.Equal(t, 1, code)
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	require.Len(t, lines, 2)
+	assert.Regexp(t, `^::error file=proxy\.hcl,line=\d+,col=\d+,title=fixture-test::detection 22222222-2222-4222-8222-222222222222 .*test "catchers".*%0A- event lookalike`, lines[0])
+	assert.Equal(t, "1 passed, 1 failed", lines[1])
+
+	code, stdout, _ = detc(t, "test", "--format", "sarif", ".")
+	assert.Equal(t, 1, code)
+	var log map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &log))
+	assert.Equal(t, "2.1.0", log["version"])
+	assert.Contains(t, stdout, `"ruleId": "fixture-test"`)
+
+	code, _, stderr := detc(t, "test", "--format", "tap", ".")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "formats: text, json, junit, sarif, github")
+}
