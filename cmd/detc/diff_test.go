@@ -34,7 +34,7 @@ func diffRepo(t *testing.T) string {
 	gitIn(t, dir, "init", "-q", "-b", "main")
 	det := filepath.Join(dir, "detections")
 	require.NoError(t, os.MkdirAll(det, 0o755))
-	for _, f := range []string{"proxy.hcl", "locals.hcl"} {
+	for _, f := range []string{"proxy.hcl", "locals.hcl", "proxy.jsonl"} {
 		data, err := os.ReadFile(filepath.Join("testdata/good", f))
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(det, f), data, 0o644))
