@@ -24,9 +24,9 @@ and each target the diff of its query, its deployment files and its
 runbook. Added, removed and renamed detections (same id, another file, name
 or title) are named as such; unchanged detections are not mentioned.
 
---base defaults to the merge base of HEAD and the main branch (main,
-origin/main, master or origin/master, the first that exists); --head
-defaults to the work tree as it is. Paths are relative to the current
+--head defaults to the work tree as it is; --base defaults to the merge
+base of the head (HEAD for the work tree) and the main branch (main,
+origin/main, master or origin/master, the first that exists). Paths are relative to the current
 folder, as for the other commands; files in the report are relative to the
 repository's top folder.
 
@@ -49,7 +49,7 @@ var diffFormats = []string{"markdown", "json"}
 
 func runDiff(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
-	base := fs.String("base", "", "old `revision` (default: the merge base of HEAD and the main branch)")
+	base := fs.String("base", "", "old `revision` (default: the merge base of the head and the main branch)")
 	head := fs.String("head", "", "new `revision` (default: the work tree)")
 	format := fs.String("format", "markdown", "output format: "+strings.Join(diffFormats, ", "))
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)

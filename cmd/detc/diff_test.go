@@ -59,7 +59,7 @@ func TestDiffCommand(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Empty(t, stderr)
 	assert.True(t, strings.HasPrefix(stdout, "## detc diff: 2 detections differ\n"), stdout)
-	assert.Regexp(t, "Base `[0-9a-f]{12}` \\(merge base of HEAD and `main`\\), head the work tree: 1 added, 1 changed", stdout)
+	assert.Regexp(t, "Base `[0-9a-f]{12}` \\(merge base with `main`\\), head the work tree: 1 added, 1 changed", stdout)
 	assert.Contains(t, stdout, "| changed | POST to a webhook host `11111111-1111-4111-8111-111111111111` | `detections/proxy.hcl` |")
 	assert.Contains(t, stdout, "| added | A field no profile maps `44444444-4444-4444-8444-444444444444` | `detections/unmapped.hcl` |")
 	assert.NotContains(t, stdout, "22222222-2222-4222-8222-222222222222", "the unchanged detection is not mentioned")

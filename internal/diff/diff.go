@@ -18,8 +18,8 @@ import (
 type Options struct {
 	// Dir is the folder the command runs in; Paths are relative to it.
 	Dir string
-	// Base is the old revision; "" means the merge base of HEAD and the
-	// main branch (DefaultBase).
+	// Base is the old revision; "" means the merge base of the head (HEAD
+	// for the work tree) and the main branch (DefaultBase).
 	Base string
 	// Head is the new revision; "" means the work tree as it is.
 	Head string
@@ -46,20 +46,20 @@ func Run(opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{}
+	if opts.Head != "" {
+		res.Head.Name = opts.Head
+		if res.Head.Commit, err = repo.Commit(opts.Head); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Base == "" {
-		res.Base.Commit, res.Base.MergeBaseOf, err = repo.DefaultBase()
+		res.Base.Commit, res.Base.MergeBaseOf, err = repo.DefaultBase(res.Head.Commit)
 	} else {
 		res.Base.Name = opts.Base
 		res.Base.Commit, err = repo.Commit(opts.Base)
 	}
 	if err != nil {
 		return nil, err
-	}
-	if opts.Head != "" {
-		res.Head.Name = opts.Head
-		if res.Head.Commit, err = repo.Commit(opts.Head); err != nil {
-			return nil, err
-		}
 	}
 	tmp, err := os.MkdirTemp("", "detc-diff-")
 	if err != nil {

@@ -47,12 +47,17 @@ func TestRunBetweenCommits(t *testing.T) {
 		}
 	}
 
-	// The default base is the merge base of HEAD and main: the same
-	// comparison, named differently.
+	// The default base is the merge base of the head and main: the same
+	// comparison, named differently, whichever branch is checked out.
 	def, err := Run(Options{Dir: h.dir, Head: "feature", Backends: backends})
 	require.NoError(t, err)
 	assert.Equal(t, res.Entries, def.Entries)
 	assert.Equal(t, Rev{Commit: h.first, MergeBaseOf: "main"}, def.Base)
+	runGit(t, h.dir, "checkout", "-q", "main")
+	onMain, err := Run(Options{Dir: h.dir, Head: "feature", Backends: backends})
+	require.NoError(t, err)
+	assert.Equal(t, res.Entries, onMain.Entries)
+	runGit(t, h.dir, "checkout", "-q", "feature")
 
 	// From a subfolder, with paths relative to it: the same report, files
 	// still named from the repository's top.

@@ -80,12 +80,14 @@ func (r *Repo) Commit(rev string) (string, error) {
 // BaseBranches are tried in order for the default base of detc diff.
 var BaseBranches = []string{"main", "origin/main", "master", "origin/master"}
 
-// DefaultBase is the merge base of HEAD with the first of BaseBranches that
-// exists (branch): where a pull request's branch left the main line.
-func (r *Repo) DefaultBase() (commit, branch string, err error) {
-	head, err := r.Commit("HEAD")
-	if err != nil {
-		return "", "", usagef("the repository has no commit yet (HEAD does not name one); give --base")
+// DefaultBase is the merge base of head (a commit; "" for HEAD) with the
+// first of BaseBranches that exists (branch): where a pull request's
+// branch left the main line.
+func (r *Repo) DefaultBase(head string) (commit, branch string, err error) {
+	if head == "" {
+		if head, err = r.Commit("HEAD"); err != nil {
+			return "", "", usagef("the repository has no commit yet (HEAD does not name one); give --base")
+		}
 	}
 	for _, b := range BaseBranches {
 		if _, err := r.Commit(b); err != nil {
@@ -93,7 +95,7 @@ func (r *Repo) DefaultBase() (commit, branch string, err error) {
 		}
 		out, err := git(r.Root, "merge-base", head, b)
 		if err != nil {
-			return "", "", usagef("HEAD and %s have no common commit (%v); give --base", b, err)
+			return "", "", usagef("the head and %s have no common commit (%v); give --base", b, err)
 		}
 		return strings.TrimSpace(out), b, nil
 	}

@@ -13,8 +13,8 @@ type Rev struct {
 	Commit string
 	// Name is the revision as given ("" for the default base).
 	Name string
-	// MergeBaseOf is the branch whose merge base with HEAD the default
-	// base is.
+	// MergeBaseOf is the branch whose merge base with the head the
+	// default base is.
 	MergeBaseOf string
 }
 
@@ -24,7 +24,7 @@ func (r Rev) String() string {
 	case r.Commit == "":
 		return "the work tree"
 	case r.MergeBaseOf != "":
-		return fmt.Sprintf("%s (merge base of HEAD and %s)", code(shortCommit(r.Commit)), code(r.MergeBaseOf))
+		return fmt.Sprintf("%s (merge base with %s)", code(shortCommit(r.Commit)), code(r.MergeBaseOf))
 	}
 	return fmt.Sprintf("%s (%s)", code(shortCommit(r.Commit)), code(r.Name))
 }
@@ -35,7 +35,7 @@ func (r Rev) name() string {
 	case r.Commit == "":
 		return "the work tree"
 	case r.MergeBaseOf != "":
-		return "the merge base of HEAD and " + r.MergeBaseOf
+		return "the merge base with " + r.MergeBaseOf
 	}
 	return r.Name
 }
