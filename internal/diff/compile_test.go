@@ -1,0 +1,77 @@
+package diff
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/rule"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCompile(t *testing.T) {
+	set := &load.Set{Rules: []*rule.Rule{
+		{ID: "d1", Name: "det", Title: "Detection", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 1, Col: 1}},
+		{ID: "p1", Name: "piv", Title: "Pivot", File: "p.hcl", Tags: []string{rule.PivotTag}, Pos: rule.Pos{File: "p.hcl", Line: 1, Col: 1}},
+		{ID: "r1", Name: "ref", Title: "This one is refused", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 9, Col: 1}},
+	}}
+	got, err := Compile(set, backends)
+	require.NoError(t, err)
+
+	parts := func(d *Detection) []string {
+		var out []string
+		for _, o := range d.Outputs {
+			out = append(out, o.Target+" "+o.Part+" "+o.Name)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"fake query fake.q", "fake deployment fake/rules/d1.conf", " runbook runbooks/d1.md"}, parts(got["d1"]))
+	assert.Equal(t, []string{"fake query fake.q"}, parts(got["p1"]), "a pivot is never deployed and has no runbook of its own")
+	assert.True(t, got["p1"].Pivot)
+	assert.Equal(t, []string{"fake query fake.q", " runbook runbooks/r1.md"}, parts(got["r1"]))
+	assert.Equal(t, "refused: rule r1: fake/default cannot express the title: it says refused\n", got["r1"].Outputs[0].Text)
+
+	// The deployment file embeds the runbook's opening section only.
+	dep := got["d1"].Outputs[1].Text
+	assert.Contains(t, dep, `runbook = "# Runbook: Detection\n\nDetection `+"`d1`"+`, level **-**, status **-**.\n\n(The whole runbook is runbooks/d1.md.)\n"`)
+	assert.NotContains(t, dep, "## What this detection looks at")
+	assert.Contains(t, got["d1"].Outputs[2].Text, "## What this detection looks at", "the runbook itself is whole")
+}
+
+func TestCompileNeedsUniqueIDs(t *testing.T) {
+	dup := &load.Set{Rules: []*rule.Rule{
+		{ID: "x", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 1, Col: 1}},
+		{ID: "x", File: "b.hcl", Pos: rule.Pos{File: "b.hcl", Line: 2, Col: 1}},
+	}}
+	_, err := Compile(dup, backends)
+	require.Error(t, err)
+	assert.Equal(t, "b.hcl:2:1: rule id x is also the id of the rule in a.hcl; detc diff matches detections by id", err.Error())
+
+	noID := &load.Set{Rules: []*rule.Rule{{Name: "anon", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 3, Col: 1}}}}
+	_, err = Compile(noID, backends)
+	require.Error(t, err)
+	assert.Equal(t, "a.hcl:3:1: rule anon has no id; detc diff matches detections by id", err.Error())
+}
+
+// failing packages nothing.
+type failing struct{ fake }
+
+func (failing) Package([]target.Deployable, target.Options) ([]target.Artifact, error) {
+	return nil, errors.New("disk on fire")
+}
+
+func TestCompilePackagingFails(t *testing.T) {
+	set := &load.Set{Rules: []*rule.Rule{{ID: "d1", Title: "D", File: "a.hcl"}}}
+	got, err := Compile(set, []target.Backend{failing{}})
+	require.NoError(t, err, "a packaging failure is shown in the diff, not fatal")
+	assert.Equal(t, Output{Target: "fake", Part: PartDeployment, Name: "fake", Text: "packaging failed: disk on fire\n"}, got["d1"].Outputs[1])
+}
+
+func TestReadable(t *testing.T) {
+	nd := target.Artifact{Path: "rules.ndjson", Data: []byte("{\"a\":1,\"b\":[2]}\nnot json\n")}
+	assert.Equal(t, "{\n  \"a\": 1,\n  \"b\": [\n    2\n  ]\n}\nnot json\n", readable(nd))
+	conf := target.Artifact{Path: "x.conf", Data: []byte("{\"a\":1}")}
+	assert.Equal(t, "{\"a\":1}", readable(conf), "other files as they are")
+}
