@@ -11,6 +11,10 @@ import (
 	"github.com/detc/detc/internal/rule"
 )
 
+// maxClauses is Lucene's default limit of clauses in one boolean query
+// (Elasticsearch 7's indices.query.bool.max_clause_count).
+const maxClauses = 1024
+
 // maxRegexLength is Elasticsearch's default index.max_regex_length: a
 // query_string regex longer than this (in UTF-16 units) fails the query.
 const maxRegexLength = 1000
@@ -43,6 +47,14 @@ func renderLucene(n *node, top bool) string {
 		return n.text
 	case opNot:
 		return "(NOT " + renderLucene(n.kids[0], false) + ")"
+	}
+	if len(n.kids) > maxClauses {
+		// Nest: a Lucene boolean query holds at most maxClauses clauses.
+		var chunks []*node
+		for i := 0; i < len(n.kids); i += maxClauses {
+			chunks = append(chunks, &node{op: n.op, kids: n.kids[i:min(i+maxClauses, len(n.kids))]})
+		}
+		return renderLucene(&node{op: n.op, kids: chunks}, top)
 	}
 	sep := " AND "
 	if n.op == opOr {

@@ -3,7 +3,7 @@
 // Elasticsearch's QueryStringQueryParser overrides, and runs them over
 // events indexed in memory with the field types Elasticsearch gives them.
 // detc's Go tests drive it through stdin/stdout (see checker.go): one JVM
-// per test run, everything batched.
+// per test run, everything batched; a batch's segments run in parallel.
 //
 // Input lines are tab-separated; fields escape \\ \t \n \r with a
 // backslash:
@@ -29,6 +29,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.apache.lucene.analysis.core.KeywordAnalyzer;
 import org.apache.lucene.document.Document;
@@ -263,10 +267,10 @@ public final class LuceneChecker {
                 throw new ParseException("The length of regex [" + termStr.length() + "] used in the [query_string] has exceeded the allowed maximum of [" + MAX_REGEX_LENGTH + "]");
             }
             if (allFields(field)) {
-                return everyField(f -> new RegexpQuery(new Term(f, termStr), RegExp.ALL, MAX_DETERMINIZED_STATES));
+                return everyField(f -> regexp(f, termStr));
             }
             textOnly(field, "regexp");
-            return new RegexpQuery(new Term(field, termStr), RegExp.ALL, MAX_DETERMINIZED_STATES);
+            return regexp(field, termStr);
         }
 
         @Override
@@ -296,6 +300,23 @@ public final class LuceneChecker {
             }
             return q;
         }
+    }
+
+    // Building a regex's automaton is the costly part of parsing, and many
+    // rules share values: queries are immutable, so they are shared.
+    static final Map<String, Query> REGEXPS = new ConcurrentHashMap<>();
+
+    static Query regexp(String field, String re) {
+        String key = field + '\u0000' + re;
+        Query q = REGEXPS.get(key);
+        if (q == null) {
+            q = new RegexpQuery(new Term(field, re), RegExp.ALL, MAX_DETERMINIZED_STATES);
+            if (REGEXPS.size() > 200_000) {
+                REGEXPS.clear();
+            }
+            REGEXPS.put(key, q);
+        }
+        return q;
     }
 
     static long parseLong(String field, String s) throws ParseException {
@@ -332,10 +353,87 @@ public final class LuceneChecker {
 
     // ---- the batch protocol ----
 
-    final Map<String, String> types = new TreeMap<>();
-    final List<Document> docs = new ArrayList<>();
-    IndexSearcher searcher;
-    String segmentError;
+    /** One schema with its events and queries; segments run in parallel. */
+    static final class Segment {
+        final Map<String, String> types = new TreeMap<>();
+        final List<String[]> events = new ArrayList<>();
+        final List<String[]> queries = new ArrayList<>();
+        final List<Document> docs = new ArrayList<>();
+        String error;
+
+        List<String> run() throws IOException {
+            for (String[] cols : events) {
+                docs.add(doc(cols));
+            }
+            IndexSearcher searcher = null;
+            if (!docs.isEmpty() && error == null) {
+                ByteBuffersDirectory dir = new ByteBuffersDirectory();
+                try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig(new KeywordAnalyzer()))) {
+                    for (Document d : docs) {
+                        w.addDocument(d);
+                    }
+                }
+                searcher = new IndexSearcher(DirectoryReader.open(dir));
+            }
+            List<String> out = new ArrayList<>();
+            for (String[] q : queries) {
+                out.add(query(searcher, q[1], q[2]));
+            }
+            return out;
+        }
+
+        Document doc(String[] cols) {
+            Document d = new Document();
+            d.add(new StringField(ID, cols[1], Field.Store.YES));
+            for (int i = 2; i + 1 < cols.length; i += 2) {
+                String name = cols[i], value = cols[i + 1];
+                String t = types.get(name);
+                try {
+                    if (t == null) {
+                        throw new IllegalArgumentException("field [" + name + "] is not in the schema");
+                    }
+                    switch (t) {
+                        case "long":
+                            d.add(new LongPoint(name, parseLong(name, value)));
+                            break;
+                        case "double":
+                            d.add(new DoublePoint(name, parseDouble(name, value)));
+                            break;
+                        case "ip":
+                            d.add(new InetAddressPoint(name, parseIp(value)));
+                            break;
+                        default:
+                            d.add(new StringField(name, value, Field.Store.NO));
+                    }
+                } catch (ParseException | IllegalArgumentException e) {
+                    error = "event " + cols[1] + ": " + e.getMessage();
+                }
+                d.add(new StringField(FIELD_NAMES, name, Field.Store.NO));
+            }
+            return d;
+        }
+
+        String query(IndexSearcher searcher, String id, String text) {
+            if (error != null) {
+                return "R\t" + escape(id) + "\tERR\t" + escape(error);
+            }
+            try {
+                Query q = new EsParser(types).parse(text);
+                List<String> ids = new ArrayList<>();
+                if (searcher != null) {
+                    for (ScoreDoc sd : searcher.search(q, docs.size()).scoreDocs) {
+                        ids.add(searcher.doc(sd.doc).get(ID));
+                    }
+                    Collections.sort(ids);
+                }
+                String parsed = q instanceof TermQuery ? "term:" + ((TermQuery) q).getTerm().text() : q.toString();
+                return "R\t" + escape(id) + "\tOK\t" + escape(String.join(",", ids)) + "\t" + escape(parsed);
+            } catch (ParseException | RuntimeException | IOException | StackOverflowError e) {
+                String msg = e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
+                return "R\t" + escape(id) + "\tERR\t" + escape(msg);
+            }
+        }
+    }
 
     static String unescape(String s) {
         StringBuilder b = new StringBuilder(s.length());
@@ -371,77 +469,12 @@ public final class LuceneChecker {
         return b.toString();
     }
 
-    void addDoc(String[] cols) {
-        Document d = new Document();
-        d.add(new StringField(ID, cols[1], Field.Store.YES));
-        for (int i = 2; i + 1 < cols.length; i += 2) {
-            String name = cols[i], value = cols[i + 1];
-            String t = types.get(name);
-            try {
-                if (t == null) {
-                    throw new IllegalArgumentException("field [" + name + "] is not in the schema");
-                }
-                switch (t) {
-                    case "long":
-                        d.add(new LongPoint(name, parseLong(name, value)));
-                        break;
-                    case "double":
-                        d.add(new DoublePoint(name, parseDouble(name, value)));
-                        break;
-                    case "ip":
-                        d.add(new InetAddressPoint(name, parseIp(value)));
-                        break;
-                    default:
-                        d.add(new StringField(name, value, Field.Store.NO));
-                }
-            } catch (ParseException | IllegalArgumentException e) {
-                segmentError = "event " + cols[1] + ": " + e.getMessage();
-            }
-            d.add(new StringField(FIELD_NAMES, name, Field.Store.NO));
-        }
-        docs.add(d);
-        searcher = null;
-    }
-
-    IndexSearcher searcher() throws IOException {
-        if (searcher == null) {
-            ByteBuffersDirectory dir = new ByteBuffersDirectory();
-            try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig(new KeywordAnalyzer()))) {
-                for (Document d : docs) {
-                    w.addDocument(d);
-                }
-            }
-            searcher = new IndexSearcher(DirectoryReader.open(dir));
-        }
-        return searcher;
-    }
-
-    String run(String id, String text) {
-        if (segmentError != null) {
-            return "R\t" + escape(id) + "\tERR\t" + escape(segmentError);
-        }
-        try {
-            Query q = new EsParser(types).parse(text);
-            List<String> ids = new ArrayList<>();
-            if (!docs.isEmpty()) {
-                IndexSearcher s = searcher();
-                for (ScoreDoc sd : s.search(q, docs.size()).scoreDocs) {
-                    ids.add(s.doc(sd.doc).get(ID));
-                }
-                Collections.sort(ids);
-            }
-            String parsed = q instanceof TermQuery ? "term:" + ((TermQuery) q).getTerm().text() : q.toString();
-            return "R\t" + escape(id) + "\tOK\t" + escape(String.join(",", ids)) + "\t" + escape(parsed);
-        } catch (ParseException | RuntimeException | IOException | StackOverflowError e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
-            return "R\t" + escape(id) + "\tERR\t" + escape(msg);
-        }
-    }
-
-    public static void main(String[] args) throws IOException {
-        LuceneChecker c = new LuceneChecker();
+    public static void main(String[] args) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        List<Segment> batch = new ArrayList<>();
+        Segment cur = null;
         String line;
         while ((line = in.readLine()) != null) {
             String[] cols = line.split("\t", -1);
@@ -450,31 +483,41 @@ public final class LuceneChecker {
             }
             switch (cols[0]) {
                 case "S":
-                    c.types.clear();
-                    c.docs.clear();
-                    c.searcher = null;
-                    c.segmentError = null;
+                    cur = new Segment();
+                    batch.add(cur);
                     break;
                 case "F":
-                    c.types.put(cols[1], cols[2]);
+                    cur.types.put(cols[1], cols[2]);
                     break;
                 case "D":
-                    c.addDoc(cols);
+                    cur.events.add(cols);
                     break;
                 case "Q":
-                    out.write(c.run(cols[1], cols[2]));
-                    out.newLine();
+                    cur.queries.add(cols);
                     break;
-                case "E":
+                case "E": {
+                    List<Future<List<String>>> results = new ArrayList<>();
+                    for (Segment seg : batch) {
+                        results.add(pool.submit(seg::run));
+                    }
+                    for (Future<List<String>> f : results) {
+                        for (String r : f.get()) {
+                            out.write(r);
+                            out.newLine();
+                        }
+                    }
                     out.write("DONE");
                     out.newLine();
                     out.flush();
+                    batch.clear();
+                    cur = null;
                     break;
+                }
                 default:
-                    out.write("R\t-\tERR\tunknown command " + escape(cols[0]));
-                    out.newLine();
+                    throw new IOException("unknown command " + cols[0]);
             }
         }
+        pool.shutdown();
         out.flush();
     }
 }

@@ -1,0 +1,153 @@
+package elastic
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/detc/detc/backends/elastic/checker"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma"
+	"github.com/detc/detc/internal/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// corpusRules loads the shared SigmaHQ corpus (the test skips where the
+// corpus is absent, as testutil.SigmaCorpus says).
+func corpusRules(t testing.TB) []*rule.Rule {
+	t.Helper()
+	dir := testutil.SigmaCorpus(t)
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		files[path] = data
+		return err
+	})
+	require.NoError(t, err)
+	rules, diags := sigma.LoadFiles(files)
+	require.False(t, diags.HasErrors(), "the corpus must load: %v", diags)
+	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
+	return rules
+}
+
+// quoted and numbers are taken out of refusal reasons to count them by kind.
+var (
+	quoted  = regexp.MustCompile(`"[^"]*"|\([^)]*\)`)
+	numbers = regexp.MustCompile(`[0-9]+`)
+)
+
+func reasonKind(err error) string {
+	var te *target.Error
+	if !errors.As(err, &te) {
+		return err.Error()
+	}
+	construct := quoted.ReplaceAllString(te.Construct, "…")
+	return numbers.ReplaceAllString(construct+": "+quoted.ReplaceAllString(te.Reason, "…"), "N")
+}
+
+// TestCorpus compiles all 3,141 SigmaHQ rules with the raw profile and
+// parses every Lucene query with Lucene 8 (Elasticsearch's hooks, each
+// rule's field types): at least 99.5% must compile and parse, and every
+// refusal must say why. EQL and ES|QL counts are logged.
+func TestCorpus(t *testing.T) {
+	rules := corpusRules(t)
+	require.Len(t, rules, 3141)
+	b := New()
+	var segs []checker.Segment
+	refusals := map[string]int{}
+	for _, r := range rules {
+		c, err := compile(r, target.Options{Profile: "raw"})
+		if err != nil {
+			var te *target.Error
+			require.True(t, errors.As(err, &te), "rule %s: a refusal must be a *target.Error: %v", r.ID, err)
+			assert.NotEmpty(t, te.Reason, r.ID)
+			assert.NotEmpty(t, te.Construct, r.ID)
+			refusals[reasonKind(err)]++
+			continue
+		}
+		fields := map[string]string{}
+		for n, typ := range c.types {
+			if typ == "" {
+				typ = tKeyword
+			}
+			fields[n] = typ
+		}
+		segs = append(segs, checker.Segment{Fields: fields, Queries: []checker.Query{{ID: r.ID, Text: c.query.Text}}})
+	}
+	results, err := luceneChecker(t).Run(segs)
+	require.NoError(t, err)
+	parseErrors, tooComplex := 0, 0
+	for i, res := range results {
+		switch {
+		case res.Err == "":
+		case strings.Contains(res.Err, "TooComplexToDeterminizeException"):
+			// Valid syntax, but Elasticsearch's max_determinized_states
+			// (10000) rejects the automaton too: counted as a failure.
+			tooComplex++
+			t.Logf("rule %s: regex too complex for Lucene to determinize (Elasticsearch rejects it too): %s", res.ID, shorten(res.Err))
+		default:
+			parseErrors++
+			t.Errorf("rule %s: Lucene cannot parse %q: %s", res.ID, segs[i].Queries[0].Text, res.Err)
+		}
+	}
+	ok := len(results) - parseErrors - tooComplex
+	refused := len(rules) - len(results)
+	t.Logf("lucene/raw: %d of %d rules compile and parse (%.2f%%); %d refused, %d too complex to determinize, %d parse errors", ok, len(rules), 100*float64(ok)/float64(len(rules)), refused, tooComplex, parseErrors)
+	logCounts(t, refusals)
+	assert.GreaterOrEqual(t, float64(ok), 0.995*float64(len(rules)), "at least 99.5%% of the corpus must compile and parse")
+
+	for _, lang := range []string{EQL, ESQL} {
+		n := 0
+		reasons := map[string]int{}
+		for _, r := range rules {
+			if _, err := b.Compile(r, target.Options{Profile: "raw", Lang: lang}); err != nil {
+				reasons[reasonKind(err)]++
+				continue
+			}
+			n++
+		}
+		t.Logf("%s/raw: %d of %d rules compile (no parser here: golden files prove the syntax)", lang, n, len(rules))
+		logCounts(t, reasons)
+	}
+}
+
+func logCounts(t *testing.T, counts map[string]int) {
+	kinds := make([]string, 0, len(counts))
+	for k := range counts {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool {
+		if counts[kinds[i]] != counts[kinds[j]] {
+			return counts[kinds[i]] > counts[kinds[j]]
+		}
+		return kinds[i] < kinds[j]
+	})
+	for _, k := range kinds {
+		t.Log(fmt.Sprintf("  %4d  %s", counts[k], k))
+	}
+}
+
+// BenchmarkCompileCorpus measures compiling the SigmaHQ corpus to Lucene
+// (raw profile), per rule.
+func BenchmarkCompileCorpus(b *testing.B) {
+	rules := corpusRules(b)
+	be := New()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, r := range rules {
+			_, _ = be.Compile(r, target.Options{Profile: "raw"})
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rules)), "ns/rule")
+}
