@@ -1,0 +1,140 @@
+package elastic
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sigmaRule loads one rule from a detection block and a log source.
+func sigmaRule(t *testing.T, logsource, detection string) *rule.Rule {
+	t.Helper()
+	src := fmt.Sprintf("title: t\nid: 00000000-0000-4000-8000-000000000001\nlogsource:\n%s\ndetection:\n%s\n", indent(logsource), indent(detection))
+	rules, diags := sigma.Load("t.yml", []byte(src))
+	require.False(t, diags.HasErrors(), "%v\n%s", diags, src)
+	require.Len(t, rules, 1)
+	return rules[0]
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = "  " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestRefusals(t *testing.T) {
+	proxy := "category: proxy"
+	tests := []struct {
+		name, logsource, detection, profile, lang, want string
+	}{
+		{"unmapped field", proxy, "sel:\n  Foo: x\ncondition: sel", "ecs", "", `field "Foo": profile "ecs": no mapping`},
+		{"unsupported field", proxy, "sel:\n  cs-cookie: x\ncondition: sel", "ecs", "", "ECS has no cookie field"},
+		{"unknown log source", "category: file_event", "sel:\n  TargetFilename: x\ncondition: sel", "ecs", "", "no source for log source category=file_event"},
+		{"cidr on a keyword field", proxy, "sel:\n  cs-host|cidr: 10.0.0.0/8\ncondition: sel", "ecs", "", "cidr needs an ip field"},
+		{"range on a keyword field", proxy, "sel:\n  cs-host|gt: 5\ncondition: sel", "ecs", "", "compares as text, not as a number"},
+		{"wildcard on an ip field", proxy, "sel:\n  src_ip|startswith: '10.'\ncondition: sel", "ecs", "", "an ip field takes addresses"},
+		{"text on a long field", proxy, "sel:\n  cs-bytes: abc\ncondition: sel", "ecs", "", "a numeric field takes numbers"},
+		{"one field, two types", proxy, "a:\n  src_ip|cidr: 10.0.0.0/8\nb:\n  src_ip|contains: '10.'\ncondition: a or b", "raw", "", "an Elasticsearch field has one type"},
+		{"fieldref in lucene", proxy, "sel:\n  cs-host|fieldref: r-dns\ncondition: sel", "raw", "", "cannot compare two fields"},
+		{"fieldref in eql", proxy, "sel:\n  cs-host|fieldref: r-dns\ncondition: sel", "raw", EQL, "EQL cannot compare a field with another field"},
+		{"placeholder", proxy, "sel:\n  cs-host|expand: '%hosts%'\ncondition: sel", "raw", "", "must be expanded"},
+		{"word boundary", proxy, "sel:\n  c-uri|re: '\\bx'\ncondition: sel", "raw", "", "no word-boundary assertion"},
+		{"regex too long", proxy, "sel:\n  c-uri|contains: '" + strings.Repeat("ab", 130) + "'\ncondition: sel", "raw", "", "index.max_regex_length"},
+		{"keywords in eql", proxy, "keywords:\n  - x\ncondition: keywords", "raw", EQL, "no search over all fields"},
+		{"keywords in esql", proxy, "keywords:\n  - x\ncondition: keywords", "raw", ESQL, "does not search all fields"},
+	}
+	b := New()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := sigmaRule(t, tt.logsource, tt.detection)
+			_, err := b.Compile(r, target.Options{Profile: tt.profile, Lang: tt.lang})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			var te *target.Error
+			require.True(t, errors.As(err, &te))
+			assert.Equal(t, "elastic", te.Target)
+			assert.True(t, te.Pos.IsValid(), "a refusal points into the rule: %v", err)
+		})
+	}
+}
+
+func TestLanguageChoice(t *testing.T) {
+	r := sigmaRule(t, "category: proxy", "sel:\n  cs-method: POST\ncondition: sel")
+	b := New()
+	_, err := b.Compile(r, target.Options{Lang: "sql"})
+	assert.ErrorContains(t, err, `unknown language "sql"`)
+	_, err = b.Compile(r, target.Options{Profile: "cim"})
+	assert.ErrorContains(t, err, `unknown profile "cim"`)
+
+	// An average is no Kibana threshold: the default language is ES|QL,
+	// and asking for Lucene is refused with the way out.
+	r.Aggregation = &rule.Aggregation{Func: rule.AggAvg, Field: "cs-bytes", Op: rule.CmpGt, Threshold: 10, Window: 3600e9, Pos: rule.Pos{File: "t.yml", Line: 1, Col: 1}}
+	q, err := b.Compile(r, target.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, ESQL, q.Lang)
+	assert.Contains(t, q.Text, "STATS value = AVG(http.request.bytes) BY window_start")
+	_, err = b.Compile(r, target.Options{Lang: Lucene})
+	assert.ErrorContains(t, err, "compile it with --lang esql")
+}
+
+func TestOverrides(t *testing.T) {
+	r := sigmaRule(t, "category: proxy", "sel:\n  cs-host: x.com\ncondition: sel")
+	over := `
+name: mine
+target: elastic
+sources:
+  - logsource: {category: proxy}
+    attrs: {index: "proxy-*"}
+    fields:
+      cs-host: {name: destination.domain, type: keyword}
+`
+	p, err := parseProfile(over)
+	require.NoError(t, err)
+	c, err := compile(r, target.Options{Overrides: p})
+	require.NoError(t, err)
+	assert.Equal(t, `destination.domain:/[Xx]\.[Cc][Oo][Mm]/`, c.query.Text)
+	assert.Equal(t, []string{"proxy-*"}, indexes(c.query.Source))
+}
+
+func TestKibanaFields(t *testing.T) {
+	// rule_id is a version 5 UUID of the rule id: stable and well formed.
+	id := RuleID("7d3f6a2e-5b1c-4f0a-9e6d-2c8b1a4f5e01")
+	assert.Equal(t, id, RuleID("7d3f6a2e-5b1c-4f0a-9e6d-2c8b1a4f5e01"))
+	assert.NotEqual(t, id, RuleID("7d3f6a2e-5b1c-4f0a-9e6d-2c8b1a4f5e02"))
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
+
+	for level, want := range map[string]string{"informational": "21 low", "low": "21 low", "medium": "47 medium", "high": "73 high", "critical": "99 critical", "": "47 medium"} {
+		score, sev := risk(level)
+		assert.Equal(t, want, fmt.Sprintf("%d %s", score, sev), level)
+	}
+	assert.Equal(t, 0x3528249, version("3528249a1dff74f4"))
+	assert.Equal(t, 12, version("12"))
+	assert.Positive(t, version("not hex"))
+	assert.Equal(t, "90s", duration(90e9))
+	assert.Equal(t, "2h", duration(7200e9))
+	assert.Equal(t, "1d", duration(86400e9))
+	assert.False(t, enabled("experimental"))
+	assert.True(t, enabled("stable"))
+
+	th := threats(rule.Attack{Techniques: []string{"T1567.004", "T1059.001"}, Tactics: []string{"exfiltration"}})
+	require.Len(t, th, 2)
+	assert.Equal(t, "TA0002", th[0].Tactic.ID) // T1059.001's own tactic, Execution
+	assert.Equal(t, "TA0010", th[1].Tactic.ID)
+	require.Len(t, th[1].Technique, 1)
+	assert.Equal(t, "T1567", th[1].Technique[0].ID)
+	assert.Equal(t, "T1567.004", th[1].Technique[0].Subtechnique[0].ID)
+}
+
+func parseProfile(yml string) (*mapping.Profile, error) {
+	return mapping.Parse("override.yml", []byte(yml))
+}
