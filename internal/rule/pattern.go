@@ -96,27 +96,34 @@ func (p Pattern) HasWildcards() bool {
 }
 
 // String writes the pattern back in Sigma syntax, escaping literal
-// wildcards and a backslash that precedes one.
+// wildcards and the backslashes that would otherwise read as escapes.
 func (p Pattern) String() string {
 	var b strings.Builder
-	for _, part := range p {
+	for i, part := range p {
 		switch part.Kind {
 		case AnyRun:
 			b.WriteByte('*')
 		case AnyChar:
 			b.WriteByte('?')
 		default:
+			wildcardNext := i+1 < len(p) // a Literal part is followed only by a wildcard
 			t := part.Text
-			for i := 0; i < len(t); i++ {
-				c := t[i]
+			for j := 0; j < len(t); j++ {
+				c := t[j]
 				switch c {
 				case '*', '?':
 					b.WriteByte('\\')
 					b.WriteByte(c)
 				case '\\':
-					// A backslash needs escaping when a wildcard or another
-					// backslash follows it in the written form.
-					if i+1 == len(t) || t[i+1] == '*' || t[i+1] == '?' || t[i+1] == '\\' {
+					// A backslash reads as an escape only before *, ? or
+					// another backslash, so only there does it need one.
+					next := byte(0)
+					if j+1 < len(t) {
+						next = t[j+1]
+					} else if wildcardNext {
+						next = '*'
+					}
+					if next == '*' || next == '?' || next == '\\' {
 						b.WriteString(`\\`)
 					} else {
 						b.WriteByte('\\')

@@ -230,3 +230,9 @@ func TestDiagnosticsSortAndString(t *testing.T) {
 	assert.Equal(t, "a.yml:9:2: error: e: more\nb.yml:1:1: warning: w", ds.Error())
 	assert.True(t, ds.HasErrors())
 }
+
+func TestPatternStringEscapesOnlyWhereNeeded(t *testing.T) {
+	assert.Equal(t, `\AppData\Local\Temp\`, LiteralPattern(`\AppData\Local\Temp\`).String(), "a trailing backslash is not an escape")
+	assert.Equal(t, `C:\\*`, Pattern{{Literal, `C:\`}, {AnyRun, ""}}.String(), "a backslash before a wildcard is")
+	assert.Equal(t, `a\\\b`, LiteralPattern(`a\\b`).String(), "a backslash before a backslash is")
+}
