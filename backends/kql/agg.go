@@ -16,9 +16,10 @@ func (c *compiler) aggregation(a *rule.Aggregation) ([]string, error) {
 	if a.Window <= 0 || a.Window%time.Second != 0 {
 		return nil, c.refuse(a.Pos, "the aggregation window "+a.Window.String(), "a window must be a positive whole number of seconds")
 	}
+	keys := &derived{}
 	by := []string{c.bin(a.Window)}
 	for _, g := range a.GroupBy {
-		col, err := c.single(g, a.Pos, "group-by")
+		col, err := c.single(g, a.Pos, "group-by", keys)
 		if err != nil {
 			return nil, err
 		}
@@ -26,7 +27,7 @@ func (c *compiler) aggregation(a *rule.Aggregation) ([]string, error) {
 	}
 	byText := strings.Join(by, ", ")
 	if a.Func == rule.AggTemporal {
-		return c.temporal(a, byText)
+		return c.temporal(a, byText, keys)
 	}
 	if c.r.Condition == nil {
 		return nil, c.refuse(a.Pos, "the aggregation", "the rule has no condition to choose its events")
@@ -45,14 +46,14 @@ func (c *compiler) aggregation(a *rule.Aggregation) ([]string, error) {
 	case rule.AggCount:
 		agg = "AggValue = count()"
 	case rule.AggDistinctCount:
-		col, err := c.single(a.Field, a.Pos, "distinct count")
+		col, err := c.single(a.Field, a.Pos, "distinct count", keys)
 		if err != nil {
 			return nil, err
 		}
 		// count_distinct is exact; dcount is an estimate.
 		agg = fmt.Sprintf("AggValue = count_distinct(%s)", col.ident())
 	case rule.AggSum, rule.AggAvg, rule.AggMin, rule.AggMax:
-		col, err := c.single(a.Field, a.Pos, a.Func.String())
+		col, err := c.single(a.Field, a.Pos, a.Func.String(), keys)
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +68,7 @@ func (c *compiler) aggregation(a *rule.Aggregation) ([]string, error) {
 	default:
 		return nil, c.refuse(a.Pos, "aggregation "+a.Func.String(), "KQL has no equivalent")
 	}
-	return append(lines,
+	return append(append(lines, keys.lines()...),
 		fmt.Sprintf("| summarize %s by %s", agg, byText),
 		"| where "+having,
 	), nil
@@ -76,7 +77,7 @@ func (c *compiler) aggregation(a *rule.Aggregation) ([]string, error) {
 // temporal writes a temporal correlation: each part is a flag, events with
 // any flag are kept, and a window and group alerts when every part was
 // seen in it.
-func (c *compiler) temporal(a *rule.Aggregation, by string) ([]string, error) {
+func (c *compiler) temporal(a *rule.Aggregation, by string, keys *derived) ([]string, error) {
 	if len(a.Parts) == 0 {
 		return nil, c.refuse(a.Pos, "the temporal correlation", "it has no parts")
 	}
@@ -92,12 +93,14 @@ func (c *compiler) temporal(a *rule.Aggregation, by string) ([]string, error) {
 		counts = append(counts, fmt.Sprintf("%sCount = countif(%s)", flag, flag))
 		all = append(all, flag+"Count > 0")
 	}
-	return []string{
+	lines := []string{
 		"| extend " + strings.Join(flags, ", "),
 		"| where " + strings.Join(any, " or "),
+	}
+	return append(append(lines, keys.lines()...),
 		fmt.Sprintf("| summarize %s by %s", strings.Join(counts, ", "), by),
-		"| where " + strings.Join(all, " and "),
-	}, nil
+		"| where "+strings.Join(all, " and "),
+	), nil
 }
 
 // bin is the window expression. bin() rounds down to a multiple of the
@@ -111,9 +114,14 @@ func (c *compiler) bin(w time.Duration) string {
 	return fmt.Sprintf("%s = bin_at(%s, %s, datetime(1970-01-01))", t, t, Timespan(w))
 }
 
-// single maps a field that must be one column (a group-by key or an
-// aggregated field).
-func (c *compiler) single(field string, pos rule.Pos, what string) (column, error) {
+// single maps a field that must be one value per event (a group-by key or
+// an aggregated field). A field mapped to one column is that column. A
+// field mapped to several (ASIM's cs-host: HttpHost and DstFQDN) is, in the
+// rule model, still one value, and a comparison holds when any column
+// holds it; as a key it becomes a column derived after the where clauses,
+// named as the Sigma field, holding the first non-empty of its columns in
+// the profile's order (so a profile lists them by preference).
+func (c *compiler) single(field string, pos rule.Pos, what string, keys *derived) (column, error) {
 	if field == "" {
 		return column{}, c.refuse(pos, "the "+what, "it names no field")
 	}
@@ -121,13 +129,38 @@ func (c *compiler) single(field string, pos rule.Pos, what string) (column, erro
 	if err != nil {
 		return column{}, err
 	}
-	if len(cols) != 1 {
-		names := make([]string, len(cols))
-		for i, col := range cols {
-			names[i] = col.name
-		}
-		return column{}, c.refuse(pos, fmt.Sprintf("%s field %q", what, field),
-			"it maps to several columns (%s), and a %s needs one value per event", strings.Join(names, ", "), what)
+	if len(cols) == 1 {
+		return cols[0], nil
 	}
-	return cols[0], nil
+	args := make([]string, len(cols))
+	for i, col := range cols {
+		args[i] = col.ident()
+	}
+	col := column{name: field, typ: cols[0].typ}
+	keys.add(col.ident() + " = coalesce(" + strings.Join(args, ", ") + ")")
+	return col, nil
+}
+
+// derived collects the extend definitions of the derived key columns, once
+// each, in the order the aggregation first names them.
+type derived struct {
+	defs []string
+	seen map[string]bool
+}
+
+func (d *derived) add(def string) {
+	if d.seen == nil {
+		d.seen = map[string]bool{}
+	}
+	if !d.seen[def] {
+		d.seen[def] = true
+		d.defs = append(d.defs, def)
+	}
+}
+
+func (d *derived) lines() []string {
+	if len(d.defs) == 0 {
+		return nil
+	}
+	return []string{"| extend " + strings.Join(d.defs, ", ")}
 }

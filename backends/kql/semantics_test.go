@@ -253,3 +253,61 @@ fields:
 | where NumericValues > 0 and AggValue > 1000000`, q.Text)
 	assert.Equal(t, "SigmaEvents_CL", q.Source.Attr("table"))
 }
+
+// TestDerivedKeys: a field the profile maps to several columns is one value
+// per event in the rule model. As a group-by key or an aggregated field it
+// becomes one column derived after the where clauses (so the filter still
+// reads every column), named after the Sigma field, holding the first
+// non-empty column in the profile's order; each is derived once.
+func TestDerivedKeys(t *testing.T) {
+	o, err := mapping.Parse("mine.yml", []byte(`
+name: raw
+fields:
+  host: [h1, h2, h3]
+  bytes: {names: [b1, b2], type: long}
+`))
+	require.NoError(t, err)
+	base := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"host", []string{"endswith"}, []any{".example"}})
+	b := kql.New()
+	check := newChecker(t)
+	tests := []struct {
+		name string
+		agg  rule.Aggregation
+		want string
+	}{
+		{"group-by", rule.Aggregation{Func: rule.AggCount, GroupBy: []string{"src_ip", "host"}, Op: rule.CmpGte, Threshold: 2}, `SigmaEvents
+| where h1 endswith ".example" or h2 endswith ".example" or h3 endswith ".example"
+| extend host = coalesce(h1, h2, h3)
+| summarize AggValue = count() by bin(TimeGenerated, 1h), src_ip, host
+| where AggValue >= 2`},
+		{"group-by and distinct count, derived once", rule.Aggregation{Func: rule.AggDistinctCount, Field: "host", GroupBy: []string{"host"}, Op: rule.CmpGt, Threshold: 1}, `SigmaEvents
+| where h1 endswith ".example" or h2 endswith ".example" or h3 endswith ".example"
+| extend host = coalesce(h1, h2, h3)
+| summarize AggValue = count_distinct(host) by bin(TimeGenerated, 1h), host
+| where AggValue > 1`},
+		{"typed sum", rule.Aggregation{Func: rule.AggSum, Field: "bytes", GroupBy: []string{"host"}, Op: rule.CmpGt, Threshold: 1000}, `SigmaEvents
+| where h1 endswith ".example" or h2 endswith ".example" or h3 endswith ".example"
+| extend host = coalesce(h1, h2, h3), bytes = coalesce(b1, b2)
+| summarize AggValue = sum(bytes), NumericValues = countif(isnotnull(bytes)) by bin(TimeGenerated, 1h), host
+| where NumericValues > 0 and AggValue > 1000`},
+		{"temporal", rule.Aggregation{Func: rule.AggTemporal, GroupBy: []string{"host"}, Parts: []rule.Expr{&rule.SearchRef{Name: "sel"}}}, `SigmaEvents
+| extend Part1 = (h1 endswith ".example" or h2 endswith ".example" or h3 endswith ".example")
+| where Part1
+| extend host = coalesce(h1, h2, h3)
+| summarize Part1Count = countif(Part1) by bin(TimeGenerated, 1h), host
+| where Part1Count > 0`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := *base
+			agg := tt.agg
+			agg.Window = time.Hour
+			r.Aggregation = &agg
+			q, err := b.Compile(&r, target.Options{Profile: "raw", Overrides: o})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, q.Text)
+			check.add(t, tt.name, q, q.Text, o)
+		})
+	}
+	check.requireClean(t)
+}

@@ -521,8 +521,16 @@ func resultColumns(r *rule.Rule, prof *mapping.Profile, src *mapping.Source) (ma
 		return nil
 	}
 	if agg := r.Aggregation; agg != nil {
+		// A key mapped to several columns is summarized as one derived
+		// column named after the Sigma field (see single in agg.go).
 		for _, g := range agg.GroupBy {
-			if err := add(g); err != nil {
+			f, err := prof.Field(src, g)
+			if err != nil {
+				return nil, false, err
+			}
+			if len(f.Names) > 1 {
+				cols[g] = true
+			} else if err := add(g); err != nil {
 				return nil, false, err
 			}
 		}
