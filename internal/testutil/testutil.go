@@ -79,3 +79,26 @@ func SigmaCorpus(t testing.TB) string {
 	}
 	return filepath.Join(dir, "sigma-corpus", "rules")
 }
+
+// ReadTree reads every file under root, keyed by slash-separated path
+// relative to root, so tests can compare whole output folders.
+func ReadTree(t testing.TB, root string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	require.NoError(t, filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		files[filepath.ToSlash(rel)] = string(data)
+		return nil
+	}))
+	return files
+}
