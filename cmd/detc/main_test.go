@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/detc/detc/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -43,25 +44,6 @@ func copyTree(t *testing.T, src string) string {
 		return os.WriteFile(target, data, 0o644)
 	}))
 	return dst
-}
-
-// readTree reads every file under root, keyed by slash path.
-func readTree(t *testing.T, root string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	require.NoError(t, filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = string(data)
-		return nil
-	}))
-	return files
 }
 
 func TestTopLevel(t *testing.T) {
@@ -200,7 +182,7 @@ func TestBuild(t *testing.T) {
 	code, stdout, stderr := detc(t, "build", "--out", out, "testdata/good")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "built 2 detections for elastic, kql, splunk into ")
-	first := readTree(t, out)
+	first := testutil.ReadTree(t, out)
 	assert.Contains(t, first, ".detc-build")
 	assert.Contains(t, first, "refusals.json")
 	assert.Contains(t, first, "navigator/layer.json")
@@ -220,7 +202,7 @@ func TestBuild(t *testing.T) {
 	again := filepath.Join(dir, "again")
 	code, _, stderr = detc(t, "build", "--out", again, "testdata/good")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, first, readTree(t, again))
+	assert.Equal(t, first, testutil.ReadTree(t, again))
 
 	// A build that fails leaves the previous output as it was.
 	bad := copyTree(t, "testdata/good")
@@ -229,7 +211,7 @@ func TestBuild(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Regexp(t, diagLine, stderr)
 	assert.Contains(t, stderr, "nothing was written")
-	assert.Equal(t, first, readTree(t, out))
+	assert.Equal(t, first, testutil.ReadTree(t, out))
 
 	// An output folder that holds other files is not replaced.
 	foreign := filepath.Join(dir, "foreign")
@@ -238,13 +220,13 @@ func TestBuild(t *testing.T) {
 	code, _, stderr = detc(t, "build", "--out", foreign, "testdata/good")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "refusing to replace")
-	assert.Equal(t, map[string]string{"keep.txt": "mine"}, readTree(t, foreign))
+	assert.Equal(t, map[string]string{"keep.txt": "mine"}, testutil.ReadTree(t, foreign))
 
 	// An output path under a file cannot be created.
 	code, _, stderr = detc(t, "build", "--out", filepath.Join(foreign, "keep.txt", "out"), "testdata/good")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "detc build: cannot use")
-	assert.Equal(t, map[string]string{"keep.txt": "mine"}, readTree(t, foreign))
+	assert.Equal(t, map[string]string{"keep.txt": "mine"}, testutil.ReadTree(t, foreign))
 	entries, _ := os.ReadDir(dir)
 	var names []string
 	for _, e := range entries {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/detc/detc/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,7 +26,7 @@ func TestRunbook(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "runbooks")
 	code, _, stderr = detc(t, "runbook", "--out", out, "testdata/good")
 	require.Equal(t, 0, code, stderr)
-	files := readTree(t, out)
+	files := testutil.ReadTree(t, out)
 	assert.Len(t, files, 2)
 	assert.Contains(t, files["22222222-2222-4222-8222-222222222222.md"], "# Runbook: Request to a request catcher")
 

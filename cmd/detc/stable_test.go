@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/detc/detc/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +23,7 @@ func TestBuildIsLocationIndependent(t *testing.T) {
 		t.Chdir(root)
 		code, _, stderr := detc(t, "build", "--out", "out", "detections")
 		require.Equal(t, 0, code, stderr)
-		trees = append(trees, readTree(t, filepath.Join(root, "out")))
+		trees = append(trees, testutil.ReadTree(t, filepath.Join(root, "out")))
 	}
 	assert.Equal(t, trees[0], trees[1])
 	for name, data := range trees[0] {

@@ -11,6 +11,7 @@ import (
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -64,22 +65,6 @@ func rules() []*rule.Rule {
 	}
 }
 
-func tree(t *testing.T, root string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	require.NoError(t, filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		require.NoError(t, err)
-		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = string(data)
-		return nil
-	}))
-	return files
-}
-
 func entries(t *testing.T, dir string) []string {
 	t.Helper()
 	es, err := os.ReadDir(dir)
@@ -102,7 +87,7 @@ func TestRunWritesTree(t *testing.T) {
 		}}},
 	})
 	require.NoError(t, err)
-	got := tree(t, out)
+	got := testutil.ReadTree(t, out)
 	assert.Equal(t, []string{
 		".detc-build", "alpha/index.txt", "alpha/rules/r1.txt", "navigator/layer.json", "refusals.json",
 		"runbooks/r1.md", "runbooks/r2.md", "zeta/index.txt", "zeta/rules/r1.txt", "zeta/rules/r2.txt",
@@ -136,7 +121,7 @@ func TestRunIsDeterministic(t *testing.T) {
 	opts.Out = filepath.Join(dir, "two")
 	_, err = Run(rules(), opts)
 	require.NoError(t, err)
-	assert.Equal(t, tree(t, filepath.Join(dir, "one")), tree(t, filepath.Join(dir, "two")))
+	assert.Equal(t, testutil.ReadTree(t, filepath.Join(dir, "one")), testutil.ReadTree(t, filepath.Join(dir, "two")))
 }
 
 func TestFailedBuildKeepsPreviousOutput(t *testing.T) {
@@ -144,7 +129,7 @@ func TestFailedBuildKeepsPreviousOutput(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	_, err := Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a"}}})
 	require.NoError(t, err)
-	before := tree(t, out)
+	before := testutil.ReadTree(t, out)
 
 	tests := []struct {
 		name string
@@ -164,7 +149,7 @@ func TestFailedBuildKeepsPreviousOutput(t *testing.T) {
 			_, err := Run(rules(), tt.opts)
 			require.Error(t, err)
 			assert.Equal(t, tt.want, err.Error())
-			assert.Equal(t, before, tree(t, out))
+			assert.Equal(t, before, testutil.ReadTree(t, out))
 			assert.Equal(t, []string{"out"}, entries(t, dir))
 		})
 	}
@@ -175,13 +160,13 @@ func TestFailedWriteKeepsPreviousOutput(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	_, err := Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a"}}})
 	require.NoError(t, err)
-	before := tree(t, out)
+	before := testutil.ReadTree(t, out)
 	// A file and a folder of the same name cannot both be written: the
 	// failure comes midway through writing the new tree.
 	_, err = Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a", paths: []string{"x", "x/y"}}}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "cannot ")
-	assert.Equal(t, before, tree(t, out))
+	assert.Equal(t, before, testutil.ReadTree(t, out))
 	assert.Equal(t, []string{"out"}, entries(t, dir))
 }
 
@@ -191,7 +176,7 @@ func TestRefusesForeignFolder(t *testing.T) {
 	_, err := Run(rules(), Options{Out: dir, Backends: []target.Backend{&fake{name: "a"}}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "refusing to replace")
-	assert.Equal(t, map[string]string{"precious.txt": "keep"}, tree(t, dir))
+	assert.Equal(t, map[string]string{"precious.txt": "keep"}, testutil.ReadTree(t, dir))
 
 	file := filepath.Join(dir, "precious.txt")
 	_, err = Run(rules(), Options{Out: file, Backends: []target.Backend{&fake{name: "a"}}})
@@ -203,7 +188,7 @@ func TestRunIntoEmptyFolder(t *testing.T) {
 	out := t.TempDir()
 	_, err := Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a"}}})
 	require.NoError(t, err)
-	assert.Contains(t, tree(t, out), "a/index.txt")
+	assert.Contains(t, testutil.ReadTree(t, out), "a/index.txt")
 }
 
 func TestVersion(t *testing.T) {

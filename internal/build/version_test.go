@@ -10,6 +10,7 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/hclrule"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,7 +56,7 @@ func deployedVersions(t *testing.T, src string) map[string]string {
 	_, err := Run(rules, Options{Out: out, Backends: registry.All(), Runbook: func(r *rule.Rule) (string, error) { return "# " + r.Title + "\n", nil }})
 	require.NoError(t, err)
 	got := map[string]string{}
-	files := tree(t, out)
+	files := testutil.ReadTree(t, out)
 	for name, re := range versionField {
 		var all []string
 		for p, data := range files {
