@@ -173,11 +173,12 @@ type compiler struct {
 	inferred map[string]string
 }
 
-func (c *compiler) refuse(pos rule.Pos, construct, reason string, args ...any) error {
+// refuse builds the refusal; construct is a string or a lazyConstruct.
+func (c *compiler) refuse(pos rule.Pos, construct any, reason string, args ...any) error {
 	if !pos.IsValid() {
 		pos = c.r.Pos
 	}
-	return target.Refuse(c.r, Name, c.profile.Name, pos, construct, reason, args...)
+	return target.Refuse(c.r, Name, c.profile.Name, pos, fmt.Sprint(construct), reason, args...)
 }
 
 // field is one target field a Sigma field maps to.

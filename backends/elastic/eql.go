@@ -94,7 +94,7 @@ func insensitive(f, pattern string) *node {
 }
 
 func (c *compiler) eqlValue(m *rule.Matcher, v rule.Value, f field) (*node, error) {
-	construct := fmt.Sprintf("%s on field %q (%s, %s)", m.Op, m.Field, f.Name, typeName(f.Type))
+	construct := lazyConstruct{m, f}
 	name := eqlField(f.Name)
 	switch {
 	case v.Kind == rule.KindPlaceholder:

@@ -166,7 +166,7 @@ func (c *compiler) esqlMatcher(m *rule.Matcher) (*node, error) {
 }
 
 func (c *compiler) esqlValue(m *rule.Matcher, v rule.Value, f field) (*node, error) {
-	construct := fmt.Sprintf("%s on field %q (%s, %s)", m.Op, m.Field, f.Name, typeName(f.Type))
+	construct := lazyConstruct{m, f}
 	name := esqlField(f.Name)
 	switch {
 	case v.Kind == rule.KindPlaceholder:

@@ -147,7 +147,7 @@ func (c *compiler) luceneKeywords(m *rule.Matcher) (*node, error) {
 
 // luceneValue writes one value's comparison with one target field.
 func (c *compiler) luceneValue(m *rule.Matcher, v rule.Value, f field) (*node, error) {
-	construct := fmt.Sprintf("%s on field %q (%s, %s)", m.Op, m.Field, f.Name, typeName(f.Type))
+	construct := lazyConstruct{m, f}
 	exists := leaf("_exists_:" + luceneField(f.Name))
 	switch {
 	case v.Kind == rule.KindPlaceholder:
@@ -243,6 +243,17 @@ func (c *compiler) luceneValue(m *rule.Matcher, v rule.Value, f field) (*node, e
 	return term(f.Name, t), nil
 }
 
+// lazyConstruct names a comparison for a refusal; it is built only when a
+// refusal needs it.
+type lazyConstruct struct {
+	m *rule.Matcher
+	f field
+}
+
+func (l lazyConstruct) String() string {
+	return fmt.Sprintf("%s on field %q (%s, %s)", l.m.Op, l.m.Field, l.f.Name, typeName(l.f.Type))
+}
+
 // stringTerm writes a string comparison on a keyword field. Keyword terms
 // are exact and case-sensitive, so a case-insensitive value with letters
 // becomes a regex with a class per letter; other values are an exact
@@ -287,10 +298,19 @@ func (c *compiler) stringTerm(v rule.Value, op rule.Op, cased bool) (string, err
 
 // regexTerm frames a Lucene regex as a query_string term.
 func (c *compiler) regexTerm(v rule.Value, re string) (string, error) {
-	if n := len(utf16.Encode([]rune(re))); n > maxRegexLength {
+	if n := utf16Len(re); n > maxRegexLength {
 		return "", c.refuse(v.Pos, fmt.Sprintf("value %q", shorten(valueText(v))), "as a case-insensitive Lucene regex it is %d characters long, over Elasticsearch's index.max_regex_length (%d)", n, maxRegexLength)
 	}
 	return "/" + re + "/", nil
+}
+
+// utf16Len is a string's length in Java chars, which Elasticsearch counts.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 func valueText(v rule.Value) string {

@@ -53,18 +53,39 @@ func HasCase(s string) bool {
 	return false
 }
 
+// asciiClasses caches the classes of ASCII letters, the common case.
+var asciiClasses = func() (t [utf8.RuneSelf]string) {
+	for r := rune(0); r < utf8.RuneSelf; r++ {
+		if unicode.SimpleFold(r) != r {
+			t[r] = foldClass(r)
+		}
+	}
+	return t
+}()
+
+func foldClass(r rune) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for _, f := range Folds(r) {
+		classRune(&b, f)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
 // foldRune appends r, as a class of its case forms when fold is set and it
 // has any ([kK\u212a] for k).
 func foldRune(b *strings.Builder, r rune, fold bool) {
-	if !fold || unicode.SimpleFold(r) == r {
+	switch {
+	case !fold:
 		Literal(b, r)
-		return
+	case r < utf8.RuneSelf && asciiClasses[r] != "":
+		b.WriteString(asciiClasses[r])
+	case r < utf8.RuneSelf || unicode.SimpleFold(r) == r:
+		Literal(b, r)
+	default:
+		b.WriteString(foldClass(r))
 	}
-	b.WriteByte('[')
-	for _, f := range Folds(r) {
-		classRune(b, f)
-	}
-	b.WriteByte(']')
 }
 
 // classRune appends r inside a character class; punctuation is escaped
