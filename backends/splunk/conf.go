@@ -215,7 +215,12 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 func groupFields(p *mapping.Profile, q *target.Query) []string {
 	var out []string
 	for _, g := range q.Rule.Aggregation.GroupBy {
-		if f, err := p.Field(q.Source, g); err == nil && len(f.Names) > 0 {
+		f, err := p.Field(q.Source, g)
+		switch {
+		case err != nil || len(f.Names) == 0:
+		case len(f.Names) > 1:
+			out = append(out, keyName(g)) // the derived key stats grouped by
+		default:
 			out = append(out, f.Names[0])
 		}
 	}

@@ -182,3 +182,26 @@ func TestPackageErrors(t *testing.T) {
 	_, err = b.Package([]target.Deployable{{Query: q}, {Query: q}}, target.Options{})
 	assert.ErrorContains(t, err, "give the rules distinct titles or ids")
 }
+
+// A group-by field mapped to several fields is grouped by the field the
+// search derives for it, and alerts are suppressed and risk-scored on that.
+func TestPackageDerivedKey(t *testing.T) {
+	b := splunk.New()
+	ds := deployables(t, target.Options{}, `
+id: by-host
+title: Posts per webhook host
+level: low
+logsource: {category: proxy}
+timeframe: 1h
+detection:
+  sel: {cs-method: POST}
+  condition: sel | count() by cs-host > 10
+`)
+	require.Contains(t, ds[0].Query.Text, "| eval cs_host=coalesce('Web.url_domain', 'Web.dest')\n")
+	arts, err := b.Package(ds, target.Options{})
+	require.NoError(t, err)
+	s := readConf(t, string(arts[1].Data))["detc - Posts per webhook host - Rule"]
+	require.NotNil(t, s)
+	assert.Equal(t, "cs_host", s["alert.suppress.fields"])
+	assert.Contains(t, s["action.risk.param._risk"], `"risk_object_field":"cs_host"`)
+}

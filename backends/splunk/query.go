@@ -2,9 +2,11 @@ package splunk
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/detc/detc/internal/rule"
 )
@@ -241,7 +243,7 @@ func (c *compiler) aggregation(agg *rule.Aggregation) ([]string, error) {
 		}
 	}
 	by := strings.Join(append([]string{"_time"}, groups...), " ")
-	lines := []string{"| bin _time span=" + span}
+	lines := append([]string{"| bin _time span=" + span}, c.keyLines()...)
 	if len(groups) > 0 {
 		lines = append(lines, "| fillnull value=\"\" "+strings.Join(groups, " "))
 	}
@@ -284,6 +286,7 @@ func (c *compiler) temporal(agg *rule.Aggregation) (string, error) {
 		"| eval "+strings.Join(evals, ", "),
 		"| where "+strings.Join(any, " OR "),
 		"| bin _time span="+span)
+	lines = append(lines, c.keyLines()...)
 	if len(groups) > 0 {
 		lines = append(lines, "| fillnull value=\"\" "+strings.Join(groups, " "))
 	}
@@ -310,7 +313,7 @@ func (c *compiler) span(agg *rule.Aggregation) (string, error) {
 	return "", nil
 }
 
-// groupBy maps the group-by fields (the first target name of each).
+// groupBy maps the group-by fields.
 func (c *compiler) groupBy(agg *rule.Aggregation) ([]string, error) {
 	out := make([]string, 0, len(agg.GroupBy))
 	for _, g := range agg.GroupBy {
@@ -330,19 +333,66 @@ func (c *compiler) aggField(agg *rule.Aggregation) (string, error) {
 	return c.statsField(agg.Pos, agg.Field, "aggregation field")
 }
 
+// statsField names a field that stats reads as one value per event (a
+// group-by key or an aggregated field). A field mapped to one name is that
+// name. A field mapped to several (cim's cs-host: Web.url_domain and
+// Web.dest) is still one value in the rule model, and a comparison holds
+// when any name holds it; as a key it is computed into a field named after
+// the Sigma field (cs-host: cs_host) that holds the first of its names with
+// a value, in the profile's order. tstats cannot compute fields before it
+// aggregates, so it refuses such a key.
 func (c *compiler) statsField(pos rule.Pos, field, role string) (string, error) {
 	construct := fmt.Sprintf("%s %q", role, field)
 	f, err := c.prof.Field(c.src, field)
 	if err != nil {
-		return "", c.refuse(pos, construct, "%v", err)
+		return "", c.refuse(pos, construct, "%s", mappingReason(err))
 	}
 	if len(f.Names) == 0 {
 		return "", c.refuse(pos, construct, "profile %q maps it to no field", c.prof.Name)
 	}
-	if !statsFieldOK(f.Names[0]) {
-		return "", c.refuse(pos, construct, "stats cannot name %q (letters, digits, _ . : - only)", f.Names[0])
+	for _, n := range f.Names {
+		if !statsFieldOK(n) {
+			return "", c.refuse(pos, construct, "stats cannot name %q (letters, digits, _ . : - only)", n)
+		}
 	}
-	return f.Names[0], nil
+	if len(f.Names) == 1 {
+		return f.Names[0], nil
+	}
+	if c.tstats {
+		return "", c.refuse(pos, construct, "it maps to several fields (%s) and its value is the first of them that is set, which eval computes only after tstats has aggregated", strings.Join(f.Names, ", "))
+	}
+	refs := make([]string, len(f.Names))
+	for i, n := range f.Names {
+		refs[i] = fieldRef(n)
+	}
+	name := keyName(field)
+	if def := name + "=coalesce(" + strings.Join(refs, ", ") + ")"; !slices.Contains(c.keyDefs, def) {
+		c.keyDefs = append(c.keyDefs, def)
+	}
+	return name, nil
+}
+
+// keyName is the name of a derived key field: the Sigma field's name with
+// every character but letters, digits and _ made _ (a plain eval name).
+func keyName(field string) string {
+	name := strings.Map(func(r rune) rune {
+		if r == '_' || r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return r
+		}
+		return '_'
+	}, field)
+	if name == "" || unicode.IsDigit(rune(name[0])) {
+		name = "field_" + name
+	}
+	return name
+}
+
+// keyLines compute the derived key fields before stats reads them.
+func (c *compiler) keyLines() []string {
+	if len(c.keyDefs) == 0 {
+		return nil
+	}
+	return []string{"| eval " + strings.Join(c.keyDefs, ", ")}
 }
 
 // tstatsQuery: | tstats over the accelerated data model. Its where clause

@@ -831,6 +831,7 @@ func evalFunc(name string, args []evalExpr) (evalExpr, error) {
 	want := map[string][2]int{
 		"match": {2, 2}, "cidrmatch": {2, 2}, "isnull": {1, 1}, "isnotnull": {1, 1}, "null": {0, 0},
 		"tonumber": {1, 1}, "lower": {1, 1}, "len": {1, 1}, "substr": {2, 3}, "if": {3, 3},
+		"coalesce": {1, 100},
 	}
 	n, ok := want[name]
 	if !ok {
@@ -858,6 +859,13 @@ func evalFunc(name string, args []evalExpr) (evalExpr, error) {
 		case "isnotnull":
 			return val{kind: vBool, b: vs[0].kind != vNull}, nil
 		case "null":
+			return val{}, nil
+		case "coalesce": // the first argument that is not null
+			for _, v := range vs {
+				if v.kind != vNull {
+					return v, nil
+				}
+			}
 			return val{}, nil
 		case "if":
 			branch := args[2]

@@ -11,6 +11,7 @@ package splunk
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -95,7 +96,12 @@ func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, err
 	c := &compiler{r: r, prof: p, tstats: opts.Variant == VariantTstats}
 	src, err := p.Resolve(r.LogSource)
 	if err != nil {
-		return nil, c.refuse(r.LogSource.Pos, "log source "+describeLogSource(r.LogSource), "%v", err)
+		return nil, c.refuse(r.LogSource.Pos, "log source "+describeLogSource(r.LogSource), "%s", mappingReason(err))
+	}
+	if !p.Passthrough && src.Attr("datamodel") == "" && strings.TrimSpace(src.Attr("search_prefix")) == "" {
+		// Without either, the search would read every event of the time
+		// range, not the log source's.
+		return nil, c.refuse(r.LogSource.Pos, "log source "+describeLogSource(r.LogSource), "profile %q gives it neither a datamodel nor a search_prefix", p.Name)
 	}
 	c.src = src
 	text, err := c.compile()
@@ -116,4 +122,14 @@ func describeLogSource(ls rule.LogSource) string {
 		return "(empty)"
 	}
 	return strings.Join(parts, ",")
+}
+
+// mappingReason is a mapping error's reason without the field and profile
+// it starts with, which the refusal already names.
+func mappingReason(err error) string {
+	var me *mapping.MappingError
+	if errors.As(err, &me) {
+		return me.Reason
+	}
+	return err.Error()
 }

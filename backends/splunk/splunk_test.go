@@ -12,6 +12,7 @@ import (
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/splunk"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 )
 
@@ -60,7 +61,7 @@ detection: {sel: {c-uri-extension: exe}, condition: sel}`, target.Options{}, `fi
 		{"no mapping at all", `
 id: r
 logsource: {category: proxy}
-detection: {sel: {x-made-up: 1}, condition: sel}`, target.Options{}, `field "x-made-up"`, `profile "cim": no mapping for this field`},
+detection: {sel: {x-made-up: 1}, condition: sel}`, target.Options{}, `field "x-made-up"`, "no mapping for this field (add one in a mapping file"},
 		{"unknown log source", `
 id: r
 logsource: {category: registry_set, product: windows}
@@ -93,6 +94,17 @@ detection: {sel: {c-uri|re: 'a.b'}, condition: sel}`, target.Options{Variant: sp
 id: r
 logsource: {category: proxy}
 detection: {sel: {c-uri: x}, condition: sel}`, target.Options{Profile: "raw", Variant: splunk.VariantTstats}, "the tstats variant", "has no data model"},
+		{"tstats over an add-on sourcetype", `
+id: r
+logsource: {category: ps_script, product: windows}
+detection: {sel: {ScriptBlockText|contains: hooks.slack.com}, condition: sel}`, target.Options{Variant: splunk.VariantTstats}, "the tstats variant", `profile "cim" has no data model for log source category=ps_script,product=windows`},
+		{"source with neither a data model nor a search prefix", `
+id: r
+logsource: {category: registry_set, product: windows}
+detection: {sel: {TargetObject|endswith: '\Run\x'}, condition: sel}`, target.Options{Overrides: &mapping.Profile{Sources: []*mapping.Source{{
+			LogSource: rule.LogSource{Category: "registry_set", Product: "windows"},
+			Fields:    map[string]mapping.Field{"TargetObject": {Names: []string{"registry_path"}}},
+		}}}}, "log source category=registry_set,product=windows", `profile "cim" gives it neither a datamodel nor a search_prefix`},
 		{"sub-second window", `
 id: r
 logsource: {category: proxy}
@@ -160,6 +172,55 @@ fields:
 	require.NoError(t, err)
 	assert.Equal(t, "| datamodel Web Web search\n| search Web.url_domain=\"hooks.slack.com\" OR Web.dest=\"hooks.slack.com\"", q.Text)
 	assert.Equal(t, "Web", q.Source.Attr("datamodel"))
+}
+
+// TestAddonSources: the cim profile reads the log sources no data model
+// carries from their add-on's events, selected by the source's
+// search_prefix, with the add-on's field names; the risk object is a field
+// of those events.
+func TestAddonSources(t *testing.T) {
+	b := splunk.New()
+	tests := []struct {
+		doc, want, risk string
+	}{
+		{`
+id: r
+logsource: {category: ps_script, product: windows}
+detection: {sel: {ScriptBlockText|contains: '://discord.com/api/webhooks/'}, condition: sel}`,
+			`(source="XmlWinEventLog:Microsoft-Windows-PowerShell/Operational" OR source="XmlWinEventLog:PowerShellCore/Operational") EventCode=4104 ScriptBlockText="*://discord.com/api/webhooks/*"`, "Computer"},
+		{`
+id: r
+logsource: {category: network_connection, product: windows}
+detection: {sel: {Image|endswith: '\powershell.exe', DestinationHostname|endswith: .slack.com}, condition: sel}`,
+			`source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=3 Image="*\\powershell.exe" DestinationHostname="*.slack.com"`, "Computer"},
+		{`
+id: r
+logsource: {category: dns_query, product: windows}
+detection: {sel: {QueryName: webhook.site}, filter: {Image|endswith: '\chrome.exe'}, condition: sel and not filter}`,
+			`source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=22 QueryName="webhook.site" NOT Image="*\\chrome.exe"`, "Computer"},
+		{`
+id: r
+logsource: {product: github, service: audit}
+detection: {sel: {action: hook.create}, filter: {config.url|startswith: 'https://ci.corp.example/'}, condition: sel and not filter}`,
+			`(sourcetype="github:cloud:audit" OR sourcetype="github:enterprise:audit") action="hook.create" NOT config.url="https://ci.corp.example/*"`, "actor"},
+		// A dns_query rule of another product keeps the data model.
+		{`
+id: r
+logsource: {category: dns_query}
+detection: {sel: {QueryName: webhook.site}, condition: sel}`,
+			"| datamodel Network_Resolution DNS search\n| search DNS.query=\"webhook.site\"", "DNS.src"},
+	}
+	for _, tt := range tests {
+		r := testRule(t, tt.doc)
+		t.Run(r.LogSource.Category+r.LogSource.Product, func(t *testing.T) {
+			q, err := b.Compile(r, target.Options{})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, q.Text)
+			assert.Equal(t, tt.risk, q.Source.Attr("risk_object"))
+			_, err = parseSPL(q.Text)
+			require.NoError(t, err, "the SPL reader cannot read it")
+		})
+	}
 }
 
 // Every value a rule can hold stays inside its quotes: each emitted search
