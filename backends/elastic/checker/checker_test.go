@@ -2,6 +2,7 @@ package checker
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,9 +14,9 @@ import (
 func TestElasticsearchBehaviour(t *testing.T) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		cache = t.TempDir()
+		cache = os.TempDir()
 	}
-	c, err := Start(cache)
+	c, err := Start(filepath.Join(cache, "detc"))
 	require.NoError(t, err)
 	defer func() { require.NoError(t, c.Close()) }()
 
