@@ -32,6 +32,10 @@ type Aggregator struct {
 	open   bool
 	start  int64 // the open window's start, Unix nanoseconds
 	groups map[string]*groupState
+	// key and text are reused for each event's group key and group-by
+	// texts; ends[i] is where the i-th text ends in text.
+	key, text []byte
+	ends      []int
 }
 
 type groupState struct {
@@ -73,8 +77,9 @@ func (a *Aggregator) Add(ts time.Time, ev Event) ([]Alert, error) {
 	a.open, a.start = true, start
 	var parts uint64
 	if a.agg.Func == rule.AggTemporal {
+		in := newInput(ev)
 		for i := range a.p.parts {
-			if a.p.evalNode(&a.p.parts[i], ev) {
+			if a.p.evalNode(&a.p.parts[i], in) {
 				parts |= 1 << i
 			}
 		}
@@ -105,22 +110,32 @@ func windowStart(ns, window int64) int64 {
 	return ns - r
 }
 
+// update counts a matching event. The event's values may live in a
+// reader's memory that the next event overwrites: only what a group
+// keeps (its group-by texts when the group is new, a distinct value when
+// first seen) is copied.
 func (a *Aggregator) update(ev Event, parts uint64) {
-	values := make([]string, len(a.agg.GroupBy))
-	var key strings.Builder
-	for i, f := range a.agg.GroupBy {
+	a.key, a.text, a.ends = a.key[:0], a.text[:0], a.ends[:0]
+	for _, f := range a.agg.GroupBy {
+		start := len(a.text)
 		if v, ok := ev.Field(f); ok {
-			values[i] = groupText(v)
+			a.text = appendGroupText(a.text, v)
 		}
+		a.ends = append(a.ends, len(a.text))
 		// Length-prefixed, so that no value can run into the next.
-		key.WriteString(strconv.Itoa(len(values[i])))
-		key.WriteByte(':')
-		key.WriteString(values[i])
+		a.key = strconv.AppendInt(a.key, int64(len(a.text)-start), 10)
+		a.key = append(a.key, ':')
+		a.key = append(a.key, a.text[start:]...)
 	}
-	g := a.groups[key.String()]
+	g := a.groups[string(a.key)]
 	if g == nil {
-		g = &groupState{values: values, min: math.Inf(1), max: math.Inf(-1)}
-		a.groups[key.String()] = g
+		g = &groupState{values: make([]string, len(a.ends)), min: math.Inf(1), max: math.Inf(-1)}
+		start := 0
+		for i, end := range a.ends {
+			g.values[i] = string(a.text[start:end])
+			start = end
+		}
+		a.groups[string(a.key)] = g
 	}
 	g.count++
 	g.parts |= parts
@@ -138,7 +153,9 @@ func (a *Aggregator) update(ev Event, parts uint64) {
 				if g.distinct == nil {
 					g.distinct = map[string]struct{}{}
 				}
-				g.distinct[t] = struct{}{}
+				if _, seen := g.distinct[t]; !seen {
+					g.distinct[strings.Clone(t)] = struct{}{}
+				}
 			}
 		default:
 			if f, ok := v.Float(); ok {
@@ -152,18 +169,20 @@ func (a *Aggregator) update(ev Event, parts uint64) {
 	})
 }
 
-// groupText is a group-by value: the value's text, an array's elements'
-// texts joined by commas, "" for null or an object.
-func groupText(v Value) string {
+// appendGroupText appends a group-by value: the value's text, an array's
+// elements' texts joined by commas, nothing for null or an object.
+func appendGroupText(dst []byte, v Value) []byte {
 	if v.Kind == KindList {
-		parts := make([]string, 0, len(v.List))
-		for _, el := range v.List {
-			parts = append(parts, groupText(el))
+		for i, el := range v.List {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendGroupText(dst, el)
 		}
-		return strings.Join(parts, ",")
+		return dst
 	}
 	t, _ := v.Text()
-	return t
+	return append(dst, t...)
 }
 
 // close computes the open window's alerts, ordered by group values, and

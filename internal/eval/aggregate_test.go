@@ -3,6 +3,7 @@ package eval
 import (
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -248,4 +249,74 @@ func TestAggregatorErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "event at 2026-03-01T10:04:59Z, window opened at 2026-03-01T10:05:00Z")
 	assert.Equal(t, []Alert{alert(t, "2026-03-01T10:05:00Z", 1)}, a.Flush(), "the rejected event is not counted")
 	assert.Nil(t, a.Flush(), "a second flush has nothing")
+}
+
+// TestAggregatorCopiesWhatItKeeps feeds events whose strings live in one
+// buffer that is overwritten for the next event, as a log reader's are:
+// the groups and distinct values must keep their own copies.
+func TestAggregatorCopiesWhatItKeeps(t *testing.T) {
+	r := mkRule(t, nil, search1("sel", f("cs-method", "POST")))
+	r.Aggregation = &rule.Aggregation{Func: rule.AggDistinctCount, Field: "cs-host", GroupBy: []string{"c-ip", "tags"},
+		Window: time.Hour, Op: rule.CmpGte, Threshold: 1}
+	a, err := NewAggregator(compile(t, r))
+	require.NoError(t, err)
+	buf := make([]byte, 64)
+	var ev FlatEvent
+	view := func(s string) string {
+		n := copy(buf, s)
+		return unsafe.String(&buf[0], n)
+	}
+	at := ts(t, "2026-03-01T10:00:00Z")
+	for _, e := range [][3]string{
+		{"10.0.0.1", "discord.com", "a"},
+		{"10.0.0.2", "hooks.slack.com", "b"},
+		{"10.0.0.1", "webhook.site", "a"},
+		{"10.0.0.1", "discord.com", "a"},
+	} {
+		// Every string of the event is in buf, which the next event
+		// overwrites; the group's fields sit in different places.
+		ev.Reset()
+		ev.Add("cs-method", String("POST"))
+		ev.Add("c-ip", String(view(e[0])))
+		hostAt := len(e[0])
+		copy(buf[hostAt:], e[1])
+		ev.Add("cs-host", String(unsafe.String(&buf[hostAt], len(e[1]))))
+		tagAt := hostAt + len(e[1])
+		copy(buf[tagAt:], e[2])
+		ev.Add("tags", List(String(unsafe.String(&buf[tagAt], len(e[2]))), Number(7)))
+		_, err := a.Add(at, &ev)
+		require.NoError(t, err)
+	}
+	copy(buf, "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX")
+	assert.Equal(t, []Alert{
+		alert(t, "2026-03-01T10:00:00Z", 2, "c-ip", "10.0.0.1", "tags", "a,7"),
+		alert(t, "2026-03-01T10:00:00Z", 1, "c-ip", "10.0.0.2", "tags", "b,7"),
+	}, a.Flush())
+}
+
+// TestAggregatorAddAllocations: an event of a group the window already
+// has allocates nothing; the caller need not copy it.
+func TestAggregatorAddAllocations(t *testing.T) {
+	r := mkRule(t, nil, search1("sel", f("cs-method", "POST")))
+	r.Aggregation = &rule.Aggregation{Func: rule.AggSum, Field: "cs-bytes", GroupBy: []string{"c-ip", "cs-host"}, Window: time.Hour, Op: rule.CmpGte, Threshold: 1}
+	a, err := NewAggregator(compile(t, r))
+	require.NoError(t, err)
+	var ev FlatEvent
+	ev.Reset()
+	ev.Add("cs-method", String("POST"))
+	ev.Add("c-ip", String("10.0.0.1"))
+	ev.Add("cs-host", String("discord.com"))
+	ev.Add("cs-bytes", Number(100))
+	at := ts(t, "2026-03-01T10:00:00Z")
+	_, err = a.Add(at, &ev)
+	require.NoError(t, err)
+	added := 1
+	allocs := testing.AllocsPerRun(100, func() {
+		added++
+		if _, err := a.Add(at, &ev); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+	assert.Equal(t, []Alert{alert(t, "2026-03-01T10:00:00Z", float64(100*added), "c-ip", "10.0.0.1", "cs-host", "discord.com")}, a.Flush())
 }

@@ -10,6 +10,7 @@ import (
 	sigmaeval "github.com/bradleyjkemp/sigma-go/evaluator"
 	"github.com/stretchr/testify/require"
 
+	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/sigma"
 )
 
@@ -136,5 +137,60 @@ func BenchmarkCompileWebhookRule(b *testing.B) {
 		if _, diags := Compile(r); diags.HasErrors() {
 			b.Fatal(diags)
 		}
+	}
+}
+
+// The webhook host lists of the detection pack (detections/webhooks.hcl),
+// for the litSet benchmarks.
+var (
+	benchWebhookHosts = []string{"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com", "ptb.discordapp.com",
+		"canary.discordapp.com", "hooks.slack.com", "outlook.office.com", "api.telegram.org", "hooks.zapier.com", "maker.ifttt.com",
+		"hook.eu1.make.com", "hook.eu2.make.com", "hook.us1.make.com", "hook.us2.make.com", "hook.integromat.com", "chat.googleapis.com",
+		"oapi.dingtalk.com", "open.feishu.cn", "open.larksuite.com", "qyapi.weixin.qq.com", "webhook.site", "requestbin.net",
+		"requestbin.com", "run.mocky.io", "mockbin.org"}
+	benchWebhookSuffixes = []string{".webhook.office.com", ".logic.azure.com", ".environment.api.powerplatform.com", ".m.pipedream.net",
+		".webhook.site", ".dnshook.site", ".requestbin.net", ".free.beeceptor.com"}
+	benchHosts = []string{"www.google.com", "login.microsoftonline.com", "outlook.office365.com", "github.com", "api.github.com",
+		"fonts.gstatic.com", "cdn.jsdelivr.net", "www.bbc.co.uk", "update.googleapis.com", "s3.amazonaws.com", "discord.com",
+		"hooks.slack.com", "contoso.webhook.office.com", "Discord.COM", "x.m.pipedream.net", "news.ycombinator.com"}
+)
+
+// BenchmarkLitSet compares one litSet with the same literals compared value
+// by value (a strMatcher each), over 16 hosts of a proxy log.
+func BenchmarkLitSet(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		op   rule.Op
+		lits []string
+	}{
+		{"equals26", rule.OpEquals, benchWebhookHosts},
+		{"endswith8", rule.OpEndsWith, benchWebhookSuffixes},
+		{"equals4", rule.OpEquals, benchWebhookHosts[:4]},
+		{"endswith4", rule.OpEndsWith, benchWebhookSuffixes[:4]},
+	} {
+		set := buildSet(bc.lits, bc.op, false)
+		var each []*strMatcher
+		for _, lit := range bc.lits {
+			each = append(each, newStrMatcher(rule.LiteralPattern(lit), bc.op, false))
+		}
+		b.Run(bc.name+"/set", func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				set.match(benchHosts[n%len(benchHosts)])
+				n++
+			}
+		})
+		b.Run(bc.name+"/each", func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				sub := subject{text: benchHosts[n%len(benchHosts)]}
+				for _, m := range each {
+					if m.match(&sub) {
+						break
+					}
+				}
+				n++
+			}
+		})
 	}
 }

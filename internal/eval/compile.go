@@ -27,10 +27,15 @@ type Program struct {
 	parts    []node
 	fields   []string
 	keywords bool
+	// need, when needed is set, numbers fields of which the event must
+	// have one for the condition to hold (requirement).
+	need   []int32
+	needed bool
 }
 
 type search struct {
 	name   string
+	number int32 // searchNumber: equal for searches that match alike
 	groups [][]*matcher
 }
 
@@ -54,9 +59,13 @@ type node struct {
 type matcher struct {
 	src     *rule.Matcher
 	field   string // "" for a keyword
+	number  int32  // the field's number (fieldNumber)
 	negate  bool
 	values  []valueMatcher
 	needTxt bool // some value compares text
+	// absent is the result when the event lacks the field: it depends on
+	// the values only (null and exists:false hold, neq inverts).
+	absent bool
 }
 
 // valueKind is what a compiled value tests.
@@ -72,11 +81,13 @@ const (
 	vCompare
 	vExists
 	vFieldRef
+	vStrSet // many literal strings at once (litSet)
 )
 
 type valueMatcher struct {
 	kind  valueKind
 	str   *strMatcher
+	set   *litSet
 	num   float64
 	text  string // vNumber: the rule's text; vFieldRef: the other field
 	truth bool   // vBool, vExists
@@ -95,7 +106,7 @@ func Compile(r *rule.Rule) (*Program, rule.Diagnostics) {
 	index := map[string]int{}
 	fields := map[string]bool{}
 	for _, s := range r.Searches {
-		cs := &search{name: s.Name}
+		cs := &search{name: s.Name, number: searchNumber(s)}
 		for _, g := range s.Groups {
 			var group []*matcher
 			for _, m := range g.Matchers {
@@ -156,6 +167,7 @@ func Compile(r *rule.Rule) (*Program, rule.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	p.need, p.needed = p.requirement(&p.cond)
 	return p, diags
 }
 
@@ -232,6 +244,8 @@ func compileMatcher(m *rule.Matcher) (*matcher, rule.Diagnostics) {
 	field := m.Field
 	if field == "" {
 		field = "keywords"
+	} else {
+		cm.number = fieldNumber(m.Field)
 	}
 	for _, v := range m.Values {
 		vm := valueMatcher{}
@@ -297,7 +311,52 @@ func compileMatcher(m *rule.Matcher) (*matcher, rule.Diagnostics) {
 		}
 		cm.values = append(cm.values, vm)
 	}
+	if !diags.HasErrors() {
+		cm.values = groupLiterals(cm.values, m.Negate)
+	}
+	cm.absent = absentResult(cm.values, cm.negate)
 	return cm, diags
+}
+
+// absentResult is what a matcher's values give for an event without the
+// field: test sees no value and touches no event.
+func absentResult(values []valueMatcher, negate bool) bool {
+	for i := range values {
+		var none subject
+		if values[i].test(&none, false, nil) != negate {
+			return true
+		}
+	}
+	return false
+}
+
+// groupLiterals replaces a matcher's literal string values (no wildcards)
+// with one litSet when there are enough of them. The values are ORed, so
+// their order does not matter; under neq each value is inverted before
+// the OR, which a set cannot do, so those matchers keep their values.
+func groupLiterals(values []valueMatcher, negate bool) []valueMatcher {
+	if negate {
+		return values
+	}
+	var lits []string
+	var mode strMode
+	var cased bool
+	for _, vm := range values {
+		if vm.kind == vString && vm.str.mode != modeGlob {
+			lits = append(lits, vm.str.lit)
+			mode, cased = vm.str.mode, vm.str.cased
+		}
+	}
+	if len(lits) < minSetValues {
+		return values
+	}
+	out := []valueMatcher{{kind: vStrSet, set: newLitSet(mode, cased, lits)}}
+	for _, vm := range values {
+		if vm.kind != vString || vm.str.mode == modeGlob {
+			out = append(out, vm)
+		}
+	}
+	return out
 }
 
 func kindName(k rule.ValueKind) string {

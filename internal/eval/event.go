@@ -2,8 +2,10 @@ package eval
 
 import (
 	"encoding/json"
+	"math"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Event is one log event as the evaluator reads it.
@@ -132,21 +134,132 @@ func eachAny(v any, fn func(Value) bool) bool {
 // nested objects into dotted names and reads only the fields a rule needs
 // (Program.Fields). Reset and refill it to reuse its memory. When a name
 // occurs twice, the first wins.
+//
+// Add also indexes the fields that compiled programs read, so that a
+// matcher finds its field in constant time whatever the number of fields,
+// and the event remembers the results of the searches matched against it,
+// so that a search several rules share runs once. Fill it only through
+// Reset and Add: a name or value changed in place would not be seen by
+// either. A type that embeds a FlatEvent is matched through it: its fields
+// are the FlatEvent's.
 type FlatEvent struct {
 	Names  []string
 	Values []Value
+	idx    *flatIndex
 }
+
+// flatIndex locates an event's fields by number (fieldNumber). It belongs
+// to one FlatEvent: a copy of the struct shares it, so owner tells the
+// copy to build its own.
+type flatIndex struct {
+	owner *FlatEvent
+	// pos[n] is the position of the field numbered n when mark[n] == gen,
+	// so that Reset clears the index by moving gen on.
+	pos  []int32
+	mark []uint32
+	gen  uint32
+	// count is how many of Names are indexed: Add keeps it at len(Names);
+	// names appended directly leave the index behind, and lookups then
+	// compare names.
+	count int
+	// unnumbered is the count of field numbers when the first name without
+	// a number was added (maxInt32 if none): numbers given since may belong
+	// to such a name, so the index cannot say those fields are absent.
+	unnumbered int32
+	// last holds the names of the previous event by position with their
+	// numbers: a reader fills events in the same order, so a name is
+	// numbered with one comparison instead of a map lookup.
+	last []numberedName
+	// results[n] remembers the result of the search numbered n
+	// (searchNumber) for the event as it is: it holds version<<1 | result,
+	// and Reset and Add move version on.
+	results []uint64
+	version uint64
+}
+
+type numberedName struct {
+	name   string
+	number int32 // -1: no number when looked up
+	known  int   // the count of field numbers then
+}
+
+// flatHolder is implemented by *FlatEvent and every type that embeds one.
+type flatHolder interface{ flatEvent() *FlatEvent }
+
+func (e *FlatEvent) flatEvent() *FlatEvent { return e }
 
 // Reset empties the event, keeping its memory.
 func (e *FlatEvent) Reset() {
 	e.Names = e.Names[:0]
 	e.Values = e.Values[:0]
+	x := e.index()
+	x.count = 0
+	x.unnumbered = math.MaxInt32
+	x.version++
+	if x.gen++; x.gen == 0 {
+		clear(x.mark)
+		x.gen = 1
+	}
+}
+
+func (e *FlatEvent) index() *flatIndex {
+	if e.idx == nil || e.idx.owner != e {
+		e.idx = &flatIndex{owner: e, gen: 1, version: 1, unnumbered: math.MaxInt32}
+		if len(e.Names) > 0 {
+			e.idx.count = -1 // filled before it had an index: not indexed
+		}
+	}
+	return e.idx
 }
 
 // Add appends a field.
 func (e *FlatEvent) Add(name string, v Value) {
+	i := len(e.Names)
 	e.Names = append(e.Names, name)
 	e.Values = append(e.Values, v)
+	x := e.index()
+	x.version++
+	if x.count != i {
+		return
+	}
+	x.count++
+	n := x.number(i, name)
+	if n < 0 {
+		return
+	}
+	if int(n) >= len(x.mark) {
+		x.mark = append(x.mark, make([]uint32, int(n)+1-len(x.mark))...)
+		x.pos = append(x.pos, make([]int32, int(n)+1-len(x.pos))...)
+	}
+	if x.mark[n] != x.gen {
+		x.mark[n], x.pos[n] = x.gen, int32(i)
+	}
+}
+
+// number finds the number of the i-th name of the event, -1 for a name no
+// program reads.
+func (x *flatIndex) number(i int, name string) int32 {
+	numbers := fieldNumbers.table()
+	if i < len(x.last) {
+		if l := &x.last[i]; l.name == name && (l.number >= 0 || l.known == len(numbers)) {
+			if l.number < 0 {
+				x.unnumbered = min(x.unnumbered, int32(len(numbers)))
+			}
+			return l.number
+		}
+	}
+	n, ok := numbers[name]
+	if !ok {
+		n = -1
+		x.unnumbered = min(x.unnumbered, int32(len(numbers)))
+	}
+	l := numberedName{name: strings.Clone(name), number: n, known: len(numbers)}
+	if i < len(x.last) {
+		x.last[i] = l
+	} else {
+		x.last = append(x.last, l)
+	}
+	return n
 }
 
 // Field implements Event.
@@ -155,6 +268,67 @@ func (e *FlatEvent) Field(name string) (Value, bool) {
 		if n == name {
 			return e.Values[i], true
 		}
+	}
+	return Value{}, false
+}
+
+// indexed returns the index when it covers the event as it is.
+func (e *FlatEvent) indexed() *flatIndex {
+	if x := e.idx; x != nil && x.owner == e && x.count == len(e.Names) {
+		return x
+	}
+	return nil
+}
+
+// anyPresent reports whether the event may have one of the fields
+// numbered in need: false means it has none of them.
+func (e *FlatEvent) anyPresent(need []int32) bool {
+	x := e.indexed()
+	if x == nil {
+		return true
+	}
+	for _, n := range need {
+		if n >= x.unnumbered || int(n) < len(x.mark) && x.mark[n] == x.gen {
+			return true
+		}
+	}
+	return false
+}
+
+// recall returns the remembered result of the search numbered n.
+func (e *FlatEvent) recall(n int32) (result, ok bool) {
+	x := e.indexed()
+	if x == nil || int(n) >= len(x.results) || x.results[n]>>1 != x.version {
+		return false, false
+	}
+	return x.results[n]&1 == 1, true
+}
+
+// remember keeps the result of the search numbered n until the event
+// changes.
+func (e *FlatEvent) remember(n int32, result bool) {
+	x := e.indexed()
+	if x == nil {
+		return
+	}
+	if int(n) >= len(x.results) {
+		x.results = append(x.results, make([]uint64, int(n)+1-len(x.results))...)
+	}
+	x.results[n] = x.version << 1
+	if result {
+		x.results[n] |= 1
+	}
+}
+
+// byNumber is Field for the field numbered n (fieldNumber(name)), through
+// the index when it covers the event.
+func (e *FlatEvent) byNumber(n int32, name string) (Value, bool) {
+	x := e.indexed()
+	if x == nil || n >= x.unnumbered {
+		return e.Field(name)
+	}
+	if int(n) < len(x.mark) && x.mark[n] == x.gen {
+		return e.Values[x.pos[n]], true
 	}
 	return Value{}, false
 }

@@ -40,10 +40,11 @@ type MatcherReport struct {
 // Explain evaluates every search (not lazily) and reports the outcome.
 func (p *Program) Explain(ev Event) Explanation {
 	x := Explanation{Match: p.Match(ev)}
+	in := newInput(ev)
 	for _, s := range p.searches {
 		res := SearchResult{Name: s.name}
 		for gi, g := range s.groups {
-			i := failing(g, ev)
+			i := failing(g, in)
 			if i < 0 {
 				res.Matched = true
 				res.Matchers = res.Matchers[:0]

@@ -7,40 +7,74 @@ import (
 	"github.com/detc/detc/internal/rule"
 )
 
+// input is the event being matched, and the FlatEvent behind it when it
+// has one, found once per Match so that matchers read fields by number
+// without an interface call (FlatEvent.byNumber).
+type input struct {
+	ev   Event
+	flat *FlatEvent
+}
+
+func newInput(ev Event) input {
+	in := input{ev: ev}
+	if f, ok := ev.(flatHolder); ok {
+		in.flat = f.flatEvent()
+	}
+	return in
+}
+
 // Match reports whether the event matches the rule's condition. For an
 // aggregating rule this says whether the event counts towards the
 // aggregation. Searches are evaluated lazily, as the condition needs them.
 func (p *Program) Match(ev Event) bool {
-	return p.evalNode(&p.cond, ev)
+	in := newInput(ev)
+	if p.needed && in.flat != nil && !in.flat.anyPresent(p.need) {
+		return false
+	}
+	return p.evalNode(&p.cond, in)
 }
 
-func (p *Program) evalNode(n *node, ev Event) bool {
+func (p *Program) evalNode(n *node, in input) bool {
 	switch n.kind {
 	case nodeAnd:
 		for i := range n.kids {
-			if !p.evalNode(&n.kids[i], ev) {
+			if !p.evalNode(&n.kids[i], in) {
 				return false
 			}
 		}
 		return true
 	case nodeOr:
 		for i := range n.kids {
-			if p.evalNode(&n.kids[i], ev) {
+			if p.evalNode(&n.kids[i], in) {
 				return true
 			}
 		}
 		return false
 	case nodeNot:
-		return !p.evalNode(&n.kids[0], ev)
+		return !p.evalNode(&n.kids[0], in)
 	default:
-		return p.searches[n.search].match(ev)
+		return p.searches[n.search].eval(in)
 	}
 }
 
+// eval is match, remembered by a FlatEvent for the other rules that have
+// the same search.
+func (s *search) eval(in input) bool {
+	if in.flat == nil {
+		return s.match(in)
+	}
+	if r, ok := in.flat.recall(s.number); ok {
+		return r
+	}
+	r := s.match(in)
+	in.flat.remember(s.number, r)
+	return r
+}
+
 // match: a search is an OR of groups, a group an AND of matchers.
-func (s *search) match(ev Event) bool {
+func (s *search) match(in input) bool {
 	for _, g := range s.groups {
-		if failing(g, ev) < 0 {
+		if failing(g, in) < 0 {
 			return true
 		}
 	}
@@ -49,9 +83,9 @@ func (s *search) match(ev Event) bool {
 
 // failing returns the index of the first matcher of the group that does
 // not match, or -1 when the whole group matches.
-func failing(g []*matcher, ev Event) int {
+func failing(g []*matcher, in input) int {
 	for i, m := range g {
-		if !m.match(ev) {
+		if !m.match(in) {
 			return i
 		}
 	}
@@ -87,12 +121,22 @@ func (s *subject) isASCII() bool {
 
 // match applies the matcher to the event: its values are ORed, and with
 // Negate each value's result is inverted before the OR.
-func (m *matcher) match(ev Event) bool {
+func (m *matcher) match(in input) bool {
 	if m.field == "" {
-		return m.matchKeyword(ev)
+		return m.matchKeyword(in)
 	}
-	v, present := ev.Field(m.field)
-	if present && v.Kind == KindList {
+	var v Value
+	var present bool
+	if in.flat != nil {
+		v, present = in.flat.byNumber(m.number, m.field)
+	} else {
+		v, present = in.ev.Field(m.field)
+	}
+	if !present {
+		return m.absent
+	}
+	ev := in.ev
+	if v.Kind == KindList {
 		for i := range m.values {
 			if m.values[i].testList(m, v, ev) != m.negate {
 				return true
@@ -102,7 +146,7 @@ func (m *matcher) match(ev Event) bool {
 	}
 	sub := m.subject(v)
 	for i := range m.values {
-		if m.values[i].test(&sub, present, ev) != m.negate {
+		if m.values[i].test(&sub, true, ev) != m.negate {
 			return true
 		}
 	}
@@ -148,6 +192,8 @@ func (vm *valueMatcher) test(sub *subject, present bool, ev Event) bool {
 	switch vm.kind {
 	case vString:
 		return sub.hasText && vm.str.match(sub)
+	case vStrSet:
+		return sub.hasText && vm.set.match(sub.text)
 	case vNumber:
 		f, ok := sub.v.Float()
 		return ok && f == vm.num
@@ -228,28 +274,28 @@ func isHexDigit(c byte) bool {
 
 // matchKeyword applies a keyword matcher: a value matches when any string
 // value of the event does.
-func (m *matcher) matchKeyword(ev Event) bool {
+func (m *matcher) matchKeyword(in input) bool {
 	for i := range m.values {
-		if m.keywordFound(&m.values[i], ev) != m.negate {
+		if m.keywordFound(&m.values[i], in) != m.negate {
 			return true
 		}
 	}
 	return false
 }
 
-func (m *matcher) keywordFound(vm *valueMatcher, ev Event) bool {
-	if fe, ok := ev.(*FlatEvent); ok {
+func (m *matcher) keywordFound(vm *valueMatcher, in input) bool {
+	if in.flat != nil {
 		// The common case, without a closure.
-		for _, v := range fe.Values {
-			if m.keywordIn(vm, v, ev) {
+		for _, v := range in.flat.Values {
+			if m.keywordIn(vm, v, in.ev) {
 				return true
 			}
 		}
 		return false
 	}
 	found := false
-	ev.Each(func(v Value) bool {
-		found = m.keywordIn(vm, v, ev)
+	in.ev.Each(func(v Value) bool {
+		found = m.keywordIn(vm, v, in.ev)
 		return !found
 	})
 	return found

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"sort"
 	"time"
 
@@ -51,10 +50,6 @@ type program struct {
 	prog   *eval.Program
 	agg    *eval.Aggregator
 	prefix []byte // the start of its event alerts
-	// An aggregation gets events in scratch, with the values it keeps
-	// (group-by and aggregated fields) copied out of the reader's memory.
-	scratch eval.FlatEvent
-	keep    []string
 	// Events left out of the aggregation: older than the open window, or
 	// without a time.
 	order, untimed int
@@ -94,7 +89,6 @@ func New(rules []*rule.Rule, out io.Writer, opts Options) (*Hunter, rule.Diagnos
 				continue
 			}
 			hp.agg = agg
-			hp.keep = append(slices.Clone(r.Aggregation.GroupBy), r.Aggregation.Field)
 		}
 		for _, f := range p.Fields() {
 			fields[f] = true
@@ -250,9 +244,9 @@ func (h *Hunter) warn(d rule.Diagnostic) {
 	}
 }
 
-// aggregate feeds a matching event to the rule's aggregator. Only matching
-// events are copied (the aggregator keeps group values; the reader reuses
-// its memory); temporal rules test their parts on every event.
+// aggregate feeds a matching event to the rule's aggregator, which copies
+// the little it keeps out of the reader's memory; temporal rules test
+// their parts on every event.
 func (h *Hunter) aggregate(p *program, ev *formats.Event, name string) {
 	if p.rule.Aggregation.Func != rule.AggTemporal && !p.prog.Match(ev) {
 		return
@@ -262,8 +256,7 @@ func (h *Hunter) aggregate(p *program, ev *formats.Event, name string) {
 		p.untimed++
 		return
 	}
-	ev.CopyTo(&p.scratch, p.keep)
-	alerts, err := p.agg.Add(ts, &p.scratch)
+	alerts, err := p.agg.Add(ts, ev)
 	if errors.Is(err, eval.ErrOutOfOrder) {
 		p.order++
 		return
