@@ -103,6 +103,10 @@ func New(rules []*rule.Rule, out io.Writer, opts Options) (*Hunter, rule.Diagnos
 	return h, diags
 }
 
+// Rules is how many detections the hunt runs: those that compiled,
+// without the investigation pivots.
+func (h *Hunter) Rules() int { return len(h.progs) }
+
 // Fields are the event fields the rules read.
 func (h *Hunter) Fields() []string { return h.fields }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -184,6 +185,12 @@ func TestAppendString(t *testing.T) {
 
 func TestPivotsAreNotHunted(t *testing.T) {
 	rules := loadRules(t, "testdata/rules")
+	h, diags := New(rules, io.Discard, Options{})
+	require.Empty(t, diags)
+	assert.Equal(t, len(rules), h.Rules())
+	rules[0].Tags = append(rules[0].Tags, rule.PivotTag)
+	h, _ = New(rules, io.Discard, Options{})
+	assert.Equal(t, len(rules)-1, h.Rules(), "a pivot is not counted")
 	for _, r := range rules {
 		r.Tags = append(r.Tags, rule.PivotTag)
 	}
