@@ -17,7 +17,7 @@ var huntCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "hunt",
 		Summary: "run the detections over log files and print the alerts",
-		Usage:   "detc hunt [--detections PATH]... [--rule ID] [--log-format F] LOG...",
+		Usage:   "detc hunt [--rules PATH]... [--rule ID] [--log-format F] LOG...",
 		Detail: `Streams each log file (plain or gzip, any size; "-" is stdin) through the
 detections with detc's evaluator and prints one JSON object per alert on
 stdout: rule_id, title, level, time, file, line and the event (for an
@@ -29,8 +29,9 @@ too when stderr is a terminal. Alerts are results, not failures: the exit
 status is 1 only when a detection does not load or a file cannot be read.
 
 Unlike the other commands, the positional arguments are the logs; the
-detections come from --detections (default detections/).`,
-		Example: "detc hunt /var/log/squid/access.log.1.gz /var/log/squid/access.log > alerts.jsonl\nzcat proxy.jsonl.gz | detc hunt --detections detections/proxy --log-format jsonl -",
+detections come from --rules (default detections/; --detections is the
+same flag). Investigation pivots are not hunted and not counted.`,
+		Example: "detc hunt --rules detections /var/log/squid/access.log.1.gz /var/log/squid/access.log > alerts.jsonl\nzcat proxy.jsonl.gz | detc hunt --rules detections/proxy --log-format jsonl -",
 	},
 	run: runHunt,
 }
@@ -44,7 +45,8 @@ func (p *paths) Set(s string) error { *p = append(*p, s); return nil }
 func runHunt(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	var detections paths
-	fs.Var(&detections, "detections", "detection `path` (file or folder); repeatable (default detections/)")
+	fs.Var(&detections, "rules", "detection `path` (file or folder); repeatable (default detections/)")
+	fs.Var(&detections, "detections", "same as --rules")
 	only := fs.String("rule", "", "hunt only with the detection of this `id` or name")
 	logFormat := fs.String("log-format", "", "log `format` of every file: "+strings.Join(formats.Names(), ", ")+" (default: detected per file)")
 	logs, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
@@ -90,7 +92,7 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	}
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	st := h.Stats()
-	fmt.Fprintf(e.stderr, "detc hunt: %d rules over %d events in %d files: %d alerts", len(rules), st.Events, st.Files, st.Alerts)
+	fmt.Fprintf(e.stderr, "detc hunt: %d rules over %d events in %d files: %d alerts", h.Rules(), st.Events, st.Files, st.Alerts)
 	if st.BadEvents > 0 {
 		fmt.Fprintf(e.stderr, ", %d events could not be read", st.BadEvents)
 	}

@@ -11,9 +11,9 @@ import (
 )
 
 func TestHunt(t *testing.T) {
-	code, stdout, stderr := detc(t, "hunt", "--detections", "testdata/good", "testdata/good/proxy.jsonl")
+	code, stdout, stderr := detc(t, "hunt", "--rules", "testdata/good", "--rules", "testdata/hunt", "testdata/good/proxy.jsonl")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 files: 3 alerts\n", stderr)
+	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 files: 3 alerts\n", stderr, "the pivot is neither hunted nor counted")
 	var got []string
 	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
 		var alert struct {
@@ -31,20 +31,24 @@ func TestHunt(t *testing.T) {
 		"22222222-2222-4222-8222-222222222222:4",
 	}, got)
 
-	code, stdout, _ = detc(t, "hunt", "--detections", "testdata/good", "--rule", "catcher_get", "testdata/good/proxy.jsonl")
+	code, stdout, _ = detc(t, "hunt", "--rules", "testdata/good", "--rule", "catcher_get", "testdata/good/proxy.jsonl")
 	assert.Equal(t, 0, code)
 	assert.Equal(t, 1, strings.Count(stdout, "\n"))
+
+	code, _, stderr = detc(t, "hunt", "--detections", "testdata/good", "testdata/good/proxy.jsonl")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 files: 3 alerts\n", stderr, "--detections is --rules")
 
 	tests := []struct {
 		args   []string
 		code   int
 		stderr string
 	}{
-		{[]string{"hunt", "--detections", "testdata/good"}, 2, "name at least one log file"},
+		{[]string{"hunt", "--rules", "testdata/good"}, 2, "name at least one log file"},
 		{[]string{"hunt", "--log-format", "csv", "x.log"}, 2, `unknown log format "csv"`},
-		{[]string{"hunt", "--detections", "testdata/good", "testdata/missing.log"}, 1, "testdata/missing.log: error: "},
-		{[]string{"hunt", "--detections", "testdata/good", "--rule", "nope", "testdata/good/proxy.jsonl"}, 1, `no detection has the id or name "nope"`},
-		{[]string{"hunt", "--detections", "testdata/nothere", "testdata/good/proxy.jsonl"}, 1, "testdata/nothere: error: cannot read"},
+		{[]string{"hunt", "--rules", "testdata/good", "testdata/missing.log"}, 1, "testdata/missing.log: error: "},
+		{[]string{"hunt", "--rules", "testdata/good", "--rule", "nope", "testdata/good/proxy.jsonl"}, 1, `no detection has the id or name "nope"`},
+		{[]string{"hunt", "--rules", "testdata/nothere", "testdata/good/proxy.jsonl"}, 1, "testdata/nothere: error: cannot read"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := detc(t, tt.args...)
