@@ -10,8 +10,9 @@ import (
 	"github.com/detc/detc/backends/target"
 )
 
-// backends are the built-in targets.
-var backends = []target.Backend{elastic.New(), kql.New(), splunk.New()}
+// backends are the built-in targets, in the order runbooks and reports show
+// them: Splunk, Microsoft, Elastic.
+var backends = []target.Backend{splunk.New(), kql.New(), elastic.New()}
 
 // Lookup returns the backend for a --target value.
 func Lookup(name string) (target.Backend, bool) {
@@ -33,11 +34,9 @@ func Names() []string {
 	return names
 }
 
-// All returns every backend, sorted by name.
+// All returns every backend, in presentation order.
 func All() []target.Backend {
-	out := append([]target.Backend(nil), backends...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
-	return out
+	return append([]target.Backend(nil), backends...)
 }
 
 // titles are the names analysts know the targets by.

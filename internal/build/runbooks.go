@@ -1,8 +1,6 @@
 package build
 
 import (
-	"sort"
-
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/rule"
@@ -12,7 +10,7 @@ import (
 // Runbooks returns the Runbook hook of Options: each rule's runbook, with
 // its query compiled for every backend in its default profile and language
 // (or the reason a backend refuses it), the technique's card from cards and
-// the pivot rules of rules.
+// the pivot rules of rules. Queries appear in the order of backends.
 func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*runbook.Card) func(*rule.Rule) (string, error) {
 	pivots := map[string]*rule.Rule{}
 	for _, r := range rules {
@@ -23,8 +21,6 @@ func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*r
 			}
 		}
 	}
-	backends = append([]target.Backend(nil), backends...)
-	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
 	compile := func(r *rule.Rule) []runbook.Query {
 		var qs []runbook.Query
 		for _, b := range backends {
