@@ -79,11 +79,36 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 		diags = append(diags, d...)
 		set.Rules = append(set.Rules, rules...)
 	}
+	// A subfolder still sees the shared lists of the folders above it, and
+	// their investigation pivots, which its runbooks show.
+	locals, pivots := sharedFiles(paths, files)
+	shared := map[string]bool{}
+	for _, f := range append(locals, pivots...) {
+		data, d := Read(f)
+		diags = append(diags, d...)
+		if data == nil {
+			continue
+		}
+		set.Sources[f] = data
+		if IsHCL(f) {
+			shared[f] = true
+			hclFiles = append(hclFiles, hclrule.File{Name: f, Data: data})
+			continue
+		}
+		rules, d := sigma.Load(f, data)
+		diags = append(diags, d...)
+		set.Rules = append(set.Rules, pivotsOnly(rules)...)
+	}
 	var lists hclrule.Values
 	if len(hclFiles) > 0 {
 		rules, values, d := hclrule.LoadValues(hclFiles)
 		diags = append(diags, d...)
-		set.Rules = append(set.Rules, rules...)
+		for _, r := range rules {
+			// A shared file lends its locals and pivots, not its detections.
+			if !shared[r.File] || r.IsPivot() {
+				set.Rules = append(set.Rules, r)
+			}
+		}
 		lists = values
 	}
 	// Sigma rules name the lists written once as HCL locals with
@@ -93,7 +118,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	rules, d := sigma.ResolveCorrelations(set.Rules)
 	diags = append(diags, d...)
 	set.Rules = rules
-	set.Cards, d = runbook.LoadCards(paths...)
+	set.Cards, d = runbook.LoadCards(append(append([]string(nil), paths...), cardDirs(paths)...)...)
 	diags = append(diags, d...)
 	sortRules(set.Rules)
 	diags.Sort()
@@ -252,4 +277,88 @@ func sortRules(rules []*rule.Rule) {
 		}
 		return a.Pos.Col < b.Pos.Col
 	})
+}
+
+// ancestors lists the folders above each path, up to and including the
+// working folder, nearest first and without repeats. Paths outside the
+// working folder have none: detc never reads above where it runs.
+func ancestors(paths []string) []string {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+			rel, err := filepath.Rel(cwd, dir)
+			if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				break
+			}
+			if !seen[dir] {
+				seen[dir] = true
+				out = append(out, filepath.Join(".", rel))
+			}
+			if rel == "." {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// sharedFiles lists what a run over part of a tree needs from the folders
+// above its paths (up to the working folder) that it does not load
+// already: the .hcl files directly in them, for their shared lists (such as
+// detections/webhooks.hcl for detections/proxy/), and the detection files
+// of their pivots/ subfolders.
+func sharedFiles(paths, loaded []string) (locals, pivots []string) {
+	have := map[string]bool{}
+	for _, f := range loaded {
+		have[filepath.Clean(f)] = true
+	}
+	add := func(dir string, keep func(string) bool, to *[]string) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			f := filepath.Join(dir, e.Name())
+			if !e.IsDir() && keep(f) && !strings.HasPrefix(e.Name(), ".") && !have[f] {
+				have[f] = true
+				*to = append(*to, f)
+			}
+		}
+	}
+	for _, dir := range ancestors(paths) {
+		add(dir, IsHCL, &locals)
+		add(filepath.Join(dir, "pivots"), isRuleFile, &pivots)
+	}
+	sort.Strings(locals)
+	sort.Strings(pivots)
+	return locals, pivots
+}
+
+func pivotsOnly(rules []*rule.Rule) []*rule.Rule {
+	var out []*rule.Rule
+	for _, r := range rules {
+		if r.IsPivot() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// cardDirs lists the folders above the paths and their cards/ subfolders,
+// where a subfolder's runbook cards live.
+func cardDirs(paths []string) []string {
+	var out []string
+	for _, dir := range ancestors(paths) {
+		out = append(out, filepath.Join(dir, "cards"))
+	}
+	return out
 }

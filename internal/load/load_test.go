@@ -142,3 +142,27 @@ detection:
 	assert.Equal(t, "webhook.site", m.Values[0].Text)
 	assert.Equal(t, "hooks.slack.com", m.Values[1].Text)
 }
+
+// Loading a subfolder still gives its detections the shared lists and the
+// pivots of the folders above it, but not their detections.
+func TestPathsSubfolderSeesSharedListsAndPivots(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"detections/lists.hcl": "locals {\n  hosts = [\"webhook.site\"]\n}\n" +
+			"detection \"top\" {\n  title = \"top\"\n  logsource {\n    category = \"proxy\"\n  }\n  selection \"s\" {\n    match \"cs-host\" {\n      equals = local.hosts\n    }\n  }\n  condition = \"s\"\n}\n",
+		"detections/pivots/p.hcl": "detection \"pivot_hosts\" {\n  title = \"pivot\"\n  tags = [\"detc.pivot\"]\n  logsource {\n    category = \"proxy\"\n  }\n  selection \"s\" {\n    match \"cs-host\" {\n      equals = local.hosts\n    }\n  }\n  condition = \"s\"\n}\n",
+		"detections/proxy/d.hcl": "detection \"sub\" {\n  title = \"sub\"\n  logsource {\n    category = \"proxy\"\n  }\n  selection \"s\" {\n    match \"cs-host\" {\n      endswith = local.hosts\n    }\n  }\n  condition = \"s\"\n}\n",
+	})
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	require.NoError(t, os.Chdir(dir))
+	defer func() { require.NoError(t, os.Chdir(wd)) }()
+
+	set, diags := Paths([]string{filepath.Join("detections", "proxy")})
+	require.False(t, diags.HasErrors(), strs(diags))
+	var names []string
+	for _, r := range set.Rules {
+		names = append(names, r.Name)
+	}
+	assert.ElementsMatch(t, []string{"sub", "pivot_hosts"}, names, "the parent's detection stays out; its pivot comes in")
+	assert.Equal(t, []string{filepath.Join("detections", "proxy", "d.hcl")}, set.Files, "only the requested files are the run's detection files")
+}

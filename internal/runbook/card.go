@@ -122,13 +122,16 @@ func LoadCards(dirs ...string) (map[string]*Card, rule.Diagnostics) {
 	for _, dir := range dirs {
 		_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasSuffix(path, CardSuffix) {
-				files = append(files, path)
+				files = append(files, filepath.Clean(path))
 			}
 			return nil
 		})
 	}
 	sort.Strings(files)
-	for _, f := range files {
+	for i, f := range files {
+		if i > 0 && f == files[i-1] {
+			continue // folders given twice (a path and its parent)
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			diags.Errorf(rule.Pos{File: f}, "card-read", "%v", err)
