@@ -1,8 +1,6 @@
 package hclrule
 
 import (
-	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -94,9 +92,9 @@ func (d *decoder) threshold(b *hcl.Block) *rule.Aggregation {
 	}
 	if attr := attrs["window"]; attr != nil {
 		if s, ok := d.str(attr); ok {
-			w, err := parseWindow(s)
+			w, err := rule.ParseTimespan(s)
 			if err != nil {
-				d.errorf(attr.Expr.Range(), CodeValue, "Invalid window", "%v.", err)
+				d.errorf(attr.Expr.Range(), CodeValue, "Invalid window", "window %v.", err)
 			}
 			agg.Window = w
 		}
@@ -158,26 +156,6 @@ func aggregateNames() string {
 		names[i] = a.name
 	}
 	return strings.Join(names, ", ")
-}
-
-var windowRe = regexp.MustCompile(`^([0-9]+)([smhd])$`)
-
-var windowUnits = map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
-
-// maxWindow is a hundred years, as for Sigma's timespan.
-const maxWindow = 100 * 365 * 24 * time.Hour
-
-// parseWindow reads a window as Sigma writes a timespan: a positive whole
-// number and a unit s, m, h or d (90s, 10m, 12h, 7d).
-func parseWindow(s string) (time.Duration, error) {
-	if m := windowRe.FindStringSubmatch(s); m != nil {
-		n, err := strconv.ParseInt(m[1], 10, 64)
-		unit := windowUnits[m[2]]
-		if err == nil && n > 0 && n <= int64(maxWindow/unit) {
-			return time.Duration(n) * unit, nil
-		}
-	}
-	return 0, fmt.Errorf("window %q is not a time span: write a positive number and a unit s, m, h or d (for example 10m)", s)
 }
 
 var runbookSchema = &hcl.BodySchema{

@@ -399,7 +399,7 @@ func TestLoadErrors(t *testing.T) {
 			name:   "threshold window",
 			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    window = \"ten minutes\"\n    count = true\n    gt = 1\n  }\n"))}},
 			want:   []string{"a.hcl:13:14: error: Invalid window"},
-			detail: `window "ten minutes" is not a time span: write a positive number and a unit s, m, h or d (for example 10m).`,
+			detail: `window "ten minutes" is not a time span: write a positive number and a unit s, m, h or d (for example 5m).`,
 		},
 		{
 			name:  "threshold without window",

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -235,4 +236,16 @@ func TestPatternStringEscapesOnlyWhereNeeded(t *testing.T) {
 	assert.Equal(t, `\AppData\Local\Temp\`, LiteralPattern(`\AppData\Local\Temp\`).String(), "a trailing backslash is not an escape")
 	assert.Equal(t, `C:\\*`, Pattern{{Literal, `C:\`}, {AnyRun, ""}}.String(), "a backslash before a wildcard is")
 	assert.Equal(t, `a\\\b`, LiteralPattern(`a\\b`).String(), "a backslash before a backslash is")
+}
+
+func TestParseTimespan(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90s": 90 * time.Second, "5m": 5 * time.Minute, "12h": 12 * time.Hour, "7d": 7 * 24 * time.Hour} {
+		got, err := ParseTimespan(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "0m", "5", "m", "-5m", "1.5h", "5 m", "5M", "99999999999999999999d", "36501d"} {
+		_, err := ParseTimespan(bad)
+		assert.Error(t, err, bad)
+	}
 }

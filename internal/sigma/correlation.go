@@ -1,7 +1,6 @@
 package sigma
 
 import (
-	"regexp"
 	"strconv"
 	"time"
 
@@ -175,18 +174,11 @@ func (d *decoder) boolean(p pair) bool {
 	return b
 }
 
-var durationRE = regexp.MustCompile(`^([0-9]+)([smhd])$`)
-
-var durationUnits = map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
-
 // duration reads a Sigma time span such as 90s, 5m, 12h or 7d.
 func (d *decoder) duration(p pair) (time.Duration, bool) {
-	m := durationRE.FindStringSubmatch(p.val.Value)
-	if p.val.Kind == yaml.ScalarNode && m != nil {
-		n, err := strconv.ParseInt(m[1], 10, 64)
-		unit := durationUnits[m[2]]
-		if err == nil && n > 0 && n <= int64(100*365*24*time.Hour/unit) {
-			return time.Duration(n) * unit, true
+	if p.val.Kind == yaml.ScalarNode {
+		if span, err := rule.ParseTimespan(p.val.Value); err == nil {
+			return span, true
 		}
 	}
 	d.diags.Errorf(d.pos(p.val), CodeBadValue, "%s %q is not a time span: write a positive number and a unit s, m, h or d (for example 5m)", p.key.Value, p.val.Value)
