@@ -1,7 +1,6 @@
 package hclrule
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// FuzzLoad feeds arbitrary bytes to Load, Format and WriteDiagnostics:
+// FuzzLoad feeds arbitrary bytes to Load and Format:
 // none may panic, every diagnostic must point into the file, and Format's
 // output must be a fixed point. The seed corpus is testdata/fuzz/FuzzLoad
 // (crashers found so far are kept there) plus the golden inputs. Run it
@@ -39,9 +38,6 @@ func FuzzLoad(f *testing.F) {
 				assert.NotEmpty(t, r.Searches, "rule %s", r.Name)
 			}
 		}
-		var out bytes.Buffer
-		assert.NoError(t, WriteDiagnostics(&out, files, diags, 80, true))
-
 		formatted, fd := Format(files[0])
 		if fd.HasErrors() {
 			assert.Nil(t, formatted)
