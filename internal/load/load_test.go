@@ -150,7 +150,7 @@ func TestPathsSubfolderSeesSharedListsAndPivots(t *testing.T) {
 		"detections/lists.hcl": "locals {\n  hosts = [\"webhook.site\"]\n}\n" +
 			"detection \"top\" {\n  title = \"top\"\n  logsource {\n    category = \"proxy\"\n  }\n  selection \"s\" {\n    match \"cs-host\" {\n      equals = local.hosts\n    }\n  }\n  condition = \"s\"\n}\n",
 		"detections/pivots/p.hcl": "detection \"pivot_hosts\" {\n  title = \"pivot\"\n  tags = [\"detc.pivot\"]\n  logsource {\n    category = \"proxy\"\n  }\n  selection \"s\" {\n    match \"cs-host\" {\n      equals = local.hosts\n    }\n  }\n  condition = \"s\"\n}\n",
-		"detections/proxy/d.hcl": "detection \"sub\" {\n  title = \"sub\"\n  logsource {\n    category = \"proxy\"\n  }\n  selection \"s\" {\n    match \"cs-host\" {\n      endswith = local.hosts\n    }\n  }\n  condition = \"s\"\n}\n",
+		"detections/proxy/d.hcl":  "detection \"sub\" {\n  title = \"sub\"\n  logsource {\n    category = \"proxy\"\n  }\n  selection \"s\" {\n    match \"cs-host\" {\n      endswith = local.hosts\n    }\n  }\n  condition = \"s\"\n}\n",
 	})
 	wd, err := os.Getwd()
 	require.NoError(t, err)
