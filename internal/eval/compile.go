@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/detc/detc/internal/rule"
 )
@@ -35,7 +36,8 @@ type Program struct {
 
 type search struct {
 	name   string
-	number int32 // searchNumber: equal for searches that match alike
+	number int32         // searchNumber: equal for searches that match alike
+	uses   *atomic.Int32 // how many compiled searches have the number
 	groups [][]*matcher
 }
 
@@ -106,7 +108,8 @@ func Compile(r *rule.Rule) (*Program, rule.Diagnostics) {
 	index := map[string]int{}
 	fields := map[string]bool{}
 	for _, s := range r.Searches {
-		cs := &search{name: s.Name, number: searchNumber(s)}
+		cs := &search{name: s.Name}
+		cs.number, cs.uses = searchNumber(s)
 		for _, g := range s.Groups {
 			var group []*matcher
 			for _, m := range g.Matchers {

@@ -153,11 +153,10 @@ type FlatEvent struct {
 // copy to build its own.
 type flatIndex struct {
 	owner *FlatEvent
-	// pos[n] is the position of the field numbered n when mark[n] == gen,
-	// so that Reset clears the index by moving gen on.
-	pos  []int32
-	mark []uint32
-	gen  uint32
+	// at[n] locates the field numbered n when at[n].gen == gen, so that
+	// Reset clears the index by moving gen on.
+	at  []fieldAt
+	gen uint32
 	// count is how many of Names are indexed: Add keeps it at len(Names);
 	// names appended directly leave the index behind, and lookups then
 	// compare names.
@@ -177,10 +176,16 @@ type flatIndex struct {
 	version uint64
 }
 
+type fieldAt struct {
+	gen uint32
+	pos int32
+}
+
 type numberedName struct {
 	name   string
-	number int32 // -1: no number when looked up
-	known  int   // the count of field numbers then
+	number int32             // -1: no number when looked up
+	known  int32             // the count of field numbers then
+	table  *map[string]int32 // the numbering then
 }
 
 // flatHolder is implemented by *FlatEvent and every type that embeds one.
@@ -197,7 +202,7 @@ func (e *FlatEvent) Reset() {
 	x.unnumbered = math.MaxInt32
 	x.version++
 	if x.gen++; x.gen == 0 {
-		clear(x.mark)
+		clear(x.at)
 		x.gen = 1
 	}
 }
@@ -223,37 +228,45 @@ func (e *FlatEvent) Add(name string, v Value) {
 		return
 	}
 	x.count++
-	n := x.number(i, name)
+	n := int32(-2)
+	// Most often the name is the one at this place in the previous event.
+	if i < len(x.last) {
+		// A name without a number stays so while no field is numbered.
+		if l := &x.last[i]; l.name == name && (l.number >= 0 || l.table == fieldNumbers.t.Load()) {
+			n = l.number
+			if n < 0 {
+				x.unnumbered = min(x.unnumbered, l.known)
+			}
+		}
+	}
+	if n == -2 {
+		n = x.number(i, name)
+	}
 	if n < 0 {
 		return
 	}
-	if int(n) >= len(x.mark) {
-		x.mark = append(x.mark, make([]uint32, int(n)+1-len(x.mark))...)
-		x.pos = append(x.pos, make([]int32, int(n)+1-len(x.pos))...)
+	if int(n) >= len(x.at) {
+		x.at = append(x.at, make([]fieldAt, int(n)+1-len(x.at))...)
 	}
-	if x.mark[n] != x.gen {
-		x.mark[n], x.pos[n] = x.gen, int32(i)
+	if at := &x.at[n]; at.gen != x.gen {
+		*at = fieldAt{gen: x.gen, pos: int32(i)}
 	}
 }
 
 // number finds the number of the i-th name of the event, -1 for a name no
-// program reads.
+// program reads, and remembers it for the next event.
 func (x *flatIndex) number(i int, name string) int32 {
-	numbers := fieldNumbers.table()
-	if i < len(x.last) {
-		if l := &x.last[i]; l.name == name && (l.number >= 0 || l.known == len(numbers)) {
-			if l.number < 0 {
-				x.unnumbered = min(x.unnumbered, int32(len(numbers)))
-			}
-			return l.number
-		}
+	table := fieldNumbers.t.Load()
+	var numbers map[string]int32
+	if table != nil {
+		numbers = *table
 	}
 	n, ok := numbers[name]
 	if !ok {
 		n = -1
 		x.unnumbered = min(x.unnumbered, int32(len(numbers)))
 	}
-	l := numberedName{name: strings.Clone(name), number: n, known: len(numbers)}
+	l := numberedName{name: strings.Clone(name), number: n, known: int32(len(numbers)), table: table}
 	if i < len(x.last) {
 		x.last[i] = l
 	} else {
@@ -288,7 +301,7 @@ func (e *FlatEvent) anyPresent(need []int32) bool {
 		return true
 	}
 	for _, n := range need {
-		if n >= x.unnumbered || int(n) < len(x.mark) && x.mark[n] == x.gen {
+		if n >= x.unnumbered || int(n) < len(x.at) && x.at[n].gen == x.gen {
 			return true
 		}
 	}
@@ -327,8 +340,8 @@ func (e *FlatEvent) byNumber(n int32, name string) (Value, bool) {
 	if x == nil || n >= x.unnumbered {
 		return e.Field(name)
 	}
-	if int(n) < len(x.mark) && x.mark[n] == x.gen {
-		return e.Values[x.pos[n]], true
+	if int(n) < len(x.at) && x.at[n].gen == x.gen {
+		return e.Values[x.at[n].pos], true
 	}
 	return Value{}, false
 }

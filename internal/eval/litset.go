@@ -28,7 +28,6 @@ type litSet struct {
 	mode  strMode // modeEqual, modePrefix, modeSuffix or modeContains
 	cased bool
 	nodes []trieNode
-	edges []trieEdge
 	// root[b] is the root's child for the unit b < 128 (0: none), so that
 	// the widest node is read without a scan.
 	root [utf8.RuneSelf]int32
@@ -40,9 +39,14 @@ type litSet struct {
 	first [256]bool
 }
 
+// trieNode is a node of the trie. Most nodes have one child: its edge is
+// held in the node itself, so that a walk along a literal reads one node
+// per unit.
 type trieNode struct {
-	edges []int32 // into litSet.edges, in insertion order
-	end   bool    // a literal ends here
+	end  bool  // a literal ends here
+	unit rune  // the first child's unit
+	next int32 // the first child (0: none)
+	more []trieEdge
 }
 
 type trieEdge struct {
@@ -131,8 +135,11 @@ func (s *litSet) child(node int32, u rune) int32 {
 	if node == 0 && u < utf8.RuneSelf {
 		s.root[u] = next
 	}
-	s.nodes[node].edges = append(s.nodes[node].edges, int32(len(s.edges)))
-	s.edges = append(s.edges, trieEdge{unit: u, next: next})
+	if nd := &s.nodes[node]; nd.next == 0 {
+		nd.unit, nd.next = u, next
+	} else {
+		nd.more = append(nd.more, trieEdge{unit: u, next: next})
+	}
 	return next
 }
 
@@ -142,9 +149,13 @@ func (s *litSet) next(node int32, u rune) int32 {
 	if node == 0 && u < utf8.RuneSelf {
 		return s.root[u]
 	}
-	for _, e := range s.nodes[node].edges {
-		if s.edges[e].unit == u {
-			return s.edges[e].next
+	nd := &s.nodes[node]
+	if nd.unit == u && nd.next != 0 {
+		return nd.next
+	}
+	for _, e := range nd.more {
+		if e.unit == u {
+			return e.next
 		}
 	}
 	return 0

@@ -60,7 +60,7 @@ func (p *Program) evalNode(n *node, in input) bool {
 // eval is match, remembered by a FlatEvent for the other rules that have
 // the same search.
 func (s *search) eval(in input) bool {
-	if in.flat == nil {
+	if in.flat == nil || s.uses.Load() < 2 {
 		return s.match(in)
 	}
 	if r, ok := in.flat.recall(s.number); ok {

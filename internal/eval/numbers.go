@@ -53,9 +53,18 @@ func (n *numbering) number(key string) int32 {
 // fieldNumber numbers a field name (at compile time).
 func fieldNumber(name string) int32 { return fieldNumbers.number(name) }
 
+// searchUses counts the compiled searches of each number: a search is
+// remembered on events only when some other compiled search has its
+// number (for one rule alone, remembering costs more than it saves).
+var searchUses struct {
+	mu   sync.Mutex
+	uses []*atomic.Int32
+}
+
 // searchNumber numbers a search by everything that decides its result,
-// so that two searches with one number match the same events.
-func searchNumber(s *rule.Search) int32 {
+// so that two searches with one number match the same events, and counts
+// one more use of the number.
+func searchNumber(s *rule.Search) (int32, *atomic.Int32) {
 	var b strings.Builder
 	for _, g := range s.Groups {
 		b.WriteString("(")
@@ -72,5 +81,13 @@ func searchNumber(s *rule.Search) int32 {
 		}
 		b.WriteString(")")
 	}
-	return searchNumbers.number(b.String())
+	n := searchNumbers.number(b.String())
+	searchUses.mu.Lock()
+	defer searchUses.mu.Unlock()
+	for int(n) >= len(searchUses.uses) {
+		searchUses.uses = append(searchUses.uses, new(atomic.Int32))
+	}
+	uses := searchUses.uses[n]
+	uses.Add(1)
+	return n, uses
 }

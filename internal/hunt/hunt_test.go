@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/detc/detc/internal/fixture/jsonscan"
 	"github.com/detc/detc/internal/hclrule"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/sigma"
@@ -199,4 +200,32 @@ func TestPivotsAreNotHunted(t *testing.T) {
 	require.Empty(t, diags)
 	assert.Empty(t, out.String())
 	assert.Equal(t, int64(11), stats.Events)
+}
+
+// FuzzIsCompact: an object the reader accepts and isCompact passes is
+// exactly what json.Compact makes of it.
+func FuzzIsCompact(f *testing.F) {
+	for _, seed := range []string{
+		`{"a":1}`, `{"a": 1}`, `{"a":"x y","b":[1,2,{"c":null}]}`, "{\"a\":\"x\ty\"}", `{"a":"\u00e9\n\"\\\/"}`,
+		`{"a":"\x"}`, `{"a":"\u12"}`, `{"a":"\ud800"}`, "{\"a\":\"\xff\"}", "{\n\"a\":1}", `{"a":[ ]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	scanner := jsonscan.New([]string{"a"}, false)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if scanner.Scan(data) != nil || !isCompact(data) {
+			return
+		}
+		var buf bytes.Buffer
+		require.NoError(t, json.Compact(&buf, data), "%q", data)
+		require.Equal(t, string(data), buf.String())
+	})
+}
+
+func TestIsCompact(t *testing.T) {
+	assert.True(t, isCompact([]byte(`{"a":"x y","b":[1,{"c":"\u00e9\n"}]}`)))
+	assert.False(t, isCompact([]byte(`{"a": 1}`)), "space outside a string")
+	assert.False(t, isCompact([]byte("{\"a\":\"x\ty\"}")), "a raw tab in a string")
+	assert.False(t, isCompact([]byte(`{"a":"\x"}`)), "an invalid escape")
+	assert.False(t, isCompact([]byte(`{"a":"\u12"}`)), "a short \\u escape")
 }

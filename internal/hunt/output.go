@@ -103,6 +103,9 @@ func (a *alertWriter) event(p *program, file string, ev *formats.Event) error {
 func (a *alertWriter) appendEvent(b []byte, ev *formats.Event) []byte {
 	raw := ev.Raw()
 	if len(raw) > 0 && raw[0] == '{' {
+		if isCompact(raw) {
+			return append(b, raw...)
+		}
 		a.buf.Reset()
 		if json.Compact(&a.buf, raw) == nil {
 			return append(b, a.buf.Bytes()...)
@@ -119,6 +122,54 @@ func (a *alertWriter) appendEvent(b []byte, ev *formats.Event) []byte {
 		return append(b, "{}"...)
 	}
 	return append(b, data...)
+}
+
+// isCompact reports whether a JSON object the reader has parsed is
+// already as json.Compact writes it: no space outside strings, and strings
+// that json.Compact accepts (the reader skips the strings of fields no
+// rule reads without checking them). JSON Lines events usually are, and
+// copying them costs far less than compacting.
+func isCompact(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case ' ', '\t', '\n', '\r':
+			return false
+		case '"':
+			for i++; ; i++ {
+				if i == len(raw) {
+					return false
+				}
+				c := raw[i]
+				if c == '"' {
+					break
+				}
+				if c < 0x20 {
+					return false
+				}
+				if c == '\\' {
+					if i+1 == len(raw) {
+						return false
+					}
+					i++
+					switch raw[i] {
+					case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+					case 'u':
+						if i+4 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) || !isHex(raw[i+3]) || !isHex(raw[i+4]) {
+							return false
+						}
+						i += 4
+					default:
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 const hexDigits = "0123456789abcdef"
