@@ -333,17 +333,21 @@ func (e *FlatEvent) remember(n int32, result bool) {
 	}
 }
 
-// byNumber is Field for the field numbered n (fieldNumber(name)), through
-// the index when it covers the event.
-func (e *FlatEvent) byNumber(n int32, name string) (Value, bool) {
-	x := e.indexed()
-	if x == nil || n >= x.unnumbered {
-		return e.Field(name)
+// lookup is Field for the field numbered n (fieldNumber(name)), through
+// the index when it covers the event; nil when the field is absent.
+func (e *FlatEvent) lookup(n int32, name string) *Value {
+	if x := e.idx; x != nil && x.owner == e && x.count == len(e.Names) && n < x.unnumbered {
+		if int(n) < len(x.at) && x.at[n].gen == x.gen {
+			return &e.Values[x.at[n].pos]
+		}
+		return nil
 	}
-	if int(n) < len(x.at) && x.at[n].gen == x.gen {
-		return e.Values[x.at[n].pos], true
+	for i, have := range e.Names {
+		if have == name {
+			return &e.Values[i]
+		}
 	}
-	return Value{}, false
+	return nil
 }
 
 // Each implements Event.

@@ -9,7 +9,7 @@ import (
 
 // input is the event being matched, and the FlatEvent behind it when it
 // has one, found once per Match so that matchers read fields by number
-// without an interface call (FlatEvent.byNumber).
+// without an interface call (FlatEvent.lookup).
 type input struct {
 	ev   Event
 	flat *FlatEvent
@@ -126,14 +126,17 @@ func (m *matcher) match(in input) bool {
 		return m.matchKeyword(in)
 	}
 	var v Value
-	var present bool
 	if in.flat != nil {
-		v, present = in.flat.byNumber(m.number, m.field)
+		p := in.flat.lookup(m.number, m.field)
+		if p == nil {
+			return m.absent
+		}
+		v = *p
 	} else {
-		v, present = in.ev.Field(m.field)
-	}
-	if !present {
-		return m.absent
+		var ok bool
+		if v, ok = in.ev.Field(m.field); !ok {
+			return m.absent
+		}
 	}
 	ev := in.ev
 	if v.Kind == KindList {
