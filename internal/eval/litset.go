@@ -95,7 +95,11 @@ func decodeLastRune(s string) (rune, int) {
 // newLitSet builds a set over literals for a mode (the literals as
 // newStrMatcher keeps them; folding makes its lower-casing immaterial).
 func newLitSet(mode strMode, cased bool, lits []string) *litSet {
-	s := &litSet{mode: mode, cased: cased, nodes: []trieNode{{}}}
+	size := 1
+	for _, lit := range lits {
+		size += len(lit)
+	}
+	s := &litSet{mode: mode, cased: cased, nodes: make([]trieNode, 1, size)}
 	for c := 0; c < 256; c++ {
 		u := byte(c)
 		if !cased && 'a' <= u && u <= 'z' {

@@ -1,8 +1,9 @@
 package eval
 
 import (
-	"fmt"
 	"maps"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,9 @@ func (n *numbering) table() map[string]int32 {
 }
 
 func (n *numbering) number(key string) int32 {
+	if i, ok := n.table()[key]; ok {
+		return i
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	old := n.table()
@@ -65,23 +69,29 @@ var searchUses struct {
 // so that two searches with one number match the same events, and counts
 // one more use of the number.
 func searchNumber(s *rule.Search) (int32, *atomic.Int32) {
-	var b strings.Builder
+	var b []byte
 	for _, g := range s.Groups {
-		b.WriteString("(")
+		b = append(b, '(')
 		for _, m := range g.Matchers {
-			fmt.Fprintf(&b, "[%q %d %t %t %t %+v", m.Field, m.Op, m.Cased, m.Negate, m.FieldRef, m.Regex)
-			for _, v := range m.Values {
-				fmt.Fprintf(&b, " {%d %q %b", v.Kind, v.Text, v.Number)
-				for _, part := range v.Pattern {
-					fmt.Fprintf(&b, " %d%q", part.Kind, part.Text)
-				}
-				b.WriteString("}")
+			b = strconv.AppendQuote(append(b, '['), m.Field)
+			for _, x := range []int{int(m.Op), b2i(m.Cased), b2i(m.Negate), b2i(m.FieldRef), b2i(m.Regex.IgnoreCase), b2i(m.Regex.Multiline), b2i(m.Regex.DotAll)} {
+				b = strconv.AppendInt(append(b, ' '), int64(x), 10)
 			}
-			b.WriteString("]")
+			for _, v := range m.Values {
+				b = strconv.AppendInt(append(b, " {"...), int64(v.Kind), 10)
+				b = strconv.AppendQuote(append(b, ' '), v.Text)
+				b = strconv.AppendUint(append(b, ' '), math.Float64bits(v.Number), 16)
+				for _, part := range v.Pattern {
+					b = strconv.AppendInt(append(b, ' '), int64(part.Kind), 10)
+					b = strconv.AppendQuote(b, part.Text)
+				}
+				b = append(b, '}')
+			}
+			b = append(b, ']')
 		}
-		b.WriteString(")")
+		b = append(b, ')')
 	}
-	n := searchNumbers.number(b.String())
+	n := searchNumbers.number(string(b))
 	searchUses.mu.Lock()
 	defer searchUses.mu.Unlock()
 	for int(n) >= len(searchUses.uses) {
@@ -90,4 +100,11 @@ func searchNumber(s *rule.Search) (int32, *atomic.Int32) {
 	uses := searchUses.uses[n]
 	uses.Add(1)
 	return n, uses
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -177,6 +177,10 @@ func (h *Hunter) read(rd *formats.Reader, name string, size int64) error {
 	// Which rules apply depends only on the event's log source: cache the
 	// list per source key instead of comparing log sources per event.
 	active := map[int][]*program{}
+	// Consecutive events mostly share their source: the last list is
+	// kept at hand.
+	var progs []*program
+	lastKey := 0
 	warned := int64(0)
 	var n int64
 	for {
@@ -197,14 +201,18 @@ func (h *Hunter) read(rd *formats.Reader, name string, size int64) error {
 			continue
 		}
 		n++
-		progs, ok := active[ev.SourceKey()]
-		if !ok {
-			for _, p := range h.progs {
-				if ev.Applies(p.rule.LogSource) {
-					progs = append(progs, p)
+		if key := ev.SourceKey(); key != lastKey || progs == nil {
+			var ok bool
+			if progs, ok = active[key]; !ok {
+				progs = []*program{}
+				for _, p := range h.progs {
+					if ev.Applies(p.rule.LogSource) {
+						progs = append(progs, p)
+					}
 				}
+				active[key] = progs
 			}
-			active[ev.SourceKey()] = progs
+			lastKey = key
 		}
 		for _, p := range progs {
 			if p.agg != nil {
