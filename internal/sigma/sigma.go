@@ -150,6 +150,7 @@ var parserProblems = map[string]bool{
 
 // parse splits the file into YAML documents. A syntax error ends the file
 // (the parser cannot resynchronise) but keeps the documents before it.
+// The fast parser reads most files; the others go to yaml.v3.
 func (d *decoder) parse() (docs []*yaml.Node) {
 	defer func() {
 		// yaml.v3 is third-party code on hostile input: turn any panic
@@ -158,19 +159,30 @@ func (d *decoder) parse() (docs []*yaml.Node) {
 			d.diags.Errorf(rule.Pos{File: d.file, Line: 1, Col: 1}, CodeYAML, "YAML parser failed: %v", p)
 		}
 	}()
-	dec := yaml.NewDecoder(bytes.NewReader(d.data))
+	if docs, ok := fastParse(d.data); ok {
+		return docs
+	}
+	if err := yamlDocs(d.data, &docs); err != nil {
+		d.yamlError(err)
+	}
+	return docs
+}
+
+// yamlDocs appends the documents yaml.v3 reads from data to docs, up to
+// its first error.
+func yamlDocs(data []byte, docs *[]*yaml.Node) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
-			return docs
+			return nil
 		}
 		if err != nil {
-			d.yamlError(err)
-			return docs
+			return err
 		}
 		if len(doc.Content) == 1 {
-			docs = append(docs, &doc)
+			*docs = append(*docs, &doc)
 		}
 	}
 }

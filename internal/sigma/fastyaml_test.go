@@ -1,0 +1,259 @@
+package sigma
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+// v3Docs reads data with yaml.v3 as the loader does; a panic is an error.
+func v3Docs(data []byte) (docs []*yaml.Node, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("yaml.v3 panicked: %v", p)
+		}
+	}()
+	err = yamlDocs(data, &docs)
+	return docs, err
+}
+
+// treeDiff describes the first difference between two trees in the
+// fields the decoder reads (and Anchor and Alias, which the fast parser
+// never sets), or returns "".
+func treeDiff(path string, a, b *yaml.Node) string {
+	if a == nil || b == nil {
+		if a != b {
+			return path + ": one node is nil"
+		}
+		return ""
+	}
+	if a.Kind != b.Kind || a.Style != b.Style || a.Tag != b.Tag || a.Value != b.Value ||
+		a.Line != b.Line || a.Column != b.Column || a.Anchor != b.Anchor || (a.Alias == nil) != (b.Alias == nil) ||
+		len(a.Content) != len(b.Content) {
+		return fmt.Sprintf("%s: fast {kind %d style %d tag %q value %q at %d:%d, %d children} != yaml.v3 {kind %d style %d tag %q value %q at %d:%d, %d children}",
+			path, a.Kind, a.Style, a.Tag, a.Value, a.Line, a.Column, len(a.Content),
+			b.Kind, b.Style, b.Tag, b.Value, b.Line, b.Column, len(b.Content))
+	}
+	for i := range a.Content {
+		if d := treeDiff(fmt.Sprintf("%s/%d", path, i), a.Content[i], b.Content[i]); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+// fastDiff runs both parsers on data. It reports whether the fast parser
+// read it and, if so, how its documents differ from yaml.v3's ("" when
+// they are the same).
+func fastDiff(data []byte) (fast bool, diff string) {
+	docs, ok := fastParse(data)
+	if !ok {
+		return false, ""
+	}
+	want, err := v3Docs(data)
+	if err != nil {
+		return true, "the fast parser read a file yaml.v3 rejects: " + err.Error()
+	}
+	if len(docs) != len(want) {
+		return true, fmt.Sprintf("fast parser read %d documents, yaml.v3 %d", len(docs), len(want))
+	}
+	for i := range docs {
+		if d := treeDiff(fmt.Sprintf("doc%d", i), docs[i], want[i]); d != "" {
+			return true, d
+		}
+	}
+	return true, ""
+}
+
+// TestFastYAMLCorpus checks the fast parser against yaml.v3 on every
+// SigmaHQ rule: it reads at least 99% of them, with the same trees.
+func TestFastYAMLCorpus(t *testing.T) {
+	files := corpusFiles(t)
+	fast := 0
+	var declined []string
+	for name, data := range files {
+		ok, diff := fastDiff(data)
+		require.Empty(t, diff, name)
+		if ok {
+			fast++
+		} else {
+			declined = append(declined, name)
+		}
+	}
+	sort.Strings(declined)
+	t.Logf("fast path: %d of %d corpus files (%.2f%%); declined: %v", fast, len(files), 100*float64(fast)/float64(len(files)), declined)
+	assert.GreaterOrEqual(t, fast*100, len(files)*99)
+}
+
+// TestFastYAMLRepo checks the fast parser against yaml.v3 on every YAML
+// file of the repository (rules, fixtures, profiles, CI files). The
+// Sigma rules of this package's testdata and of detections/ must all take
+// the fast path.
+func TestFastYAMLRepo(t *testing.T) {
+	root := filepath.Join("..", "..")
+	fast, total := 0, 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".yml") && !strings.HasSuffix(path, ".yaml") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		ok, diff := fastDiff(data)
+		require.Empty(t, diff, path)
+		rel, _ := filepath.Rel(root, path)
+		if strings.HasPrefix(rel, "internal/sigma/testdata/rules/") || strings.HasPrefix(rel, "detections/") {
+			assert.True(t, ok, "%s: the fast parser declined it", rel)
+		}
+		total++
+		if ok {
+			fast++
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	t.Logf("fast path: %d of %d repository YAML files", fast, total)
+	require.Greater(t, total, 10)
+}
+
+// fastCases are inputs around the edges of the subset: want says whether
+// the fast parser reads them (declining is always allowed to be correct,
+// but these should not be declined, or must be).
+var fastCases = []struct {
+	name string
+	data string
+	fast bool
+}{
+	{"rule", head + "detection:\n    sel:\n        a|contains: b\n    condition: sel\n", true},
+	{"empty", "", true},
+	{"comments only", "# a\n  # b\n", true},
+	{"empty documents", "---\n---\n", true},
+	{"empty document at the end", "a: b\n---\n", true},
+	{"empty document without newline", "a: b\n---", true},
+	{"empty document then comment", "a: b\n--- # x\n# y", true},
+	{"documents", "a: b\n---\nc: d\n--- \ne: f\n", true},
+	{"document start with comment", "--- # c\na: 1\n", true},
+	{"second document without ---", "a: b\n...\nc: d\n", false},
+	{"types", "a: 1\nb: 0x10\nc: 1.5\nd: true\ne: ~\nf: null\ng: 2023-01-02\nh: 2023/01/02\ni: .inf\nj: -.5\nk: +1\nl: 0o17\nm: 1_000\nn: yes\no: No\np: '1'\nq: \"true\"\n", true},
+	{"empty values", "a:\nb:   \nc: # c\nd:\n  # only a comment\ne:\n", true},
+	{"key spacing", "a : b\n'q'  : c\n\"d\": e\n", true},
+	{"plain with colons and hashes", "a: http://x:8080/#frag\nb: a#b\nc: x :y\nd: -x\ne: :x\nf: ?x\n", true},
+	{"plain ends at comment", "a: b c   # comment\nb: c#d # e\n", true},
+	{"trailing spaces", "a: b   \nc: 'd'   \n", true},
+	{"single quoted", "a: 'it''s'\nb: ''\nc: '\\x'\nd: '  sp  '\n", true},
+	{"double quoted", "a: \"x\\ty\\n\\\\\\\"\\u00e9\\x41\\U0001F600\\0\\a\\b\\v\\f\\r\\e\\ \\/\"\n", false},
+	{"double quoted escapes", "a: \"x\\ty\\n\\\\\\\"\\u00e9\\x41\\U0001F600\\0\\a\\b\\v\\f\\r\\e\\ \\N\\_\\L\\P\\'\"\nb: \"\"\n", true},
+	{"double quoted bad escape", "a: \"\\q\"\n", false},
+	{"double quoted surrogate", "a: \"\\ud800\"\n", false},
+	{"block sequence", "a:\n    - x\n    - 'y'\n    -\n    - z: 1\n      w: 2\n    - - n\n", false},
+	{"block sequences", "a:\n    - x\n    - 'y'\n    -\n    - z: 1\n      w: 2\n    -   v: 3\n    -\n        u: 4\n    - # c\n      t\nb: 1\n", true},
+	{"indentless sequence", "a:\n- x\n- y: 1\n  z: 2\n-\nb:\n- c\n", true},
+	{"indentless sequence in item", "- a:\n  - x\n  b: 1\n- c\n", true},
+	{"root sequence", "- a\n- b\n", true},
+	{"root scalar", "a\n", false},
+	{"root at column 2", "  a: b\n  c: d\n", true},
+	{"dedent to no level", "a:\n    b: c\n  d: e\n", false},
+	{"more indented after value", "a: b\n  c: d\n", false},
+	{"multi-line plain", "a: b\n  c\n", false},
+	{"multi-line plain after comment", "a: b\n  # x\n  c\n", false},
+	{"multi-line quoted", "a: 'b\n  c'\n", false},
+	{"value on next line", "a:\n    b\nc:\n    'd'\n", true},
+	{"literal", "a: |\n    x\n      y\n\n    z\n\n\nb: 1\n", true},
+	{"literal keep", "a: |+\n    x\n\n\nb: |+\n    y\n", true},
+	{"literal strip", "a: |-\n    x\n\n", true},
+	{"folded", "a: >\n    x\n    y\n\n    z\n      more\n    w\nb: >-\n    c\n    d\n", true},
+	{"folded keep", "a: >+\n  x\n  y\n\n", true},
+	{"block scalar comment", "a: | # c\n  x\n# not content\nb: >- #c\n   y\n", true},
+	{"block scalar with comment lines", "a: |\n  x\n  # content\n  y\n", true},
+	{"block scalar in sequence", "- |\n  x\n- >\n  y\n  z\n", true},
+	{"block scalar leading blank lines", "a: |\n\n  \n   x\n", true},
+	{"block scalar more indented blank line", "a: |\n     \n  x\n", false},
+	{"block scalar no newline", "a: |\n  x", true},
+	{"block scalar indentation indicator", "a: |2\n   x\n", false},
+	{"block scalar empty", "a: |\nb: 1\n", false},
+	{"block scalar at end", "a: |", false},
+	{"block scalar trailing spaces line", "a: |\n  x\n \n", true},
+	{"flow", "a: [x, 'y', \"z\", 1, [n], {k: v}]\nb: {k: v, 'q': [1, 2], r: {s: t}}\nc: []\nd: {}\ne: [ x , y ]\n", true},
+	{"flow comment after", "a: [x] # c\n", true},
+	{"flow over lines", "a: [x,\n  y]\n", false},
+	{"flow trailing comma", "a: [x, ]\n", false},
+	{"flow pair", "a: [x: y]\n", false},
+	{"flow empty value", "a: {x: }\n", false},
+	{"flow json key", "a: {\"x\":y}\n", false},
+	{"flow url", "a: [http://x]\n", false},
+	{"flow key", "[a]: b\n", false},
+	{"root flow", "{a: b}\n", true},
+	{"anchor", "a: &x b\nc: *x\n", false},
+	{"tag", "a: !!str 1\n", false},
+	{"merge", "a: {b: c}\n<<: {d: e}\n", false},
+	{"complex key", "? a\n: b\n", false},
+	{"tab indentation", "a:\n\tb: c\n", false},
+	{"tab in comment", "a: b # x\ty\n", true},
+	{"tab in value", "a: b\tc\n", false},
+	{"crlf", "a: b\r\nc: d\r\n", false},
+	{"bom", "\ufeffa: b\n", false},
+	{"directive", "%YAML 1.2\n---\na: b\n", false},
+	{"non-ASCII columns", "ä: ö\nb: [é, 'ü']\nc: {ß: x}\n", true},
+	{"control character", "a: \x01\n", false},
+	{"nested value on line", "a: b: c\n", false},
+	{"sequence after value", "a: b\n- c\n", false},
+	{"key after sequence", "a:\n  - b\n  c: d\n", false},
+	{"duplicate keys", "a: 1\na: 2\n", true},
+	{"long key", strings.Repeat("k", 1100) + ": v\n", false},
+	{"hash without space", "a: 'b'#c\n", false},
+	{"dash values", "a: -\n", false},
+	{"question mark key", "? a\n", false},
+	{"indicator start", "a: @x\n", false},
+	{"percent not at start", "a: '%x'\nb: x%\n", true},
+	{"empty key line", ": b\n", false},
+	{"document end marker", "a: b\n...\n", false},
+	{"deep", strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n", false},
+}
+
+func TestFastYAMLCases(t *testing.T) {
+	for _, tt := range fastCases {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, diff := fastDiff([]byte(tt.data))
+			require.Empty(t, diff)
+			assert.Equal(t, tt.fast, ok, "fast path")
+		})
+	}
+}
+
+// FuzzFastYAML compares the fast parser with yaml.v3 on any input: it may
+// decline, but a tree it returns must be yaml.v3's.
+func FuzzFastYAML(f *testing.F) {
+	for _, tt := range fastCases {
+		f.Add([]byte(tt.data))
+	}
+	rules, err := filepath.Glob("testdata/rules/*.yml")
+	require.NoError(f, err)
+	for _, name := range rules {
+		data, err := os.ReadFile(name)
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, diff := fastDiff(data); diff != "" {
+			t.Fatal(diff)
+		}
+	})
+}
