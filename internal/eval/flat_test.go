@@ -135,3 +135,32 @@ func TestMatchEmbeddedFlatEvent(t *testing.T) {
 		assert.Equal(t, tc.want, p.Match(MapEvent{"cs-host": tc.host, "cs-method": tc.method}), "%+v", tc)
 	}
 }
+
+// TestConcurrentCompileAndMatch compiles rules (numbering new fields and
+// searches) while other goroutines match their own events with programs
+// compiled before: a Program is safe for concurrent use, and the numbers
+// are read without a lock (run with -race).
+func TestConcurrentCompileAndMatch(t *testing.T) {
+	p := compile(t, mkRule(t, nil, search1("sel", f("conc-host|endswith", "a.com", "b.com", "c.com", "d.com"), f("conc-m", "POST"))))
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var ev FlatEvent
+			ok := true
+			for i := 0; i < 500; i++ {
+				ev.Reset()
+				ev.Add("conc-m", String("post"))
+				ev.Add(fmt.Sprintf("conc-new-%d", i%7), String("x"))
+				ev.Add("conc-host", String("x.B.com"))
+				ok = ok && p.Match(&ev)
+			}
+			done <- ok
+		}()
+	}
+	for i := 0; i < 50; i++ {
+		compile(t, mkRule(t, nil, search1("sel", f(fmt.Sprintf("conc-new-%d", i%7), "x"), f(fmt.Sprintf("conc-more-%d", i), "y"))))
+	}
+	for g := 0; g < 4; g++ {
+		assert.True(t, <-done)
+	}
+}
