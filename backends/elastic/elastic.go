@@ -111,7 +111,7 @@ func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
 	c := &compiler{r: r, profile: p, types: map[string]string{}}
 	src, err := p.Resolve(r.LogSource)
 	if err != nil {
-		return nil, c.refuse(r.LogSource.Pos, "log source "+describe(r.LogSource), "%v", err)
+		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "%s", mapping.Reason(err))
 	}
 	c.source = src
 	lang := opts.Lang
@@ -146,19 +146,6 @@ func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
 		query: &target.Query{Rule: r, Target: Name, Profile: p.Name, Lang: lang, Text: text, Source: src},
 		types: c.types,
 	}, nil
-}
-
-func describe(ls rule.LogSource) string {
-	var parts []string
-	for _, kv := range [][2]string{{"category", ls.Category}, {"product", ls.Product}, {"service", ls.Service}} {
-		if kv[1] != "" {
-			parts = append(parts, kv[0]+"="+kv[1])
-		}
-	}
-	if len(parts) == 0 {
-		return "(empty)"
-	}
-	return strings.Join(parts, ",")
 }
 
 // compiler holds one rule's compilation.
@@ -209,7 +196,7 @@ func isString(t string) bool { return t == "keyword" || t == "wildcard" || t == 
 func (c *compiler) fields(name string, pos rule.Pos) ([]field, error) {
 	f, err := c.profile.Field(c.source, name)
 	if err != nil {
-		return nil, c.refuse(pos, fmt.Sprintf("field %q", name), "%v", err)
+		return nil, c.refuse(pos, fmt.Sprintf("field %q", name), "%s", mapping.Reason(err))
 	}
 	out := make([]field, 0, len(f.Names))
 	for _, n := range f.Names {

@@ -37,7 +37,7 @@ func TestRefusals(t *testing.T) {
 	tests := []struct {
 		name, logsource, detection, profile, lang, want string
 	}{
-		{"unmapped field", proxy, "sel:\n  Foo: x\ncondition: sel", "ecs", "", `field "Foo": profile "ecs": no mapping`},
+		{"unmapped field", proxy, "sel:\n  Foo: x\ncondition: sel", "ecs", "", `elastic/ecs cannot express field "Foo": no mapping`},
 		{"unsupported field", proxy, "sel:\n  cs-cookie: x\ncondition: sel", "ecs", "", "ECS has no cookie field"},
 		{"unknown log source", "category: file_event", "sel:\n  TargetFilename: x\ncondition: sel", "ecs", "", "no source for log source category=file_event"},
 		{"cidr on a keyword field", proxy, "sel:\n  cs-host|cidr: 10.0.0.0/8\ncondition: sel", "ecs", "", "cidr needs an ip field"},

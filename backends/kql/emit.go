@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -245,7 +246,7 @@ func (col column) ident() string { return Ident(col.name) }
 func (c *compiler) columns(field string, pos rule.Pos) ([]column, error) {
 	f, err := c.prof.Field(c.src, field)
 	if err != nil {
-		return nil, c.refuse(pos, fmt.Sprintf("field %q", field), "%s", reason(err))
+		return nil, c.refuse(pos, fmt.Sprintf("field %q", field), "%s", mapping.Reason(err))
 	}
 	if len(f.Names) == 0 {
 		return nil, c.refuse(pos, fmt.Sprintf("field %q", field), "its mapping names no column")

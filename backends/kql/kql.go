@@ -116,7 +116,7 @@ func (c *compiler) refuse(pos rule.Pos, construct, reason string, args ...any) e
 func (c *compiler) compile() (string, *mapping.Source, error) {
 	src, err := c.prof.Resolve(c.r.LogSource)
 	if err != nil {
-		return "", nil, c.refuse(c.r.LogSource.Pos, "the log source "+describe(c.r.LogSource), "%s", reason(err))
+		return "", nil, c.refuse(c.r.LogSource.Pos, "the log source "+mapping.Describe(c.r.LogSource), "%s", mapping.Reason(err))
 	}
 	c.src = src
 	c.used = map[string]bool{}
@@ -162,7 +162,7 @@ func (c *compiler) sourceLine() (string, error) {
 		if c.prof.Passthrough {
 			table = DefaultTable
 		} else {
-			return "", c.refuse(c.r.LogSource.Pos, "the log source "+describe(c.r.LogSource), "profile %q names no table or function for it (set attrs.table)", c.prof.Name)
+			return "", c.refuse(c.r.LogSource.Pos, "the log source "+mapping.Describe(c.r.LogSource), "profile %q names no table or function for it (set attrs.table)", c.prof.Name)
 		}
 	}
 	return Ident(table), nil
@@ -174,28 +174,6 @@ func (c *compiler) timeColumn() string {
 		return t
 	}
 	return "TimeGenerated"
-}
-
-func describe(ls rule.LogSource) string {
-	var parts []string
-	for _, kv := range [][2]string{{"category", ls.Category}, {"product", ls.Product}, {"service", ls.Service}} {
-		if kv[1] != "" {
-			parts = append(parts, kv[0]+"="+kv[1])
-		}
-	}
-	if len(parts) == 0 {
-		return "(empty)"
-	}
-	return strings.Join(parts, ",")
-}
-
-// reason is a mapping error's text without the field or profile prefix,
-// which the refusal already names.
-func reason(err error) string {
-	if me, ok := err.(*mapping.MappingError); ok {
-		return me.Reason
-	}
-	return err.Error()
 }
 
 // sortedKeys returns a map's keys in order, for deterministic output.

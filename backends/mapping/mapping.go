@@ -5,6 +5,7 @@
 package mapping
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -87,7 +88,7 @@ func (p *Profile) Resolve(ls rule.LogSource) (*Source, error) {
 	if p.Passthrough {
 		return &Source{}, nil
 	}
-	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (known: %s)", describe(ls), p.knownSources())}
+	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (known: %s)", Describe(ls), p.knownSources())}
 }
 
 func (s *Source) matches(ls rule.LogSource) (int, bool) {
@@ -104,7 +105,9 @@ func (s *Source) matches(ls rule.LogSource) (int, bool) {
 	return score, true
 }
 
-func describe(ls rule.LogSource) string {
+// Describe writes a log source as category=...,product=...,service=...
+// for messages; "(empty)" when it sets nothing.
+func Describe(ls rule.LogSource) string {
 	var parts []string
 	for _, kv := range [][2]string{{"category", ls.Category}, {"product", ls.Product}, {"service", ls.Service}} {
 		if kv[1] != "" {
@@ -120,7 +123,7 @@ func describe(ls rule.LogSource) string {
 func (p *Profile) knownSources() string {
 	var parts []string
 	for _, s := range p.Sources {
-		parts = append(parts, describe(s.LogSource))
+		parts = append(parts, Describe(s.LogSource))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -195,6 +198,17 @@ func mergeFields(a, b map[string]Field) map[string]Field {
 		out[k] = v
 	}
 	return out
+}
+
+// Reason is a mapping error's reason without the field and profile it
+// starts with, for refusals that name them already; other errors are
+// returned whole.
+func Reason(err error) string {
+	var me *MappingError
+	if errors.As(err, &me) {
+		return me.Reason
+	}
+	return err.Error()
 }
 
 // FieldNames lists a source's mapped Sigma fields, profile-wide ones

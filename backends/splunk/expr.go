@@ -174,7 +174,7 @@ func (c *compiler) matcher(m *rule.Matcher) (*node, error) {
 	}
 	f, err := c.prof.Field(c.src, m.Field)
 	if err != nil {
-		return nil, c.refuse(m.Pos, fmt.Sprintf("field %q", m.Field), "%s", mappingReason(err))
+		return nil, c.refuse(m.Pos, fmt.Sprintf("field %q", m.Field), "%s", mapping.Reason(err))
 	}
 	if err := c.checkNames(m, f.Names); err != nil {
 		return nil, err
@@ -430,7 +430,7 @@ func (c *compiler) fieldRefCompare(name string, m *rule.Matcher, v rule.Value) (
 	construct := fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field)
 	other, err := c.prof.Field(c.src, v.Text)
 	if err != nil {
-		return nil, c.refuse(v.Pos, construct, "%s", mappingReason(err))
+		return nil, c.refuse(v.Pos, construct, "%s", mapping.Reason(err))
 	}
 	for _, n := range other.Names {
 		if p := fieldNameProblem(n); p != "" {

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -345,7 +346,7 @@ func (c *compiler) statsField(pos rule.Pos, field, role string) (string, error) 
 	construct := fmt.Sprintf("%s %q", role, field)
 	f, err := c.prof.Field(c.src, field)
 	if err != nil {
-		return "", c.refuse(pos, construct, "%s", mappingReason(err))
+		return "", c.refuse(pos, construct, "%s", mapping.Reason(err))
 	}
 	if len(f.Names) == 0 {
 		return "", c.refuse(pos, construct, "profile %q maps it to no field", c.prof.Name)
@@ -401,7 +402,7 @@ func (c *compiler) keyLines() []string {
 func (c *compiler) tstatsQuery(searchParts, whereParts []*node) (string, error) {
 	dm := c.src.Attr("datamodel")
 	if dm == "" {
-		return "", c.refuse(c.r.LogSource.Pos, "the tstats variant", "profile %q has no data model for log source %s; tstats reads accelerated data models", c.prof.Name, describeLogSource(c.r.LogSource))
+		return "", c.refuse(c.r.LogSource.Pos, "the tstats variant", "profile %q has no data model for log source %s; tstats reads accelerated data models", c.prof.Name, mapping.Describe(c.r.LogSource))
 	}
 	if len(whereParts) > 0 {
 		a := firstWhereOnly(join(nAnd, whereParts))

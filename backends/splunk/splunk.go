@@ -11,7 +11,6 @@ package splunk
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -96,12 +95,12 @@ func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, err
 	c := &compiler{r: r, prof: p, tstats: opts.Variant == VariantTstats}
 	src, err := p.Resolve(r.LogSource)
 	if err != nil {
-		return nil, c.refuse(r.LogSource.Pos, "log source "+describeLogSource(r.LogSource), "%s", mappingReason(err))
+		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "%s", mapping.Reason(err))
 	}
 	if !p.Passthrough && src.Attr("datamodel") == "" && strings.TrimSpace(src.Attr("search_prefix")) == "" {
 		// Without either, the search would read every event of the time
 		// range, not the log source's.
-		return nil, c.refuse(r.LogSource.Pos, "log source "+describeLogSource(r.LogSource), "profile %q gives it neither a datamodel nor a search_prefix", p.Name)
+		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "profile %q gives it neither a datamodel nor a search_prefix", p.Name)
 	}
 	c.src = src
 	text, err := c.compile()
@@ -109,27 +108,4 @@ func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, err
 		return nil, err
 	}
 	return &target.Query{Rule: r, Target: Name, Profile: p.Name, Lang: "spl", Text: text, Source: src}, nil
-}
-
-func describeLogSource(ls rule.LogSource) string {
-	var parts []string
-	for _, kv := range [][2]string{{"category", ls.Category}, {"product", ls.Product}, {"service", ls.Service}} {
-		if kv[1] != "" {
-			parts = append(parts, kv[0]+"="+kv[1])
-		}
-	}
-	if len(parts) == 0 {
-		return "(empty)"
-	}
-	return strings.Join(parts, ",")
-}
-
-// mappingReason is a mapping error's reason without the field and profile
-// it starts with, which the refusal already names.
-func mappingReason(err error) string {
-	var me *mapping.MappingError
-	if errors.As(err, &me) {
-		return me.Reason
-	}
-	return err.Error()
 }

@@ -61,7 +61,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	backends := registry.All()
 	res, err := build.Run(set.Rules, build.Options{
 		Out: *out, Backends: backends, Strict: *strict,
-		Runbook: build.Runbooks(set.Rules, backends, set.Cards),
+		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
 		Extras:  []build.Extra{layer},
 	})
 	if res != nil {

@@ -21,7 +21,7 @@ var compileCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "compile",
 		Summary: "print each rule's query for one target",
-		Usage:   "detc compile --target splunk|kql|elastic [--profile NAME] [--lang L] [--mapping FILE] [--json] [PATH...]",
+		Usage:   "detc compile --target splunk|kql|elastic [--profile NAME] [--lang L] [--variant V] [--mapping FILE] [--json] [PATH...]",
 		Detail: `Prints, for each rule, a "# <rule id> <title>" line and the query, with
 a blank line between rules. With --json it prints one JSON object per rule
 per line: {"rule_id","title","file","target","profile","query"}, or "error":
@@ -31,7 +31,9 @@ rule. A refusal is also reported on stderr and makes the exit status 1.
 --profile picks the field mapping (each target's first profile is its
 default; "raw" keeps the rule's field names). --mapping merges a mapping
 file over the profile. --lang picks the query language where a target has
-several (elastic: lucene, eql, esql).`,
+several (elastic: lucene, eql, esql). --variant picks an alternative form
+of a target's query: splunk "tstats" searches accelerated CIM data models
+(rules it cannot express that way are refused, not weakened).`,
 		Example: "detc compile --target splunk detections/\ndetc compile --target kql --profile raw --json detections/proxy_webhook.hcl",
 	},
 	run: runCompile,
@@ -60,6 +62,7 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	profile := fs.String("profile", "", "field-mapping profile (default: the target's first)")
 	lang := fs.String("lang", "", "query language, where the target has several (default: the target's first)")
 	mappingFile := fs.String("mapping", "", "YAML mapping `file` merged over the profile")
+	variant := fs.String("variant", "", "a target's alternative form: splunk \"tstats\" (searches accelerated data models)")
 	asJSON := fs.Bool("json", false, "print one JSON object per rule per line")
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
@@ -69,6 +72,7 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	if err != nil {
 		return cli.ExitUsage
 	}
+	opts.Variant = *variant
 	if *mappingFile != "" {
 		if opts.Overrides, err = readMapping(*mappingFile, b.Name()); err != nil {
 			fmt.Fprintln(e.stderr, err)

@@ -57,7 +57,7 @@ func runRunbook(c *cli.Command, e *env, args []string) int {
 			return cli.ExitFail
 		}
 	}
-	render := build.Runbooks(set.Rules, registry.All(), set.Cards)
+	render := build.Runbooks(set.RunbookRules(), registry.All(), set.Cards)
 	for i, r := range rules {
 		md, err := render(r)
 		if err != nil {

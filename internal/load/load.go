@@ -49,6 +49,15 @@ type Set struct {
 	// Cards are the runbook cards (*.card.yml) under the paths, by
 	// technique id.
 	Cards map[string]*runbook.Card
+	// SharedPivots are the investigation pivots of the folders above the
+	// paths: not rules of this run, but runbooks show their queries.
+	SharedPivots []*rule.Rule
+}
+
+// RunbookRules is what runbooks are written from: the run's rules and the
+// shared pivots.
+func (s *Set) RunbookRules() []*rule.Rule {
+	return append(append([]*rule.Rule(nil), s.Rules...), s.SharedPivots...)
 }
 
 // Paths loads the detection files Find lists under paths: .yml and .yaml
@@ -97,7 +106,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 		}
 		rules, d := sigma.Load(f, data)
 		diags = append(diags, d...)
-		set.Rules = append(set.Rules, pivotsOnly(rules)...)
+		set.SharedPivots = append(set.SharedPivots, pivotsOnly(rules)...)
 	}
 	var lists hclrule.Values
 	if len(hclFiles) > 0 {
@@ -105,8 +114,11 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 		diags = append(diags, d...)
 		for _, r := range rules {
 			// A shared file lends its locals and pivots, not its detections.
-			if !shared[r.File] || r.IsPivot() {
+			switch {
+			case !shared[r.File]:
 				set.Rules = append(set.Rules, r)
+			case r.IsPivot():
+				set.SharedPivots = append(set.SharedPivots, r)
 			}
 		}
 		lists = values
@@ -121,6 +133,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	set.Cards, d = runbook.LoadCards(append(append([]string(nil), paths...), cardDirs(paths)...)...)
 	diags = append(diags, d...)
 	sortRules(set.Rules)
+	sortRules(set.SharedPivots)
 	diags.Sort()
 	return set, diags
 }

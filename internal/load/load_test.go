@@ -159,10 +159,15 @@ func TestPathsSubfolderSeesSharedListsAndPivots(t *testing.T) {
 
 	set, diags := Paths([]string{filepath.Join("detections", "proxy")})
 	require.False(t, diags.HasErrors(), strs(diags))
-	var names []string
-	for _, r := range set.Rules {
-		names = append(names, r.Name)
+	names := func(rs []*rule.Rule) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Name)
+		}
+		return out
 	}
-	assert.ElementsMatch(t, []string{"sub", "pivot_hosts"}, names, "the parent's detection stays out; its pivot comes in")
+	assert.Equal(t, []string{"sub"}, names(set.Rules), "the parent's detection and pivot are not rules of the run")
+	assert.Equal(t, []string{"pivot_hosts"}, names(set.SharedPivots), "but its pivot is there for runbooks")
+	assert.Equal(t, []string{"sub", "pivot_hosts"}, names(set.RunbookRules()))
 	assert.Equal(t, []string{filepath.Join("detections", "proxy", "d.hcl")}, set.Files, "only the requested files are the run's detection files")
 }
