@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -45,30 +46,85 @@ type fastParser struct {
 	peekPos, peekInd int
 	peekOK           bool
 
-	nodes []yaml.Node  // slab the nodes are cut from
-	ptrs  []*yaml.Node // slab the Content slices are cut from
-	stack []*yaml.Node // children of the collections being read
-	buf   []byte       // scratch for values that are not a slice of src
-	chunk int          // size of the next node slab
+	nodes arena[yaml.Node]  // the nodes
+	ptrs  arena[*yaml.Node] // the Content slices
+	stack []*yaml.Node      // children of the collections being read
+	buf   []byte            // scratch for values that are not a slice of src
 }
 
+// Parsers are reused with their memory: a Sigma file has about a hundred
+// nodes, and allocating them anew for every file was most of the
+// loader's allocation.
+var fastParsers = sync.Pool{New: func() any { return new(fastParser) }}
+
 // fastParse returns the documents yaml.v3 would read from data, each a
-// DocumentNode, or ok false when data is outside the subset.
-func fastParse(data []byte) (docs []*yaml.Node, ok bool) {
+// DocumentNode, or ok false when data is outside the subset. The nodes
+// belong to p: call p.release when done with them.
+func fastParse(data []byte) (docs []*yaml.Node, p *fastParser, ok bool) {
 	ascii, valid := fastChars(data)
 	if !valid {
-		return nil, false
+		return nil, nil, false
 	}
-	p := &fastParser{src: string(data), ascii: ascii, line: 1, peekPos: -1, chunk: len(data)/24 + 8}
+	p = fastParsers.Get().(*fastParser)
+	p.src, p.ascii, p.pos, p.line, p.lineStart, p.depth, p.peekPos = string(data), ascii, 0, 1, 0, 0, -1
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(fastDeclined); !is {
 				panic(r)
 			}
-			docs, ok = nil, false
+			p.release()
+			docs, p, ok = nil, nil, false
 		}
 	}()
-	return p.stream(), true
+	return p.stream(), p, true
+}
+
+// release returns the parser and its nodes to the pool.
+func (p *fastParser) release() {
+	p.nodes.reset()
+	p.ptrs.reset()
+	clear(p.stack)
+	p.src, p.stack = "", p.stack[:0]
+	fastParsers.Put(p)
+}
+
+// arena hands out slices of chunks that are kept for the next file.
+type arena[T any] struct {
+	chunks [][]T
+	n      int // chunks in use
+	used   int // items used in the last of them
+}
+
+// arenaChunk is the size of a chunk: a few times a typical rule's nodes.
+const arenaChunk = 512
+
+func (a *arena[T]) alloc(k int) []T {
+	if a.n == 0 || a.used+k > arenaChunk {
+		if k > arenaChunk {
+			return make([]T, k)
+		}
+		if a.n == len(a.chunks) {
+			a.chunks = append(a.chunks, make([]T, arenaChunk))
+		}
+		a.n++
+		a.used = 0
+	}
+	s := a.chunks[a.n-1][a.used : a.used+k : a.used+k]
+	a.used += k
+	return s
+}
+
+// reset makes every chunk free, clearing what was used so that the pool
+// does not keep the last file's text alive.
+func (a *arena[T]) reset() {
+	for i := 0; i < a.n; i++ {
+		if i == a.n-1 {
+			clear(a.chunks[i][:a.used])
+		} else {
+			clear(a.chunks[i])
+		}
+	}
+	a.n, a.used = 0, 0
 }
 
 // fastChars checks that data holds only characters yaml.v3 reads the same
@@ -98,13 +154,8 @@ func fastChars(data []byte) (ascii, ok bool) {
 func (p *fastParser) decline() { panic(fastDeclined{}) }
 
 func (p *fastParser) node(kind yaml.Kind, style yaml.Style, tag, value string, line, col int) *yaml.Node {
-	if len(p.nodes) == cap(p.nodes) {
-		p.nodes = make([]yaml.Node, 0, p.chunk)
-		p.chunk *= 2
-	}
-	p.nodes = p.nodes[:len(p.nodes)+1]
-	n := &p.nodes[len(p.nodes)-1]
-	n.Kind, n.Style, n.Tag, n.Value, n.Line, n.Column = kind, style, tag, value, line, col
+	n := &p.nodes.alloc(1)[0]
+	*n = yaml.Node{Kind: kind, Style: style, Tag: tag, Value: value, Line: line, Column: col}
 	return n
 }
 
@@ -114,12 +165,7 @@ func (p *fastParser) content(base int) []*yaml.Node {
 	if k == 0 {
 		return nil
 	}
-	if cap(p.ptrs)-len(p.ptrs) < k {
-		p.ptrs = make([]*yaml.Node, 0, max(k, p.chunk))
-	}
-	l := len(p.ptrs)
-	out := p.ptrs[l : l+k : l+k]
-	p.ptrs = p.ptrs[:l+k]
+	out := p.ptrs.alloc(k)
 	copy(out, p.stack[base:])
 	p.stack = p.stack[:base]
 	return out

@@ -54,10 +54,11 @@ func treeDiff(path string, a, b *yaml.Node) string {
 // read it and, if so, how its documents differ from yaml.v3's ("" when
 // they are the same).
 func fastDiff(data []byte) (fast bool, diff string) {
-	docs, ok := fastParse(data)
+	docs, p, ok := fastParse(data)
 	if !ok {
 		return false, ""
 	}
+	defer p.release()
 	want, err := v3Docs(data)
 	if err != nil {
 		return true, "the fast parser read a file yaml.v3 rejects: " + err.Error()

@@ -59,6 +59,9 @@ func Load(file string, data []byte) ([]*rule.Rule, rule.Diagnostics) {
 		return nil, d.diags
 	}
 	docs := d.parse()
+	if d.fast != nil {
+		defer d.fast.release() // the rules keep no node
+	}
 	var rules []*rule.Rule
 	empty := true
 	for _, doc := range docs {
@@ -128,6 +131,7 @@ type decoder struct {
 	lines   []int // offsets of line starts, computed on first use
 	nvalues int   // values read so far, against MaxValues
 	diags   rule.Diagnostics
+	fast    *fastParser // holds the nodes when the fast parser read the file
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
@@ -159,7 +163,8 @@ func (d *decoder) parse() (docs []*yaml.Node) {
 			d.diags.Errorf(rule.Pos{File: d.file, Line: 1, Col: 1}, CodeYAML, "YAML parser failed: %v", p)
 		}
 	}()
-	if docs, ok := fastParse(d.data); ok {
+	if docs, fast, ok := fastParse(d.data); ok {
+		d.fast = fast
 		return docs
 	}
 	if err := yamlDocs(d.data, &docs); err != nil {
