@@ -38,18 +38,19 @@ func (d *decoder) correlation(r *rule.Rule, p pair) {
 	agg := &rule.Aggregation{Pos: d.pos(p.key)}
 	corr := &rule.Correlation{Pos: d.pos(p.key)}
 	var typ, rules, timespan, cond *pair
-	for _, q := range d.mapping(p.val) {
+	pairs := d.mapping(p.val)
+	for i, q := range pairs {
 		switch q.key.Value {
 		case "type":
-			typ = &q
+			typ = &pairs[i]
 		case "rules":
-			rules = &q
+			rules = &pairs[i]
 		case "group-by":
 			agg.GroupBy = d.strList(q)
 		case "timespan":
-			timespan = &q
+			timespan = &pairs[i]
 		case "condition":
-			cond = &q
+			cond = &pairs[i]
 		case "generate":
 			corr.Generate = d.boolean(q)
 		case "aliases":

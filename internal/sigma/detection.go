@@ -18,12 +18,13 @@ func (d *decoder) detection(r *rule.Rule, p pair) {
 		return
 	}
 	var cond, timeframe *pair
-	for _, q := range d.mapping(p.val) {
+	pairs := d.mapping(p.val)
+	for i, q := range pairs {
 		switch q.key.Value {
 		case "condition":
-			cond = &q
+			cond = &pairs[i]
 		case "timeframe":
-			timeframe = &q
+			timeframe = &pairs[i]
 		default:
 			if s := d.search(q); s != nil {
 				r.Searches = append(r.Searches, s)
@@ -234,10 +235,10 @@ func (d *decoder) group(search string, n *yaml.Node) *rule.Group {
 	}
 	g := &rule.Group{Pos: d.pos(n)}
 	for _, p := range pairs {
-		parts := strings.Split(p.key.Value, "|")
-		field, mods := parts[0], parts[1:]
-		if len(mods) == 0 {
-			mods = nil
+		field, rest, hasMods := strings.Cut(p.key.Value, "|")
+		var mods []string
+		if hasMods {
+			mods = strings.Split(rest, "|")
 		}
 		values, ok := d.values(p)
 		if !ok {

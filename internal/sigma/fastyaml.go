@@ -3,6 +3,7 @@ package sigma
 import (
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -511,18 +512,92 @@ func (p *fastParser) scalar(flow bool) *yaml.Node {
 	return p.node(yaml.ScalarNode, 0, plainTag(v), v, line, col)
 }
 
-// plainTag is the tag yaml.v3 resolves a plain scalar to. Values that
-// start with none of yaml.v3's hint characters are strings without asking.
+// plainTag is the tag yaml.v3 resolves a plain scalar to. The common
+// cases are answered here (a value with a character no number, boolean,
+// null or timestamp can hold is a string); the others ask yaml.v3.
 func plainTag(v string) string {
 	if v == "" {
 		return "!!null"
 	}
-	switch v[0] {
-	case '+', '-', '.', '~', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
-		'y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O':
-		return (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
+	switch c := v[0]; {
+	case c >= '0' && c <= '9':
+		if len(v) > 1 && c == '0' && (v[1] == 'x' || v[1] == 'X') {
+			break
+		}
+		if isDecimal(v) {
+			return "!!int"
+		}
+		if isDate(v) {
+			return "!!timestamp"
+		}
+		if !onlyIn(v, &digitForms) {
+			return "!!str"
+		}
+	case c == '+' || c == '-' || c == '.':
+		if !onlyIn(v, &numberForms) {
+			return "!!str"
+		}
+	case strings.IndexByte("yYnNtTfFoO~", c) < 0: // no boolean or null starts otherwise
+		return "!!str"
 	}
-	return "!!str"
+	return (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
+}
+
+// digitForms holds every character of what yaml.v3 reads as a number or
+// timestamp when it starts with a digit (other than 0x hexadecimal):
+// 1_000, 0o17, 0b101, 1.5e3, 2001-12-14t21:59:43.10+05:00 (Go also takes
+// a comma before fractional seconds). numberForms adds what may follow a
+// sign or a leading dot: -0x1f, .inf, -.NaN.
+var (
+	digitForms  = charSet("0123456789_-+.:, eEtTzZbBoO")
+	numberForms = charSet("0123456789_-+.:, eEtTzZbBoOxXaAcCdDfFiInN")
+)
+
+func charSet(chars string) (set [256]bool) {
+	for i := range len(chars) {
+		set[chars[i]] = true
+	}
+	return set
+}
+
+func onlyIn(v string, set *[256]bool) bool {
+	for i := range len(v) {
+		if !set[v[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// isDecimal reports a decimal integer that fits an int64 without a
+// leading zero (which yaml.v3 reads as octal).
+func isDecimal(v string) bool {
+	if len(v) > 18 || v[0] == '0' && len(v) > 1 {
+		return false
+	}
+	for i := range len(v) {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isDate reports a valid date written YYYY-MM-DD, which yaml.v3 reads as
+// a timestamp.
+func isDate(v string) bool {
+	if len(v) != 10 || v[4] != '-' || v[7] != '-' {
+		return false
+	}
+	n := [8]int{}
+	for i, j := range [8]int{0, 1, 2, 3, 5, 6, 8, 9} {
+		if v[j] < '0' || v[j] > '9' {
+			return false
+		}
+		n[i] = int(v[j] - '0')
+	}
+	year, month, day := n[0]*1000+n[1]*100+n[2]*10+n[3], n[4]*10+n[5], n[6]*10+n[7]
+	return month >= 1 && month <= 12 && day >= 1 && day <= time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // plain reads a one-line plain scalar. In block context it ends before

@@ -258,3 +258,30 @@ func FuzzFastYAML(f *testing.F) {
 		}
 	})
 }
+
+var tagValues = []string{
+	"", "0", "00", "07", "09", "1", "123456789012345678", "1234567890123456789", "99999999999999999999",
+	"0x1F", "0X1f", "-0x1F", "+1", "-1", "-", "+", ".", ".5", "-.5", ".inf", "-.Inf", "+.INF", ".nan", ".NaN",
+	"1e3", "1.5E-3", "1_000", "0b101", "-0b101", "0o17", "-0o17", "1.2.3", "1:20", "190:20:30",
+	"2023-01-02", "2024-02-29", "2023-02-29", "2023-13-01", "2023-00-10", "2023-04-31", "0000-01-01", "2023-1-2",
+	"2001-12-14t21:59:43.10+05:00", "2001-12-14T21:59:43.10Z", "2001-12-14 21:59:43.10", "2001-12-14 21:59:43,10",
+	"2023/01/02", "5f2c4ae2-4b0a-4f5c-9c3c-1e1f2a3b4c5d", "12345678-1234-1234-1234-123456789012", "12ab", "1e", "1be0",
+	"true", "True", "TRUE", "tRUE", "false", "False", "FALSE", "yes", "Yes", "no", "No", "on", "off", "y", "n",
+	"null", "Null", "NULL", "~", "~x", "nullx", "t", "f", "o", "-enc", "+x", "<<", "a", "Zebra", "%x",
+}
+
+// TestPlainTag checks plainTag's shortcuts against yaml.v3's resolution.
+func TestPlainTag(t *testing.T) {
+	for _, v := range tagValues {
+		assert.Equal(t, (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag(), plainTag(v), "%q", v)
+	}
+}
+
+func FuzzPlainTag(f *testing.F) {
+	for _, v := range tagValues {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		require.Equal(t, (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag(), plainTag(v), "%q", v)
+	})
+}

@@ -19,10 +19,11 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 	r := &rule.Rule{File: d.file, Pos: d.pos(root)}
 	errs := len(d.diags)
 	var detection, correlation, logsource, title, generate *pair
-	for _, p := range d.mapping(root) {
+	pairs := d.mapping(root)
+	for i, p := range pairs {
 		switch p.key.Value {
 		case "title":
-			title = &p
+			title = &pairs[i]
 			r.Title = d.str(p)
 		case "id":
 			r.ID = d.str(p)
@@ -50,14 +51,14 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 			r.Tags = d.strList(p)
 			r.Attack = d.attack(p)
 		case "logsource":
-			logsource = &p
+			logsource = &pairs[i]
 			r.LogSource = d.logsource(p)
 		case "detection":
-			detection = &p
+			detection = &pairs[i]
 		case "correlation":
-			correlation = &p
+			correlation = &pairs[i]
 		case "generate":
-			generate = &p
+			generate = &pairs[i]
 		case "runbook":
 			r.Runbook = d.runbook(p)
 		case "action":

@@ -254,7 +254,12 @@ type pair struct {
 // keys that are not strings and merge keys (<<), which Sigma does not use.
 func (d *decoder) mapping(n *yaml.Node) []pair {
 	pairs := make([]pair, 0, len(n.Content)/2)
-	seen := make(map[string]*yaml.Node, len(n.Content)/2)
+	// Most maps have a handful of keys: look for duplicates among the
+	// pairs, and build an index only for large maps.
+	var seen map[string]*yaml.Node
+	if len(n.Content) > 32 {
+		seen = make(map[string]*yaml.Node, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := deref(n.Content[i]), deref(n.Content[i+1])
 		if k.Kind != yaml.ScalarNode {
@@ -265,14 +270,30 @@ func (d *decoder) mapping(n *yaml.Node) []pair {
 			d.diags.Errorf(d.pos(k), CodeUnsupported, "YAML merge keys (<<) are not supported in Sigma rules")
 			continue
 		}
-		if first, dup := seen[k.Value]; dup {
+		if first := findKey(pairs, seen, k.Value); first != nil {
 			d.diags.Errorf(d.pos(k), CodeDuplicate, "duplicate key %q (first at line %d)", k.Value, first.Line)
 			continue
 		}
-		seen[k.Value] = k
+		if seen != nil {
+			seen[k.Value] = k
+		}
 		pairs = append(pairs, pair{k, v})
 	}
 	return pairs
+}
+
+// findKey returns the key node named key among pairs (through seen when
+// there is one), or nil.
+func findKey(pairs []pair, seen map[string]*yaml.Node, key string) *yaml.Node {
+	if seen != nil {
+		return seen[key]
+	}
+	for _, p := range pairs {
+		if p.key.Value == key {
+			return p.key
+		}
+	}
+	return nil
 }
 
 // str reads a scalar as text; empty values give "".
