@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"encoding/binary"
 	"strings"
 	"sync"
 	"time"
@@ -134,6 +135,10 @@ func (a *arena[T]) reset() {
 func fastChars(data []byte) (ascii, ok bool) {
 	ascii = true
 	for i := 0; i < len(data); {
+		if i+8 <= len(data) && plainWord(binary.LittleEndian.Uint64(data[i:])) {
+			i += 8
+			continue
+		}
 		c := data[i]
 		if c >= 0x20 && c < 0x7f || c == '\n' || c == '\t' {
 			i++
@@ -150,6 +155,20 @@ func fastChars(data []byte) (ascii, ok bool) {
 		i += size
 	}
 	return ascii, true
+}
+
+// plainWord reports whether eight bytes are all printable ASCII, line
+// feeds or tabs, a byte at a time within the word: with the high bit set
+// first, subtracting from a byte never borrows from the next.
+func plainWord(x uint64) bool {
+	const hi, ones = 0x8080808080808080, 0x0101010101010101
+	if (x|(x+ones))&hi != 0 { // a byte of 0x7f or more
+		return false
+	}
+	below := ^((x | hi) - 0x20*ones) & hi        // bytes below 0x20
+	lf := ^(((x ^ '\n'*ones) | hi) - ones) & hi  // line feeds
+	tab := ^(((x ^ '\t'*ones) | hi) - ones) & hi // tabs
+	return below&^(lf|tab) == 0
 }
 
 func (p *fastParser) decline() { panic(fastDeclined{}) }
@@ -537,8 +556,8 @@ func plainTag(v string) string {
 		if !onlyIn(v, &numberForms) {
 			return "!!str"
 		}
-	case strings.IndexByte("yYnNtTfFoO~", c) < 0: // no boolean or null starts otherwise
-		return "!!str"
+	case strings.IndexByte("yYnNtTfFoO~", c) < 0 || len(v) > 5:
+		return "!!str" // not true, false, null or ~ in one of their spellings
 	}
 	return (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
 }

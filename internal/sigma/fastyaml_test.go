@@ -267,7 +267,7 @@ var tagValues = []string{
 	"2001-12-14t21:59:43.10+05:00", "2001-12-14T21:59:43.10Z", "2001-12-14 21:59:43.10", "2001-12-14 21:59:43,10",
 	"2023/01/02", "5f2c4ae2-4b0a-4f5c-9c3c-1e1f2a3b4c5d", "12345678-1234-1234-1234-123456789012", "12ab", "1e", "1be0",
 	"true", "True", "TRUE", "tRUE", "false", "False", "FALSE", "yes", "Yes", "no", "No", "on", "off", "y", "n",
-	"null", "Null", "NULL", "~", "~x", "nullx", "t", "f", "o", "-enc", "+x", "<<", "a", "Zebra", "%x",
+	"null", "Null", "NULL", "~", "~x", "nullx", "falsey", "title", "t", "f", "o", "-enc", "+x", "<<", "a", "Zebra", "%x",
 }
 
 // TestPlainTag checks plainTag's shortcuts against yaml.v3's resolution.
@@ -284,4 +284,25 @@ func FuzzPlainTag(f *testing.F) {
 	f.Fuzz(func(t *testing.T, v string) {
 		require.Equal(t, (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag(), plainTag(v), "%q", v)
 	})
+}
+
+// TestFastChars checks the eight-bytes-at-a-time test against the rule
+// for every ASCII byte at every place in a word.
+func TestFastChars(t *testing.T) {
+	for c := 0; c < 0x80; c++ {
+		want := c >= 0x20 && c < 0x7f || c == '\n' || c == '\t'
+		for at := 0; at < 16; at++ {
+			data := []byte(strings.Repeat("a", 16))
+			data[at] = byte(c)
+			_, ok := fastChars(data)
+			require.Equal(t, want, ok, "byte %#x at %d", c, at)
+		}
+	}
+	for _, s := range []string{"\u0085", "\u2028", "\ufeff", "\uffff", "\x80", "\xed\xa0\x80", "\u009f"} {
+		_, ok := fastChars([]byte("aaaaaaaa" + s + "aaaaaaaa"))
+		assert.False(t, ok, "%q", s)
+	}
+	ascii, ok := fastChars([]byte("aaaaaaaaé\U0001F600\u00a0\ufffdaaaaaaaa"))
+	assert.True(t, ok)
+	assert.False(t, ascii)
 }
