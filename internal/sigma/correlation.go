@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -196,9 +197,12 @@ func (d *decoder) duration(p pair) (time.Duration, bool) {
 // a correlation naming them sets generate: true, as Sigma specifies. A
 // correlation that cannot be resolved is dropped with a diagnostic.
 func ResolveCorrelations(rules []*rule.Rule) ([]*rule.Rule, rule.Diagnostics) {
+	if !slices.ContainsFunc(rules, func(r *rule.Rule) bool { return r.Correlation != nil && r.Condition == nil }) {
+		return slices.Clone(rules), nil // nothing to resolve: skip the indexes
+	}
 	var diags rule.Diagnostics
-	byName := map[string][]*rule.Rule{}
-	byID := map[string][]*rule.Rule{}
+	byName := make(map[string][]*rule.Rule, len(rules))
+	byID := make(map[string][]*rule.Rule, len(rules))
 	for _, r := range rules {
 		if r.Name != "" {
 			byName[r.Name] = append(byName[r.Name], r)

@@ -174,8 +174,8 @@ func plainWord(x uint64) bool {
 func (p *fastParser) decline() { panic(fastDeclined{}) }
 
 func (p *fastParser) node(kind yaml.Kind, style yaml.Style, tag, value string, line, col int) *yaml.Node {
-	n := &p.nodes.alloc(1)[0]
-	*n = yaml.Node{Kind: kind, Style: style, Tag: tag, Value: value, Line: line, Column: col}
+	n := &p.nodes.alloc(1)[0] // zero: new, or cleared by reset
+	n.Kind, n.Style, n.Tag, n.Value, n.Line, n.Column = kind, style, tag, value, line, col
 	return n
 }
 
@@ -532,8 +532,8 @@ func (p *fastParser) scalar(flow bool) *yaml.Node {
 }
 
 // plainTag is the tag yaml.v3 resolves a plain scalar to. The common
-// cases are answered here (a value with a character no number, boolean,
-// null or timestamp can hold is a string); the others ask yaml.v3.
+// cases are answered here (a value with a character no number or
+// timestamp can hold is a string); the others ask yaml.v3.
 func plainTag(v string) string {
 	if v == "" {
 		return "!!null"
@@ -556,8 +556,14 @@ func plainTag(v string) string {
 		if !onlyIn(v, &numberForms) {
 			return "!!str"
 		}
-	case strings.IndexByte("yYnNtTfFoO~", c) < 0 || len(v) > 5:
-		return "!!str" // not true, false, null or ~ in one of their spellings
+	default: // yaml.v3's spellings of booleans and null (not yes, no, on, off)
+		switch v {
+		case "true", "True", "TRUE", "false", "False", "FALSE":
+			return "!!bool"
+		case "~", "null", "Null", "NULL":
+			return "!!null"
+		}
+		return "!!str"
 	}
 	return (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
 }
@@ -619,6 +625,13 @@ func isDate(v string) bool {
 	return month >= 1 && month <= 12 && day >= 1 && day <= time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
+// blockStops and flowStops are the characters a plain scalar's scan
+// stops at to look closer.
+var (
+	blockStops = charSet("\n \t:")
+	flowStops  = charSet("\n \t:,[]{}?")
+)
+
 // plain reads a one-line plain scalar. In block context it ends before
 // ": ", " #" or the line end; in flow context also before , [ ] { }.
 func (p *fastParser) plain(flow bool) string {
@@ -637,8 +650,22 @@ func (p *fastParser) plain(flow bool) string {
 		p.decline()
 	}
 	end := start
+	stops := &blockStops
+	if flow {
+		stops = &flowStops
+	}
 scan:
 	for i := start; i < len(src); {
+		j := i
+		for j < len(src) && !stops[src[j]] {
+			j++
+		}
+		if j > i {
+			i, end = j, j
+		}
+		if i == len(src) {
+			break
+		}
 		c := src[i]
 		switch {
 		case c == '\n':

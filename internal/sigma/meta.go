@@ -1,7 +1,7 @@
 package sigma
 
 import (
-	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -153,22 +153,14 @@ func (d *decoder) logsource(p pair) rule.LogSource {
 	return ls
 }
 
-var techniqueTag = regexp.MustCompile(`^t\d{4}(\.\d{3})?$`)
-
-// otherAttackTag matches ATT&CK ids that are not tactics or techniques:
-// groups, software, campaigns, mitigations and data sources.
-var otherAttackTag = regexp.MustCompile(`^(g|s|c|m|ds)\d{4}$`)
-
 // attack maps attack.* tags onto ATT&CK: attack.t1567.004 is a technique,
 // attack.exfiltration or attack.ta0010 a tactic. Techniques are kept even
 // when unknown, for lint to report; a tactic name this ATT&CK version does
 // not have gives a warning, as it cannot be mapped to an id.
 func (d *decoder) attack(p pair) rule.Attack {
 	a := rule.Attack{Pos: d.pos(p.key)}
-	seen := map[string]bool{}
 	add := func(list *[]string, id string) {
-		if !seen[id] {
-			seen[id] = true
+		if !slices.Contains(*list, id) {
 			*list = append(*list, id)
 		}
 	}
@@ -187,9 +179,9 @@ func (d *decoder) attack(p pair) rule.Attack {
 			continue
 		}
 		switch {
-		case techniqueTag.MatchString(name):
+		case isTechnique(name):
 			add(&a.Techniques, strings.ToUpper(name))
-		case otherAttackTag.MatchString(name):
+		case isOtherAttackID(name):
 		default:
 			if tac, ok := attack.LookupTactic(name); ok {
 				add(&a.Tactics, tac.ID)
@@ -199,4 +191,31 @@ func (d *decoder) attack(p pair) rule.Attack {
 		}
 	}
 	return a
+}
+
+// isTechnique matches technique ids: t1567, t1567.004.
+func isTechnique(s string) bool {
+	return (len(s) == 5 || len(s) == 9 && s[5] == '.' && isDigits(s[6:])) && s[0] == 't' && isDigits(s[1:5])
+}
+
+// isOtherAttackID matches ATT&CK ids that are not tactics or techniques:
+// groups, software, campaigns, mitigations and data sources (g0059,
+// s0001, c0001, m1057, ds0015).
+func isOtherAttackID(s string) bool {
+	switch {
+	case len(s) == 5 && strings.IndexByte("gscm", s[0]) >= 0:
+		return isDigits(s[1:])
+	case len(s) == 6 && s[:2] == "ds":
+		return isDigits(s[2:])
+	}
+	return false
+}
+
+func isDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -155,3 +155,19 @@ func TestLoadRunbookKey(t *testing.T) {
 	_, diags = Load("r.yml", []byte(base+"runbook: text\n"))
 	assert.Contains(t, diags.Error(), "r.yml:7:10: error: runbook must be a map of sections")
 }
+
+func TestLoadAttackTags(t *testing.T) {
+	tags := []string{"attack.t1567", "attack.T1567.004", "attack.t1567", "attack.exfiltration", "attack.ta0010",
+		"attack.g0059", "attack.s0001", "attack.c0001", "attack.m1057", "attack.ds0015",
+		"attack.t156", "attack.t1567.04", "attack.t1567x004", "attack.d0015", "attack.s001", "car.2016-04-005"}
+	data := "title: t\ntags: [" + strings.Join(tags, ", ") + "]\nlogsource: {category: proxy}\ndetection: {sel: {a: b}, condition: sel}\n"
+	rules, diags := Load("f.yml", []byte(data))
+	require.Len(t, rules, 1)
+	assert.Equal(t, []string{"T1567", "T1567.004"}, rules[0].Attack.Techniques)
+	assert.Equal(t, []string{"TA0010"}, rules[0].Attack.Tactics)
+	var warned []string
+	for _, d := range diags {
+		warned = append(warned, strings.Split(d.Summary, `"`)[1])
+	}
+	assert.Equal(t, []string{"attack.t156", "attack.t1567.04", "attack.t1567x004", "attack.d0015", "attack.s001"}, warned)
+}
