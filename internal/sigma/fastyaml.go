@@ -483,7 +483,11 @@ func (p *fastParser) blockSeq(ind int, indentless bool) *yaml.Node {
 // value, or a mapping whose first key is there.
 func (p *fastParser) seqItem(parent int) *yaml.Node {
 	switch p.src[p.pos] {
-	case '-', '[', '{', '|', '>':
+	case '-':
+		if p.blankAt(p.pos + 1) {
+			p.decline() // a sequence in a sequence on one line
+		}
+	case '[', '{', '|', '>':
 		return p.inlineValue(parent)
 	}
 	p.depth++

@@ -3,6 +3,7 @@ package sigma
 import (
 	"fmt"
 	"io/fs"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"sort"
@@ -305,4 +306,146 @@ func TestFastChars(t *testing.T) {
 	ascii, ok := fastChars([]byte("aaaaaaaaé\U0001F600\u00a0\ufffdaaaaaaaa"))
 	assert.True(t, ok)
 	assert.False(t, ascii)
+}
+
+// yamlGen writes random documents in the fast parser's subset: block
+// mappings and sequences (nested, compact "- k: v", indentless), block
+// scalars, flow collections, quoted and plain scalars, comments, blank
+// lines and several documents.
+type yamlGen struct {
+	r     *rand.Rand
+	lines []string
+}
+
+var (
+	genKeys   = []string{"a", "b", "'k'", "\"k q\"", "a b", "x|y", "1", "null", "-k", "é", "a "}
+	genValues = []string{"a", "b c", "1", "true", "~", "'q'", "\"d\\n\\u00e9\"", "[a, b]", "{a: b}", "a #c", "x:y",
+		"http://u", "-x", "'it''s'", "[a, [b]]", "{}", "[]", "2023-01-02", "0x1f", "é ü", "'é'", "a  b",
+		"[ 'x' , \"y\" ]", "{a: [b, c], d: e}", "[{a: b}]", ".5", "-1", "yes", "a#b"}
+)
+
+func (g *yamlGen) add(indent int, text string) {
+	g.lines = append(g.lines, strings.Repeat(" ", indent)+text)
+}
+
+func (g *yamlGen) pick(list []string) string { return list[g.r.Intn(len(list))] }
+
+// noise sometimes adds a comment or a blank line.
+func (g *yamlGen) noise() {
+	switch g.r.Intn(8) {
+	case 0:
+		g.add(g.r.Intn(8), "# comment")
+	case 1:
+		g.add(g.r.Intn(4), "")
+	}
+}
+
+// blockScalar ends the last line with a block scalar header and adds its
+// lines, more indented than the collection at column indent.
+func (g *yamlGen) blockScalar(indent int) {
+	g.lines[len(g.lines)-1] += g.pick([]string{"|", ">"}) + g.pick([]string{"", "-", "+"})
+	at := indent + 1 + g.r.Intn(3)
+	g.add(at, "first "+g.pick(genValues))
+	for n := g.r.Intn(4); n > 0; n-- {
+		switch g.r.Intn(4) {
+		case 0:
+			g.add(0, "")
+		case 1:
+			g.add(at+1+g.r.Intn(2), "more indented")
+		default:
+			g.add(at, "text "+g.pick(genValues))
+		}
+	}
+}
+
+// value ends line (a key or a '-' at column indent) with a value.
+func (g *yamlGen) value(line string, indent, depth int) {
+	switch k := g.r.Intn(10); {
+	case depth > 3 || k < 5:
+		g.lines = append(g.lines, line+" "+g.pick(genValues))
+	case k == 5:
+		g.lines = append(g.lines, line+" ")
+		g.blockScalar(indent)
+	case k == 6:
+		g.lines = append(g.lines, line) // empty
+	case k == 7:
+		g.lines = append(g.lines, line)
+		g.sequence(indent, depth+1) // indentless after a key
+	default:
+		g.lines = append(g.lines, line)
+		if g.r.Intn(2) == 0 {
+			g.mapping(indent+2+2*g.r.Intn(2), depth+1)
+		} else {
+			g.sequence(indent+2, depth+1)
+		}
+	}
+	g.noise()
+}
+
+func (g *yamlGen) mapping(indent, depth int) {
+	for n := 1 + g.r.Intn(4); n > 0; n-- {
+		g.value(strings.Repeat(" ", indent)+g.pick(genKeys)+":", indent, depth)
+	}
+}
+
+func (g *yamlGen) sequence(indent, depth int) {
+	for n := 1 + g.r.Intn(4); n > 0; n-- {
+		if g.r.Intn(3) == 0 && depth < 4 {
+			g.value(strings.Repeat(" ", indent)+"- "+g.pick(genKeys)+":", indent+2, depth+1)
+			if g.r.Intn(2) == 0 {
+				g.value(strings.Repeat(" ", indent+2)+g.pick(genKeys)+":", indent+2, depth+1)
+			}
+			continue
+		}
+		g.value(strings.Repeat(" ", indent)+"-", indent, depth)
+	}
+}
+
+// TestFastYAMLGenerated compares the fast parser with yaml.v3 on
+// generated documents, a third of them damaged (a line indented one more
+// or less, two lines swapped). Every undamaged document yaml.v3 reads must
+// take the fast path.
+func TestFastYAMLGenerated(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	fast := 0
+	const docs = 20000
+	for range docs {
+		g := &yamlGen{r: r}
+		for d := 1 + r.Intn(2); d > 0; d-- {
+			if len(g.lines) > 0 || r.Intn(3) == 0 {
+				g.add(0, "---")
+			}
+			if r.Intn(4) == 0 {
+				g.sequence(0, 0)
+			} else {
+				g.mapping(0, 0)
+			}
+		}
+		damaged := r.Intn(3) == 0
+		if damaged {
+			i, j := r.Intn(len(g.lines)), r.Intn(len(g.lines))
+			switch r.Intn(3) {
+			case 0:
+				g.lines[i] = " " + g.lines[i]
+			case 1:
+				g.lines[i] = strings.TrimPrefix(g.lines[i], " ")
+			default:
+				g.lines[i], g.lines[j] = g.lines[j], g.lines[i]
+			}
+		}
+		data := strings.Join(g.lines, "\n")
+		if r.Intn(2) == 0 {
+			data += "\n"
+		}
+		ok, diff := fastDiff([]byte(data))
+		require.Empty(t, diff, "%q", data)
+		if !damaged && !ok {
+			_, err := v3Docs([]byte(data))
+			require.Error(t, err, "%q: the fast parser declined a document of its subset", data)
+		}
+		if ok {
+			fast++
+		}
+	}
+	t.Logf("fast path: %d of %d generated documents", fast, docs)
 }
