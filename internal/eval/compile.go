@@ -64,7 +64,8 @@ type matcher struct {
 	number  int32  // the field's number (fieldNumber)
 	negate  bool
 	values  []valueMatcher
-	needTxt bool // some value compares text
+	set     *litSet // the one value, when it is a litSet (matched directly)
+	needTxt bool    // some value compares text
 	// absent is the result when the event lacks the field: it depends on
 	// the values only (null and exists:false hold, neq inverts).
 	absent bool
@@ -318,6 +319,9 @@ func compileMatcher(m *rule.Matcher) (*matcher, rule.Diagnostics) {
 		cm.values = groupLiterals(cm.values, m.Negate)
 	}
 	cm.absent = absentResult(cm.values, cm.negate)
+	if len(cm.values) == 1 && cm.values[0].kind == vStrSet && !cm.negate {
+		cm.set = cm.values[0].set
+	}
 	return cm, diags
 }
 

@@ -16,11 +16,13 @@ type input struct {
 }
 
 func newInput(ev Event) input {
-	in := input{ev: ev}
-	if f, ok := ev.(flatHolder); ok {
-		in.flat = f.flatEvent()
+	switch e := ev.(type) {
+	case *FlatEvent:
+		return input{ev: ev, flat: e}
+	case flatHolder:
+		return input{ev: ev, flat: e.flatEvent()}
 	}
-	return in
+	return input{ev: ev}
 }
 
 // Match reports whether the event matches the rule's condition. For an
@@ -125,20 +127,26 @@ func (m *matcher) match(in input) bool {
 	if m.field == "" {
 		return m.matchKeyword(in)
 	}
-	var v Value
 	if in.flat != nil {
 		p := in.flat.lookup(m.number, m.field)
 		if p == nil {
 			return m.absent
 		}
-		v = *p
-	} else {
-		var ok bool
-		if v, ok = in.ev.Field(m.field); !ok {
-			return m.absent
+		if m.set != nil && p.Kind != KindList {
+			t, ok := p.Text()
+			return ok && m.set.match(t)
 		}
+		return m.matchValue(*p, in.ev)
 	}
-	ev := in.ev
+	v, ok := in.ev.Field(m.field)
+	if !ok {
+		return m.absent
+	}
+	return m.matchValue(v, in.ev)
+}
+
+// matchValue applies the matcher to the field's value.
+func (m *matcher) matchValue(v Value, ev Event) bool {
 	if v.Kind == KindList {
 		for i := range m.values {
 			if m.values[i].testList(m, v, ev) != m.negate {
@@ -146,6 +154,10 @@ func (m *matcher) match(in input) bool {
 			}
 		}
 		return false
+	}
+	if m.set != nil {
+		t, ok := v.Text()
+		return ok && m.set.match(t)
 	}
 	sub := m.subject(v)
 	for i := range m.values {

@@ -214,12 +214,15 @@ func (h *Hunter) read(rd *formats.Reader, name string, size int64) error {
 			}
 			lastKey = key
 		}
+		// The rules read the event's fields, which are its FlatEvent's:
+		// handing that over saves each Match finding it.
+		flat := &ev.FlatEvent
 		for _, p := range progs {
 			if p.agg != nil {
 				h.aggregate(p, ev, name)
 				continue
 			}
-			if p.prog.Match(ev) {
+			if p.prog.Match(flat) {
 				if err := h.out.event(p, name, ev); err != nil {
 					return err
 				}
@@ -260,7 +263,7 @@ func (h *Hunter) warn(d rule.Diagnostic) {
 // the little it keeps out of the reader's memory; temporal rules test
 // their parts on every event.
 func (h *Hunter) aggregate(p *program, ev *formats.Event, name string) {
-	if p.rule.Aggregation.Func != rule.AggTemporal && !p.prog.Match(ev) {
+	if p.rule.Aggregation.Func != rule.AggTemporal && !p.prog.Match(&ev.FlatEvent) {
 		return
 	}
 	ts, ok := ev.Time()
@@ -268,7 +271,7 @@ func (h *Hunter) aggregate(p *program, ev *formats.Event, name string) {
 		p.untimed++
 		return
 	}
-	alerts, err := p.agg.Add(ts, ev)
+	alerts, err := p.agg.Add(ts, &ev.FlatEvent)
 	if errors.Is(err, eval.ErrOutOfOrder) {
 		p.order++
 		return
