@@ -3,9 +3,6 @@ package elastic
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -13,33 +10,10 @@ import (
 
 	"github.com/detc/detc/backends/elastic/checker"
 	"github.com/detc/detc/backends/target"
-	"github.com/detc/detc/internal/rule"
-	"github.com/detc/detc/internal/sigma"
-	"github.com/detc/detc/internal/testutil"
+	"github.com/detc/detc/internal/testutil/corpus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// corpusRules loads the shared SigmaHQ corpus (the test skips where the
-// corpus is absent, as testutil.SigmaCorpus says).
-func corpusRules(t testing.TB) []*rule.Rule {
-	t.Helper()
-	dir := testutil.SigmaCorpus(t)
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		files[path] = data
-		return err
-	})
-	require.NoError(t, err)
-	rules, diags := sigma.LoadFiles(files)
-	require.False(t, diags.HasErrors(), "the corpus must load: %v", diags)
-	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
-	return rules
-}
 
 // quoted and numbers are taken out of refusal reasons to count them by kind.
 var (
@@ -61,7 +35,7 @@ func reasonKind(err error) string {
 // rule's field types): at least 99.5% must compile and parse, and every
 // refusal must say why. EQL and ES|QL counts are logged.
 func TestCorpus(t *testing.T) {
-	rules := corpusRules(t)
+	rules := corpus.Rules(t)
 	require.Len(t, rules, 3141)
 	b := New()
 	var segs []checker.Segment
@@ -141,7 +115,7 @@ func logCounts(t *testing.T, counts map[string]int) {
 // BenchmarkCompileCorpus measures compiling the SigmaHQ corpus to Lucene
 // (raw profile), per rule.
 func BenchmarkCompileCorpus(b *testing.B) {
-	rules := corpusRules(b)
+	rules := corpus.Rules(b)
 	be := New()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -15,6 +15,7 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/eval"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/testutil/corpus"
 )
 
 // candidates gives, per field, values built from the rule's own values, so
@@ -185,7 +186,7 @@ func TestAgreesWithEvaluator(t *testing.T) {
 	checked, skipped, hit := agree(t, loadRules(t, filepath.Join("testdata", "rules")), 400)
 	assert.GreaterOrEqual(t, checked, 5)
 	t.Logf("test rules: %d checked (%d matched some event), %d skipped (aggregations, empty values)", checked, hit, skipped)
-	checked, skipped, hit = agree(t, corpusRules(t), 300)
+	checked, skipped, hit = agree(t, corpus.Rules(t), 300)
 	t.Logf("corpus: %d rules checked (%d matched some event), %d skipped (aggregations, empty values, refusals)", checked, hit, skipped)
 	assert.Greater(t, checked, 3000)
 	// The events must exercise matches, not only misses.

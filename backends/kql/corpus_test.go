@@ -3,10 +3,6 @@ package kql_test
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -16,31 +12,8 @@ import (
 
 	"github.com/detc/detc/backends/kql"
 	"github.com/detc/detc/backends/target"
-	"github.com/detc/detc/internal/rule"
-	"github.com/detc/detc/internal/sigma"
-	"github.com/detc/detc/internal/testutil"
+	"github.com/detc/detc/internal/testutil/corpus"
 )
-
-func corpusRules(t testing.TB) []*rule.Rule {
-	t.Helper()
-	dir := testutil.SigmaCorpus(t)
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		files[path] = data
-		return err
-	})
-	require.NoError(t, err)
-	rules, diags := sigma.LoadFiles(files)
-	require.False(t, diags.HasErrors(), "the corpus must load: %v", diags)
-	return rules
-}
-
-// quotedText: values vary per rule; the reason's shape groups refusals.
-var quotedText = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|%[^%]+%`)
 
 // TestCorpus compiles every SigmaHQ rule for every profile and parses every
 // query with Microsoft's parser in one batch: zero diagnostics. With the
@@ -48,7 +21,7 @@ var quotedText = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|%[^%]+%`)
 // target.Error with a construct and a reason. Counts and reasons are
 // logged (go test -v).
 func TestCorpus(t *testing.T) {
-	rules := corpusRules(t)
+	rules := corpus.Rules(t)
 	require.Len(t, rules, 3141)
 	b := kql.New()
 	check := newChecker(t)
@@ -69,7 +42,7 @@ func TestCorpus(t *testing.T) {
 			assert.NotEmpty(t, te.Construct, "%s", err)
 			assert.NotEmpty(t, te.Reason, "%s", err)
 			assert.Equal(t, r.ID, te.RuleID)
-			reasons[quotedText.ReplaceAllString(te.Construct+": "+te.Reason, `"…"`)]++
+			reasons[corpus.ReasonShape(te.Construct+": "+te.Reason)]++
 		}
 		if p == "raw" {
 			compiledRaw = compiled
@@ -97,7 +70,7 @@ func TestCorpus(t *testing.T) {
 // BenchmarkCompileCorpus compiles the whole corpus with the raw profile;
 // ns/rule is the figure to read.
 func BenchmarkCompileCorpus(b *testing.B) {
-	rules := corpusRules(b)
+	rules := corpus.Rules(b)
 	be := kql.New()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -3,10 +3,6 @@ package splunk_test
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -16,31 +12,8 @@ import (
 
 	"github.com/detc/detc/backends/splunk"
 	"github.com/detc/detc/backends/target"
-	"github.com/detc/detc/internal/rule"
-	"github.com/detc/detc/internal/sigma"
-	"github.com/detc/detc/internal/testutil"
+	"github.com/detc/detc/internal/testutil/corpus"
 )
-
-func corpusRules(t testing.TB) []*rule.Rule {
-	t.Helper()
-	dir := testutil.SigmaCorpus(t)
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		files[path] = data
-		return err
-	})
-	require.NoError(t, err)
-	rules, diags := sigma.LoadFiles(files)
-	require.False(t, diags.HasErrors(), "the corpus must load: %v", diags)
-	return rules
-}
-
-// quoted values vary per rule; the reason's shape is what groups them.
-var quotedText = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|%[^%]+%`)
 
 // TestCorpusRaw compiles every SigmaHQ rule with the raw profile: at least
 // 99.5% compile, every refusal is a target.Error naming the construct and
@@ -61,7 +34,7 @@ func TestCorpusCIM(t *testing.T) {
 }
 
 func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
-	rules := corpusRules(t)
+	rules := corpus.Rules(t)
 	b := splunk.New()
 	reasons := map[string]int{}
 	compiled := 0
@@ -82,7 +55,7 @@ func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
 		if i := strings.Index(reason, "(known:"); i >= 0 {
 			reason = reason[:i]
 		}
-		reasons[quotedText.ReplaceAllString(reason, `"…"`)]++
+		reasons[corpus.ReasonShape(reason)]++
 	}
 	keys := sortedKeys(reasons)
 	sort.SliceStable(keys, func(i, j int) bool { return reasons[keys[i]] > reasons[keys[j]] })
@@ -102,7 +75,7 @@ func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
 // BenchmarkCompileCorpus compiles the whole corpus with the raw profile;
 // ns/rule is the figure to read.
 func BenchmarkCompileCorpus(b *testing.B) {
-	rules := corpusRules(b)
+	rules := corpus.Rules(b)
 	be := splunk.New()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -1,0 +1,48 @@
+// Package corpus loads the shared SigmaHQ corpus for the backends' corpus
+// checks, so that each test reads it the same way.
+package corpus
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma"
+	"github.com/detc/detc/internal/testutil"
+	"github.com/stretchr/testify/require"
+)
+
+// Rules loads every rule of the corpus, sorted by id. It fails the test if
+// any rule does not load, and skips it where the corpus is absent (see
+// testutil.SigmaCorpus).
+func Rules(t testing.TB) []*rule.Rule {
+	t.Helper()
+	dir := testutil.SigmaCorpus(t)
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		files[path] = data
+		return err
+	})
+	require.NoError(t, err)
+	rules, diags := sigma.LoadFiles(files)
+	require.False(t, diags.HasErrors(), "the corpus must load: %v", diags)
+	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
+	return rules
+}
+
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|%[^%]+%`)
+
+// ReasonShape blanks the quoted values of a refusal reason, so that
+// refusals can be counted by kind.
+func ReasonShape(reason string) string {
+	return quoted.ReplaceAllString(reason, `"…"`)
+}
