@@ -48,6 +48,10 @@ type fastParser struct {
 	peekPos, peekInd int
 	peekOK           bool
 
+	// col's last answer: column colVal at offset colPos of the line
+	// starting at colLine.
+	colLine, colPos, colVal int
+
 	nodes arena[yaml.Node]  // the nodes
 	ptrs  arena[*yaml.Node] // the Content slices
 	stack []*yaml.Node      // children of the collections being read
@@ -68,7 +72,7 @@ func fastParse(data []byte) (docs []*yaml.Node, p *fastParser, ok bool) {
 		return nil, nil, false
 	}
 	p = fastParsers.Get().(*fastParser)
-	p.src, p.ascii, p.pos, p.line, p.lineStart, p.depth, p.peekPos = string(data), ascii, 0, 1, 0, 0, -1
+	p.src, p.ascii, p.pos, p.line, p.lineStart, p.depth, p.peekPos, p.colLine = string(data), ascii, 0, 1, 0, 0, -1, -1
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(fastDeclined); !is {
@@ -186,18 +190,22 @@ func (p *fastParser) content(base int) []*yaml.Node {
 }
 
 // col is the 1-based column of an offset on the current line, in
-// characters as yaml.v3 counts them.
+// characters as yaml.v3 counts them. With multi-byte characters it counts
+// on from the last offset asked about on the line, so that a long line
+// is not counted over for each of its nodes.
 func (p *fastParser) col(pos int) int {
 	if p.ascii {
 		return pos - p.lineStart + 1
 	}
-	c := 1
-	for i := p.lineStart; i < pos; i++ {
-		if p.src[i]&0xc0 != 0x80 {
-			c++
+	if p.colLine != p.lineStart || p.colPos > pos {
+		p.colLine, p.colPos, p.colVal = p.lineStart, p.lineStart, 1
+	}
+	for ; p.colPos < pos; p.colPos++ {
+		if p.src[p.colPos]&0xc0 != 0x80 {
+			p.colVal++
 		}
 	}
-	return c
+	return p.colVal
 }
 
 // newline moves to the line that starts at pos.

@@ -214,6 +214,8 @@ var fastCases = []struct {
 	{"bom", "\ufeffa: b\n", false},
 	{"directive", "%YAML 1.2\n---\na: b\n", false},
 	{"non-ASCII columns", "ä: ö\nb: [é, 'ü']\nc: {ß: x}\n", true},
+	{"non-ASCII columns in a long line", "ä: [é, ü, {ß: ö, x: [ä, 'ü', \"ö\"]}, 😀, x]\n- ü:\n", false},
+	{"non-ASCII columns in nested flows", "ä: [é, ü, {ß: ö, x: [ä, 'ü', \"ö\"]}, 😀, x]\nö:\n  - ü: ä\n    ß:\n", true},
 	{"control character", "a: \x01\n", false},
 	{"nested value on line", "a: b: c\n", false},
 	{"sequence after value", "a: b\n- c\n", false},
