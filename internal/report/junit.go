@@ -1,45 +1,13 @@
 package report
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/detc/detc/internal/junit"
 )
-
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	ClassName string        `xml:"classname,attr"`
-	File      string        `xml:"file,attr,omitempty"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	SystemOut *junitText    `xml:"system-out,omitempty"`
-}
-
-type junitText struct {
-	Text string `xml:",cdata"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Body    string `xml:",cdata"`
-}
 
 // noFile names the test case of findings that are about no file.
 const noFile = "(no file)"
@@ -67,9 +35,9 @@ func LintJUnit(w io.Writer, files []string, findings []Finding, paths Paths) err
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	suite := junitSuite{Name: "detc lint"}
+	suite := junit.Suite{Name: "detc lint"}
 	for _, n := range names {
-		c := junitCase{Name: n, ClassName: "detc.lint"}
+		c := junit.Case{Name: n, ClassName: "detc.lint"}
 		if n != noFile {
 			c.File = n
 		}
@@ -83,24 +51,15 @@ func LintJUnit(w io.Writer, files []string, findings []Finding, paths Paths) err
 		}
 		if errs > 0 {
 			suite.Failures++
-			c.Failure = &junitFailure{Message: plural(errs, "error"), Type: "detc.lint", Body: text.String()}
+			c.Failure = &junit.Failure{Message: plural(errs, "error"), Type: "detc.lint", Body: text.String()}
 		} else if text.Len() > 0 {
-			c.SystemOut = &junitText{text.String()}
+			c.SystemOut = &junit.Text{Text: text.String()}
 		}
 		suite.Tests++
 		suite.Cases = append(suite.Cases, c)
 	}
-	doc := junitSuites{Name: "detc lint", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	doc := junit.Suites{Name: "detc lint", Tests: suite.Tests, Failures: suite.Failures, Suites: []junit.Suite{suite}}
+	return junit.Write(w, doc)
 }
 
 // location writes a finding's place as file:line:col, or less of it.
