@@ -13,9 +13,11 @@ import (
 // fastyaml.go reads the YAML subset that Sigma rules are written in into
 // the same yaml.Node trees yaml.v3 builds (Kind, Style, Tag, Value, Line,
 // Column, Content; comments are not kept, the decoder does not read them),
-// about ten times faster. Anything outside the subset makes it decline, and
-// the loader parses the file with yaml.v3, so behaviour and error messages
-// stay yaml.v3's. TestFastYAMLCorpus and FuzzFastYAML compare the two.
+// ten to fifteen times faster on the SigmaHQ corpus. Anything outside the
+// subset makes it decline, and the loader parses the file with yaml.v3, so
+// behaviour and error messages stay yaml.v3's. The tests in
+// fastyaml_test.go compare the two on the corpus, the repository's YAML,
+// generated documents and fuzzed input.
 //
 // The subset: documents separated by "---" lines; block mappings whose keys
 // are one-line plain or quoted scalars; block sequences; one-line plain,
@@ -121,8 +123,8 @@ func (a *arena[T]) alloc(k int) []T {
 }
 
 // reset makes every chunk free. What the chunks hold is overwritten as
-// they are handed out again (clearing them cost more than the parse of
-// some files); until then they keep a few files' text alive.
+// they are handed out again; until then they keep the last files' text
+// alive, which costs less than clearing the chunks for every file did.
 func (a *arena[T]) reset() {
 	a.n, a.used = 0, 0
 }
