@@ -122,7 +122,7 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 	if all && len(values) == 1 {
 		diags.Warnf(pos, "all-single-value", "modifier \"all\" on field %q has a single value; it changes nothing", displayField(field))
 	}
-	var perValue [][]Value
+	perValue := make([][]Value, 0, len(values))
 	total := 0
 	for _, raw := range values {
 		if !raw.Pos.IsValid() {

@@ -27,6 +27,9 @@ type Pattern []Part
 // is a literal backslash (so Windows paths need no doubling), as the Sigma
 // specification says.
 func ParsePattern(s string) Pattern {
+	if !strings.ContainsAny(s, `*?\`) {
+		return LiteralPattern(s) // most values: no copy of the text
+	}
 	var p Pattern
 	var lit strings.Builder
 	flush := func() {
