@@ -92,7 +92,7 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	}
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	st := h.Stats()
-	fmt.Fprintf(e.stderr, "detc hunt: %d rules over %d events in %d files: %d alerts", h.Rules(), st.Events, st.Files, st.Alerts)
+	fmt.Fprintf(e.stderr, "detc hunt: %s over %s in %s: %s", count(h.Rules(), "rule"), count(int(st.Events), "event"), count(st.Files, "file"), count(int(st.Alerts), "alert"))
 	if st.BadEvents > 0 {
 		fmt.Fprintf(e.stderr, ", %d events could not be read", st.BadEvents)
 	}
@@ -101,4 +101,12 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 		return cli.ExitFail
 	}
 	return cli.ExitOK
+}
+
+// count writes n with its noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -13,7 +13,7 @@ import (
 func TestHunt(t *testing.T) {
 	code, stdout, stderr := detc(t, "hunt", "--rules", "testdata/good", "--rules", "testdata/hunt", "testdata/good/proxy.jsonl")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 files: 3 alerts\n", stderr, "the pivot is neither hunted nor counted")
+	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", stderr, "the pivot is neither hunted nor counted")
 	var got []string
 	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
 		var alert struct {
@@ -37,7 +37,7 @@ func TestHunt(t *testing.T) {
 
 	code, _, stderr = detc(t, "hunt", "--detections", "testdata/good", "testdata/good/proxy.jsonl")
 	assert.Equal(t, 0, code)
-	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 files: 3 alerts\n", stderr, "--detections is --rules")
+	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", stderr, "--detections is --rules")
 
 	tests := []struct {
 		args   []string
