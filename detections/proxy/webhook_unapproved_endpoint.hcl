@@ -22,114 +22,12 @@ detection "proxy_webhook_unapproved_endpoint" {
     techniques = ["T1567.004"]
   }
 
+  # The webhook URLs of every service: a shared selection in webhooks.hcl.
+  use_selections = ["webhook_url"]
+
   selection "upload" {
     match "cs-method" {
       equals = ["POST", "PUT"]
-    }
-  }
-
-  # One group per service: its host and the path its webhooks use. The
-  # host and path lists are in webhooks.hcl.
-  selection "webhook_url" {
-    group {
-      match "cs-host" {
-        equals = local.discord_hosts
-      }
-      match "c-uri" {
-        re = local.discord_webhook_path_re
-      }
-    }
-    group {
-      match "cs-host" {
-        equals = local.slack_hosts
-      }
-      match "c-uri" {
-        contains = local.slack_webhook_paths
-      }
-    }
-    group {
-      match "cs-host" {
-        endswith = local.teams_suffixes
-      }
-      match "c-uri" {
-        contains = local.teams_webhook_paths
-      }
-    }
-    group {
-      match "cs-host" {
-        equals = local.teams_legacy_hosts
-      }
-      match "c-uri" {
-        contains = local.teams_legacy_paths
-      }
-    }
-    group {
-      match "cs-host" {
-        endswith = local.power_automate_suffixes
-      }
-      match "c-uri" {
-        contains = local.power_automate_paths
-      }
-    }
-    group {
-      match "cs-host" {
-        equals = local.telegram_hosts
-      }
-      match "c-uri" {
-        re       = local.telegram_send_path_re
-        re_flags = ["i"]
-      }
-    }
-    group {
-      match "cs-host" {
-        equals = local.zapier_hosts
-      }
-      match "c-uri" {
-        contains = local.zapier_webhook_paths
-      }
-    }
-    group {
-      match "cs-host" {
-        equals = local.ifttt_hosts
-      }
-      match "c-uri" {
-        contains = local.ifttt_webhook_paths
-      }
-    }
-    group {
-      match "cs-host" {
-        equals = local.google_chat_hosts
-      }
-      match "c-uri" {
-        re = local.google_chat_path_re
-      }
-    }
-    group {
-      # DingTalk, Feishu/Lark and WeCom group bots.
-      match "cs-host" {
-        equals = local.chat_bot_hosts
-      }
-      match "c-uri" {
-        contains = local.chat_bot_paths
-      }
-    }
-    group {
-      # Request catchers and Make: any path is a webhook.
-      match "cs-host" {
-        equals = concat(local.catcher_hosts, local.make_hosts)
-      }
-    }
-    group {
-      match "cs-host" {
-        endswith = concat(local.pipedream_suffixes, local.catcher_suffixes)
-      }
-    }
-    group {
-      # Mattermost and Rocket.Chat are self-hosted, so only the path shows
-      # them: /hooks/ followed by a 26-character id.
-      match "c-uri" {
-        re = local.self_hosted_hook_path_re
-      }
     }
   }
 

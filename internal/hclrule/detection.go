@@ -1,6 +1,9 @@
 package hclrule
 
 import (
+	"sort"
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/detc/detc/internal/rule"
@@ -11,7 +14,7 @@ var detectionSchema = &hcl.BodySchema{
 		{Name: "id"}, {Name: "title"}, {Name: "description"}, {Name: "status"},
 		{Name: "level"}, {Name: "author"}, {Name: "date"}, {Name: "modified"},
 		{Name: "references"}, {Name: "tags"}, {Name: "falsepositives"},
-		{Name: "fields"}, {Name: "condition"},
+		{Name: "fields"}, {Name: "condition"}, {Name: "use_selections"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "logsource"},
@@ -114,6 +117,9 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 		}
 	}
 
+	if attr := content.Attributes["use_selections"]; attr != nil {
+		d.useSelections(r, attr, names)
+	}
 	if once["logsource"] == (hcl.Range{}) {
 		d.errorf(b.DefRange, CodeSchema, "Missing logsource block",
 			"detection %q needs a logsource block saying which events it reads, such as logsource { category = \"proxy\" }.", r.Name)
@@ -128,6 +134,58 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 		return nil
 	}
 	return r
+}
+
+// share records a selection declared outside any detection.
+func (d *decoder) share(b *hcl.Block) {
+	name := b.Labels[0]
+	if d.shared == nil {
+		d.shared = map[string]*hcl.Block{}
+	}
+	if prev, dup := d.shared[name]; dup {
+		d.errorf(b.LabelRanges[0], CodeDuplicate, "Duplicate shared selection",
+			"A shared selection named %q is already defined at %s.", name, posOf(prev.DefRange))
+		return
+	}
+	d.shared[name] = b
+}
+
+// useSelections adds the shared selections a detection names to its
+// searches, under their own names. Each is decoded for the detection, so
+// its diagnostics point at the shared block.
+func (d *decoder) useSelections(r *rule.Rule, attr *hcl.Attribute, names map[string]hcl.Range) {
+	list, ok := d.strList(attr)
+	if !ok {
+		return
+	}
+	for _, name := range list {
+		b, found := d.shared[name]
+		switch {
+		case !found:
+			d.errorf(attr.Expr.Range(), CodeValue, "Unknown shared selection",
+				"use_selections names %q, but no selection block of that name stands outside a detection (known: %s).", name, sortedNames(d.shared))
+		case names[name] != (hcl.Range{}):
+			d.errorf(attr.Expr.Range(), CodeDuplicate, "Duplicate search",
+				"The detection has its own search named %q at %s; a shared selection cannot take the same name.", name, posOf(names[name]))
+		default:
+			names[name] = b.DefRange
+			if s := d.selection(b); s != nil {
+				r.Searches = append(r.Searches, s)
+			}
+		}
+	}
+}
+
+func sortedNames(m map[string]*hcl.Block) string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 var logsourceSchema = &hcl.BodySchema{

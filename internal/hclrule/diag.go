@@ -45,6 +45,8 @@ type decoder struct {
 	diags    rule.Diagnostics
 	// unknowns counts values left unknown because a local they use failed.
 	unknowns int
+	// shared are the selections declared outside detections, by name.
+	shared map[string]*hcl.Block
 }
 
 // addHCL records hcl diagnostics and reports whether any is an error.

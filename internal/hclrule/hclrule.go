@@ -64,6 +64,9 @@ var topSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "locals"},
 		{Type: "detection", LabelNames: []string{"name"}},
+		// A selection outside a detection is shared: detections name it
+		// in use_selections, so logic used by several is written once.
+		{Type: "selection", LabelNames: []string{"name"}},
 	},
 }
 
@@ -118,9 +121,12 @@ func LoadValues(files []File) ([]*rule.Rule, Values, rule.Diagnostics) {
 		content, hd := f.body.Content(topSchema)
 		d.addHCL(hd, CodeSchema)
 		for _, b := range content.Blocks {
-			if b.Type == "locals" {
+			switch b.Type {
+			case "locals":
 				localsBlocks = append(localsBlocks, b)
-			} else {
+			case "selection":
+				d.share(b)
+			default:
 				detections = append(detections, b)
 			}
 		}

@@ -299,3 +299,50 @@ func TestLoadValues(t *testing.T) {
 		},
 	}, values, "objects and failed locals are left out")
 }
+
+// A selection outside any detection is shared: every detection that names
+// it in use_selections gets it as a search of that name, decoded with the
+// locals, with positions in the file that declares it.
+func TestLoadSharedSelections(t *testing.T) {
+	detection := func(name, extra string) string {
+		return `detection "` + name + `" {
+  title = "t"
+  logsource {
+    category = "proxy"
+  }
+  use_selections = ["webhook_url"]
+` + extra + `  condition = "webhook_url"
+}
+`
+	}
+	shared := "selection \"webhook_url\" {\n  match \"cs-host\" {\n    equals = local.hosts\n  }\n}\nlocals {\n  hosts = [\"webhook.site\"]\n}\n"
+	rules := loadOne(t, detection("a", ""), detection("b", ""), shared)
+	require.Len(t, rules, 2)
+	for _, r := range rules {
+		require.Len(t, r.Searches, 1)
+		assert.Equal(t, "webhook_url", r.Searches[0].Name)
+		assert.Equal(t, []string{"webhook.site"}, texts(r))
+		assert.Equal(t, rule.Pos{File: "c.hcl", Line: 1, Col: 1}, r.Searches[0].Pos, "positions point at the shared block")
+	}
+
+	tests := []struct {
+		name    string
+		sources []string
+		want    string
+	}{
+		{"unknown", []string{detection("a", ""), "locals {\n  x = 1\n}\n"}, `a.hcl:6:20: error: Unknown shared selection: use_selections names "webhook_url", but no selection block of that name stands outside a detection (known: none).`},
+		{"clash with own search", []string{detection("a", "  selection \"webhook_url\" {\n    match \"a\" {\n      equals = [\"x\"]\n    }\n  }\n"), shared}, `a.hcl:6:20: error: Duplicate search: The detection has its own search named "webhook_url" at a.hcl:7:3`},
+		{"shared twice", []string{shared, "selection \"webhook_url\" {\n  match \"b\" {\n    equals = [\"y\"]\n  }\n}\n"}, `b.hcl:1:11: error: Duplicate shared selection: A shared selection named "webhook_url" is already defined at a.hcl:1:1.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := make([]File, len(tt.sources))
+			for i, s := range tt.sources {
+				files[i] = File{Name: string(rune('a'+i)) + ".hcl", Data: []byte(s)}
+			}
+			_, diags := Load(files)
+			require.True(t, diags.HasErrors())
+			assert.Contains(t, diags.Error(), tt.want)
+		})
+	}
+}
