@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -302,59 +303,37 @@ func durationText(d time.Duration) string {
 	return d.String()
 }
 
-// Section names, as HCL and Runbook.Replace spell them, with their headings.
-var triageSections = []struct{ key, heading string }{
-	{"log_sources", "Log sources to investigate"},
-	{"key_indicators", "Key indicators"},
-	{"questions", "Questions for analysis"},
-	{"escalation", "Decision for escalation"},
-	{"l1_steps", "Additional analysis steps for L1"},
-	{"t2_actions", "T2 analyst actions"},
-	{"containment", "Containment and further analysis"},
+// triageSection is one section of the triage card: its name, as HCL,
+// Sigma and Runbook.Replace spell it, its heading, and where the card and
+// a detection's runbook keep its text.
+type triageSection struct {
+	key, heading string
+	card         func(Triage) []string
+	own          func(*rule.Runbook) []string
 }
 
-func sectionText(t Triage, rb *rule.Runbook, key string) (shared, own []string) {
-	switch key {
-	case "log_sources":
-		shared = t.LogSources
-	case "key_indicators":
-		shared = t.KeyIndicators
-	case "questions":
-		shared = t.Questions
-	case "escalation":
-		shared = t.Escalation
-	case "l1_steps":
-		shared = t.L1Steps
-	case "t2_actions":
-		shared = t.T2Actions
-	case "containment":
-		shared = t.Containment
-	}
+var triageSections = []triageSection{
+	{"log_sources", "Log sources to investigate", func(t Triage) []string { return t.LogSources }, func(r *rule.Runbook) []string { return r.LogSources }},
+	{"key_indicators", "Key indicators", func(t Triage) []string { return t.KeyIndicators }, func(r *rule.Runbook) []string { return r.KeyIndicators }},
+	{"questions", "Questions for analysis", func(t Triage) []string { return t.Questions }, func(r *rule.Runbook) []string { return r.Questions }},
+	{"escalation", "Decision for escalation", func(t Triage) []string { return t.Escalation }, func(r *rule.Runbook) []string { return r.Escalation }},
+	{"l1_steps", "Additional analysis steps for L1", func(t Triage) []string { return t.L1Steps }, func(r *rule.Runbook) []string { return r.L1Steps }},
+	{"t2_actions", "T2 analyst actions", func(t Triage) []string { return t.T2Actions }, func(r *rule.Runbook) []string { return r.T2Actions }},
+	{"containment", "Containment and further analysis", func(t Triage) []string { return t.Containment }, func(r *rule.Runbook) []string { return r.Containment }},
+}
+
+// text is the section's card text followed by the detection's own, or the
+// detection's alone when its runbook replaces the section.
+func (sec triageSection) text(t Triage, rb *rule.Runbook) []string {
+	shared := sec.card(t)
 	if rb == nil {
-		return shared, nil
+		return shared
 	}
-	switch key {
-	case "log_sources":
-		own = rb.LogSources
-	case "key_indicators":
-		own = rb.KeyIndicators
-	case "questions":
-		own = rb.Questions
-	case "escalation":
-		own = rb.Escalation
-	case "l1_steps":
-		own = rb.L1Steps
-	case "t2_actions":
-		own = rb.T2Actions
-	case "containment":
-		own = rb.Containment
+	own := sec.own(rb)
+	if slices.Contains(rb.Replace, sec.key) {
+		return own
 	}
-	for _, k := range rb.Replace {
-		if k == key {
-			return nil, own
-		}
-	}
-	return shared, own
+	return append(append([]string(nil), shared...), own...)
 }
 
 func writeTriage(w *writer, r *rule.Rule, card *Card) {
@@ -390,8 +369,7 @@ func writeTriage(w *writer, r *rule.Rule, card *Card) {
 		t = card.Triage
 	}
 	for _, sec := range triageSections {
-		shared, own := sectionText(t, r.Runbook, sec.key)
-		items := append(append([]string(nil), shared...), own...)
+		items := sec.text(t, r.Runbook)
 		if len(items) == 0 {
 			continue
 		}
