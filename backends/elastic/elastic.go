@@ -13,10 +13,12 @@ package elastic
 import (
 	"embed"
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/detc/detc/backends/elastic/lucenere"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/rule"
@@ -425,4 +427,64 @@ func indexes(src *mapping.Source) []string {
 		out = []string{"logs-*"}
 	}
 	return out
+}
+
+// matcherNode builds a matcher's tree in any of the languages: each value
+// against every field the Sigma field maps to (any may match), negated per
+// value for neq, and the values ORed. value writes one comparison.
+func (c *compiler) matcherNode(m *rule.Matcher, fs []field, value func(*rule.Matcher, rule.Value, field) (*node, error)) (*node, error) {
+	values := make([]*node, 0, len(m.Values))
+	for _, v := range m.Values {
+		alts := make([]*node, 0, len(fs))
+		for _, f := range fs {
+			n, err := value(m, v, f)
+			if err != nil {
+				return nil, err
+			}
+			alts = append(alts, n)
+		}
+		n := or(alts...)
+		if m.Negate {
+			n = not(n)
+		}
+		values = append(values, n)
+	}
+	return or(values...), nil
+}
+
+// The checks below are the same in every language: a comparison that does
+// not fit the field's type is refused before any syntax is written.
+
+// cidr checks that a cidr value meets an ip field and returns the network,
+// host bits cleared.
+func (c *compiler) cidr(v rule.Value, f field, construct any) (string, error) {
+	if f.Type != tIP {
+		return "", c.refuse(v.Pos, construct, "cidr needs an ip field")
+	}
+	p, err := netip.ParsePrefix(v.Text)
+	if err != nil {
+		return "", c.refuse(v.Pos, construct, "%v", err)
+	}
+	return p.Masked().String(), nil
+}
+
+// numeric checks that a gt/gte/lt/lte comparison meets a numeric field.
+func (c *compiler) numeric(v rule.Value, f field, construct any) error {
+	if !isNumeric(f.Type) {
+		return c.refuse(v.Pos, construct, "a %s field compares as text, not as a number", typeName(f.Type))
+	}
+	return nil
+}
+
+// regex checks that a regular expression meets a keyword field and
+// translates it to Lucene's dialect, which all three languages take.
+func (c *compiler) regex(m *rule.Matcher, v rule.Value, f field, construct any) (string, error) {
+	if !isString(f.Type) {
+		return "", c.refuse(v.Pos, construct, "regular expressions apply to keyword fields")
+	}
+	re, err := lucenere.Regex(v.Text, m.Regex)
+	if err != nil {
+		return "", c.refuse(v.Pos, fmt.Sprintf("re %q on field %q", v.Text, m.Field), "%v", err)
+	}
+	return re, nil
 }

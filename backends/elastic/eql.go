@@ -67,23 +67,7 @@ func (c *compiler) eqlMatcher(m *rule.Matcher) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	values := make([]*node, 0, len(m.Values))
-	for _, v := range m.Values {
-		alts := make([]*node, 0, len(fs))
-		for _, f := range fs {
-			n, err := c.eqlValue(m, v, f)
-			if err != nil {
-				return nil, err
-			}
-			alts = append(alts, n)
-		}
-		n := or(alts...)
-		if m.Negate {
-			n = not(n)
-		}
-		values = append(values, n)
-	}
-	return or(values...), nil
+	return c.matcherNode(m, fs, c.eqlValue)
 }
 
 // insensitive is a leaf "field : pattern" (case-insensitive, * and ?
@@ -112,27 +96,21 @@ func (c *compiler) eqlValue(m *rule.Matcher, v rule.Value, f field) (*node, erro
 		}
 		return leaf(name + " == null"), nil
 	case m.Op == rule.OpCIDR:
-		if f.Type != tIP {
-			return nil, c.refuse(v.Pos, construct, "cidr needs an ip field")
-		}
-		p, err := netip.ParsePrefix(v.Text)
+		p, err := c.cidr(v, f, construct)
 		if err != nil {
-			return nil, c.refuse(v.Pos, construct, "%v", err)
+			return nil, err
 		}
-		return leaf("cidrMatch(" + name + ", " + eqlString(p.Masked().String()) + ")"), nil
+		return leaf("cidrMatch(" + name + ", " + eqlString(p) + ")"), nil
 	case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
-		if !isNumeric(f.Type) {
-			return nil, c.refuse(v.Pos, construct, "a %s field compares as text, not as a number", typeName(f.Type))
+		if err := c.numeric(v, f, construct); err != nil {
+			return nil, err
 		}
 		ops := map[rule.Op]string{rule.OpGt: " > ", rule.OpGte: " >= ", rule.OpLt: " < ", rule.OpLte: " <= "}
 		return leaf(name + ops[m.Op] + number(v.Number)), nil
 	case m.Op == rule.OpRegex:
-		if !isString(f.Type) {
-			return nil, c.refuse(v.Pos, construct, "regular expressions apply to keyword fields")
-		}
-		re, err := lucenere.Regex(v.Text, m.Regex)
+		re, err := c.regex(m, v, f, construct)
 		if err != nil {
-			return nil, c.refuse(v.Pos, fmt.Sprintf("re %q on field %q", v.Text, m.Field), "%v", err)
+			return nil, err
 		}
 		return leaf(name + " regex " + eqlRaw(re)), nil
 	case v.Kind == rule.KindNumber:

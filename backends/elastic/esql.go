@@ -146,23 +146,7 @@ func (c *compiler) esqlMatcher(m *rule.Matcher) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	values := make([]*node, 0, len(m.Values))
-	for _, v := range m.Values {
-		alts := make([]*node, 0, len(fs))
-		for _, f := range fs {
-			n, err := c.esqlValue(m, v, f)
-			if err != nil {
-				return nil, err
-			}
-			alts = append(alts, n)
-		}
-		n := or(alts...)
-		if m.Negate {
-			n = not(n)
-		}
-		values = append(values, n)
-	}
-	return or(values...), nil
+	return c.matcherNode(m, fs, c.esqlValue)
 }
 
 func (c *compiler) esqlValue(m *rule.Matcher, v rule.Value, f field) (*node, error) {
@@ -203,27 +187,21 @@ func (c *compiler) esqlValue(m *rule.Matcher, v rule.Value, f field) (*node, err
 		}
 		return leaf(name + " IS NULL"), nil
 	case m.Op == rule.OpCIDR:
-		if f.Type != tIP {
-			return nil, c.refuse(v.Pos, construct, "cidr needs an ip field")
-		}
-		p, err := netip.ParsePrefix(v.Text)
+		p, err := c.cidr(v, f, construct)
 		if err != nil {
-			return nil, c.refuse(v.Pos, construct, "%v", err)
+			return nil, err
 		}
-		return nullable("CIDR_MATCH(" + name + ", " + esqlString(p.Masked().String()) + ")"), nil
+		return nullable("CIDR_MATCH(" + name + ", " + esqlString(p) + ")"), nil
 	case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
-		if !isNumeric(f.Type) {
-			return nil, c.refuse(v.Pos, construct, "a %s field compares as text, not as a number", typeName(f.Type))
+		if err := c.numeric(v, f, construct); err != nil {
+			return nil, err
 		}
 		ops := map[rule.Op]string{rule.OpGt: " > ", rule.OpGte: " >= ", rule.OpLt: " < ", rule.OpLte: " <= "}
 		return nullable(name + ops[m.Op] + number(v.Number)), nil
 	case m.Op == rule.OpRegex:
-		if !isString(f.Type) {
-			return nil, c.refuse(v.Pos, construct, "regular expressions apply to keyword fields")
-		}
-		re, err := lucenere.Regex(v.Text, m.Regex)
+		re, err := c.regex(m, v, f, construct)
 		if err != nil {
-			return nil, c.refuse(v.Pos, fmt.Sprintf("re %q on field %q", v.Text, m.Field), "%v", err)
+			return nil, err
 		}
 		return nullable(name + " RLIKE " + esqlString(re)), nil
 	case v.Kind == rule.KindNumber:

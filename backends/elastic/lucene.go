@@ -104,23 +104,7 @@ func (c *compiler) luceneMatcher(m *rule.Matcher) (*node, error) {
 			return nil, c.refuse(m.Pos, fmt.Sprintf("field %q", f.Name), "query_string reads * or ? in a field name as a pattern over field names")
 		}
 	}
-	values := make([]*node, 0, len(m.Values))
-	for _, v := range m.Values {
-		alts := make([]*node, 0, len(fs))
-		for _, f := range fs {
-			n, err := c.luceneValue(m, v, f)
-			if err != nil {
-				return nil, err
-			}
-			alts = append(alts, n)
-		}
-		n := or(alts...)
-		if m.Negate {
-			n = not(n)
-		}
-		values = append(values, n)
-	}
-	return or(values...), nil
+	return c.matcherNode(m, fs, c.luceneValue)
 }
 
 // luceneKeywords writes keyword searches: a term with no field searches
@@ -165,27 +149,21 @@ func (c *compiler) luceneValue(m *rule.Matcher, v rule.Value, f field) (*node, e
 		}
 		return or(not(exists), term(f.Name, `""`)), nil
 	case m.Op == rule.OpCIDR:
-		if f.Type != tIP {
-			return nil, c.refuse(v.Pos, construct, "cidr needs an ip field")
-		}
-		p, err := netip.ParsePrefix(v.Text)
+		p, err := c.cidr(v, f, construct)
 		if err != nil {
-			return nil, c.refuse(v.Pos, construct, "%v", err)
+			return nil, err
 		}
-		return term(f.Name, quote(p.Masked().String())), nil
+		return term(f.Name, quote(p)), nil
 	case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
-		if !isNumeric(f.Type) {
-			return nil, c.refuse(v.Pos, construct, "a %s field compares as text, not as a number", typeName(f.Type))
+		if err := c.numeric(v, f, construct); err != nil {
+			return nil, err
 		}
 		ops := map[rule.Op]string{rule.OpGt: ">", rule.OpGte: ">=", rule.OpLt: "<", rule.OpLte: "<="}
 		return term(f.Name, ops[m.Op]+escapeTerm(number(v.Number))), nil
 	case m.Op == rule.OpRegex:
-		if !isString(f.Type) {
-			return nil, c.refuse(v.Pos, construct, "regular expressions apply to keyword fields")
-		}
-		re, err := lucenere.Regex(v.Text, m.Regex)
+		re, err := c.regex(m, v, f, construct)
 		if err != nil {
-			return nil, c.refuse(v.Pos, fmt.Sprintf("re %q on field %q", v.Text, m.Field), "%v", err)
+			return nil, err
 		}
 		t, err := c.regexTerm(v, re)
 		if err != nil {
