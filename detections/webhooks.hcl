@@ -228,3 +228,17 @@ selection "webhook_url" {
     }
   }
 }
+
+# A proxy request to any webhook host: a listed host or a subdomain of one.
+selection "webhook_host" {
+  group {
+    match "cs-host" {
+      equals = local.webhook_hosts
+    }
+  }
+  group {
+    match "cs-host" {
+      endswith = local.webhook_suffixes
+    }
+  }
+}

@@ -22,18 +22,8 @@ detection "pivot_webhook_endpoint_all_hosts" {
     techniques = ["T1567.004"]
   }
 
-  selection "webhook_host" {
-    group {
-      match "cs-host" {
-        equals = local.webhook_hosts
-      }
-    }
-    group {
-      match "cs-host" {
-        endswith = local.webhook_suffixes
-      }
-    }
-  }
+  # A webhook host: a shared selection in webhooks.hcl.
+  use_selections = ["webhook_host"]
 
   condition = "webhook_host"
 

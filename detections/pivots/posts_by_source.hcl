@@ -28,18 +28,8 @@ detection "pivot_webhook_posts_by_source" {
     }
   }
 
-  selection "webhook_host" {
-    group {
-      match "cs-host" {
-        equals = local.webhook_hosts
-      }
-    }
-    group {
-      match "cs-host" {
-        endswith = local.webhook_suffixes
-      }
-    }
-  }
+  # A webhook host: a shared selection in webhooks.hcl.
+  use_selections = ["webhook_host"]
 
   condition = "upload and webhook_host"
 

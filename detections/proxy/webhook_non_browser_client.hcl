@@ -25,18 +25,8 @@ detection "proxy_webhook_non_browser_client" {
 
   # Host alone (lists in webhooks.hcl), so that the detection also works
   # when TLS is not inspected and the proxy logs no path.
-  selection "webhook_host" {
-    group {
-      match "cs-host" {
-        equals = local.webhook_hosts
-      }
-    }
-    group {
-      match "cs-host" {
-        endswith = local.webhook_suffixes
-      }
-    }
-  }
+  # (A shared selection in webhooks.hcl.)
+  use_selections = ["webhook_host"]
 
   selection "non_browser" {
     group {

@@ -32,18 +32,8 @@ detection "proxy_webhook_upload_volume" {
 
   # The host alone: a proxy that does not inspect TLS still logs the
   # bytes of a request (or tunnel) to the host.
-  selection "webhook_host" {
-    group {
-      match "cs-host" {
-        equals = local.webhook_hosts
-      }
-    }
-    group {
-      match "cs-host" {
-        endswith = local.webhook_suffixes
-      }
-    }
-  }
+  # (A shared selection in webhooks.hcl.)
+  use_selections = ["webhook_host"]
 
   condition = "webhook_host"
 
