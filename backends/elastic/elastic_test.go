@@ -123,8 +123,6 @@ func TestKibanaFields(t *testing.T) {
 	assert.Equal(t, "90s", duration(90e9))
 	assert.Equal(t, "2h", duration(7200e9))
 	assert.Equal(t, "1d", duration(86400e9))
-	assert.False(t, enabled("experimental"))
-	assert.True(t, enabled("stable"))
 
 	th := threats(rule.Attack{Techniques: []string{"T1567.004", "T1059.001"}, Tactics: []string{"exfiltration"}})
 	require.Len(t, th, 2)

@@ -118,7 +118,7 @@ func kibana(d target.Deployable, opts target.Options) (*kibanaRule, error) {
 		Threat:         threats(r.Attack),
 		From:           defaultFrom,
 		Interval:       defaultInterval,
-		Enabled:        enabled(r.Status),
+		Enabled:        d.Enabled,
 		References:     r.References,
 		FalsePositives: r.FalsePositives,
 		Note:           d.Runbook,
@@ -227,15 +227,6 @@ func risk(level string) (int, string) {
 		return 99, "critical"
 	}
 	return 47, "medium"
-}
-
-// enabled: rules still being tried out or retired are imported disabled.
-func enabled(status string) bool {
-	switch strings.ToLower(status) {
-	case "experimental", "deprecated", "unsupported":
-		return false
-	}
-	return true
 }
 
 // version turns detc's content hash into Kibana's integer version: the

@@ -197,7 +197,7 @@ func ARMTemplate(rules []*AnalyticsRule) ([]byte, error) {
 			DisplayName:         armString(a.Name),
 			Description:         armString(a.Description),
 			Severity:            a.Severity,
-			Enabled:             true,
+			Enabled:             a.Enabled,
 			Query:               armString(a.Query),
 			QueryFrequency:      isoDuration(a.QueryFrequency),
 			QueryPeriod:         isoDuration(a.QueryPeriod),

@@ -33,6 +33,9 @@ type AnalyticsRule struct {
 	Query                  string
 	EntityMappings         []EntityMapping
 	Version                string // X.Y.Z
+	// Enabled is the ARM template's enabled property (the repository's
+	// YAML has none: a template is enabled when it is turned into a rule).
+	Enabled bool
 	// RuleID and Pos say which detc rule this is, for messages.
 	RuleID string
 	Pos    rule.Pos
@@ -116,6 +119,7 @@ func NewAnalyticsRule(d target.Deployable, opts target.Options) (*AnalyticsRule,
 		TriggerOperator:  "gt",
 		TriggerThreshold: 0,
 		Query:            q.Text,
+		Enabled:          d.Enabled,
 		RuleID:           r.ID,
 		Pos:              r.Pos,
 	}

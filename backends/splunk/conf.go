@@ -2,8 +2,11 @@ package splunk
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -13,8 +16,20 @@ import (
 	"github.com/detc/detc/internal/rule"
 )
 
-// AppID is the folder and id of the Splunk app Package writes.
-const AppID = "detc_detections"
+// Defaults of the Splunk app's identity (target.App).
+const (
+	// AppID is the folder and id of the Splunk app Package writes.
+	AppID     = "detc_detections"
+	appLabel  = "detc detections"
+	appAuthor = "detc"
+)
+
+// appIDPattern is what Splunk accepts as an app id, which is also its folder.
+var appIDPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+
+// appVersionPattern is the version form app.conf takes (major.minor.patch,
+// optionally with a suffix).
+var appVersionPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+([.-][A-Za-z0-9]+)?$`)
 
 // Scheduling of every correlation search: every 15 minutes over the
 // minutes that ended 5 minutes ago (late events), snapped to the minute so
@@ -71,31 +86,68 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 		conf.WriteString("\n")
 		writeStanza(&conf, e.name, e.d, p)
 	}
+	app, err := appIdentity(opts.App, conf.Bytes())
+	if err != nil {
+		return nil, err
+	}
 	return []target.Artifact{
-		{Path: AppID + "/default/app.conf", Data: []byte(appConf)},
-		{Path: AppID + "/default/savedsearches.conf", Data: conf.Bytes()},
-		{Path: AppID + "/metadata/default.meta", Data: []byte(defaultMeta)},
+		{Path: app.Name + "/default/app.conf", Data: appConf(app)},
+		{Path: app.Name + "/default/savedsearches.conf", Data: conf.Bytes()},
+		{Path: app.Name + "/metadata/default.meta", Data: []byte(defaultMeta)},
 	}, nil
 }
 
-const appConf = `# Splunk app written by detc.
+// appIdentity fills the app's defaults and checks what the user set. The
+// default version is derived from the searches the app holds: 1.A.B, A and
+// B the first two 16-bit words of their SHA-256, so that Splunk sees a new
+// version (an upgrade) exactly when a search changes. It identifies the
+// content; it does not order releases.
+func appIdentity(app target.App, conf []byte) (target.App, error) {
+	if app.Name == "" {
+		app.Name = AppID
+	}
+	if !appIDPattern.MatchString(app.Name) {
+		return app, fmt.Errorf("splunk: app name %q is not a Splunk app id (a letter, then letters, digits, '_', '.' or '-')", app.Name)
+	}
+	if app.Label == "" {
+		app.Label = appLabel
+		if app.Name != AppID {
+			app.Label = app.Name
+		}
+	}
+	if app.Author == "" {
+		app.Author = appAuthor
+	}
+	if app.Version == "" {
+		sum := sha256.Sum256(conf)
+		app.Version = fmt.Sprintf("1.%d.%d", binary.BigEndian.Uint16(sum[0:2]), binary.BigEndian.Uint16(sum[2:4]))
+	}
+	if !appVersionPattern.MatchString(app.Version) {
+		return app, fmt.Errorf("splunk: app version %q is not of the form major.minor.patch", app.Version)
+	}
+	return app, nil
+}
+
+func appConf(app target.App) []byte {
+	return []byte(`# Splunk app written by detc.
 [install]
 is_configured = true
 state = enabled
 
 [launcher]
-author = detc
+author = ` + sanitizeLine(app.Author) + `
 description = Detections compiled by detc: Enterprise Security correlation searches.
-version = 1.0.0
+version = ` + app.Version + `
 
 [package]
-id = ` + AppID + `
+id = ` + app.Name + `
 check_for_updates = false
 
 [ui]
 is_visible = false
-label = detc detections
-`
+label = ` + sanitizeLine(app.Label) + `
+`)
+}
 
 // defaultMeta shares the app's objects with every app, so that Enterprise
 // Security lists the correlation searches; only admins may change them.
@@ -136,7 +188,7 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 	fmt.Fprintf(w, "# rule %s, profile %s, version %s\n", sanitizeLine(r.ID), p.Name, sanitizeLine(d.Version))
 	fmt.Fprintf(w, "[%s]\n", name)
 	kv := map[string]string{
-		"action.correlationsearch.enabled":      "1",
+		"action.correlationsearch.enabled":      flag(d.Enabled),
 		"action.correlationsearch.label":        title,
 		"action.notable":                        "1",
 		"action.notable.param.rule_title":       title,
@@ -147,8 +199,8 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 		"counttype":                             "number of events",
 		"cron_schedule":                         cronSchedule,
 		"description":                           firstNonEmpty(r.Description, title),
-		"disabled":                              "0",
-		"enableSched":                           "1",
+		"disabled":                              flag(!d.Enabled),
+		"enableSched":                           flag(d.Enabled),
 		"quantity":                              "0",
 		"relation":                              "greater than",
 		"schedule_window":                       "auto",
@@ -248,6 +300,14 @@ func writeValue(w *bytes.Buffer, key, value string) {
 		}
 	}
 	w.WriteString("\n")
+}
+
+// flag writes a boolean as .conf files do.
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 func jsonText(v any) string {

@@ -21,6 +21,16 @@ type Options struct {
 	Lang string
 	// Variant selects a backend-specific form, e.g. splunk "tstats".
 	Variant string
+	// App names the package a target's deployment files form, where the
+	// target has one (the Splunk app); zero values mean the defaults.
+	App App
+}
+
+// App is the identity of a deployment package: a Splunk app's id (its
+// folder), label, author and version. An empty Version means one derived
+// from the package's content, so that every change is an upgrade.
+type App struct {
+	Name, Label, Author, Version string
 }
 
 // Query is one rule compiled for one target.
@@ -71,6 +81,9 @@ type Deployable struct {
 	// Version is a content hash of the compiled output, so a rule's version
 	// changes only when its meaning does.
 	Version string
+	// Enabled says whether the rule is deployed enabled and scheduled, or
+	// disabled (the project's enablement policy by rule status decides).
+	Enabled bool
 }
 
 // Backend is one target SIEM language.
