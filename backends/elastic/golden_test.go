@@ -53,7 +53,7 @@ func TestGoldenKibana(t *testing.T) {
 				runbook = "## Triage\n\n1. Who sent the request?\n2. Is the webhook approved?\n"
 			}
 			sum := sha256.Sum256([]byte(r.ID + q.Text + runbook))
-			ds = append(ds, target.Deployable{Query: q, Runbook: runbook, Version: hex.EncodeToString(sum[:8])})
+			ds = append(ds, target.Deployable{Query: q, Runbook: runbook, Version: hex.EncodeToString(sum[:8]), Enabled: r.Status != "experimental"})
 		}
 		arts, err := b.Package(ds, target.Options{Profile: profile})
 		require.NoError(t, err)

@@ -2,6 +2,7 @@ package kql_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func deployables(t testing.TB, rules []*rule.Rule, opts target.Options) []target
 			require.ErrorAs(t, err, &te)
 			continue
 		}
-		ds = append(ds, target.Deployable{Query: q, Version: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"})
+		ds = append(ds, target.Deployable{Query: q, Version: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Enabled: true})
 	}
 	return ds
 }
@@ -240,4 +241,17 @@ func TestRuleGUID(t *testing.T) {
 	// namespace and name.
 	assert.Equal(t, "d6382acf-5985-5f8e-b49c-2ff37f52953c", kql.RuleGUID("sentinel-asim", "webhook_discord"))
 	assert.NotEqual(t, kql.RuleGUID("sentinel-asim", "x"), kql.RuleGUID("raw", "x"))
+}
+
+func TestARMEnabledFollowsTheDeployable(t *testing.T) {
+	ds := deployables(t, loadRules(t, filepath.Join("testdata", "rules")), target.Options{})
+	require.NotEmpty(t, ds)
+	q := ds[0].Query
+	for _, enabled := range []bool{true, false} {
+		arts, err := kql.New().Package([]target.Deployable{{Query: q, Enabled: enabled}}, target.Options{})
+		require.NoError(t, err)
+		arm := arts[len(arts)-1]
+		require.Equal(t, kql.ARMFile, arm.Path)
+		assert.Contains(t, string(arm.Data), fmt.Sprintf(`"enabled": %t,`, enabled))
+	}
 }

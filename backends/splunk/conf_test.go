@@ -1,12 +1,14 @@
 package splunk_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/splunk"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/rule"
@@ -25,7 +27,9 @@ func deployables(t *testing.T, opts target.Options, docs ...string) []target.Dep
 		if i == 0 {
 			runbook = "## Triage\n\n1. Who sent it? Check `src_ip` against the asset list.\n2. Was it \"normal\"? C:\\Users\\ paths are suspicious.\n"
 		}
-		ds = append(ds, target.Deployable{Query: q, Runbook: runbook, Version: "v" + r.ID})
+		// The second rule is deployed disabled, as the project's
+		// enablement policy decides for, e.g., experimental rules.
+		ds = append(ds, target.Deployable{Query: q, Runbook: runbook, Version: "v" + r.ID, Enabled: i != 1})
 	}
 	return ds
 }
@@ -204,4 +208,53 @@ detection:
 	require.NotNil(t, s)
 	assert.Equal(t, "cs_host", s["alert.suppress.fields"])
 	assert.Contains(t, s["action.risk.param._risk"], `"risk_object_field":"cs_host"`)
+}
+
+func TestPackageAppIdentity(t *testing.T) {
+	b := splunk.New()
+	ds := deployables(t, target.Options{}, packageRules...)
+	arts, err := b.Package(ds, target.Options{App: target.App{Name: "acme_soc", Author: "ACME SOC", Version: "2.4.1"}})
+	require.NoError(t, err)
+	require.Len(t, arts, 3)
+	assert.Equal(t, "acme_soc/default/app.conf", arts[0].Path)
+	conf := string(arts[0].Data)
+	for _, want := range []string{"id = acme_soc\n", "author = ACME SOC\n", "version = 2.4.1\n", "label = acme_soc\n"} {
+		assert.Contains(t, conf, want)
+	}
+
+	// The default version follows the searches: a changed search is a new
+	// version, so Splunk sees an upgrade.
+	version := func(ds []target.Deployable) string {
+		arts, err := b.Package(ds, target.Options{})
+		require.NoError(t, err)
+		m := regexp.MustCompile(`(?m)^version = (.*)$`).FindStringSubmatch(string(arts[0].Data))
+		require.NotNil(t, m)
+		return m[1]
+	}
+	v1 := version(ds)
+	assert.Regexp(t, `^1\.\d+\.\d+$`, v1)
+	assert.Equal(t, v1, version(deployables(t, target.Options{}, packageRules...)))
+	ds[0].Enabled = !ds[0].Enabled
+	assert.NotEqual(t, v1, version(ds))
+
+	for _, app := range []target.App{{Name: "../escape"}, {Name: "1app"}, {Version: "latest"}} {
+		_, err := b.Package(ds, target.Options{App: app})
+		assert.Error(t, err, "%+v", app)
+	}
+}
+
+func TestIndexAndSourcetype(t *testing.T) {
+	override, err := mapping.Parse("m.yml", []byte(`
+sources:
+  - logsource: {category: proxy}
+    attrs: {index: "proxy, proxy_eu", sourcetype: "squid:access"}
+`))
+	require.NoError(t, err)
+	r := testRule(t, packageRules[0])
+	q, err := splunk.New().Compile(r, target.Options{Overrides: override})
+	require.NoError(t, err)
+	assert.Contains(t, q.Text, `| search (index="proxy" OR index="proxy_eu") sourcetype="squid:access" `)
+	q, err = splunk.New().Compile(r, target.Options{Overrides: override, Variant: splunk.VariantTstats})
+	require.NoError(t, err)
+	assert.Contains(t, q.Text, `from datamodel=Web where (index="proxy" OR index="proxy_eu") sourcetype="squid:access" `)
 }

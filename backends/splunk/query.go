@@ -120,6 +120,24 @@ func (c *compiler) dataset() string {
 // searchTerms writes the search_prefix and the searchable conjuncts.
 func (c *compiler) searchTerms(parts []*node) string {
 	var terms []string
+	// index and sourcetype, set by the user's configuration or mapping,
+	// narrow the search to where the team keeps the log source (a value may
+	// hold * as a wildcard, as index patterns do).
+	for _, key := range []string{"index", "sourcetype"} {
+		var alts []string
+		for _, v := range strings.Split(c.src.Attr(key), ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				alts = append(alts, key+"="+searchValue(v))
+			}
+		}
+		switch len(alts) {
+		case 0:
+		case 1:
+			terms = append(terms, alts[0])
+		default:
+			terms = append(terms, "("+strings.Join(alts, " OR ")+")")
+		}
+	}
 	if p := strings.TrimSpace(c.src.Attr("search_prefix")); p != "" {
 		terms = append(terms, p)
 	}

@@ -97,10 +97,10 @@ func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, err
 	if err != nil {
 		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "%s", mapping.Reason(err))
 	}
-	if !p.Passthrough && src.Attr("datamodel") == "" && strings.TrimSpace(src.Attr("search_prefix")) == "" {
-		// Without either, the search would read every event of the time
+	if !p.Passthrough && src.Attr("datamodel") == "" && strings.TrimSpace(src.Attr("search_prefix")+src.Attr("index")+src.Attr("sourcetype")) == "" {
+		// Without any, the search would read every event of the time
 		// range, not the log source's.
-		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "profile %q gives it neither a datamodel nor a search_prefix", p.Name)
+		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "profile %q gives it no datamodel, search_prefix, index or sourcetype", p.Name)
 	}
 	c.src = src
 	text, err := c.compile()

@@ -104,7 +104,7 @@ logsource: {category: registry_set, product: windows}
 detection: {sel: {TargetObject|endswith: '\Run\x'}, condition: sel}`, target.Options{Overrides: &mapping.Profile{Sources: []*mapping.Source{{
 			LogSource: rule.LogSource{Category: "registry_set", Product: "windows"},
 			Fields:    map[string]mapping.Field{"TargetObject": {Names: []string{"registry_path"}}},
-		}}}}, "log source category=registry_set,product=windows", `profile "cim" gives it neither a datamodel nor a search_prefix`},
+		}}}}, "log source category=registry_set,product=windows", `profile "cim" gives it no datamodel, search_prefix, index or sourcetype`},
 		{"sub-second window", `
 id: r
 logsource: {category: proxy}
