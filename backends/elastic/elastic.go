@@ -488,3 +488,9 @@ func (c *compiler) regex(m *rule.Matcher, v rule.Value, f field, construct any) 
 	}
 	return re, nil
 }
+
+// Mapping returns a built-in profile by name, for checks that need the
+// field names detc knows.
+func (*Backend) Mapping(profile string) (*mapping.Profile, error) {
+	return Profile(target.Options{Profile: profile})
+}

@@ -216,3 +216,7 @@ func splitTopLevel(s string) []string {
 	}
 	return append(parts, strings.TrimSpace(s[start:]))
 }
+
+// Mapping returns a built-in profile by name, for checks that need the
+// field names detc knows.
+func (backend) Mapping(profile string) (*mapping.Profile, error) { return Profile(profile, nil) }

@@ -23,7 +23,11 @@ type Profile struct {
 	// accepts any log source (the raw profiles).
 	Passthrough bool
 	// Fields apply to every source; a source's own fields take precedence.
-	Fields  map[string]Field
+	Fields map[string]Field
+	// Attrs, set by a user's override (a project's index), apply to every
+	// source when the override is merged; a source's own attributes in the
+	// override take precedence.
+	Attrs   map[string]string
 	Sources []*Source
 }
 
@@ -86,7 +90,7 @@ func (p *Profile) Resolve(ls rule.LogSource) (*Source, error) {
 		return best, nil
 	}
 	if p.Passthrough {
-		return &Source{}, nil
+		return &Source{Attrs: p.Attrs}, nil
 	}
 	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (known: %s)", Describe(ls), p.knownSources())}
 }
@@ -158,9 +162,10 @@ func (p *Profile) Merge(o *Profile) *Profile {
 	if o == nil {
 		return p
 	}
-	out := &Profile{Name: p.Name, Target: p.Target, Description: p.Description, Passthrough: p.Passthrough || o.Passthrough, Fields: mergeFields(p.Fields, o.Fields)}
+	out := &Profile{Name: p.Name, Target: p.Target, Description: p.Description, Passthrough: p.Passthrough || o.Passthrough,
+		Fields: mergeFields(p.Fields, o.Fields), Attrs: mergeAttrs(p.Attrs, o.Attrs)}
 	for _, s := range p.Sources {
-		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Attrs: mergeAttrs(s.Attrs, nil), Fields: mergeFields(s.Fields, nil)})
+		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Attrs: mergeAttrs(s.Attrs, o.Attrs), Fields: mergeFields(s.Fields, nil)})
 	}
 	for _, os := range o.Sources {
 		merged := false
@@ -172,7 +177,7 @@ func (p *Profile) Merge(o *Profile) *Profile {
 			}
 		}
 		if !merged {
-			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Attrs: mergeAttrs(os.Attrs, nil), Fields: mergeFields(os.Fields, nil)})
+			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Attrs: mergeAttrs(o.Attrs, os.Attrs), Fields: mergeFields(os.Fields, nil)})
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 
 	"github.com/detc/detc/backends/elastic"
 	"github.com/detc/detc/backends/kql"
+	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/splunk"
 	"github.com/detc/detc/backends/target"
 )
@@ -52,4 +53,44 @@ func Title(name string) string {
 		return t
 	}
 	return name
+}
+
+// variants are the alternative query forms (target.Options.Variant) each
+// target offers.
+var variants = map[string][]string{"splunk": {splunk.VariantTstats}}
+
+// Variants lists the variants of a target.
+func Variants(b target.Backend) []string {
+	return append([]string(nil), variants[b.Name()]...)
+}
+
+// Mappings returns the built-in mapping profiles of every backend that
+// has them as data, in presentation order.
+func Mappings() []*mapping.Profile {
+	var out []*mapping.Profile
+	for _, b := range backends {
+		m, ok := b.(target.Mapper)
+		if !ok {
+			continue
+		}
+		for _, name := range b.Profiles() {
+			if p, err := m.Mapping(name); err == nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Targetable lists what a rule's targets may name: every target, and
+// every target/profile.
+func Targetable() []string {
+	var out []string
+	for _, b := range backends {
+		out = append(out, b.Name())
+		for _, p := range b.Profiles() {
+			out = append(out, b.Name()+"/"+p)
+		}
+	}
+	return out
 }

@@ -26,3 +26,15 @@ func TestRegistry(t *testing.T) {
 	}
 	assert.Equal(t, []string{"splunk", "kql", "elastic"}, all, "presentation order")
 }
+
+func TestMappingsAndVariants(t *testing.T) {
+	var names []string
+	for _, p := range Mappings() {
+		names = append(names, p.Target+"/"+p.Name)
+	}
+	assert.Equal(t, []string{"splunk/cim", "splunk/raw", "kql/sentinel-asim", "kql/sentinel-csl", "kql/defender-xdr", "kql/raw", "elastic/ecs", "elastic/raw"}, names)
+	s, _ := Lookup("splunk")
+	k, _ := Lookup("kql")
+	assert.Equal(t, []string{"tstats"}, Variants(s))
+	assert.Empty(t, Variants(k))
+}

@@ -109,3 +109,9 @@ func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, err
 	}
 	return &target.Query{Rule: r, Target: Name, Profile: p.Name, Lang: "spl", Text: text, Source: src}, nil
 }
+
+// Mapping returns a built-in profile by name, for checks that need the
+// field names detc knows.
+func (b *Backend) Mapping(profile string) (*mapping.Profile, error) {
+	return b.profile(target.Options{Profile: profile})
+}

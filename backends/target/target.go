@@ -99,3 +99,9 @@ type Backend interface {
 	// Package writes the deployment files for compiled rules.
 	Package(ds []Deployable, opts Options) ([]Artifact, error)
 }
+
+// Mapper is a backend whose profiles are mapping data, which lint reads
+// to know the field names of each log source.
+type Mapper interface {
+	Mapping(profile string) (*mapping.Profile, error)
+}

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/cli"
-	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/navigator"
+	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -19,19 +18,30 @@ var buildCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "build",
 		Summary: "lint, compile every rule for every target and write the deployment files",
-		Usage:   "detc build [--out DIR] [--strict] [--fixtures DIR] [--runbook-url URL] [PATH...]",
+		Usage:   "detc build [--out DIR] [--strict] [--target T]... [--profile [T=]P]... [--mapping [T=]FILE]... [--lang [T=]L] [--variant [T=]V] [--index [T=]I] [--app-name N] [--enabled-statuses S] [--check CODE=LEVEL]... [PATH...]",
 		Detail: `Loads and lints the detections (lint errors stop the build), compiles every
-rule for every target in its default profile and writes the deployment
-files under DIR/<target>/, the runbooks under DIR/runbooks/, an ATT&CK
-Navigator layer under DIR/navigator/ and the rules a target refused in
-DIR/refusals.json. The new output replaces DIR whole, and only once it is
-complete: a failed build leaves the previous one as it was. DIR must be
-empty, absent or an earlier build's output. The same input gives
-byte-identical files.
+rule for every target and profile the project deploys (detc.hcl, found in
+the working folder or a folder above; every target in its default profile
+without one) and writes the deployment files under DIR/<target>/ (or
+DIR/<target>/<profile>/ for a target deployed in several profiles), the
+runbooks under DIR/runbooks/, an ATT&CK Navigator layer under
+DIR/navigator/ and the rules a target refused in DIR/refusals.json. The
+new output replaces DIR whole, and only once it is complete: a failed build
+leaves the previous one as it was. DIR must be empty, absent or an earlier
+build's output. The same input gives byte-identical files.
 
-A refusal is reported on stderr as a warning; with --strict it is an error
-and nothing is written.`,
-		Example: "detc build --out out/ detections/",
+Each flag overrides the project file's setting. --profile, --mapping,
+--lang, --variant and --index take TARGET=VALUE; a profile, language or
+variant only one target has may leave the target out (--lang eql).
+Rules are deployed enabled when their status is in --enabled-statuses
+(default stable,test), disabled otherwise, in every target alike.
+
+A rule whose targets (HCL targets, Sigma targets) leave a deployment out is
+not compiled for it. A refusal is reported on stderr as a warning; with
+--strict it is an error and nothing is written. A detection that every
+target meant for it refuses is an error: it would be deployed nowhere.
+'detc list' shows the targets, profiles, languages and checks.`,
+		Example: "detc build --out out/ detections/\ndetc build --profile kql=sentinel-asim --profile kql=defender-xdr --lang eql --out out/ detections/\ndetc build --strict --check fixture-coverage=warning --out out/ detections/",
 	},
 	run: runBuild,
 }
@@ -39,29 +49,30 @@ and nothing is written.`,
 func runBuild(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	out := fs.String("out", "out", "output `folder`")
-	strict := fs.Bool("strict", false, "fail the build when a target refuses a rule")
-	fixtures := fixturesFlag(fs)
-	runbookURL := fs.String("runbook-url", "file:../runbooks/", "base `URL` of the runbooks, for the links in the Navigator layer")
+	strict := fs.Bool("strict", false, "fail the build when a target refuses a rule meant for it")
+	pf := project.AddFlags(fs, project.Compile|project.Package|project.Fixtures|project.Checks)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
 	}
-	set, diags := loadDetections(paths, *fixtures)
-	diags = append(diags, lint.Check(set)...)
-	diags.Sort()
+	s, code := openProject(c, e, pf)
+	if s == nil {
+		return code
+	}
+	set, diags := loadDetections(paths, s)
+	diags = lintDetections(set, diags, s)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	if diags.HasErrors() {
 		fmt.Fprintf(e.stderr, "detc build: the detections have errors; nothing was written\n")
 		return cli.ExitFail
 	}
 	layer := build.Extra{Dir: "navigator", Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
-		data, err := navigator.Build("detc detections", rules, func(r *rule.Rule) string { return *runbookURL + build.FileName(r.ID) + ".md" })
+		data, err := navigator.Build("detc detections", rules, func(r *rule.Rule) string { return s.RunbookURL + build.FileName(r.ID) + ".md" })
 		return []target.Artifact{{Path: "layer.json", Data: data}}, err
 	}}
-	backends := registry.All()
 	res, err := build.Run(set.Rules, build.Options{
-		Out: *out, Backends: backends, Strict: *strict,
-		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
+		Out: *out, Deployments: s.Deployments, Strict: *strict, Enabled: s.Enabled,
+		Runbook: build.Runbooks(set.RunbookRules(), s.Deployments, set.Cards),
 		Extras:  []build.Extra{layer},
 	})
 	if res != nil {
@@ -71,6 +82,11 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		}
 		for _, r := range res.Refusals {
 			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{r.Diagnostic(sev)}, set.Sources)
+		}
+		for _, r := range res.Undeployed {
+			d := rule.Diagnostic{Severity: rule.Error, Pos: r.Pos, Code: "undeployed",
+				Summary: fmt.Sprintf("rule %s is refused by every target meant for it, so it would be deployed nowhere: fix what the refusals above name, or say which targets it is for (targets)", r.ID)}
+			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, set.Sources)
 		}
 	}
 	var rbErr *build.RunbookError
@@ -89,7 +105,11 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 			detections++
 		}
 	}
+	var names []string
+	for _, d := range s.Deployments {
+		names = append(names, d.Name())
+	}
 	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals\n",
-		detections, strings.Join(registry.Names(), ", "), *out, len(res.Files), len(res.Refusals))
+		detections, strings.Join(names, ", "), *out, len(res.Files), len(res.Refusals))
 	return cli.ExitOK
 }

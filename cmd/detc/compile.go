@@ -4,16 +4,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
-	"slices"
 	"strings"
 
-	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/registry"
-	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -21,7 +18,7 @@ var compileCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "compile",
 		Summary: "print each rule's query for one target",
-		Usage:   "detc compile --target splunk|kql|elastic [--profile NAME] [--lang L] [--variant V] [--mapping FILE] [--json] [PATH...]",
+		Usage:   "detc compile --target splunk|kql|elastic [--profile NAME]... [--lang L] [--variant V] [--mapping FILE]... [--index I] [--json] [PATH...]",
 		Detail: `Prints, for each rule, a "# <rule id> <title>" line and the query, with
 a blank line between rules. With --json it prints one JSON object per rule
 per line: {"rule_id","title","file","target","profile","query"}, or "error":
@@ -29,12 +26,17 @@ per line: {"rule_id","title","file","target","profile","query"}, or "error":
 rule. A refusal is also reported on stderr and makes the exit status 1.
 
 --profile picks the field mapping (each target's first profile is its
-default; "raw" keeps the rule's field names). --mapping merges a mapping
-file over the profile. --lang picks the query language where a target has
-several (elastic: lucene, eql, esql). --variant picks an alternative form
-of a target's query: splunk "tstats" searches accelerated CIM data models
-(rules it cannot express that way are refused, not weakened).`,
-		Example: "detc compile --target splunk detections/\ndetc compile --target kql --profile raw --json detections/proxy_webhook.hcl",
+default; "raw" keeps the rule's field names); with several, each rule is
+printed once per profile. --mapping merges a mapping file over the
+profile. --lang picks the query language where a target has several.
+--variant picks an alternative form of a target's query: splunk "tstats"
+searches accelerated CIM data models (rules it cannot express that way are
+refused, not weakened). --index names where every log source is read
+(Splunk index, Elastic index pattern). The project file (detc.hcl) gives
+the defaults of each; the flags override it.
+
+` + targetsHelp(),
+		Example: "detc compile --target splunk detections/\ndetc compile --target kql --profile defender-xdr --json detections/proxy/webhook_post_path.hcl\ndetc compile --target elastic --lang eql detections/process_creation/",
 	},
 	run: runCompile,
 }
@@ -58,26 +60,19 @@ type compileError struct {
 
 func runCompile(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
-	targetName := fs.String("target", "", "target: "+strings.Join(registry.Names(), ", ")+" (required)")
-	profile := fs.String("profile", "", "field-mapping profile (default: the target's first)")
-	lang := fs.String("lang", "", "query language, where the target has several (default: the target's first)")
-	mappingFile := fs.String("mapping", "", "YAML mapping `file` merged over the profile")
-	variant := fs.String("variant", "", "a target's alternative form: splunk \"tstats\" (searches accelerated data models)")
+	pf := project.AddFlags(fs, project.Compile)
 	asJSON := fs.Bool("json", false, "print one JSON object per rule per line")
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
 	}
-	b, opts, err := targetOptions(c, e, *targetName, *profile, *lang)
-	if err != nil {
+	if len(pf.Targets) != 1 {
+		cli.Usagef(e.stderr, c.Name, "give one --target (targets: %s)", strings.Join(registry.Names(), ", "))
 		return cli.ExitUsage
 	}
-	opts.Variant = *variant
-	if *mappingFile != "" {
-		if opts.Overrides, err = readMapping(*mappingFile, b.Name()); err != nil {
-			fmt.Fprintln(e.stderr, err)
-			return cli.ExitFail
-		}
+	s, code := openProject(c, e, pf)
+	if s == nil {
+		return code
 	}
 	set, diags := load.Paths(paths)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
@@ -86,29 +81,36 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	enc.SetEscapeHTML(false)
 	printed := 0
 	for _, r := range set.Rules {
-		q, err := b.Compile(r, opts)
-		out := compiled{RuleID: r.ID, Title: r.Title, File: r.File, Target: b.Name(), Profile: opts.Profile}
-		if err != nil {
-			failed = true
-			d := build.Refused(r, b.Name(), opts.Profile, err, rule.Error)
-			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, set.Sources)
-			out.Error = &compileError{Message: d.Summary, Line: d.Pos.Line, Column: d.Pos.Col}
-		} else {
-			out.Profile = q.Profile
-			out.Query = &q.Text
-		}
-		switch {
-		case *asJSON:
-			if err := enc.Encode(out); err != nil {
-				fmt.Fprintf(e.stderr, "detc compile: %v\n", err)
-				return cli.ExitFail
+		for _, dep := range s.Deployments {
+			b := dep.Backend
+			q, err := b.Compile(r, dep.Options)
+			out := compiled{RuleID: r.ID, Title: r.Title, File: r.File, Target: b.Name(), Profile: dep.Profile()}
+			if err != nil {
+				failed = true
+				d := build.Refused(r, b.Name(), dep.Profile(), err, rule.Error)
+				cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, set.Sources)
+				out.Error = &compileError{Message: d.Summary, Line: d.Pos.Line, Column: d.Pos.Col}
+			} else {
+				out.Profile = q.Profile
+				out.Query = &q.Text
 			}
-		case out.Query != nil:
-			if printed > 0 {
-				fmt.Fprintln(e.stdout)
+			switch {
+			case *asJSON:
+				if err := enc.Encode(out); err != nil {
+					fmt.Fprintf(e.stderr, "detc compile: %v\n", err)
+					return cli.ExitFail
+				}
+			case out.Query != nil:
+				if printed > 0 {
+					fmt.Fprintln(e.stdout)
+				}
+				printed++
+				header := r.ID + " " + r.Title
+				if len(s.Deployments) > 1 {
+					header += " (" + dep.Profile() + ")"
+				}
+				fmt.Fprintf(e.stdout, "# %s\n%s\n", header, strings.TrimRight(*out.Query, "\n"))
 			}
-			printed++
-			fmt.Fprintf(e.stdout, "# %s %s\n%s\n", r.ID, r.Title, strings.TrimRight(*out.Query, "\n"))
 		}
 	}
 	if failed {
@@ -117,40 +119,16 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	return cli.ExitOK
 }
 
-// targetOptions checks --target, --profile and --lang, reporting a usage
-// error for a value the backend does not know.
-func targetOptions(c *cli.Command, e *env, name, profile, lang string) (target.Backend, target.Options, error) {
-	if name == "" {
-		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "--target is required (targets: %s)", strings.Join(registry.Names(), ", "))
+// targetsHelp lists the targets, their profiles (the first the default),
+// languages and variants, for help texts.
+func targetsHelp() string {
+	var b strings.Builder
+	b.WriteString("Targets (profiles, the first the default; languages; variants):")
+	for _, t := range registry.All() {
+		fmt.Fprintf(&b, "\n  %-8s profiles: %s; languages: %s", t.Name(), strings.Join(t.Profiles(), ", "), strings.Join(t.Langs(), ", "))
+		if v := registry.Variants(t); len(v) > 0 {
+			fmt.Fprintf(&b, "; variants: %s", strings.Join(v, ", "))
+		}
 	}
-	b, ok := registry.Lookup(name)
-	if !ok {
-		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "unknown target %q (targets: %s)", name, strings.Join(registry.Names(), ", "))
-	}
-	if profile == "" {
-		profile = b.Profiles()[0]
-	}
-	if !slices.Contains(b.Profiles(), profile) {
-		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "target %s has no profile %q (profiles: %s)", name, profile, strings.Join(b.Profiles(), ", "))
-	}
-	if lang != "" && !slices.Contains(b.Langs(), lang) {
-		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "target %s has no language %q (languages: %s)", name, lang, strings.Join(b.Langs(), ", "))
-	}
-	return b, target.Options{Profile: profile, Lang: lang}, nil
-}
-
-// readMapping reads a user mapping file for a target.
-func readMapping(file, targetName string) (*mapping.Profile, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("%s: error: cannot read the mapping file: %v", file, err)
-	}
-	p, err := mapping.Parse(file, data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: error: mapping file: %v", file, strings.TrimPrefix(err.Error(), file+": "))
-	}
-	if p.Target != "" && p.Target != targetName {
-		return nil, fmt.Errorf("%s: error: the mapping is for target %q, not %q", file, p.Target, targetName)
-	}
-	return p, nil
+	return b.String()
 }

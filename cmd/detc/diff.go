@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/diff"
+	"github.com/detc/detc/internal/project"
 )
 
 var diffCmd = &subcommand{
@@ -38,7 +38,9 @@ or runbook.
 
 The exit status is 0 whether or not anything changed; 1 when the
 detections on either side do not load; 2 for a usage error (not in a git
-repository, an unknown revision).`,
+repository, an unknown revision). Both sides are compiled for the targets
+and profiles the project deploys (detc.hcl of the working tree; the flags
+override it, as for detc build).`,
 		Example: "detc diff\ndetc diff --base origin/main --format json detections/ > diff.json\ndetc diff --base v1.2.0 --head HEAD detections/proxy",
 	},
 	run: runDiff,
@@ -52,6 +54,7 @@ func runDiff(c *cli.Command, e *env, args []string) int {
 	base := fs.String("base", "", "old `revision` (default: the merge base of the head and the main branch)")
 	head := fs.String("head", "", "new `revision` (default: the work tree)")
 	format := fs.String("format", "markdown", "output format: "+strings.Join(diffFormats, ", "))
+	pf := project.AddFlags(fs, project.Compile|project.Package)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -65,7 +68,11 @@ func runDiff(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc diff: %v\n", err)
 		return cli.ExitFail
 	}
-	res, err := diff.Run(diff.Options{Dir: dir, Base: *base, Head: *head, Paths: paths, Backends: registry.All()})
+	s, code := openProject(c, e, pf)
+	if s == nil {
+		return code
+	}
+	res, err := diff.Run(diff.Options{Dir: dir, Base: *base, Head: *head, Paths: paths, Deployments: s.Deployments, Enabled: s.Enabled})
 	var usage *diff.UsageError
 	var loadErr *diff.LoadError
 	switch {

@@ -6,14 +6,14 @@ import (
 	"strings"
 
 	"github.com/detc/detc/internal/cli"
-	"github.com/detc/detc/internal/lint"
+	"github.com/detc/detc/internal/project"
 )
 
 var lintCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "lint",
 		Summary: "check detections for errors and missing metadata",
-		Usage:   "detc lint [--format text|json|sarif|junit|github] [--fixtures DIR] [PATH...]",
+		Usage:   "detc lint [--format text|json|sarif|junit|github] [--fixtures DIR] [--check CODE=off|warning|error]... [PATH...]",
 		Detail: `Loads every .hcl, .yml and .yaml file under the paths and reports
 problems as file:line:col: severity: message. Errors make the exit status 1;
 warnings do not. Besides what the loaders find, lint checks metadata,
@@ -23,8 +23,11 @@ detection is proved on fixtures (a positive and a negative case). With
 formats write to stdout: json one document, sarif a SARIF 2.1.0 log for
 code review, junit JUnit XML (a test case per file), github one workflow
 annotation per diagnostic and the summary. sarif, junit and github name
-files relative to the repository's top folder.`,
-		Example: "detc lint detections/\ndetc lint --format json detections/ > lint.json\ndetc lint --format sarif detections/ > lint.sarif",
+files relative to the repository's top folder.
+
+--check CODE=off|warning|error (repeatable) sets a check's severity, over
+the project file's check blocks; 'detc list checks' lists the codes.`,
+		Example: "detc lint detections/\ndetc lint --format json detections/ > lint.json\ndetc lint --check fixture-coverage=off --check unknown-field=error detections/",
 	},
 	run: runLint,
 }
@@ -32,7 +35,7 @@ files relative to the repository's top folder.`,
 func runLint(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	format := fs.String("format", "text", "output format: "+strings.Join(cli.Formats(), ", "))
-	fixtures := fixturesFlag(fs)
+	pf := project.AddFlags(fs, project.Fixtures|project.Checks)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -42,9 +45,12 @@ func runLint(c *cli.Command, e *env, args []string) int {
 		cli.Usagef(e.stderr, c.Name, "unknown format %q (formats: %s)", *format, strings.Join(cli.Formats(), ", "))
 		return cli.ExitUsage
 	}
-	set, diags := loadDetections(paths, *fixtures)
-	diags = append(diags, lint.Check(set)...)
-	diags.Sort()
+	s, code := openProject(c, e, pf)
+	if s == nil {
+		return code
+	}
+	set, diags := loadDetections(paths, s)
+	diags = lintDetections(set, diags, s)
 	if err := report(e.stdout, e.stderr, cli.Result{Diags: diags, Sources: set.Sources, Files: len(set.Files), Rules: len(set.Rules), FileNames: set.Files, Version: version}); err != nil {
 		fmt.Fprintf(e.stderr, "detc lint: %v\n", err)
 		return cli.ExitFail

@@ -1,27 +1,41 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/internal/fixture"
+	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
 )
 
-// fixturesFlag adds --fixtures, where fixture sidecars (tests of Sigma
-// rules) are found.
-func fixturesFlag(fs *flag.FlagSet) *string {
-	return fs.String("fixtures", fixture.DefaultDir, "`folder` of fixture sidecars (*.test.yml) that hold the tests of Sigma rules")
-}
-
 // loadDetections loads the detections under paths and attaches the tests
-// that sidecar files under fixtures declare.
-func loadDetections(paths []string, fixtures string) (*load.Set, rule.Diagnostics) {
+// that sidecar files under the project's fixtures folder declare.
+func loadDetections(paths []string, s *project.Settings) (*load.Set, rule.Diagnostics) {
 	set, diags := load.Paths(paths)
-	diags = append(diags, fixture.AttachSidecars(set.Rules, fixtures)...)
+	diags = append(diags, fixture.AttachSidecars(set.Rules, s.Fixtures)...)
 	diags.Sort()
 	return set, diags
+}
+
+// lintDetections adds lint's findings to the loading diagnostics, with
+// the severities the project and --check give checks.
+func lintDetections(set *load.Set, diags rule.Diagnostics, s *project.Settings) rule.Diagnostics {
+	diags = append(diags, lint.Check(set)...)
+	profiles := registry.Mappings()
+	for _, d := range s.Deployments {
+		if d.Options.Overrides != nil {
+			profiles = append([]*mapping.Profile{d.Options.Overrides}, profiles...)
+		}
+	}
+	diags = append(diags, lint.Fields(set.Rules, profiles)...)
+	diags = append(diags, lint.Targets(set.Rules, registry.Targetable())...)
+	diags = s.Checks.Apply(diags)
+	diags.Sort()
+	return diags
 }
 
 // pick returns the rules whose id or name is only (all of them when only

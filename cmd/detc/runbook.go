@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -17,13 +17,15 @@ var runbookCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "runbook",
 		Summary: "write the analyst runbook of each detection as Markdown",
-		Usage:   "detc runbook [--rule ID] [--out DIR] [PATH...]",
+		Usage:   "detc runbook [--rule ID] [--out DIR] [--target T]... [--profile [T=]P]... [--mapping [T=]FILE]... [--lang [T=]L] [PATH...]",
 		Detail: `Writes each detection's runbook: what it looks at, its query for every
 target, and the triage card and playbook of its ATT&CK technique (from the
 *.card.yml files under the paths), with the investigation pivots compiled.
 Without --out the runbooks go to stdout, one after another; with --out each
 goes to DIR/<rule id>.md. Load the whole tree so that cards and pivots are
-found, and pick one detection with --rule.`,
+found, and pick one detection with --rule. The queries are those of the
+targets and profiles the project deploys (detc.hcl; the flags override it,
+as for detc build).`,
 		Example: "detc runbook --rule 7d3f6a2e-5b1c-4f0a-9e6d-2c8b1a4f5e01 detections/\ndetc runbook --out runbooks/ detections/",
 	},
 	run: runRunbook,
@@ -33,9 +35,14 @@ func runRunbook(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	only := fs.String("rule", "", "write only the rule with this `id` or name")
 	out := fs.String("out", "", "write DIR/<rule id>.md files instead of printing")
+	pf := project.AddFlags(fs, project.Compile)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
+	}
+	s, code := openProject(c, e, pf)
+	if s == nil {
+		return code
 	}
 	set, diags := load.Paths(paths)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
@@ -57,7 +64,7 @@ func runRunbook(c *cli.Command, e *env, args []string) int {
 			return cli.ExitFail
 		}
 	}
-	render := build.Runbooks(set.RunbookRules(), registry.All(), set.Cards)
+	render := build.Runbooks(set.RunbookRules(), s.Deployments, set.Cards)
 	for i, r := range rules {
 		md, err := render(r)
 		if err != nil {

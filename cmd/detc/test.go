@@ -8,6 +8,7 @@ import (
 
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/fixture"
+	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/report"
 )
 
@@ -33,7 +34,7 @@ the count) place each failure at the test that failed.`,
 func runTest(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	format := fs.String("format", "text", "report format: "+strings.Join(report.TestFormats, ", "))
-	fixtures := fixturesFlag(fs)
+	pf := project.AddFlags(fs, project.Fixtures|project.Checks)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -42,7 +43,12 @@ func runTest(c *cli.Command, e *env, args []string) int {
 		cli.Usagef(e.stderr, c.Name, "unknown format %q (formats: %s)", *format, strings.Join(report.TestFormats, ", "))
 		return cli.ExitUsage
 	}
-	set, diags := loadDetections(paths, *fixtures)
+	s, code := openProject(c, e, pf)
+	if s == nil {
+		return code
+	}
+	set, diags := loadDetections(paths, s)
+	diags = s.Checks.Apply(diags)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	rep := fixture.Run(set.Rules, fixture.Options{})
 	if err := report.WriteTest(e.stdout, *format, rep, cli.Tool(version), report.Here()); err != nil {

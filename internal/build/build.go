@@ -34,17 +34,50 @@ const RefusalsFile = "refusals.json"
 type Options struct {
 	// Out is the output folder.
 	Out string
-	// Backends are the targets, each built in its default profile and
-	// language.
-	Backends []target.Backend
+	// Deployments are the targets, each in a profile and language, with
+	// the folder its files go to.
+	Deployments []Deployment
 	// Strict makes any refusal fail the build.
 	Strict bool
+	// Enabled says which rules are deployed enabled (the enablement
+	// policy); nil deploys every rule enabled.
+	Enabled func(r *rule.Rule) bool
 	// Runbook, when set, renders a rule's runbook Markdown; it goes into
 	// each target's deployment files and under runbooks/.
 	Runbook func(r *rule.Rule) (string, error)
 	// Extras add files outside the targets' folders, such as an ATT&CK
 	// Navigator layer.
 	Extras []Extra
+}
+
+// Deployment is one target in one profile: what build compiles and
+// packages, into Dir under the output folder.
+type Deployment struct {
+	Backend target.Backend
+	Options target.Options
+	Dir     string
+}
+
+// Name is "target/profile", as messages and rule targeting write it.
+func (d Deployment) Name() string { return d.Backend.Name() + "/" + d.Profile() }
+
+// Profile is the deployment's profile name (the backend's default when
+// Options leave it out).
+func (d Deployment) Profile() string {
+	if d.Options.Profile != "" {
+		return d.Options.Profile
+	}
+	return d.Backend.Profiles()[0]
+}
+
+// Defaults deploys each backend in its default profile and language into
+// a folder named after it.
+func Defaults(backends []target.Backend) []Deployment {
+	out := make([]Deployment, len(backends))
+	for i, b := range backends {
+		out[i] = Deployment{Backend: b, Dir: b.Name()}
+	}
+	return out
 }
 
 // Extra writes files under Out/Dir from the rules of a build.
@@ -74,6 +107,17 @@ type Result struct {
 	// Files are the written paths, relative to Out, sorted.
 	Files    []string
 	Refusals []Refusal
+	// Untargeted are the rules left out of a deployment because they say
+	// they are meant for other targets or profiles.
+	Untargeted []Untargeted
+	// Undeployed are the rules every deployment meant for them refused.
+	Undeployed []*rule.Rule
+}
+
+// Untargeted is a rule a deployment leaves out by the rule's targets.
+type Untargeted struct {
+	RuleID     string
+	Deployment string
 }
 
 // RunbookError says a rule's runbook could not be written.
@@ -93,6 +137,10 @@ func (e *RunbookError) Diagnostic() rule.Diagnostic {
 
 // ErrRefused is returned (wrapped) when Strict is set and a target refused a rule.
 var ErrRefused = errors.New("a target refused a rule")
+
+// ErrUndeployed is returned (wrapped) when every deployment meant for a
+// rule refused it: the rule would be deployed nowhere.
+var ErrUndeployed = errors.New("every target refuses a detection")
 
 // Run compiles and packages rules. Pivot rules are compiled only for
 // runbooks, never deployed. Nothing is written unless every step succeeds.
@@ -118,26 +166,41 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 			}
 		}
 	}
-	backends := append([]target.Backend(nil), opts.Backends...)
-	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
-	for _, b := range backends {
+	deps := append([]Deployment(nil), opts.Deployments...)
+	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Dir < deps[j].Dir })
+	// targeted and refused count, per rule, the deployments meant for it
+	// and those that refused it: a rule every one of them refuses is
+	// deployed nowhere, which fails the build.
+	targeted, refused := map[*rule.Rule]int{}, map[*rule.Rule]int{}
+	for _, dep := range deps {
 		var ds []target.Deployable
 		for _, r := range deployable {
-			d, refusal := Compile(b, r, runbooks[r.ID])
+			if !r.TargetedAt(dep.Backend.Name(), dep.Profile()) {
+				res.Untargeted = append(res.Untargeted, Untargeted{RuleID: r.ID, Deployment: dep.Name()})
+				continue
+			}
+			targeted[r]++
+			d, refusal := Compile(dep, r, runbooks[r.ID], opts.Enabled)
 			if refusal != nil {
+				refused[r]++
 				res.Refusals = append(res.Refusals, *refusal)
 				continue
 			}
 			ds = append(ds, *d)
 		}
-		arts, err := b.Package(ds, target.Options{})
+		arts, err := dep.Backend.Package(ds, dep.Options)
 		if err != nil {
-			return nil, fmt.Errorf("%s: packaging failed: %w", b.Name(), err)
+			return nil, fmt.Errorf("%s: packaging failed: %w", dep.Dir, err)
 		}
 		for _, a := range arts {
-			if err := add(files, b.Name(), a); err != nil {
+			if err := add(files, dep.Dir, a); err != nil {
 				return nil, err
 			}
+		}
+	}
+	for _, r := range deployable {
+		if n := targeted[r]; n > 0 && refused[r] == n {
+			res.Undeployed = append(res.Undeployed, r)
 		}
 	}
 	for _, x := range opts.Extras {
@@ -150,6 +213,9 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 				return nil, err
 			}
 		}
+	}
+	if len(res.Undeployed) > 0 {
+		return res, fmt.Errorf("%w (%d detections)", ErrUndeployed, len(res.Undeployed))
 	}
 	if opts.Strict && len(res.Refusals) > 0 {
 		return res, fmt.Errorf("%w (%d refusals; --strict)", ErrRefused, len(res.Refusals))
@@ -185,19 +251,19 @@ func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Sever
 	return d
 }
 
-// Compile compiles one rule for one backend in its default profile and
-// language, as Run does: the deployable, with its runbook and version, or
-// the refusal. detc diff compiles through it too, so that what it compares
-// is what a build deploys.
-func Compile(b target.Backend, r *rule.Rule, runbook string) (*target.Deployable, *Refusal) {
-	profile := b.Profiles()[0]
-	q, err := b.Compile(r, target.Options{})
+// Compile compiles one rule for one deployment, as Run does: the
+// deployable, with its runbook, version and enablement (enabled nil: every
+// rule enabled), or the refusal. detc diff compiles through it too, so
+// that what it compares is what a build deploys.
+func Compile(dep Deployment, r *rule.Rule, runbook string, enabled func(*rule.Rule) bool) (*target.Deployable, *Refusal) {
+	b := dep.Backend
+	q, err := b.Compile(r, dep.Options)
 	if err != nil {
-		d := Refused(r, b.Name(), profile, err, rule.Error)
+		d := Refused(r, b.Name(), dep.Profile(), err, rule.Error)
 		return nil, &Refusal{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
-			Target: b.Name(), Profile: profile, Message: d.Summary}
+			Target: b.Name(), Profile: dep.Profile(), Message: d.Summary}
 	}
-	return &target.Deployable{Query: q, Runbook: runbook, Version: Version(q)}, nil
+	return &target.Deployable{Query: q, Runbook: runbook, Version: Version(q), Enabled: enabled == nil || enabled(r)}, nil
 }
 
 // Version is a content hash of what a compiled rule means: its target,

@@ -31,10 +31,14 @@ func (f *fake) Profiles() []string { return []string{"default", "raw"} }
 func (f *fake) Langs() []string    { return []string{"q"} }
 
 func (f *fake) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
-	if f.refuse[r.ID] {
-		return nil, target.Refuse(r, f.name, "default", r.Pos, "the construct", "the reason")
+	profile := opts.Profile
+	if profile == "" {
+		profile = "default"
 	}
-	return &target.Query{Rule: r, Target: f.name, Profile: "default", Text: f.name + ":" + r.ID}, nil
+	if f.refuse[r.ID] {
+		return nil, target.Refuse(r, f.name, profile, r.Pos, "the construct", "the reason")
+	}
+	return &target.Query{Rule: r, Target: f.name, Profile: profile, Text: f.name + ":" + r.ID}, nil
 }
 
 func (f *fake) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, error) {
@@ -52,7 +56,7 @@ func (f *fake) Package(ds []target.Deployable, opts target.Options) ([]target.Ar
 	var index strings.Builder
 	for _, d := range ds {
 		out = append(out, target.Artifact{Path: "rules/" + d.Query.Rule.ID + ".txt", Data: []byte(d.Query.Text + "\n" + d.Runbook)})
-		fmt.Fprintf(&index, "%s %s\n", d.Query.Rule.ID, d.Version)
+		fmt.Fprintf(&index, "%s %s enabled=%t\n", d.Query.Rule.ID, d.Version, d.Enabled)
 	}
 	return append(out, target.Artifact{Path: "index.txt", Data: []byte(index.String())}), nil
 }
@@ -80,7 +84,7 @@ func TestRunWritesTree(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	res, err := Run(rules(), Options{
 		Out:      out,
-		Backends: []target.Backend{&fake{name: "zeta"}, &fake{name: "alpha", refuse: map[string]bool{"r2": true}}},
+		Deployments: Defaults([]target.Backend{&fake{name: "zeta"}, &fake{name: "alpha", refuse: map[string]bool{"r2": true}}}),
 		Runbook:  func(r *rule.Rule) (string, error) { return "# " + r.Title + "\n", nil },
 		Extras: []Extra{{Dir: "navigator", Generate: func(rs []*rule.Rule) ([]target.Artifact, error) {
 			return []target.Artifact{{Path: "layer.json", Data: []byte(fmt.Sprint(len(rs)))}}, nil
@@ -114,7 +118,7 @@ func TestRunWritesTree(t *testing.T) {
 
 func TestRunIsDeterministic(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{Backends: []target.Backend{&fake{name: "a"}, &fake{name: "b", refuse: map[string]bool{"r1": true}}}}
+	opts := Options{Deployments: Defaults([]target.Backend{&fake{name: "a"}, &fake{name: "b", refuse: map[string]bool{"r1": true}}})}
 	opts.Out = filepath.Join(dir, "one")
 	_, err := Run(rules(), opts)
 	require.NoError(t, err)
@@ -127,7 +131,7 @@ func TestRunIsDeterministic(t *testing.T) {
 func TestFailedBuildKeepsPreviousOutput(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	_, err := Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a"}}})
+	_, err := Run(rules(), Options{Out: out, Deployments: Defaults([]target.Backend{&fake{name: "a"}})})
 	require.NoError(t, err)
 	before := testutil.ReadTree(t, out)
 
@@ -136,12 +140,12 @@ func TestFailedBuildKeepsPreviousOutput(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{"package fails", Options{Backends: []target.Backend{&fake{name: "a"}, &fake{name: "b", failPackage: true}}}, "b: packaging failed: disk on fire"},
-		{"runbook fails", Options{Backends: []target.Backend{&fake{name: "a"}}, Runbook: func(*rule.Rule) (string, error) { return "", errors.New("no card") }}, "a.hcl:1:1: error: runbook of rule r1: no card"},
-		{"strict with a refusal", Options{Strict: true, Backends: []target.Backend{&fake{name: "a", refuse: map[string]bool{"r2": true}}}}, "a target refused a rule (1 refusals; --strict)"},
-		{"path escapes", Options{Backends: []target.Backend{&fake{name: "a", paths: []string{"../../etc/passwd"}}}}, `a: artifact path "../../etc/passwd" is not a relative path inside the output folder`},
-		{"absolute path", Options{Backends: []target.Backend{&fake{name: "a", paths: []string{"/tmp/x"}}}}, `a: artifact path "/tmp/x" is not a relative path inside the output folder`},
-		{"two artifacts, one path", Options{Backends: []target.Backend{&fake{name: "a", paths: []string{"x", "./x"}}}}, "a: two artifacts are written to a/x"},
+		{"package fails", Options{Deployments: Defaults([]target.Backend{&fake{name: "a"}, &fake{name: "b", failPackage: true}})}, "b: packaging failed: disk on fire"},
+		{"runbook fails", Options{Deployments: Defaults([]target.Backend{&fake{name: "a"}}), Runbook: func(*rule.Rule) (string, error) { return "", errors.New("no card") }}, "a.hcl:1:1: error: runbook of rule r1: no card"},
+		{"strict with a refusal", Options{Strict: true, Deployments: Defaults([]target.Backend{&fake{name: "a", refuse: map[string]bool{"r2": true}}, &fake{name: "b"}})}, "a target refused a rule (1 refusals; --strict)"},
+		{"path escapes", Options{Deployments: Defaults([]target.Backend{&fake{name: "a", paths: []string{"../../etc/passwd"}}})}, `a: artifact path "../../etc/passwd" is not a relative path inside the output folder`},
+		{"absolute path", Options{Deployments: Defaults([]target.Backend{&fake{name: "a", paths: []string{"/tmp/x"}}})}, `a: artifact path "/tmp/x" is not a relative path inside the output folder`},
+		{"two artifacts, one path", Options{Deployments: Defaults([]target.Backend{&fake{name: "a", paths: []string{"x", "./x"}}})}, "a: two artifacts are written to a/x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,12 +162,12 @@ func TestFailedBuildKeepsPreviousOutput(t *testing.T) {
 func TestFailedWriteKeepsPreviousOutput(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	_, err := Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a"}}})
+	_, err := Run(rules(), Options{Out: out, Deployments: Defaults([]target.Backend{&fake{name: "a"}})})
 	require.NoError(t, err)
 	before := testutil.ReadTree(t, out)
 	// A file and a folder of the same name cannot both be written: the
 	// failure comes midway through writing the new tree.
-	_, err = Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a", paths: []string{"x", "x/y"}}}})
+	_, err = Run(rules(), Options{Out: out, Deployments: Defaults([]target.Backend{&fake{name: "a", paths: []string{"x", "x/y"}}})})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "cannot ")
 	assert.Equal(t, before, testutil.ReadTree(t, out))
@@ -173,20 +177,20 @@ func TestFailedWriteKeepsPreviousOutput(t *testing.T) {
 func TestRefusesForeignFolder(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "precious.txt"), []byte("keep"), 0o644))
-	_, err := Run(rules(), Options{Out: dir, Backends: []target.Backend{&fake{name: "a"}}})
+	_, err := Run(rules(), Options{Out: dir, Deployments: Defaults([]target.Backend{&fake{name: "a"}})})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "refusing to replace")
 	assert.Equal(t, map[string]string{"precious.txt": "keep"}, testutil.ReadTree(t, dir))
 
 	file := filepath.Join(dir, "precious.txt")
-	_, err = Run(rules(), Options{Out: file, Backends: []target.Backend{&fake{name: "a"}}})
+	_, err = Run(rules(), Options{Out: file, Deployments: Defaults([]target.Backend{&fake{name: "a"}})})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "it is not a folder")
 }
 
 func TestRunIntoEmptyFolder(t *testing.T) {
 	out := t.TempDir()
-	_, err := Run(rules(), Options{Out: out, Backends: []target.Backend{&fake{name: "a"}}})
+	_, err := Run(rules(), Options{Out: out, Deployments: Defaults([]target.Backend{&fake{name: "a"}})})
 	require.NoError(t, err)
 	assert.Contains(t, testutil.ReadTree(t, out), "a/index.txt")
 }
@@ -215,11 +219,48 @@ func TestVersion(t *testing.T) {
 func TestRunbooks(t *testing.T) {
 	rs := rules()
 	rs[0].Attack.Techniques = []string{"T1567.004"}
-	render := Runbooks(rs, []target.Backend{&fake{name: "zeta"}, &fake{name: "alpha", refuse: map[string]bool{"r1": true}}}, nil)
+	render := Runbooks(rs, Defaults([]target.Backend{&fake{name: "zeta"}, &fake{name: "alpha", refuse: map[string]bool{"r1": true}}}), nil)
 	md, err := render(rs[0])
 	require.NoError(t, err)
 	assert.Contains(t, md, "# Runbook: One")
 	assert.Contains(t, md, "zeta:r1", "the query each backend compiled")
 	assert.Contains(t, md, "rule r1: alpha/default cannot express the construct: the reason", "and why a backend refused")
 	assert.Less(t, strings.Index(md, "zeta"), strings.Index(md, "alpha"), "targets in the order given (the registry's presentation order)")
+}
+
+// TestTargetingAndPolicy: a rule meant for one target profile is compiled
+// only there, a target deployed in two profiles gets a folder for each,
+// the enablement policy reaches the deployables, and a rule that every
+// deployment meant for it refuses fails the build.
+func TestTargetingAndPolicy(t *testing.T) {
+	a, b := &fake{name: "a", refuse: map[string]bool{"r2": true}}, &fake{name: "b"}
+	deps := []Deployment{
+		{Backend: a, Dir: "a"},
+		{Backend: b, Options: target.Options{Profile: "default"}, Dir: "b/default"},
+		{Backend: b, Options: target.Options{Profile: "raw"}, Dir: "b/raw"},
+	}
+	rs := rules()
+	rs[0].Targets = []string{"b/raw"}
+	rs[1].Status, rs[1].Targets = "stable", []string{"a", "b/default"}
+	out := filepath.Join(t.TempDir(), "out")
+	enabled := func(r *rule.Rule) bool { return r.Status == "stable" }
+	res, err := Run(rs, Options{Out: out, Deployments: deps, Enabled: enabled})
+	require.NoError(t, err)
+	tree := testutil.ReadTree(t, out)
+	assert.Contains(t, tree, "b/raw/rules/r1.txt")
+	assert.NotContains(t, tree, "a/rules/r1.txt", "r1 is not meant for a")
+	assert.NotContains(t, tree, "b/default/rules/r1.txt", "nor for b's default profile")
+	assert.Contains(t, tree, "b/default/rules/r2.txt")
+	assert.Equal(t, "r1 v enabled=false\n", strings.ReplaceAll(tree["b/raw/index.txt"], Version(&target.Query{Rule: rs[0], Target: "b", Profile: "raw", Text: "b:r1"}), "v"))
+	assert.Contains(t, tree["b/default/index.txt"], "enabled=true")
+	assert.Equal(t, []Untargeted{{"r1", "a/default"}, {"r1", "b/default"}, {"r2", "b/raw"}}, res.Untargeted)
+	require.Len(t, res.Refusals, 1, "a refuses r2, which is meant for it")
+	assert.Empty(t, res.Undeployed, "b deploys r2")
+
+	// r2 meant for a alone, which refuses it: deployed nowhere.
+	rs[1].Targets = []string{"a"}
+	res, err = Run(rs, Options{Out: out, Deployments: deps})
+	require.ErrorIs(t, err, ErrUndeployed)
+	assert.Equal(t, []*rule.Rule{rs[1]}, res.Undeployed)
+	assert.Equal(t, tree, testutil.ReadTree(t, out), "the previous build is kept")
 }

@@ -2,16 +2,15 @@ package build
 
 import (
 	"github.com/detc/detc/backends/registry"
-	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/runbook"
 )
 
 // Runbooks returns the Runbook hook of Options: each rule's runbook, with
-// its query compiled for every backend in its default profile and language
+// its query compiled for every deployment meant for it
 // (or the reason a backend refuses it), the technique's card from cards and
 // the pivot rules of rules. Queries appear in the order of backends.
-func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*runbook.Card) func(*rule.Rule) (string, error) {
+func Runbooks(rules []*rule.Rule, deps []Deployment, cards map[string]*runbook.Card) func(*rule.Rule) (string, error) {
 	pivots := map[string]*rule.Rule{}
 	for _, r := range rules {
 		if r.IsPivot() {
@@ -21,13 +20,24 @@ func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*r
 			}
 		}
 	}
+	perTarget := map[string]int{}
+	for _, dep := range deps {
+		perTarget[dep.Backend.Name()]++
+	}
 	compile := func(r *rule.Rule) []runbook.Query {
 		var qs []runbook.Query
-		for _, b := range backends {
+		for _, dep := range deps {
+			b := dep.Backend
+			if !r.TargetedAt(b.Name(), dep.Profile()) {
+				continue
+			}
 			rq := runbook.Query{Target: registry.Title(b.Name()), Lang: b.Langs()[0]}
-			q, err := b.Compile(r, target.Options{})
+			if perTarget[b.Name()] > 1 {
+				rq.Target += " (" + dep.Profile() + ")"
+			}
+			q, err := b.Compile(r, dep.Options)
 			if err != nil {
-				rq.Refusal = Refused(r, b.Name(), b.Profiles()[0], err, rule.Error).Summary
+				rq.Refusal = Refused(r, b.Name(), dep.Profile(), err, rule.Error).Summary
 			} else {
 				rq.Text = q.Text
 				if q.Lang != "" {

@@ -23,7 +23,7 @@ import (
 func TestPackRunbooks(t *testing.T) {
 	set, diags := load.Paths([]string{filepath.Join(testutil.RepoRoot(t), "detections")})
 	require.False(t, diags.HasErrors(), diags.Error())
-	render := Runbooks(set.Rules, registry.All(), set.Cards)
+	render := Runbooks(set.Rules, Defaults(registry.All()), set.Cards)
 
 	pivots := map[string]*rule.Rule{}
 	for _, r := range set.Rules {

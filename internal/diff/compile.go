@@ -46,17 +46,16 @@ type Detection struct {
 }
 
 // Compile compiles each rule of set the way detc build does (build.Compile
-// for every backend in its default profile and language, build.Runbooks
-// for the runbook), and packages each rule alone so that its deployment
-// files hold only its own entry, with the opening of the runbook they
-// embed (runbookHead). Investigation pivots get their queries
-// only: they are never deployed and have no runbook of their own. Rules
-// are keyed by id; a rule with no id, or an id two rules share, is an
-// error, as detc lint reports it.
-func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, error) {
-	backends = append([]target.Backend(nil), backends...)
-	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
-	runbook := build.Runbooks(set.RunbookRules(), backends, set.Cards)
+// for every deployment meant for the rule, build.Runbooks for the runbook),
+// and packages each rule alone so that its deployment files hold only its
+// own entry, with the opening of the runbook they embed (runbookHead).
+// Investigation pivots get their queries only: they are never deployed and
+// have no runbook of their own. Rules are keyed by id; a rule with no id,
+// or an id two rules share, is an error, as detc lint reports it.
+func Compile(set *load.Set, deps []build.Deployment, enabled func(*rule.Rule) bool) (map[string]*Detection, error) {
+	deps = append([]build.Deployment(nil), deps...)
+	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Dir < deps[j].Dir })
+	runbook := build.Runbooks(set.RunbookRules(), deps, set.Cards)
 	out := map[string]*Detection{}
 	for _, r := range set.Rules {
 		if r.ID == "" {
@@ -74,8 +73,10 @@ func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, e
 			}
 			md = text
 		}
-		for _, b := range backends {
-			d.Outputs = append(d.Outputs, compileFor(b, r, md, d.Pivot)...)
+		for _, dep := range deps {
+			if r.TargetedAt(dep.Backend.Name(), dep.Profile()) {
+				d.Outputs = append(d.Outputs, compileFor(dep, r, md, d.Pivot, enabled)...)
+			}
 		}
 		if !d.Pivot {
 			d.Outputs = append(d.Outputs, Output{Part: PartRunbook, Name: "runbooks/" + build.FileName(r.ID) + ".md", Text: md})
@@ -85,29 +86,36 @@ func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, e
 	return out, nil
 }
 
-// compileFor is one rule's query and deployment files for one backend.
-func compileFor(b target.Backend, r *rule.Rule, runbook string, pivot bool) []Output {
-	dep, refusal := build.Compile(b, r, runbook)
-	if refusal != nil {
-		return []Output{{Target: b.Name(), Part: PartQuery, Name: b.Name() + "." + b.Langs()[0], Text: "refused: " + refusal.Message + "\n"}}
+// compileFor is one rule's query and deployment files for one deployment.
+// Outputs are named by the deployment's folder (the target, and the
+// profile when the target deploys several).
+func compileFor(dep build.Deployment, r *rule.Rule, runbook string, pivot bool, enabled func(*rule.Rule) bool) []Output {
+	b := dep.Backend
+	name := dep.Dir
+	if name == "" {
+		name = b.Name()
 	}
-	lang := dep.Query.Lang
+	d, refusal := build.Compile(dep, r, runbook, enabled)
+	if refusal != nil {
+		return []Output{{Target: name, Part: PartQuery, Name: name + "." + b.Langs()[0], Text: "refused: " + refusal.Message + "\n"}}
+	}
+	lang := d.Query.Lang
 	if lang == "" {
 		lang = b.Langs()[0]
 	}
-	outs := []Output{{Target: b.Name(), Part: PartQuery, Name: b.Name() + "." + lang, Text: withNewline(dep.Query.Text)}}
+	outs := []Output{{Target: name, Part: PartQuery, Name: name + "." + lang, Text: withNewline(d.Query.Text)}}
 	if pivot {
 		return outs
 	}
-	packaged := *dep
+	packaged := *d
 	packaged.Runbook = runbookHead(runbook, r.ID)
-	arts, err := b.Package([]target.Deployable{packaged}, target.Options{})
+	arts, err := b.Package([]target.Deployable{packaged}, dep.Options)
 	if err != nil {
-		return append(outs, Output{Target: b.Name(), Part: PartDeployment, Name: b.Name(), Text: fmt.Sprintf("packaging failed: %v\n", err)})
+		return append(outs, Output{Target: name, Part: PartDeployment, Name: name, Text: fmt.Sprintf("packaging failed: %v\n", err)})
 	}
 	sort.Slice(arts, func(i, j int) bool { return arts[i].Path < arts[j].Path })
 	for _, a := range arts {
-		outs = append(outs, Output{Target: b.Name(), Part: PartDeployment, Name: b.Name() + "/" + a.Path, Text: readable(a)})
+		outs = append(outs, Output{Target: name, Part: PartDeployment, Name: name + "/" + a.Path, Text: readable(a)})
 	}
 	return outs
 }

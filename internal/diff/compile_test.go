@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
 	"github.com/stretchr/testify/assert"
@@ -17,7 +18,7 @@ func TestCompile(t *testing.T) {
 		{ID: "p1", Name: "piv", Title: "Pivot", File: "p.hcl", Tags: []string{rule.PivotTag}, Pos: rule.Pos{File: "p.hcl", Line: 1, Col: 1}},
 		{ID: "r1", Name: "ref", Title: "This one is refused", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 9, Col: 1}},
 	}}
-	got, err := Compile(set, backends)
+	got, err := Compile(set, backends, nil)
 	require.NoError(t, err)
 
 	parts := func(d *Detection) []string {
@@ -45,12 +46,12 @@ func TestCompileNeedsUniqueIDs(t *testing.T) {
 		{ID: "x", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 1, Col: 1}},
 		{ID: "x", File: "b.hcl", Pos: rule.Pos{File: "b.hcl", Line: 2, Col: 1}},
 	}}
-	_, err := Compile(dup, backends)
+	_, err := Compile(dup, backends, nil)
 	require.Error(t, err)
 	assert.Equal(t, "b.hcl:2:1: rule id x is also the id of the rule in a.hcl; detc diff matches detections by id", err.Error())
 
 	noID := &load.Set{Rules: []*rule.Rule{{Name: "anon", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 3, Col: 1}}}}
-	_, err = Compile(noID, backends)
+	_, err = Compile(noID, backends, nil)
 	require.Error(t, err)
 	assert.Equal(t, "a.hcl:3:1: rule anon has no id; detc diff matches detections by id", err.Error())
 }
@@ -64,7 +65,7 @@ func (failing) Package([]target.Deployable, target.Options) ([]target.Artifact, 
 
 func TestCompilePackagingFails(t *testing.T) {
 	set := &load.Set{Rules: []*rule.Rule{{ID: "d1", Title: "D", File: "a.hcl"}}}
-	got, err := Compile(set, []target.Backend{failing{}})
+	got, err := Compile(set, build.Defaults([]target.Backend{failing{}}), nil)
 	require.NoError(t, err, "a packaging failure is shown in the diff, not fatal")
 	assert.Equal(t, Output{Target: "fake", Part: PartDeployment, Name: "fake", Text: "packaging failed: disk on fire\n"}, got["d1"].Outputs[1])
 }

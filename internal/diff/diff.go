@@ -10,8 +10,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/rule"
 )
 
 // Options say what to compare.
@@ -25,8 +26,11 @@ type Options struct {
 	Head string
 	// Paths are the detection files and folders (load.DefaultPath when
 	// empty).
-	Paths    []string
-	Backends []target.Backend
+	Paths []string
+	// Deployments are the targets and profiles to compile for, as detc
+	// build deploys them; Enabled is its enablement policy.
+	Deployments []build.Deployment
+	Enabled     func(*rule.Rule) bool
 }
 
 // Run compiles both sides and compares them. Problems with the request
@@ -66,11 +70,11 @@ func Run(opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	old, inOld, err := repo.side(res.Base, rel, filepath.Join(tmp, "base"), opts.Backends)
+	old, inOld, err := repo.side(res.Base, rel, filepath.Join(tmp, "base"), opts)
 	if err != nil {
 		return nil, err
 	}
-	new, inNew, err := repo.side(res.Head, rel, filepath.Join(tmp, "head"), opts.Backends)
+	new, inNew, err := repo.side(res.Head, rel, filepath.Join(tmp, "head"), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +90,7 @@ func Run(opts Options) (*Result, error) {
 // side loads and compiles the detections under paths at one revision,
 // extracted into dir, or in the work tree; found says which paths exist
 // there.
-func (r *Repo) side(rev Rev, paths []string, dir string, backends []target.Backend) (dets map[string]*Detection, found map[string]bool, err error) {
+func (r *Repo) side(rev Rev, paths []string, dir string, opts Options) (dets map[string]*Detection, found map[string]bool, err error) {
 	root := r.Root
 	if rev.Commit != "" {
 		root = dir
@@ -98,7 +102,7 @@ func (r *Repo) side(rev Rev, paths []string, dir string, backends []target.Backe
 	if err != nil {
 		return nil, nil, err
 	}
-	dets, err = Compile(set, backends)
+	dets, err = Compile(set, opts.Deployments, opts.Enabled)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", rev.name(), err)
 	}

@@ -30,7 +30,7 @@ func markdown(t *testing.T, res *Result) []byte {
 
 func TestRunBetweenCommits(t *testing.T) {
 	h := newHistory(t)
-	res, err := Run(Options{Dir: h.dir, Base: "main", Head: "feature", Backends: backends})
+	res, err := Run(Options{Dir: h.dir, Base: "main", Head: "feature", Deployments: backends})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{idB: Changed, "cccccccc-cccc-4ccc-8ccc-cccccccccccc": Removed, idD: Renamed, idE: Added}, statuses(res),
 		"A is unchanged and not mentioned")
@@ -49,32 +49,32 @@ func TestRunBetweenCommits(t *testing.T) {
 
 	// The default base is the merge base of the head and main: the same
 	// comparison, named differently, whichever branch is checked out.
-	def, err := Run(Options{Dir: h.dir, Head: "feature", Backends: backends})
+	def, err := Run(Options{Dir: h.dir, Head: "feature", Deployments: backends})
 	require.NoError(t, err)
 	assert.Equal(t, res.Entries, def.Entries)
 	assert.Equal(t, Rev{Commit: h.first, MergeBaseOf: "main"}, def.Base)
 	runGit(t, h.dir, "checkout", "-q", "main")
-	onMain, err := Run(Options{Dir: h.dir, Head: "feature", Backends: backends})
+	onMain, err := Run(Options{Dir: h.dir, Head: "feature", Deployments: backends})
 	require.NoError(t, err)
 	assert.Equal(t, res.Entries, onMain.Entries)
 	runGit(t, h.dir, "checkout", "-q", "feature")
 
 	// From a subfolder, with paths relative to it: the same report, files
 	// still named from the repository's top.
-	sub, err := Run(Options{Dir: filepath.Join(h.dir, "detections"), Base: "main", Head: "feature", Paths: []string{"."}, Backends: backends})
+	sub, err := Run(Options{Dir: filepath.Join(h.dir, "detections"), Base: "main", Head: "feature", Paths: []string{"."}, Deployments: backends})
 	require.NoError(t, err)
 	assert.Equal(t, res.Entries, sub.Entries)
-	abs, err := Run(Options{Dir: t.TempDir(), Base: "main", Head: "feature", Paths: []string{filepath.Join(h.dir, "detections")}, Backends: backends})
+	abs, err := Run(Options{Dir: t.TempDir(), Base: "main", Head: "feature", Paths: []string{filepath.Join(h.dir, "detections")}, Deployments: backends})
 	assert.Error(t, err, "an absolute path does not make another folder a repository")
 	assert.Nil(t, abs)
 
 	// One file only.
-	one, err := Run(Options{Dir: h.dir, Base: "main", Head: "feature", Paths: []string{"detections/b.hcl"}, Backends: backends})
+	one, err := Run(Options{Dir: h.dir, Base: "main", Head: "feature", Paths: []string{"detections/b.hcl"}, Deployments: backends})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{idB: Changed}, statuses(one))
 
 	// Nothing changed.
-	same, err := Run(Options{Dir: h.dir, Base: "feature", Head: "HEAD", Backends: backends})
+	same, err := Run(Options{Dir: h.dir, Base: "feature", Head: "HEAD", Deployments: backends})
 	require.NoError(t, err)
 	assert.Empty(t, same.Entries)
 	assert.Contains(t, string(markdown(t, same)), "## detc diff: no detection changed\n")
@@ -85,14 +85,14 @@ func TestRunAgainstWorkTree(t *testing.T) {
 	write(t, h.dir, map[string]string{
 		"detections/a.hcl": hcl("alpha", idA, "Alpha", "cs-host", "hooks.slack.com\\u002e"),
 	})
-	res, err := Run(Options{Dir: h.dir, Base: "HEAD", Backends: backends})
+	res, err := Run(Options{Dir: h.dir, Base: "HEAD", Deployments: backends})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{idA: Changed}, statuses(res), "uncommitted edits are the head")
 	testutil.Golden(t, "worktree.md", markdown(t, res))
 
 	// A folder that exists only in the work tree: everything in it is new.
 	write(t, h.dir, map[string]string{"new/x.hcl": hcl("xray", "99999999-9999-4999-8999-999999999999", "X-ray", "cs-host", "x")})
-	res, err = Run(Options{Dir: h.dir, Base: "HEAD", Paths: []string{"new"}, Backends: backends})
+	res, err = Run(Options{Dir: h.dir, Base: "HEAD", Paths: []string{"new"}, Deployments: backends})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"99999999-9999-4999-8999-999999999999": Added}, statuses(res))
 	assert.Equal(t, "new/x.hcl", res.Entries[0].NewFile)
@@ -117,7 +117,7 @@ func TestRunErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.opts.Backends = backends
+			tt.opts.Deployments = backends
 			_, err := Run(tt.opts)
 			var usage *UsageError
 			require.True(t, errors.As(err, &usage), "a usage error, got %v", err)
@@ -129,7 +129,7 @@ func TestRunErrors(t *testing.T) {
 func TestRunLoadErrors(t *testing.T) {
 	h := newHistory(t)
 	broken := commit(t, h.dir, "broken", map[string]string{"detections/broken.hcl": "detection \"x\" {\n"})
-	_, err := Run(Options{Dir: h.dir, Base: "main", Head: broken, Backends: backends})
+	_, err := Run(Options{Dir: h.dir, Base: "main", Head: broken, Deployments: backends})
 	var le *LoadError
 	require.True(t, errors.As(err, &le), "got %v", err)
 	assert.Equal(t, broken, le.Side)
@@ -141,7 +141,7 @@ func TestRunLoadErrors(t *testing.T) {
 		"detections/broken.hcl": "",
 		"detections/f.hcl":      hcl("foxtrot", idA, "Foxtrot", "cs-host", "x"),
 	})
-	_, err = Run(Options{Dir: h.dir, Base: "main", Head: dup, Backends: backends})
+	_, err = Run(Options{Dir: h.dir, Base: "main", Head: dup, Deployments: backends})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "rule id "+idA+" is also the id of the rule in detections/a.hcl")
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/rule"
 	"github.com/stretchr/testify/require"
 )
@@ -51,7 +52,7 @@ func (fake) Package(ds []target.Deployable, opts target.Options) ([]target.Artif
 	return out, nil
 }
 
-var backends = []target.Backend{fake{}}
+var backends = build.Defaults([]target.Backend{fake{}})
 
 // gitEnv makes commits the same on every machine: no user or system
 // configuration, fixed names and dates.

@@ -38,7 +38,49 @@ const (
 	CodeCIDRHostBits    = "cidr-host-bits"
 	CodeRedundantStar   = "redundant-wildcard"
 	CodeWindashNoDash   = "windash-no-dash"
+	CodeUnknownField    = "unknown-field"
 )
+
+// CheckInfo describes one check by its diagnostic code, for `detc list
+// checks` and for validating severities a project sets (--check, check
+// blocks).
+type CheckInfo struct {
+	Code     string `json:"code"`
+	Severity string `json:"severity"` // its default: error, warning or "error or warning"
+	What     string `json:"what"`
+}
+
+// Checks lists every check whose severity a project can change.
+var Checks = []CheckInfo{
+	{CodeMissing, "error or warning", "no id, title, level, log source or condition (error); no status, description, author or date (warning)"},
+	{CodeInvalidLevel, "error", "a level outside the Sigma specification's list"},
+	{CodeInvalidStatus, "error", "a status outside the Sigma specification's list"},
+	{CodeInvalidDate, "error", "a date or modified date that is not a valid YYYY-MM-DD date"},
+	{CodeDuplicateID, "error", "two rules with one id"},
+	{CodeDuplicateTitle, "warning", "two rules with one title"},
+	{CodeNoAttack, "warning", "no ATT&CK technique"},
+	{CodeUnknownTech, "error", "a technique id that is not in ATT&CK"},
+	{CodeUnknownTactic, "error", "a tactic that is not in ATT&CK"},
+	{CodeTacticMismatch, "warning", "a technique none of whose tactics the rule names"},
+	{CodeUnknownSearch, "error", "the condition names a search the rule does not define"},
+	{CodeEmptyQuantifier, "error", "1 of x* / all of x* that covers no search"},
+	{CodeUnusedSearch, "warning", "a search the condition never uses"},
+	{CodeBadRegex, "error", "a regular expression RE2 cannot compile"},
+	{CodeCIDRHostBits, "warning", "a CIDR value with host bits set"},
+	{CodeRedundantStar, "warning", "a * that the modifier makes redundant"},
+	{CodeWindashNoDash, "warning", "windash on a value with no - or / option"},
+	{CodeUnknownField, "warning", "a field that neither the Sigma taxonomy of the rule's log source nor any mapping profile knows"},
+	{fixture.CodeCoverage, "error", "a detection without a positive and a negative fixture case"},
+}
+
+// CheckCodes lists the codes of Checks.
+func CheckCodes() []string {
+	out := make([]string, len(Checks))
+	for i, c := range Checks {
+		out[i] = c.Code
+	}
+	return out
+}
 
 // Levels and Statuses are the values the Sigma specification allows.
 var (

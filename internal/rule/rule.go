@@ -39,6 +39,11 @@ type Rule struct {
 	Correlation *Correlation
 
 	Runbook *Runbook
+	// Targets, when set, say which targets ("kql") or target profiles
+	// ("kql/defender-xdr") the rule is meant for; other deployments leave
+	// it out, and their refusals do not count. Empty: every target.
+	Targets    []string
+	TargetsPos Pos
 	// Tests name the fixture files that prove the rule and what must alert.
 	Tests []*FixtureTest
 
@@ -318,4 +323,18 @@ type ExpectedAlert struct {
 	Value  float64
 	Window string // RFC 3339 start of the window, as written
 	Pos    Pos
+}
+
+// TargetedAt reports whether the rule is meant for a target in a profile:
+// it names no targets, or names the target or "target/profile".
+func (r *Rule) TargetedAt(target, profile string) bool {
+	if len(r.Targets) == 0 {
+		return true
+	}
+	for _, t := range r.Targets {
+		if t == target || t == target+"/"+profile {
+			return true
+		}
+	}
+	return false
 }

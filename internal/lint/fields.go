@@ -1,0 +1,114 @@
+package lint
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/suggest"
+)
+
+// taxonomy holds the field names the Sigma taxonomy (appendix "Fields")
+// gives the log sources detc's content reads, by category. A field a rule
+// uses that neither this list nor any mapping profile knows for its log
+// source is most likely a typo.
+var taxonomy = map[string][]string{
+	"proxy": {"c-uri", "c-uri-extension", "c-uri-query", "c-uri-stem", "c-useragent", "cs-bytes", "cs-cookie", "cs-host",
+		"cs-method", "cs-referrer", "cs-version", "r-dns", "sc-bytes", "sc-status", "src_ip", "dst_ip"},
+	"dns": {"query", "answer", "record_type", "parent_domain", "src_ip", "dst_ip"},
+	"process_creation": {"Image", "CommandLine", "ParentImage", "ParentCommandLine", "OriginalFileName", "User", "IntegrityLevel",
+		"CurrentDirectory", "ProcessId", "ParentProcessId", "ProcessGuid", "ParentProcessGuid", "Hashes", "Company", "Description",
+		"Product", "FileVersion", "LogonId", "LogonGuid", "ParentUser", "TerminalSessionId", "UtcTime", "Computer"},
+	"network_connection": {"Image", "User", "ProcessId", "ProcessGuid", "Protocol", "Initiated", "SourceIp", "SourceHostname",
+		"SourcePort", "SourcePortName", "SourceIsIpv6", "DestinationIp", "DestinationHostname", "DestinationPort",
+		"DestinationPortName", "DestinationIsIpv6"},
+	"dns_query":  {"Image", "User", "ProcessId", "ProcessGuid", "QueryName", "QueryStatus", "QueryResults"},
+	"ps_script":  {"ScriptBlockText", "ScriptBlockId", "Path", "MessageNumber", "MessageTotal"},
+	"webserver":  {"c-ip", "c-uri", "c-uri-query", "c-uri-stem", "c-useragent", "cs-host", "cs-method", "cs-referer", "cs-uri-query", "cs-uri-stem", "cs-user-agent", "cs-username", "sc-status"},
+	"firewall":   {"src_ip", "src_port", "dst_ip", "dst_port", "username", "action"},
+	"file_event": {"Image", "TargetFilename", "CreationUtcTime", "ProcessId", "ProcessGuid", "User"},
+}
+
+// Fields warns about each field name a rule uses that neither the Sigma
+// taxonomy of its log source nor any of the profiles (detc's built-in
+// mapping profiles and the project's overrides) knows for that source,
+// with the nearest known name. Rules of a log source that nothing knows
+// are left alone: there is nothing to compare with.
+func Fields(rules []*rule.Rule, profiles []*mapping.Profile) rule.Diagnostics {
+	var diags rule.Diagnostics
+	for _, r := range rules {
+		known, ok := knownFields(r.LogSource, profiles)
+		if !ok {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, s := range r.Searches {
+			for _, g := range s.Groups {
+				for _, m := range g.Matchers {
+					if m.IsKeyword() || known[m.Field] || seen[m.Field] {
+						continue
+					}
+					seen[m.Field] = true
+					names := make([]string, 0, len(known))
+					for n := range known {
+						names = append(names, n)
+					}
+					sort.Strings(names)
+					diags.Warnf(m.Pos, CodeUnknownField, "rule %s: field %q is not a field of log source %s in the Sigma taxonomy or any mapping profile%s",
+						name(r), m.Field, mapping.Describe(r.LogSource), suggest.DidYouMean(m.Field, names))
+				}
+			}
+		}
+	}
+	return diags
+}
+
+// knownFields are the field names known for a log source, and whether
+// anything knows the source at all.
+func knownFields(ls rule.LogSource, profiles []*mapping.Profile) (map[string]bool, bool) {
+	known := map[string]bool{}
+	ok := false
+	if names, has := taxonomy[strings.ToLower(ls.Category)]; has {
+		ok = true
+		for _, n := range names {
+			known[n] = true
+		}
+	}
+	for _, p := range profiles {
+		if p.Passthrough {
+			continue
+		}
+		src, err := p.Resolve(ls)
+		if err != nil {
+			continue
+		}
+		ok = true
+		for n := range p.Fields {
+			known[n] = true
+		}
+		for n := range src.Fields {
+			known[n] = true
+		}
+	}
+	return known, ok
+}
+
+// CodeUnknownTarget is a rule's targets naming a target or profile detc
+// does not have.
+const CodeUnknownTarget = "unknown-target"
+
+// Targets checks that the targets rules say they are meant for exist:
+// known lists every "target" and "target/profile" name.
+func Targets(rules []*rule.Rule, known []string) rule.Diagnostics {
+	var diags rule.Diagnostics
+	for _, r := range rules {
+		for _, t := range r.Targets {
+			if !slices.Contains(known, t) {
+				diags.Errorf(r.TargetsPos, CodeUnknownTarget, "rule %s: unknown target %q%s (targets and profiles: %s)", name(r), t, suggest.DidYouMean(t, known), strings.Join(known, ", "))
+			}
+		}
+	}
+	return diags
+}

@@ -1,0 +1,574 @@
+package project
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/registry"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/lint"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/suggest"
+)
+
+// Defaults of the settings a project leaves out.
+var (
+	// DefaultEnabledStatuses are deployed enabled; every other status
+	// (experimental, deprecated, unsupported, none) is deployed disabled,
+	// in every target alike.
+	DefaultEnabledStatuses = []string{"stable", "test"}
+)
+
+// Defaults of the settings a project leaves out (continued).
+const (
+	DefaultRunbookURL = "file:../runbooks/"
+	DefaultFixtures   = "fixtures"
+)
+
+// Settings are the project file and the flags resolved into what a
+// command runs with.
+type Settings struct {
+	// Root is the project's folder: the folder of detc.hcl, otherwise the
+	// top of the git repository, otherwise the working folder.
+	Root string
+	// Deployments are the (target, profile) pairs to compile and deploy,
+	// in the registry's target order, then the configured profile order.
+	Deployments []build.Deployment
+	// EnabledStatuses are the statuses deployed enabled.
+	EnabledStatuses []string
+	RunbookURL      string
+	// Fixtures is the folder of Sigma sidecar tests.
+	Fixtures string
+	// Checks are the severities the project and --check set.
+	Checks Severities
+}
+
+// Enabled applies the enablement policy to a rule.
+func (s *Settings) Enabled(r *rule.Rule) bool {
+	return slices.Contains(s.EnabledStatuses, strings.ToLower(r.Status))
+}
+
+// Which flags a command takes.
+type Which int
+
+// Flag groups, combined with |.
+const (
+	// Compile: --target, --profile, --mapping, --lang, --variant, --index.
+	Compile Which = 1 << iota
+	// Package: the Splunk app's identity, --enabled-statuses, --runbook-url.
+	Package
+	// Fixtures: --fixtures.
+	Fixtures
+	// Checks: --check.
+	Checks
+)
+
+// Flags are the command-line overrides of the project file.
+type Flags struct {
+	which                                        Which
+	Config                                       string
+	Targets, Profiles, Mappings, Langs, Variants list
+	Indexes, CheckLevels                         list
+	AppName, AppLabel, AppAuthor, AppVersion     string
+	EnabledStatuses, RunbookURL, FixturesDir     string
+}
+
+// list is a repeatable flag; a value may also hold several, comma-separated.
+type list []string
+
+func (l *list) String() string { return strings.Join(*l, ",") }
+
+func (l *list) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+// AddFlags registers the project flags of a command on fs.
+func AddFlags(fs *flag.FlagSet, which Which) *Flags {
+	f := &Flags{which: which}
+	fs.StringVar(&f.Config, "config", "", "project `file` (default: "+FileName+" in the working folder or the nearest folder above)")
+	if which&Compile != 0 {
+		fs.Var(&f.Targets, "target", "`target` to compile for: "+strings.Join(registry.Names(), ", ")+" (repeatable; default: the project's targets, or all)")
+		fs.Var(&f.Profiles, "profile", "field-mapping `[TARGET=]PROFILE` (repeatable; `detc list profiles`)")
+		fs.Var(&f.Mappings, "mapping", "mapping `[TARGET=]FILE` merged over the profiles (repeatable)")
+		fs.Var(&f.Langs, "lang", "query `[TARGET=]LANGUAGE` where a target has several (elastic: lucene, eql, esql)")
+		fs.Var(&f.Variants, "variant", "a target's alternative form, `[TARGET=]VARIANT`: splunk=tstats (accelerated data models)")
+		fs.Var(&f.Indexes, "index", "`[TARGET=]INDEX` every log source is read from (Splunk index, Elastic index pattern)")
+	}
+	if which&Package != 0 {
+		fs.StringVar(&f.AppName, "app-name", "", "Splunk app id and folder (default "+`"detc_detections"`+")")
+		fs.StringVar(&f.AppLabel, "app-label", "", "Splunk app label")
+		fs.StringVar(&f.AppAuthor, "app-author", "", "Splunk app author")
+		fs.StringVar(&f.AppVersion, "app-version", "", "Splunk app `version` (default: derived from the searches, so every change is an upgrade)")
+		fs.StringVar(&f.EnabledStatuses, "enabled-statuses", "", "rule `statuses` deployed enabled, comma-separated; others are deployed disabled (default stable,test)")
+		fs.StringVar(&f.RunbookURL, "runbook-url", "", "base `URL` of the runbooks, for links (default "+DefaultRunbookURL+")")
+	}
+	if which&Fixtures != 0 {
+		fs.StringVar(&f.FixturesDir, "fixtures", "", "`folder` of fixture sidecars (*.test.yml) holding the tests of Sigma rules, relative to the project root (default "+DefaultFixtures+")")
+	}
+	if which&Checks != 0 {
+		fs.Var(&f.CheckLevels, "check", "a check's severity, `CODE=off|warning|error` (repeatable; `detc list checks`)")
+	}
+	return f
+}
+
+// UsageError is a wrong flag value.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// ConfigError is a project file whose settings are wrong, with positions.
+type ConfigError struct{ Diags rule.Diagnostics }
+
+func (e *ConfigError) Error() string { return e.Diags[0].String() }
+
+// Open finds and reads the project file (--config, or detc.hcl above the
+// working folder) and resolves it with the flags.
+func Open(f *Flags) (*Settings, *Config, error) {
+	path := f.Config
+	if path == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, nil, err
+		}
+		if path, err = Find(wd); err != nil {
+			return nil, nil, err
+		}
+	}
+	cfg, diags := Load(path)
+	if diags.HasErrors() {
+		return nil, nil, &ConfigError{Diags: diags}
+	}
+	s, err := Resolve(cfg, f)
+	return s, cfg, err
+}
+
+// Resolve lays the flags over the project file. A wrong flag value is a
+// *UsageError, a wrong setting in the file a *ConfigError.
+func Resolve(cfg *Config, f *Flags) (*Settings, error) {
+	r := &resolver{cfg: cfg, f: f}
+	s := &Settings{Root: root(cfg)}
+	r.checkTargetBlocks()
+	names := r.targets()
+	for _, name := range names {
+		b, _ := registry.Lookup(name)
+		s.Deployments = append(s.Deployments, r.deployments(b)...)
+	}
+	s.EnabledStatuses = r.statuses()
+	s.RunbookURL = first(f.RunbookURL, cfg.RunbookURL, DefaultRunbookURL)
+	s.Fixtures = r.fixtures(s.Root)
+	s.Checks = r.checks()
+	if r.usage != nil {
+		return nil, r.usage
+	}
+	if len(r.diags) > 0 {
+		r.diags.Sort()
+		return nil, &ConfigError{Diags: r.diags}
+	}
+	return s, nil
+}
+
+// root is the config's folder, else the git repository's top, else the
+// working folder.
+func root(cfg *Config) string {
+	if cfg.Root != "" {
+		return cfg.Root
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for dir := wd; ; {
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return wd
+		}
+		dir = parent
+	}
+}
+
+type resolver struct {
+	cfg   *Config
+	f     *Flags
+	usage error
+	diags rule.Diagnostics
+}
+
+func (r *resolver) flagErr(format string, args ...any) {
+	if r.usage == nil {
+		r.usage = usagef(format, args...)
+	}
+}
+
+func (r *resolver) confErr(key, format string, args ...any) {
+	pos := r.cfg.Pos[key]
+	if pos.File == "" {
+		pos.File = r.cfg.File
+	}
+	r.diags.Errorf(pos, CodeConfig, format, args...)
+}
+
+func (r *resolver) checkTargetBlocks() {
+	for _, name := range r.cfg.TargetNames() {
+		if _, ok := registry.Lookup(name); !ok {
+			r.confErr("target."+name, "unknown target %q%s (targets: %s)", name, suggest.DidYouMean(name, registry.Names()), strings.Join(registry.Names(), ", "))
+		}
+	}
+}
+
+// targets are --target's, else the file's, else all, in registry order.
+func (r *resolver) targets() []string {
+	want, key := []string(r.f.Targets), ""
+	if len(want) == 0 && len(r.cfg.Targets) > 0 {
+		want, key = r.cfg.Targets, "targets"
+	}
+	var out []string
+	for _, b := range registry.All() {
+		if len(want) == 0 || slices.Contains(want, b.Name()) {
+			out = append(out, b.Name())
+		}
+	}
+	for _, name := range want {
+		if _, ok := registry.Lookup(name); ok {
+			continue
+		}
+		msg := fmt.Sprintf("unknown target %q%s (targets: %s)", name, suggest.DidYouMean(name, registry.Names()), strings.Join(registry.Names(), ", "))
+		if key == "" {
+			r.flagErr("%s", msg)
+		} else {
+			r.confErr(key, "%s", msg)
+		}
+	}
+	return out
+}
+
+// forTarget picks the values of a [TARGET=]VALUE flag that are meant for
+// target b: those qualified with its name, and unqualified ones that only
+// it knows (known lists what b accepts; nil: every target takes it).
+func (r *resolver) forTarget(flagName string, values list, b target.Backend, known func(target.Backend) []string) []string {
+	var out []string
+	for _, v := range values {
+		name, val, qualified := strings.Cut(v, "=")
+		if qualified {
+			if _, ok := registry.Lookup(name); !ok {
+				r.flagErr("--%s %s: unknown target %q%s (targets: %s)", flagName, v, name, suggest.DidYouMean(name, registry.Names()), strings.Join(registry.Names(), ", "))
+				continue
+			}
+			if name == b.Name() {
+				out = append(out, val)
+			}
+			continue
+		}
+		val = v
+		if len(r.f.Targets) == 1 {
+			// One target named on the command line: the value is its.
+			if r.f.Targets[0] == b.Name() {
+				out = append(out, val)
+			}
+			continue
+		}
+		if known == nil {
+			r.flagErr("--%s %s: say which target it is for, as TARGET=%s", flagName, v, v)
+			continue
+		}
+		var owners []string
+		for _, o := range registry.All() {
+			if slices.Contains(known(o), val) {
+				owners = append(owners, o.Name())
+			}
+		}
+		switch {
+		case len(owners) == 1 && owners[0] == b.Name():
+			out = append(out, val)
+		case len(owners) == 0 && b.Name() == registry.All()[0].Name():
+			r.flagErr("--%s %s: no target has it (%s)", flagName, v, knownList(known))
+		case len(owners) > 1 && b.Name() == owners[0]:
+			r.flagErr("--%s %s: targets %s all have it: write TARGET=%s", flagName, v, strings.Join(owners, ", "), v)
+		}
+	}
+	return out
+}
+
+func knownList(known func(target.Backend) []string) string {
+	var parts []string
+	for _, b := range registry.All() {
+		if k := known(b); len(k) > 0 {
+			parts = append(parts, b.Name()+": "+strings.Join(k, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// one is the single value of a flag for a target, or the file's.
+func (r *resolver) one(flagName string, values []string, fromFile string) string {
+	if len(values) > 1 {
+		r.flagErr("--%s is given %d times for one target (%s)", flagName, len(values), strings.Join(values, ", "))
+	}
+	if len(values) > 0 {
+		return values[0]
+	}
+	return fromFile
+}
+
+func (r *resolver) deployments(b target.Backend) []build.Deployment {
+	name := b.Name()
+	t := r.cfg.Target[name]
+	if t == nil {
+		t = &Target{Name: name}
+	}
+	key := func(attr string) string { return "target." + name + "." + attr }
+	profiles, fromFile := r.forTarget("profile", r.f.Profiles, b, target.Backend.Profiles), false
+	if len(profiles) == 0 && len(t.Profiles) > 0 {
+		profiles, fromFile = t.Profiles, true
+	}
+	if len(profiles) == 0 {
+		profiles = b.Profiles()[:1]
+	}
+	for _, p := range profiles {
+		if slices.Contains(b.Profiles(), p) {
+			continue
+		}
+		msg := fmt.Sprintf("target %s has no profile %q%s (profiles: %s)", name, p, suggest.DidYouMean(p, b.Profiles()), strings.Join(b.Profiles(), ", "))
+		if fromFile {
+			r.confErr(key("profiles"), "%s", msg)
+		} else {
+			r.flagErr("%s", msg)
+		}
+	}
+	langFlag := r.forTarget("lang", r.f.Langs, b, target.Backend.Langs)
+	lang := r.one("lang", langFlag, t.Lang)
+	if lang != "" && !slices.Contains(b.Langs(), lang) {
+		msg := fmt.Sprintf("target %s has no language %q%s (languages: %s)", name, lang, suggest.DidYouMean(lang, b.Langs()), strings.Join(b.Langs(), ", "))
+		if len(langFlag) == 0 {
+			r.confErr(key("lang"), "%s", msg)
+		} else {
+			r.flagErr("%s", msg)
+		}
+	}
+	variantFlag := r.forTarget("variant", r.f.Variants, b, registry.Variants)
+	variant := r.one("variant", variantFlag, t.Variant)
+	if variant != "" && !slices.Contains(registry.Variants(b), variant) {
+		msg := fmt.Sprintf("target %s has no variant %q (variants: %s)", name, variant, first(strings.Join(registry.Variants(b), ", "), "none"))
+		if len(variantFlag) == 0 {
+			r.confErr(key("variant"), "%s", msg)
+		} else {
+			r.flagErr("%s", msg)
+		}
+	}
+	overrides := r.overrides(b, t)
+	var app target.App
+	if name == "splunk" {
+		app = target.App{
+			Name:    first(r.f.AppName, t.App.Name),
+			Label:   first(r.f.AppLabel, t.App.Label),
+			Author:  first(r.f.AppAuthor, t.App.Author),
+			Version: first(r.f.AppVersion, t.App.Version),
+		}
+	} else if t.App != (AppConfig{}) {
+		r.confErr(key("app"), "target %s has no app: the app block is for splunk", name)
+	}
+	var out []build.Deployment
+	for _, p := range profiles {
+		dir := name
+		if len(profiles) > 1 {
+			dir += "/" + p
+		}
+		out = append(out, build.Deployment{Backend: b, Dir: dir, Options: target.Options{Profile: p, Lang: lang, Variant: variant, Overrides: overrides, App: app}})
+	}
+	return out
+}
+
+// indexTargets are the targets whose sources have an index.
+var indexTargets = []string{"splunk", "elastic"}
+
+// sourceAttrTargets says which targets read each source block attribute.
+var sourceAttrTargets = map[string][]string{"index": indexTargets, "sourcetype": {"splunk"}, "table": {"kql"}}
+
+// overrides merges the target's mapping files, its index and its source
+// blocks into one override profile (nil when there is none).
+func (r *resolver) overrides(b target.Backend, t *Target) *mapping.Profile {
+	name := b.Name()
+	key := func(attr string) string { return "target." + name + "." + attr }
+	var acc *mapping.Profile
+	merge := func(p *mapping.Profile) {
+		if acc == nil {
+			acc = p
+		} else {
+			acc = acc.Merge(p)
+		}
+	}
+	files := r.forTarget("mapping", r.f.Mappings, b, nil)
+	fromFile := false
+	if len(files) == 0 {
+		for _, f := range t.Mappings {
+			files = append(files, filepath.Join(r.cfg.Root, f))
+		}
+		fromFile = true
+	}
+	for _, f := range files {
+		p, err := ReadMapping(f, name)
+		if err != nil {
+			if fromFile {
+				r.confErr(key("mappings"), "%v", err)
+			} else {
+				r.diags.Errorf(rule.Pos{File: f}, CodeConfig, "%s", strings.TrimPrefix(err.Error(), f+": "))
+			}
+			continue
+		}
+		merge(p)
+	}
+	indexFlag := r.forTarget("index", r.f.Indexes, b, nil)
+	if index := r.one("index", indexFlag, t.Index); index != "" {
+		if !slices.Contains(indexTargets, name) {
+			msg := fmt.Sprintf("target %s reads tables, not indexes: set a source block's table instead", name)
+			if len(indexFlag) == 0 {
+				r.confErr(key("index"), "%s", msg)
+			} else {
+				r.flagErr("--index: %s", msg)
+			}
+		}
+		merge(&mapping.Profile{Attrs: map[string]string{"index": index}})
+	}
+	for _, src := range t.Sources {
+		for attr := range src.Attrs {
+			if !slices.Contains(sourceAttrTargets[attr], name) {
+				r.diags.Errorf(src.Pos, CodeConfig, "target %s has no %s for a source (%s is for %s)", name, attr, attr, strings.Join(sourceAttrTargets[attr], ", "))
+			}
+		}
+		merge(&mapping.Profile{Sources: []*mapping.Source{{LogSource: src.LogSource, Attrs: src.Attrs}}})
+	}
+	return acc
+}
+
+// ReadMapping reads a user mapping file for a target.
+func ReadMapping(file, targetName string) (*mapping.Profile, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot read the mapping file: %v", file, err)
+	}
+	p, err := mapping.Parse(file, data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: mapping file: %v", file, strings.TrimPrefix(err.Error(), file+": "))
+	}
+	if p.Target != "" && p.Target != targetName {
+		return nil, fmt.Errorf("%s: the mapping is for target %q, not %q", file, p.Target, targetName)
+	}
+	return p, nil
+}
+
+func (r *resolver) statuses() []string {
+	out, fromFile := []string(nil), false
+	if r.f.EnabledStatuses != "" {
+		var l list
+		_ = l.Set(r.f.EnabledStatuses)
+		out = l
+	} else if r.cfg.EnabledStatuses != nil {
+		out, fromFile = r.cfg.EnabledStatuses, true
+	} else {
+		return DefaultEnabledStatuses
+	}
+	for _, s := range out {
+		if slices.Contains(lint.Statuses, s) {
+			continue
+		}
+		msg := fmt.Sprintf("unknown status %q%s (statuses: %s)", s, suggest.DidYouMean(s, lint.Statuses), strings.Join(lint.Statuses, ", "))
+		if fromFile {
+			r.confErr("enabled_statuses", "%s", msg)
+		} else {
+			r.flagErr("--enabled-statuses: %s", msg)
+		}
+	}
+	return out
+}
+
+// fixtures: --fixtures, the file's fixtures or "fixtures", relative to the
+// project root, so a run from a subfolder finds the same sidecars.
+func (r *resolver) fixtures(root string) string {
+	dir := first(r.f.FixturesDir, r.cfg.Fixtures, DefaultFixtures)
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(root, dir)
+}
+
+func (r *resolver) checks() Severities {
+	out := Severities{}
+	codes := lint.CheckCodes()
+	for code, level := range r.cfg.Checks {
+		if !slices.Contains(codes, code) {
+			r.confErr("check."+code, "unknown check %q%s (`detc list checks` lists them)", code, suggest.DidYouMean(code, codes))
+			continue
+		}
+		out[code] = level
+	}
+	for _, v := range r.f.CheckLevels {
+		code, lv, ok := strings.Cut(v, "=")
+		if !ok {
+			r.flagErr("--check %s: write CODE=off, CODE=warning or CODE=error", v)
+			continue
+		}
+		if !slices.Contains(codes, code) {
+			r.flagErr("--check %s: unknown check %q%s (`detc list checks` lists them)", v, code, suggest.DidYouMean(code, codes))
+			continue
+		}
+		level, err := ParseLevel(lv)
+		if err != nil {
+			r.flagErr("--check %s: %v", v, err)
+			continue
+		}
+		out[code] = level
+	}
+	return out
+}
+
+// Severities are the severities a project gives checks, by code.
+type Severities map[string]Level
+
+// Apply returns diags with each configured check's severity: dropped when
+// off, made a warning or an error otherwise.
+func (s Severities) Apply(diags rule.Diagnostics) rule.Diagnostics {
+	if len(s) == 0 {
+		return diags
+	}
+	var out rule.Diagnostics
+	for _, d := range diags {
+		level, ok := s[d.Code]
+		switch {
+		case !ok:
+		case level == LevelOff:
+			continue
+		case level == LevelWarning:
+			d.Severity = rule.Warning
+		default:
+			d.Severity = rule.Error
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func first(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
