@@ -83,9 +83,9 @@ func entries(t *testing.T, dir string) []string {
 func TestRunWritesTree(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	res, err := Run(rules(), Options{
-		Out:      out,
+		Out:         out,
 		Deployments: Defaults([]target.Backend{&fake{name: "zeta"}, &fake{name: "alpha", refuse: map[string]bool{"r2": true}}}),
-		Runbook:  func(r *rule.Rule) (string, error) { return "# " + r.Title + "\n", nil },
+		Runbook:     func(r *rule.Rule) (string, error) { return "# " + r.Title + "\n", nil },
 		Extras: []Extra{{Dir: "navigator", Generate: func(rs []*rule.Rule) ([]target.Artifact, error) {
 			return []target.Artifact{{Path: "layer.json", Data: []byte(fmt.Sprint(len(rs)))}}, nil
 		}}},
@@ -240,8 +240,8 @@ func TestTargetingAndPolicy(t *testing.T) {
 		{Backend: b, Options: target.Options{Profile: "raw"}, Dir: "b/raw"},
 	}
 	rs := rules()
-	rs[0].Targets = []string{"b/raw"}
-	rs[1].Status, rs[1].Targets = "stable", []string{"a", "b/default"}
+	rs[0].Targets = &rule.Targets{Names: []string{"b/raw"}}
+	rs[1].Status, rs[1].Targets = "stable", &rule.Targets{Names: []string{"a", "b/default"}}
 	out := filepath.Join(t.TempDir(), "out")
 	enabled := func(r *rule.Rule) bool { return r.Status == "stable" }
 	res, err := Run(rs, Options{Out: out, Deployments: deps, Enabled: enabled})
@@ -258,7 +258,7 @@ func TestTargetingAndPolicy(t *testing.T) {
 	assert.Empty(t, res.Undeployed, "b deploys r2")
 
 	// r2 meant for a alone, which refuses it: deployed nowhere.
-	rs[1].Targets = []string{"a"}
+	rs[1].Targets = &rule.Targets{Names: []string{"a"}}
 	res, err = Run(rs, Options{Out: out, Deployments: deps})
 	require.ErrorIs(t, err, ErrUndeployed)
 	assert.Equal(t, []*rule.Rule{rs[1]}, res.Undeployed)

@@ -14,7 +14,7 @@ var detectionSchema = &hcl.BodySchema{
 		{Name: "id"}, {Name: "title"}, {Name: "description"}, {Name: "status"},
 		{Name: "level"}, {Name: "author"}, {Name: "date"}, {Name: "modified"},
 		{Name: "references"}, {Name: "tags"}, {Name: "falsepositives"},
-		{Name: "fields"}, {Name: "condition"}, {Name: "use_selections"},
+		{Name: "fields"}, {Name: "condition"}, {Name: "use_selections"}, {Name: "targets"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "logsource"},
@@ -50,6 +50,10 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 			*strs[attr.Name], _ = d.str(attr)
 		case lists[attr.Name] != nil:
 			*lists[attr.Name], _ = d.strList(attr)
+		}
+		if attr.Name == "targets" {
+			names, _ := d.strList(attr)
+			r.Targets = &rule.Targets{Names: names, Pos: posOf(attr.Expr.Range())}
 		}
 	}
 	if r.ID == "" {

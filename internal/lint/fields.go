@@ -104,9 +104,15 @@ const CodeUnknownTarget = "unknown-target"
 func Targets(rules []*rule.Rule, known []string) rule.Diagnostics {
 	var diags rule.Diagnostics
 	for _, r := range rules {
-		for _, t := range r.Targets {
+		if r.Targets == nil {
+			continue
+		}
+		if len(r.Targets.Names) == 0 {
+			diags.Errorf(r.Targets.Pos, CodeUnknownTarget, "rule %s: targets is empty: name the targets it is meant for, or leave targets out for every target", name(r))
+		}
+		for _, t := range r.Targets.Names {
 			if !slices.Contains(known, t) {
-				diags.Errorf(r.TargetsPos, CodeUnknownTarget, "rule %s: unknown target %q%s (targets and profiles: %s)", name(r), t, suggest.DidYouMean(t, known), strings.Join(known, ", "))
+				diags.Errorf(r.Targets.Pos, CodeUnknownTarget, "rule %s: unknown target %q%s (targets and profiles: %s)", name(r), t, suggest.DidYouMean(t, known), strings.Join(known, ", "))
 			}
 		}
 	}

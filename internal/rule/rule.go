@@ -39,11 +39,10 @@ type Rule struct {
 	Correlation *Correlation
 
 	Runbook *Runbook
-	// Targets, when set, say which targets ("kql") or target profiles
-	// ("kql/defender-xdr") the rule is meant for; other deployments leave
-	// it out, and their refusals do not count. Empty: every target.
-	Targets    []string
-	TargetsPos Pos
+	// Targets, when set, say which targets the rule is meant for; other
+	// deployments leave it out, and their refusals do not count. Nil:
+	// every target.
+	Targets *Targets
 	// Tests name the fixture files that prove the rule and what must alert.
 	Tests []*FixtureTest
 
@@ -325,13 +324,20 @@ type ExpectedAlert struct {
 	Pos    Pos
 }
 
+// Targets are the targets ("kql") and target profiles ("kql/defender-xdr")
+// a rule names as meant for it.
+type Targets struct {
+	Names []string
+	Pos   Pos
+}
+
 // TargetedAt reports whether the rule is meant for a target in a profile:
 // it names no targets, or names the target or "target/profile".
 func (r *Rule) TargetedAt(target, profile string) bool {
-	if len(r.Targets) == 0 {
+	if r.Targets == nil {
 		return true
 	}
-	for _, t := range r.Targets {
+	for _, t := range r.Targets.Names {
 		if t == target || t == target+"/"+profile {
 			return true
 		}

@@ -61,6 +61,10 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 			generate = &pairs[i]
 		case "runbook":
 			r.Runbook = d.runbook(p)
+		case "targets":
+			// detc's custom key: the targets or target/profile pairs the
+			// rule is meant for, as HCL's targets attribute.
+			r.Targets = &rule.Targets{Names: d.strList(p), Pos: d.pos(p.val)}
 		case "action":
 			d.diags.Errorf(d.pos(p.key), CodeUnsupported, "action (sigmac rule collections) is not supported: write each rule as a complete document")
 		case "filter":

@@ -12,9 +12,9 @@ func TestClosest(t *testing.T) {
 		"cs-hots":    "cs-host",
 		"CS-HOST":    "cs-host", // case is not a typo worth an edit
 		"cs-metod":   "cs-method",
-		"c-uri":      "",        // an exact name is not a suggestion
-		"image":      "",        // nothing close
-		"dst_ip":     "",        // nothing close
+		"c-uri":      "", // an exact name is not a suggestion
+		"image":      "", // nothing close
+		"dst_ip":     "", // nothing close
 		"c-useragnt": "c-useragent",
 	} {
 		assert.Equal(t, want, Closest(name, fields), name)
