@@ -66,8 +66,13 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	if err != nil {
 		return cli.Exit(err)
 	}
-	if len(pf.Targets) != 1 {
-		cli.Usagef(e.stderr, c.Name, "give one --target (targets: %s)", strings.Join(registry.Names(), ", "))
+	switch len(pf.Targets) {
+	case 0:
+		cli.Usagef(e.stderr, c.Name, "--target is required (targets: %s)", strings.Join(registry.Names(), ", "))
+		return cli.ExitUsage
+	case 1:
+	default:
+		cli.Usagef(e.stderr, c.Name, "give one --target, not %d (targets: %s)", len(pf.Targets), strings.Join(registry.Names(), ", "))
 		return cli.ExitUsage
 	}
 	s, code := openProject(c, e, pf)

@@ -16,7 +16,9 @@ import (
 // that sidecar files under the project's fixtures folder declare.
 func loadDetections(paths []string, s *project.Settings) (*load.Set, rule.Diagnostics) {
 	set, diags := load.Paths(paths)
-	diags = append(diags, fixture.AttachSidecars(set.Rules, s.Fixtures)...)
+	if s.Fixtures != "" {
+		diags = append(diags, fixture.AttachSidecars(set.Rules, s.Fixtures)...)
+	}
 	diags.Sort()
 	return set, diags
 }

@@ -181,7 +181,7 @@ func TestBuild(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	code, stdout, stderr := detc(t, "build", "--out", out, "testdata/good")
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, "built 2 detections for elastic, kql, splunk into ")
+	assert.Contains(t, stdout, "built 2 detections for splunk/cim, kql/sentinel-asim, elastic/ecs into ")
 	first := testutil.ReadTree(t, out)
 	assert.Contains(t, first, ".detc-build")
 	assert.Contains(t, first, "refusals.json")

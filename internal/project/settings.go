@@ -43,7 +43,8 @@ type Settings struct {
 	// EnabledStatuses are the statuses deployed enabled.
 	EnabledStatuses []string
 	RunbookURL      string
-	// Fixtures is the folder of Sigma sidecar tests.
+	// Fixtures is the folder of Sigma sidecar tests ("" for none: the
+	// default folder is absent).
 	Fixtures string
 	// Checks are the severities the project and --check set.
 	Checks Severities
@@ -96,7 +97,7 @@ func (l *list) Set(v string) error {
 // AddFlags registers the project flags of a command on fs.
 func AddFlags(fs *flag.FlagSet, which Which) *Flags {
 	f := &Flags{which: which}
-	fs.StringVar(&f.Config, "config", "", "project `file` (default: "+FileName+" in the working folder or the nearest folder above)")
+	fs.StringVar(&f.Config, "config", "", "project `file`, or "+NoConfig+" for none (default: $"+ConfigEnv+", else "+FileName+" in the working folder or the nearest folder above)")
 	if which&Compile != 0 {
 		fs.Var(&f.Targets, "target", "`target` to compile for: "+strings.Join(registry.Names(), ", ")+" (repeatable; default: the project's targets, or all)")
 		fs.Var(&f.Profiles, "profile", "field-mapping `[TARGET=]PROFILE` (repeatable; `detc list profiles`)")
@@ -136,15 +137,28 @@ type ConfigError struct{ Diags rule.Diagnostics }
 
 func (e *ConfigError) Error() string { return e.Diags[0].String() }
 
-// Open finds and reads the project file (--config, or detc.hcl above the
-// working folder) and resolves it with the flags.
+// NoConfig, as --config or $DETC_CONFIG, runs without a project file:
+// defaults only, and paths relative to the working folder.
+const NoConfig = "none"
+
+// ConfigEnv names the environment variable that gives --config's default.
+const ConfigEnv = "DETC_CONFIG"
+
+// Open finds and reads the project file (--config, $DETC_CONFIG, or
+// detc.hcl in the working folder or above) and resolves it with the flags.
 func Open(f *Flags) (*Settings, *Config, error) {
-	path := f.Config
-	if path == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, nil, err
-		}
+	path := first(f.Config, os.Getenv(ConfigEnv))
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, nil, err
+	}
+	switch path {
+	case NoConfig:
+		cfg, _ := Load("")
+		cfg.Root = wd
+		s, err := Resolve(cfg, f)
+		return s, cfg, err
+	case "":
 		if path, err = Find(wd); err != nil {
 			return nil, nil, err
 		}
@@ -500,12 +514,18 @@ func (r *resolver) statuses() []string {
 
 // fixtures: --fixtures, the file's fixtures or "fixtures", relative to the
 // project root, so a run from a subfolder finds the same sidecars.
+// When the default folder is absent there are no sidecars: Fixtures is "".
 func (r *resolver) fixtures(root string) string {
 	dir := first(r.f.FixturesDir, r.cfg.Fixtures, DefaultFixtures)
-	if filepath.IsAbs(dir) {
-		return dir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(root, dir)
 	}
-	return filepath.Join(root, dir)
+	if r.f.FixturesDir == "" && r.cfg.Fixtures == "" {
+		if _, err := os.Stat(dir); err != nil {
+			return ""
+		}
+	}
+	return dir
 }
 
 func (r *resolver) checks() Severities {
