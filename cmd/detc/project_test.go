@@ -1,0 +1,144 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/internal/project"
+	"github.com/detc/detc/internal/testutil"
+)
+
+// projectRepo copies testdata/project (a team repository whose detc.hcl
+// deploys Sentinel ASIM and Defender XDR, Splunk with an index and a
+// mapping override, and Elastic with EQL) and works in its detections/
+// folder, so the project file is found above the working folder.
+func projectRepo(t *testing.T) string {
+	t.Helper()
+	dir := copyTree(t, "testdata/project")
+	t.Setenv(project.ConfigEnv, "")
+	t.Chdir(filepath.Join(dir, "detections"))
+	return dir
+}
+
+func fileList(tree map[string]string) []string {
+	var out []string
+	for p := range tree {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestBuildFollowsTheProjectFile(t *testing.T) {
+	dir := projectRepo(t)
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := detc(t, "build", "--strict", "--out", out, ".")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "built 2 detections for splunk/cim, kql/sentinel-asim, kql/defender-xdr, elastic/ecs into "+out+": 14 files, 0 refusals\n", stdout)
+	tree := testutil.ReadTree(t, out)
+	assert.Equal(t, []string{
+		".detc-build",
+		"elastic/detection-rules.ndjson",
+		"kql/defender-xdr/analytics-rules.arm.json",
+		"kql/defender-xdr/analytics-rules/22222222-2222-4222-8222-222222222222.yaml",
+		"kql/sentinel-asim/analytics-rules.arm.json",
+		"kql/sentinel-asim/analytics-rules/11111111-1111-4111-8111-111111111111.yaml",
+		"kql/sentinel-asim/analytics-rules/22222222-2222-4222-8222-222222222222.yaml",
+		"navigator/layer.json",
+		"refusals.json",
+		"runbooks/11111111-1111-4111-8111-111111111111.md",
+		"runbooks/22222222-2222-4222-8222-222222222222.md",
+		"splunk/acme_detections/default/app.conf",
+		"splunk/acme_detections/default/savedsearches.conf",
+		"splunk/acme_detections/metadata/default.meta",
+	}, fileList(tree), "webhook_post is meant for kql/sentinel-asim only, not Defender XDR")
+
+	conf := tree["splunk/acme_detections/default/savedsearches.conf"]
+	assert.Contains(t, conf, `| search index="proxy" Web.http_method_raw="POST" `, "the index and the mapping override")
+	assert.Contains(t, tree["splunk/acme_detections/default/app.conf"], "author = ACME SOC\n")
+	assert.Regexp(t, `(?m)^version = 1\.\d+\.\d+$`, tree["splunk/acme_detections/default/app.conf"])
+
+	kibana := strings.Split(strings.TrimSpace(tree["elastic/detection-rules.ndjson"]), "\n")
+	require.Len(t, kibana, 2)
+	for _, line := range kibana {
+		assert.Contains(t, line, `"language":"eql"`)
+	}
+
+	// One policy: the stable rule is enabled, the experimental one is
+	// deployed disabled, in every target.
+	assert.Equal(t, []string{"disabled = 0", "disabled = 1"}, regexp.MustCompile(`(?m)^disabled = \d$`).FindAllString(conf, -1))
+	assert.Contains(t, kibana[0]+kibana[1], `"enabled":true`)
+	assert.Contains(t, kibana[0]+kibana[1], `"enabled":false`)
+	assert.Contains(t, tree["kql/sentinel-asim/analytics-rules.arm.json"], `"enabled": true`)
+	assert.Contains(t, tree["kql/defender-xdr/analytics-rules.arm.json"], `"enabled": false`)
+	assert.NotContains(t, tree["kql/defender-xdr/analytics-rules.arm.json"], `"enabled": true`)
+
+	assert.Contains(t, tree["navigator/layer.json"], "https://wiki.example.com/runbooks/11111111-1111-4111-8111-111111111111.md")
+	assert.Contains(t, tree["runbooks/11111111-1111-4111-8111-111111111111.md"], "index=\"proxy\"", "runbooks show the deployed queries")
+}
+
+func TestFlagsOverrideTheProjectFile(t *testing.T) {
+	dir := projectRepo(t)
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := detc(t, "build", "--out", out, "--profile", "kql=defender-xdr", "--lang", "esql",
+		"--index", "splunk=web", "--app-name", "other_app", "--app-version", "3.1.0", "--enabled-statuses", "stable,experimental",
+		"--runbook-url", "https://kb.example.com/", ".")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "for splunk/cim, kql/defender-xdr, elastic/ecs into ")
+	tree := testutil.ReadTree(t, out)
+	assert.Contains(t, tree, "kql/analytics-rules.arm.json", "one profile: the target's own folder")
+	assert.NotContains(t, tree, "kql/sentinel-asim/analytics-rules.arm.json")
+	conf := tree["splunk/other_app/default/savedsearches.conf"]
+	assert.Contains(t, conf, `index="web"`)
+	assert.NotContains(t, conf, "disabled = 1")
+	assert.Contains(t, tree["splunk/other_app/default/app.conf"], "version = 3.1.0\n")
+	assert.Contains(t, tree["elastic/detection-rules.ndjson"], `"language":"esql"`)
+	assert.Contains(t, tree["navigator/layer.json"], "https://kb.example.com/")
+
+	// A build restricted to one target writes only its files.
+	code, _, stderr = detc(t, "build", "--out", out, "--target", "elastic", ".")
+	require.Equal(t, 0, code, stderr)
+	for p := range testutil.ReadTree(t, out) {
+		assert.False(t, strings.HasPrefix(p, "splunk/") || strings.HasPrefix(p, "kql/"), p)
+	}
+}
+
+func TestProjectFileErrors(t *testing.T) {
+	dir := projectRepo(t)
+	write := func(text string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "detc.hcl"), []byte(text), 0o644))
+	}
+	for _, tt := range []struct {
+		name, file string
+		args       []string
+		code       int
+		stderr     string
+	}{
+		{"misspelt attribute", "target \"kql\" {\n  profile = [\"defender-xdr\"]\n}\n", nil, 1, `detc.hcl:2:3: error: Unsupported argument: An argument named "profile" is not expected here. Did you mean "profiles"?`},
+		{"misspelt block", "targt \"kql\" {\n}\n", nil, 1, `detc.hcl:1:1: error: Unsupported block type: Blocks of type "targt" are not expected here. Did you mean "target"?`},
+		{"unknown profile", "target \"kql\" {\n  profiles = [\"defender\"]\n}\n", nil, 1, `detc.hcl:2:14: error: target kql has no profile "defender"`},
+		{"unknown target", "targets = [\"splnk\"]\n", nil, 1, `detc.hcl:1:11: error: unknown target "splnk" (did you mean "splunk"?)`},
+		{"index on kql", "target \"kql\" {\n  index = \"x\"\n}\n", nil, 1, "detc.hcl:2:11: error: target kql reads tables, not indexes"},
+		{"bad severity", "check \"fixture-coverage\" {\n  severity = \"ignore\"\n}\n", nil, 1, `detc.hcl:2:14: error: check "fixture-coverage": severity "ignore" is not off, warning or error`},
+		{"unknown check", "check \"fixture-coverag\" {\n  severity = \"off\"\n}\n", nil, 1, `unknown check "fixture-coverag" (did you mean "fixture-coverage"?)`},
+		{"missing mapping", "target \"splunk\" {\n  mappings = [\"nope.yml\"]\n}\n", nil, 1, "cannot read the mapping file"},
+		{"flag: ambiguous index", "", []string{"--index", "main"}, 2, "--index main: say which target it is for, as TARGET=main"},
+		{"flag: unknown check", "", []string{"--check", "fixture-coverag=off"}, 2, `unknown check "fixture-coverag" (did you mean "fixture-coverage"?)`},
+		{"flag: unknown profile", "", []string{"--profile", "kql=asim"}, 2, `target kql has no profile "asim"`},
+		{"flag: profile no target has", "", []string{"--profile", "nope"}, 2, "--profile nope: no target has it"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			write(tt.file)
+			code, _, stderr := detc(t, append([]string{"build", "--out", filepath.Join(dir, "out")}, append(tt.args, ".")...)...)
+			assert.Equal(t, tt.code, code, stderr)
+			assert.Contains(t, stderr, tt.stderr)
+		})
+	}
+}

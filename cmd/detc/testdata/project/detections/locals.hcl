@@ -1,0 +1,3 @@
+locals {
+  hosts = ["hooks.slack.com", "discord.com"]
+}
