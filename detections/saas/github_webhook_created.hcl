@@ -6,6 +6,8 @@ detection "saas_github_webhook_created" {
   level       = "medium"
   author      = "detc content team"
   date        = "2026-11-30"
+  # Elastic: the GitHub integration drops the hook configuration (config.url).
+  targets = ["splunk", "kql"]
   references = [
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://docs.github.com/en/organizations/keeping-your-organization-secure/managing-security-settings-for-your-organization/audit-log-events-for-your-organization",

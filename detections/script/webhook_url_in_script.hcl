@@ -6,6 +6,9 @@ detection "script_webhook_url_in_powershell" {
   level       = "medium"
   author      = "detc content team"
   date        = "2026-11-30"
+  # Elastic: ECS keeps the script block only as analysed text, which cannot
+  # hold a URL substring match.
+  targets = ["splunk", "kql"]
   references = [
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://github.com/splunk/security_content/blob/develop/detections/endpoint/windows_exfiltration_over_c2_via_invoke_restmethod.yml",

@@ -170,6 +170,10 @@ func collect(p string, files map[string]bool) rule.Diagnostics {
 	}
 	if !info.IsDir() {
 		if !isRuleFile(p) {
+			if filepath.Base(p) == ProjectFile {
+				diags.Errorf(rule.Pos{File: p}, CodeNotRuleFile, "%s is the project file, not a detection file: detc reads it by itself", p)
+				return diags
+			}
 			diags.Errorf(rule.Pos{File: p}, CodeNotRuleFile, "%s is not a detection file: detc reads .yml, .yaml (Sigma) and .hcl files", p)
 			return diags
 		}
@@ -206,7 +210,14 @@ func pathError(err error) error {
 	return err
 }
 
+// ProjectFile is the name of the project configuration (internal/project),
+// which is HCL but holds no detections: the loader never reads it.
+const ProjectFile = "detc.hcl"
+
 func isRuleFile(p string) bool {
+	if filepath.Base(p) == ProjectFile {
+		return false
+	}
 	switch strings.ToLower(filepath.Ext(p)) {
 	case ".yml", ".yaml", ".hcl":
 		return true
@@ -348,7 +359,7 @@ func sharedFiles(paths, loaded []string) (locals, pivots []string) {
 		}
 	}
 	for _, dir := range ancestors(paths) {
-		add(dir, IsHCL, &locals)
+		add(dir, func(f string) bool { return IsHCL(f) && filepath.Base(f) != ProjectFile }, &locals)
 		add(filepath.Join(dir, "pivots"), isRuleFile, &pivots)
 	}
 	sort.Strings(locals)

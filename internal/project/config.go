@@ -16,12 +16,13 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
 )
 
 // FileName is the project file, found in the working folder or any folder
 // above it, as git finds .git.
-const FileName = "detc.hcl"
+const FileName = load.ProjectFile
 
 // Diagnostic code of every problem in the project file.
 const CodeConfig = "config"
