@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/detc/detc/internal/project"
 )
 
 // ciExamples are the CI files docs/ci.md shows.
@@ -99,3 +101,89 @@ func TestCIExamplesRun(t *testing.T) {
 // packageDir is the folder the tests start in, which the examples' paths
 // are relative to, kept for tests that change folder.
 var packageDir, _ = os.Getwd()
+
+// packRepo is a git repository holding the shipped pack (detections/,
+// fixtures/ and detc.hcl of this checkout) on main, with origin/main.
+func packRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	root := filepath.Join(packageDir, "..", "..")
+	for _, p := range []string{"detections", "fixtures", "detc.hcl"} {
+		src := filepath.Join(root, p)
+		info, err := os.Stat(src)
+		require.NoError(t, err)
+		if !info.IsDir() {
+			data, err := os.ReadFile(src)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, p), data, 0o644))
+			continue
+		}
+		require.NoError(t, os.CopyFS(filepath.Join(dir, p), os.DirFS(src)))
+	}
+	gitIn(t, dir, "init", "-q", "-b", "main")
+	gitIn(t, dir, "add", "-A")
+	gitIn(t, dir, "commit", "-q", "-m", "pack")
+	gitIn(t, dir, "update-ref", "refs/remotes/origin/main", "main")
+	return dir
+}
+
+// runCI runs every detc command of the CI examples in the current
+// folder, as the shell would, and returns each command's exit status and
+// stderr by command line.
+func runCI(t *testing.T, vars map[string]string) (codes map[string]int, stderrs map[string]string) {
+	t.Helper()
+	codes, stderrs = map[string]int{}, map[string]string{}
+	for _, file := range ciExamples {
+		for _, line := range detcCommands(t, filepath.Join(packageDir, file)) {
+			var args []string
+			for _, f := range strings.Fields(os.Expand(line, func(k string) string { return vars[k] })) {
+				if f == ">" || f == "||" {
+					break
+				}
+				args = append(args, strings.Trim(f, `"`))
+			}
+			code, _, stderr := detc(t, args[1:]...)
+			codes[line], stderrs[line] = code, stderr
+		}
+	}
+	return codes, stderrs
+}
+
+// TestCIPipelineOnTheShippedPack: docs/ci.md's pipeline passes on the
+// pack as shipped, with its detc.hcl, and fails on a field typo that no
+// target can map (the rule would be deployed nowhere), pointing at the
+// typo with the field it meant.
+func TestCIPipelineOnTheShippedPack(t *testing.T) {
+	dir := packRepo(t)
+	t.Setenv(project.ConfigEnv, "")
+	t.Chdir(dir)
+	vars := map[string]string{"BASE_REF": "main", "CI_MERGE_REQUEST_DIFF_BASE_SHA": "main"}
+	codes, stderrs := runCI(t, vars)
+	require.NotEmpty(t, codes)
+	for line, code := range codes {
+		assert.Equal(t, 0, code, "%s\n%s", line, stderrs[line])
+	}
+
+	// From the detections folder, the same tests and diff.
+	t.Chdir(filepath.Join(dir, "detections"))
+	code, stdout, stderr := detc(t, "test", ".")
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "11 passed, 0 failed", "the Sigma rules' sidecars are found from the project root")
+	code, _, stderr = detc(t, "diff", ".")
+	assert.Equal(t, 0, code, stderr)
+	t.Chdir(dir)
+
+	file := filepath.Join(dir, "detections", "proxy", "webhook_post_path.hcl")
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Contains(t, string(data), `match "cs-method"`)
+	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(string(data), `match "cs-method"`, `match "cs-hots"`, 1)), 0o644))
+	codes, stderrs = runCI(t, vars)
+	build := "detc build --strict --out out/ detections/"
+	require.Contains(t, codes, build)
+	assert.Equal(t, 1, codes[build], "the build is red")
+	assert.Contains(t, stderrs[build], `warning: rule `+"7d3f6a2e-5b1c-4f0a-9e6d-2c8b1a4f5e01"+`: field "cs-hots" is not a field of log source category=proxy in the Sigma taxonomy or any mapping profile (did you mean "cs-host"?)`)
+	assert.Contains(t, stderrs[build], "would be deployed nowhere")
+	lint := "detc lint detections/"
+	assert.Contains(t, stderrs[lint], `(did you mean "cs-host"?)`, "lint names the typo")
+}
