@@ -171,6 +171,11 @@ func TestCIPipelineOnTheShippedPack(t *testing.T) {
 	assert.Contains(t, stdout, "11 passed, 0 failed", "the Sigma rules' sidecars are found from the project root")
 	code, _, stderr = detc(t, "diff", ".")
 	assert.Equal(t, 0, code, stderr)
+	// A folder below: its shared lists (detections/webhooks.hcl) come
+	// along at the base revision too.
+	t.Chdir(filepath.Join(dir, "detections", "proxy"))
+	code, _, stderr = detc(t, "diff", "--base", "main", ".")
+	assert.Equal(t, 0, code, stderr)
 	t.Chdir(dir)
 
 	file := filepath.Join(dir, "detections", "proxy", "webhook_post_path.hcl")
@@ -186,4 +191,36 @@ func TestCIPipelineOnTheShippedPack(t *testing.T) {
 	assert.Contains(t, stderrs[build], "would be deployed nowhere")
 	lint := "detc lint detections/"
 	assert.Contains(t, stderrs[lint], `(did you mean "cs-host"?)`, "lint names the typo")
+}
+
+// TestHelpExamplesRun runs every example of every command's help in a
+// repository holding the shipped pack: each must succeed. Examples that
+// read a pipe are left out (the harness has no stdin); a tag v1.2.0 and
+// a second commit give diff's examples their revisions.
+func TestHelpExamplesRun(t *testing.T) {
+	dir := packRepo(t)
+	gitIn(t, dir, "tag", "v1.2.0")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "README.md"), []byte("detections\n"), 0o644))
+	gitIn(t, dir, "add", "-A")
+	gitIn(t, dir, "commit", "-q", "-m", "readme")
+	t.Setenv(project.ConfigEnv, "")
+	t.Chdir(dir)
+	ran := 0
+	for _, c := range commands {
+		for _, line := range strings.Split(c.Example, "\n") {
+			if strings.Contains(line, "|") {
+				continue
+			}
+			line, _, _ = strings.Cut(line, "#")
+			line, _, _ = strings.Cut(line, ">")
+			args := strings.Fields(line)
+			require.Equal(t, "detc", args[0], line)
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				code, _, stderr := detc(t, args[1:]...)
+				assert.Equal(t, 0, code, "%s\n%s", line, stderr)
+			})
+			ran++
+		}
+	}
+	assert.Greater(t, ran, len(commands))
 }

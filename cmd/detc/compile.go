@@ -36,7 +36,7 @@ refused, not weakened). --index names where every log source is read
 the defaults of each; the flags override it.
 
 ` + targetsHelp(),
-		Example: "detc compile --target splunk detections/\ndetc compile --target kql --profile defender-xdr --json detections/proxy/webhook_post_path.hcl\ndetc compile --target elastic --lang eql detections/process_creation/",
+		Example: "detc compile --target splunk detections/\ndetc compile --target kql --profile defender-xdr --json detections/process_creation/\ndetc compile --target elastic --lang eql detections/process_creation/",
 	},
 	run: runCompile,
 }
@@ -79,7 +79,7 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	if s == nil {
 		return code
 	}
-	set, diags := load.Paths(paths)
+	set, diags := load.Within(s.Root, paths)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	failed := diags.HasErrors()
 	enc := json.NewEncoder(e.stdout)

@@ -72,7 +72,7 @@ func runDiff(c *cli.Command, e *env, args []string) int {
 	if s == nil {
 		return code
 	}
-	res, err := diff.Run(diff.Options{Dir: dir, Base: *base, Head: *head, Paths: paths, Deployments: s.Deployments, Enabled: s.Enabled})
+	res, err := diff.Run(diff.Options{Dir: dir, Base: *base, Head: *head, Paths: paths, Top: s.Root, Deployments: s.Deployments, Enabled: s.Enabled})
 	var usage *diff.UsageError
 	var loadErr *diff.LoadError
 	switch {

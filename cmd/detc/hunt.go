@@ -31,7 +31,7 @@ status is 1 only when a detection does not load or a file cannot be read.
 Unlike the other commands, the positional arguments are the logs; the
 detections come from --rules (default detections/; --detections is the
 same flag). Investigation pivots are not hunted and not counted.`,
-		Example: "detc hunt --rules detections /var/log/squid/access.log.1.gz /var/log/squid/access.log > alerts.jsonl\nzcat proxy.jsonl.gz | detc hunt --rules detections/proxy --log-format jsonl -",
+		Example: "detc hunt --rules detections fixtures/proxy/webhook_repeated_posts.access.log fixtures/proxy/webhook_post_path.jsonl > alerts.jsonl\nzcat proxy.jsonl.gz | detc hunt --rules detections/proxy --log-format jsonl -",
 	},
 	run: runHunt,
 }

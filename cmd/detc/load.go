@@ -15,7 +15,7 @@ import (
 // loadDetections loads the detections under paths and attaches the tests
 // that sidecar files under the project's fixtures folder declare.
 func loadDetections(paths []string, s *project.Settings) (*load.Set, rule.Diagnostics) {
-	set, diags := load.Paths(paths)
+	set, diags := load.Within(s.Root, paths)
 	if s.Fixtures != "" {
 		diags = append(diags, fixture.AttachSidecars(set.Rules, s.Fixtures)...)
 	}

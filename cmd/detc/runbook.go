@@ -44,7 +44,7 @@ func runRunbook(c *cli.Command, e *env, args []string) int {
 	if s == nil {
 		return code
 	}
-	set, diags := load.Paths(paths)
+	set, diags := load.Within(s.Root, paths)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	failed := diags.HasErrors()
 	var detections []*rule.Rule

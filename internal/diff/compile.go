@@ -182,7 +182,7 @@ func (e *LoadError) Error() string {
 // folder they were read from. Paths that do not exist under root are
 // skipped (a folder added or removed on one side is empty on the other);
 // found says which do.
-func loadSide(root string, paths []string, side string) (set *load.Set, found map[string]bool, err error) {
+func loadSide(root, top string, paths []string, side string) (set *load.Set, found map[string]bool, err error) {
 	var abs []string
 	found = map[string]bool{}
 	for _, p := range paths {
@@ -195,7 +195,7 @@ func loadSide(root string, paths []string, side string) (set *load.Set, found ma
 	if len(abs) == 0 {
 		return &load.Set{Sources: map[string][]byte{}}, found, nil
 	}
-	set, diags := load.Paths(abs)
+	set, diags := load.Within(top, abs)
 	rel := func(f string) string {
 		if r, err := filepath.Rel(root, f); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 			return filepath.ToSlash(r)

@@ -27,6 +27,9 @@ type Options struct {
 	// Paths are the detection files and folders (load.DefaultPath when
 	// empty).
 	Paths []string
+	// Top is the folder up to which the folders above the paths lend
+	// their shared lists, pivots and cards (the project root); "" is Dir.
+	Top string
 	// Deployments are the targets and profiles to compile for, as detc
 	// build deploys them; Enabled is its enablement policy.
 	Deployments []build.Deployment
@@ -40,6 +43,9 @@ func Run(opts Options) (*Result, error) {
 	repo, err := OpenRepo(opts.Dir)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Top != "" {
+		repo.SetTop(opts.Top)
 	}
 	paths := opts.Paths
 	if len(paths) == 0 {
@@ -94,11 +100,15 @@ func (r *Repo) side(rev Rev, paths []string, dir string, opts Options) (dets map
 	root := r.Root
 	if rev.Commit != "" {
 		root = dir
-		if err := r.Extract(rev.Commit, paths, dir); err != nil {
+		shared, err := r.sharedPaths(rev.Commit, paths)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := r.Extract(rev.Commit, append(append([]string(nil), paths...), shared...), dir); err != nil {
 			return nil, nil, err
 		}
 	}
-	set, found, err := loadSide(root, paths, rev.name())
+	set, found, err := loadSide(root, filepath.Join(root, filepath.FromSlash(r.top)), paths, rev.name())
 	if err != nil {
 		return nil, nil, err
 	}

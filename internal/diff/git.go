@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/detc/detc/internal/load"
 )
 
 // UsageError is a problem with what detc diff was asked to do: not in a
@@ -31,6 +33,9 @@ type Repo struct {
 	// prefix is the folder the command runs in, relative to Root, with
 	// forward slashes and a final slash ("" at the top).
 	prefix string
+	// top is the folder up to which shared lists, pivots and cards are
+	// read above the paths (load.Within), relative to Root like prefix.
+	top string
 }
 
 // OpenRepo finds the repository holding dir.
@@ -46,7 +51,7 @@ func OpenRepo(dir string) (*Repo, error) {
 	if len(lines) != 2 {
 		return nil, usagef("%s is not in a git work tree", dir)
 	}
-	return &Repo{Root: filepath.FromSlash(lines[0]), prefix: lines[1]}, nil
+	return &Repo{Root: filepath.FromSlash(lines[0]), prefix: lines[1], top: lines[1]}, nil
 }
 
 // git runs a git command in dir and returns its output, or an error
@@ -242,4 +247,71 @@ func readBlob(rd *bufio.Reader, id, dst string) error {
 // written to.
 func safePath(p string) bool {
 	return p != "" && !path.IsAbs(p) && path.Clean(p) == p && p != ".." && !strings.HasPrefix(p, "../") && !strings.Contains(p, `\`)
+}
+
+// sharedPaths lists what loading paths reads besides them from the
+// folders above, up to the working folder, at a commit (load.Within): the
+// .hcl files directly in each folder, for their shared lists and
+// selections, and its pivots/ and cards/ folders. A revision is extracted
+// with them, so that a part of the tree compiles as it does in the work
+// tree.
+func (r *Repo) sharedPaths(commit string, paths []string) ([]string, error) {
+	top := strings.TrimSuffix(r.top, "/")
+	if top == "" {
+		top = "."
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range paths {
+		for dir := path.Dir(p); !seen[dir]; dir = path.Dir(dir) {
+			if top != "." && dir != top && !strings.HasPrefix(dir, top+"/") {
+				break
+			}
+			seen[dir] = true
+			args := []string{"ls-tree", "-z", commit}
+			if dir != "." {
+				args = append(args, "--", dir+"/")
+			}
+			list, err := git(r.Root, args...)
+			if err != nil {
+				return nil, fmt.Errorf("cannot list %s in %s: %v", dir, commit, err)
+			}
+			for _, rec := range strings.Split(list, "\x00") {
+				meta, name, ok := strings.Cut(rec, "\t")
+				f := strings.Fields(meta)
+				if !ok || len(f) != 3 {
+					continue
+				}
+				base := path.Base(name)
+				switch {
+				case f[1] == "blob" && load.IsHCL(name) && base != load.ProjectFile:
+					out = append(out, name)
+				case f[1] == "tree" && (base == "pivots" || base == "cards"):
+					out = append(out, name)
+				}
+			}
+			if dir == top || dir == "." {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// SetTop makes dir (absolute, in the work tree) the folder up to which
+// shared files are read; a folder outside the repository is ignored.
+func (r *Repo) SetTop(dir string) {
+	root, err := filepath.EvalSymlinks(r.Root)
+	if err != nil {
+		return
+	}
+	rel, err := filepath.Rel(root, resolve(dir))
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return
+	}
+	if rel = filepath.ToSlash(rel); rel == "." {
+		r.top = ""
+	} else {
+		r.top = rel + "/"
+	}
 }

@@ -65,7 +65,13 @@ func (s *Set) RunbookRules() []*rule.Rule {
 // and the runbook cards. The set holds every rule that loaded even when
 // diagnostics report errors in others, so that one run reports every
 // problem.
-func Paths(paths []string) (*Set, rule.Diagnostics) {
+func Paths(paths []string) (*Set, rule.Diagnostics) { return Within("", paths) }
+
+// Within is Paths with top, not the working folder, as the folder up to
+// which a path's ancestors are searched for shared lists, pivots and
+// cards: detc diff loads a revision extracted elsewhere as if it ran in
+// the same folder of it. top "" is the working folder.
+func Within(top string, paths []string) (*Set, rule.Diagnostics) {
 	if len(paths) == 0 {
 		paths = []string{DefaultPath}
 	}
@@ -90,7 +96,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	}
 	// A subfolder still sees the shared lists of the folders above it, and
 	// their investigation pivots, which its runbooks show.
-	locals, pivots := sharedFiles(paths, files)
+	locals, pivots := sharedFiles(top, paths, files)
 	shared := map[string]bool{}
 	for _, f := range append(locals, pivots...) {
 		data, d := Read(f)
@@ -130,7 +136,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	rules, d := sigma.ResolveCorrelations(set.Rules)
 	diags = append(diags, d...)
 	set.Rules = rules
-	set.Cards, d = runbook.LoadCards(append(append([]string(nil), paths...), cardDirs(paths)...)...)
+	set.Cards, d = runbook.LoadCards(append(append([]string(nil), paths...), cardDirs(top, paths)...)...)
 	diags = append(diags, d...)
 	sortRules(set.Rules)
 	sortRules(set.SharedPivots)
@@ -304,12 +310,16 @@ func sortRules(rules []*rule.Rule) {
 }
 
 // ancestors lists the folders above each path, up to and including the
-// working folder, nearest first and without repeats. Paths outside the
-// working folder have none: detc never reads above where it runs.
-func ancestors(paths []string) []string {
+// working folder (or top, when set), nearest first and without repeats.
+// Paths outside it have none: detc never reads above where it runs.
+func ancestors(top string, paths []string) []string {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil
+	}
+	from := "."
+	if top != "" {
+		cwd, from = top, top
 	}
 	seen := map[string]bool{}
 	var out []string
@@ -325,7 +335,7 @@ func ancestors(paths []string) []string {
 			}
 			if !seen[dir] {
 				seen[dir] = true
-				out = append(out, filepath.Join(".", rel))
+				out = append(out, filepath.Join(from, rel))
 			}
 			if rel == "." {
 				break
@@ -340,7 +350,7 @@ func ancestors(paths []string) []string {
 // already: the .hcl files directly in them, for their shared lists (such as
 // detections/webhooks.hcl for detections/proxy/), and the detection files
 // of their pivots/ subfolders.
-func sharedFiles(paths, loaded []string) (locals, pivots []string) {
+func sharedFiles(top string, paths, loaded []string) (locals, pivots []string) {
 	have := map[string]bool{}
 	for _, f := range loaded {
 		have[filepath.Clean(f)] = true
@@ -358,7 +368,7 @@ func sharedFiles(paths, loaded []string) (locals, pivots []string) {
 			}
 		}
 	}
-	for _, dir := range ancestors(paths) {
+	for _, dir := range ancestors(top, paths) {
 		add(dir, func(f string) bool { return IsHCL(f) && filepath.Base(f) != ProjectFile }, &locals)
 		add(filepath.Join(dir, "pivots"), isRuleFile, &pivots)
 	}
@@ -379,9 +389,9 @@ func pivotsOnly(rules []*rule.Rule) []*rule.Rule {
 
 // cardDirs lists the folders above the paths and their cards/ subfolders,
 // where a subfolder's runbook cards live.
-func cardDirs(paths []string) []string {
+func cardDirs(top string, paths []string) []string {
 	var out []string
-	for _, dir := range ancestors(paths) {
+	for _, dir := range ancestors(top, paths) {
 		out = append(out, filepath.Join(dir, "cards"))
 	}
 	return out

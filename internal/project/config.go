@@ -165,7 +165,11 @@ func Load(path string) (*Config, rule.Diagnostics) {
 // Parse reads a project file's text. The config is nil when it has errors.
 func Parse(file string, data []byte) (*Config, rule.Diagnostics) {
 	d := &decoder{}
-	c := &Config{File: file, Root: filepath.Dir(file), Target: map[string]*Target{}, Checks: map[string]Level{}, Pos: map[string]rule.Pos{}}
+	root, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		root = filepath.Dir(file)
+	}
+	c := &Config{File: file, Root: root, Target: map[string]*Target{}, Checks: map[string]Level{}, Pos: map[string]rule.Pos{}}
 	f, hd := hclsyntax.ParseConfig(data, file, hcl.InitialPos)
 	if d.add(hd) {
 		return nil, d.diags
