@@ -142,3 +142,52 @@ func TestProjectFileErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckSeverities: --check and check blocks set a check's severity in
+// lint, test and build, the flag over the file.
+func TestCheckSeverities(t *testing.T) {
+	dir := copyTree(t, "testdata/good")
+	file := filepath.Join(dir, "proxy.hcl")
+	src, err := os.ReadFile(file)
+	require.NoError(t, err)
+	// Drop the first detection's test: it is no longer proved on fixtures.
+	text := string(src)
+	start := strings.Index(text, `  test "posts" {`)
+	end := start + strings.Index(text[start:], "  }\n") + len("  }\n")
+	require.NoError(t, os.WriteFile(file, []byte(text[:start]+text[end:]), 0o644))
+	out := filepath.Join(t.TempDir(), "out")
+
+	code, _, stderr := detc(t, "lint", dir)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "error: detection \"11111111-1111-4111-8111-111111111111\" has no fixture tests")
+	code, stdout, _ := detc(t, "test", dir)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "1 passed, 1 failed\n")
+	code, _, _ = detc(t, "build", "--out", out, dir)
+	assert.Equal(t, 1, code)
+
+	code, stdout, stderr = detc(t, "lint", "--check", "fixture-coverage=warning", dir)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "warning: detection \"11111111-1111-4111-8111-111111111111\" has no fixture tests")
+	assert.Contains(t, stdout, "0 errors, 1 warning\n")
+	code, _, stderr = detc(t, "lint", "--check", "fixture-coverage=off", dir)
+	assert.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stderr, "fixture tests")
+	code, stdout, _ = detc(t, "test", "--check", "fixture-coverage=off", dir)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, "SKIP 11111111-1111-4111-8111-111111111111 ")
+	assert.Contains(t, stdout, "1 passed, 0 failed, 1 skipped\n")
+	code, stdout, _ = detc(t, "test", "--check", "fixture-coverage=off", "--format", "junit", dir)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, `<skipped message="no fixture tests`)
+
+	// The same from a check block; the flag still wins.
+	conf := filepath.Join(dir, "detc.hcl")
+	require.NoError(t, os.WriteFile(conf, []byte("check \"fixture-coverage\" {\n  severity = \"off\"\n}\n"), 0o644))
+	code, _, stderr = detc(t, "build", "--config", conf, "--out", out, dir)
+	assert.Equal(t, 0, code, stderr)
+	code, _, _ = detc(t, "build", "--config", conf, "--check", "fixture-coverage=error", "--out", out, dir)
+	assert.Equal(t, 1, code)
+	code, _, _ = detc(t, "lint", "--check", "unknown-search=warning", "--check", "missing-metadata=off", dir)
+	assert.Equal(t, 1, code, "other checks keep their severity")
+}

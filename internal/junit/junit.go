@@ -13,6 +13,7 @@ type Suites struct {
 	Name     string   `xml:"name,attr"`
 	Tests    int      `xml:"tests,attr"`
 	Failures int      `xml:"failures,attr"`
+	Skipped  int      `xml:"skipped,attr,omitempty"`
 	Suites   []Suite  `xml:"testsuite"`
 }
 
@@ -21,6 +22,7 @@ type Suite struct {
 	Name     string `xml:"name,attr"`
 	Tests    int    `xml:"tests,attr"`
 	Failures int    `xml:"failures,attr"`
+	Skipped  int    `xml:"skipped,attr,omitempty"`
 	Cases    []Case `xml:"testcase"`
 }
 
@@ -30,7 +32,13 @@ type Case struct {
 	ClassName string   `xml:"classname,attr"`
 	File      string   `xml:"file,attr,omitempty"`
 	Failure   *Failure `xml:"failure,omitempty"`
+	Skipped   *Skipped `xml:"skipped,omitempty"`
 	SystemOut *Text    `xml:"system-out,omitempty"`
+}
+
+// Skipped says why a case was not run.
+type Skipped struct {
+	Message string `xml:"message,attr"`
 }
 
 // Text is character data kept as CDATA.

@@ -561,6 +561,13 @@ func (r *resolver) checks() Severities {
 // Severities are the severities a project gives checks, by code.
 type Severities map[string]Level
 
+// Below reports whether the project set check code below level (a check
+// it did not set keeps its default, which Below does not know: false).
+func (s Severities) Below(code string, level Level) bool {
+	l, ok := s[code]
+	return ok && l > level
+}
+
 // Apply returns diags with each configured check's severity: dropped when
 // off, made a warning or an error otherwise.
 func (s Severities) Apply(diags rule.Diagnostics) rule.Diagnostics {

@@ -23,7 +23,7 @@ func WriteTest(w io.Writer, format string, rep *fixture.Report, tool Tool, paths
 		if err := GitHub(w, Tests(rep), paths); err != nil {
 			return err
 		}
-		_, err := fmt.Fprintf(w, "%d passed, %d failed\n", rep.Passed(), rep.Failed())
+		_, err := fmt.Fprintln(w, rep.Counts())
 		return err
 	}
 	return rep.Write(w, format)
