@@ -191,3 +191,37 @@ func TestCheckSeverities(t *testing.T) {
 	code, _, _ = detc(t, "lint", "--check", "unknown-search=warning", "--check", "missing-metadata=off", dir)
 	assert.Equal(t, 1, code, "other checks keep their severity")
 }
+
+// TestRuleTargets: a Sigma rule's targets key and an HCL detection's
+// targets attribute keep it out of the other targets' files; a misspelt
+// target is an error with the name it meant.
+func TestRuleTargets(t *testing.T) {
+	dir := copyTree(t, "testdata/good")
+	sigmaRule := `title: Webhook DNS lookup
+id: 33333333-3333-4333-8333-333333333333
+status: test
+level: low
+description: A host resolved a webhook host.
+author: detc tests
+date: 2026-11-30
+tags: [attack.exfiltration, attack.t1567.004]
+targets: [kql/sentinel-asim]
+logsource: {category: dns}
+detection:
+  sel: {query: hooks.slack.com}
+  condition: sel
+`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dns.yml"), []byte(sigmaRule), 0o644))
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := detc(t, "build", "--check", "fixture-coverage=off", "--out", out, dir)
+	require.Equal(t, 0, code, stderr)
+	tree := testutil.ReadTree(t, out)
+	assert.Contains(t, tree, "kql/analytics-rules/33333333-3333-4333-8333-333333333333.yaml")
+	assert.NotContains(t, tree["splunk/detc_detections/default/savedsearches.conf"], "33333333-3333-4333-8333-333333333333")
+	assert.NotContains(t, tree["elastic/detection-rules.ndjson"], "Webhook DNS lookup")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dns.yml"), []byte(strings.Replace(sigmaRule, "kql/sentinel-asim", "kql/sentinel-asm", 1)), 0o644))
+	code, _, stderr = detc(t, "lint", "--check", "fixture-coverage=off", dir)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, `dns.yml:9:10: error: rule 33333333-3333-4333-8333-333333333333: unknown target "kql/sentinel-asm" (did you mean "kql/sentinel-asim"?)`)
+}

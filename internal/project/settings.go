@@ -299,7 +299,9 @@ func (r *resolver) forTarget(flagName string, values list, b target.Backend, kno
 			continue
 		}
 		if known == nil {
+			if b.Name() == registry.All()[0].Name() {
 			r.flagErr("--%s %s: say which target it is for, as TARGET=%s", flagName, v, v)
+		}
 			continue
 		}
 		var owners []string
@@ -428,7 +430,7 @@ func (r *resolver) overrides(b target.Backend, t *Target) *mapping.Profile {
 			acc = acc.Merge(p)
 		}
 	}
-	files := r.forTarget("mapping", r.f.Mappings, b, nil)
+	files := r.forTarget("mapping", r.mappingFlags(), b, nil)
 	fromFile := false
 	if len(files) == 0 {
 		for _, f := range t.Mappings {
@@ -469,6 +471,29 @@ func (r *resolver) overrides(b target.Backend, t *Target) *mapping.Profile {
 		merge(&mapping.Profile{Sources: []*mapping.Source{{LogSource: src.LogSource, Attrs: src.Attrs}}})
 	}
 	return acc
+}
+
+// mappingFlags qualifies each unqualified --mapping with the target its
+// file names (target: in the YAML), so that a file says where it goes.
+func (r *resolver) mappingFlags() list {
+	var out list
+	for _, v := range r.f.Mappings {
+		if name, _, qualified := strings.Cut(v, "="); qualified {
+			if _, ok := registry.Lookup(name); ok {
+				out = append(out, v)
+				continue
+			}
+		}
+		if len(r.f.Targets) != 1 {
+			if data, err := os.ReadFile(v); err == nil {
+				if p, err := mapping.Parse(v, data); err == nil && p.Target != "" {
+					v = p.Target + "=" + v
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // ReadMapping reads a user mapping file for a target.
