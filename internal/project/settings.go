@@ -300,8 +300,8 @@ func (r *resolver) forTarget(flagName string, values list, b target.Backend, kno
 		}
 		if known == nil {
 			if b.Name() == registry.All()[0].Name() {
-			r.flagErr("--%s %s: say which target it is for, as TARGET=%s", flagName, v, v)
-		}
+				r.flagErr("--%s %s: say which target it is for, as TARGET=%s", flagName, v, v)
+			}
 			continue
 		}
 		var owners []string
