@@ -239,6 +239,25 @@ func (r *resolver) confErr(key, format string, args ...any) {
 	r.diags.Errorf(pos, CodeConfig, format, args...)
 }
 
+// fail reports a wrong value: a usage error when a flag gave it, an error
+// at the setting (key) when the project file did.
+func (r *resolver) fail(fromFlag bool, key, format string, args ...any) {
+	if fromFlag {
+		r.flagErr(format, args...)
+	} else {
+		r.confErr(key, format, args...)
+	}
+}
+
+// oneOf checks a target's setting (what: profile, language, variant)
+// against the values the target has.
+func (r *resolver) oneOf(b target.Backend, what, value string, allowed []string, fromFlag bool, key string) {
+	if value == "" || slices.Contains(allowed, value) {
+		return
+	}
+	r.fail(fromFlag, key, "target %s has no %s %q%s (%ss: %s)", b.Name(), what, value, suggest.DidYouMean(value, allowed), what, first(strings.Join(allowed, ", "), "none"))
+}
+
 func (r *resolver) checkTargetBlocks() {
 	for _, name := range r.cfg.TargetNames() {
 		if _, ok := registry.Lookup(name); !ok {
@@ -263,12 +282,7 @@ func (r *resolver) targets() []string {
 		if _, ok := registry.Lookup(name); ok {
 			continue
 		}
-		msg := fmt.Sprintf("unknown target %q%s (targets: %s)", name, suggest.DidYouMean(name, registry.Names()), strings.Join(registry.Names(), ", "))
-		if key == "" {
-			r.flagErr("%s", msg)
-		} else {
-			r.confErr(key, "%s", msg)
-		}
+		r.fail(key == "", key, "unknown target %q%s (targets: %s)", name, suggest.DidYouMean(name, registry.Names()), strings.Join(registry.Names(), ", "))
 	}
 	return out
 }
@@ -358,36 +372,14 @@ func (r *resolver) deployments(b target.Backend) []build.Deployment {
 		profiles = b.Profiles()[:1]
 	}
 	for _, p := range profiles {
-		if slices.Contains(b.Profiles(), p) {
-			continue
-		}
-		msg := fmt.Sprintf("target %s has no profile %q%s (profiles: %s)", name, p, suggest.DidYouMean(p, b.Profiles()), strings.Join(b.Profiles(), ", "))
-		if fromFile {
-			r.confErr(key("profiles"), "%s", msg)
-		} else {
-			r.flagErr("%s", msg)
-		}
+		r.oneOf(b, "profile", p, b.Profiles(), !fromFile, key("profiles"))
 	}
 	langFlag := r.forTarget("lang", r.f.Langs, b, target.Backend.Langs)
 	lang := r.one("lang", langFlag, t.Lang)
-	if lang != "" && !slices.Contains(b.Langs(), lang) {
-		msg := fmt.Sprintf("target %s has no language %q%s (languages: %s)", name, lang, suggest.DidYouMean(lang, b.Langs()), strings.Join(b.Langs(), ", "))
-		if len(langFlag) == 0 {
-			r.confErr(key("lang"), "%s", msg)
-		} else {
-			r.flagErr("%s", msg)
-		}
-	}
+	r.oneOf(b, "language", lang, b.Langs(), len(langFlag) > 0, key("lang"))
 	variantFlag := r.forTarget("variant", r.f.Variants, b, registry.Variants)
 	variant := r.one("variant", variantFlag, t.Variant)
-	if variant != "" && !slices.Contains(registry.Variants(b), variant) {
-		msg := fmt.Sprintf("target %s has no variant %q (variants: %s)", name, variant, first(strings.Join(registry.Variants(b), ", "), "none"))
-		if len(variantFlag) == 0 {
-			r.confErr(key("variant"), "%s", msg)
-		} else {
-			r.flagErr("%s", msg)
-		}
-	}
+	r.oneOf(b, "variant", variant, registry.Variants(b), len(variantFlag) > 0, key("variant"))
 	overrides := r.overrides(b, t)
 	var app target.App
 	if name == "splunk" {
@@ -453,12 +445,7 @@ func (r *resolver) overrides(b target.Backend, t *Target) *mapping.Profile {
 	indexFlag := r.forTarget("index", r.f.Indexes, b, nil)
 	if index := r.one("index", indexFlag, t.Index); index != "" {
 		if !slices.Contains(indexTargets, name) {
-			msg := fmt.Sprintf("target %s reads tables, not indexes: set a source block's table instead", name)
-			if len(indexFlag) == 0 {
-				r.confErr(key("index"), "%s", msg)
-			} else {
-				r.flagErr("--index: %s", msg)
-			}
+			r.fail(len(indexFlag) > 0, key("index"), "target %s reads tables, not indexes: set a source block's table instead", name)
 		}
 		merge(&mapping.Profile{Attrs: map[string]string{"index": index}})
 	}
@@ -527,12 +514,7 @@ func (r *resolver) statuses() []string {
 		if slices.Contains(lint.Statuses, s) {
 			continue
 		}
-		msg := fmt.Sprintf("unknown status %q%s (statuses: %s)", s, suggest.DidYouMean(s, lint.Statuses), strings.Join(lint.Statuses, ", "))
-		if fromFile {
-			r.confErr("enabled_statuses", "%s", msg)
-		} else {
-			r.flagErr("--enabled-statuses: %s", msg)
-		}
+		r.fail(!fromFile, "enabled_statuses", "unknown status %q%s (statuses: %s)", s, suggest.DidYouMean(s, lint.Statuses), strings.Join(lint.Statuses, ", "))
 	}
 	return out
 }

@@ -75,7 +75,7 @@ func TestResolveFlags(t *testing.T) {
 		{[]string{"--variant", "kql=tstats"}, `target kql has no variant "tstats" (variants: none)`},
 		{[]string{"--lang", "elastic=eql", "--lang", "elastic=esql"}, "--lang is given 2 times for one target (eql, esql)"},
 		{[]string{"--target", "qradar"}, `unknown target "qradar"`},
-		{[]string{"--index", "kql=x"}, "--index: target kql reads tables, not indexes"},
+		{[]string{"--index", "kql=x"}, "target kql reads tables, not indexes"},
 		{[]string{"--enabled-statuses", "stabel"}, `unknown status "stabel" (did you mean "stable"?)`},
 		{[]string{"--check", "fixture-coverage"}, "write CODE=off, CODE=warning or CODE=error"},
 		{[]string{"--check", "fixture-coverage=none"}, `severity "none" is not off, warning or error`},
