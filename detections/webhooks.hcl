@@ -1,7 +1,7 @@
 # The webhook endpoint list: written once, used by every detection in the
 # pack. HCL detections refer to these locals; Sigma rules use them as
 # placeholders (for example cs-host|expand: '%webhook_hosts%').
-# Source: ../shared/reference/webhook-endpoints.csv, which gives each
+# Source: docs/reference/webhook-endpoints.csv, which gives each
 # service's host and path patterns and the public reports behind them.
 #
 # Each service has exact host names (*_hosts) and, where customers get
