@@ -225,3 +225,11 @@ detection:
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, `dns.yml:9:10: error: rule 33333333-3333-4333-8333-333333333333: unknown target "kql/sentinel-asm" (did you mean "kql/sentinel-asim"?)`)
 }
+
+func TestCompileHelpListsProfiles(t *testing.T) {
+	code, stdout, _ := detc(t, "compile", "--help")
+	require.Equal(t, 0, code)
+	for _, p := range []string{"cim", "sentinel-asim", "sentinel-csl", "defender-xdr", "ecs", "lucene, eql, esql", "variants: tstats"} {
+		assert.Contains(t, stdout, p)
+	}
+}
