@@ -109,7 +109,11 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	for _, d := range s.Deployments {
 		names = append(names, d.Name())
 	}
-	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals\n",
-		detections, strings.Join(names, ", "), *out, len(res.Files), len(res.Refusals))
+	leftOut := ""
+	if n := len(res.Untargeted); n > 0 {
+		leftOut = fmt.Sprintf(", %d left out by the detections' targets", n)
+	}
+	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals%s\n",
+		detections, strings.Join(names, ", "), *out, len(res.Files), len(res.Refusals), leftOut)
 	return cli.ExitOK
 }
