@@ -8,6 +8,7 @@ import (
 
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/blocklist"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/lint"
@@ -58,11 +59,16 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		data, err := navigator.Build("detc detections", rules, func(r *rule.Rule) string { return *runbookURL + build.FileName(r.ID) + ".md" })
 		return []target.Artifact{{Path: "layer.json", Data: data}}, err
 	}}
+	blocklists := build.Extra{Dir: "blocklists", Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
+		cfg := blocklist.DefaultConfig()
+		s, _ := blocklist.Collect(rules, set.Lists, cfg) // lint reported its problems
+		return blocklist.Files(s, cfg)
+	}}
 	backends := registry.All()
 	res, err := build.Run(set.Rules, build.Options{
 		Out: *out, Backends: backends, Strict: *strict,
 		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
-		Extras:  []build.Extra{layer},
+		Extras:  []build.Extra{layer, blocklists},
 	})
 	if res != nil {
 		sev := rule.Warning
