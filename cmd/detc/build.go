@@ -14,6 +14,7 @@ import (
 	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/navigator"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/secretscan"
 )
 
 var buildCmd = &subcommand{
@@ -64,11 +65,14 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		s, _ := blocklist.Collect(rules, set.Lists, cfg) // lint reported its problems
 		return blocklist.Files(s, cfg)
 	}}
+	secrets := build.Extra{Dir: "secret-scanning", Generate: func([]*rule.Rule) ([]target.Artifact, error) {
+		return secretscan.Files(set.Lists)
+	}}
 	backends := registry.All()
 	res, err := build.Run(set.Rules, build.Options{
 		Out: *out, Backends: backends, Strict: *strict,
 		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
-		Extras:  []build.Extra{layer, blocklists},
+		Extras:  []build.Extra{layer, blocklists, secrets},
 	})
 	if res != nil {
 		sev := rule.Warning
