@@ -31,8 +31,13 @@ const (
 // expand to.
 const maxAlternatives = 16
 
-// Files writes every list. The same Set gives byte-identical files.
+// Files writes every list. The same Set gives byte-identical files; a set
+// with nothing to block (detections without the webhook endpoint
+// selection) gives none.
 func Files(s *Set, cfg Config) ([]target.Artifact, error) {
+	if len(s.Endpoints) == 0 && len(s.Blocked) == 0 {
+		return nil, nil
+	}
 	w := &writer{set: s, cfg: cfg}
 	w.plan()
 	if w.err != nil {
