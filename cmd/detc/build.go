@@ -24,9 +24,14 @@ var buildCmd = &subcommand{
 		Usage:   "detc build [--out DIR] [--strict] [--fixtures DIR] [--runbook-url URL] [PATH...]",
 		Detail: `Loads and lints the detections (lint errors stop the build), compiles every
 rule for every target in its default profile and writes the deployment
-files under DIR/<target>/, the runbooks under DIR/runbooks/, an ATT&CK
-Navigator layer under DIR/navigator/ and the rules a target refused in
-DIR/refusals.json. The new output replaces DIR whole, and only once it is
+files under DIR/<target>/ (with the automated responses detections declare:
+Kibana response actions, Sentinel automation rules and playbooks, Splunk
+Send to SOAR), the runbooks under DIR/runbooks/, an ATT&CK Navigator layer
+under DIR/navigator/, block lists of the webhook endpoints minus the
+approved ones under DIR/blocklists/ (RPZ zone, Squid ACLs, PAN-OS EDLs, a
+domain list), gitleaks and GitHub secret-scanning rules for hard-coded
+webhook URLs under DIR/secret-scanning/, and the rules a target refused in
+DIR/refusals.json. docs/response.md says how to deploy the response files. The new output replaces DIR whole, and only once it is
 complete: a failed build leaves the previous one as it was. DIR must be
 empty, absent or an earlier build's output. The same input gives
 byte-identical files.
