@@ -210,7 +210,7 @@ func (s *Set) conflicts(cfg Config) rule.Diagnostics {
 			diags = append(diags, rule.Diagnostic{
 				Severity: rule.Error, Pos: b.Pos, Code: CodeConflict,
 				Summary: fmt.Sprintf("%s entry %q conflicts with approved entry %q at %s", cfg.BlockedList, b.Text, a.Text, a.Pos),
-				Detail:  fmt.Sprintf("An approved webhook is never blocked. Remove one of the two: %s (%s) or %s (%s).", b.Text, b.Pos, a.Text, a.Pos),
+				Detail:  "An approved webhook is never blocked: remove the blocked entry, or the approved one if the endpoint is no longer the organisation's.",
 			})
 		}
 	}
