@@ -286,3 +286,17 @@ func TestPANTokens(t *testing.T) {
 	_, err := panTokens(`(ab|cd)(ef|gh)(ij|kl)(mn|op)(qr|st)`, maxAlternatives)
 	assert.ErrorContains(t, err, "more than 16 alternatives")
 }
+
+// TestUntranslatablePathFails: a path the Squid list cannot express fails
+// the build at the endpoint's position instead of being weakened.
+func TestUntranslatablePathFails(t *testing.T) {
+	s := &Set{Endpoints: []Endpoint{{
+		Host: Host{Name: "discord.com"},
+		Path: &Path{Op: rule.OpRegex, Text: `\bwebhooks\b`},
+		Pos:  rule.Pos{File: "webhooks.hcl", Line: 12, Col: 5},
+	}}}
+	_, err := Files(s, DefaultConfig())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `webhooks.hcl:12:5: the Squid URL list cannot carry the path of discord.com`)
+	assert.Contains(t, err.Error(), `word boundary`)
+}

@@ -87,32 +87,6 @@ type Path struct {
 	IgnoreCase bool
 }
 
-// Matches reports whether a URL path (with its query) matches.
-func (p Path) Matches(path string) bool {
-	text, path := p.Text, path
-	if p.IgnoreCase && p.Op != rule.OpRegex {
-		text, path = strings.ToLower(text), strings.ToLower(path)
-	}
-	switch p.Op {
-	case rule.OpContains:
-		return strings.Contains(path, text)
-	case rule.OpStartsWith:
-		return strings.HasPrefix(path, text)
-	case rule.OpRegex:
-		expr := text
-		if p.IgnoreCase {
-			expr = "(?i)" + expr
-		}
-		re, err := regexp.Compile(expr)
-		return err == nil && re.MatchString(path)
-	}
-	return false
-}
-
-func (p Path) String() string {
-	return fmt.Sprintf("%s %q", p.Op, p.Text)
-}
-
 // Endpoint is one webhook endpoint of a service: a host and, unless the
 // whole host is the webhook (request catchers, Make), its webhook path.
 type Endpoint struct {

@@ -150,37 +150,36 @@ func (w *writer) addPathLevel(e Endpoint) {
 		w.edlBlock = append(w.edlBlock, pan+"/")
 		return
 	}
+	// contains and startswith are the regular expressions of their text,
+	// unanchored and anchored, so that every path takes one way.
 	p := e.Path
+	expr := p.Text
 	switch p.Op {
 	case rule.OpContains:
-		// A path that contains the text: at its start or deeper.
-		w.squidURLs = append(w.squidURLs, hostRE+".*"+foldERE(p.Text, p.IgnoreCase))
-		w.edlBlock = append(w.edlBlock, pan+strings.ToLower(p.Text), pan+"/*"+strings.ToLower(ensureSlash(p.Text)))
+		expr = regexp.QuoteMeta(p.Text)
 	case rule.OpStartsWith:
-		w.squidURLs = append(w.squidURLs, hostRE+foldERE(p.Text, p.IgnoreCase))
-		w.edlBlock = append(w.edlBlock, pan+strings.ToLower(p.Text))
-	case rule.OpRegex:
-		body, err := ere(p.Text, p.IgnoreCase)
-		if err != nil {
-			w.fail(fmt.Errorf("%s: the Squid URL list cannot carry the path of %s: %w", e.Pos, e.Host, err))
-			return
-		}
-		anchored := strings.HasPrefix(body, "^")
-		if anchored {
-			w.squidURLs = append(w.squidURLs, hostRE+body[1:])
-		} else {
-			w.squidURLs = append(w.squidURLs, hostRE+".*"+body)
-		}
-		paths, err := panTokens(p.Text, maxAlternatives)
-		if err != nil {
-			w.fail(fmt.Errorf("%s: the PAN-OS URL list cannot carry the path of %s: %w", e.Pos, e.Host, err))
-			return
-		}
-		for _, path := range paths {
-			w.edlBlock = append(w.edlBlock, pan+path)
-			if !anchored {
-				w.edlBlock = append(w.edlBlock, pan+"/*"+ensureSlash(path))
-			}
+		expr = "^" + regexp.QuoteMeta(p.Text)
+	}
+	body, err := ere(expr, p.IgnoreCase)
+	if err != nil {
+		w.fail(fmt.Errorf("%s: the Squid URL list cannot carry the path of %s: %w", e.Pos, e.Host, err))
+		return
+	}
+	anchored := strings.HasPrefix(body, "^")
+	if anchored {
+		w.squidURLs = append(w.squidURLs, hostRE+body[1:])
+	} else {
+		w.squidURLs = append(w.squidURLs, hostRE+".*"+body)
+	}
+	paths, err := panTokens(expr, maxAlternatives)
+	if err != nil {
+		w.fail(fmt.Errorf("%s: the PAN-OS URL list cannot carry the path of %s: %w", e.Pos, e.Host, err))
+		return
+	}
+	for _, path := range paths {
+		w.edlBlock = append(w.edlBlock, pan+path)
+		if !anchored {
+			w.edlBlock = append(w.edlBlock, pan+"/*"+ensureSlash(path))
 		}
 	}
 }
@@ -269,17 +268,6 @@ func quoteERE(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-func foldERE(s string, fold bool) string {
-	if !fold {
-		return quoteERE(s)
-	}
-	out, err := ere(regexp.QuoteMeta(s), true)
-	if err != nil {
-		return quoteERE(s)
-	}
-	return out
 }
 
 func sortedUnique(in []string) []string {
