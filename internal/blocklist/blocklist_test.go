@@ -273,8 +273,9 @@ func TestPANTokens(t *testing.T) {
 		re   string
 		want []string
 	}{
-		{`/api/(v[0-9]+/)?webhooks/[0-9]+/`, []string{"/api/webhooks/^/", "/api/^/webhooks/^/"}},
-		{`/bot[0-9]+:[A-Za-z0-9_-]+/(sendDocument|sendMessage)`, []string{"/^/senddocument", "/^/sendmessage"}},
+		{`/api/(v[0-9]+/)?webhooks/[0-9]+/`, []string{"/api/webhooks/*/", "/api/*/webhooks/*/"}},
+		{`/bot[0-9]+:[A-Za-z0-9_-]+/(sendDocument|sendMessage)`, []string{"/*/senddocument", "/*/sendmessage"}},
+		{`/a/[0-9]+/[0-9]+/b`, []string{"/a/*/b"}}, // consecutive * merged
 		{`/v1/spaces/[^/]+/messages`, []string{"/v1/spaces/"}},
 		{`^/hooks/x$`, []string{"/hooks/x"}},
 	}
@@ -299,4 +300,34 @@ func TestUntranslatablePathFails(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `webhooks.hcl:12:5: the Squid URL list cannot carry the path of discord.com`)
 	assert.Contains(t, err.Error(), `word boundary`)
+}
+
+// TestEDLFormat checks the PAN-OS URL lists against the EDL format rules:
+// no scheme or port, lower case, no spaces or comments, wildcards only as
+// whole tokens, no caret in the path, no consecutive wildcards, host
+// entries ended by a slash.
+func TestEDLFormat(t *testing.T) {
+	_, files := packFiles(t)
+	separators := regexp.MustCompile(`[./?&=;+]`)
+	for _, name := range []string{EDLBlockFile, EDLApprovedFile} {
+		list := entries(files[name])
+		require.NotEmpty(t, list, name)
+		for _, e := range list {
+			assert.NotContains(t, e, "://", e)
+			assert.Equal(t, strings.ToLower(e), e)
+			assert.NotRegexp(t, `[\s#]`, e)
+			assert.LessOrEqual(t, len(e), 255, e)
+			host, path, hasPath := strings.Cut(e, "/")
+			assert.True(t, hasPath, "%s: a host entry ends with / (no implicit suffix match)", e)
+			assert.NotContains(t, host, ":", "%s: no port", e)
+			assert.NotContains(t, path, "^", "%s: no caret in the path", e)
+			for _, tok := range separators.Split(e, -1) {
+				if strings.ContainsAny(tok, "*^") {
+					assert.Contains(t, []string{"*", "^"}, tok, "%s: a wildcard is a whole token", e)
+				}
+			}
+			assert.NotContains(t, e, "*/*", "%s: consecutive wildcards", e)
+			assert.NotContains(t, e, "*.*", "%s: consecutive wildcards", e)
+		}
+	}
 }

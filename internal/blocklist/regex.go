@@ -208,9 +208,10 @@ func writeClass(b *strings.Builder, ranges []rune) error {
 // panTokens writes a path regular expression as PAN-OS URL list paths:
 // one path per alternative (optional parts and alternations expanded),
 // where a token (the text between separators . / ? & = ; +) that is not
-// literal becomes ^ (exactly one token). A part that may span separators
-// ends the path there: PAN-OS then matches the entry as a prefix. At most
-// limit paths; more is an error.
+// literal becomes * (PAN-OS takes no ^ in a path; * is one or more
+// tokens, and consecutive ones are merged, as PAN-OS advises). A part that
+// may span separators ends the path there: PAN-OS then matches the entry
+// as a prefix. At most limit paths; more is an error.
 func panTokens(expr string, limit int) ([]string, error) {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
@@ -225,13 +226,21 @@ func panTokens(expr string, limit int) ([]string, error) {
 	for _, seq := range seqs {
 		// PAN-OS compares URLs case-insensitively and lists them in
 		// lower case.
-		p := strings.ToLower(seqPath(seq))
+		p := mergeStars(strings.ToLower(seqPath(seq)))
 		if !seen[p] {
 			seen[p] = true
 			out = append(out, p)
 		}
 	}
 	return out, nil
+}
+
+// mergeStars writes consecutive * tokens as one.
+func mergeStars(p string) string {
+	for strings.Contains(p, "/*/*/") {
+		p = strings.ReplaceAll(p, "/*/*/", "/*/")
+	}
+	return p
 }
 
 // elem is a literal rune or, with wild set, a part matching runs of
@@ -331,14 +340,14 @@ func matchesRune(re *syntax.Regexp, c rune) bool {
 }
 
 // seqPath joins elements into a PAN-OS path: literal tokens as they are,
-// a token with a wild part as ^, and the path cut before a part that may
+// a token with a wild part as *, and the path cut before a part that may
 // span separators.
 func seqPath(seq []elem) string {
 	var b, tok strings.Builder
 	wild := false
 	flush := func() {
 		if wild {
-			b.WriteByte('^')
+			b.WriteByte('*')
 		} else {
 			b.WriteString(tok.String())
 		}

@@ -179,7 +179,7 @@ func (w *writer) addPathLevel(e Endpoint) {
 	for _, path := range paths {
 		w.edlBlock = append(w.edlBlock, pan+path)
 		if !anchored {
-			w.edlBlock = append(w.edlBlock, pan+"/*"+ensureSlash(path))
+			w.edlBlock = append(w.edlBlock, pan+mergeStars("/*"+ensureSlash(path)))
 		}
 	}
 }
