@@ -72,7 +72,7 @@ func automationRules(rules []*AnalyticsRule) ([]any, map[string]armParameter) {
 			"type":       "Microsoft.SecurityInsights/automationRules",
 			"apiVersion": armAPIVersion,
 			"scope":      "[format('Microsoft.OperationalInsights/workspaces/{0}', parameters('workspace'))]",
-			"name":       RuleGUID("automation", a.RuleID),
+			"name":       RuleGUID("automation", a.ID), // one per analytics rule, so per profile
 			"dependsOn":  []string{alertRule},
 			"properties": map[string]any{
 				"displayName": truncate("detc response: "+a.Name, 500),
