@@ -135,6 +135,17 @@ func TestGitleaksFindsEveryFake(t *testing.T) {
 	}
 	t.Logf("fakes: %d planted; detc rules find %d, gitleaks' default rules %d (and %d in the look-alikes)", len(want), len(got), inFakes, inLookalikes)
 	assert.Greater(t, len(got), inFakes, "the detc rules must find more than gitleaks' defaults")
+
+	// The allow list does work the shapes alone do not: without it, a
+	// placeholder look-alike is reported.
+	toml := string(packFiles(t)[GitleaksFile])
+	bare := filepath.Join(t.TempDir(), "bare.toml")
+	require.NoError(t, os.WriteFile(bare, []byte(toml[:strings.Index(toml, "# Placeholders")]), 0o644))
+	var placeholders []string
+	for _, f := range runGitleaks(t, filepath.Join(fixtures, "lookalikes"), bare) {
+		placeholders = append(placeholders, f.String())
+	}
+	assert.Contains(t, placeholders, "config.env:7 make-webhook-url")
 }
 
 // TestEveryPackHostHasARule: each host and suffix the detections know
