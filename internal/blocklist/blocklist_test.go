@@ -20,7 +20,10 @@ import (
 // packFiles builds the lists from the content pack's detections.
 func packFiles(t *testing.T) (*Set, map[string][]byte) {
 	t.Helper()
-	set, diags := load.Paths([]string{filepath.Join(testutil.RepoRoot(t), "detections")})
+	// Loaded by a relative path, as detc build is run, so that the
+	// positions in the files do not depend on where the checkout is.
+	t.Chdir(testutil.RepoRoot(t))
+	set, diags := load.Paths([]string{"detections"})
 	require.False(t, diags.HasErrors(), "%v", diags)
 	s, d := Collect(set.Rules, set.Lists, DefaultConfig())
 	require.Empty(t, d)
@@ -39,9 +42,11 @@ func filesOf(t *testing.T, s *Set, cfg Config) map[string][]byte {
 }
 
 func TestPackGolden(t *testing.T) {
+	pkg, err := os.Getwd() // packFiles moves to the checkout's root
+	require.NoError(t, err)
 	_, files := packFiles(t)
 	for _, name := range []string{RPZFile, DomainsFile, EDLBlockFile, EDLApprovedFile, SquidInclude, SquidHosts, SquidDomains, SquidURLs, SquidApprovedURL, SquidApprovedHst, ReadmeFile} {
-		testutil.Golden(t, filepath.Join("pack", name), files[name])
+		testutil.GoldenFile(t, filepath.Join(pkg, "testdata", "pack", name), files[name])
 	}
 }
 
