@@ -64,7 +64,8 @@ deps: $(KQLMARK) $(GITLEAKS)
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq squid >/dev/null; }
 
 # gitleaks from the Go module proxy, into bin/tools (outside go.mod: the
-# project does not import it). Redone when the pinned version changes.
+# project does not import it). Redone when the Makefile, which pins the
+# version, changes.
 $(GITLEAKS): Makefile
 	@GOBIN=$(CURDIR)/$(TOOLS) GOFLAGS=-mod=mod $(GO) install github.com/zricethezav/gitleaks/v8@$(GITLEAKS_VERSION)
 	@touch $@
