@@ -36,6 +36,9 @@ type AnalyticsRule struct {
 	// Enabled is the ARM template's enabled property (the repository's
 	// YAML has none: a template is enabled when it is turned into a rule).
 	Enabled bool
+	// Response is the detection's declared automated response: an
+	// automation rule in the ARM template (response.go).
+	Response *rule.Response
 	// RuleID and Pos say which detc rule this is, for messages.
 	RuleID string
 	Pos    rule.Pos
@@ -120,6 +123,7 @@ func NewAnalyticsRule(d target.Deployable, opts target.Options) (*AnalyticsRule,
 		TriggerThreshold: 0,
 		Query:            q.Text,
 		Enabled:          d.Enabled,
+		Response:         r.Response,
 		RuleID:           r.ID,
 		Pos:              r.Pos,
 	}

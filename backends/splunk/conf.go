@@ -82,19 +82,27 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 
 	var conf bytes.Buffer
 	conf.WriteString("# Enterprise Security correlation searches written by detc. Do not edit:\n# change the detections and rebuild.\n")
+	var responses [][3]string
 	for _, e := range entries {
 		conf.WriteString("\n")
 		writeStanza(&conf, e.name, e.d, p)
+		if e.d.Query.Rule.Response != nil {
+			responses = append(responses, responseRow(e.name, e.d.Query.Rule))
+		}
 	}
 	app, err := appIdentity(opts.App, conf.Bytes())
 	if err != nil {
 		return nil, err
 	}
-	return []target.Artifact{
+	arts := []target.Artifact{
 		{Path: app.Name + "/default/app.conf", Data: appConf(app)},
 		{Path: app.Name + "/default/savedsearches.conf", Data: conf.Bytes()},
 		{Path: app.Name + "/metadata/default.meta", Data: []byte(defaultMeta)},
-	}, nil
+	}
+	if len(responses) > 0 {
+		arts = append(arts, target.Artifact{Path: app.Name + "/" + responsesLookup, Data: responsesCSV(responses)})
+	}
+	return arts, nil
 }
 
 // appIdentity fills the app's defaults and checks what the user set. The
@@ -246,6 +254,7 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 		kv["action.risk.param._risk_message"] = title
 		kv["action.risk.param.verbose"] = "0"
 	}
+	addResponse(kv, r)
 	kv["alert.suppress"] = "0"
 	if len(suppress) > 0 {
 		kv["alert.suppress"] = "1"

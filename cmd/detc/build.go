@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/blocklist"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/navigator"
 	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/secretscan"
 )
 
 var buildCmd = &subcommand{
@@ -23,12 +25,18 @@ var buildCmd = &subcommand{
 rule for every target and profile the project deploys (detc.hcl, found in
 the working folder or a folder above; every target in its default profile
 without one) and writes the deployment files under DIR/<target>/ (or
-DIR/<target>/<profile>/ for a target deployed in several profiles), the
-runbooks under DIR/runbooks/, an ATT&CK Navigator layer under
-DIR/navigator/ and the rules a target refused in DIR/refusals.json. The
-new output replaces DIR whole, and only once it is complete: a failed build
-leaves the previous one as it was. DIR must be empty, absent or an earlier
-build's output. The same input gives byte-identical files.
+DIR/<target>/<profile>/ for a target deployed in several profiles; with the
+automated responses detections declare: Kibana response actions, Sentinel
+automation rules and playbooks, Splunk Send to SOAR), the runbooks under
+DIR/runbooks/, an ATT&CK Navigator layer under DIR/navigator/, block lists
+of the webhook endpoints minus the approved ones under DIR/blocklists/ (RPZ
+zone, Squid ACLs, PAN-OS EDLs, a domain list), gitleaks and GitHub
+secret-scanning rules for hard-coded webhook URLs under
+DIR/secret-scanning/, and the rules a target refused in DIR/refusals.json.
+docs/response.md says how to deploy the response files. The new output
+replaces DIR whole, and only once it is complete: a failed build leaves the
+previous one as it was. DIR must be empty, absent or an earlier build's
+output. The same input gives byte-identical files.
 
 Each flag overrides the project file's setting. --profile, --mapping,
 --lang, --variant and --index take TARGET=VALUE; a profile, language or
@@ -70,10 +78,18 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		data, err := navigator.Build("detc detections", rules, func(r *rule.Rule) string { return s.RunbookURL + build.FileName(r.ID) + ".md" })
 		return []target.Artifact{{Path: "layer.json", Data: data}}, err
 	}}
+	blocklists := build.Extra{Dir: "blocklists", Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
+		cfg := blocklist.DefaultConfig()
+		bl, _ := blocklist.Collect(rules, set.Lists, cfg) // lint reported its problems
+		return blocklist.Files(bl, cfg)
+	}}
+	secrets := build.Extra{Dir: "secret-scanning", Generate: func([]*rule.Rule) ([]target.Artifact, error) {
+		return secretscan.Files(set.Lists)
+	}}
 	res, err := build.Run(set.Rules, build.Options{
 		Out: *out, Deployments: s.Deployments, Strict: *strict, Enabled: s.Enabled,
 		Runbook: build.Runbooks(set.RunbookRules(), s.Deployments, set.Cards),
-		Extras:  []build.Extra{layer},
+		Extras:  []build.Extra{layer, blocklists, secrets},
 	})
 	if res != nil {
 		sev := rule.Warning

@@ -43,6 +43,9 @@ type Rule struct {
 	// deployments leave it out, and their refusals do not count. Nil:
 	// every target.
 	Targets *Targets
+	// Response is what the detection automates when it alerts; nil:
+	// nothing (every containment step stays manual).
+	Response *Response
 	// Tests name the fixture files that prove the rule and what must alert.
 	Tests []*FixtureTest
 
