@@ -104,6 +104,9 @@ func TestDiffCommand(t *testing.T) {
 		"elastic query": true, "elastic deployment": true, "kql query": true, "kql deployment": true,
 		"splunk query": true, "splunk deployment": true, " runbook": true,
 	}, parts(changed.Changes))
+	for _, c := range changed.Changes {
+		assert.NotContains(t, c.Diff, "app.conf", "a query change is not repeated as a Splunk app version change")
+	}
 	assert.Equal(t, map[string]bool{"elastic query": true, "kql query": true, "splunk query": true, " runbook": true}, parts(added.Changes),
 		"every target refuses the added detection: no deployment files")
 

@@ -86,6 +86,9 @@ func Compile(set *load.Set, deps []build.Deployment, enabled func(*rule.Rule) bo
 	return out, nil
 }
 
+// diffAppVersion is the app version of the one-rule packages a diff shows.
+const diffAppVersion = "0.0.0"
+
 // compileFor is one rule's query and deployment files for one deployment.
 // Outputs are named by the deployment's folder (the target, and the
 // profile when the target deploys several).
@@ -109,7 +112,14 @@ func compileFor(dep build.Deployment, r *rule.Rule, runbook string, pivot bool, 
 	}
 	packaged := *d
 	packaged.Runbook = runbookHead(runbook, r.ID)
-	arts, err := b.Package([]target.Deployable{packaged}, dep.Options)
+	opts := dep.Options
+	if opts.App.Version == "" {
+		// A package version derived from its content is the whole app's;
+		// this one-rule package's would change with every query change
+		// and repeat it, so it is pinned here.
+		opts.App.Version = diffAppVersion
+	}
+	arts, err := b.Package([]target.Deployable{packaged}, opts)
 	if err != nil {
 		return append(outs, Output{Target: name, Part: PartDeployment, Name: name, Text: fmt.Sprintf("packaging failed: %v\n", err)})
 	}
