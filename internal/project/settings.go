@@ -174,7 +174,7 @@ func Open(f *Flags) (*Settings, *Config, error) {
 // Resolve lays the flags over the project file. A wrong flag value is a
 // *UsageError, a wrong setting in the file a *ConfigError.
 func Resolve(cfg *Config, f *Flags) (*Settings, error) {
-	r := &resolver{cfg: cfg, f: f}
+	r := &resolver{cfg: cfg, f: f, used: map[string]bool{}}
 	s := &Settings{Root: root(cfg)}
 	r.checkTargetBlocks()
 	names := r.targets()
@@ -182,6 +182,7 @@ func Resolve(cfg *Config, f *Flags) (*Settings, error) {
 		b, _ := registry.Lookup(name)
 		s.Deployments = append(s.Deployments, r.deployments(b)...)
 	}
+	r.checkUsed(names)
 	s.EnabledStatuses = r.statuses()
 	s.RunbookURL = first(f.RunbookURL, cfg.RunbookURL, DefaultRunbookURL)
 	s.Fixtures = r.fixtures(s.Root)
@@ -223,6 +224,9 @@ type resolver struct {
 	f     *Flags
 	usage error
 	diags rule.Diagnostics
+	// used records the [TARGET=]VALUE flag values some deployed target
+	// took, so that one meant for a target not deployed is not lost.
+	used map[string]bool
 }
 
 func (r *resolver) flagErr(format string, args ...any) {
@@ -287,6 +291,21 @@ func (r *resolver) targets() []string {
 	return out
 }
 
+// checkUsed reports a [TARGET=]VALUE flag value that no deployed target
+// took: it names a target this run does not deploy.
+func (r *resolver) checkUsed(deployed []string) {
+	for _, fl := range []struct {
+		name   string
+		values list
+	}{{"profile", r.f.Profiles}, {"mapping", r.mappingFlags()}, {"lang", r.f.Langs}, {"variant", r.f.Variants}, {"index", r.f.Indexes}} {
+		for _, v := range fl.values {
+			if !r.used[fl.name+"\x00"+v] {
+				r.flagErr("--%s %s: it is for a target this run does not deploy (targets: %s)", fl.name, v, strings.Join(deployed, ", "))
+			}
+		}
+	}
+}
+
 // forTarget picks the values of a [TARGET=]VALUE flag that are meant for
 // target b: those qualified with its name, and unqualified ones that only
 // it knows (known lists what b accepts; nil: every target takes it).
@@ -301,6 +320,7 @@ func (r *resolver) forTarget(flagName string, values list, b target.Backend, kno
 			}
 			if name == b.Name() {
 				out = append(out, val)
+				r.used[flagName+"\x00"+v] = true
 			}
 			continue
 		}
@@ -309,6 +329,7 @@ func (r *resolver) forTarget(flagName string, values list, b target.Backend, kno
 			// One target named on the command line: the value is its.
 			if r.f.Targets[0] == b.Name() {
 				out = append(out, val)
+				r.used[flagName+"\x00"+v] = true
 			}
 			continue
 		}
@@ -327,6 +348,7 @@ func (r *resolver) forTarget(flagName string, values list, b target.Backend, kno
 		switch {
 		case len(owners) == 1 && owners[0] == b.Name():
 			out = append(out, val)
+			r.used[flagName+"\x00"+v] = true
 		case len(owners) == 0 && b.Name() == registry.All()[0].Name():
 			r.flagErr("--%s %s: no target has it (%s)", flagName, v, knownList(known))
 		case len(owners) > 1 && b.Name() == owners[0]:

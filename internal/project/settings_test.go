@@ -78,6 +78,8 @@ func TestResolveFlags(t *testing.T) {
 		{[]string{"--index", "kql=x"}, "target kql reads tables, not indexes"},
 		{[]string{"--enabled-statuses", "stabel"}, `unknown status "stabel" (did you mean "stable"?)`},
 		{[]string{"--check", "fixture-coverage"}, "write CODE=off, CODE=warning or CODE=error"},
+		{[]string{"--target", "kql", "--lang", "elastic=eql"}, "--lang elastic=eql: it is for a target this run does not deploy (targets: kql)"},
+		{[]string{"--target", "kql", "--target", "splunk", "--lang", "eql"}, "--lang eql: it is for a target this run does not deploy (targets: splunk, kql)"},
 		{[]string{"--check", "fixture-coverage=none"}, `severity "none" is not off, warning or error`},
 	} {
 		t.Run(tt.want, func(t *testing.T) {
