@@ -544,14 +544,22 @@ func (r *resolver) statuses() []string {
 // fixtures: --fixtures, the file's fixtures or "fixtures", relative to the
 // project root, so a run from a subfolder finds the same sidecars.
 // When the default folder is absent there are no sidecars: Fixtures is "".
+// The folder is named relative to the working folder, as messages name
+// files.
 func (r *resolver) fixtures(root string) string {
 	dir := first(r.f.FixturesDir, r.cfg.Fixtures, DefaultFixtures)
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(root, dir)
+	if filepath.IsAbs(dir) {
+		return dir
 	}
+	dir = filepath.Join(root, dir)
 	if r.f.FixturesDir == "" && r.cfg.Fixtures == "" {
 		if _, err := os.Stat(dir); err != nil {
 			return ""
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, dir); err == nil {
+			return rel
 		}
 	}
 	return dir

@@ -117,7 +117,9 @@ check "unused-search" {
 	assert.Equal(t, []string{"splunk=splunk/cim ", "kql/sentinel-asim=kql/sentinel-asim ", "kql/defender-xdr=kql/defender-xdr "}, names(s), "registry order, the file's profile order")
 	assert.Equal(t, "acme", s.Deployments[0].Options.App.Name)
 	assert.Equal(t, "Proxy_CL", s.Deployments[1].Options.Overrides.Sources[0].Attrs["table"])
-	assert.Equal(t, filepath.Join(s.Root, "tests"), s.Fixtures, "relative to the project root, present or not")
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(s.Root, "tests"), filepath.Join(wd, s.Fixtures), "relative to the project root, present or not")
 	assert.Equal(t, Severities{"unused-search": LevelOff}, s.Checks)
 
 	// Flags win.
