@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/detc/detc/internal/cli"
-	"github.com/detc/detc/internal/fixture/formats"
 	"github.com/detc/detc/internal/hunt"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/logs"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -48,17 +48,17 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	fs.Var(&detections, "rules", "detection `path` (file or folder); repeatable (default detections/)")
 	fs.Var(&detections, "detections", "same as --rules")
 	only := fs.String("rule", "", "hunt only with the detection of this `id` or name")
-	logFormat := fs.String("log-format", "", "log `format` of every file: "+strings.Join(formats.Names(), ", ")+" (default: detected per file)")
-	logs, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
+	logFormat := fs.String("log-format", "", "log `format` of every file: "+strings.Join(logs.Names(), ", ")+" (default: detected per file)")
+	files, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
 	}
-	if len(logs) == 0 {
+	if len(files) == 0 {
 		cli.Usagef(e.stderr, c.Name, "name at least one log file (or - for stdin)")
 		return cli.ExitUsage
 	}
 	if *logFormat != "" {
-		if _, err := formats.Lookup(*logFormat); err != nil {
+		if _, err := logs.Lookup(*logFormat); err != nil {
 			cli.Usagef(e.stderr, c.Name, "%v", err)
 			return cli.ExitUsage
 		}
@@ -78,7 +78,7 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 		opts.Progress = f
 	}
 	h, diags := hunt.New(rules, e.stdout, opts)
-	for _, log := range logs {
+	for _, log := range files {
 		if log == "-" {
 			if err := h.Reader(os.Stdin, "-"); err != nil {
 				diags.Errorf(rule.Pos{File: "-"}, "hunt-input", "%v", err)

@@ -1,5 +1,5 @@
 // Package hunt runs detections over real log files (`detc hunt`): any size,
-// gzip or not, in the formats of internal/fixture/formats, streaming line
+// gzip or not, in the formats of internal/logs, streaming line
 // by line so that memory stays flat however large the input. Alerts come
 // out as JSON Lines. Only the fields the rules read are decoded, which is
 // what makes a million events a second per core reachable.
@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/detc/detc/internal/eval"
-	"github.com/detc/detc/internal/fixture/formats"
+	"github.com/detc/detc/internal/logs"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -132,7 +132,7 @@ func (h *Hunter) Stats() Stats { return h.stats }
 // File hunts one log file.
 func (h *Hunter) File(path string) rule.Diagnostics {
 	var diags rule.Diagnostics
-	rd, err := formats.Open(path, h.readOptions())
+	rd, err := logs.Open(path, h.readOptions())
 	if err != nil {
 		diags.Errorf(rule.Pos{File: path}, "hunt-input", "%v", err)
 		return diags
@@ -151,7 +151,7 @@ func (h *Hunter) File(path string) rule.Diagnostics {
 // Reader hunts one stream (a pipe, or a generated log in a benchmark);
 // name is used in alerts and messages.
 func (h *Hunter) Reader(r io.Reader, name string) error {
-	rd, err := formats.NewReader(r, name, h.readOptions())
+	rd, err := logs.NewReader(r, name, h.readOptions())
 	if err != nil {
 		return err
 	}
@@ -159,14 +159,14 @@ func (h *Hunter) Reader(r io.Reader, name string) error {
 	return h.read(rd, name, 0)
 }
 
-func (h *Hunter) readOptions() formats.Options {
-	return formats.Options{Format: h.opts.Format, Fields: h.fields, All: h.all, MaxEventBytes: h.opts.MaxEventBytes}
+func (h *Hunter) readOptions() logs.Options {
+	return logs.Options{Format: h.opts.Format, Fields: h.fields, All: h.all, MaxEventBytes: h.opts.MaxEventBytes}
 }
 
 // progressEvery is how many events pass between looks at the clock.
 const progressEvery = 1 << 14
 
-func (h *Hunter) read(rd *formats.Reader, name string, size int64) error {
+func (h *Hunter) read(rd *logs.Reader, name string, size int64) error {
 	h.stats.Files++
 	bar := newProgress(h.opts.Progress, name, size)
 	defer func() {
@@ -189,7 +189,7 @@ func (h *Hunter) read(rd *formats.Reader, name string, size int64) error {
 			if err == io.EOF {
 				break
 			}
-			var ee *formats.EventError
+			var ee *logs.EventError
 			if !errors.As(err, &ee) {
 				return err
 			}
@@ -262,7 +262,7 @@ func (h *Hunter) warn(d rule.Diagnostic) {
 // aggregate feeds a matching event to the rule's aggregator, which copies
 // the little it keeps out of the reader's memory; temporal rules test
 // their parts on every event.
-func (h *Hunter) aggregate(p *program, ev *formats.Event, name string) {
+func (h *Hunter) aggregate(p *program, ev *logs.Event, name string) {
 	if p.rule.Aggregation.Func != rule.AggTemporal && !p.prog.Match(&ev.FlatEvent) {
 		return
 	}

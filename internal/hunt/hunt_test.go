@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/detc/detc/internal/fixture/jsonscan"
+	"github.com/detc/detc/internal/logs/jsonscan"
 	"github.com/detc/detc/internal/hclrule"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/sigma"
@@ -46,7 +46,7 @@ func loadRules(t testing.TB, dir string) []*rule.Rule {
 	return append(rs, rules...)
 }
 
-var logs = []string{"testdata/logs/proxy.jsonl", "testdata/logs/access.log", "testdata/logs/dns.log", "testdata/logs/sysmon.jsonl"}
+var testLogs = []string{"testdata/logs/proxy.jsonl", "testdata/logs/access.log", "testdata/logs/dns.log", "testdata/logs/sysmon.jsonl"}
 
 func hunt(t *testing.T, files []string, opts Options) (string, []string, Stats) {
 	t.Helper()
@@ -59,7 +59,7 @@ func hunt(t *testing.T, files []string, opts Options) (string, []string, Stats) 
 }
 
 func TestHuntGolden(t *testing.T) {
-	out, warnings, stats := hunt(t, logs, Options{})
+	out, warnings, stats := hunt(t, testLogs, Options{})
 	testutil.Golden(t, "alerts.jsonl", []byte(out))
 	assert.Equal(t, []string{
 		"testdata/logs/proxy.jsonl:4:1: warning: malformed JSON in the object that starts on line 3: expected ',' or '}' after a value, found '{'",
@@ -68,10 +68,10 @@ func TestHuntGolden(t *testing.T) {
 }
 
 func TestHuntGzipMatchesPlain(t *testing.T) {
-	plain, _, _ := hunt(t, logs, Options{})
+	plain, _, _ := hunt(t, testLogs, Options{})
 	dir := t.TempDir()
 	var gzFiles []string
-	for _, f := range logs {
+	for _, f := range testLogs {
 		data, err := os.ReadFile(f)
 		require.NoError(t, err)
 		var buf bytes.Buffer
@@ -84,7 +84,7 @@ func TestHuntGzipMatchesPlain(t *testing.T) {
 		gzFiles = append(gzFiles, gz)
 	}
 	compressed, _, _ := hunt(t, gzFiles, Options{})
-	for i, f := range logs {
+	for i, f := range testLogs {
 		plain = strings.ReplaceAll(plain, `"file":"`+f+`"`, `"file":"`+gzFiles[i]+`"`)
 	}
 	assert.Equal(t, plain, compressed)
@@ -196,7 +196,7 @@ func TestPivotsAreNotHunted(t *testing.T) {
 		r.Tags = append(r.Tags, rule.PivotTag)
 	}
 	var out bytes.Buffer
-	stats, diags := Run(rules, logs, &out, Options{})
+	stats, diags := Run(rules, testLogs, &out, Options{})
 	require.Empty(t, diags)
 	assert.Empty(t, out.String())
 	assert.Equal(t, int64(11), stats.Events)
