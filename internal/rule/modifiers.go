@@ -55,6 +55,9 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 	m := &Matcher{Field: field, Modifiers: modifiers, Pos: pos}
 	if field == "" {
 		m.Op = OpContains
+	} else if err := CheckFieldName(field); err != nil {
+		diags.Errorf(pos, "bad-field-name", "%v", err)
+		return nil, diags
 	}
 	all, expand := false, false
 	var transforms []string
@@ -227,6 +230,9 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 	if m.FieldRef {
 		if raw.Kind != RawString || raw.Text == "" {
 			return bad("fieldref needs a field name")
+		}
+		if err := CheckFieldName(raw.Text); err != nil {
+			return bad("fieldref: %v", err)
 		}
 		return []Value{{Kind: KindFieldRef, Text: raw.Text, Pos: raw.Pos}}, nil
 	}
