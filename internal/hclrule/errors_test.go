@@ -420,9 +420,9 @@ func TestLoadErrors(t *testing.T) {
 			detail: `window "99999999999d" is longer than the longest time span, 365d.`,
 		},
 		{
-			name:   "field name with a control character",
-			files:  []File{{"a.hcl", []byte(strings.Replace(detectionWith("  condition = \"sel\"\n"), `match "f"`, `match "cs-\u001bhost"`, 1))}},
-			want:   []string{"a.hcl:7:5: error: field name \"cs-\\x1bhost\" has a control character (U+001B) at byte 3: no target can name it"},
+			name:  "field name with a control character",
+			files: []File{{"a.hcl", []byte(strings.Replace(detectionWith("  condition = \"sel\"\n"), `match "f"`, `match "cs-\u001bhost"`, 1))}},
+			want:  []string{"a.hcl:7:5: error: field name \"cs-\\x1bhost\" has a control character (U+001B) at byte 3: no target can name it"},
 		},
 		{
 			name:   "group_by field with a tab",

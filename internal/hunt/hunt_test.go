@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/detc/detc/internal/logs/jsonscan"
 	"github.com/detc/detc/internal/hclrule"
+	"github.com/detc/detc/internal/logs/jsonscan"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/sigma"
 	"github.com/detc/detc/internal/testutil"
