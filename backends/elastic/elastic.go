@@ -37,6 +37,10 @@ const (
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
+// schema lists the source attributes the Elastic backend reads: what a
+// mapping file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{"index", "category", "filter"}})
+
 var builtin = sync.OnceValues(func() (map[string]*mapping.Profile, error) {
 	out := map[string]*mapping.Profile{}
 	for _, name := range []string{"ecs", "raw"} {
@@ -45,7 +49,7 @@ var builtin = sync.OnceValues(func() (map[string]*mapping.Profile, error) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := mapping.Parse(file, data)
+		p, err := mapping.Parse(file, data, schema)
 		if err != nil {
 			return nil, err
 		}

@@ -136,5 +136,5 @@ func TestKibanaFields(t *testing.T) {
 }
 
 func parseProfile(yml string) (*mapping.Profile, error) {
-	return mapping.Parse("override.yml", []byte(yml))
+	return mapping.Parse("override.yml", []byte(yml), schema)
 }

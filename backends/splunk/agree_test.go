@@ -170,7 +170,7 @@ func cimProfile(t testing.TB) *mapping.Profile {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("profiles", "cim.yml"))
 	require.NoError(t, err)
-	p, err := mapping.Parse("cim.yml", data)
+	p, err := mapping.Parse("cim.yml", data, splunkSchema())
 	require.NoError(t, err)
 	return p
 }
