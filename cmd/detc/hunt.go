@@ -17,15 +17,18 @@ var huntCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "hunt",
 		Summary: "run the detections over log files and print the alerts",
-		Usage:   "detc hunt [--rules PATH]... [--rule ID] [--log-format F] LOG...",
+		Usage:   "detc hunt [--rules PATH]... [--rule ID] [--log-format F] [--timeout D] LOG...",
 		Detail: `Streams each log file (plain or gzip, any size; "-" is stdin) through the
 detections with detc's evaluator and prints one JSON object per alert on
 stdout: rule_id, title, level, time, file, line and the event (for an
 aggregation, the group, value and window). Files are read in the order
 given and aggregations run across them, so give rotated logs oldest first.
 The log format is detected per file unless --log-format names it.
-Warnings about bad events and a closing count go to stderr; a progress line
-too when stderr is a terminal. Alerts are results, not failures: the exit
+Warnings about bad events and a closing count go to stderr (with the lines
+skipped in each file); a progress line too when stderr is a terminal. A bad
+line is one warning and reading resumes at the next line. --timeout stops
+an unattended run on an endless input (a pipe): what was read is reported,
+exit status as usual. Alerts are results, not failures: the exit
 status is 1 only when a detection does not load or a file cannot be read.
 
 Unlike the other commands, the positional arguments are the logs; the
@@ -48,6 +51,7 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	fs.Var(&detections, "rules", "detection `path` (file or folder); repeatable (default detections/)")
 	fs.Var(&detections, "detections", "same as --rules")
 	only := fs.String("rule", "", "hunt only with the detection of this `id` or name")
+	timeout := fs.Duration("timeout", 0, "stop after this `duration` (90s, 10m, 1h) even while waiting for input, and report what was read (default: none)")
 	logFormat := fs.String("log-format", "", "log `format` of every file: "+strings.Join(logs.Names(), ", ")+" (default: detected per file)")
 	files, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
@@ -55,6 +59,10 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	}
 	if len(files) == 0 {
 		cli.Usagef(e.stderr, c.Name, "name at least one log file (or - for stdin)")
+		return cli.ExitUsage
+	}
+	if *timeout < 0 {
+		cli.Usagef(e.stderr, c.Name, "--timeout must be positive, not %s", *timeout)
 		return cli.ExitUsage
 	}
 	if *logFormat != "" {
@@ -71,21 +79,30 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc hunt: %v\n", err)
 		return cli.ExitFail
 	}
-	opts := hunt.Options{Format: *logFormat, Diag: func(d rule.Diagnostic) {
+	opts := hunt.Options{Format: *logFormat, Timeout: *timeout, Diag: func(d rule.Diagnostic) {
 		cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, nil)
 	}}
 	if f, ok := e.stderr.(*os.File); ok && hunt.IsTerminal(f) {
 		opts.Progress = f
 	}
 	h, diags := hunt.New(rules, e.stdout, opts)
-	for _, log := range files {
+	for i, log := range files {
 		if log == "-" {
 			if err := h.Reader(os.Stdin, "-"); err != nil {
 				diags.Errorf(rule.Pos{File: "-"}, "hunt-input", "%v", err)
 			}
-			continue
+		} else {
+			diags = append(diags, h.File(log)...)
 		}
-		diags = append(diags, h.File(log)...)
+		if h.TimedOut() {
+			d := rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: log}, Code: "hunt-timeout",
+				Summary: fmt.Sprintf("the hunt stopped at --timeout %s: this log was read in part", *timeout)}
+			if rest := files[i+1:]; len(rest) > 0 {
+				d.Summary += fmt.Sprintf("; not read: %s", strings.Join(rest, ", "))
+			}
+			diags = append(diags, d)
+			break
+		}
 	}
 	if err := h.Finish(); err != nil {
 		diags.Errorf(rule.Pos{}, "hunt-output", "writing alerts: %v", err)
@@ -93,8 +110,12 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	st := h.Stats()
 	fmt.Fprintf(e.stderr, "detc hunt: %s over %s in %s: %s", count(h.Rules(), "rule"), count(int(st.Events), "event"), count(st.Files, "file"), count(int(st.Alerts), "alert"))
-	if st.BadEvents > 0 {
-		fmt.Fprintf(e.stderr, ", %d events could not be read", st.BadEvents)
+	if st.SkippedLines > 0 {
+		per := make([]string, len(st.Skipped))
+		for i, fc := range st.Skipped {
+			per[i] = fmt.Sprintf("%s: %d", fc.File, fc.Count)
+		}
+		fmt.Fprintf(e.stderr, ", %s skipped (%s)", count(int(st.SkippedLines), "line"), strings.Join(per, ", "))
 	}
 	fmt.Fprintln(e.stderr)
 	if failed || diags.HasErrors() {

@@ -34,7 +34,14 @@ type Options struct {
 	// Diag receives warnings about the input as they are found: bad
 	// events, events out of time order for an aggregation. Nil drops them.
 	Diag func(rule.Diagnostic)
+	// Timeout, when positive, stops the hunt that long after New, even in
+	// a read that waits for input (an endless pipe): what was read is
+	// reported, open aggregation windows are closed.
+	Timeout time.Duration
 }
+
+// ErrTimeout ends the reading of a log when Options.Timeout has passed.
+var ErrTimeout = errors.New("the hunt's time is up")
 
 // Stats count what a hunt did.
 type Stats struct {
@@ -43,6 +50,16 @@ type Stats struct {
 	Events    int64
 	BadEvents int64
 	Alerts    int64
+	// SkippedLines counts the lines not read as events (blank lines
+	// aside), Skipped the same per file, for the files that have any.
+	SkippedLines int64
+	Skipped      []FileCount
+}
+
+// FileCount is a count for one file.
+type FileCount struct {
+	File  string
+	Count int64
 }
 
 type program struct {
@@ -63,6 +80,10 @@ type Hunter struct {
 	out    *alertWriter
 	opts   Options
 	stats  Stats
+	// stop is closed when the timeout passes; timedOut is set when a read
+	// was cut short by it.
+	stop     chan struct{}
+	timedOut bool
 }
 
 // New compiles the rules. Rules that do not compile are reported and left
@@ -70,7 +91,10 @@ type Hunter struct {
 // not detections, and raise no alerts.
 func New(rules []*rule.Rule, out io.Writer, opts Options) (*Hunter, rule.Diagnostics) {
 	var diags rule.Diagnostics
-	h := &Hunter{out: newAlertWriter(out), opts: opts}
+	h := &Hunter{out: newAlertWriter(out), opts: opts, stop: make(chan struct{})}
+	if opts.Timeout > 0 {
+		time.AfterFunc(opts.Timeout, func() { close(h.stop) })
+	}
 	fields := map[string]bool{}
 	for _, r := range rules {
 		if r.IsPivot() {
@@ -132,17 +156,17 @@ func (h *Hunter) Stats() Stats { return h.stats }
 // File hunts one log file.
 func (h *Hunter) File(path string) rule.Diagnostics {
 	var diags rule.Diagnostics
-	rd, err := logs.Open(path, h.readOptions())
+	f, err := os.Open(path)
 	if err != nil {
 		diags.Errorf(rule.Pos{File: path}, "hunt-input", "%v", err)
 		return diags
 	}
-	defer rd.Close()
+	defer f.Close()
 	var size int64
-	if info, err := os.Stat(path); err == nil {
+	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
 		size = info.Size()
 	}
-	if err := h.read(rd, path, size); err != nil {
+	if err := h.stream(f, path, size); err != nil {
 		diags.Errorf(rule.Pos{File: path}, "hunt-input", "%v", err)
 	}
 	return diags
@@ -150,13 +174,40 @@ func (h *Hunter) File(path string) rule.Diagnostics {
 
 // Reader hunts one stream (a pipe, or a generated log in a benchmark);
 // name is used in alerts and messages.
-func (h *Hunter) Reader(r io.Reader, name string) error {
+func (h *Hunter) Reader(r io.Reader, name string) error { return h.stream(r, name, 0) }
+
+// stream hunts one input; size (0 when unknown) is for the progress line.
+func (h *Hunter) stream(r io.Reader, name string, size int64) error {
+	if h.opts.Timeout > 0 {
+		r = &stopReader{r: r, stop: h.stop}
+	}
 	rd, err := logs.NewReader(r, name, h.readOptions())
 	if err != nil {
-		return err
+		return h.checkTimeout(err)
 	}
 	defer rd.Close()
-	return h.read(rd, name, 0)
+	return h.checkTimeout(h.read(rd, name, size))
+}
+
+// checkTimeout turns a read cut short by the timeout into the warning it
+// is: the hunt stopped as asked.
+func (h *Hunter) checkTimeout(err error) error {
+	if errors.Is(err, ErrTimeout) {
+		h.timedOut = true
+		return nil
+	}
+	return err
+}
+
+// TimedOut reports whether the timeout cut the hunt short: the log being
+// read then was read in part, those after it not at all.
+func (h *Hunter) TimedOut() bool {
+	select {
+	case <-h.stop:
+		return true
+	default:
+		return h.timedOut
+	}
 }
 
 func (h *Hunter) readOptions() logs.Options {
@@ -169,8 +220,14 @@ const progressEvery = 1 << 14
 func (h *Hunter) read(rd *logs.Reader, name string, size int64) error {
 	h.stats.Files++
 	bar := newProgress(h.opts.Progress, name, size)
+	var n int64 // events read
 	defer func() {
+		h.stats.Events += n
 		h.stats.Bytes += rd.BytesRead()
+		if n := rd.Skipped(); n > 0 {
+			h.stats.SkippedLines += n
+			h.stats.Skipped = append(h.stats.Skipped, FileCount{File: name, Count: n})
+		}
 		bar.done()
 		h.out.flush()
 	}()
@@ -182,7 +239,6 @@ func (h *Hunter) read(rd *logs.Reader, name string, size int64) error {
 	var progs []*program
 	lastKey := 0
 	warned := int64(0)
-	var n int64
 	for {
 		ev, err := rd.Next()
 		if err != nil {
@@ -233,7 +289,6 @@ func (h *Hunter) read(rd *logs.Reader, name string, size int64) error {
 			bar.update(rd.BytesRead(), n, h.stats.Alerts)
 		}
 	}
-	h.stats.Events += n
 	if warned > MaxWarningsPerFile {
 		h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "bad-event",
 			Summary: fmt.Sprintf("%d more bad events not shown (%d in all)", warned-MaxWarningsPerFile, warned)})
@@ -305,3 +360,61 @@ func IsTerminal(f *os.File) bool {
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// stopReader reads from r until stop is closed, then returns ErrTimeout
+// even while a read waits for input: each read runs in a goroutine of its
+// own, into a buffer of its own, so one left waiting after the timeout
+// touches nothing the hunt still uses.
+type stopReader struct {
+	r       io.Reader
+	stop    <-chan struct{}
+	results chan readResult
+	rest    []byte
+	err     error // returned once rest is used up
+	waiting bool
+}
+
+type readResult struct {
+	data []byte
+	err  error
+}
+
+func (s *stopReader) Read(p []byte) (int, error) {
+	if len(s.rest) > 0 {
+		n := copy(p, s.rest)
+		s.rest = s.rest[n:]
+		if len(s.rest) > 0 {
+			return n, nil
+		}
+		err := s.err
+		s.err = nil
+		return n, err
+	}
+	select {
+	case <-s.stop:
+		return 0, ErrTimeout
+	default:
+	}
+	if !s.waiting {
+		if s.results == nil {
+			s.results = make(chan readResult, 1)
+		}
+		s.waiting = true
+		go func(buf []byte) {
+			n, err := s.r.Read(buf)
+			s.results <- readResult{buf[:n], err}
+		}(make([]byte, len(p)))
+	}
+	select {
+	case res := <-s.results:
+		s.waiting = false
+		n := copy(p, res.data)
+		if n < len(res.data) {
+			s.rest, s.err = res.data[n:], res.err
+			return n, nil
+		}
+		return n, res.err
+	case <-s.stop:
+		return 0, ErrTimeout
+	}
+}

@@ -62,9 +62,10 @@ func TestHuntGolden(t *testing.T) {
 	out, warnings, stats := hunt(t, testLogs, Options{})
 	testutil.Golden(t, "alerts.jsonl", []byte(out))
 	assert.Equal(t, []string{
-		"testdata/logs/proxy.jsonl:4:1: warning: malformed JSON in the object that starts on line 3: expected ',' or '}' after a value, found '{'",
+		"testdata/logs/proxy.jsonl:3:128: warning: malformed JSON: the line ends before the object is closed (jsonl has one JSON object a line)",
 	}, warnings)
-	assert.Equal(t, Stats{Files: 4, Bytes: 2072, Events: 11, BadEvents: 1, Alerts: 8}, stats)
+	assert.Equal(t, Stats{Files: 4, Bytes: 2072, Events: 11, BadEvents: 1, Alerts: 8,
+		SkippedLines: 1, Skipped: []FileCount{{"testdata/logs/proxy.jsonl", 1}}}, stats)
 }
 
 func TestHuntGzipMatchesPlain(t *testing.T) {
@@ -130,6 +131,36 @@ func TestHuntCapsWarnings(t *testing.T) {
 	require.Len(t, warnings, MaxWarningsPerFile+1)
 	assert.Equal(t, log+": warning: 5 more bad events not shown (25 in all)", warnings[MaxWarningsPerFile])
 	assert.Equal(t, int64(MaxWarningsPerFile+5), stats.BadEvents)
+	assert.Equal(t, []FileCount{{log, MaxWarningsPerFile + 5}}, stats.Skipped, "every skipped line is counted, shown or not")
+}
+
+// TestHuntTimeoutOnEndlessPipe: with a timeout, a hunt over an input that
+// never ends stops while waiting for more, with the alerts of what it read.
+func TestHuntTimeoutOnEndlessPipe(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	data, err := os.ReadFile("testdata/logs/access.log")
+	require.NoError(t, err)
+	go func() { _, _ = pw.Write(data) }() // then nothing more, never EOF
+	var out bytes.Buffer
+	h, diags := New(loadRules(t, "testdata/rules"), &out, Options{Timeout: 200 * time.Millisecond})
+	require.Empty(t, diags)
+	require.NoError(t, h.Reader(pr, "pipe"))
+	assert.True(t, h.TimedOut())
+	require.NoError(t, h.Finish())
+	assert.Equal(t, int64(strings.Count(string(data), "\n")), h.Stats().Events, "every event written before the wait was read")
+	assert.NotZero(t, h.Stats().Alerts)
+	// A log after the timeout is not read at all.
+	require.NoError(t, h.Reader(strings.NewReader(string(data)), "later"))
+	assert.Equal(t, 1, h.Stats().Files)
+}
+
+func TestHuntWithoutTimeoutDoesNotStop(t *testing.T) {
+	var out bytes.Buffer
+	h, diags := New(loadRules(t, "testdata/rules"), &out, Options{})
+	require.Empty(t, diags)
+	require.NoError(t, h.Reader(strings.NewReader("{\"cs-host\":\"x\"}\n"), "one.jsonl"))
+	assert.False(t, h.TimedOut())
 }
 
 func TestReaderStream(t *testing.T) {
