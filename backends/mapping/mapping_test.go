@@ -164,6 +164,8 @@ func TestParseErrors(t *testing.T) {
 			"bad.yml:1:1: error: a mapping file must be a map, not a list"}},
 		{"alias bomb", bomb, []string{
 			"bad.yml:4:48: error: the mapping file expands to more than 200000 YAML nodes (aliases repeat what they name); write it out or split it"}},
+		{"merge cycle", "fields: &m {a: b, <<: *m}\n", []string{
+			"bad.yml:1:23: error: the merge key (<<) names a map it is part of"}},
 		{"every unknown key is named", "nmae: x\nsoruces: []\n", []string{
 			`bad.yml:1:1: error: unknown key "nmae" at the top of a mapping file (did you mean "name"?); the keys are name, target, description, passthrough, fields, sources`,
 			`bad.yml:2:1: error: unknown key "soruces" at the top of a mapping file (did you mean "sources"?); the keys are name, target, description, passthrough, fields, sources`}},

@@ -102,6 +102,9 @@ type parser struct {
 	nodes  int
 	// over is set once MaxNodes is passed: the walk stops.
 	over bool
+	// open holds the maps being read, so that a merge key naming one of
+	// them (a cycle) is an error rather than a walk to MaxNodes.
+	open map[*yaml.Node]bool
 }
 
 func (p *parser) parse(data []byte) *Profile {
@@ -228,6 +231,11 @@ func (p *parser) mapping(n *yaml.Node, what string) ([]pair, bool) {
 		p.diags.Errorf(p.pos(n), CodeWrongType, "%s must be a map, not %s", what, yamlnode.Kind(n))
 		return nil, false
 	}
+	if p.open == nil {
+		p.open = map[*yaml.Node]bool{}
+	}
+	p.open[n] = true
+	defer delete(p.open, n)
 	var own, merged []pair
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -263,12 +271,16 @@ func (p *parser) merge(v *yaml.Node) []pair {
 	if !ok {
 		return nil
 	}
-	maps := []*yaml.Node{d}
+	maps := []*yaml.Node{v} // as written, an alias placing errors
 	if d.Kind == yaml.SequenceNode {
 		maps = d.Content
 	}
 	var out []pair
 	for _, m := range maps {
+		if p.open[yamlnode.Deref(m)] {
+			p.diags.Errorf(p.pos(m), CodeBadValue, "the merge key (<<) names a map it is part of")
+			return out
+		}
 		pairs, ok := p.mapping(m, "a merge key's value (<<)")
 		if !ok {
 			return out
