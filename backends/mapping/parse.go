@@ -144,7 +144,7 @@ func (p *parser) parse(data []byte) *Profile {
 		case "fields":
 			prof.Fields = p.fields(kv.val)
 		case "sources":
-			prof.Sources = p.sources(kv.val)
+			prof.Sources = p.sources(kv)
 		default:
 			p.unknownKey(kv.key, "at the top of a mapping file", topKeys)
 		}
@@ -188,17 +188,10 @@ func (p *parser) document(data []byte) (doc *yaml.Node, ok bool) {
 }
 
 func (p *parser) yamlError(err error) {
-	pos := rule.Pos{File: p.file, Line: 1, Col: 1}
-	line, msg := yamlnode.SyntaxError(err)
-	if line > 0 {
-		pos.Line = line
-	}
-	p.diags.Errorf(pos, CodeYAML, "YAML syntax error: %s", msg)
+	p.diags = append(p.diags, yamlnode.SyntaxDiagnostic(p.file, CodeYAML, err))
 }
 
-func (p *parser) pos(n *yaml.Node) rule.Pos {
-	return rule.Pos{File: p.file, Line: n.Line, Col: n.Column}
-}
+func (p *parser) pos(n *yaml.Node) rule.Pos { return yamlnode.Pos(p.file, n) }
 
 // visit follows an alias and counts the node against MaxNodes; false once
 // the budget is spent (reported once, where it ran out).
@@ -294,17 +287,21 @@ func (p *parser) unknownKey(k *yaml.Node, where string, known []string) {
 	p.diags.Errorf(p.pos(k), CodeUnknownKey, "unknown key %q %s%s; the keys are %s", k.Value, where, suggest.DidYouMean(k.Value, known), strings.Join(known, ", "))
 }
 
+// want visits kv's value and checks it is of kind; what names the kind
+// in the error.
+func (p *parser) want(kv pair, kind yaml.Kind, what string) (*yaml.Node, bool) {
+	v, ok := p.visit(kv.val)
+	if ok && v.Kind != kind {
+		p.diags.Errorf(p.pos(v), CodeWrongType, "%s must be %s, not %s", kv.key.Value, what, yamlnode.Kind(v))
+		return nil, false
+	}
+	return v, ok
+}
+
 // str reads a scalar as text; an empty value gives "".
 func (p *parser) str(kv pair) string {
-	v, ok := p.visit(kv.val)
-	if !ok {
-		return ""
-	}
-	if v.Kind != yaml.ScalarNode {
-		p.diags.Errorf(p.pos(v), CodeWrongType, "%s must be a string, not %s", kv.key.Value, yamlnode.Kind(v))
-		return ""
-	}
-	if yamlnode.IsNull(v) {
+	v, ok := p.want(kv, yaml.ScalarNode, "a string")
+	if !ok || yamlnode.IsNull(v) {
 		return ""
 	}
 	return v.Value
@@ -337,13 +334,9 @@ func (p *parser) checkTarget(v *yaml.Node, target string) {
 	}
 }
 
-func (p *parser) sources(n *yaml.Node) []*Source {
-	v, ok := p.visit(n)
+func (p *parser) sources(kv pair) []*Source {
+	v, ok := p.want(kv, yaml.SequenceNode, "a list of sources")
 	if !ok {
-		return nil
-	}
-	if v.Kind != yaml.SequenceNode {
-		p.diags.Errorf(p.pos(v), CodeWrongType, "sources must be a list of sources, not %s", yamlnode.Kind(v))
 		return nil
 	}
 	var out []*Source
@@ -445,29 +438,19 @@ func (p *parser) field(kv pair) (Field, bool) {
 	for _, q := range pairs {
 		switch q.key.Value {
 		case "name":
-			nv, ok := p.visit(q.val)
-			if !ok || nv.Kind != yaml.ScalarNode {
-				if ok {
-					p.diags.Errorf(p.pos(nv), CodeWrongType, "name must be a string, not %s (names: takes a list)", yamlnode.Kind(nv))
-				}
-				good = false
-				continue
+			nv, ok := p.want(q, yaml.ScalarNode, "a string (names: takes a list)")
+			if ok {
+				var n string
+				n, ok = p.targetName(nv)
+				name = []string{n}
 			}
-			n, ok := p.targetName(nv)
 			good = good && ok
-			name = []string{n}
 		case "names":
-			nv, ok := p.visit(q.val)
-			if !ok || nv.Kind != yaml.SequenceNode {
-				if ok {
-					p.diags.Errorf(p.pos(nv), CodeWrongType, "names must be a list of strings, not %s", yamlnode.Kind(nv))
-				}
-				good = false
-				continue
+			nv, ok := p.want(q, yaml.SequenceNode, "a list of strings")
+			if ok {
+				f.Names, ok = p.targetNames(kv.key.Value, nv)
 			}
-			names, ok := p.targetNames(kv.key.Value, nv)
 			good = good && ok
-			f.Names = names
 		case "type":
 			f.Type = p.str(q)
 		case "unsupported":

@@ -175,17 +175,10 @@ func yamlDocs(data []byte, docs *[]*yaml.Node) error {
 
 // yamlError reports a yaml.v3 error at the line it names.
 func (d *decoder) yamlError(err error) {
-	pos := rule.Pos{File: d.file, Line: 1, Col: 1}
-	line, msg := yamlnode.SyntaxError(err)
-	if line > 0 {
-		pos.Line = line
-	}
-	d.diags.Errorf(pos, CodeYAML, "YAML syntax error: %s", msg)
+	d.diags = append(d.diags, yamlnode.SyntaxDiagnostic(d.file, CodeYAML, err))
 }
 
-func (d *decoder) pos(n *yaml.Node) rule.Pos {
-	return rule.Pos{File: d.file, Line: n.Line, Col: n.Column}
-}
+func (d *decoder) pos(n *yaml.Node) rule.Pos { return yamlnode.Pos(d.file, n) }
 
 // deref, isNull and kind are yamlnode's, named short for the decoder.
 var (

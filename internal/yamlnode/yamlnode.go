@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/detc/detc/internal/rule"
 )
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
@@ -26,6 +28,22 @@ var parserProblems = map[string]bool{
 	"found duplicate %YAML directive":        true,
 	"found incompatible YAML document":       true,
 	"found undefined tag handle":             true,
+}
+
+// SyntaxDiagnostic is a yaml.v3 error as an error diagnostic at the line
+// it names (the file's start when it names none).
+func SyntaxDiagnostic(file, code string, err error) rule.Diagnostic {
+	pos := rule.Pos{File: file, Line: 1, Col: 1}
+	line, msg := SyntaxError(err)
+	if line > 0 {
+		pos.Line = line
+	}
+	return rule.Diagnostic{Severity: rule.Error, Pos: pos, Code: code, Summary: "YAML syntax error: " + msg}
+}
+
+// Pos is a node's position in file.
+func Pos(file string, n *yaml.Node) rule.Pos {
+	return rule.Pos{File: file, Line: n.Line, Col: n.Column}
 }
 
 // SyntaxError splits a yaml.v3 error into the 1-based line it is about (0
