@@ -260,3 +260,27 @@ func TestIsCompact(t *testing.T) {
 	assert.False(t, isCompact([]byte(`{"a":"\x"}`)), "an invalid escape")
 	assert.False(t, isCompact([]byte(`{"a":"\u12"}`)), "a short \\u escape")
 }
+
+// TestHuntZeekTSV: a Zeek log in its tab-separated form raises the alerts
+// of the same log as JSON; its short row is one warning at its line, and
+// counted.
+func TestHuntZeekTSV(t *testing.T) {
+	fromJSON, _, _ := hunt(t, []string{"testdata/logs/dns.log"}, Options{})
+	fromTSV, warnings, stats := hunt(t, []string{"testdata/logs/dns.tsv.log"}, Options{})
+	ruleIDs := func(alerts string) []string {
+		var ids []string
+		for _, line := range strings.Split(strings.TrimSpace(alerts), "\n") {
+			var a struct {
+				RuleID string `json:"rule_id"`
+				Time   string
+			}
+			require.NoError(t, json.Unmarshal([]byte(line), &a))
+			ids = append(ids, a.RuleID+" "+a.Time)
+		}
+		return ids
+	}
+	require.NotEmpty(t, fromJSON)
+	assert.Equal(t, ruleIDs(fromJSON), ruleIDs(fromTSV))
+	assert.Equal(t, []string{"testdata/logs/dns.tsv.log:10:1: warning: a row has 3 columns; the #fields header on line 7 names 11"}, warnings)
+	assert.Equal(t, []FileCount{{"testdata/logs/dns.tsv.log", 1}}, stats.Skipped)
+}
