@@ -39,7 +39,12 @@ var profileFiles embed.FS
 
 // schema lists the source attributes the Elastic backend reads: what a
 // mapping file's attrs may set.
-var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{"index", "category", "filter"}})
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{"index", "category", "filter"}, Types: []string{
+	// Elasticsearch's field types a detection can compare.
+	"keyword", "constant_keyword", "wildcard", "text", "match_only_text",
+	"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long",
+	"ip", "boolean", "date", "date_nanos",
+}})
 
 var builtin = sync.OnceValues(func() (map[string]*mapping.Profile, error) {
 	out := map[string]*mapping.Profile{}

@@ -35,6 +35,8 @@ var profileNames = []string{"sentinel-asim", "sentinel-csl", "defender-xdr", "ra
 // file's attrs may set.
 var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{
 	"table", "function", "args", "filter", "extend", "entities", "time", "connector", "datatypes", "frequency", "period",
+}, Types: []string{ // Kusto's scalar types, and the aliases emit reads
+	"string", "int", "long", "real", "double", "decimal", "bool", "boolean", "datetime", "timespan", "guid", "dynamic",
 }})
 
 // builtin are the parsed built-in profiles. They are part of the binary:

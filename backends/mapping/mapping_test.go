@@ -111,7 +111,7 @@ sources:
 }
 
 // testSchema stands for a backend's: the attributes the tests' profiles set.
-var testSchema = Schema{Target: "splunk", Attrs: []string{"datamodel", "dataset", "index"}}
+var testSchema = Schema{Target: "splunk", Attrs: []string{"datamodel", "dataset", "index"}, Types: []string{"long", "string"}}
 
 func TestParseErrors(t *testing.T) {
 	// Each level merges ten copies of the one before: level h stands for
@@ -164,6 +164,8 @@ func TestParseErrors(t *testing.T) {
 			"bad.yml:1:1: error: a mapping file must be a map, not a list"}},
 		{"alias bomb", bomb, []string{
 			"bad.yml:4:48: error: the mapping file expands to more than 200000 YAML nodes (aliases repeat what they name); write it out or split it"}},
+		{"misspelt type", "fields:\n  cs-bytes: {name: bytes_out, type: lnog}\n", []string{
+			`bad.yml:2:37: error: unknown splunk field type "lnog" (did you mean "long"?); splunk knows long, string`}},
 		{"merge cycle", "fields: &m {a: b, <<: *m}\n", []string{
 			"bad.yml:1:23: error: the merge key (<<) names a map it is part of"}},
 		{"every unknown key is named", "nmae: x\nsoruces: []\n", []string{

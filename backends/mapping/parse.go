@@ -47,6 +47,9 @@ type Schema struct {
 	Target string
 	// Attrs are the attribute names, sorted.
 	Attrs []string
+	// Types are the field types the backend knows (a field's type:);
+	// nil when it reads none, and then any is accepted unchecked.
+	Types []string
 }
 
 var schemas = map[string]Schema{}
@@ -54,6 +57,7 @@ var schemas = map[string]Schema{}
 // Register records a target's schema, for SchemaFor, and returns it.
 func Register(s Schema) Schema {
 	s.Attrs = slices.Sorted(slices.Values(s.Attrs))
+	s.Types = slices.Sorted(slices.Values(s.Types))
 	schemas[s.Target] = s
 	return s
 }
@@ -453,6 +457,11 @@ func (p *parser) field(kv pair) (Field, bool) {
 			good = good && ok
 		case "type":
 			f.Type = p.str(q)
+			if types := p.schema.Types; f.Type != "" && types != nil && !slices.Contains(types, f.Type) {
+				p.diags.Errorf(p.pos(q.val), CodeBadValue, "unknown %s field type %q%s; %s knows %s", p.schema.Target, f.Type,
+					suggest.DidYouMean(f.Type, types), p.schema.Target, strings.Join(types, ", "))
+				good = false
+			}
 		case "unsupported":
 			f.Unsupported = p.str(q)
 		default:
