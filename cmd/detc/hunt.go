@@ -95,8 +95,12 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 			diags = append(diags, h.File(log)...)
 		}
 		if h.TimedOut() {
+			read := "whole"
+			if h.CutShort() {
+				read = "in part"
+			}
 			d := rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: log}, Code: "hunt-timeout",
-				Summary: fmt.Sprintf("the hunt stopped at --timeout %s: this log was read in part", *timeout)}
+				Summary: fmt.Sprintf("the hunt stopped at --timeout %s: this log was read %s", *timeout, read)}
 			if rest := files[i+1:]; len(rest) > 0 {
 				d.Summary += fmt.Sprintf("; not read: %s", strings.Join(rest, ", "))
 			}

@@ -199,16 +199,19 @@ func (h *Hunter) checkTimeout(err error) error {
 	return err
 }
 
-// TimedOut reports whether the timeout cut the hunt short: the log being
-// read then was read in part, those after it not at all.
+// TimedOut reports whether the timeout has passed: no more logs are read.
 func (h *Hunter) TimedOut() bool {
 	select {
 	case <-h.stop:
 		return true
 	default:
-		return h.timedOut
+		return false
 	}
 }
+
+// CutShort reports whether the timeout stopped the reading of a log before
+// its end.
+func (h *Hunter) CutShort() bool { return h.timedOut }
 
 func (h *Hunter) readOptions() logs.Options {
 	return logs.Options{Format: h.opts.Format, Fields: h.fields, All: h.all, MaxEventBytes: h.opts.MaxEventBytes}

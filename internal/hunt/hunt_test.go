@@ -147,6 +147,7 @@ func TestHuntTimeoutOnEndlessPipe(t *testing.T) {
 	require.Empty(t, diags)
 	require.NoError(t, h.Reader(pr, "pipe"))
 	assert.True(t, h.TimedOut())
+	assert.True(t, h.CutShort())
 	require.NoError(t, h.Finish())
 	assert.Equal(t, int64(strings.Count(string(data), "\n")), h.Stats().Events, "every event written before the wait was read")
 	assert.NotZero(t, h.Stats().Alerts)
@@ -161,6 +162,7 @@ func TestHuntWithoutTimeoutDoesNotStop(t *testing.T) {
 	require.Empty(t, diags)
 	require.NoError(t, h.Reader(strings.NewReader("{\"cs-host\":\"x\"}\n"), "one.jsonl"))
 	assert.False(t, h.TimedOut())
+	assert.False(t, h.CutShort())
 }
 
 func TestReaderStream(t *testing.T) {
