@@ -82,10 +82,14 @@ locals {
 
   # Clients that are not browsers: command-line tools and HTTP libraries,
   # matched as user-agent prefixes (case-insensitively).
+  # "DiscordBot (" is the agent Discord's API asks every bot library to
+  # send ("DiscordBot ($url, $version)"): discord.py, discord.js, JDA,
+  # discordgo. The organisation's own bots are told apart by their hosts
+  # (organisation.hcl), not by their agent, which anyone can send.
   non_browser_agents = [
     "curl/", "Wget/", "python-requests/", "Python-urllib/", "aiohttp/",
     "Go-http-client/", "okhttp/", "node-fetch/", "axios/", "undici",
-    "Java/", "libcurl",
+    "Java/", "libcurl", "DiscordBot (",
   ]
 
   # PowerShell's Invoke-WebRequest and Invoke-RestMethod send a Mozilla/5.0
@@ -121,6 +125,59 @@ locals {
   # by a regular expression in the detection that needs them.
   transfer_tool_images = ["\\curl.exe", "/curl", "\\wget.exe", "/wget", "/wget2"]
   powershell_images    = ["\\powershell.exe", "\\pwsh.exe", "/pwsh", "\\powershell_ise.exe"]
+}
+
+# The organisation's context (organisation.hcl) in the forms the
+# detections compare.
+locals {
+  # URLs on the organisation's own hosts: its domains and their
+  # subdomains, and its internal hosts, with an optional port. The host
+  # must end where the URL's authority ends, so that look-alikes
+  # (ci.corp.example.attacker.net, ci.corp.example@attacker.net) are not
+  # taken for it.
+  own_url_re = concat(
+    formatlist("^https?://([a-z0-9-]+\\.)*%s(:[0-9]+)?([/?#]|$)", [for d in local.org_domains : replace(d, ".", "\\.")]),
+    formatlist("^https?://%s(:[0-9]+)?([/?#]|$)", [for h in local.org_internal_hosts : replace(h, ".", "\\.")]),
+  )
+  # The organisation's bots' calls that have a webhook's path shape:
+  # Discord follow-up messages (/webhooks/<application id>/<interaction
+  # token>) and Telegram Bot API calls (/bot<bot id>:<token>/send...).
+  own_discord_followup_re = formatlist("/api/(v[0-9]+/)?webhooks/%s/", local.approved_discord_application_ids)
+  own_telegram_bot_paths  = formatlist("/bot%s:", local.approved_telegram_bot_ids)
+  # The chat services a bot talks to.
+  chat_service_hosts = concat(local.discord_hosts, local.telegram_hosts, local.slack_hosts)
+}
+
+# A call of one of the organisation's own bots (organisation.hcl) whose
+# URL has a webhook's shape: not a webhook post.
+selection "own_bot_call" {
+  group {
+    match "cs-host" {
+      equals = local.discord_hosts
+    }
+    match "c-uri" {
+      re = local.own_discord_followup_re
+    }
+  }
+  group {
+    match "cs-host" {
+      equals = local.telegram_hosts
+    }
+    match "c-uri" {
+      contains = local.own_telegram_bot_paths
+    }
+  }
+}
+
+# Traffic from the hosts the organisation's bots run on to the chat
+# services they serve.
+selection "own_bot_host_traffic" {
+  match "src_ip" {
+    cidr = local.approved_bot_source_ips
+  }
+  match "cs-host" {
+    equals = local.chat_service_hosts
+  }
 }
 
 # Webhook URLs, one group per service: its host and the path its webhooks
