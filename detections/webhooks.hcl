@@ -144,6 +144,9 @@ locals {
   # token>) and Telegram Bot API calls (/bot<bot id>:<token>/send...).
   own_discord_followup_re = formatlist("/api/(v[0-9]+/)?webhooks/%s/", local.approved_discord_application_ids)
   own_telegram_bot_paths  = formatlist("/bot%s:", local.approved_telegram_bot_ids)
+  # Host names of the organisation's own servers, as proxies log them.
+  own_hosts         = concat(local.org_domains, local.org_internal_hosts)
+  own_host_suffixes = formatlist(".%s", local.org_domains)
   # The chat services a bot talks to.
   chat_service_hosts = concat(local.discord_hosts, local.telegram_hosts, local.slack_hosts)
 }
@@ -165,6 +168,21 @@ selection "own_bot_call" {
     }
     match "c-uri" {
       contains = local.own_telegram_bot_paths
+    }
+  }
+}
+
+# A request to one of the organisation's own servers (a self-hosted
+# Mattermost or Rocket.Chat whose /hooks/ paths look like webhooks).
+selection "own_host_request" {
+  group {
+    match "cs-host" {
+      equals = local.own_hosts
+    }
+  }
+  group {
+    match "cs-host" {
+      endswith = local.own_host_suffixes
     }
   }
 }

@@ -3,15 +3,15 @@
 # connections of one process to one webhook host stand in for repeated
 # posts (HTTP clients in scripts and stealers open a connection per post).
 detection "net_webhook_repeated_connections" {
-  id          = "8e2b7f31-4c6a-4d09-b5e8-93a1d7c4f2b6"
-  title       = "Repeated connections from one process to a webhook host"
-  description = "Sysmon event 3 or Defender DeviceNetworkEvents: one process (Image on one Computer), other than a browser or chat client, connected to the same webhook or request-catcher host five or more times within ten minutes (tumbling windows aligned to the clock). The endpoint counterpart of proxy_webhook_repeated_posts: stealers send files one post at a time."
-  status      = "experimental"
-  level       = "high"
-  author      = "detc content team"
-  date        = "2026-12-07"
-  references  = ["https://attack.mitre.org/techniques/T1567/004/"]
-  tags        = ["attack.exfiltration", "attack.t1567.004"]
+  id             = "8e2b7f31-4c6a-4d09-b5e8-93a1d7c4f2b6"
+  title          = "Repeated connections from one process to a webhook host"
+  description    = "Sysmon event 3 or Defender DeviceNetworkEvents: one process (Image on one Computer), other than a browser or chat client, connected to the same webhook or request-catcher host five or more times within ten minutes (tumbling windows aligned to the clock). The endpoint counterpart of proxy_webhook_repeated_posts: stealers send files one post at a time."
+  status         = "experimental"
+  level          = "high"
+  author         = "detc content team"
+  date           = "2026-12-07"
+  references     = ["https://attack.mitre.org/techniques/T1567/004/"]
+  tags           = ["attack.exfiltration", "attack.t1567.004"]
   falsepositives = ["Monitoring or CI agents on Windows that post a burst of alerts to one chat channel: exclude their Image by path", "Browsers and chat clients not in browser_images or chat_client_images (webhooks.hcl): add them there"]
   fields         = ["Computer", "Image", "DestinationHostname"]
 

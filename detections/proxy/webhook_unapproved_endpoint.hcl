@@ -23,9 +23,9 @@ detection "proxy_webhook_unapproved_endpoint" {
   }
 
   # The webhook URLs of every service, and the organisation's own bots'
-  # calls of the same shape (organisation.hcl): shared selections in
-  # webhooks.hcl.
-  use_selections = ["webhook_url", "own_bot_call"]
+  # calls and own servers (organisation.hcl), whose URLs can have the same
+  # shape: shared selections in webhooks.hcl.
+  use_selections = ["webhook_url", "own_bot_call", "own_host_request"]
 
   selection "upload" {
     match "cs-method" {
@@ -40,7 +40,7 @@ detection "proxy_webhook_unapproved_endpoint" {
     }
   }
 
-  condition = "upload and webhook_url and not approved and not own_bot_call"
+  condition = "upload and webhook_url and not approved and not own_bot_call and not own_host_request"
 
   runbook {
     summary   = "A POST or PUT reached a webhook URL that is not on the approved list (approved_webhook_url_prefixes in detections/approved_webhooks.hcl). Either a new integration was set up without being registered, or data left to an endpoint the organisation does not own."
