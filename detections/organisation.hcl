@@ -27,10 +27,12 @@ locals {
   #   Slack     POST hooks.slack.com/actions/... and /commands/... (the
   #             response_url of a button or a slash command)
   #
-  # Slack's response URLs are never taken for webhooks. For Discord and
-  # Telegram, list the bots' public ids (never the bot token: this file is
-  # in a code repository); their follow-ups and Bot API calls are then not
-  # taken for webhook posts.
+  # Slack's response URLs and Discord follow-ups carrying an interaction
+  # token are never taken for webhooks, whoever sends them. List the bots'
+  # public ids (never a bot token: this file is in a code repository):
+  # their Telegram Bot API calls are then not taken for webhook posts, and
+  # their Discord follow-ups stay quiet even if Discord changes the form
+  # of its interaction tokens.
   approved_discord_application_ids = ["1098765432109876543"] # support bot (owner: IT service desk)
   approved_telegram_bot_ids        = ["7012345678"]          # on-call bot (owner: SRE)
 

@@ -46,17 +46,24 @@ locals {
   # path-aware proxy detections (proxy_webhook_post_path,
   # proxy_webhook_unapproved_endpoint). Regular expressions are RE2 and
   # case-sensitive unless the detection sets re_flags.
-  discord_webhook_path_re  = ["/api/(v[0-9]+/)?webhooks/[0-9]+/"] # optional API version
-  slack_webhook_paths      = ["/services/", "/triggers/", "/workflows/"]
-  teams_webhook_paths      = ["/webhookb2/"]
-  teams_legacy_paths       = ["/webhook/"]
-  power_automate_paths     = ["/triggers/manual/paths/invoke"]
-  telegram_send_path_re    = ["/bot[0-9]+:[A-Za-z0-9_-]+/(sendDocument|sendMessage|sendPhoto|sendMediaGroup)"]
-  zapier_webhook_paths     = ["/hooks/catch/"]
-  ifttt_webhook_paths      = ["/with/key/"]
-  google_chat_path_re      = ["/v1/spaces/[^/]+/messages"]
-  chat_bot_paths           = ["/robot/send", "/open-apis/bot/v2/hook/", "/cgi-bin/webhook/send"] # DingTalk, Feishu/Lark, WeCom
-  self_hosted_hook_path_re = ["/hooks/[a-z0-9]{26}([/?#]|$)"]                                    # Mattermost: a 26-character id
+  discord_webhook_path_re = ["/api/(v[0-9]+/)?webhooks/[0-9]+/"] # optional API version
+  # A bot's follow-up message to an interaction has an incoming webhook's
+  # path with an interaction token in place of the webhook token
+  # (/webhooks/<application id>/<interaction token>). Discord issues
+  # interaction tokens as the base64 of "interaction:<id>:...", so they
+  # start with aW50ZXJhY3Rpb246; a webhook token never does. Should
+  # Discord change the form, follow-ups alert again: the safe direction.
+  discord_interaction_followup_re = ["/api/(v[0-9]+/)?webhooks/[0-9]+/aW50ZXJhY3Rpb246"]
+  slack_webhook_paths             = ["/services/", "/triggers/", "/workflows/"]
+  teams_webhook_paths             = ["/webhookb2/"]
+  teams_legacy_paths              = ["/webhook/"]
+  power_automate_paths            = ["/triggers/manual/paths/invoke"]
+  telegram_send_path_re           = ["/bot[0-9]+:[A-Za-z0-9_-]+/(sendDocument|sendMessage|sendPhoto|sendMediaGroup)"]
+  zapier_webhook_paths            = ["/hooks/catch/"]
+  ifttt_webhook_paths             = ["/with/key/"]
+  google_chat_path_re             = ["/v1/spaces/[^/]+/messages"]
+  chat_bot_paths                  = ["/robot/send", "/open-apis/bot/v2/hook/", "/cgi-bin/webhook/send"] # DingTalk, Feishu/Lark, WeCom
+  self_hosted_hook_path_re        = ["/hooks/[a-z0-9]{26}([/?#]|$)"]                                    # Mattermost: a 26-character id
 
   # Webhook URLs as they appear in command lines and script text: the
   # scheme separator and the host (so that "notdiscord.com" is no match),
@@ -82,14 +89,14 @@ locals {
 
   # Clients that are not browsers: command-line tools and HTTP libraries,
   # matched as user-agent prefixes (case-insensitively).
-  # "DiscordBot (" is the agent Discord's API asks every bot library to
-  # send ("DiscordBot ($url, $version)"): discord.py, discord.js, JDA,
-  # discordgo. The organisation's own bots are told apart by their hosts
-  # (organisation.hcl), not by their agent, which anyone can send.
+  # Not "DiscordBot (", the agent Discord asks every bot library to send:
+  # bots send it on every call, so it would make each bot of an
+  # unconfigured organisation an alert source, and a stealer that sends it
+  # to a webhook is caught by its URL (proxy_webhook_post_path).
   non_browser_agents = [
     "curl/", "Wget/", "python-requests/", "Python-urllib/", "aiohttp/",
     "Go-http-client/", "okhttp/", "node-fetch/", "axios/", "undici",
-    "Java/", "libcurl", "DiscordBot (",
+    "Java/", "libcurl",
   ]
 
   # PowerShell's Invoke-WebRequest and Invoke-RestMethod send a Mozilla/5.0
@@ -152,8 +159,17 @@ locals {
 }
 
 # A call of one of the organisation's own bots (organisation.hcl) whose
-# URL has a webhook's shape: not a webhook post.
-selection "own_bot_call" {
+# URL has a webhook's shape, or any bot's Discord interaction follow-up
+# (an interaction token, not a webhook's): not a webhook post.
+selection "bot_call" {
+  group {
+    match "cs-host" {
+      equals = local.discord_hosts
+    }
+    match "c-uri" {
+      re = local.discord_interaction_followup_re
+    }
+  }
   group {
     match "cs-host" {
       equals = local.discord_hosts

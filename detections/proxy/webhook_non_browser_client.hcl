@@ -54,6 +54,6 @@ detection "proxy_webhook_non_browser_client" {
 
   test "zscaler_like" {
     fixture = "fixtures/proxy/webhook_non_browser_client.jsonl"
-    match   = ["curl-discord", "python-slack", "powershell-teams", "go-telegram", "wget-webhook-site", "okhttp-pipedream", "node-fetch-make", "curl-case-variant", "libcurl-google-chat", "attacker-botlib-ua", "bot-host-curl-catcher"]
+    match   = ["curl-discord", "python-slack", "powershell-teams", "go-telegram", "wget-webhook-site", "okhttp-pipedream", "node-fetch-make", "curl-case-variant", "libcurl-google-chat", "bot-host-curl-catcher"]
   }
 }

