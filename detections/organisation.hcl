@@ -42,4 +42,15 @@ locals {
   # (non-browser client, upload volume); anything else they send still
   # counts.
   approved_bot_source_ips = ["10.30.8.0/28"]
+
+  # The hosts that run the organisation's approved integrations (a CI
+  # server posting build results to its approved Slack webhook, a
+  # monitoring server alerting Teams): their webhook traffic is expected.
+  # The host-level and endpoint detections leave them out; the URL-level
+  # ones (proxy_webhook_unapproved_endpoint) still check what they post
+  # to. By address or CIDR range as proxies and resolvers log the source:
+  approved_integration_source_ips = ["10.20.7.40/32"] # build01 (owner: platform team)
+  # and by name as endpoint logs give the computer (Sysmon Computer,
+  # Defender DeviceName):
+  approved_integration_computers = ["BUILD01.corp.example"]
 }

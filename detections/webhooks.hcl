@@ -203,6 +203,21 @@ selection "own_host_request" {
   }
 }
 
+# The hosts of the organisation's approved integrations (organisation.hcl):
+# in endpoint logs by computer name, in proxy and DNS logs by source
+# address.
+selection "integration_host" {
+  match "Computer" {
+    equals = local.approved_integration_computers
+  }
+}
+
+selection "integration_source" {
+  match "src_ip" {
+    cidr = local.approved_integration_source_ips
+  }
+}
+
 # Traffic from the hosts the organisation's bots run on to the chat
 # services they serve.
 selection "own_bot_host_traffic" {

@@ -14,7 +14,7 @@ detection "net_webhook_non_browser_process" {
     "https://github.com/SigmaHQ/sigma/blob/master/rules/windows/network_connection/net_connection_win_domain_telegram_api_non_browser_access.yml",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["Browsers and chat clients not in browser_images or chat_client_images (webhooks.hcl): add them there", "Office and Outlook reaching outlook.office.com, which also serves legacy Teams connectors: add their images to chat_client_images if they alert", "Approved agents that notify a chat channel: exclude their Image by path"]
+  falsepositives = ["Browsers and chat clients not in browser_images or chat_client_images (webhooks.hcl): add them there", "Office and Outlook reaching outlook.office.com, which also serves legacy Teams connectors: add their images to chat_client_images if they alert", "Integration servers (CI, monitoring) whose agents post to approved webhooks: list them in approved_integration_computers (organisation.hcl)"]
   fields         = ["Computer", "User", "Image", "DestinationHostname", "DestinationIp", "DestinationPort"]
 
   logsource {
@@ -52,7 +52,11 @@ detection "net_webhook_non_browser_process" {
     }
   }
 
-  condition = "webhook_host and not 1 of filter_*"
+  # The hosts of approved integrations (organisation.hcl): a shared
+  # selection in webhooks.hcl.
+  use_selections = ["integration_host"]
+
+  condition = "webhook_host and not 1 of filter_* and not integration_host"
 
   runbook {
     summary        = "A process that is neither a browser nor a chat client connected to a webhook host. The process (Image) is the lead: what it is, who started it and whether it is signed."

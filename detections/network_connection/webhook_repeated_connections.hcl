@@ -12,7 +12,7 @@ detection "net_webhook_repeated_connections" {
   date           = "2026-12-07"
   references     = ["https://attack.mitre.org/techniques/T1567/004/"]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["Monitoring or CI agents on Windows that post a burst of alerts to one chat channel: exclude their Image by path", "Browsers and chat clients not in browser_images or chat_client_images (webhooks.hcl): add them there"]
+  falsepositives = ["Monitoring or CI servers that post a burst of alerts to one chat channel: list them in approved_integration_computers (organisation.hcl)", "Browsers and chat clients not in browser_images or chat_client_images (webhooks.hcl): add them there"]
   fields         = ["Computer", "Image", "DestinationHostname"]
 
   logsource {
@@ -44,7 +44,11 @@ detection "net_webhook_repeated_connections" {
     }
   }
 
-  condition = "webhook_host and not filter_browser"
+  # The hosts of approved integrations (organisation.hcl): a shared
+  # selection in webhooks.hcl.
+  use_selections = ["integration_host"]
+
+  condition = "webhook_host and not filter_browser and not integration_host"
 
   threshold {
     group_by = ["Computer", "Image", "DestinationHostname"]

@@ -15,7 +15,7 @@ detection "proc_webhook_url_powershell_cmdline" {
     "https://github.com/redcanaryco/atomic-red-team/blob/master/atomics/T1567.004/T1567.004.md",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["Administrative and monitoring scripts started with a webhook URL as an argument: they should read it from a secrets store (the playbook's preparation step 7); exclude them by ParentImage or script path until they do", "Approved notifiers: the URL's endpoint should be in approved_webhook_url_prefixes (approved_webhooks.hcl)"]
+  falsepositives = ["Administrative and monitoring scripts started with a webhook URL as an argument: they should read it from a secrets store (the playbook's preparation step 7); exclude them by ParentImage or script path until they do", "Approved notifiers on integration servers: list the servers in approved_integration_computers (organisation.hcl)"]
   fields         = ["Computer", "User", "Image", "CommandLine", "ParentImage"]
 
   logsource {
@@ -39,7 +39,11 @@ detection "proc_webhook_url_powershell_cmdline" {
     }
   }
 
-  condition = "powershell and webhook_url"
+  # The hosts of approved integrations (organisation.hcl): a shared
+  # selection in webhooks.hcl.
+  use_selections = ["integration_host"]
+
+  condition = "powershell and webhook_url and not integration_host"
 
   runbook {
     summary        = "PowerShell was started with a webhook URL on its command line. The URL is a secret now sitting in process logs: whatever the script did, the webhook must be rotated."
