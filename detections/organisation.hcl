@@ -33,6 +33,8 @@ locals {
   # their Telegram Bot API calls are then not taken for webhook posts, and
   # their Discord follow-ups stay quiet even if Discord changes the form
   # of its interaction tokens.
+  # Whoever holds a bot's token can post as the bot: keep the tokens in a
+  # secrets store, and rotate one that shows up anywhere else.
   approved_discord_application_ids = ["1098765432109876543"] # support bot (owner: IT service desk)
   approved_telegram_bot_ids        = ["7012345678"]          # on-call bot (owner: SRE)
 
