@@ -133,7 +133,7 @@ func TestParseErrors(t *testing.T) {
 		{"source key with no near name", "sources:\n  - logsource: {category: proxy}\n    mapping: {}\n", []string{
 			`bad.yml:3:5: error: unknown key "mapping" in a source; the keys are logsource, attrs, fields`}},
 		{"misspelt attribute", "sources:\n  - logsource: {category: proxy}\n    attrs:\n      datamodle: Web\n", []string{
-			`bad.yml:4:7: error: unknown splunk source attribute "datamodle" (did you mean "datamodel"?); splunk reads datamodel, dataset, index`}},
+			`bad.yml:4:7: error: unknown splunk source attribute "datamodle" (did you mean "datamodel"?); splunk reads datamodel, dataset, index, only_product`}},
 		{"misspelt logsource key", "sources:\n  - logsource: {categroy: proxy}\n", []string{
 			`bad.yml:2:17: error: unknown key "categroy" in a logsource (did you mean "category"?); the keys are category, product, service`}},
 		{"misspelt field key", "fields:\n  cs-bytes: {nmae: bytes_out}\n", []string{
@@ -243,5 +243,36 @@ func BenchmarkParseTenMB(b *testing.B) {
 		if _, err := Parse("big.yml", data, testSchema); err == nil {
 			b.Fatal("a 10 MB mapping file was accepted")
 		}
+	}
+}
+
+// TestResolveOnlyProduct: a source marked only_product serves rules that
+// name its category and no product, never rules for another product.
+func TestResolveOnlyProduct(t *testing.T) {
+	p, err := Parse("p.yml", []byte(`name: p
+target: t
+sources:
+  - logsource: {category: process_creation, product: windows}
+    attrs: {only_product: "true", table: SecurityEvent}
+  - logsource: {category: dns, product: windows}
+    attrs: {table: DnsWindows}
+`), Schema{Target: "t", Attrs: []string{"table"}})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		ls    rule.LogSource
+		table string
+	}{
+		{rule.LogSource{Category: "process_creation", Product: "windows"}, "SecurityEvent"},
+		{rule.LogSource{Category: "process_creation"}, "SecurityEvent"},
+		{rule.LogSource{Category: "process_creation", Product: "linux"}, ""},
+		{rule.LogSource{Category: "dns"}, ""},
+	} {
+		src, err := p.Resolve(tc.ls)
+		if tc.table == "" {
+			assert.Error(t, err, "%+v", tc.ls)
+			continue
+		}
+		require.NoError(t, err, "%+v", tc.ls)
+		assert.Equal(t, tc.table, src.Attr("table"))
 	}
 }

@@ -388,10 +388,12 @@ func (p *parser) logSource(n *yaml.Node) rule.LogSource {
 func (p *parser) attrs(n *yaml.Node) map[string]string {
 	out := map[string]string{}
 	pairs, _ := p.mapping(n, "attrs")
+	// Every target's sources may also set the attributes Resolve reads.
+	known := slices.Sorted(slices.Values(append([]string{OnlyProduct}, p.schema.Attrs...)))
 	for _, kv := range pairs {
-		if p.schema.Target != "" && !slices.Contains(p.schema.Attrs, kv.key.Value) {
+		if p.schema.Target != "" && !slices.Contains(known, kv.key.Value) {
 			p.diags.Errorf(p.pos(kv.key), CodeUnknownKey, "unknown %s source attribute %q%s; %s reads %s", p.schema.Target, kv.key.Value,
-				suggest.DidYouMean(kv.key.Value, p.schema.Attrs), p.schema.Target, strings.Join(p.schema.Attrs, ", "))
+				suggest.DidYouMean(kv.key.Value, known), p.schema.Target, strings.Join(known, ", "))
 			continue
 		}
 		out[kv.key.Value] = p.str(kv)

@@ -82,7 +82,7 @@ func TestCompileMappingErrors(t *testing.T) {
 	assert.Equal(t, bad+`:4:5: error: unknown key "atrs" in a source (did you mean "attrs"?); the keys are logsource, attrs, fields
     4 |     atrs:
       |     ^
-`+bad+`:7:13: error: unknown elastic source attribute "indx" (did you mean "index"?); elastic reads category, filter, index
+`+bad+`:7:13: error: unknown elastic source attribute "indx" (did you mean "index"?); elastic reads category, filter, index, only_product
     7 |     attrs: {indx: logs-dns}
       |             ^
 `, stderr)

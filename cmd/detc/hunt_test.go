@@ -15,7 +15,7 @@ import (
 func TestHunt(t *testing.T) {
 	code, stdout, stderr := detc(t, "hunt", "--rules", "testdata/good", "--rules", "testdata/hunt", "testdata/good/proxy.jsonl")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", stderr, "the pivot is neither hunted nor counted")
+	assert.Equal(t, "detc hunt: testdata/good/proxy.jsonl: event times read from the field \"@timestamp\"\ndetc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", stderr, "the pivot is neither hunted nor counted")
 	var got []string
 	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
 		var alert struct {
@@ -39,7 +39,7 @@ func TestHunt(t *testing.T) {
 
 	code, _, stderr = detc(t, "hunt", "--detections", "testdata/good", "testdata/good/proxy.jsonl")
 	assert.Equal(t, 0, code)
-	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", stderr, "--detections is --rules")
+	assert.Contains(t, stderr, "detc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", "--detections is --rules")
 
 	tests := []struct {
 		args   []string
@@ -72,8 +72,10 @@ func TestHuntCountsSkippedLines(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte(lines[0]+`{"cs-host":"hooks.slack.com","cs-method":`+"\n[1,2]\n"+strings.Join(lines[1:], "")), 0o644))
 	code, _, stderr := detc(t, "hunt", "--rules", "testdata/good", "testdata/good/proxy.jsonl", bad)
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, bad+`:2:42: warning: malformed JSON: the line ends before the object is closed (jsonl has one JSON object a line)
+	assert.Equal(t, `detc hunt: testdata/good/proxy.jsonl: event times read from the field "@timestamp"
+`+bad+`:2:42: warning: malformed JSON: the line ends before the object is closed (jsonl has one JSON object a line)
 `+bad+`:3:1: warning: expected a JSON object, found "[1,2]"
+detc hunt: `+bad+`: event times read from the field "@timestamp"
 detc hunt: 2 rules over 10 events in 2 files: 6 alerts, 2 lines skipped (`+bad+`: 2)
 `, stderr)
 }
@@ -101,4 +103,28 @@ func detcStdin(t *testing.T, in *os.File, args ...string) (int, string, string) 
 	os.Stdin = in
 	defer func() { os.Stdin = saved }()
 	return detc(t, args...)
+}
+
+// TestHuntTimeField: without --time-field, events timed by an unknown
+// field are counted but left out of the aggregation, and the summary says
+// so; with it, they are aggregated.
+func TestHuntTimeField(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "proxy.jsonl")
+	var lines []string
+	for i := range 5 {
+		lines = append(lines, fmt.Sprintf(`{"req_time":"2026-11-30T10:0%d:00Z","src_ip":"10.0.0.5","cs-host":"discord.com","c-uri":"/api/webhooks/1/x","cs-method":"POST"}`, i))
+	}
+	require.NoError(t, os.WriteFile(log, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+
+	code, stdout, stderr := detc(t, "hunt", "--rules", "testdata/hunt_time", log)
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stdout, `"window_end"`)
+	assert.Contains(t, stderr, "detc hunt: 1 rule over 5 events in 1 file: 0 alerts\n")
+	assert.Contains(t, stderr, "detc hunt: the aggregation of webhook_burst left out 5 matching events without a usable time\n")
+
+	code, stdout, stderr = detc(t, "hunt", "--rules", "testdata/hunt_time", "--time-field", "req_time", log)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, log+`: event times read from the field "req_time"`)
+	assert.NotContains(t, stderr, "left out")
+	assert.Contains(t, stdout, `"value":5`)
 }
