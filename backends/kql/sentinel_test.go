@@ -133,7 +133,7 @@ func assertARM(t *testing.T, data []byte, n int) {
 // overrides lays attrs over the proxy source of the ASIM profile.
 func overrides(t testing.TB, attrs string) *mapping.Profile {
 	t.Helper()
-	p, err := mapping.Parse("override.yml", []byte("name: sentinel-asim\nsources:\n  - logsource: {category: proxy}\n    attrs: {"+attrs+"}\n"))
+	p, err := mapping.Parse("override.yml", []byte("name: sentinel-asim\nsources:\n  - logsource: {category: proxy}\n    attrs: {"+attrs+"}\n"), kqlSchema())
 	require.NoError(t, err)
 	return p
 }
@@ -262,4 +262,10 @@ func TestARMEnabledFollowsTheDeployable(t *testing.T) {
 		require.Equal(t, kql.ARMFile, arm.Path)
 		assert.Contains(t, string(arm.Data), fmt.Sprintf(`"enabled": %t,`, enabled))
 	}
+}
+
+// kqlSchema is the attribute schema the KQL backend registers.
+func kqlSchema() mapping.Schema {
+	s, _ := mapping.SchemaFor(kql.Name)
+	return s
 }

@@ -1,7 +1,12 @@
 package registry
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/internal/testutil"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,4 +42,20 @@ func TestMappingsAndVariants(t *testing.T) {
 	k, _ := Lookup("kql")
 	assert.Equal(t, []string{"tstats"}, Variants(s))
 	assert.Empty(t, Variants(k))
+}
+
+// TestMappingSchemas: every backend declares the source attributes it
+// reads (mapping files are checked against them), and its guide documents
+// each one.
+func TestMappingSchemas(t *testing.T) {
+	for _, name := range Names() {
+		s, ok := mapping.SchemaFor(name)
+		require.True(t, ok, "%s registers no mapping schema", name)
+		require.NotEmpty(t, s.Attrs, name)
+		doc, err := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "docs", "backends", name+".md"))
+		require.NoError(t, err)
+		for _, a := range s.Attrs {
+			assert.Contains(t, string(doc), "`"+a+"`", "docs/backends/%s.md does not describe the attribute %s", name, a)
+		}
+	}
 }

@@ -248,7 +248,7 @@ func TestIndexAndSourcetype(t *testing.T) {
 sources:
   - logsource: {category: proxy}
     attrs: {index: "proxy, proxy_eu", sourcetype: "squid:access"}
-`))
+`), splunkSchema())
 	require.NoError(t, err)
 	r := testRule(t, packageRules[0])
 	q, err := splunk.New().Compile(r, target.Options{Overrides: override})

@@ -9,8 +9,8 @@ import (
 
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/internal/cli"
-	"github.com/detc/detc/internal/fixture/formats"
 	"github.com/detc/detc/internal/lint"
+	"github.com/detc/detc/internal/logs"
 	"github.com/detc/detc/internal/report"
 )
 
@@ -141,7 +141,7 @@ func listRows(kind string) []listRow {
 		for _, f := range diffFormats {
 			rows = append(rows, row("command", "diff", "flag", "--format", "format", f))
 		}
-		for _, f := range formats.Names() {
+		for _, f := range logs.Names() {
 			rows = append(rows, row("command", "hunt", "flag", "--log-format", "format", f))
 		}
 	case "checks":

@@ -11,9 +11,9 @@ import (
 )
 
 func TestFields(t *testing.T) {
-	custom, err := mapping.Parse("m.yml", []byte("sources:\n  - logsource: {category: proxy}\n    fields:\n      x-team: Web.team\n"))
+	custom, err := mapping.Parse("m.yml", []byte("sources:\n  - logsource: {category: proxy}\n    fields:\n      x-team: Web.team\n"), mapping.Schema{})
 	require.NoError(t, err)
-	raw, err := mapping.Parse("raw.yml", []byte("name: raw\npassthrough: true\n"))
+	raw, err := mapping.Parse("raw.yml", []byte("name: raw\npassthrough: true\n"), mapping.Schema{})
 	require.NoError(t, err)
 	profiles := []*mapping.Profile{custom, raw}
 	for _, tt := range []struct {

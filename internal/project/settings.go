@@ -1,6 +1,7 @@
 package project
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/lint"
+	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/suggest"
 )
@@ -425,11 +427,23 @@ func (r *resolver) deployments(b target.Backend) []build.Deployment {
 	return out
 }
 
-// indexTargets are the targets whose sources have an index.
-var indexTargets = []string{"splunk", "elastic"}
+// reads reports whether a target's backend reads a source attribute (its
+// registered mapping schema names it).
+func reads(targetName, attr string) bool {
+	s, _ := mapping.SchemaFor(targetName)
+	return slices.Contains(s.Attrs, attr)
+}
 
-// sourceAttrTargets says which targets read each source block attribute.
-var sourceAttrTargets = map[string][]string{"index": indexTargets, "sourcetype": {"splunk"}, "table": {"kql"}}
+// readersOf lists the targets that read a source attribute.
+func readersOf(attr string) []string {
+	var out []string
+	for _, b := range registry.All() {
+		if reads(b.Name(), attr) {
+			out = append(out, b.Name())
+		}
+	}
+	return out
+}
 
 // overrides merges the target's mapping files, its index and its source
 // blocks into one override profile (nil when there is none).
@@ -453,28 +467,27 @@ func (r *resolver) overrides(b target.Backend, t *Target) *mapping.Profile {
 		fromFile = true
 	}
 	for _, f := range files {
-		p, err := ReadMapping(f, name)
-		if err != nil {
+		p, diags := ReadMapping(f, name)
+		if diags.HasErrors() {
 			if fromFile {
-				r.confErr(key("mappings"), "%v", err)
-			} else {
-				r.diags.Errorf(rule.Pos{File: f}, CodeConfig, "%s", strings.TrimPrefix(err.Error(), f+": "))
+				r.confErr(key("mappings"), "mapping file %s (for target %s) has errors", f, name)
 			}
+			r.diags = append(r.diags, diags...)
 			continue
 		}
 		merge(p)
 	}
 	indexFlag := r.forTarget("index", r.f.Indexes, b, nil)
 	if index := r.one("index", indexFlag, t.Index); index != "" {
-		if !slices.Contains(indexTargets, name) {
+		if !reads(name, "index") {
 			r.fail(len(indexFlag) > 0, key("index"), "target %s reads tables, not indexes: set a source block's table instead", name)
 		}
 		merge(&mapping.Profile{Attrs: map[string]string{"index": index}})
 	}
 	for _, src := range t.Sources {
 		for attr := range src.Attrs {
-			if !slices.Contains(sourceAttrTargets[attr], name) {
-				r.diags.Errorf(src.Pos, CodeConfig, "target %s has no %s for a source (%s is for %s)", name, attr, attr, strings.Join(sourceAttrTargets[attr], ", "))
+			if !reads(name, attr) {
+				r.diags.Errorf(src.Pos, CodeConfig, "target %s has no %s for a source (%s is for %s)", name, attr, attr, strings.Join(readersOf(attr), ", "))
 			}
 		}
 		merge(&mapping.Profile{Sources: []*mapping.Source{{LogSource: src.LogSource, Attrs: src.Attrs}}})
@@ -494,8 +507,10 @@ func (r *resolver) mappingFlags() list {
 			}
 		}
 		if len(r.f.Targets) != 1 {
+			// The file's own target picks its schema; its problems are
+			// reported when it is read for that target.
 			if data, err := os.ReadFile(v); err == nil {
-				if p, err := mapping.Parse(v, data); err == nil && p.Target != "" {
+				if p, err := mapping.Parse(v, data, mapping.Schema{}); err == nil && p.Target != "" {
 					v = p.Target + "=" + v
 				}
 			}
@@ -505,18 +520,21 @@ func (r *resolver) mappingFlags() list {
 	return out
 }
 
-// ReadMapping reads a user mapping file for a target.
-func ReadMapping(file, targetName string) (*mapping.Profile, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read the mapping file: %v", file, err)
+// ReadMapping reads a user mapping file for a target. Its problems are
+// diagnostics at their file:line:col.
+func ReadMapping(file, targetName string) (*mapping.Profile, rule.Diagnostics) {
+	data, diags := load.ReadText(file, "a mapping file", mapping.MaxFileSize)
+	if diags.HasErrors() {
+		return nil, diags
 	}
-	p, err := mapping.Parse(file, data)
+	schema, _ := mapping.SchemaFor(targetName)
+	p, err := mapping.Parse(file, data, schema)
 	if err != nil {
-		return nil, fmt.Errorf("%s: mapping file: %v", file, strings.TrimPrefix(err.Error(), file+": "))
-	}
-	if p.Target != "" && p.Target != targetName {
-		return nil, fmt.Errorf("%s: the mapping is for target %q, not %q", file, p.Target, targetName)
+		var ds rule.Diagnostics
+		if !errors.As(err, &ds) {
+			ds.Errorf(rule.Pos{File: file}, CodeConfig, "%v", err)
+		}
+		return nil, ds
 	}
 	return p, nil
 }

@@ -7,19 +7,25 @@ import (
 )
 
 func TestClosest(t *testing.T) {
-	fields := []string{"cs-host", "cs-method", "c-uri", "c-useragent", "r-dns"}
-	for name, want := range map[string]string{
-		"cs-hots":    "cs-host",
-		"CS-HOST":    "cs-host", // case is not a typo worth an edit
-		"cs-metod":   "cs-method",
-		"c-uri":      "", // an exact name is not a suggestion
-		"image":      "", // nothing close
-		"dst_ip":     "", // nothing close
-		"c-useragnt": "c-useragent",
-	} {
-		assert.Equal(t, want, Closest(name, fields), name)
+	known := []string{"datamodel", "dataset", "search_prefix", "sources", "fields", "attrs"}
+	tests := []struct {
+		name, want string
+		ok         bool
+	}{
+		{"datamodle", "datamodel", true}, // swapped neighbours: one edit
+		{"DataModel", "datamodel", true},
+		{"source", "sources", true},
+		{"attr", "attrs", true},
+		{"feilds", "fields", true},
+		{"index", "", false},
+		{"x", "", false},
+		{"", "", false},
 	}
-	assert.Equal(t, ` (did you mean "cs-host"?)`, DidYouMean("cs-hots", fields))
-	assert.Equal(t, "", DidYouMean("zzz", fields))
-	assert.Equal(t, 3, distance("kitten", "sitting"))
+	for _, tt := range tests {
+		got, ok := Closest(tt.name, known)
+		assert.Equal(t, tt.want, got, tt.name)
+		assert.Equal(t, tt.ok, ok, tt.name)
+	}
+	assert.Equal(t, ` (did you mean "datamodel"?)`, DidYouMean("datamodle", known))
+	assert.Equal(t, "", DidYouMean("index", known))
 }
