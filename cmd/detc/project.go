@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"unicode/utf8"
 
+	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/project"
 )
@@ -23,21 +25,35 @@ func openProject(c *cli.Command, e *env, f *project.Flags) (*project.Settings, i
 		cli.Usagef(e.stderr, c.Name, "%s", usage.Msg)
 		return nil, cli.ExitUsage
 	case errors.As(err, &conf):
+		inFile := cfg == nil // the file did not parse
 		sources := map[string][]byte{}
 		for _, d := range conf.Diags {
+			inFile = inFile || (cfg.File != "" && d.Pos.File == cfg.File)
 			if _, ok := sources[d.Pos.File]; !ok && d.Pos.File != "" {
-				sources[d.Pos.File], _ = os.ReadFile(d.Pos.File)
+				sources[d.Pos.File] = snippetSource(d.Pos.File)
 			}
 		}
 		cli.WriteDiagnostics(e.stderr, conf.Diags, sources)
-		name := project.FileName
-		if cfg != nil && cfg.File != "" {
-			name = cfg.File
+		if inFile {
+			fmt.Fprintf(e.stderr, "detc %s: the project file has errors\n", c.Name)
 		}
-		fmt.Fprintf(e.stderr, "detc %s: the project settings (%s or flags) have errors\n", c.Name, name)
 		return nil, cli.ExitFail
 	default:
 		fmt.Fprintf(e.stderr, "detc %s: %v\n", c.Name, err)
 		return nil, cli.ExitFail
 	}
+}
+
+// snippetSource is a file's text for the source line under a diagnostic,
+// or nil for a file too large or not text (its diagnostic says so).
+func snippetSource(file string) []byte {
+	info, err := os.Stat(file)
+	if err != nil || info.Size() > mapping.MaxFileSize {
+		return nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil || !utf8.Valid(data) {
+		return nil
+	}
+	return data
 }

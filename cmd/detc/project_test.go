@@ -128,7 +128,7 @@ func TestProjectFileErrors(t *testing.T) {
 		{"index on kql", "target \"kql\" {\n  index = \"x\"\n}\n", nil, 1, "detc.hcl:2:11: error: target kql reads tables, not indexes"},
 		{"bad severity", "check \"fixture-coverage\" {\n  severity = \"ignore\"\n}\n", nil, 1, `detc.hcl:2:14: error: check "fixture-coverage": severity "ignore" is not off, warning or error`},
 		{"unknown check", "check \"fixture-coverag\" {\n  severity = \"off\"\n}\n", nil, 1, `unknown check "fixture-coverag" (did you mean "fixture-coverage"?)`},
-		{"missing mapping", "target \"splunk\" {\n  mappings = [\"nope.yml\"]\n}\n", nil, 1, "cannot read the mapping file"},
+		{"missing mapping", "target \"splunk\" {\n  mappings = [\"nope.yml\"]\n}\n", nil, 1, "nope.yml: error: cannot read"},
 		{"flag: ambiguous index", "", []string{"--index", "main"}, 2, "--index main: say which target it is for, as TARGET=main"},
 		{"flag: unknown check", "", []string{"--check", "fixture-coverag=off"}, 2, `unknown check "fixture-coverag" (did you mean "fixture-coverage"?)`},
 		{"flag: unknown profile", "", []string{"--profile", "kql=asim"}, 2, `target kql has no profile "asim"`},
