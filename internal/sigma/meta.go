@@ -92,7 +92,8 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 	default:
 		d.diags.Errorf(r.Pos, CodeMissingKey, "missing detection: a Sigma rule needs a detection (or a correlation) section")
 	}
-	if rule.Diagnostics(d.diags[errs:]).HasErrors() {
+	if errors := rule.Diagnostics(d.diags[errs:]).Errors(); len(errors) > 0 {
+		d.unloaded = append(d.unloaded, rule.Unloaded{Rule: r, Diags: errors})
 		return nil
 	}
 	return r
