@@ -44,7 +44,9 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 		"references": &r.References, "tags": &r.Tags,
 		"falsepositives": &r.FalsePositives, "fields": &r.Fields,
 	}
+	r.MetaPos = map[string]rule.Pos{}
 	for _, attr := range sortedAttributes(content.Attributes) {
+		r.MetaPos[attr.Name] = posOf(attr.Expr.Range())
 		switch {
 		case strs[attr.Name] != nil:
 			*strs[attr.Name], _ = d.str(attr)

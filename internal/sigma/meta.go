@@ -20,7 +20,9 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 	errs := len(d.diags)
 	var detection, correlation, logsource, title, generate *pair
 	pairs := d.mapping(root)
+	r.MetaPos = map[string]rule.Pos{}
 	for i, p := range pairs {
+		r.MetaPos[p.key.Value] = d.pos(p.val)
 		switch p.key.Value {
 		case "title":
 			title = &pairs[i]
