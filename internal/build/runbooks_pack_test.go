@@ -47,13 +47,15 @@ func TestPackRunbooks(t *testing.T) {
 			compiled := 0
 			for _, subject := range append([]*rule.Rule{r}, pivotRules(t, card, pivots)...) {
 				for _, b := range registry.All() {
-					q, err := b.Compile(subject, target.Options{})
-					if err != nil {
-						assert.Contains(t, md, "Not expressible for this target", "a refusal is stated")
-						continue
+					for _, p := range registry.Products(b) {
+						q, err := b.Compile(subject, target.Options{Profile: p.Profile})
+						if err != nil {
+							assert.Contains(t, md, "Not expressible for this target", "a refusal is stated")
+							continue
+						}
+						compiled++
+						want[strings.TrimRight(q.Text, "\n")] = true
 					}
-					compiled++
-					want[strings.TrimRight(q.Text, "\n")] = true
 				}
 			}
 			blocks, problems := runbook.Inspect(md)
@@ -62,6 +64,11 @@ func TestPackRunbooks(t *testing.T) {
 			for _, b := range blocks {
 				assert.True(t, want[b.Text], "a code block that no backend produced:\n%s", b.Text)
 			}
+			// Each query says the product it runs in: the ASIM query runs in
+			// Sentinel only, Defender XDR's query is its own.
+			assert.Contains(t, md, "**Microsoft Sentinel (ASIM)**\n")
+			assert.Contains(t, md, "**Microsoft Defender XDR (advanced hunting)**\n")
+			assert.NotContains(t, md, "Sentinel / Defender")
 			for _, marker := range []string{"TODO", "TBD", "<Type of Incident>"} {
 				assert.NotContains(t, md, marker)
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/runbook"
 )
 
 // Diagnostic codes, one per check.
@@ -38,6 +39,7 @@ const (
 	CodeCIDRHostBits    = "cidr-host-bits"
 	CodeRedundantStar   = "redundant-wildcard"
 	CodeWindashNoDash   = "windash-no-dash"
+	CodeNoCard          = "missing-runbook-card"
 )
 
 // Levels and Statuses are the values the Sigma specification allows.
@@ -57,7 +59,29 @@ func Check(set *load.Set) rule.Diagnostics {
 	}
 	diags = append(diags, duplicates(set.Rules)...)
 	diags = append(diags, fixture.CheckCoverage(set.Rules)...)
+	diags = append(diags, cards(set)...)
 	diags.Sort()
+	return diags
+}
+
+// cards warns about a detection whose techniques have no runbook card
+// (nor their parent techniques): its runbook's triage section would hold
+// only the detection's own text. Pivots have no runbook of their own.
+func cards(set *load.Set) rule.Diagnostics {
+	var diags rule.Diagnostics
+	for _, r := range set.Rules {
+		techs := r.Attack.Techniques
+		if r.IsPivot() || len(techs) == 0 || runbook.CardFor(r, set.Cards) != nil {
+			continue
+		}
+		pos := r.Attack.Pos
+		if !pos.IsValid() {
+			pos = r.Pos
+		}
+		diags = append(diags, rule.Diagnostic{Severity: rule.Warning, Pos: pos, Code: CodeNoCard,
+			Summary: fmt.Sprintf("rule %s: no runbook card for %s", name(r), strings.Join(techs, ", ")),
+			Detail:  fmt.Sprintf("its runbook will have no triage steps or playbook; add a card such as cards/%s.card.yml under the detections (see docs/content-pack.md)", techs[0])})
+	}
 	return diags
 }
 
