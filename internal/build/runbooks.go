@@ -45,3 +45,12 @@ func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*r
 		return runbook.Render(runbook.Input{Rule: r, Card: runbook.CardFor(r, cards), Pivots: pivots, Compile: compile})
 	}
 }
+
+// Briefs returns the Brief hook of Options: each rule's short note for the
+// deployment files (runbook.Brief), from the technique's card in cards,
+// with link(r) as the place of the whole runbook.
+func Briefs(cards map[string]*runbook.Card, link func(r *rule.Rule) string) func(*rule.Rule) string {
+	return func(r *rule.Rule) string {
+		return runbook.Brief(r, runbook.CardFor(r, cards), link(r))
+	}
+}

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,4 +89,70 @@ func pivotRules(t *testing.T, card *runbook.Card, pivots map[string]*rule.Rule) 
 		out = append(out, p)
 	}
 	return out
+}
+
+// The deployment files of the shipped pack carry each detection's brief
+// (summary, first triage steps, the link to its runbook), not the whole
+// runbook with every SIEM's queries and the playbook; Splunk ES gets
+// drilldown searches, Kibana the fields, integrations and setup it shows.
+func TestPackDeploymentFiles(t *testing.T) {
+	set, diags := load.Paths([]string{filepath.Join(testutil.RepoRoot(t), "detections")})
+	require.False(t, diags.HasErrors(), diags.Error())
+	out := filepath.Join(t.TempDir(), "out")
+	backends := registry.All()
+	_, err := Run(set.Rules, Options{
+		Out: out, Backends: backends,
+		Runbook: Runbooks(set.RunbookRules(), backends, set.Cards),
+		Brief:   Briefs(set.Cards, func(r *rule.Rule) string { return "https://runbooks.example/" + FileName(r.ID) + ".md" }),
+	})
+	require.NoError(t, err)
+	files := testutil.ReadTree(t, out)
+
+	conf := files["splunk/detc_detections/default/savedsearches.conf"]
+	assert.Less(t, len(conf), 150_000, "591 KB when each stanza held the whole runbook")
+	var ruleIDs []string
+	for _, r := range set.Rules {
+		if !r.IsPivot() {
+			ruleIDs = append(ruleIDs, r.ID)
+		}
+	}
+	for _, line := range strings.Split(conf, "\n") {
+		if !strings.HasPrefix(line, "action.notable.param.next_steps = ") {
+			continue
+		}
+		assert.Less(t, len(line), 3000)
+		assert.Contains(t, line, "First triage steps:")
+		assert.Regexp(t, `Full runbook \(every SIEM's queries, investigation pivots, playbook\): https://runbooks\.example/[0-9a-f-]+\.md`, line)
+		assert.NotContains(t, line, "## Playbook")
+		assert.NotContains(t, line, "```", "no queries")
+	}
+	assert.Equal(t, len(ruleIDs), strings.Count(conf, "\naction.notable.param.next_steps = "))
+	assert.Equal(t, len(ruleIDs), strings.Count(conf, "\naction.notable.param.drilldown_searches = [{\"name\":\"View the results of "))
+
+	var kibana []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(files["elastic/detection-rules.ndjson"]), "\n") {
+		var obj map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &obj))
+		kibana = append(kibana, obj)
+	}
+	require.NotEmpty(t, kibana)
+	for _, k := range kibana {
+		id := k["rule_id"].(string)
+		assert.Contains(t, ruleIDs, id, "rule_id is the detection's id")
+		assert.Equal(t, id, k["meta"].(map[string]any)["detc_rule_id"])
+		assert.Less(t, len(k["note"].(string)), 3000)
+		assert.Contains(t, k["note"], "First triage steps:")
+		assert.NotEmpty(t, k["required_fields"], id)
+		for _, f := range k["required_fields"].([]any) {
+			field := f.(map[string]any)
+			assert.NotEmpty(t, field["name"])
+			assert.NotEmpty(t, field["type"])
+			assert.IsType(t, true, field["ecs"])
+		}
+		assert.NotEmpty(t, k["related_integrations"], id)
+		assert.Contains(t, k["setup"], "## Setup")
+		if k["type"] != "esql" {
+			assert.Equal(t, "event.ingested", k["timestamp_override"], id)
+		}
+	}
 }
