@@ -108,6 +108,23 @@ func TestPackDeploymentFiles(t *testing.T) {
 	require.NoError(t, err)
 	files := testutil.ReadTree(t, out)
 
+	// The Azure-Sentinel repository accepts only ASCII rule files: the
+	// windash detection's en and em dashes are \u escapes in the KQL.
+	sentinel := 0
+	for name, text := range files {
+		if strings.HasPrefix(name, "kql/") {
+			sentinel++
+			for i, r := range text {
+				if r > 0x7E || r < 0x20 && r != '\n' {
+					t.Errorf("%s: byte %d: %U is not printable ASCII", name, i, r)
+					break
+				}
+			}
+		}
+	}
+	assert.Greater(t, sentinel, 1)
+	assert.Contains(t, files["kql/analytics-rules/9e5b6e85-d6ed-4dd3-b659-ff8b71902fc5.yaml"], `contains "\u2013Body"`, "windash's en dash")
+
 	conf := files["splunk/detc_detections/default/savedsearches.conf"]
 	assert.Less(t, len(conf), 150_000, "591 KB when each stanza held the whole runbook")
 	var ruleIDs []string
