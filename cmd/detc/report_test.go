@@ -28,6 +28,30 @@ func brokenGood(t *testing.T) string {
 	return dir
 }
 
+// sarifLog is what the tests read of a SARIF log.
+type sarifLog struct {
+	Version string
+	Runs    []struct {
+		Tool struct {
+			Driver struct {
+				Name, Version string
+				Rules         []struct{ ID string }
+			}
+		}
+		Results []struct {
+			RuleID    string
+			Level     string
+			Message   struct{ Text string }
+			Locations []struct {
+				PhysicalLocation struct {
+					ArtifactLocation struct{ URI string }
+					Region           struct{ StartLine, StartColumn int }
+				}
+			}
+		}
+	}
+}
+
 func TestLintFormats(t *testing.T) {
 	dir := brokenGood(t)
 	t.Chdir(dir)
@@ -35,28 +59,7 @@ func TestLintFormats(t *testing.T) {
 	code, stdout, stderr := detc(t, "lint", "--format", "sarif", ".")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, stderr)
-	var log struct {
-		Version string
-		Runs    []struct {
-			Tool struct {
-				Driver struct {
-					Name, Version string
-					Rules         []struct{ ID string }
-				}
-			}
-			Results []struct {
-				RuleID    string
-				Level     string
-				Message   struct{ Text string }
-				Locations []struct {
-					PhysicalLocation struct {
-						ArtifactLocation struct{ URI string }
-						Region           struct{ StartLine, StartColumn int }
-					}
-				}
-			}
-		}
-	}
+	var log sarifLog
 	require.NoError(t, json.Unmarshal([]byte(stdout), &log))
 	assert.Equal(t, "2.1.0", log.Version)
 	run := log.Runs[0]
@@ -179,20 +182,7 @@ func TestTestFormatsCountUnloaded(t *testing.T) {
 
 	code, stdout, _ = detc(t, "test", "--format", "sarif", ".")
 	assert.Equal(t, 1, code)
-	var log struct {
-		Runs []struct {
-			Results []struct {
-				RuleID    string
-				Message   struct{ Text string }
-				Locations []struct {
-					PhysicalLocation struct {
-						ArtifactLocation struct{ URI string }
-						Region           struct{ StartLine, StartColumn int }
-					}
-				}
-			}
-		}
-	}
+	var log sarifLog
 	require.NoError(t, json.Unmarshal([]byte(stdout), &log))
 	require.Len(t, log.Runs[0].Results, 1)
 	res := log.Runs[0].Results[0]

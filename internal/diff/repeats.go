@@ -85,19 +85,15 @@ var unescape = strings.NewReplacer(`\\`, `\`, `\"`, `"`, `\n`, "\n", `\t`, "\t")
 // splitHunks cuts a unified diff into its header (the --- and +++ lines)
 // and its hunks, each from its @@ line.
 func splitHunks(diff string) (header string, hunks []string) {
-	i := strings.Index(diff, "\n@@ ")
-	if i < 0 {
-		return diff, nil
-	}
-	header, rest := diff[:i+1], diff[i+1:]
-	for rest != "" {
-		j := strings.Index(rest, "\n@@ ")
-		if j < 0 {
-			hunks = append(hunks, rest)
-			break
+	for _, line := range splitLines(diff) {
+		if strings.HasPrefix(line, "@@ ") {
+			hunks = append(hunks, "")
 		}
-		hunks = append(hunks, rest[:j+1])
-		rest = rest[j+1:]
+		if len(hunks) == 0 {
+			header += line
+			continue
+		}
+		hunks[len(hunks)-1] += line
 	}
 	return header, hunks
 }
