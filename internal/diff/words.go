@@ -13,8 +13,9 @@ import (
 // whole for one value added to it.
 const LongLine = 160
 
-// wordContext is how much unchanged text (in bytes, whole words) a
-// word-level change shows on each side, within its line.
+// wordContext is how much unchanged text (in bytes, whole words, a word
+// longer than twice as much left out) a word-level change shows on each
+// side, within its line.
 const wordContext = 40
 
 // Readable is Unified for a reviewer: a hunk whose changed lines are long
@@ -60,7 +61,7 @@ func writeWordHunk(out *strings.Builder, a, b []string, ops []op) {
 // ("-"), the new words ("+") and the unchanged text after it.
 func writeWords(out *strings.Builder, old, new string) {
 	ta, tb := tokens(old), tokens(new)
-	ops := myers(ta, tb)
+	ops := slide(myers(ta, tb), ta, tb)
 	for i := 0; i < len(ops); {
 		if ops[i].kind == opEqual {
 			i++
@@ -88,7 +89,7 @@ func writeWords(out *strings.Builder, old, new string) {
 		var before []string
 		for j, n := i-1, 0; j >= 0 && ops[j].kind == opEqual; j-- {
 			t := ta[ops[j].a]
-			if n >= wordContext || strings.Contains(t, "\n") {
+			if n >= wordContext || n+len(t) > 2*wordContext || strings.Contains(t, "\n") {
 				break
 			}
 			before = append(before, t)
@@ -105,7 +106,7 @@ func writeWords(out *strings.Builder, old, new string) {
 		}
 		for j := end; j < len(ops) && ops[j].kind == opEqual; j++ {
 			t := ta[ops[j].a]
-			if after.Len() >= wordContext || strings.Contains(t, "\n") {
+			if n := after.Len(); n >= wordContext || n+len(t) > 2*wordContext || strings.Contains(t, "\n") {
 				break
 			}
 			after.WriteString(t)
@@ -120,6 +121,111 @@ func writeWords(out *strings.Builder, old, new string) {
 		}
 		i = end
 	}
+}
+
+// slide moves each run of only inserted (or only deleted) words to where
+// it reads best, when the words around it allow several places: `, "b"`
+// added after `"a"` may equally be `b", "` after `"a", "`. The run is
+// moved right over each word it can, and placed where it starts after
+// white space (else after punctuation) with a word or a quote.
+func slide(ops []op, ta, tb []string) []op {
+	for i := 0; i < len(ops); i++ {
+		kind := ops[i].kind
+		if kind == opEqual {
+			continue
+		}
+		j := i
+		for j < len(ops) && ops[j].kind == kind {
+			j++
+		}
+		tok := func(o op) string {
+			if kind == opInsert {
+				return tb[o.b]
+			}
+			return ta[o.a]
+		}
+		// Shift the run left as far as it goes (the word before it equals
+		// its last word), then right one word at a time while the word
+		// after it equals its first word, remembering the best place.
+		for i > 0 && ops[i-1].kind == opEqual && tok(ops[j-1]) == ta[ops[i-1].a] {
+			ops = shiftLeft(ops, i, j, kind)
+			i, j = i-1, j-1
+		}
+		best, bestScore := 0, score(ops, i, ta, tok)
+		shifted := append([]op(nil), ops...)
+		for k := 1; j+k-1 < len(shifted) && shifted[j+k-1].kind == opEqual && tok(shifted[i+k-1]) == ta[shifted[j+k-1].a]; k++ {
+			shifted = shiftRight(shifted, i+k-1, j+k-1, kind)
+			if sc := score(shifted, i+k, ta, tok); sc > bestScore {
+				best, bestScore = k, sc
+			}
+		}
+		for k := 0; k < best; k++ {
+			ops = shiftRight(ops, i+k, j+k, kind)
+		}
+		i = j + best - 1
+	}
+	return ops
+}
+
+// shiftRight moves the run ops[i:j] of kind one word right: the equal op
+// at j comes before it, and the run covers the next word.
+func shiftRight(ops []op, i, j int, kind opKind) []op {
+	eq := ops[j]
+	first := ops[i]
+	out := append([]op(nil), ops[:i]...)
+	if kind == opInsert {
+		out = append(out, op{opEqual, eq.a, first.b})
+		for _, o := range ops[i+1 : j] {
+			out = append(out, op{kind, eq.a + 1, o.b})
+		}
+		out = append(out, op{kind, eq.a + 1, eq.b})
+	} else {
+		out = append(out, op{opEqual, first.a, eq.b})
+		for _, o := range ops[i+1 : j] {
+			out = append(out, op{kind, o.a, eq.b + 1})
+		}
+		out = append(out, op{kind, eq.a, eq.b + 1})
+	}
+	return append(out, ops[j+1:]...)
+}
+
+// shiftLeft moves the run ops[i:j] of kind one word left: the equal op
+// at i-1 comes after it, and the run covers the word before.
+func shiftLeft(ops []op, i, j int, kind opKind) []op {
+	eq, last := ops[i-1], ops[j-1]
+	out := append([]op(nil), ops[:i-1]...)
+	if kind == opInsert {
+		out = append(out, op{kind, eq.a, eq.b})
+		for _, o := range ops[i : j-1] {
+			out = append(out, op{kind, eq.a, o.b})
+		}
+		out = append(out, op{opEqual, eq.a, last.b})
+	} else {
+		out = append(out, op{kind, eq.a, eq.b})
+		for _, o := range ops[i : j-1] {
+			out = append(out, op{kind, o.a, eq.b})
+		}
+		out = append(out, op{opEqual, last.a, eq.b})
+	}
+	return append(out, ops[j:]...)
+}
+
+// score rates a run starting at ops[i]: after white space best, then
+// after punctuation, and starting with a word or a quote.
+func score(ops []op, i int, ta []string, tok func(op) string) int {
+	sc := 0
+	if first := tok(ops[i]); isWordToken(first) || first == `"` || first == "'" {
+		sc++
+	}
+	if i > 0 && ops[i-1].kind == opEqual {
+		switch prev := ta[ops[i-1].a]; {
+		case strings.TrimSpace(prev) == "":
+			sc += 2
+		case !isWordToken(prev):
+			sc++
+		}
+	}
+	return sc
 }
 
 // writeWordLines writes text as diff lines starting with mark, one per
