@@ -57,6 +57,10 @@ type Set struct {
 	// Unloaded are the rules of the run that did not load, in file then
 	// position order, so that reports count every rule given.
 	Unloaded []rule.Unloaded
+	// Lists are the HCL locals that are lists of plain values, by name,
+	// each value at its position: the approved and blocked webhook lists
+	// that blocklists and lint read.
+	Lists hclrule.Values
 }
 
 // RunbookRules is what runbooks are written from: the run's rules and the
@@ -134,6 +138,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 		}
 		lists = values
 	}
+	set.Lists = lists
 	// Sigma rules name the lists written once as HCL locals with
 	// |expand '%name%'.
 	diags = append(diags, rule.ResolvePlaceholders(set.Rules, lists)...)
