@@ -89,6 +89,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	res, err := build.Run(set.Rules, build.Options{
 		Out: *out, Deployments: s.Deployments, Strict: *strict, Enabled: s.Enabled,
 		Runbook: build.Runbooks(set.RunbookRules(), s.Deployments, set.Cards),
+		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
 		Extras:  []build.Extra{layer, blocklists, secrets},
 	})
 	if res != nil {
@@ -132,4 +133,15 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals%s\n",
 		detections, strings.Join(names, ", "), *out, len(res.Files), len(res.Refusals), leftOut)
 	return cli.ExitOK
+}
+
+// runbookLink is where a deployment file says the rule's whole runbook
+// is: under --runbook-url when that is a web address, otherwise in the
+// build output (a file: link means nothing in a SIEM).
+func runbookLink(base string, r *rule.Rule) string {
+	name := build.FileName(r.ID) + ".md"
+	if strings.HasPrefix(base, "https://") || strings.HasPrefix(base, "http://") {
+		return base + name
+	}
+	return "runbooks/" + name + " in the detc build output"
 }

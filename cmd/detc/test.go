@@ -56,6 +56,7 @@ func runTest(c *cli.Command, e *env, args []string) int {
 	diags = s.Checks.Apply(diags)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	rep := fixture.Run(set.Rules, fixture.Options{SkipUntested: s.Checks.Below(fixture.CodeCoverage, project.LevelError)})
+	rep.AddUnloaded(set.Unloaded, diags)
 	if err := report.WriteTest(e.stdout, *format, rep, cli.Tool(version), report.Here()); err != nil {
 		fmt.Fprintf(e.stderr, "detc test: %v\n", err)
 		return cli.ExitFail

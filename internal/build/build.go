@@ -42,9 +42,12 @@ type Options struct {
 	// Enabled says which rules are deployed enabled (the enablement
 	// policy); nil deploys every rule enabled.
 	Enabled func(r *rule.Rule) bool
-	// Runbook, when set, renders a rule's runbook Markdown; it goes into
-	// each target's deployment files and under runbooks/.
+	// Runbook, when set, renders a rule's runbook Markdown; it goes under
+	// runbooks/.
 	Runbook func(r *rule.Rule) (string, error)
+	// Brief, when set, writes the short note (summary, first triage steps,
+	// link to the runbook) each target's deployment files carry.
+	Brief func(r *rule.Rule) string
 	// Extras add files outside the targets' folders, such as an ATT&CK
 	// Navigator layer.
 	Extras []Extra
@@ -153,14 +156,12 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 			deployable = append(deployable, r)
 		}
 	}
-	runbooks := map[string]string{}
 	if opts.Runbook != nil {
 		for _, r := range deployable {
 			md, err := opts.Runbook(r)
 			if err != nil {
 				return nil, &RunbookError{Rule: r, Err: err}
 			}
-			runbooks[r.ID] = md
 			if err := add(files, "runbooks", target.Artifact{Path: FileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
 				return nil, err
 			}
@@ -180,7 +181,11 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 				continue
 			}
 			targeted[r]++
-			d, refusal := Compile(dep, r, runbooks[r.ID], opts.Enabled)
+			brief := ""
+			if opts.Brief != nil {
+				brief = opts.Brief(r)
+			}
+			d, refusal := Compile(dep, r, brief, opts.Enabled)
 			if refusal != nil {
 				refused[r]++
 				res.Refusals = append(res.Refusals, *refusal)
@@ -252,10 +257,10 @@ func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Sever
 }
 
 // Compile compiles one rule for one deployment, as Run does: the
-// deployable, with its runbook, version and enablement (enabled nil: every
+// deployable, with its brief, version and enablement (enabled nil: every
 // rule enabled), or the refusal. detc diff compiles through it too, so
 // that what it compares is what a build deploys.
-func Compile(dep Deployment, r *rule.Rule, runbook string, enabled func(*rule.Rule) bool) (*target.Deployable, *Refusal) {
+func Compile(dep Deployment, r *rule.Rule, brief string, enabled func(*rule.Rule) bool) (*target.Deployable, *Refusal) {
 	b := dep.Backend
 	q, err := b.Compile(r, dep.Options)
 	if err != nil {
@@ -263,7 +268,7 @@ func Compile(dep Deployment, r *rule.Rule, runbook string, enabled func(*rule.Ru
 		return nil, &Refusal{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
 			Target: b.Name(), Profile: dep.Profile(), Message: d.Summary}
 	}
-	return &target.Deployable{Query: q, Runbook: runbook, Version: Version(q), Enabled: enabled == nil || enabled(r)}, nil
+	return &target.Deployable{Query: q, Runbook: brief, Version: Version(q), Enabled: enabled == nil || enabled(r)}, nil
 }
 
 // Version is a content hash of what a compiled rule means: its target,

@@ -46,16 +46,18 @@ type Detection struct {
 }
 
 // Compile compiles each rule of set the way detc build does (build.Compile
-// for every deployment meant for the rule, build.Runbooks for the runbook),
-// and packages each rule alone so that its deployment files hold only its
-// own entry, with the opening of the runbook they embed (runbookHead).
-// Investigation pivots get their queries only: they are never deployed and
-// have no runbook of their own. Rules are keyed by id; a rule with no id,
-// or an id two rules share, is an error, as detc lint reports it.
+// for every deployment meant for the rule, build.Runbooks for the
+// runbook), and packages each rule alone so that its deployment files hold
+// only its own entry, with the brief they carry (build.Briefs, linking to
+// runbooks/<id>.md). Investigation pivots get their queries only: they are
+// never deployed and have no runbook of their own. Rules are keyed by id;
+// a rule with no id, or an id two rules share, is an error, as detc lint
+// reports it.
 func Compile(set *load.Set, deps []build.Deployment, enabled func(*rule.Rule) bool) (map[string]*Detection, error) {
 	deps = append([]build.Deployment(nil), deps...)
 	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Dir < deps[j].Dir })
 	runbook := build.Runbooks(set.RunbookRules(), deps, set.Cards)
+	brief := build.Briefs(set.Cards, func(r *rule.Rule) string { return "runbooks/" + build.FileName(r.ID) + ".md" })
 	out := map[string]*Detection{}
 	for _, r := range set.Rules {
 		if r.ID == "" {
@@ -65,17 +67,17 @@ func Compile(set *load.Set, deps []build.Deployment, enabled func(*rule.Rule) bo
 			return nil, fmt.Errorf("%s: rule id %s is also the id of the rule in %s; detc diff matches detections by id", r.Pos, r.ID, prev.File)
 		}
 		d := &Detection{ID: r.ID, Name: r.Name, Title: r.Title, File: r.File, Pivot: r.IsPivot()}
-		md := ""
+		md, note := "", ""
 		if !d.Pivot {
 			text, err := runbook(r)
 			if err != nil {
 				text = fmt.Sprintf("the runbook cannot be written: %v\n", err)
 			}
-			md = text
+			md, note = text, brief(r)
 		}
 		for _, dep := range deps {
 			if r.TargetedAt(dep.Backend.Name(), dep.Profile()) {
-				d.Outputs = append(d.Outputs, compileFor(dep, r, md, d.Pivot, enabled)...)
+				d.Outputs = append(d.Outputs, compileFor(dep, r, note, d.Pivot, enabled)...)
 			}
 		}
 		if !d.Pivot {
@@ -92,13 +94,13 @@ const diffAppVersion = "0.0.0"
 // compileFor is one rule's query and deployment files for one deployment.
 // Outputs are named by the deployment's folder (the target, and the
 // profile when the target deploys several).
-func compileFor(dep build.Deployment, r *rule.Rule, runbook string, pivot bool, enabled func(*rule.Rule) bool) []Output {
+func compileFor(dep build.Deployment, r *rule.Rule, brief string, pivot bool, enabled func(*rule.Rule) bool) []Output {
 	b := dep.Backend
 	name := dep.Dir
 	if name == "" {
 		name = b.Name()
 	}
-	d, refusal := build.Compile(dep, r, runbook, enabled)
+	d, refusal := build.Compile(dep, r, brief, enabled)
 	if refusal != nil {
 		return []Output{{Target: name, Part: PartQuery, Name: name + "." + b.Langs()[0], Text: "refused: " + refusal.Message + "\n"}}
 	}
@@ -110,8 +112,6 @@ func compileFor(dep build.Deployment, r *rule.Rule, runbook string, pivot bool, 
 	if pivot {
 		return outs
 	}
-	packaged := *d
-	packaged.Runbook = runbookHead(runbook, r.ID)
 	opts := dep.Options
 	if opts.App.Version == "" {
 		// A package version derived from its content is the whole app's;
@@ -119,7 +119,7 @@ func compileFor(dep build.Deployment, r *rule.Rule, runbook string, pivot bool, 
 		// and repeat it, so it is pinned here.
 		opts.App.Version = diffAppVersion
 	}
-	arts, err := b.Package([]target.Deployable{packaged}, opts)
+	arts, err := b.Package([]target.Deployable{*d}, opts)
 	if err != nil {
 		return append(outs, Output{Target: name, Part: PartDeployment, Name: name, Text: fmt.Sprintf("packaging failed: %v\n", err)})
 	}
@@ -128,23 +128,6 @@ func compileFor(dep build.Deployment, r *rule.Rule, runbook string, pivot bool, 
 		outs = append(outs, Output{Target: name, Part: PartDeployment, Name: name + "/" + a.Path, Text: readable(a)})
 	}
 	return outs
-}
-
-// runbookHead is what a deployment file embeds in place of the runbook in
-// a diff: the runbook's opening section (title, level, description,
-// summary) and where the rest is. The whole runbook is diffed on its own;
-// inside a deployment file (Splunk's next steps, Kibana's note, both one
-// JSON string) every runbook change, which any query change is, would be
-// repeated as one long line. Sentinel's description takes its triage
-// summary from the opening section, so it is shown as a build writes it.
-func runbookHead(md, id string) string {
-	if md == "" {
-		return ""
-	}
-	if i := strings.Index(md, "\n## "); i >= 0 {
-		md = md[:i+1]
-	}
-	return md + fmt.Sprintf("(The whole runbook is runbooks/%s.md.)\n", build.FileName(id))
 }
 
 func withNewline(s string) string {
