@@ -178,6 +178,10 @@ const (
 	KindPlaceholder                  // Text names an unresolved %placeholder%
 )
 
+var kindNames = [...]string{"string", "number", "bool", "null", "regex", "cidr", "fieldref", "placeholder"}
+
+func (k ValueKind) String() string { return kindNames[k] }
+
 // Value is one value of a matcher.
 type Value struct {
 	Kind    ValueKind

@@ -104,12 +104,7 @@ func dumpMatcher(b *strings.Builder, m *rule.Matcher) {
 	}
 }
 
-var kindNames = map[rule.ValueKind]string{
-	rule.KindString: "string", rule.KindNumber: "number", rule.KindBool: "bool", rule.KindNull: "null",
-	rule.KindRegex: "regex", rule.KindCIDR: "cidr", rule.KindFieldRef: "fieldref", rule.KindPlaceholder: "placeholder",
-}
-
-func kindName(k rule.ValueKind) string { return kindNames[k] }
+func kindName(k rule.ValueKind) string { return k.String() }
 
 // dumpExpr writes a condition with each node's position.
 func dumpExpr(e rule.Expr) string {
