@@ -19,8 +19,10 @@ import (
 	"sync"
 
 	"github.com/detc/detc/backends/elastic/lucenere"
+	"github.com/detc/detc/backends/lower"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -70,7 +72,7 @@ func (*Backend) Profiles() []string { return []string{"ecs", "raw"} }
 func (*Backend) Langs() []string { return []string{Lucene, EQL, ESQL} }
 
 // Compile implements target.Backend.
-func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+func (b *Backend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	c, err := compile(r, opts)
 	if err != nil {
 		return nil, err
@@ -105,7 +107,7 @@ func Profile(opts target.Options) (*mapping.Profile, error) {
 }
 
 // compile resolves the profile, source and language, and emits the query.
-func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
+func compile(r *check.Rule, opts target.Options) (*compiled, error) {
 	p, err := Profile(opts)
 	if err != nil {
 		return nil, err
@@ -152,7 +154,7 @@ func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
 
 // compiler holds one rule's compilation.
 type compiler struct {
-	r       *rule.Rule
+	r       *check.Rule
 	profile *mapping.Profile
 	source  *mapping.Source
 	lang    string
@@ -167,7 +169,7 @@ func (c *compiler) refuse(pos rule.Pos, construct any, reason string, args ...an
 	if !pos.IsValid() {
 		pos = c.r.Pos
 	}
-	return target.Refuse(c.r, Name, c.profile.Name, pos, fmt.Sprint(construct), reason, args...)
+	return target.Refuse(c.r.Rule, Name, c.profile.Name, pos, fmt.Sprint(construct), reason, args...)
 }
 
 // field is one target field a Sigma field maps to.
@@ -320,75 +322,34 @@ func (c *compiler) inferTypes() error {
 	return nil
 }
 
-// condition lowers the rule's condition to a tree whose leaves are one
-// language's matcher clauses.
+// condition writes a checked condition (the rule's or a part's) as a tree
+// whose leaves are one language's matcher clauses.
 func (c *compiler) condition(e rule.Expr, matcher func(*rule.Matcher) (*node, error)) (*node, error) {
 	if e == nil {
 		return nil, c.refuse(c.r.Pos, "a rule without a condition", "there is nothing to search for")
 	}
-	return c.expr(rule.Expand(e, c.r.Searches), matcher)
+	return c.lowered(lower.Condition(c.r, e), matcher)
 }
 
-func (c *compiler) expr(e rule.Expr, matcher func(*rule.Matcher) (*node, error)) (*node, error) {
-	switch e := e.(type) {
-	case *rule.And:
-		kids, err := c.exprs(e.Terms, matcher)
+func (c *compiler) lowered(n *lower.Node, matcher func(*rule.Matcher) (*node, error)) (*node, error) {
+	if n.Op == lower.Match {
+		return matcher(n.Matcher)
+	}
+	kids := make([]*node, 0, len(n.Kids))
+	for _, k := range n.Kids {
+		x, err := c.lowered(k, matcher)
 		if err != nil {
 			return nil, err
 		}
+		kids = append(kids, x)
+	}
+	switch n.Op {
+	case lower.And:
 		return and(kids...), nil
-	case *rule.Or:
-		kids, err := c.exprs(e.Terms, matcher)
-		if err != nil {
-			return nil, err
-		}
+	case lower.Or:
 		return or(kids...), nil
-	case *rule.Not:
-		x, err := c.expr(e.X, matcher)
-		if err != nil {
-			return nil, err
-		}
-		return not(x), nil
-	case *rule.SearchRef:
-		s := c.r.Search(e.Name)
-		if s == nil {
-			return nil, c.refuse(e.Pos, fmt.Sprintf("search %q", e.Name), "the condition names a search the rule does not define")
-		}
-		groups := make([]*node, 0, len(s.Groups))
-		for _, g := range s.Groups {
-			if len(g.Matchers) == 0 {
-				return nil, c.refuse(g.Pos, fmt.Sprintf("search %q", s.Name), "it has an empty group")
-			}
-			terms := make([]*node, 0, len(g.Matchers))
-			for _, m := range g.Matchers {
-				t, err := matcher(m)
-				if err != nil {
-					return nil, err
-				}
-				terms = append(terms, t)
-			}
-			groups = append(groups, and(terms...))
-		}
-		if len(groups) == 0 {
-			return nil, c.refuse(s.Pos, fmt.Sprintf("search %q", s.Name), "it is empty")
-		}
-		return or(groups...), nil
-	case *rule.Quantified:
-		return nil, c.refuse(e.Pos, fmt.Sprintf("%q", e.Pattern), "no search matches it")
 	}
-	return nil, c.refuse(e.Position(), fmt.Sprintf("condition node %T", e), "not supported")
-}
-
-func (c *compiler) exprs(es []rule.Expr, matcher func(*rule.Matcher) (*node, error)) ([]*node, error) {
-	out := make([]*node, 0, len(es))
-	for _, e := range es {
-		n, err := c.expr(e, matcher)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, nil
+	return not(kids[0]), nil
 }
 
 // sourceFilter returns the source's exact conditions (event.category and

@@ -30,7 +30,7 @@ func (c *compiler) esql() (string, error) {
 	}
 	cond := c.r.Condition
 	if cond == nil && agg != nil && agg.Func == rule.AggTemporal {
-		cond = &rule.Or{Terms: agg.Parts, Pos: agg.Pos}
+		cond = &rule.Or{Terms: c.r.Parts, Pos: agg.Pos}
 	}
 	body, err := c.condition(cond, c.esqlMatcher)
 	if err != nil {
@@ -59,7 +59,7 @@ func (c *compiler) esql() (string, error) {
 	switch agg.Func {
 	case rule.AggTemporal:
 		var aggs, checks []string
-		for i, part := range agg.Parts {
+		for i, part := range c.r.Parts {
 			n, err := c.condition(part, c.esqlMatcher)
 			if err != nil {
 				return "", err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/attack"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -167,7 +168,7 @@ func kibana(d target.Deployable, opts target.Options) (*kibanaRule, error) {
 
 // kibanaThresholdOf maps a threshold's fields through the profile the
 // query was compiled with.
-func kibanaThresholdOf(r *rule.Rule, a *rule.Aggregation, q *target.Query, opts target.Options) (*kibanaThreshold, error) {
+func kibanaThresholdOf(r *check.Rule, a *rule.Aggregation, q *target.Query, opts target.Options) (*kibanaThreshold, error) {
 	t := thresholdOf(a)
 	if t == nil {
 		return nil, fmt.Errorf("elastic: rule %s: its aggregation is not a threshold; compile it with --lang esql", r.ID)

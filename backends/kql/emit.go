@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/detc/detc/backends/lower"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/internal/rule"
 )
@@ -139,7 +140,6 @@ func guard(x expr, nullable, neg bool) expr {
 // where writes a condition as where clauses: the terms of a top-level AND
 // one per line, which reads better in review and means the same.
 func (c *compiler) where(cond rule.Expr) ([]string, error) {
-	cond = rule.Expand(cond, c.r.Searches)
 	terms := []rule.Expr{cond}
 	if and, ok := cond.(*rule.And); ok {
 		terms = and.Terms
@@ -155,58 +155,32 @@ func (c *compiler) where(cond rule.Expr) ([]string, error) {
 	return lines, nil
 }
 
-// condition writes a condition node; neg says whether it sits under an odd
-// number of NOTs.
+// condition writes a checked condition; neg says whether it sits under an
+// odd number of NOTs.
 func (c *compiler) condition(e rule.Expr, neg bool) (expr, error) {
-	switch e := e.(type) {
-	case *rule.And:
-		xs, err := c.conditions(e.Terms, neg)
-		return andOf(xs), err
-	case *rule.Or:
-		xs, err := c.conditions(e.Terms, neg)
-		return orOf(xs), err
-	case *rule.Not:
-		x, err := c.condition(e.X, !neg)
+	return c.lowered(lower.Condition(c.r, e), neg)
+}
+
+func (c *compiler) lowered(n *lower.Node, neg bool) (expr, error) {
+	switch n.Op {
+	case lower.Match:
+		return c.matcher(n.Matcher, neg)
+	case lower.Not:
+		x, err := c.lowered(n.Kids[0], !neg)
 		return notOf(x), err
-	case *rule.SearchRef:
-		s := c.r.Search(e.Name)
-		if s == nil {
-			return expr{}, c.refuse(e.Pos, fmt.Sprintf("the condition's search %q", e.Name), "the rule defines no such search")
-		}
-		return c.search(s, neg)
-	case *rule.Quantified:
-		return expr{}, c.refuse(e.Pos, fmt.Sprintf("the condition's %q", e.Pattern), "no search matches it")
 	}
-	return expr{}, c.refuse(e.Position(), "the condition", "node %T is not supported", e)
-}
-
-func (c *compiler) conditions(es []rule.Expr, neg bool) ([]expr, error) {
-	out := make([]expr, 0, len(es))
-	for _, e := range es {
-		x, err := c.condition(e, neg)
+	xs := make([]expr, 0, len(n.Kids))
+	for _, k := range n.Kids {
+		x, err := c.lowered(k, neg)
 		if err != nil {
-			return nil, err
+			return expr{}, err
 		}
-		out = append(out, x)
+		xs = append(xs, x)
 	}
-	return out, nil
-}
-
-// search is an OR of groups, each an AND of matchers.
-func (c *compiler) search(s *rule.Search, neg bool) (expr, error) {
-	groups := make([]expr, 0, len(s.Groups))
-	for _, g := range s.Groups {
-		ms := make([]expr, 0, len(g.Matchers))
-		for _, m := range g.Matchers {
-			x, err := c.matcher(m, neg)
-			if err != nil {
-				return expr{}, err
-			}
-			ms = append(ms, x)
-		}
-		groups = append(groups, andOf(ms))
+	if n.Op == lower.And {
+		return andOf(xs), nil
 	}
-	return orOf(groups), nil
+	return orOf(xs), nil
 }
 
 // column is one target column a Sigma field maps to.

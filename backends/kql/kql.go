@@ -16,6 +16,7 @@ import (
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -76,7 +77,7 @@ func Profile(name string, overrides *mapping.Profile) (*mapping.Profile, error) 
 
 // Compile turns one rule into a KQL query, or refuses it with a
 // *target.Error.
-func (backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+func (backend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	if opts.Lang != "" && opts.Lang != "kql" {
 		return nil, fmt.Errorf("target kql has one query language, kql, not %q", opts.Lang)
 	}
@@ -97,7 +98,7 @@ func (backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, error)
 
 // compiler holds the state of one rule's compilation.
 type compiler struct {
-	r    *rule.Rule
+	r    *check.Rule
 	prof *mapping.Profile
 	src  *mapping.Source
 	// used records the columns the query reads, by Sigma field name, for
@@ -110,7 +111,7 @@ func (c *compiler) refuse(pos rule.Pos, construct, reason string, args ...any) e
 	if !pos.IsValid() {
 		pos = c.r.Pos
 	}
-	return target.Refuse(c.r, Name, c.prof.Name, pos, construct, reason, args...)
+	return target.Refuse(c.r.Rule, Name, c.prof.Name, pos, construct, reason, args...)
 }
 
 func (c *compiler) compile() (string, *mapping.Source, error) {
@@ -139,9 +140,6 @@ func (c *compiler) compile() (string, *mapping.Source, error) {
 		}
 		lines = append(lines, more...)
 	} else {
-		if c.r.Condition == nil {
-			return "", nil, c.refuse(c.r.Pos, "the rule", "it has no condition")
-		}
 		more, err := c.where(c.r.Condition)
 		if err != nil {
 			return "", nil, err

@@ -105,7 +105,7 @@ func NewAnalyticsRule(d target.Deployable, opts target.Options) (*AnalyticsRule,
 	if q == nil || q.Rule == nil {
 		return nil, fmt.Errorf("kql: a deployable has no compiled query")
 	}
-	r := q.Rule
+	r := q.Rule.Rule
 	prof, err := Profile(q.Profile, opts.Overrides)
 	if err != nil {
 		return nil, err

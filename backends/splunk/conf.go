@@ -46,13 +46,13 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 		if d.Query.Rule.IsPivot() {
 			continue
 		}
-		titles[stanzaTitle(d.Query.Rule)]++
+		titles[stanzaTitle(d.Query.Rule.Rule)]++
 		entries = append(entries, entry{d: d})
 	}
 	seen := map[string]string{}
 	for i := range entries {
 		r := entries[i].d.Query.Rule
-		t := stanzaTitle(r)
+		t := stanzaTitle(r.Rule)
 		if titles[t] > 1 {
 			t += " (" + sanitizeLine(r.ID) + ")"
 		}
@@ -132,7 +132,7 @@ func sanitizeLine(s string) string {
 func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.Profile) {
 	q := d.Query
 	r := q.Rule
-	title := stanzaTitle(r)
+	title := stanzaTitle(r.Rule)
 	fmt.Fprintf(w, "# rule %s, profile %s, version %s\n", sanitizeLine(r.ID), p.Name, sanitizeLine(d.Version))
 	fmt.Fprintf(w, "[%s]\n", name)
 	kv := map[string]string{

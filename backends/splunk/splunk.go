@@ -16,7 +16,7 @@ import (
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
-	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/check"
 )
 
 // Name is the --target value.
@@ -81,7 +81,7 @@ func (b *Backend) profile(opts target.Options) (*mapping.Profile, error) {
 }
 
 // Compile implements target.Backend.
-func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+func (b *Backend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	if opts.Lang != "" && opts.Lang != "spl" {
 		return nil, fmt.Errorf("splunk: unknown language %q (known: spl)", opts.Lang)
 	}

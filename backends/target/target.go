@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -25,7 +26,7 @@ type Options struct {
 
 // Query is one rule compiled for one target.
 type Query struct {
-	Rule    *rule.Rule
+	Rule    *check.Rule
 	Target  string
 	Profile string
 	Lang    string
@@ -81,8 +82,10 @@ type Backend interface {
 	Profiles() []string
 	// Langs lists the query languages; the first is the default.
 	Langs() []string
-	// Compile turns one rule into a query or returns an *Error.
-	Compile(r *rule.Rule, opts Options) (*Query, error)
+	// Compile turns one checked rule into a query or returns an *Error.
+	// The rule has passed internal/check: a backend refuses only what its
+	// target cannot express, never a mistake in the rule.
+	Compile(r *check.Rule, opts Options) (*Query, error)
 	// Package writes the deployment files for compiled rules.
 	Package(ds []Deployable, opts Options) ([]Artifact, error)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/navigator"
@@ -47,7 +48,9 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		return cli.Exit(err)
 	}
 	set, diags := loadDetections(paths, *fixtures)
-	diags = append(diags, lint.Check(set)...)
+	checked, checkDiags := check.All(set.RunbookRules())
+	diags = append(diags, checkDiags...)
+	diags = append(diags, lint.Validate(set)...)
 	diags.Sort()
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	if diags.HasErrors() {
@@ -59,9 +62,10 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		return []target.Artifact{{Path: "layer.json", Data: data}}, err
 	}}
 	backends := registry.All()
-	res, err := build.Run(set.Rules, build.Options{
+	// No rule had an error, so checked is set.Rules then the shared pivots.
+	res, err := build.Run(checked[:len(set.Rules)], build.Options{
 		Out: *out, Backends: backends, Strict: *strict,
-		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
+		Runbook: build.Runbooks(checked, backends, set.Cards),
 		Extras:  []build.Extra{layer},
 	})
 	if res != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
@@ -86,8 +87,23 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	enc.SetEscapeHTML(false)
 	printed := 0
 	for _, r := range set.Rules {
-		q, err := b.Compile(r, opts)
 		out := compiled{RuleID: r.ID, Title: r.Title, File: r.File, Target: b.Name(), Profile: opts.Profile}
+		checked, checkDiags := check.Run(r)
+		cli.WriteDiagnostics(e.stderr, checkDiags, set.Sources)
+		if checked == nil {
+			// A mistake in the rule, not a limit of the target.
+			failed = true
+			d := firstError(checkDiags)
+			out.Error = &compileError{Message: d.Summary, Line: d.Pos.Line, Column: d.Pos.Col}
+			if *asJSON {
+				if err := enc.Encode(out); err != nil {
+					fmt.Fprintf(e.stderr, "detc compile: %v\n", err)
+					return cli.ExitFail
+				}
+			}
+			continue
+		}
+		q, err := b.Compile(checked, opts)
 		if err != nil {
 			failed = true
 			d := build.Refused(r, b.Name(), opts.Profile, err, rule.Error)
@@ -115,6 +131,16 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 		return cli.ExitFail
 	}
 	return cli.ExitOK
+}
+
+// firstError is the first error of diagnostics that have one.
+func firstError(diags rule.Diagnostics) rule.Diagnostic {
+	for _, d := range diags {
+		if d.Severity == rule.Error {
+			return d
+		}
+	}
+	return rule.Diagnostic{}
 }
 
 // targetOptions checks --target, --profile and --lang, reporting a usage

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -41,7 +42,7 @@ type Options struct {
 	Strict bool
 	// Runbook, when set, renders a rule's runbook Markdown; it goes into
 	// each target's deployment files and under runbooks/.
-	Runbook func(r *rule.Rule) (string, error)
+	Runbook func(r *check.Rule) (string, error)
 	// Extras add files outside the targets' folders, such as an ATT&CK
 	// Navigator layer.
 	Extras []Extra
@@ -94,15 +95,18 @@ func (e *RunbookError) Diagnostic() rule.Diagnostic {
 // ErrRefused is returned (wrapped) when Strict is set and a target refused a rule.
 var ErrRefused = errors.New("a target refused a rule")
 
-// Run compiles and packages rules. Pivot rules are compiled only for
-// runbooks, never deployed. Nothing is written unless every step succeeds.
-func Run(rules []*rule.Rule, opts Options) (*Result, error) {
+// Run compiles and packages checked rules. Pivot rules are compiled only
+// for runbooks, never deployed. Nothing is written unless every step
+// succeeds.
+func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	files := map[string][]byte{Marker: []byte(markerText)}
 	res := &Result{}
-	var deployable []*rule.Rule
+	var deployable []*check.Rule
+	var deployed []*rule.Rule
 	for _, r := range rules {
 		if !r.IsPivot() {
 			deployable = append(deployable, r)
+			deployed = append(deployed, r.Rule)
 		}
 	}
 	runbooks := map[string]string{}
@@ -110,7 +114,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 		for _, r := range deployable {
 			md, err := opts.Runbook(r)
 			if err != nil {
-				return nil, &RunbookError{Rule: r, Err: err}
+				return nil, &RunbookError{Rule: r.Rule, Err: err}
 			}
 			runbooks[r.ID] = md
 			if err := add(files, "runbooks", target.Artifact{Path: FileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
@@ -141,7 +145,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 		}
 	}
 	for _, x := range opts.Extras {
-		arts, err := x.Generate(deployable)
+		arts, err := x.Generate(deployed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", x.Dir, err)
 		}
@@ -189,11 +193,11 @@ func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Sever
 // language, as Run does: the deployable, with its runbook and version, or
 // the refusal. detc diff compiles through it too, so that what it compares
 // is what a build deploys.
-func Compile(b target.Backend, r *rule.Rule, runbook string) (*target.Deployable, *Refusal) {
+func Compile(b target.Backend, r *check.Rule, runbook string) (*target.Deployable, *Refusal) {
 	profile := b.Profiles()[0]
 	q, err := b.Compile(r, target.Options{})
 	if err != nil {
-		d := Refused(r, b.Name(), profile, err, rule.Error)
+		d := Refused(r.Rule, b.Name(), profile, err, rule.Error)
 		return nil, &Refusal{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
 			Target: b.Name(), Profile: profile, Message: d.Summary}
 	}

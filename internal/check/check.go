@@ -30,6 +30,7 @@ const (
 	CodeEmptySearch     = "empty-search"
 	CodeEmptyGroup      = "empty-group"
 	CodeNoCondition     = "no-condition"
+	CodeBadCondition    = "bad-condition"
 	CodeBadAggregation  = "bad-aggregation"
 	CodeBadRegex        = "bad-regex"
 	CodeBadValue        = "bad-value"
@@ -66,7 +67,7 @@ func Run(r *rule.Rule) (*Rule, rule.Diagnostics) {
 			continue
 		}
 		c.searches[s.Name] = s
-		diags = append(diags, search(s)...)
+		diags = append(diags, checkSearch(s)...)
 	}
 	diags = append(diags, c.conditions()...)
 	if r.Aggregation != nil {
@@ -87,6 +88,14 @@ func (c *Rule) conditions() rule.Diagnostics {
 	expand := func(e rule.Expr) rule.Expr {
 		rule.Walk(e, func(e rule.Expr) {
 			switch e := e.(type) {
+			case *rule.And:
+				if len(e.Terms) == 0 {
+					diags.Errorf(e.Pos, CodeBadCondition, "an \"and\" of nothing in the condition of rule %s", name(r))
+				}
+			case *rule.Or:
+				if len(e.Terms) == 0 {
+					diags.Errorf(e.Pos, CodeBadCondition, "an \"or\" of nothing in the condition of rule %s", name(r))
+				}
 			case *rule.SearchRef:
 				if c.searches[e.Name] == nil {
 					diags.Errorf(e.Pos, CodeUnknownSearch, "condition names search %q, which rule %s does not define%s", e.Name, name(r), known(r))
@@ -129,8 +138,8 @@ func (c *Rule) conditions() rule.Diagnostics {
 	return diags
 }
 
-// search checks a search's shape and each of its values.
-func search(s *rule.Search) rule.Diagnostics {
+// checkSearch checks a search's shape and each of its values.
+func checkSearch(s *rule.Search) rule.Diagnostics {
 	var diags rule.Diagnostics
 	if len(s.Groups) == 0 {
 		// An OR of nothing would match no event; that is never meant.
@@ -280,4 +289,19 @@ func known(r *rule.Rule) string {
 		names[i] = s.Name
 	}
 	return " (searches: " + strings.Join(names, ", ") + ")"
+}
+
+// All checks every rule: the checked rules, in the order given, leave out
+// those with errors; the diagnostics are every rule's.
+func All(rules []*rule.Rule) ([]*Rule, rule.Diagnostics) {
+	var out []*Rule
+	var diags rule.Diagnostics
+	for _, r := range rules {
+		c, d := Run(r)
+		diags = append(diags, d...)
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return out, diags
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -75,8 +76,13 @@ func Build(rules []*rule.Rule, backends []target.Backend) *Table {
 	var pivots []Row
 	for _, r := range rules {
 		row := Row{Rule: r, Format: format(r), LogSource: logSource(r.LogSource)}
+		checked, diags := check.Run(r)
 		for _, c := range t.Columns {
-			_, err := byName[c.Target].Compile(r, target.Options{Profile: c.Profile})
+			if checked == nil {
+				row.Cells = append(row.Cells, Cell{Refusal: "the rule has errors: " + diags.Error()})
+				continue
+			}
+			_, err := byName[c.Target].Compile(checked, target.Options{Profile: c.Profile})
 			row.Cells = append(row.Cells, Cell{Refusal: refusal(err)})
 		}
 		if r.IsPivot() {

@@ -7,13 +7,13 @@ package lint
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/detc/detc/internal/attack"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
@@ -21,23 +21,19 @@ import (
 
 // Diagnostic codes, one per check.
 const (
-	CodeMissing         = "missing-metadata"
-	CodeInvalidLevel    = "invalid-level"
-	CodeInvalidStatus   = "invalid-status"
-	CodeInvalidDate     = "invalid-date"
-	CodeDuplicateID     = "duplicate-id"
-	CodeDuplicateTitle  = "duplicate-title"
-	CodeNoAttack        = "missing-attack"
-	CodeUnknownTech     = "unknown-technique"
-	CodeUnknownTactic   = "unknown-tactic"
-	CodeTacticMismatch  = "tactic-mismatch"
-	CodeUnknownSearch   = "unknown-search"
-	CodeUnusedSearch    = "unused-search"
-	CodeEmptyQuantifier = "quantifier-matches-nothing"
-	CodeBadRegex        = "bad-regex"
-	CodeCIDRHostBits    = "cidr-host-bits"
-	CodeRedundantStar   = "redundant-wildcard"
-	CodeWindashNoDash   = "windash-no-dash"
+	CodeMissing        = "missing-metadata"
+	CodeInvalidLevel   = "invalid-level"
+	CodeInvalidStatus  = "invalid-status"
+	CodeInvalidDate    = "invalid-date"
+	CodeDuplicateID    = "duplicate-id"
+	CodeDuplicateTitle = "duplicate-title"
+	CodeNoAttack       = "missing-attack"
+	CodeUnknownTech    = "unknown-technique"
+	CodeUnknownTactic  = "unknown-tactic"
+	CodeTacticMismatch = "tactic-mismatch"
+	CodeCIDRHostBits   = "cidr-host-bits"
+	CodeRedundantStar  = "redundant-wildcard"
+	CodeWindashNoDash  = "windash-no-dash"
 )
 
 // Levels and Statuses are the values the Sigma specification allows.
@@ -46,14 +42,25 @@ var (
 	Statuses = []string{"stable", "test", "experimental", "deprecated", "unsupported"}
 )
 
-// Check lints every rule of a set, and the set as a whole: unique ids, and
-// fixture coverage (every detection proved on a positive and a negative
-// case; attach fixture sidecars to the rules first). Diagnostics come
+// Check lints every rule of a set, and the set as a whole: the check
+// phase (internal/check) on every rule, then Validate. Diagnostics come
 // sorted by position.
 func Check(set *load.Set) rule.Diagnostics {
+	_, diags := check.All(set.Rules)
+	diags = append(diags, Validate(set)...)
+	diags.Sort()
+	return diags
+}
+
+// Validate runs lint's own validators, for a command that has run the
+// check phase itself: metadata, ATT&CK ids, values that compile but look
+// wrong, unique ids, and fixture coverage (every detection proved on a
+// positive and a negative case; attach fixture sidecars to the rules
+// first). Diagnostics come sorted by position.
+func Validate(set *load.Set) rule.Diagnostics {
 	var diags rule.Diagnostics
 	for _, r := range set.Rules {
-		diags = append(diags, Rule(r)...)
+		diags = append(diags, validate(r)...)
 	}
 	diags = append(diags, duplicates(set.Rules)...)
 	diags = append(diags, fixture.CheckCoverage(set.Rules)...)
@@ -61,12 +68,16 @@ func Check(set *load.Set) rule.Diagnostics {
 	return diags
 }
 
-// Rule lints one rule on its own.
+// Rule lints one rule on its own: the check phase and the validators.
 func Rule(r *rule.Rule) rule.Diagnostics {
+	_, diags := check.Run(r)
+	return append(diags, validate(r)...)
+}
+
+func validate(r *rule.Rule) rule.Diagnostics {
 	var diags rule.Diagnostics
 	diags = append(diags, metadata(r)...)
 	diags = append(diags, attackIDs(r)...)
-	diags = append(diags, searches(r)...)
 	diags = append(diags, values(r)...)
 	return diags
 }
@@ -95,9 +106,6 @@ func metadata(r *rule.Rule) rule.Diagnostics {
 	}
 	if r.LogSource == (rule.LogSource{Pos: r.LogSource.Pos}) {
 		missing(rule.Error, "log source", "set at least one of category, product, service")
-	}
-	if r.Condition == nil {
-		missing(rule.Error, "condition", "")
 	}
 	if r.Description == "" {
 		missing(rule.Warning, "description", "")
@@ -165,64 +173,8 @@ func describeTactics(ids []string) string {
 	return strings.Join(parts, " or ")
 }
 
-// searches checks that the condition and the searches fit together.
-func searches(r *rule.Rule) rule.Diagnostics {
-	var diags rule.Diagnostics
-	used := map[string]bool{}
-	conds := []rule.Expr{r.Condition}
-	if r.Aggregation != nil {
-		conds = append(conds, r.Aggregation.Parts...)
-	}
-	for _, c := range conds {
-		rule.Walk(c, func(e rule.Expr) {
-			switch e := e.(type) {
-			case *rule.SearchRef:
-				if r.Search(e.Name) == nil {
-					diags.Errorf(e.Pos, CodeUnknownSearch, "condition names search %q, which rule %s does not define%s", e.Name, name(r), known(r))
-				}
-				used[e.Name] = true
-			case *rule.Quantified:
-				names := e.Names(r.Searches)
-				if len(names) == 0 {
-					diags.Errorf(e.Pos, CodeEmptyQuantifier, "%q matches no search of rule %s%s", quantifier(e), name(r), known(r))
-				}
-				for _, n := range names {
-					used[n] = true
-				}
-			}
-		})
-	}
-	if r.Condition == nil {
-		return diags // reported as missing; every search would look unused
-	}
-	for _, s := range r.Searches {
-		if !used[s.Name] {
-			diags.Warnf(s.Pos, CodeUnusedSearch, "search %q is not used by the condition of rule %s", s.Name, name(r))
-		}
-	}
-	return diags
-}
-
-func quantifier(q *rule.Quantified) string {
-	if q.All {
-		return "all of " + q.Pattern
-	}
-	return "1 of " + q.Pattern
-}
-
-func known(r *rule.Rule) string {
-	if len(r.Searches) == 0 {
-		return " (it has no searches)"
-	}
-	names := make([]string, len(r.Searches))
-	for i, s := range r.Searches {
-		names[i] = s.Name
-	}
-	return " (searches: " + strings.Join(names, ", ") + ")"
-}
-
 // values checks each matcher's values for what compiles but cannot be
-// what the author meant, and for what cannot be compiled at all.
+// what the author meant.
 func values(r *rule.Rule) rule.Diagnostics {
 	var diags rule.Diagnostics
 	for _, s := range r.Searches {
@@ -248,11 +200,6 @@ func value(r *rule.Rule, m *rule.Matcher, v rule.Value) rule.Diagnostics {
 		field = "keywords"
 	}
 	switch v.Kind {
-	case rule.KindRegex:
-		if _, err := regexp.Compile(v.Text); err != nil {
-			diags = append(diags, rule.Diagnostic{Severity: rule.Error, Pos: pos, Code: CodeBadRegex,
-				Summary: fmt.Sprintf("field %q: regular expression does not compile: %v", field, err), Detail: re2Hint(v.Text)})
-		}
 	case rule.KindCIDR:
 		if p, err := netip.ParsePrefix(v.Text); err == nil && p.Masked() != p {
 			diags.Warnf(pos, CodeCIDRHostBits, "field %q: %s has host bits set; it means the network %s", field, v.Text, p.Masked())
@@ -281,21 +228,6 @@ func redundantStar(op rule.Op, p rule.Pattern) bool {
 	default:
 		return first
 	}
-}
-
-// re2Hint names the usual PCRE constructs RE2 lacks, since Sigma rules are
-// often written for PCRE engines.
-func re2Hint(re string) string {
-	for _, c := range []struct{ syntax, what string }{
-		{"(?=", "lookahead"}, {"(?!", "negative lookahead"}, {"(?<=", "lookbehind"}, {"(?<!", "negative lookbehind"},
-		{"(?>", "atomic groups"}, {"*+", "possessive quantifiers"}, {"++", "possessive quantifiers"}, {"?+", "possessive quantifiers"},
-		{`\Z`, `\Z (use \z)`}, {`\1`, "backreferences"}, {`\2`, "backreferences"}, {`\k<`, "named backreferences"},
-	} {
-		if strings.Contains(re, c.syntax) {
-			return "detc uses RE2 syntax, which has no " + c.what
-		}
-	}
-	return ""
 }
 
 // duplicates reports ids and titles used by more than one rule, naming
