@@ -3,6 +3,7 @@ package elastic
 import (
 	"errors"
 	"fmt"
+	"github.com/detc/detc/internal/testutil"
 	"strings"
 	"testing"
 
@@ -57,7 +58,7 @@ func TestRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := sigmaRule(t, tt.logsource, tt.detection)
-			_, err := b.Compile(r, target.Options{Profile: tt.profile, Lang: tt.lang})
+			_, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: tt.profile, Lang: tt.lang})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			var te *target.Error
@@ -71,19 +72,19 @@ func TestRefusals(t *testing.T) {
 func TestLanguageChoice(t *testing.T) {
 	r := sigmaRule(t, "category: proxy", "sel:\n  cs-method: POST\ncondition: sel")
 	b := New()
-	_, err := b.Compile(r, target.Options{Lang: "sql"})
+	_, err := b.Compile(testutil.Checked(t, r), target.Options{Lang: "sql"})
 	assert.ErrorContains(t, err, `unknown language "sql"`)
-	_, err = b.Compile(r, target.Options{Profile: "cim"})
+	_, err = b.Compile(testutil.Checked(t, r), target.Options{Profile: "cim"})
 	assert.ErrorContains(t, err, `unknown profile "cim"`)
 
 	// An average is no Kibana threshold: the default language is ES|QL,
 	// and asking for Lucene is refused with the way out.
 	r.Aggregation = &rule.Aggregation{Func: rule.AggAvg, Field: "cs-bytes", Op: rule.CmpGt, Threshold: 10, Window: 3600e9, Pos: rule.Pos{File: "t.yml", Line: 1, Col: 1}}
-	q, err := b.Compile(r, target.Options{})
+	q, err := b.Compile(testutil.Checked(t, r), target.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, ESQL, q.Lang)
 	assert.Contains(t, q.Text, "STATS value = AVG(http.request.bytes) BY window_start")
-	_, err = b.Compile(r, target.Options{Lang: Lucene})
+	_, err = b.Compile(testutil.Checked(t, r), target.Options{Lang: Lucene})
 	assert.ErrorContains(t, err, "compile it with --lang esql")
 }
 
@@ -100,7 +101,7 @@ sources:
 `
 	p, err := parseProfile(over)
 	require.NoError(t, err)
-	c, err := compile(r, target.Options{Overrides: p})
+	c, err := compile(testutil.Checked(t, r), target.Options{Overrides: p})
 	require.NoError(t, err)
 	assert.Equal(t, `destination.domain:/[Xx]\.[Cc][Oo][Mm]/`, c.query.Text)
 	assert.Equal(t, []string{"proxy-*"}, indexes(c.query.Source))

@@ -23,7 +23,7 @@ func TestGolden(t *testing.T) {
 			var out strings.Builder
 			for _, r := range rules {
 				fmt.Fprintf(&out, "# %s %s\n", r.ID, r.Title)
-				q, err := b.Compile(r, target.Options{Profile: profile, Lang: lang})
+				q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: profile, Lang: lang})
 				if err != nil {
 					fmt.Fprintf(&out, "refused: %v\n\n", err)
 					continue
@@ -46,7 +46,7 @@ func TestGoldenKibana(t *testing.T) {
 			if r.LogSource.Category == "process_creation" {
 				opts.Lang = EQL
 			}
-			q, err := b.Compile(r, opts)
+			q, err := b.Compile(testutil.Checked(t, r), opts)
 			require.NoError(t, err, r.ID)
 			runbook := ""
 			if len(r.Attack.Techniques) > 0 {

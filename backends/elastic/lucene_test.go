@@ -1,6 +1,7 @@
 package elastic
 
 import (
+	"github.com/detc/detc/internal/testutil"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -34,7 +35,7 @@ type proof struct {
 // evaluator which events match (on the Sigma-named events).
 func lucenePlan(t *testing.T, r *rule.Rule, profile string, events []fixtureEvent) proof {
 	t.Helper()
-	c, err := compile(r, target.Options{Profile: profile, Lang: Lucene})
+	c, err := compile(testutil.Checked(t, r), target.Options{Profile: profile, Lang: Lucene})
 	require.NoError(t, err, r.ID)
 	p, err := Profile(target.Options{Profile: profile})
 	require.NoError(t, err)
@@ -46,7 +47,7 @@ func lucenePlan(t *testing.T, r *rule.Rule, profile string, events []fixtureEven
 	prog, diags := eval.Compile(r)
 	require.False(t, diags.HasErrors(), "%v", diags)
 	pr := proof{rule: r, profile: profile, query: c.query.Text}
-	cc := &compiler{r: r, profile: p, source: src, types: map[string]string{}}
+	cc := &compiler{r: c.query.Rule, profile: p, source: src, types: map[string]string{}}
 	for _, kv := range cc.sourceFilter(true) {
 		fields[kv[0]] = tKeyword
 	}

@@ -1,6 +1,7 @@
 package kql_test
 
 import (
+	"github.com/detc/detc/internal/testutil"
 	"math/rand/v2"
 	"net/netip"
 	"path/filepath"
@@ -143,7 +144,7 @@ func agree(t *testing.T, rules []*rule.Rule, events int) (checked, skipped, hit 
 			skipped++
 			continue
 		}
-		q, err := b.Compile(r, target.Options{Profile: "raw"})
+		q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw"})
 		if err != nil {
 			skipped++
 			continue

@@ -29,7 +29,7 @@ func TestGoldenQueries(t *testing.T) {
 		var out strings.Builder
 		for _, p := range b.Profiles() {
 			fmt.Fprintf(&out, "== %s\n", p)
-			q, err := b.Compile(r, target.Options{Profile: p})
+			q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: p})
 			if err != nil {
 				var te *target.Error
 				require.True(t, errors.As(err, &te), "%s/%s: not a refusal: %v", r.ID, p, err)
@@ -51,8 +51,8 @@ func TestCompileDeterministic(t *testing.T) {
 	b := kql.New()
 	for _, r := range rules {
 		for _, p := range b.Profiles() {
-			q1, err1 := b.Compile(r, target.Options{Profile: p})
-			q2, err2 := b.Compile(r, target.Options{Profile: p})
+			q1, err1 := b.Compile(testutil.Checked(t, r), target.Options{Profile: p})
+			q2, err2 := b.Compile(testutil.Checked(t, r), target.Options{Profile: p})
 			if err1 != nil {
 				assert.Equal(t, err1.Error(), err2.Error())
 				continue
@@ -65,11 +65,11 @@ func TestCompileDeterministic(t *testing.T) {
 func TestBadOptions(t *testing.T) {
 	r := loadRules(t, filepath.Join("testdata", "rules"))[0]
 	b := kql.New()
-	_, err := b.Compile(r, target.Options{Profile: "splunk-cim"})
+	_, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "splunk-cim"})
 	assert.EqualError(t, err, `unknown profile "splunk-cim" for target kql (known: sentinel-asim, sentinel-csl, defender-xdr, raw)`)
-	_, err = b.Compile(r, target.Options{Lang: "eql"})
+	_, err = b.Compile(testutil.Checked(t, r), target.Options{Lang: "eql"})
 	assert.ErrorContains(t, err, `not "eql"`)
-	_, err = b.Compile(r, target.Options{Variant: "tstats"})
+	_, err = b.Compile(testutil.Checked(t, r), target.Options{Variant: "tstats"})
 	assert.ErrorContains(t, err, `no variant "tstats"`)
 	assert.Equal(t, "kql", b.Name())
 	assert.Equal(t, []string{"kql"}, b.Langs())

@@ -3,6 +3,8 @@ package kql_test
 import (
 	"errors"
 	"fmt"
+	"github.com/detc/detc/internal/check"
+	"github.com/detc/detc/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -31,7 +33,7 @@ func TestCorpus(t *testing.T) {
 		reasons := map[string]int{}
 		compiled := 0
 		for _, r := range rules {
-			q, err := b.Compile(r, target.Options{Profile: p})
+			q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: p})
 			if err == nil {
 				compiled++
 				check.add(t, p+" "+r.File, q, q.Text, nil)
@@ -70,7 +72,7 @@ func TestCorpus(t *testing.T) {
 // BenchmarkCompileCorpus compiles the whole corpus with the raw profile;
 // ns/rule is the figure to read.
 func BenchmarkCompileCorpus(b *testing.B) {
-	rules := corpus.Rules(b)
+	rules, _ := check.All(corpus.Rules(b))
 	be := kql.New()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

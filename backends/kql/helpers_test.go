@@ -65,7 +65,7 @@ func rawDatabase(t testing.TB, q *target.Query, overrides *mapping.Profile) *kql
 		table = kql.DefaultTable
 	}
 	cols := map[string]string{"TimeGenerated": "datetime"}
-	for _, f := range ruleFields(q.Rule) {
+	for _, f := range ruleFields(q.Rule.Rule) {
 		m, err := prof.Field(q.Source, f)
 		require.NoError(t, err)
 		for _, n := range m.Names {

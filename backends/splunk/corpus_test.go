@@ -3,6 +3,8 @@ package splunk_test
 import (
 	"errors"
 	"fmt"
+	"github.com/detc/detc/internal/check"
+	"github.com/detc/detc/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -39,7 +41,7 @@ func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
 	reasons := map[string]int{}
 	compiled := 0
 	for _, r := range rules {
-		q, err := b.Compile(r, opts)
+		q, err := b.Compile(testutil.Checked(t, r), opts)
 		if err == nil {
 			compiled++
 			_, perr := parseSPL(q.Text)
@@ -75,7 +77,7 @@ func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
 // BenchmarkCompileCorpus compiles the whole corpus with the raw profile;
 // ns/rule is the figure to read.
 func BenchmarkCompileCorpus(b *testing.B) {
-	rules := corpus.Rules(b)
+	rules, _ := check.All(corpus.Rules(b))
 	be := splunk.New()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -33,7 +33,7 @@ func TestGoldenQueries(t *testing.T) {
 			for _, doc := range agreementRules {
 				r := testRule(t, doc)
 				fmt.Fprintf(&out, "=== %s\n", r.ID)
-				q, err := b.Compile(r, v.opts)
+				q, err := b.Compile(testutil.Checked(t, r), v.opts)
 				if err != nil {
 					fmt.Fprintf(&out, "refused: %v\n\n", err)
 					continue
@@ -123,7 +123,7 @@ detection: {sel: {c-uri: x}, condition: sel}`, target.Options{Profile: "raw", Ov
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := testRule(t, tt.doc)
-			_, err := b.Compile(r, tt.opts)
+			_, err := b.Compile(testutil.Checked(t, r), tt.opts)
 			require.Error(t, err)
 			var te *target.Error
 			require.True(t, errors.As(err, &te), "not a refusal: %v", err)
@@ -146,7 +146,7 @@ id: r
 logsource: {category: proxy}
 detection: {sel: {cs-host: hooks.slack.com}, condition: sel}`)
 	for _, opts := range []target.Options{{Profile: "ecs"}, {Lang: "kql"}, {Variant: "pivot"}} {
-		_, err := b.Compile(r, opts)
+		_, err := b.Compile(testutil.Checked(t, r), opts)
 		require.Error(t, err)
 		var te *target.Error
 		assert.False(t, errors.As(err, &te), "a usage error is not a refusal")
@@ -162,13 +162,13 @@ fields:
   cs-host: dest_host
 `))
 	require.NoError(t, err)
-	q, err := b.Compile(r, target.Options{Profile: "raw", Overrides: over})
+	q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw", Overrides: over})
 	require.NoError(t, err)
 	assert.Equal(t, `index=proxy sourcetype=zscaler:nss dest_host="hooks.slack.com"`, q.Text)
 	assert.Equal(t, "raw", q.Profile)
 	assert.Equal(t, "spl", q.Lang)
 
-	q, err = b.Compile(r, target.Options{})
+	q, err = b.Compile(testutil.Checked(t, r), target.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, "| datamodel Web Web search\n| search Web.url_domain=\"hooks.slack.com\" OR Web.dest=\"hooks.slack.com\"", q.Text)
 	assert.Equal(t, "Web", q.Source.Attr("datamodel"))
@@ -213,7 +213,7 @@ detection: {sel: {QueryName: webhook.site}, condition: sel}`,
 	for _, tt := range tests {
 		r := testRule(t, tt.doc)
 		t.Run(r.LogSource.Category+r.LogSource.Product, func(t *testing.T) {
-			q, err := b.Compile(r, target.Options{})
+			q, err := b.Compile(testutil.Checked(t, r), target.Options{})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, q.Text)
 			assert.Equal(t, tt.risk, q.Source.Attr("risk_object"))
@@ -230,7 +230,7 @@ func TestNoInjection(t *testing.T) {
 	b := splunk.New()
 	for _, v := range []string{`x" | delete`, `x\" | delete`, `x\\" | delete`, "a`delete`b", "x\n| delete", `"`, `\`, `x) OR (y`, `[| delete]`} {
 		r := literalRule(t, "c-uri", nil, v)
-		q, err := b.Compile(r, target.Options{Profile: "raw"})
+		q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw"})
 		require.NoError(t, err)
 		p, err := parseSPL(q.Text)
 		require.NoError(t, err, q.Text)

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"github.com/detc/detc/internal/check"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,7 +24,9 @@ import (
 func TestPackRunbooks(t *testing.T) {
 	set, diags := load.Paths([]string{filepath.Join(testutil.RepoRoot(t), "detections")})
 	require.False(t, diags.HasErrors(), diags.Error())
-	render := Runbooks(set.Rules, registry.All(), set.Cards)
+	checked, diags := check.All(set.Rules)
+	require.False(t, diags.HasErrors(), diags.Error())
+	render := Runbooks(checked, registry.All(), set.Cards)
 
 	pivots := map[string]*rule.Rule{}
 	for _, r := range set.Rules {
@@ -38,7 +41,7 @@ func TestPackRunbooks(t *testing.T) {
 		}
 		detections++
 		t.Run(r.Name, func(t *testing.T) {
-			md, err := render(r)
+			md, err := render(testutil.Checked(t, r))
 			require.NoError(t, err)
 			card := runbook.CardFor(r, set.Cards)
 			require.NotNil(t, card, "every pack detection has the T1567.004 card")
@@ -47,7 +50,7 @@ func TestPackRunbooks(t *testing.T) {
 			compiled := 0
 			for _, subject := range append([]*rule.Rule{r}, pivotRules(t, card, pivots)...) {
 				for _, b := range registry.All() {
-					q, err := b.Compile(subject, target.Options{})
+					q, err := b.Compile(testutil.Checked(t, subject), target.Options{})
 					if err != nil {
 						assert.Contains(t, md, "Not expressible for this target", "a refusal is stated")
 						continue

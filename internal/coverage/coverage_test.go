@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"github.com/detc/detc/internal/check"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,24 +24,26 @@ func (fake) Langs() []string    { return []string{"q"} }
 func (fake) Package([]target.Deployable, target.Options) ([]target.Artifact, error) {
 	return nil, nil
 }
-func (fake) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+func (fake) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	switch {
 	case r.Name == "broken":
 		return nil, assert.AnError
 	case opts.Profile == "strict" && r.LogSource.Category == "dns":
-		return nil, target.Refuse(r, "fake", opts.Profile, r.Pos, "log source category=dns", "no | DNS table")
+		return nil, target.Refuse(r.Rule, "fake", opts.Profile, r.Pos, "log source category=dns", "no | DNS table")
 	}
 	return &target.Query{Rule: r, Target: "fake", Profile: opts.Profile, Text: "q", Source: &mapping.Source{}}, nil
 }
 
-func rules() []*rule.Rule {
-	return []*rule.Rule{
-		{Name: "proxy_post", Title: "Proxy post", File: "d/proxy.hcl", LogSource: rule.LogSource{Category: "proxy"}},
-		{Name: "dns_a", Title: "DNS a", File: "d/dns.yml", LogSource: rule.LogSource{Category: "dns"}},
-		{Name: "pivot_x", Title: "Pivot", File: "d/p.hcl", Tags: []string{rule.PivotTag}, LogSource: rule.LogSource{Category: "dns"}},
-		{Name: "dns_burst", Title: "DNS burst", File: "d/burst.yml", Correlation: &rule.Correlation{}, LogSource: rule.LogSource{Category: "dns", Product: "zeek", Service: "dns"}},
-		{ID: "0a0b", Title: "No name", File: "d/x.HCL", LogSource: rule.LogSource{}},
-		{Name: "broken", Title: "Broken", File: "d/b.hcl", LogSource: rule.LogSource{Product: "windows"}},
+// rules are stand-ins for checked rules: the fake backend reads only
+// their metadata.
+func rules() []*check.Rule {
+	return []*check.Rule{
+		{Rule: &rule.Rule{Name: "proxy_post", Title: "Proxy post", File: "d/proxy.hcl", LogSource: rule.LogSource{Category: "proxy"}}},
+		{Rule: &rule.Rule{Name: "dns_a", Title: "DNS a", File: "d/dns.yml", LogSource: rule.LogSource{Category: "dns"}}},
+		{Rule: &rule.Rule{Name: "pivot_x", Title: "Pivot", File: "d/p.hcl", Tags: []string{rule.PivotTag}, LogSource: rule.LogSource{Category: "dns"}}},
+		{Rule: &rule.Rule{Name: "dns_burst", Title: "DNS burst", File: "d/burst.yml", Correlation: &rule.Correlation{}, LogSource: rule.LogSource{Category: "dns", Product: "zeek", Service: "dns"}}},
+		{Rule: &rule.Rule{ID: "0a0b", Title: "No name", File: "d/x.HCL", LogSource: rule.LogSource{}}},
+		{Rule: &rule.Rule{Name: "broken", Title: "Broken", File: "d/b.hcl", LogSource: rule.LogSource{Product: "windows"}}},
 	}
 }
 
@@ -104,5 +107,7 @@ func TestCoverageDoc(t *testing.T) {
 	set, diags := load.Paths(nil)
 	require.False(t, diags.HasErrors(), "detections/ must load: %v", diags)
 	require.NotEmpty(t, set.Rules)
-	testutil.GoldenFile(t, "docs/coverage.md", BuildAll(set.Rules).Markdown())
+	checked, diags := check.All(set.Rules)
+	require.False(t, diags.HasErrors(), "detections/ must pass the check: %v", diags)
+	testutil.GoldenFile(t, "docs/coverage.md", BuildAll(checked).Markdown())
 }

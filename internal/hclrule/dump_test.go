@@ -28,6 +28,7 @@ func dump(rules []*rule.Rule, withPos bool) string {
 var (
 	posType       = reflect.TypeOf(rule.Pos{})
 	stringerType  = reflect.TypeOf((*fmt.Stringer)(nil)).Elem()
+	exprType      = reflect.TypeOf((*rule.Expr)(nil)).Elem()
 	valueKinds    = []string{"string", "number", "bool", "null", "regex", "cidr", "fieldref", "placeholder"}
 	valueKindType = reflect.TypeOf(rule.ValueKind(0))
 	cmpOpType     = reflect.TypeOf(rule.CmpOp(0))
@@ -61,7 +62,8 @@ func dumpField(b *strings.Builder, name string, v reflect.Value, indent string, 
 	case v.Type() == cmpOpType:
 		fmt.Fprintf(b, "%s%s: %s\n", indent, name, v.Interface().(rule.CmpOp).Symbol())
 		return
-	case v.Kind() != reflect.Struct && v.Type().Implements(stringerType):
+	case v.Kind() != reflect.Struct && v.Type().Implements(stringerType) && !v.Type().Implements(exprType):
+		// Condition nodes are dumped node by node, with positions.
 		if v.Kind() == reflect.Slice && v.Len() == 0 {
 			return
 		}

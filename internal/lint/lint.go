@@ -70,8 +70,13 @@ func Validate(set *load.Set) rule.Diagnostics {
 
 // Rule lints one rule on its own: the check phase and the validators.
 func Rule(r *rule.Rule) rule.Diagnostics {
-	_, diags := check.Run(r)
-	return append(diags, validate(r)...)
+	var diags rule.Diagnostics
+	diags = append(diags, metadata(r)...)
+	diags = append(diags, attackIDs(r)...)
+	_, checked := check.Run(r)
+	diags = append(diags, checked...)
+	diags = append(diags, values(r)...)
+	return diags
 }
 
 func validate(r *rule.Rule) rule.Diagnostics {

@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/internal/check"
+	"github.com/detc/detc/internal/rule"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/ with the current output")
@@ -101,4 +104,13 @@ func ReadTree(t testing.TB, root string) map[string]string {
 		return nil
 	}))
 	return files
+}
+
+// Checked runs the check phase on a rule built or loaded by a test, which
+// must pass it, for the backends and the evaluator that take checked rules.
+func Checked(t testing.TB, r *rule.Rule) *check.Rule {
+	t.Helper()
+	c, diags := check.Run(r)
+	require.False(t, diags.HasErrors(), "the test's rule must pass the check phase: %v", diags)
+	return c
 }
