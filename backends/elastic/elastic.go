@@ -65,6 +65,12 @@ func New() target.Backend { return &Backend{} }
 // Name implements target.Backend.
 func (*Backend) Name() string { return Name }
 
+// Title implements target.Backend.
+func (*Backend) Title() string { return "Elastic" }
+
+// Variants implements target.Backend: Elastic has none.
+func (*Backend) Variants() []string { return nil }
+
 // Profiles implements target.Backend: ecs (the default) and raw.
 func (*Backend) Profiles() []string { return []string{"ecs", "raw"} }
 
@@ -73,6 +79,9 @@ func (*Backend) Langs() []string { return []string{Lucene, EQL, ESQL} }
 
 // Compile implements target.Backend.
 func (b *Backend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
+	if err := target.CheckOptions(b, opts); err != nil {
+		return nil, err
+	}
 	c, err := compile(r, opts)
 	if err != nil {
 		return nil, err
@@ -126,9 +135,6 @@ func compile(r *check.Rule, opts target.Options) (*compiled, error) {
 			// A Kibana threshold rule cannot say this; ES|QL can.
 			lang = ESQL
 		}
-	case Lucene, EQL, ESQL:
-	default:
-		return nil, fmt.Errorf("elastic: unknown language %q (known: lucene, eql, esql)", lang)
 	}
 	c.lang = lang
 	if err := c.inferTypes(); err != nil {

@@ -73,9 +73,9 @@ func TestLanguageChoice(t *testing.T) {
 	r := sigmaRule(t, "category: proxy", "sel:\n  cs-method: POST\ncondition: sel")
 	b := New()
 	_, err := b.Compile(testutil.Checked(t, r), target.Options{Lang: "sql"})
-	assert.ErrorContains(t, err, `unknown language "sql"`)
+	assert.EqualError(t, err, `target elastic has no language "sql" (languages: lucene, eql, esql)`)
 	_, err = b.Compile(testutil.Checked(t, r), target.Options{Profile: "cim"})
-	assert.ErrorContains(t, err, `unknown profile "cim"`)
+	assert.EqualError(t, err, `target elastic has no profile "cim" (profiles: ecs, raw)`)
 
 	// An average is no Kibana threshold: the default language is ES|QL,
 	// and asking for Lucene is refused with the way out.

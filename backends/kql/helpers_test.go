@@ -2,6 +2,7 @@ package kql_test
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/testutil"
 	"os"
 	"path/filepath"
 	"sort"
@@ -35,8 +36,7 @@ type checker struct {
 
 func newChecker(t testing.TB) *checker {
 	t.Helper()
-	// Not a skip: the parser is a declared test dependency.
-	require.NoError(t, kqlcheck.Available(), "the KQL tests need Microsoft's parser: run `make deps`")
+	testutil.RequireChecker(t, "Kusto.Language", kqlcheck.Available())
 	ws, err := kqlcheck.Workspace()
 	require.NoError(t, err)
 	return &checker{dbs: map[string]*kqlcheck.Database{"workspace": ws}}

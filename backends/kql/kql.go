@@ -58,6 +58,10 @@ func New() target.Backend { return backend{} }
 
 func (backend) Name() string { return Name }
 
+func (backend) Title() string { return "Microsoft Sentinel / Defender XDR" }
+
+func (backend) Variants() []string { return nil }
+
 func (backend) Profiles() []string { return append([]string(nil), profileNames...) }
 
 func (backend) Langs() []string { return []string{"kql"} }
@@ -78,11 +82,8 @@ func Profile(name string, overrides *mapping.Profile) (*mapping.Profile, error) 
 // Compile turns one rule into a KQL query, or refuses it with a
 // *target.Error.
 func (backend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
-	if opts.Lang != "" && opts.Lang != "kql" {
-		return nil, fmt.Errorf("target kql has one query language, kql, not %q", opts.Lang)
-	}
-	if opts.Variant != "" {
-		return nil, fmt.Errorf("target kql has no variant %q", opts.Variant)
+	if err := target.CheckOptions(backend{}, opts); err != nil {
+		return nil, err
 	}
 	prof, err := Profile(opts.Profile, opts.Overrides)
 	if err != nil {

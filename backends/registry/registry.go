@@ -39,17 +39,10 @@ func All() []target.Backend {
 	return append([]target.Backend(nil), backends...)
 }
 
-// titles are the names analysts know the targets by.
-var titles = map[string]string{
-	"splunk":  "Splunk",
-	"kql":     "Microsoft Sentinel / Defender XDR",
-	"elastic": "Elastic",
-}
-
 // Title is how analysts name a target, for runbooks and reports.
 func Title(name string) string {
-	if t, ok := titles[name]; ok {
-		return t
+	if b, ok := Lookup(name); ok {
+		return b.Title()
 	}
 	return name
 }

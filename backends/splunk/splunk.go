@@ -58,6 +58,12 @@ func New() target.Backend {
 // Name implements target.Backend.
 func (b *Backend) Name() string { return Name }
 
+// Title implements target.Backend.
+func (b *Backend) Title() string { return "Splunk" }
+
+// Variants implements target.Backend: tstats.
+func (b *Backend) Variants() []string { return []string{VariantTstats} }
+
 // Profiles implements target.Backend.
 func (b *Backend) Profiles() []string { return append([]string(nil), profileNames...) }
 
@@ -82,11 +88,8 @@ func (b *Backend) profile(opts target.Options) (*mapping.Profile, error) {
 
 // Compile implements target.Backend.
 func (b *Backend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
-	if opts.Lang != "" && opts.Lang != "spl" {
-		return nil, fmt.Errorf("splunk: unknown language %q (known: spl)", opts.Lang)
-	}
-	if opts.Variant != "" && opts.Variant != VariantTstats {
-		return nil, fmt.Errorf("splunk: unknown variant %q (known: %s)", opts.Variant, VariantTstats)
+	if err := target.CheckOptions(b, opts); err != nil {
+		return nil, err
 	}
 	p, err := b.profile(opts)
 	if err != nil {

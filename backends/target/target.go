@@ -5,6 +5,8 @@ package target
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/internal/check"
@@ -57,6 +59,27 @@ func Refuse(r *rule.Rule, target, profile string, pos rule.Pos, construct, reaso
 	return &Error{RuleID: r.ID, Target: target, Profile: profile, Pos: pos, Construct: construct, Reason: fmt.Sprintf(reason, args...)}
 }
 
+// CheckOptions reports a profile, language or variant the backend does
+// not have: a usage mistake, which the CLI reports before compiling.
+func CheckOptions(b Backend, opts Options) error {
+	check := func(what, value string, known []string) error {
+		if value == "" || slices.Contains(known, value) {
+			return nil
+		}
+		if len(known) == 0 {
+			return fmt.Errorf("target %s has no %s %q (it has none)", b.Name(), what, value)
+		}
+		return fmt.Errorf("target %s has no %s %q (%ss: %s)", b.Name(), what, value, what, strings.Join(known, ", "))
+	}
+	if err := check("profile", opts.Profile, b.Profiles()); err != nil {
+		return err
+	}
+	if err := check("language", opts.Lang, b.Langs()); err != nil {
+		return err
+	}
+	return check("variant", opts.Variant, b.Variants())
+}
+
 // Artifact is one deployment file, with a path relative to the target's
 // output folder (slash-separated).
 type Artifact struct {
@@ -78,10 +101,15 @@ type Deployable struct {
 type Backend interface {
 	// Name is the --target value: splunk, kql or elastic.
 	Name() string
+	// Title is how analysts name the target, for runbooks and reports.
+	Title() string
 	// Profiles lists the built-in profile names; the first is the default.
 	Profiles() []string
 	// Langs lists the query languages; the first is the default.
 	Langs() []string
+	// Variants lists the alternative forms of the target's query (none
+	// for most targets).
+	Variants() []string
 	// Compile turns one checked rule into a query or returns an *Error.
 	// The rule has passed internal/check: a backend refuses only what its
 	// target cannot express, never a mistake in the rule.

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/detc/detc/backends/mapping"
@@ -69,11 +68,10 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	if err != nil {
 		return cli.Exit(err)
 	}
-	b, opts, err := targetOptions(c, e, *targetName, *profile, *lang)
+	b, opts, err := targetOptions(c, e, *targetName, *profile, *lang, *variant)
 	if err != nil {
 		return cli.ExitUsage
 	}
-	opts.Variant = *variant
 	if *mappingFile != "" {
 		if opts.Overrides, err = readMapping(*mappingFile, b.Name()); err != nil {
 			fmt.Fprintln(e.stderr, err)
@@ -143,9 +141,9 @@ func firstError(diags rule.Diagnostics) rule.Diagnostic {
 	return rule.Diagnostic{}
 }
 
-// targetOptions checks --target, --profile and --lang, reporting a usage
-// error for a value the backend does not know.
-func targetOptions(c *cli.Command, e *env, name, profile, lang string) (target.Backend, target.Options, error) {
+// targetOptions checks --target, --profile, --lang and --variant, reporting
+// a usage error for a value the backend does not know.
+func targetOptions(c *cli.Command, e *env, name, profile, lang, variant string) (target.Backend, target.Options, error) {
 	if name == "" {
 		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "--target is required (targets: %s)", strings.Join(registry.Names(), ", "))
 	}
@@ -156,13 +154,11 @@ func targetOptions(c *cli.Command, e *env, name, profile, lang string) (target.B
 	if profile == "" {
 		profile = b.Profiles()[0]
 	}
-	if !slices.Contains(b.Profiles(), profile) {
-		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "target %s has no profile %q (profiles: %s)", name, profile, strings.Join(b.Profiles(), ", "))
+	opts := target.Options{Profile: profile, Lang: lang, Variant: variant}
+	if err := target.CheckOptions(b, opts); err != nil {
+		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "%v", err)
 	}
-	if lang != "" && !slices.Contains(b.Langs(), lang) {
-		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "target %s has no language %q (languages: %s)", name, lang, strings.Join(b.Langs(), ", "))
-	}
-	return b, target.Options{Profile: profile, Lang: lang}, nil
+	return b, opts, nil
 }
 
 // readMapping reads a user mapping file for a target.

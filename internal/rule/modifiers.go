@@ -38,6 +38,15 @@ var knownModifiers = map[string]bool{
 	"wide": true, "utf16le": true, "utf16be": true, "utf16": true,
 }
 
+// modifierNames lists knownModifiers, for suggestions.
+func modifierNames() []string {
+	names := make([]string, 0, len(knownModifiers))
+	for n := range knownModifiers {
+		names = append(names, n)
+	}
+	return names
+}
+
 // comparators are the modifiers that choose the comparison; at most one.
 var comparators = map[string]Op{
 	"contains": OpContains, "startswith": OpStartsWith, "endswith": OpEndsWith,
@@ -61,7 +70,8 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 	compSeen := ""
 	for _, mod := range modifiers {
 		if !knownModifiers[mod] {
-			diags.Errorf(pos, "unknown-modifier", "unknown modifier %q on field %q", mod, field)
+			diags = append(diags, Diagnostic{Severity: Error, Pos: pos, Code: "unknown-modifier",
+				Summary: fmt.Sprintf("unknown modifier %q on field %q", mod, field), Detail: DidYouMean(mod, modifierNames())})
 			continue
 		}
 		if op, ok := comparators[mod]; ok {

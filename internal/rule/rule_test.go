@@ -249,3 +249,12 @@ func TestParseTimespan(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+func TestSuggest(t *testing.T) {
+	names := []string{"contains", "startswith", "endswith", "re", "cidr"}
+	assert.Equal(t, "contains", Suggest("containz", names))
+	assert.Equal(t, "endswith", Suggest("endwith", names))
+	assert.Equal(t, "", Suggest("frobnicate", names), "nothing close")
+	assert.Equal(t, `did you mean "startswith"?`, DidYouMean("startwith", names))
+	assert.Equal(t, "", DidYouMean("zzzzzzzz", names))
+}

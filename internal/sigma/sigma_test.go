@@ -78,7 +78,7 @@ func TestLoadBadInput(t *testing.T) {
 		{"bad timeframe", head + "detection:\n    sel:\n        a: b\n    timeframe: 5x\n    condition: sel | count() > 5\n", []string{
 			`f.yml:7:16: error: timeframe "5x" is not a time span: write a positive number and a unit s, m, h or d (for example 5m)`}},
 		{"unknown modifier", head + "detection:\n    sel:\n        a|containz: b\n    condition: sel\n", []string{
-			`f.yml:6:9: error: unknown modifier "containz" on field "a"`}},
+			`f.yml:6:9: error: unknown modifier "containz" on field "a": did you mean "contains"?`}},
 		{"bad regex", head + "detection:\n    sel:\n        a|re: '(x'\n    condition: sel\n", []string{
 			"f.yml:6:15: error: field \"a\": regular expression does not compile: error parsing regexp: missing closing ): `(x`"}},
 		{"nested list value", head + "detection:\n    sel:\n        a: [[x]]\n    condition: sel\n", []string{
