@@ -48,7 +48,6 @@ func TestRefusals(t *testing.T) {
 		{"one field, two types", proxy, "a:\n  src_ip|cidr: 10.0.0.0/8\nb:\n  src_ip|contains: '10.'\ncondition: a or b", "raw", "", "an Elasticsearch field has one type"},
 		{"fieldref in lucene", proxy, "sel:\n  cs-host|fieldref: r-dns\ncondition: sel", "raw", "", "cannot compare two fields"},
 		{"fieldref in eql", proxy, "sel:\n  cs-host|fieldref: r-dns\ncondition: sel", "raw", EQL, "EQL cannot compare a field with another field"},
-		{"placeholder", proxy, "sel:\n  cs-host|expand: '%hosts%'\ncondition: sel", "raw", "", "must be expanded"},
 		{"word boundary", proxy, "sel:\n  c-uri|re: '\\bx'\ncondition: sel", "raw", "", "no word-boundary assertion"},
 		{"regex too long", proxy, "sel:\n  c-uri|contains: '" + strings.Repeat("ab", 130) + "'\ncondition: sel", "raw", "", "index.max_regex_length"},
 		{"keywords in eql", proxy, "keywords:\n  - x\ncondition: keywords", "raw", EQL, "no search over all fields"},

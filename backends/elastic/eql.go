@@ -81,8 +81,6 @@ func (c *compiler) eqlValue(m *rule.Matcher, v rule.Value, f field) (*node, erro
 	construct := lazyConstruct{m, f}
 	name := eqlField(f.Name)
 	switch {
-	case v.Kind == rule.KindPlaceholder:
-		return nil, c.refuse(v.Pos, "placeholder %"+v.Text+"%", "its values must be expanded before compiling")
 	case v.Kind == rule.KindFieldRef:
 		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "EQL cannot compare a field with another field")
 	case m.Op == rule.OpExists:

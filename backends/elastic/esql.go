@@ -153,8 +153,6 @@ func (c *compiler) esqlValue(m *rule.Matcher, v rule.Value, f field) (*node, err
 	construct := lazyConstruct{m, f}
 	name := esqlField(f.Name)
 	switch {
-	case v.Kind == rule.KindPlaceholder:
-		return nil, c.refuse(v.Pos, "placeholder %"+v.Text+"%", "its values must be expanded before compiling")
 	case v.Kind == rule.KindFieldRef:
 		other, err := c.singleField(v.Text, v.Pos)
 		if err != nil {

@@ -134,8 +134,6 @@ func (c *compiler) luceneValue(m *rule.Matcher, v rule.Value, f field) (*node, e
 	construct := lazyConstruct{m, f}
 	exists := leaf("_exists_:" + luceneField(f.Name))
 	switch {
-	case v.Kind == rule.KindPlaceholder:
-		return nil, c.refuse(v.Pos, "placeholder %"+v.Text+"%", "its values must be expanded before compiling")
 	case v.Kind == rule.KindFieldRef:
 		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "a Lucene query cannot compare two fields of an event")
 	case m.Op == rule.OpExists:

@@ -309,8 +309,6 @@ func (c *compiler) matcher(m *rule.Matcher, neg bool) (expr, error) {
 // a value when any column has it).
 func (c *compiler) value(m *rule.Matcher, v rule.Value, cols []column, neg bool) (expr, error) {
 	switch {
-	case v.Kind == rule.KindPlaceholder:
-		return expr{}, c.refuse(v.Pos, fmt.Sprintf("placeholder %%%s%% on field %q", v.Text, m.Field), "placeholders must be resolved to values before compiling")
 	case m.Op == rule.OpExists && v.Text == "true":
 		return orOf(each(cols, func(col column) expr { return atom("isnotempty(%s)", col.ident()) })), nil
 	case m.Op == rule.OpExists, v.Kind == rule.KindNull:
@@ -359,7 +357,7 @@ func (c *compiler) atom(m *rule.Matcher, v rule.Value, col column, neg bool) (ex
 		if err := checkText(v.Text); err != nil {
 			return expr{}, c.refuse(v.Pos, construct(), "%v", err)
 		}
-		return atom("%s matches regex %s", t, Quote(regexFlags(m.Regex)+v.Text)), nil
+		return atom("%s matches regex %s", t, Quote(m.Regex.Prefix()+v.Text)), nil
 	case m.Op == rule.OpCIDR:
 		if col.kind() != kString {
 			return expr{}, c.refuse(v.Pos, construct(), "its column %s is of type %s; KQL's IP functions read address text", col.name, col.typ)
@@ -757,23 +755,6 @@ func globRegex(parts rule.Pattern, cased bool) string {
 		b.WriteByte('$')
 	}
 	return b.String()
-}
-
-func regexFlags(f rule.RegexFlags) string {
-	flags := ""
-	if f.IgnoreCase {
-		flags += "i"
-	}
-	if f.Multiline {
-		flags += "m"
-	}
-	if f.DotAll {
-		flags += "s"
-	}
-	if flags == "" {
-		return ""
-	}
-	return "(?" + flags + ")"
 }
 
 // needsFold reports whether a pattern's literals hold a non-ASCII letter

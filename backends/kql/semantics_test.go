@@ -194,8 +194,6 @@ func TestRefusals(t *testing.T) {
 			`keyword "é": a case-insensitive match of non-ASCII letters needs a regular expression`},
 		{"keyword startswith", "raw", proxy, []field{{"", []string{"startswith"}, []any{"a"}}},
 			`a keyword with modifier startswith: KQL searches every column only for substrings`},
-		{"placeholder", "raw", proxy, []field{{"f", []string{"expand"}, []any{"%hosts%"}}},
-			`placeholder %hosts% on field "f": placeholders must be resolved`},
 		{"utf16 bytes", "raw", proxy, []field{{"f", []string{"utf16le", "contains"}, []any{"é"}}},
 			`is not UTF-8 text (the wide/utf16 modifiers make raw bytes)`},
 		{"string op on real", "raw", proxy, []field{{"r", []string{"contains"}, []any{"1"}}},

@@ -38,11 +38,3 @@ func Names() []string {
 func All() []target.Backend {
 	return append([]target.Backend(nil), backends...)
 }
-
-// Title is how analysts name a target, for runbooks and reports.
-func Title(name string) string {
-	if b, ok := Lookup(name); ok {
-		return b.Title()
-	}
-	return name
-}

@@ -16,7 +16,7 @@ func TestRegistry(t *testing.T) {
 		assert.NotEmpty(t, b.Profiles(), "the first profile is the default")
 		assert.Contains(t, b.Profiles(), "raw")
 		assert.NotEmpty(t, b.Langs())
-		assert.NotEqual(t, name, Title(name), "every target has an analyst-facing name")
+		assert.NotEqual(t, name, b.Title(), "every target has an analyst-facing name")
 	}
 	_, ok := Lookup("qradar")
 	assert.False(t, ok)

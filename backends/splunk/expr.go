@@ -281,9 +281,6 @@ func (c *compiler) compare(name string, m *rule.Matcher, v rule.Value) (*node, e
 	f := fieldRef(name)
 	quoted := strconv.Quote(m.Field)
 	switch {
-	case v.Kind == rule.KindPlaceholder:
-		return nil, c.refuse(v.Pos, fmt.Sprintf("placeholder %%%s%% on field %s", v.Text, quoted),
-			"the placeholder's values are not known; expand it before compiling (Splunk has no equivalent of an unresolved Sigma placeholder)")
 	case m.Op == rule.OpExists:
 		a := &atom{where: "isnotnull(" + f + ")", whereNot: "isnull(" + f + ")"}
 		if searchFieldOK(name) {
@@ -447,8 +444,6 @@ func (c *compiler) keyword(m *rule.Matcher) (*node, error) {
 			p = v.Pattern
 		case rule.KindNumber, rule.KindBool:
 			p = rule.LiteralPattern(v.Text)
-		case rule.KindPlaceholder:
-			return nil, c.refuse(v.Pos, fmt.Sprintf("placeholder %%%s%% in keywords", v.Text), "the placeholder's values are not known; expand it before compiling")
 		default:
 			return nil, c.refuse(v.Pos, fmt.Sprintf("keyword %q", v.Text), "keywords compare text only")
 		}

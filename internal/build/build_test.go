@@ -30,6 +30,8 @@ type fake struct {
 func (f *fake) Name() string       { return f.name }
 func (f *fake) Profiles() []string { return []string{"default", "raw"} }
 func (f *fake) Langs() []string    { return []string{"q"} }
+func (f *fake) Title() string      { return "Fake " + f.name }
+func (f *fake) Variants() []string { return nil }
 
 func (f *fake) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	if f.refuse[r.ID] {

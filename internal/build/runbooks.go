@@ -1,7 +1,6 @@
 package build
 
 import (
-	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
@@ -27,7 +26,7 @@ func Runbooks(rules []*check.Rule, backends []target.Backend, cards map[string]*
 	compile := func(r *rule.Rule) []runbook.Query {
 		var qs []runbook.Query
 		for _, b := range backends {
-			rq := runbook.Query{Target: registry.Title(b.Name()), Lang: b.Langs()[0]}
+			rq := runbook.Query{Target: b.Title(), Lang: b.Langs()[0]}
 			q, err := b.Compile(checked[r], target.Options{})
 			if err != nil {
 				rq.Refusal = Refused(r, b.Name(), b.Profiles()[0], err, rule.Error).Summary

@@ -90,21 +90,21 @@ func (c *Rule) conditions() rule.Diagnostics {
 			switch e := e.(type) {
 			case *rule.And:
 				if len(e.Terms) == 0 {
-					diags.Errorf(e.Pos, CodeBadCondition, "an \"and\" of nothing in the condition of rule %s", name(r))
+					diags.Errorf(e.Pos, CodeBadCondition, "an \"and\" of nothing in the condition of rule %s", r.Label())
 				}
 			case *rule.Or:
 				if len(e.Terms) == 0 {
-					diags.Errorf(e.Pos, CodeBadCondition, "an \"or\" of nothing in the condition of rule %s", name(r))
+					diags.Errorf(e.Pos, CodeBadCondition, "an \"or\" of nothing in the condition of rule %s", r.Label())
 				}
 			case *rule.SearchRef:
 				if c.searches[e.Name] == nil {
-					diags.Errorf(e.Pos, CodeUnknownSearch, "condition names search %q, which rule %s does not define%s", e.Name, name(r), known(r))
+					diags.Errorf(e.Pos, CodeUnknownSearch, "condition names search %q, which rule %s does not define%s", e.Name, r.Label(), known(r))
 				}
 				used[e.Name] = true
 			case *rule.Quantified:
 				names := e.Names(r.Searches)
 				if len(names) == 0 {
-					diags.Errorf(e.Pos, CodeEmptyQuantifier, "%q matches no search of rule %s%s", e.String(), name(r), known(r))
+					diags.Errorf(e.Pos, CodeEmptyQuantifier, "%q matches no search of rule %s%s", e.String(), r.Label(), known(r))
 				}
 				for _, n := range names {
 					used[n] = true
@@ -124,15 +124,15 @@ func (c *Rule) conditions() rule.Diagnostics {
 	case r.Aggregation != nil && r.Aggregation.Func == rule.AggTemporal:
 		// A temporal correlation's events are those of any part.
 	case r.Correlation != nil:
-		diags.Errorf(r.Pos, CodeNoCondition, "correlation rule %s is not resolved: the rules it names were not loaded with it", name(r))
+		diags.Errorf(r.Pos, CodeNoCondition, "correlation rule %s is not resolved: the rules it names were not loaded with it", r.Label())
 		return diags
 	default:
-		diags.Errorf(r.Pos, CodeNoCondition, "rule %s has no condition", name(r))
+		diags.Errorf(r.Pos, CodeNoCondition, "rule %s has no condition", r.Label())
 		return diags // every search would look unused
 	}
 	for _, s := range r.Searches {
 		if !used[s.Name] {
-			diags.Warnf(s.Pos, CodeUnusedSearch, "search %q is not used by the condition of rule %s", s.Name, name(r))
+			diags.Warnf(s.Pos, CodeUnusedSearch, "search %q is not used by the condition of rule %s", s.Name, r.Label())
 		}
 	}
 	return diags
@@ -195,7 +195,7 @@ func value(m *rule.Matcher, v rule.Value) rule.Diagnostics {
 			bad("fieldref cannot be combined with %s", m.Op)
 		}
 	case m.Op == rule.OpRegex:
-		if _, err := regexp.Compile(Flags(m.Regex) + v.Text); err != nil {
+		if _, err := regexp.Compile(m.Regex.Prefix() + v.Text); err != nil {
 			diags = append(diags, rule.Diagnostic{Severity: rule.Error, Pos: pos, Code: CodeBadRegex,
 				Summary: fmt.Sprintf("field %q: regular expression does not compile: %v", field, err), Detail: re2Hint(v.Text)})
 		}
@@ -212,25 +212,6 @@ func value(m *rule.Matcher, v rule.Value) rule.Diagnostics {
 		bad("a %s value cannot be used with %s", v.Kind, m.Op)
 	}
 	return diags
-}
-
-// Flags are the RE2 inline flags of a regex matcher's sub-modifiers
-// ("(?im)"), to put in front of its expression.
-func Flags(f rule.RegexFlags) string {
-	flags := ""
-	if f.IgnoreCase {
-		flags += "i"
-	}
-	if f.Multiline {
-		flags += "m"
-	}
-	if f.DotAll {
-		flags += "s"
-	}
-	if flags == "" {
-		return ""
-	}
-	return "(?" + flags + ")"
 }
 
 // re2Hint names the usual PCRE constructs RE2 lacks, since Sigma rules are
@@ -267,17 +248,6 @@ func aggregation(a *rule.Aggregation) rule.Diagnostics {
 		}
 	}
 	return diags
-}
-
-// name identifies a rule in messages.
-func name(r *rule.Rule) string {
-	switch {
-	case r.ID != "":
-		return r.ID
-	case r.Title != "":
-		return fmt.Sprintf("%q", r.Title)
-	}
-	return "(no id)"
 }
 
 func known(r *rule.Rule) string {

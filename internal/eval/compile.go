@@ -217,7 +217,7 @@ func compileMatcher(m *rule.Matcher) *matcher {
 			vm.text, vm.op, vm.cased = v.Text, m.Op, m.Cased
 		case m.Op == rule.OpRegex:
 			vm.kind = vRegex
-			vm.re = regexp.MustCompile(check.Flags(m.Regex) + v.Text) // checked
+			vm.re = regexp.MustCompile(m.Regex.Prefix() + v.Text) // checked
 		case m.Op == rule.OpCIDR:
 			vm.kind = vCIDR
 			vm.cidr = netip.MustParsePrefix(v.Text).Masked() // checked

@@ -90,7 +90,7 @@ func validate(r *rule.Rule) rule.Diagnostics {
 func metadata(r *rule.Rule) rule.Diagnostics {
 	var diags rule.Diagnostics
 	missing := func(sev rule.Severity, what, why string) {
-		d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: CodeMissing, Summary: fmt.Sprintf("rule %s has no %s", name(r), what), Detail: why}
+		d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: CodeMissing, Summary: fmt.Sprintf("rule %s has no %s", r.Label(), what), Detail: why}
 		diags = append(diags, d)
 	}
 	if r.ID == "" {
@@ -102,12 +102,12 @@ func metadata(r *rule.Rule) rule.Diagnostics {
 	if r.Level == "" {
 		missing(rule.Error, "level", "set one of "+strings.Join(Levels, ", "))
 	} else if !slices.Contains(Levels, r.Level) {
-		diags.Errorf(r.Pos, CodeInvalidLevel, "rule %s: level %q is not one of %s", name(r), r.Level, strings.Join(Levels, ", "))
+		diags.Errorf(r.Pos, CodeInvalidLevel, "rule %s: level %q is not one of %s", r.Label(), r.Level, strings.Join(Levels, ", "))
 	}
 	if r.Status == "" {
 		missing(rule.Warning, "status", "set one of "+strings.Join(Statuses, ", "))
 	} else if !slices.Contains(Statuses, r.Status) {
-		diags.Errorf(r.Pos, CodeInvalidStatus, "rule %s: status %q is not one of %s", name(r), r.Status, strings.Join(Statuses, ", "))
+		diags.Errorf(r.Pos, CodeInvalidStatus, "rule %s: status %q is not one of %s", r.Label(), r.Status, strings.Join(Statuses, ", "))
 	}
 	if r.LogSource == (rule.LogSource{Pos: r.LogSource.Pos}) {
 		missing(rule.Error, "log source", "set at least one of category, product, service")
@@ -126,7 +126,7 @@ func metadata(r *rule.Rule) rule.Diagnostics {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, d.value); err != nil {
-			diags.Errorf(r.Pos, CodeInvalidDate, "rule %s: %s %q is not a valid date written YYYY-MM-DD", name(r), d.key, d.value)
+			diags.Errorf(r.Pos, CodeInvalidDate, "rule %s: %s %q is not a valid date written YYYY-MM-DD", r.Label(), d.key, d.value)
 		}
 	}
 	return diags
@@ -139,13 +139,13 @@ func attackIDs(r *rule.Rule) rule.Diagnostics {
 		pos = r.Pos
 	}
 	if len(r.Attack.Techniques) == 0 {
-		diags.Warnf(pos, CodeNoAttack, "rule %s names no ATT&CK technique", name(r))
+		diags.Warnf(pos, CodeNoAttack, "rule %s names no ATT&CK technique", r.Label())
 	}
 	tactics := map[string]bool{}
 	for _, t := range r.Attack.Tactics {
 		tac, ok := attack.LookupTactic(t)
 		if !ok {
-			diags.Errorf(pos, CodeUnknownTactic, "rule %s: ATT&CK tactic %q does not exist in ATT&CK v%s", name(r), t, attack.Version)
+			diags.Errorf(pos, CodeUnknownTactic, "rule %s: ATT&CK tactic %q does not exist in ATT&CK v%s", r.Label(), t, attack.Version)
 			continue
 		}
 		tactics[tac.ID] = true
@@ -153,7 +153,7 @@ func attackIDs(r *rule.Rule) rule.Diagnostics {
 	for _, id := range r.Attack.Techniques {
 		tech, ok := attack.LookupTechnique(id)
 		if !ok {
-			diags.Errorf(pos, CodeUnknownTech, "rule %s: ATT&CK technique %q does not exist in ATT&CK v%s", name(r), id, attack.Version)
+			diags.Errorf(pos, CodeUnknownTech, "rule %s: ATT&CK technique %q does not exist in ATT&CK v%s", r.Label(), id, attack.Version)
 			continue
 		}
 		if len(tactics) == 0 || slices.ContainsFunc(tech.Tactics, func(id string) bool { return tactics[id] }) {
@@ -162,7 +162,7 @@ func attackIDs(r *rule.Rule) rule.Diagnostics {
 		// A warning: ATT&CK moves techniques between tactics across
 		// releases, and rules written for another release still compile.
 		diags.Warnf(pos, CodeTacticMismatch, "rule %s: technique %s (%s) belongs to tactic %s, which the rule does not name",
-			name(r), tech.ID, tech.Name, describeTactics(tech.Tactics))
+			r.Label(), tech.ID, tech.Name, describeTactics(tech.Tactics))
 	}
 	return diags
 }
@@ -270,15 +270,4 @@ func duplicates(rules []*rule.Rule) rule.Diagnostics {
 	report(byID, rule.Error, CodeDuplicateID, "rule id", func(r *rule.Rule) string { return r.ID })
 	report(byTitle, rule.Warning, CodeDuplicateTitle, "title", func(r *rule.Rule) string { return r.Title })
 	return diags
-}
-
-// name identifies a rule in messages.
-func name(r *rule.Rule) string {
-	switch {
-	case r.ID != "":
-		return r.ID
-	case r.Title != "":
-		return fmt.Sprintf("%q", r.Title)
-	}
-	return "(no id)"
 }

@@ -4,7 +4,10 @@
 // was written in.
 package rule
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Rule is one detection.
 type Rule struct {
@@ -68,6 +71,17 @@ func (r *Rule) IDOrName() string {
 		return r.ID
 	}
 	return r.Name
+}
+
+// Label identifies the rule in messages: its id, else its quoted title.
+func (r *Rule) Label() string {
+	switch {
+	case r.ID != "":
+		return r.ID
+	case r.Title != "":
+		return fmt.Sprintf("%q", r.Title)
+	}
+	return "(no id)"
 }
 
 // Search returns the named search, or nil.
@@ -161,6 +175,25 @@ type RegexFlags struct {
 	IgnoreCase bool // i
 	Multiline  bool // m
 	DotAll     bool // s
+}
+
+// Prefix is the flags as RE2 inline flags ("(?im)"), to put in front of
+// the expression; "" without flags.
+func (f RegexFlags) Prefix() string {
+	flags := ""
+	if f.IgnoreCase {
+		flags += "i"
+	}
+	if f.Multiline {
+		flags += "m"
+	}
+	if f.DotAll {
+		flags += "s"
+	}
+	if flags == "" {
+		return ""
+	}
+	return "(?" + flags + ")"
 }
 
 // ValueKind says what a Value holds.
