@@ -2,7 +2,6 @@ package elastic
 
 import (
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -131,86 +130,55 @@ func (c *compiler) luceneKeywords(m *rule.Matcher) (*node, error) {
 
 // luceneValue writes one value's comparison with one target field.
 func (c *compiler) luceneValue(m *rule.Matcher, v rule.Value, f field) (*node, error) {
-	construct := lazyConstruct{m, f}
+	cmp, err := c.compare(m, v, f)
+	if err != nil {
+		return nil, err
+	}
 	exists := leaf("_exists_:" + luceneField(f.Name))
-	switch {
-	case v.Kind == rule.KindFieldRef:
+	switch cmp.kind {
+	case cmpFieldRef:
 		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "a Lucene query cannot compare two fields of an event")
-	case m.Op == rule.OpExists:
-		if v.Text == "true" {
+	case cmpExists:
+		if cmp.truth {
 			return exists, nil
 		}
 		return not(exists), nil
-	case v.Kind == rule.KindNull:
-		if isNumeric(f.Type) || f.Type == tIP || f.Type == "boolean" {
-			return not(exists), nil
+	case cmpNull:
+		if cmp.truth {
+			return or(not(exists), term(f.Name, `""`)), nil
 		}
-		return or(not(exists), term(f.Name, `""`)), nil
-	case m.Op == rule.OpCIDR:
-		p, err := c.cidr(v, f, construct)
-		if err != nil {
-			return nil, err
-		}
-		return term(f.Name, quote(p)), nil
-	case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
-		if err := c.numeric(v, f, construct); err != nil {
-			return nil, err
-		}
+		return not(exists), nil
+	case cmpCIDR:
+		return term(f.Name, quote(cmp.text)), nil
+	case cmpRange:
 		ops := map[rule.Op]string{rule.OpGt: ">", rule.OpGte: ">=", rule.OpLt: "<", rule.OpLte: "<="}
-		return term(f.Name, ops[m.Op]+escapeTerm(number(v.Number))), nil
-	case m.Op == rule.OpRegex:
-		re, err := c.regex(m, v, f, construct)
-		if err != nil {
-			return nil, err
-		}
-		t, err := c.regexTerm(v, re)
+		return term(f.Name, ops[cmp.op]+escapeTerm(number(cmp.num))), nil
+	case cmpRegex:
+		t, err := c.regexTerm(v, cmp.text)
 		if err != nil {
 			return nil, err
 		}
 		return term(f.Name, t), nil
-	case v.Kind == rule.KindNumber:
-		switch {
-		case isNumeric(f.Type):
-			if isIntegral(f.Type) && v.Number != float64(int64(v.Number)) {
-				return nil, c.refuse(v.Pos, construct, "%s has a fraction and the field holds integers", v.Text)
-			}
-			return term(f.Name, escapeTerm(number(v.Number))), nil
-		case isString(f.Type):
-			return term(f.Name, quote(v.Text)), nil
+	case cmpNumber:
+		if isIntegral(f.Type) && cmp.num != float64(int64(cmp.num)) {
+			return nil, c.refuse(v.Pos, lazyConstruct{m, f}, "%s has a fraction and the field holds integers", v.Text)
 		}
-		return nil, c.refuse(v.Pos, construct, "the number %s cannot be compared with a %s field", v.Text, typeName(f.Type))
-	case v.Kind == rule.KindBool:
-		switch {
-		case f.Type == "boolean":
-			return term(f.Name, v.Text), nil
-		case isString(f.Type):
-			// The evaluator compares a string with true/false ignoring case.
-			t, err := c.stringTerm(rule.Value{Kind: rule.KindString, Pattern: rule.LiteralPattern(v.Text), Pos: v.Pos}, rule.OpEquals, false)
-			if err != nil {
-				return nil, err
-			}
-			return term(f.Name, t), nil
+		return term(f.Name, escapeTerm(number(cmp.num))), nil
+	case cmpNumberOfText:
+		return term(f.Name, escapeTerm(number(cmp.num))), nil
+	case cmpNumberText:
+		return term(f.Name, quote(cmp.text)), nil
+	case cmpBool:
+		return term(f.Name, cmp.text), nil
+	case cmpBoolText:
+		// The evaluator compares a string with true/false ignoring case.
+		t, err := c.stringTerm(rule.Value{Kind: rule.KindString, Pattern: rule.LiteralPattern(cmp.text), Pos: v.Pos}, rule.OpEquals, false)
+		if err != nil {
+			return nil, err
 		}
-		return nil, c.refuse(v.Pos, construct, "a boolean cannot be compared with a %s field", typeName(f.Type))
-	}
-	// A string with the equals, contains, startswith or endswith op.
-	switch {
-	case isNumeric(f.Type):
-		lit, ok := v.Pattern.Literal()
-		n, err := strconv.ParseFloat(lit, 64)
-		if m.Op != rule.OpEquals || !ok || err != nil {
-			return nil, c.refuse(v.Pos, construct, "a numeric field takes numbers, not the text %q", v.Pattern.String())
-		}
-		return term(f.Name, escapeTerm(number(n))), nil
-	case f.Type == tIP:
-		lit, ok := v.Pattern.Literal()
-		addr, err := netip.ParseAddr(lit)
-		if m.Op != rule.OpEquals || !ok || err != nil {
-			return nil, c.refuse(v.Pos, construct, "an ip field takes addresses (or cidr networks), not the text %q", v.Pattern.String())
-		}
-		return term(f.Name, quote(addr.String())), nil
-	case f.Type == "boolean":
-		return nil, c.refuse(v.Pos, construct, "a boolean field takes true or false, not the text %q", v.Pattern.String())
+		return term(f.Name, t), nil
+	case cmpIP:
+		return term(f.Name, quote(cmp.text)), nil
 	}
 	t, err := c.stringTerm(v, m.Op, m.Cased)
 	if err != nil {
