@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -335,13 +337,13 @@ func threats(a rule.Attack) []kibanaThreat {
 		}
 	}
 	out := []kibanaThreat{}
-	for _, tacID := range sortedKeys(byTactic) {
+	for _, tacID := range slices.Sorted(maps.Keys(byTactic)) {
 		tac, ok := attack.LookupTactic(tacID)
 		if !ok {
 			continue
 		}
 		th := kibanaThreat{Framework: "MITRE ATT&CK", Tactic: kibanaRef{ID: tac.ID, Name: tac.Name, Reference: tac.URL()}}
-		for _, techID := range sortedKeys(byTactic[tacID]) {
+		for _, techID := range slices.Sorted(maps.Keys(byTactic[tacID])) {
 			e := byTactic[tacID][techID]
 			sort.Slice(e.subs, func(i, j int) bool { return e.subs[i].ID < e.subs[j].ID })
 			th.Technique = append(th.Technique, kibanaTechnique{kibanaRef: e.ref, Subtechnique: e.subs})
@@ -358,13 +360,4 @@ func hasRef(refs []kibanaRef, id string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

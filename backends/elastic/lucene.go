@@ -2,9 +2,9 @@ package elastic
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/textutil"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/detc/detc/backends/elastic/lucenere"
 	"github.com/detc/detc/internal/rule"
@@ -242,19 +242,10 @@ func (c *compiler) stringTerm(v rule.Value, op rule.Op, cased bool) (string, err
 
 // regexTerm frames a Lucene regex as a query_string term.
 func (c *compiler) regexTerm(v rule.Value, re string) (string, error) {
-	if n := utf16Len(re); n > maxRegexLength {
+	if n := textutil.UTF16Len(re); n > maxRegexLength {
 		return "", c.refuse(v.Pos, fmt.Sprintf("value %q", shorten(valueText(v))), "as a case-insensitive Lucene regex it is %d characters long, over Elasticsearch's index.max_regex_length (%d)", n, maxRegexLength)
 	}
 	return "/" + re + "/", nil
-}
-
-// utf16Len is a string's length in Java chars, which Elasticsearch counts.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
 }
 
 func valueText(v rule.Value) string {

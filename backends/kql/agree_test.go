@@ -2,9 +2,11 @@ package kql_test
 
 import (
 	"github.com/detc/detc/internal/testutil"
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -154,7 +156,7 @@ func agree(t *testing.T, rules []*rule.Rule, events int) (checked, skipped, hit 
 		prog, diags := eval.Compile(r)
 		require.False(t, diags.HasErrors(), "%s: %v", r.File, diags)
 		cands := candidates(r)
-		fields := sortedKeys(cands)
+		fields := slices.Sorted(maps.Keys(cands))
 		matched := false
 		for i := 0; i < events; i++ {
 			ev := eval.MapEvent{}

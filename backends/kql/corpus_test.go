@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/testutil"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -50,7 +52,7 @@ func TestCorpus(t *testing.T) {
 			compiledRaw = compiled
 		}
 		fmt.Fprintf(&report, "%s: %d of %d rules compile (%.2f%%), %d refused\n", p, compiled, len(rules), 100*float64(compiled)/float64(len(rules)), len(rules)-compiled)
-		keys := sortedKeys(reasons)
+		keys := slices.Sorted(maps.Keys(reasons))
 		sort.SliceStable(keys, func(i, j int) bool { return reasons[keys[i]] > reasons[keys[j]] })
 		for i, k := range keys {
 			if p != "raw" && i == 8 {

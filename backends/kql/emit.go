@@ -2,6 +2,7 @@ package kql
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/textutil"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -783,7 +784,7 @@ func hasSafe(lit string) bool {
 		return false
 	}
 	boundary := func(b byte) bool {
-		return b > ' ' && b < 0x7f && !isAlnum(b) && b != '_'
+		return b > ' ' && b < 0x7f && !textutil.IsASCIIAlnum(b) && b != '_'
 	}
 	if !boundary(lit[0]) || !boundary(lit[len(lit)-1]) {
 		return false
@@ -793,13 +794,9 @@ func hasSafe(lit string) bool {
 		switch b := lit[i]; {
 		case b >= utf8.RuneSelf || b < ' ' || b == 0x7f:
 			return false
-		case isAlnum(b):
+		case textutil.IsASCIIAlnum(b):
 			term = true
 		}
 	}
 	return term
-}
-
-func isAlnum(b byte) bool {
-	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9'
 }

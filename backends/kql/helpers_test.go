@@ -3,9 +3,10 @@ package kql_test
 import (
 	"fmt"
 	"github.com/detc/detc/internal/testutil"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,7 +78,7 @@ func rawDatabase(t testing.TB, q *target.Query, overrides *mapping.Profile) *kql
 		}
 	}
 	var columns []kqlcheck.Column
-	for _, n := range sortedKeys(cols) {
+	for _, n := range slices.Sorted(maps.Keys(cols)) {
 		columns = append(columns, kqlcheck.Column{Name: n, Type: cols[n]})
 	}
 	return &kqlcheck.Database{Tables: []kqlcheck.Table{{Name: table, Columns: columns}}}
@@ -108,7 +109,7 @@ func ruleFields(r *rule.Rule) []string {
 			seen[a.Field] = true
 		}
 	}
-	return sortedKeys(seen)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // run parses every queued query and returns, per query name, Microsoft's
@@ -163,13 +164,4 @@ func loadRules(t testing.TB, dir string) []*rule.Rule {
 	rules, diags := sigma.LoadFiles(files)
 	require.False(t, diags.HasErrors(), "%v", diags)
 	return rules
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

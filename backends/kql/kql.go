@@ -11,7 +11,6 @@ package kql
 import (
 	"embed"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/detc/detc/backends/mapping"
@@ -173,16 +172,6 @@ func (c *compiler) timeColumn() string {
 		return t
 	}
 	return "TimeGenerated"
-}
-
-// sortedKeys returns a map's keys in order, for deterministic output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // splitTopLevel splits a list of KQL expressions at the commas outside

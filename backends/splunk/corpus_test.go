@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/testutil"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -59,7 +61,7 @@ func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
 		}
 		reasons[corpus.ReasonShape(reason)]++
 	}
-	keys := sortedKeys(reasons)
+	keys := slices.Sorted(maps.Keys(reasons))
 	sort.SliceStable(keys, func(i, j int) bool { return reasons[keys[i]] > reasons[keys[j]] })
 	var report strings.Builder
 	fmt.Fprintf(&report, "profile %s: %d of %d rules compile (%.2f%%), %d refused\n", opts.Profile, compiled, len(rules),

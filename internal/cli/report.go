@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/detc/detc/internal/textutil"
 	"io"
 	"sort"
 	"strings"
@@ -62,7 +63,7 @@ func textReport(stdout, stderr io.Writer, res Result) error {
 
 func summary(w io.Writer, res Result) error {
 	errs, warns := count(res.Diags)
-	_, err := fmt.Fprintf(w, "%s in %s: %s, %s\n", plural(res.Rules, "rule"), plural(res.Files, "file"), plural(errs, "error"), plural(warns, "warning"))
+	_, err := fmt.Fprintf(w, "%s in %s: %s, %s\n", textutil.Plural(res.Rules, "rule"), textutil.Plural(res.Files, "file"), textutil.Plural(errs, "error"), textutil.Plural(warns, "warning"))
 	return err
 }
 
@@ -126,13 +127,6 @@ func count(diags rule.Diagnostics) (errs, warns int) {
 		}
 	}
 	return errs, warns
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // WriteDiagnostics writes each diagnostic as file:line:col: severity:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -290,7 +291,7 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 		}
 		alts = next
 	}
-	if encoded && m.Op == OpEquals && contains(transforms, "base64offset") {
+	if encoded && m.Op == OpEquals && slices.Contains(transforms, "base64offset") {
 		diags.Warnf(raw.Pos, "base64offset-equals", "field %q: base64offset gives fragments of an encoding; it is meant for contains", field)
 	}
 	out := make([]Value, 0, len(alts))
@@ -307,15 +308,6 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 		out = append(out, Value{Kind: KindString, Text: a, Pattern: p, Pos: raw.Pos})
 	}
 	return out, diags
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func isPlaceholder(s string) bool {
