@@ -26,21 +26,23 @@ func TestGoldenQueries(t *testing.T) {
 		if r.Correlation != nil && !r.Correlation.Generate && r.Aggregation == nil {
 			continue
 		}
-		var out strings.Builder
-		for _, p := range b.Profiles() {
-			fmt.Fprintf(&out, "== %s\n", p)
-			q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: p})
-			if err != nil {
-				var te *target.Error
-				require.True(t, errors.As(err, &te), "%s/%s: not a refusal: %v", r.ID, p, err)
-				fmt.Fprintf(&out, "refused: %s: %s\n\n", te.Construct, te.Reason)
-				continue
+		t.Run(r.ID, func(t *testing.T) {
+			var out strings.Builder
+			for _, p := range b.Profiles() {
+				fmt.Fprintf(&out, "== %s\n", p)
+				q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: p})
+				if err != nil {
+					var te *target.Error
+					require.True(t, errors.As(err, &te), "%s/%s: not a refusal: %v", r.ID, p, err)
+					fmt.Fprintf(&out, "refused: %s: %s\n\n", te.Construct, te.Reason)
+					continue
+				}
+				out.WriteString(q.Text + "\n\n")
+				check.add(t, r.ID+"/"+p, q, q.Text, nil)
 			}
-			out.WriteString(q.Text + "\n\n")
-			check.add(t, r.ID+"/"+p, q, q.Text, nil)
-		}
-		name := strings.TrimSuffix(filepath.Base(r.File), ".yml") + "." + r.ID[len(r.ID)-2:] + ".kql"
-		testutil.Golden(t, filepath.Join("golden", name), []byte(out.String()))
+			name := strings.TrimSuffix(filepath.Base(r.File), ".yml") + "." + r.ID[len(r.ID)-2:] + ".kql"
+			testutil.Golden(t, filepath.Join("golden", name), []byte(out.String()))
+		})
 	}
 	check.requireClean(t)
 }

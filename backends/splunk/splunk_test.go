@@ -3,7 +3,6 @@ package splunk_test
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,18 +28,19 @@ func TestGoldenQueries(t *testing.T) {
 		{"queries/tstats.spl", target.Options{Variant: splunk.VariantTstats}},
 	} {
 		t.Run(v.file, func(t *testing.T) {
-			var out strings.Builder
+			var parts []testutil.Part
 			for _, doc := range agreementRules {
 				r := testRule(t, doc)
-				fmt.Fprintf(&out, "=== %s\n", r.ID)
+				text := fmt.Sprintf("=== %s\n", r.ID)
 				q, err := b.Compile(testutil.Checked(t, r), v.opts)
 				if err != nil {
-					fmt.Fprintf(&out, "refused: %v\n\n", err)
-					continue
+					text += fmt.Sprintf("refused: %v\n\n", err)
+				} else {
+					text += q.Text + "\n\n"
 				}
-				out.WriteString(q.Text + "\n\n")
+				parts = append(parts, testutil.Part{Name: r.ID, Text: text})
 			}
-			testutil.Golden(t, v.file, []byte(out.String()))
+			testutil.GoldenParts(t, v.file, parts)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"github.com/detc/detc/internal/unified"
 	"slices"
 	"sort"
 )
@@ -139,7 +140,7 @@ func changes(o, n *Detection) []Change {
 		if !inNew {
 			newName = ""
 		}
-		if d := Unified(oldName, newName, oldText, newText); d != "" {
+		if d := unified.Diff(oldName, newName, oldText, newText); d != "" {
 			out = append(out, Change{Target: k.target, Part: k.part, Diff: d})
 		}
 	}

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"bytes"
+	"github.com/detc/detc/internal/unified"
 	"testing"
 
 	"github.com/detc/detc/internal/testutil"
@@ -68,11 +69,11 @@ func TestWriteMarkdown(t *testing.T) {
 			{RuleID: "r1", Title: "Title with *stars*, _under_ | pipes <b>html</b> and `ticks`", Status: Renamed,
 				OldFile: "a.hcl", NewFile: "a.hcl", OldTitle: "Old [link](x)", Name: "new_name", OldName: "old_name", Changes: []Change{}},
 			{RuleID: "p1", Title: "A pivot", Status: Changed, OldFile: "p.hcl", NewFile: "p.hcl", Pivot: true, Changes: []Change{
-				{Target: "kql", Part: PartQuery, Diff: Unified("kql.kql", "kql.kql", "T\n| where x == 1\n", "T\n| where x == 2\n")},
+				{Target: "kql", Part: PartQuery, Diff: unified.Diff("kql.kql", "kql.kql", "T\n| where x == 1\n", "T\n| where x == 2\n")},
 			}},
 			{RuleID: "r2", Title: "Runbook with fences", Status: Changed, OldFile: "r.hcl", NewFile: "r.hcl", Changes: []Change{
-				{Target: "splunk", Part: PartDeployment, Diff: Unified("splunk/<app>/savedsearches.conf", "splunk/<app>/savedsearches.conf", "a = 1\n", "a = 2\n")},
-				{Part: PartRunbook, Diff: Unified("runbooks/r2.md", "runbooks/r2.md", "```spl\nold\n```\n", "````spl\nnew\n````\n")},
+				{Target: "splunk", Part: PartDeployment, Diff: unified.Diff("splunk/<app>/savedsearches.conf", "splunk/<app>/savedsearches.conf", "a = 1\n", "a = 2\n")},
+				{Part: PartRunbook, Diff: unified.Diff("runbooks/r2.md", "runbooks/r2.md", "```spl\nold\n```\n", "````spl\nnew\n````\n")},
 			}},
 		},
 	}

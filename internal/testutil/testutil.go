@@ -6,12 +6,14 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/unified"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/ with the current output")
@@ -34,7 +36,70 @@ func GoldenFile(t testing.TB, path string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "golden file missing: run go test -update to create it")
-	require.Equal(t, string(want), string(got), "output differs from %s (go test -update rewrites it)", path)
+	if d := unified.Diff(path, "got", string(want), string(got)); d != "" {
+		t.Fatalf("output differs from %s (go test -update rewrites it):\n%s", path, d)
+	}
+}
+
+// Part is one named piece of a golden file, such as one rule's query.
+type Part struct {
+	Name string
+	// Text starts with a line that appears once in the file (a header
+	// such as "# <rule id> <title>"), by which the file is split.
+	Text string
+}
+
+// GoldenParts is Golden for a file made of parts, one per rule: the file
+// is the parts joined, and each part is compared in a subtest named after
+// it, so that a failure names the rule and shows only its diff.
+func GoldenParts(t *testing.T, name string, parts []Part) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	var all strings.Builder
+	for _, p := range parts {
+		all.WriteString(p.Text)
+	}
+	if *update {
+		GoldenFile(t, path, []byte(all.String()))
+		return
+	}
+	data, err := os.ReadFile(path)
+	require.NoError(t, err, "golden file missing: run go test -update to create it")
+	want := string(data)
+	if want == all.String() {
+		return
+	}
+	// Where each part's header line starts in the file; a part runs to
+	// the next header.
+	starts := make([]int, len(parts))
+	for i, p := range parts {
+		header, _, _ := strings.Cut(p.Text, "\n")
+		starts[i] = -1
+		if strings.HasPrefix(want, header+"\n") {
+			starts[i] = 0
+		} else if at := strings.Index(want, "\n"+header+"\n"); at >= 0 {
+			starts[i] = at + 1
+		}
+	}
+	for i, p := range parts {
+		t.Run(p.Name, func(t *testing.T) {
+			if starts[i] < 0 {
+				t.Fatalf("%s has no part %q (go test -update rewrites it)", path, p.Name)
+			}
+			end := len(want)
+			for _, s := range starts {
+				if s > starts[i] && s < end {
+					end = s
+				}
+			}
+			if d := unified.Diff(path, "got", want[starts[i]:end], p.Text); d != "" {
+				t.Fatalf("part %q differs from %s (go test -update rewrites it):\n%s", p.Name, path, d)
+			}
+		})
+	}
+	if !t.Failed() {
+		t.Fatalf("%s differs from the parts in what lies outside them (go test -update rewrites it):\n%s", path, unified.Diff(path, "got", want, all.String()))
+	}
 }
 
 // RepoRoot returns the module root (the folder holding go.mod).

@@ -1,4 +1,4 @@
-package diff
+package unified
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ func lines(n int, f func(i int) string) string {
 	return b.String()
 }
 
-func TestUnified(t *testing.T) {
+func TestDiff(t *testing.T) {
 	ten := lines(10, strconv.Itoa)
 	tests := []struct {
 		name     string
@@ -43,11 +43,11 @@ func TestUnified(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, Unified("f", "f", tt.old, tt.new))
+			assert.Equal(t, tt.want, Diff("f", "f", tt.old, tt.new))
 		})
 	}
-	assert.Equal(t, "--- /dev/null\n+++ b/new\n@@ -0,0 +1 @@\n+x\n", Unified("", "new", "", "x\n"), "a side without the text is /dev/null")
-	assert.Equal(t, "--- a/old\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n", Unified("old", "", "x\n", ""))
+	assert.Equal(t, "--- /dev/null\n+++ b/new\n@@ -0,0 +1 @@\n+x\n", Diff("", "new", "", "x\n"), "a side without the text is /dev/null")
+	assert.Equal(t, "--- a/old\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n", Diff("old", "", "x\n", ""))
 }
 
 // patch applies a unified diff made by Unified to old, checking each
@@ -98,7 +98,7 @@ func patch(t *testing.T, old, d string) string {
 
 // TestUnifiedRoundTrip: for random edits of random texts, the diff turns
 // the old text into the new one, and is as short as the edits made.
-func TestUnifiedRoundTrip(t *testing.T) {
+func TestDiffRoundTrip(t *testing.T) {
 	rnd := rand.New(rand.NewSource(1))
 	words := []string{"a\n", "b\n", "c\n", "d\n", "e\n", "f"}
 	text := func(n int) string {
@@ -128,7 +128,7 @@ func TestUnifiedRoundTrip(t *testing.T) {
 			}
 			old, new = strings.Join(a, ""), strings.Join(b, "")
 		}
-		d := Unified("f", "f", old, new)
+		d := Diff("f", "f", old, new)
 		if old == new {
 			assert.Empty(t, d)
 			continue
@@ -167,20 +167,20 @@ func countEdits(d string) int {
 	return n
 }
 
-func TestUnifiedLargeAndDifferent(t *testing.T) {
+func TestDiffLargeAndDifferent(t *testing.T) {
 	// Beyond maxEdits the diff replaces the differing lines; it is still
 	// a correct diff.
 	old := lines(3000, func(i int) string { return "old " + strconv.Itoa(i) })
 	new := lines(3000, func(i int) string { return "new " + strconv.Itoa(i) })
-	d := Unified("f", "f", old, new)
+	d := Diff("f", "f", old, new)
 	assert.Equal(t, new, patch(t, old, d))
 	assert.Equal(t, 6000, countEdits(d))
 }
 
-func BenchmarkUnified(b *testing.B) {
+func BenchmarkDiff(b *testing.B) {
 	old := lines(2000, strconv.Itoa)
 	new := strings.Replace(strings.Replace(old, "100\n", "x\n", 1), "1900\n", "y\n", 1)
 	for i := 0; i < b.N; i++ {
-		Unified("f", "f", old, new)
+		Diff("f", "f", old, new)
 	}
 }

@@ -1,4 +1,7 @@
-package diff
+// Package unified writes unified diffs of texts (as `diff -u` and git do):
+// detc diff shows changed outputs with it, and golden tests show what
+// differs from the expected file.
+package unified
 
 import (
 	"fmt"
@@ -28,11 +31,11 @@ type op struct {
 	a, b int
 }
 
-// Unified returns a unified diff of old and new (as `diff -u` and git
+// Diff returns a unified diff of old and new (as `diff -u` and git
 // write it, with Context lines of context), naming them oldName and
 // newName; "" when they are equal. An empty name is written /dev/null, for
 // a text that does not exist on that side.
-func Unified(oldName, newName, old, new string) string {
+func Diff(oldName, newName, old, new string) string {
 	if old == new {
 		return ""
 	}
