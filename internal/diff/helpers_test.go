@@ -21,7 +21,7 @@ type fake struct{}
 func (fake) Name() string       { return "fake" }
 func (fake) Profiles() []string { return []string{"default"} }
 func (fake) Langs() []string    { return []string{"q"} }
-func (fake) Title() string      { return "Fake" }
+func (fake) Title() string      { return "fake" }
 func (fake) Variants() []string { return nil }
 
 func (fake) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
