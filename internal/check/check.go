@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/detc/detc/internal/rule"
 )
@@ -98,7 +99,9 @@ func (c *Rule) conditions() rule.Diagnostics {
 				}
 			case *rule.SearchRef:
 				if c.searches[e.Name] == nil {
-					diags.Errorf(e.Pos, CodeUnknownSearch, "condition names search %q, which rule %s does not define%s", e.Name, r.Label(), known(r))
+					diags = append(diags, rule.Diagnostic{Severity: rule.Error, Pos: e.Pos, End: after(e.Pos, e.Name), Code: CodeUnknownSearch,
+						Summary: fmt.Sprintf("condition names search %q, which rule %s does not define%s", e.Name, r.Label(), known(r)),
+						Detail:  rule.DidYouMean(e.Name, searchNames(r))})
 				}
 				used[e.Name] = true
 			case *rule.Quantified:
@@ -254,11 +257,24 @@ func known(r *rule.Rule) string {
 	if len(r.Searches) == 0 {
 		return " (it has no searches)"
 	}
+	return " (searches: " + strings.Join(searchNames(r), ", ") + ")"
+}
+
+func searchNames(r *rule.Rule) []string {
 	names := make([]string, len(r.Searches))
 	for i, s := range r.Searches {
 		names[i] = s.Name
 	}
-	return " (searches: " + strings.Join(names, ", ") + ")"
+	return names
+}
+
+// after is the end of name written at pos on one line; zero without a
+// position.
+func after(pos rule.Pos, name string) rule.Pos {
+	if !pos.IsValid() {
+		return rule.Pos{}
+	}
+	return rule.Pos{File: pos.File, Line: pos.Line, Col: pos.Col + utf8.RuneCountInString(name)}
 }
 
 // All checks every rule: the checked rules, in the order given, leave out

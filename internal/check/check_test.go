@@ -43,7 +43,7 @@ func TestRunReportsRuleErrors(t *testing.T) {
 					Searches: []*rule.Search{search("sel", matchers(t, "a", nil, "1")...), search("filter", matchers(t, "b", nil, "1")...)}}
 			},
 			want: []string{
-				`r.yml:7:3: error: condition names search "filtr", which rule r1 does not define (searches: sel, filter)`,
+				`r.yml:7:3: error: condition names search "filtr", which rule r1 does not define (searches: sel, filter): did you mean "filter"?`,
 				`-: warning: search "filter" is not used by the condition of rule r1`,
 			},
 		},
@@ -170,4 +170,13 @@ func TestRunExpandsAndBinds(t *testing.T) {
 			assert.Same(t, r.Search(ref.Name), c.Search(ref))
 		}
 	})
+}
+
+// An unknown search is reported as a range over its name, for underlines
+// and SARIF's endColumn.
+func TestUnknownSearchRange(t *testing.T) {
+	r := &rule.Rule{ID: "r1", Condition: ref("filtr"), Searches: []*rule.Search{search("sel", matchers(t, "a", nil, "1")...)}}
+	_, diags := Run(r)
+	require.NotEmpty(t, diags)
+	assert.Equal(t, rule.Pos{File: "r.yml", Line: 7, Col: 8}, diags[0].End)
 }

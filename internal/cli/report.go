@@ -89,13 +89,15 @@ func githubReport(stdout, _ io.Writer, res Result) error {
 }
 
 type jsonDiag struct {
-	File     string `json:"file"`
-	Line     int    `json:"line"`
-	Column   int    `json:"column"`
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-	Detail   string `json:"detail,omitempty"`
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"end_line,omitempty"`
+	EndColumn int    `json:"end_column,omitempty"`
+	Severity  string `json:"severity"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Detail    string `json:"detail,omitempty"`
 }
 
 func jsonReport(stdout, _ io.Writer, res Result) error {
@@ -109,7 +111,7 @@ func jsonReport(stdout, _ io.Writer, res Result) error {
 	}{res.Files, res.Rules, errs, warns, []jsonDiag{}}
 	for _, d := range res.Diags {
 		doc.Diagnostics = append(doc.Diagnostics, jsonDiag{
-			File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
+			File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, EndLine: d.End.Line, EndColumn: d.End.Col,
 			Severity: d.Severity.String(), Code: d.Code, Message: d.Summary, Detail: d.Detail,
 		})
 	}
@@ -137,7 +139,7 @@ func WriteDiagnostics(w io.Writer, diags rule.Diagnostics, sources map[string][]
 	for _, d := range diags {
 		fmt.Fprintln(w, d.String())
 		if line, ok := sourceLine(sources[d.Pos.File], d.Pos.Line); ok && d.Pos.IsValid() {
-			writeSnippet(w, d.Pos, line)
+			writeSnippet(w, d.Pos, d.End, line)
 		}
 	}
 }
@@ -163,7 +165,7 @@ func sourceLine(src []byte, n int) (string, bool) {
 // not flood the terminal.
 const snippetWidth = 160
 
-func writeSnippet(w io.Writer, pos rule.Pos, line string) {
+func writeSnippet(w io.Writer, pos, stop rule.Pos, line string) {
 	runes := []rune(line)
 	for i, r := range runes {
 		// Control characters in a file must not drive the terminal.
@@ -191,5 +193,13 @@ func writeSnippet(w io.Writer, pos rule.Pos, line string) {
 			pad.WriteByte(' ')
 		}
 	}
-	fmt.Fprintf(w, "%s| %s^\n", strings.Repeat(" ", len(gutter)-2), pad.String())
+	// Underline the range when it ends on this line: ^ at the start, ~
+	// under the rest.
+	mark := "^"
+	if stop.Line == pos.Line {
+		if last := min(stop.Col-1, end); last > col+1 {
+			mark += strings.Repeat("~", last-col-1)
+		}
+	}
+	fmt.Fprintf(w, "%s| %s%s\n", strings.Repeat(" ", len(gutter)-2), pad.String(), mark)
 }

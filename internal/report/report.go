@@ -38,14 +38,17 @@ type Finding struct {
 	// Line and Col are 1-based, 0 when unknown.
 	File      string
 	Line, Col int
-	Message   string
+	// EndLine and EndCol end the range the finding is about (the column
+	// just after it), 0 when only the start is known.
+	EndLine, EndCol int
+	Message         string
 }
 
 // Diagnostics are lint's findings.
 func Diagnostics(diags rule.Diagnostics) []Finding {
 	out := make([]Finding, 0, len(diags))
 	for _, d := range diags {
-		f := Finding{Code: d.Code, Level: LevelError, Line: d.Pos.Line, Col: d.Pos.Col, Message: d.Summary}
+		f := Finding{Code: d.Code, Level: LevelError, Line: d.Pos.Line, Col: d.Pos.Col, EndLine: d.End.Line, EndCol: d.End.Col, Message: d.Summary}
 		if d.Pos.File != "-" {
 			f.File = d.Pos.File
 		}

@@ -27,8 +27,12 @@ func (s Severity) String() string {
 type Diagnostic struct {
 	Severity Severity
 	Pos      Pos
-	Summary  string
-	Detail   string
+	// End, when known, is where the text the diagnostic is about ends:
+	// the position just after its last character, as in hcl.Range and
+	// SARIF's endColumn. A zero End means only the start is known.
+	End     Pos
+	Summary string
+	Detail  string
 	// Code is a short stable identifier (for example "unknown-modifier")
 	// that tools such as SARIF consumers can key on.
 	Code string
