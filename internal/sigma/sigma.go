@@ -9,8 +9,7 @@ package sigma
 
 import (
 	"bytes"
-	"errors"
-	"io"
+	"github.com/detc/detc/internal/sigma/fastyaml"
 	"regexp"
 	"runtime"
 	"sort"
@@ -60,7 +59,7 @@ func Load(file string, data []byte) ([]*rule.Rule, rule.Diagnostics) {
 	}
 	docs := d.parse()
 	if d.fast != nil {
-		defer d.fast.release() // the rules keep no node
+		defer d.fast.Release() // the rules keep no node
 	}
 	var rules []*rule.Rule
 	empty := true
@@ -131,7 +130,7 @@ type decoder struct {
 	lines   []int // offsets of line starts, computed on first use
 	nvalues int   // values read so far, against MaxValues
 	diags   rule.Diagnostics
-	fast    *fastParser // holds the nodes when the fast parser read the file
+	fast    *fastyaml.Parser // holds the nodes when the fast parser read the file
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
@@ -163,33 +162,14 @@ func (d *decoder) parse() (docs []*yaml.Node) {
 			d.diags.Errorf(rule.Pos{File: d.file, Line: 1, Col: 1}, CodeYAML, "YAML parser failed: %v", p)
 		}
 	}()
-	if docs, fast, ok := fastParse(d.data); ok {
+	if docs, fast, ok := fastyaml.Parse(d.data); ok {
 		d.fast = fast
 		return docs
 	}
-	if err := yamlDocs(d.data, &docs); err != nil {
+	if err := fastyaml.Decode(d.data, &docs); err != nil {
 		d.yamlError(err)
 	}
 	return docs
-}
-
-// yamlDocs appends the documents yaml.v3 reads from data to docs, up to
-// its first error.
-func yamlDocs(data []byte, docs *[]*yaml.Node) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if len(doc.Content) == 1 {
-			*docs = append(*docs, &doc)
-		}
-	}
 }
 
 // yamlError reports a yaml.v3 error at the line it names.

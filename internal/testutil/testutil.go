@@ -4,6 +4,7 @@ package testutil
 
 import (
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,4 +195,22 @@ func Checked(t testing.TB, r *rule.Rule) *check.Rule {
 	c, diags := check.Run(r)
 	require.False(t, diags.HasErrors(), "the test's rule must pass the check phase: %v", diags)
 	return c
+}
+
+// SigmaCorpusFiles reads every rule file of the shared SigmaHQ corpus, by
+// path (skipping the test where the corpus is absent, as SigmaCorpus does).
+func SigmaCorpusFiles(t testing.TB) map[string][]byte {
+	t.Helper()
+	dir := SigmaCorpus(t)
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		files[path] = data
+		return err
+	})
+	require.NoError(t, err)
+	return files
 }

@@ -3,12 +3,8 @@
 package corpus
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/detc/detc/internal/rule"
@@ -22,17 +18,7 @@ import (
 // testutil.SigmaCorpus).
 func Rules(t testing.TB) []*rule.Rule {
 	t.Helper()
-	dir := testutil.SigmaCorpus(t)
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		files[path] = data
-		return err
-	})
-	require.NoError(t, err)
+	files := testutil.SigmaCorpusFiles(t)
 	rules, diags := sigma.LoadFiles(files)
 	require.False(t, diags.HasErrors(), "the corpus must load: %v", diags)
 	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
