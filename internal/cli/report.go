@@ -88,33 +88,15 @@ func githubReport(stdout, _ io.Writer, res Result) error {
 	return summary(stdout, res)
 }
 
-type jsonDiag struct {
-	File      string `json:"file"`
-	Line      int    `json:"line"`
-	Column    int    `json:"column"`
-	EndLine   int    `json:"end_line,omitempty"`
-	EndColumn int    `json:"end_column,omitempty"`
-	Severity  string `json:"severity"`
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	Detail    string `json:"detail,omitempty"`
-}
-
 func jsonReport(stdout, _ io.Writer, res Result) error {
 	errs, warns := count(res.Diags)
 	doc := struct {
-		Files       int        `json:"files"`
-		Rules       int        `json:"rules"`
-		Errors      int        `json:"errors"`
-		Warnings    int        `json:"warnings"`
-		Diagnostics []jsonDiag `json:"diagnostics"`
-	}{res.Files, res.Rules, errs, warns, []jsonDiag{}}
-	for _, d := range res.Diags {
-		doc.Diagnostics = append(doc.Diagnostics, jsonDiag{
-			File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, EndLine: d.End.Line, EndColumn: d.End.Col,
-			Severity: d.Severity.String(), Code: d.Code, Message: d.Summary, Detail: d.Detail,
-		})
-	}
+		Files       int              `json:"files"`
+		Rules       int              `json:"rules"`
+		Errors      int              `json:"errors"`
+		Warnings    int              `json:"warnings"`
+		Diagnostics rule.Diagnostics `json:"diagnostics"`
+	}{res.Files, res.Rules, errs, warns, append(rule.Diagnostics{}, res.Diags...)}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)

@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -51,6 +52,30 @@ func (d Diagnostic) String() string {
 		b.WriteString(d.Detail)
 	}
 	return b.String()
+}
+
+// jsonDiagnostic is the one JSON form of a diagnostic, in every report
+// that writes one.
+type jsonDiagnostic struct {
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"end_line,omitempty"`
+	EndColumn int    `json:"end_column,omitempty"`
+	Severity  string `json:"severity"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Detail    string `json:"detail,omitempty"`
+}
+
+// MarshalJSON writes the diagnostic as {"file","line","column",
+// "end_line","end_column","severity","code","message","detail"}, the end
+// and the detail only when known.
+func (d Diagnostic) MarshalJSON() ([]byte, error) {
+	return json.Marshal(jsonDiagnostic{
+		File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, EndLine: d.End.Line, EndColumn: d.End.Col,
+		Severity: d.Severity.String(), Code: d.Code, Message: d.Summary, Detail: d.Detail,
+	})
 }
 
 // Diagnostics is a list of problems. Loaders return it beside partial
