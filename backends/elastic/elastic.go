@@ -16,7 +16,6 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/detc/detc/backends/elastic/lucenere"
 	"github.com/detc/detc/backends/lower"
@@ -39,22 +38,8 @@ const (
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
-var builtin = sync.OnceValues(func() (map[string]*mapping.Profile, error) {
-	out := map[string]*mapping.Profile{}
-	for _, name := range []string{"ecs", "raw"} {
-		file := "profiles/" + name + ".yml"
-		data, err := profileFiles.ReadFile(file)
-		if err != nil {
-			return nil, err
-		}
-		p, err := mapping.Parse(file, data)
-		if err != nil {
-			return nil, err
-		}
-		out[name] = p
-	}
-	return out, nil
-})
+// builtin are the built-in profiles; ecs is the default.
+var builtin = mapping.NewBuiltin(Name, profileFiles, "ecs", "raw")
 
 // Backend is the Elastic target.
 type Backend struct{}
@@ -72,7 +57,7 @@ func (*Backend) Title() string { return "Elastic" }
 func (*Backend) Variants() []string { return nil }
 
 // Profiles implements target.Backend: ecs (the default) and raw.
-func (*Backend) Profiles() []string { return []string{"ecs", "raw"} }
+func (*Backend) Profiles() []string { return builtin.Names() }
 
 // Langs implements target.Backend: lucene (the default), eql and esql.
 func (*Backend) Langs() []string { return []string{Lucene, EQL, ESQL} }
@@ -100,19 +85,7 @@ type compiled struct {
 
 // Profile returns a built-in profile merged with the user's overrides.
 func Profile(opts target.Options) (*mapping.Profile, error) {
-	profiles, err := builtin()
-	if err != nil {
-		return nil, err
-	}
-	name := opts.Profile
-	if name == "" {
-		name = "ecs"
-	}
-	p, ok := profiles[name]
-	if !ok {
-		return nil, fmt.Errorf("elastic: unknown profile %q (known: ecs, raw)", name)
-	}
-	return p.Merge(opts.Overrides), nil
+	return builtin.Get(opts.Profile, opts.Overrides)
 }
 
 // compile resolves the profile, source and language, and emits the query.

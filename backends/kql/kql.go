@@ -10,7 +10,6 @@ package kql
 
 import (
 	"embed"
-	"fmt"
 	"strings"
 
 	"github.com/detc/detc/backends/mapping"
@@ -28,27 +27,8 @@ const DefaultTable = "SigmaEvents"
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
-// profileNames lists the built-in profiles; the first is the default.
-var profileNames = []string{"sentinel-asim", "sentinel-csl", "defender-xdr", "raw"}
-
-// builtin are the parsed built-in profiles. They are part of the binary:
-// a parse failure is a build defect, which the tests catch.
-var builtin = func() map[string]*mapping.Profile {
-	out := map[string]*mapping.Profile{}
-	for _, name := range profileNames {
-		file := "profiles/" + name + ".yml"
-		data, err := profileFiles.ReadFile(file)
-		if err != nil {
-			panic("kql: missing built-in profile " + file)
-		}
-		p, err := mapping.Parse(file, data)
-		if err != nil {
-			panic("kql: built-in profile: " + err.Error())
-		}
-		out[name] = p
-	}
-	return out
-}()
+// builtin are the built-in profiles; the first is the default.
+var builtin = mapping.NewBuiltin(Name, profileFiles, "sentinel-asim", "sentinel-csl", "defender-xdr", "raw")
 
 type backend struct{}
 
@@ -61,21 +41,14 @@ func (backend) Title() string { return "Microsoft Sentinel / Defender XDR" }
 
 func (backend) Variants() []string { return nil }
 
-func (backend) Profiles() []string { return append([]string(nil), profileNames...) }
+func (backend) Profiles() []string { return builtin.Names() }
 
 func (backend) Langs() []string { return []string{"kql"} }
 
 // Profile returns a built-in profile by name ("" is the default), with the
 // user's overrides merged over it.
 func Profile(name string, overrides *mapping.Profile) (*mapping.Profile, error) {
-	if name == "" {
-		name = profileNames[0]
-	}
-	p, ok := builtin[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown profile %q for target kql (known: %s)", name, strings.Join(profileNames, ", "))
-	}
-	return p.Merge(overrides), nil
+	return builtin.Get(name, overrides)
 }
 
 // Compile turns one rule into a KQL query, or refuses it with a

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"testing"
+	"testing/fstest"
 
 	"github.com/detc/detc/internal/rule"
 	"github.com/stretchr/testify/assert"
@@ -114,4 +115,25 @@ func TestParseErrors(t *testing.T) {
 		require.Error(t, err, src)
 		assert.Contains(t, err.Error(), "bad.yml")
 	}
+}
+
+func TestBuiltin(t *testing.T) {
+	files := fstest.MapFS{
+		"profiles/main.yml":  {Data: []byte("name: main\nsources:\n  - logsource: {category: proxy}\n    attrs: {index: web}\n")},
+		"profiles/other.yml": {Data: []byte("name: other\npassthrough: true\n")},
+	}
+	b := NewBuiltin("t", files, "main", "other")
+	assert.Equal(t, []string{"main", "other"}, b.Names())
+	p, err := b.Get("", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "main", p.Name, "the first is the default")
+	p, err = b.Get("other", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "other", p.Name)
+	_, err = b.Get("nope", nil)
+	assert.EqualError(t, err, `target t has no profile "nope" (profiles: main, other)`)
+
+	broken := NewBuiltin("t", fstest.MapFS{}, "gone")
+	_, err = broken.Get("", nil)
+	assert.ErrorContains(t, err, "t: built-in profile gone")
 }

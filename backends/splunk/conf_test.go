@@ -175,7 +175,7 @@ func TestPackageErrors(t *testing.T) {
 	_, err := b.Package([]target.Deployable{{}}, target.Options{})
 	assert.ErrorContains(t, err, "no compiled query")
 	_, err = b.Package(nil, target.Options{Profile: "nope"})
-	assert.ErrorContains(t, err, "unknown profile")
+	assert.EqualError(t, err, `target splunk has no profile "nope" (profiles: cim, raw)`)
 
 	// Two rules whose titles and ids both collide cannot get distinct names.
 	r := &rule.Rule{ID: "same", Title: "T", LogSource: rule.LogSource{Category: "dns"}}

@@ -11,7 +11,6 @@ package splunk
 
 import (
 	"embed"
-	"fmt"
 	"strings"
 
 	"github.com/detc/detc/backends/mapping"
@@ -28,32 +27,14 @@ const VariantTstats = "tstats"
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
-// profileNames lists the built-in profiles; the first is the default.
-var profileNames = []string{"cim", "raw"}
+// builtin are the built-in profiles; cim is the default.
+var builtin = mapping.NewBuiltin(Name, profileFiles, "cim", "raw")
 
 // Backend is the Splunk target.
-type Backend struct {
-	profiles map[string]*mapping.Profile
-	err      error
-}
+type Backend struct{}
 
 // New returns the Splunk backend with its built-in profiles.
-func New() target.Backend {
-	b := &Backend{profiles: map[string]*mapping.Profile{}}
-	for _, name := range profileNames {
-		file := "profiles/" + name + ".yml"
-		data, err := profileFiles.ReadFile(file)
-		if err == nil {
-			var p *mapping.Profile
-			if p, err = mapping.Parse(file, data); err == nil {
-				b.profiles[name] = p
-				continue
-			}
-		}
-		b.err = fmt.Errorf("splunk: built-in profile %s: %w", name, err)
-	}
-	return b
-}
+func New() target.Backend { return &Backend{} }
 
 // Name implements target.Backend.
 func (b *Backend) Name() string { return Name }
@@ -65,25 +46,14 @@ func (b *Backend) Title() string { return "Splunk" }
 func (b *Backend) Variants() []string { return []string{VariantTstats} }
 
 // Profiles implements target.Backend.
-func (b *Backend) Profiles() []string { return append([]string(nil), profileNames...) }
+func (b *Backend) Profiles() []string { return builtin.Names() }
 
 // Langs implements target.Backend.
 func (b *Backend) Langs() []string { return []string{"spl"} }
 
 // Profile returns a built-in profile with the user's overrides merged.
 func (b *Backend) profile(opts target.Options) (*mapping.Profile, error) {
-	if b.err != nil {
-		return nil, b.err
-	}
-	name := opts.Profile
-	if name == "" {
-		name = profileNames[0]
-	}
-	p, ok := b.profiles[name]
-	if !ok {
-		return nil, fmt.Errorf("splunk: unknown profile %q (known: %s)", name, strings.Join(profileNames, ", "))
-	}
-	return p.Merge(opts.Overrides), nil
+	return builtin.Get(opts.Profile, opts.Overrides)
 }
 
 // Compile implements target.Backend.
