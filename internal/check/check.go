@@ -171,14 +171,7 @@ func checkSearch(s *rule.Search) rule.Diagnostics {
 // evaluator and every backend rely on it.
 func value(m *rule.Matcher, v rule.Value) rule.Diagnostics {
 	var diags rule.Diagnostics
-	pos := v.Pos
-	if !pos.IsValid() {
-		pos = m.Pos
-	}
-	field := m.Field
-	if field == "" {
-		field = "keywords"
-	}
+	pos, field := m.ValuePos(v), m.FieldLabel()
 	bad := func(format string, args ...any) {
 		diags.Errorf(pos, CodeBadValue, "field %q: %s", field, fmt.Sprintf(format, args...))
 	}

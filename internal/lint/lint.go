@@ -196,14 +196,7 @@ func values(r *rule.Rule) rule.Diagnostics {
 
 func value(r *rule.Rule, m *rule.Matcher, v rule.Value) rule.Diagnostics {
 	var diags rule.Diagnostics
-	pos := v.Pos
-	if !pos.IsValid() {
-		pos = m.Pos
-	}
-	field := m.Field
-	if field == "" {
-		field = "keywords"
-	}
+	pos, field := m.ValuePos(v), m.FieldLabel()
 	switch v.Kind {
 	case rule.KindCIDR:
 		if p, err := netip.ParsePrefix(v.Text); err == nil && p.Masked() != p {

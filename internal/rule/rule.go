@@ -170,6 +170,19 @@ type Matcher struct {
 // IsKeyword reports whether the matcher searches the whole event.
 func (m *Matcher) IsKeyword() bool { return m.Field == "" }
 
+// FieldLabel names the matcher's field in messages: "keywords" for a
+// keyword search.
+func (m *Matcher) FieldLabel() string { return displayField(m.Field) }
+
+// ValuePos is where a value of the matcher is written, or the matcher's
+// position when the value has none.
+func (m *Matcher) ValuePos(v Value) Pos {
+	if v.Pos.IsValid() {
+		return v.Pos
+	}
+	return m.Pos
+}
+
 // RegexFlags are the re modifier's sub-flags.
 type RegexFlags struct {
 	IgnoreCase bool // i
