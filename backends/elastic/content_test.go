@@ -62,7 +62,7 @@ func contentPlan(t *testing.T, r *rule.Rule, profile string) (proof, bool) {
 	t.Helper()
 	c, err := compile(testutil.Checked(t, r), target.Options{Profile: profile, Lang: Lucene})
 	if err != nil {
-		var te *target.Error
+		var te *target.Refusal
 		require.True(t, errors.As(err, &te), "%v", err)
 		t.Logf("%s/%s: refused: %v", r.ID, profile, err)
 		return proof{}, false

@@ -24,7 +24,7 @@ var (
 )
 
 func reasonKind(err error) string {
-	var te *target.Error
+	var te *target.Refusal
 	if !errors.As(err, &te) {
 		return err.Error()
 	}
@@ -45,8 +45,8 @@ func TestCorpus(t *testing.T) {
 	for _, r := range rules {
 		c, err := compile(testutil.Checked(t, r), target.Options{Profile: "raw"})
 		if err != nil {
-			var te *target.Error
-			require.True(t, errors.As(err, &te), "rule %s: a refusal must be a *target.Error: %v", r.ID, err)
+			var te *target.Refusal
+			require.True(t, errors.As(err, &te), "rule %s: a refusal must be a *target.Refusal: %v", r.ID, err)
 			assert.NotEmpty(t, te.Reason, r.ID)
 			assert.NotEmpty(t, te.Construct, r.ID)
 			refusals[reasonKind(err)]++

@@ -60,7 +60,7 @@ func TestRefusals(t *testing.T) {
 			_, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: tt.profile, Lang: tt.lang})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
-			var te *target.Error
+			var te *target.Refusal
 			require.True(t, errors.As(err, &te))
 			assert.Equal(t, "elastic", te.Target)
 			assert.True(t, te.Pos.IsValid(), "a refusal points into the rule: %v", err)

@@ -32,7 +32,7 @@ func TestGoldenQueries(t *testing.T) {
 				fmt.Fprintf(&out, "== %s\n", p)
 				q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: p})
 				if err != nil {
-					var te *target.Error
+					var te *target.Refusal
 					require.True(t, errors.As(err, &te), "%s/%s: not a refusal: %v", r.ID, p, err)
 					fmt.Fprintf(&out, "refused: %s: %s\n\n", te.Construct, te.Reason)
 					continue

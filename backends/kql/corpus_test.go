@@ -22,7 +22,7 @@ import (
 // TestCorpus compiles every SigmaHQ rule for every profile and parses every
 // query with Microsoft's parser in one batch: zero diagnostics. With the
 // raw profile at least 99.5% of the rules compile; every refusal is a
-// target.Error with a construct and a reason. Counts and reasons are
+// target.Refusal with a construct and a reason. Counts and reasons are
 // logged (go test -v).
 func TestCorpus(t *testing.T) {
 	rules := corpus.Rules(t)
@@ -41,7 +41,7 @@ func TestCorpus(t *testing.T) {
 				check.add(t, p+" "+r.File, q, q.Text, nil)
 				continue
 			}
-			var te *target.Error
+			var te *target.Refusal
 			require.True(t, errors.As(err, &te), "%s: not a refusal: %v", r.File, err)
 			assert.NotEmpty(t, te.Construct, "%s", err)
 			assert.NotEmpty(t, te.Reason, "%s", err)

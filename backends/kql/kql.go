@@ -5,7 +5,7 @@
 //
 // A compiled query means exactly what the rule means in detc's rule model
 // (docs/backends/kql.md lists how each construct is written), or the rule
-// is refused with a *target.Error naming the construct and the reason.
+// is refused with a *target.Refusal naming the construct and the reason.
 package kql
 
 import (
@@ -52,7 +52,7 @@ func Profile(name string, overrides *mapping.Profile) (*mapping.Profile, error) 
 }
 
 // Compile turns one rule into a KQL query, or refuses it with a
-// *target.Error.
+// *target.Refusal.
 func (backend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	if err := target.CheckOptions(backend{}, opts); err != nil {
 		return nil, err

@@ -220,7 +220,7 @@ func TestRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := testRule(t, tt.ls, false, tt.fields...)
 			_, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: tt.profile, Overrides: typed})
-			var te *target.Error
+			var te *target.Refusal
 			require.True(t, errors.As(err, &te), "want a refusal, got %v", err)
 			assert.Equal(t, "t1", te.RuleID)
 			assert.Equal(t, "kql", te.Target)

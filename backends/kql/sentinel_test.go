@@ -26,7 +26,7 @@ func deployables(t testing.TB, rules []*rule.Rule, opts target.Options) []target
 	for _, r := range rules {
 		q, err := kql.New().Compile(testutil.Checked(t, r), opts)
 		if err != nil {
-			var te *target.Error
+			var te *target.Refusal
 			require.ErrorAs(t, err, &te)
 			continue
 		}

@@ -546,7 +546,7 @@ func TestTstatsAgreesWithEvaluator(t *testing.T) {
 		}
 		q, err := b.Compile(testutil.Checked(t, r), target.Options{Variant: splunk.VariantTstats})
 		if err != nil {
-			var te *target.Error
+			var te *target.Refusal
 			require.True(t, errors.As(err, &te), "%s: %v", r.ID, err)
 			continue
 		}

@@ -20,7 +20,7 @@ import (
 )
 
 // TestCorpusRaw compiles every SigmaHQ rule with the raw profile: at least
-// 99.5% compile, every refusal is a target.Error naming the construct and
+// 99.5% compile, every refusal is a target.Refusal naming the construct and
 // the reason, and the reasons are listed by count.
 func TestCorpusRaw(t *testing.T) {
 	compiled, total, report := compileCorpus(t, target.Options{Profile: "raw"})
@@ -50,7 +50,7 @@ func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
 			assert.NoError(t, perr, "%s: the reader cannot parse:\n%s", r.File, q.Text)
 			continue
 		}
-		var te *target.Error
+		var te *target.Refusal
 		require.True(t, errors.As(err, &te), "%s: not a refusal: %v", r.File, err)
 		assert.NotEmpty(t, te.Construct, "%s", err)
 		assert.NotEmpty(t, te.Reason, "%s", err)

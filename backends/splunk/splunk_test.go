@@ -121,7 +121,7 @@ detection: {sel: {c-uri: x}, condition: sel}`, target.Options{Profile: "raw", Ov
 			r := testRule(t, tt.doc)
 			_, err := b.Compile(testutil.Checked(t, r), tt.opts)
 			require.Error(t, err)
-			var te *target.Error
+			var te *target.Refusal
 			require.True(t, errors.As(err, &te), "not a refusal: %v", err)
 			assert.Equal(t, "splunk", te.Target)
 			assert.Equal(t, "r", te.RuleID)
@@ -144,7 +144,7 @@ detection: {sel: {cs-host: hooks.slack.com}, condition: sel}`)
 	for _, opts := range []target.Options{{Profile: "ecs"}, {Lang: "kql"}, {Variant: "pivot"}} {
 		_, err := b.Compile(testutil.Checked(t, r), opts)
 		require.Error(t, err)
-		var te *target.Error
+		var te *target.Refusal
 		assert.False(t, errors.As(err, &te), "a usage error is not a refusal")
 	}
 

@@ -39,9 +39,10 @@ type Query struct {
 	Source *mapping.Source
 }
 
-// Error is a refusal: the rule holds a construct the target cannot express
-// with the same meaning. It names the rule, the construct and the target.
-type Error struct {
+// Refusal is the error of a backend that cannot express a construct of
+// a (checked) rule with the same meaning. It names the rule, the construct
+// and the target. (build.RefusalRecord is its line in refusals.json.)
+type Refusal struct {
 	RuleID    string
 	Target    string
 	Profile   string
@@ -50,13 +51,13 @@ type Error struct {
 	Pos       rule.Pos
 }
 
-func (e *Error) Error() string {
+func (e *Refusal) Error() string {
 	return fmt.Sprintf("%s: rule %s: %s/%s cannot express %s: %s", e.Pos, e.RuleID, e.Target, e.Profile, e.Construct, e.Reason)
 }
 
-// Refuse builds an Error for rule r at pos.
-func Refuse(r *rule.Rule, target, profile string, pos rule.Pos, construct, reason string, args ...any) *Error {
-	return &Error{RuleID: r.ID, Target: target, Profile: profile, Pos: pos, Construct: construct, Reason: fmt.Sprintf(reason, args...)}
+// Refuse builds a Refusal for rule r at pos.
+func Refuse(r *rule.Rule, target, profile string, pos rule.Pos, construct, reason string, args ...any) *Refusal {
+	return &Refusal{RuleID: r.ID, Target: target, Profile: profile, Pos: pos, Construct: construct, Reason: fmt.Sprintf(reason, args...)}
 }
 
 // CheckOptions reports a profile, language or variant the backend does
@@ -110,7 +111,7 @@ type Backend interface {
 	// Variants lists the alternative forms of the target's query (none
 	// for most targets).
 	Variants() []string
-	// Compile turns one checked rule into a query or returns an *Error.
+	// Compile turns one checked rule into a query or returns a *Refusal.
 	// The rule has passed internal/check: a backend refuses only what its
 	// target cannot express, never a mistake in the rule.
 	Compile(r *check.Rule, opts Options) (*Query, error)

@@ -54,8 +54,9 @@ type Extra struct {
 	Generate func(rules []*rule.Rule) ([]target.Artifact, error)
 }
 
-// Refusal is one rule a target could not express.
-type Refusal struct {
+// RefusalRecord is one rule a target could not express, as refusals.json
+// lists it (the backend gave a *target.Refusal).
+type RefusalRecord struct {
 	RuleID  string `json:"rule_id"`
 	File    string `json:"file"`
 	Line    int    `json:"line"`
@@ -66,7 +67,7 @@ type Refusal struct {
 }
 
 // Diagnostic renders the refusal for stderr.
-func (r Refusal) Diagnostic(sev rule.Severity) rule.Diagnostic {
+func (r RefusalRecord) Diagnostic(sev rule.Severity) rule.Diagnostic {
 	return rule.Diagnostic{Severity: sev, Pos: rule.Pos{File: r.File, Line: r.Line, Col: r.Column}, Code: "refused", Summary: r.Message}
 }
 
@@ -74,7 +75,7 @@ func (r Refusal) Diagnostic(sev rule.Severity) rule.Diagnostic {
 type Result struct {
 	// Files are the written paths, relative to Out, sorted.
 	Files    []string
-	Refusals []Refusal
+	Refusals []RefusalRecord
 }
 
 // RunbookError says a rule's runbook could not be written.
@@ -158,7 +159,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	if opts.Strict && len(res.Refusals) > 0 {
 		return res, fmt.Errorf("%w (%d refusals; --strict)", ErrRefused, len(res.Refusals))
 	}
-	refusals, err := json.MarshalIndent(append([]Refusal{}, res.Refusals...), "", "  ")
+	refusals, err := json.MarshalIndent(append([]RefusalRecord{}, res.Refusals...), "", "  ")
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +178,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 // target refused, or at the rule when the error has no position of its own.
 func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Severity) rule.Diagnostic {
 	d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: "refused"}
-	var te *target.Error
+	var te *target.Refusal
 	if errors.As(err, &te) {
 		if te.Pos.IsValid() {
 			d.Pos = te.Pos
@@ -193,12 +194,12 @@ func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Sever
 // language, as Run does: the deployable, with its runbook and version, or
 // the refusal. detc diff compiles through it too, so that what it compares
 // is what a build deploys.
-func Compile(b target.Backend, r *check.Rule, runbook string) (*target.Deployable, *Refusal) {
+func Compile(b target.Backend, r *check.Rule, runbook string) (*target.Deployable, *RefusalRecord) {
 	profile := b.Profiles()[0]
 	q, err := b.Compile(r, target.Options{})
 	if err != nil {
 		d := Refused(r.Rule, b.Name(), profile, err, rule.Error)
-		return nil, &Refusal{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
+		return nil, &RefusalRecord{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
 			Target: b.Name(), Profile: profile, Message: d.Summary}
 	}
 	return &target.Deployable{Query: q, Runbook: runbook, Version: Version(q)}, nil

@@ -99,7 +99,7 @@ func refusal(err error) string {
 	if err == nil {
 		return ""
 	}
-	var te *target.Error
+	var te *target.Refusal
 	if errors.As(err, &te) {
 		return te.Construct + ": " + te.Reason
 	}
