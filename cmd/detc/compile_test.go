@@ -142,3 +142,25 @@ func TestCompileUnsupportedOptionIsUsage(t *testing.T) {
 		})
 	}
 }
+
+// Every command runs the check phase: a missing search is the rule's error
+// at its position in each, and nothing is compiled, run or written for it.
+func TestEveryCommandReportsTheRuleError(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	for _, args := range [][]string{
+		{"lint", "testdata/broken"},
+		{"test", "testdata/broken"},
+		{"compile", "--target", "splunk", "testdata/broken"},
+		{"build", "--out", out, "testdata/broken"},
+		{"runbook", "testdata/broken"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			code, stdout, stderr := detc(t, args...)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, stderr+stdout, `testdata/broken/missing_search.hcl:24:28: error: condition names search "filtr"`)
+			assert.NotContains(t, stderr+stdout, "cannot express")
+			assert.NotContains(t, stdout, "# Runbook", "no runbook for a rule with errors")
+		})
+	}
+	assert.NoDirExists(t, out, "build writes nothing")
+}
