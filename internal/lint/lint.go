@@ -43,29 +43,38 @@ var (
 )
 
 // Check lints every rule of a set, and the set as a whole: the check
-// phase (internal/check) on every rule, then Validate. Diagnostics come
-// sorted by position.
+// phase (internal/check) and lint's validators on every rule (Rule), then
+// the checks of the whole set (unique ids, fixture coverage). Diagnostics
+// come sorted by position.
 func Check(set *load.Set) rule.Diagnostics {
-	_, diags := check.All(set.Rules)
-	diags = append(diags, Validate(set)...)
+	var diags rule.Diagnostics
+	for _, r := range set.Rules {
+		diags = append(diags, Rule(r)...)
+	}
+	diags = append(diags, whole(set)...)
 	diags.Sort()
 	return diags
 }
 
-// Validate runs lint's own validators, for a command that has run the
-// check phase itself: metadata, ATT&CK ids, values that compile but look
-// wrong, unique ids, and fixture coverage (every detection proved on a
-// positive and a negative case; attach fixture sidecars to the rules
-// first). Diagnostics come sorted by position.
+// Validate is Check without the check phase, for a command that has run
+// it itself: metadata, ATT&CK ids, values that compile but look wrong,
+// unique ids, and fixture coverage (every detection proved on a positive
+// and a negative case; attach fixture sidecars to the rules first).
 func Validate(set *load.Set) rule.Diagnostics {
 	var diags rule.Diagnostics
 	for _, r := range set.Rules {
-		diags = append(diags, validate(r)...)
+		diags = append(diags, metadata(r)...)
+		diags = append(diags, attackIDs(r)...)
+		diags = append(diags, values(r)...)
 	}
-	diags = append(diags, duplicates(set.Rules)...)
-	diags = append(diags, fixture.CheckCoverage(set.Rules)...)
+	diags = append(diags, whole(set)...)
 	diags.Sort()
 	return diags
+}
+
+// whole checks the set as a whole.
+func whole(set *load.Set) rule.Diagnostics {
+	return append(duplicates(set.Rules), fixture.CheckCoverage(set.Rules)...)
 }
 
 // Rule lints one rule on its own: the check phase and the validators.
@@ -75,14 +84,6 @@ func Rule(r *rule.Rule) rule.Diagnostics {
 	diags = append(diags, attackIDs(r)...)
 	_, checked := check.Run(r)
 	diags = append(diags, checked...)
-	diags = append(diags, values(r)...)
-	return diags
-}
-
-func validate(r *rule.Rule) rule.Diagnostics {
-	var diags rule.Diagnostics
-	diags = append(diags, metadata(r)...)
-	diags = append(diags, attackIDs(r)...)
 	diags = append(diags, values(r)...)
 	return diags
 }

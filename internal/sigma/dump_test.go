@@ -46,18 +46,3 @@ func dumpExpr(e rule.Expr) string {
 	return b.String()
 }
 
-// dumpPattern shows a pattern's parts: literals quoted, * and ? bare.
-func dumpPattern(p rule.Pattern) string {
-	parts := make([]string, len(p))
-	for i, part := range p {
-		switch part.Kind {
-		case rule.AnyRun:
-			parts[i] = "*"
-		case rule.AnyChar:
-			parts[i] = "?"
-		default:
-			parts[i] = fmt.Sprintf("%q", part.Text)
-		}
-	}
-	return "[" + strings.Join(parts, " ") + "]"
-}
