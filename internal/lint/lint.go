@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/detc/detc/internal/attack"
+	"github.com/detc/detc/internal/blocklist"
 	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/load"
@@ -72,9 +73,13 @@ func Validate(set *load.Set) rule.Diagnostics {
 	return diags
 }
 
-// whole checks the set as a whole.
+// whole checks the set as a whole: unique ids, fixture coverage, and the
+// approved and blocked webhook URLs (malformed entries, and block entries
+// that would block an approved endpoint).
 func whole(set *load.Set) rule.Diagnostics {
-	return append(duplicates(set.Rules), fixture.CheckCoverage(set.Rules)...)
+	diags := append(duplicates(set.Rules), fixture.CheckCoverage(set.Rules)...)
+	_, d := blocklist.Collect(set.Rules, set.Lists, blocklist.DefaultConfig())
+	return append(diags, d...)
 }
 
 // Rule lints one rule on its own: the check phase and the validators.

@@ -45,4 +45,3 @@ func dumpExpr(e rule.Expr) string {
 	walk(e)
 	return b.String()
 }
-

@@ -4,8 +4,10 @@ package testutil
 
 import (
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -213,4 +215,24 @@ func SigmaCorpusFiles(t testing.TB) map[string][]byte {
 	})
 	require.NoError(t, err)
 	return files
+}
+
+// Tool returns the path of an external checker the tests run (gitleaks,
+// named-checkzone, squid): on PATH, or under bin/tools of the checkout,
+// where make deps installs Go tools. A missing tool skips the test, or
+// fails it under DETC_REQUIRE_CHECKERS=1, as a missing Kusto.Language or
+// Lucene does (RequireChecker): make deps installs every one.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", filepath.Join(RepoRoot(t), "bin", "tools")} {
+		p := filepath.Join(dir, name)
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			return p
+		}
+	}
+	RequireChecker(t, name, fmt.Errorf("%s is not installed", name))
+	return ""
 }
