@@ -38,8 +38,17 @@ const (
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
+// schema lists the source attributes the Elastic backend reads: what a
+// mapping file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{"index", "category", "filter"}, Types: []string{
+	// Elasticsearch's field types a detection can compare.
+	"keyword", "constant_keyword", "wildcard", "text", "match_only_text",
+	"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long",
+	"ip", "boolean", "date", "date_nanos",
+}})
+
 // builtin are the built-in profiles; ecs is the default.
-var builtin = mapping.NewBuiltin(Name, profileFiles, "ecs", "raw")
+var builtin = mapping.NewBuiltin(schema, profileFiles, "ecs", "raw")
 
 // Backend is the Elastic target.
 type Backend struct{}

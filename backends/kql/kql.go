@@ -27,8 +27,16 @@ const DefaultTable = "SigmaEvents"
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
+// schema lists the source attributes the KQL backend reads: what a mapping
+// file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{
+	"table", "function", "args", "filter", "extend", "entities", "time", "connector", "datatypes", "frequency", "period",
+}, Types: []string{ // Kusto's scalar types, and the aliases emit reads
+	"string", "int", "long", "real", "double", "decimal", "bool", "boolean", "datetime", "timespan", "guid", "dynamic",
+}})
+
 // builtin are the built-in profiles; the first is the default.
-var builtin = mapping.NewBuiltin(Name, profileFiles, "sentinel-asim", "sentinel-csl", "defender-xdr", "raw")
+var builtin = mapping.NewBuiltin(schema, profileFiles, "sentinel-asim", "sentinel-csl", "defender-xdr", "raw")
 
 type backend struct{}
 

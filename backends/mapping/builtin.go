@@ -16,9 +16,10 @@ type Builtin struct {
 	load   func() (map[string]*Profile, error)
 }
 
-// NewBuiltin declares the built-in profiles of target; the first name is
-// the default.
-func NewBuiltin(target string, files fs.FS, names ...string) *Builtin {
+// NewBuiltin declares the built-in profiles of the schema's target, read
+// against the schema; the first name is the default.
+func NewBuiltin(schema Schema, files fs.FS, names ...string) *Builtin {
+	target := schema.Target
 	return &Builtin{target: target, names: names, load: sync.OnceValues(func() (map[string]*Profile, error) {
 		out := make(map[string]*Profile, len(names))
 		for _, name := range names {
@@ -27,7 +28,7 @@ func NewBuiltin(target string, files fs.FS, names ...string) *Builtin {
 			if err != nil {
 				return nil, fmt.Errorf("%s: built-in profile %s: %w", target, name, err)
 			}
-			p, err := Parse(file, data)
+			p, err := Parse(file, data, schema)
 			if err != nil {
 				return nil, fmt.Errorf("%s: built-in profile %s: %w", target, name, err)
 			}

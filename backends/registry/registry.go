@@ -38,3 +38,30 @@ func Names() []string {
 func All() []target.Backend {
 	return append([]target.Backend(nil), backends...)
 }
+
+// Product is where a target's query for one profile runs, as analysts
+// name it.
+type Product struct {
+	Profile string
+	Title   string
+}
+
+// products are, per target, the profiles runbooks show a query for, in
+// order: the default profile first. KQL's default (ASIM) runs in
+// Microsoft Sentinel only; Defender XDR's advanced hunting has its own
+// tables, so its query is shown apart.
+var products = map[string][]Product{
+	"splunk":  {{"cim", "Splunk"}},
+	"kql":     {{"sentinel-asim", "Microsoft Sentinel (ASIM)"}, {"defender-xdr", "Microsoft Defender XDR (advanced hunting)"}},
+	"elastic": {{"ecs", "Elastic"}},
+}
+
+// Products lists the products a target's queries run in, by profile; a
+// target without a list has one product: its default profile, under its
+// own name.
+func Products(b target.Backend) []Product {
+	if ps, ok := products[b.Name()]; ok {
+		return ps
+	}
+	return []Product{{b.Profiles()[0], b.Name()}}
+}

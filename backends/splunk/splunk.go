@@ -28,7 +28,13 @@ const VariantTstats = "tstats"
 var profileFiles embed.FS
 
 // builtin are the built-in profiles; cim is the default.
-var builtin = mapping.NewBuiltin(Name, profileFiles, "cim", "raw")
+var builtin = mapping.NewBuiltin(schema, profileFiles, "cim", "raw")
+
+// schema lists the source attributes the Splunk backend reads: what a
+// mapping file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{
+	"datamodel", "dataset", "search_prefix", "security_domain", "risk_object", "risk_object_type",
+}})
 
 // Backend is the Splunk target.
 type Backend struct{}

@@ -40,9 +40,12 @@ type Options struct {
 	Backends []target.Backend
 	// Strict makes any refusal fail the build.
 	Strict bool
-	// Runbook, when set, renders a rule's runbook Markdown; it goes into
-	// each target's deployment files and under runbooks/.
+	// Runbook, when set, renders a rule's runbook Markdown; it goes under
+	// runbooks/.
 	Runbook func(r *check.Rule) (string, error)
+	// Brief, when set, writes the short note (summary, first triage steps,
+	// link to the runbook) each target's deployment files carry.
+	Brief func(r *rule.Rule) string
 	// Extras add files outside the targets' folders, such as an ATT&CK
 	// Navigator layer.
 	Extras []Extra
@@ -110,14 +113,12 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			deployed = append(deployed, r.Rule)
 		}
 	}
-	runbooks := map[string]string{}
 	if opts.Runbook != nil {
 		for _, r := range deployable {
 			md, err := opts.Runbook(r)
 			if err != nil {
 				return nil, &RunbookError{Rule: r.Rule, Err: err}
 			}
-			runbooks[r.ID] = md
 			if err := add(files, "runbooks", target.Artifact{Path: FileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
 				return nil, err
 			}
@@ -128,7 +129,11 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	for _, b := range backends {
 		var ds []target.Deployable
 		for _, r := range deployable {
-			d, refusal := Compile(b, r, runbooks[r.ID])
+			brief := ""
+			if opts.Brief != nil {
+				brief = opts.Brief(r.Rule)
+			}
+			d, refusal := Compile(b, r, brief)
 			if refusal != nil {
 				res.Refusals = append(res.Refusals, *refusal)
 				continue
@@ -191,10 +196,10 @@ func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Sever
 }
 
 // Compile compiles one rule for one backend in its default profile and
-// language, as Run does: the deployable, with its runbook and version, or
+// language, as Run does: the deployable, with its brief and version, or
 // the refusal. detc diff compiles through it too, so that what it compares
 // is what a build deploys.
-func Compile(b target.Backend, r *check.Rule, runbook string) (*target.Deployable, *RefusalRecord) {
+func Compile(b target.Backend, r *check.Rule, brief string) (*target.Deployable, *RefusalRecord) {
 	profile := b.Profiles()[0]
 	q, err := b.Compile(r, target.Options{})
 	if err != nil {
@@ -202,7 +207,7 @@ func Compile(b target.Backend, r *check.Rule, runbook string) (*target.Deployabl
 		return nil, &RefusalRecord{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
 			Target: b.Name(), Profile: profile, Message: d.Summary}
 	}
-	return &target.Deployable{Query: q, Runbook: runbook, Version: Version(q)}, nil
+	return &target.Deployable{Query: q, Runbook: brief, Version: Version(q)}, nil
 }
 
 // Version is a content hash of what a compiled rule means: its target,

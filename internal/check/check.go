@@ -192,8 +192,7 @@ func value(m *rule.Matcher, v rule.Value) rule.Diagnostics {
 		}
 	case m.Op == rule.OpRegex:
 		if _, err := regexp.Compile(m.Regex.Prefix() + v.Text); err != nil {
-			diags = append(diags, rule.Diagnostic{Severity: rule.Error, Pos: pos, Code: CodeBadRegex,
-				Summary: fmt.Sprintf("field %q: regular expression does not compile: %v", field, err), Detail: re2Hint(v.Text)})
+			diags.Errorf(pos, CodeBadRegex, "field %q: %s", field, rule.RegexError(v.Text, err))
 		}
 	case m.Op == rule.OpCIDR:
 		if _, err := netip.ParsePrefix(v.Text); err != nil {
@@ -208,21 +207,6 @@ func value(m *rule.Matcher, v rule.Value) rule.Diagnostics {
 		bad("a %s value cannot be used with %s", v.Kind, m.Op)
 	}
 	return diags
-}
-
-// re2Hint names the usual PCRE constructs RE2 lacks, since Sigma rules are
-// often written for PCRE engines.
-func re2Hint(re string) string {
-	for _, c := range []struct{ syntax, what string }{
-		{"(?=", "lookahead"}, {"(?!", "negative lookahead"}, {"(?<=", "lookbehind"}, {"(?<!", "negative lookbehind"},
-		{"(?>", "atomic groups"}, {"*+", "possessive quantifiers"}, {"++", "possessive quantifiers"}, {"?+", "possessive quantifiers"},
-		{`\Z`, `\Z (use \z)`}, {`\1`, "backreferences"}, {`\2`, "backreferences"}, {`\k<`, "named backreferences"},
-	} {
-		if strings.Contains(re, c.syntax) {
-			return "detc uses RE2 syntax, which has no " + c.what
-		}
-	}
-	return ""
 }
 
 func aggregation(a *rule.Aggregation) rule.Diagnostics {

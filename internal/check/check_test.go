@@ -128,7 +128,7 @@ func TestRunReportsRuleErrors(t *testing.T) {
 				s.Groups[0].Matchers[0].Values[0].Text = "a(?=b)" // the front ends check this too
 				return &rule.Rule{ID: "r1", Condition: ref("sel"), Searches: []*rule.Search{s}}
 			},
-			want: []string{"r.yml:7:3: error: field \"a\": regular expression does not compile: error parsing regexp: invalid or unsupported Perl syntax: `(?=`: detc uses RE2 syntax, which has no lookahead"},
+			want: []string{`r.yml:7:3: error: field "a": regular expression "a(?=b)" uses lookahead, which RE2 (the regular expression syntax detc uses) does not support`},
 		},
 	}
 	for _, tc := range tests {

@@ -18,6 +18,7 @@ import (
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/runbook"
 )
 
 // Diagnostic codes, one per check.
@@ -35,6 +36,7 @@ const (
 	CodeCIDRHostBits   = "cidr-host-bits"
 	CodeRedundantStar  = "redundant-wildcard"
 	CodeWindashNoDash  = "windash-no-dash"
+	CodeNoCard         = "missing-runbook-card"
 )
 
 // Levels and Statuses are the values the Sigma specification allows.
@@ -73,13 +75,36 @@ func Validate(set *load.Set) rule.Diagnostics {
 	return diags
 }
 
-// whole checks the set as a whole: unique ids, fixture coverage, and the
+// whole checks the set as a whole: unique ids, fixture coverage, runbook
+// cards, and the
 // approved and blocked webhook URLs (malformed entries, and block entries
 // that would block an approved endpoint).
 func whole(set *load.Set) rule.Diagnostics {
 	diags := append(duplicates(set.Rules), fixture.CheckCoverage(set.Rules)...)
+	diags = append(diags, cards(set)...)
 	_, d := blocklist.Collect(set.Rules, set.Lists, blocklist.DefaultConfig())
 	return append(diags, d...)
+}
+
+// cards warns about a detection whose techniques have no runbook card
+// (nor their parent techniques): its runbook's triage section would hold
+// only the detection's own text. Pivots have no runbook of their own.
+func cards(set *load.Set) rule.Diagnostics {
+	var diags rule.Diagnostics
+	for _, r := range set.Rules {
+		techs := r.Attack.Techniques
+		if r.IsPivot() || len(techs) == 0 || runbook.CardFor(r, set.Cards) != nil {
+			continue
+		}
+		pos := r.Attack.Pos
+		if !pos.IsValid() {
+			pos = r.Pos
+		}
+		diags = append(diags, rule.Diagnostic{Severity: rule.Warning, Pos: pos, Code: CodeNoCard,
+			Summary: fmt.Sprintf("rule %s: no runbook card for %s", r.Label(), strings.Join(techs, ", ")),
+			Detail:  fmt.Sprintf("its runbook will have no triage steps or playbook; add a card such as cards/%s.card.yml under the detections (see docs/content-pack.md)", techs[0])})
+	}
+	return diags
 }
 
 // Rule lints one rule on its own: the check phase and the validators.
@@ -108,12 +133,12 @@ func metadata(r *rule.Rule) rule.Diagnostics {
 	if r.Level == "" {
 		missing(rule.Error, "level", "set one of "+strings.Join(Levels, ", "))
 	} else if !slices.Contains(Levels, r.Level) {
-		diags.Errorf(r.Pos, CodeInvalidLevel, "rule %s: level %q is not one of %s", r.Label(), r.Level, strings.Join(Levels, ", "))
+		diags.Errorf(r.PosOf("level"), CodeInvalidLevel, "rule %s: level %q is not one of %s", r.Label(), r.Level, strings.Join(Levels, ", "))
 	}
 	if r.Status == "" {
 		missing(rule.Warning, "status", "set one of "+strings.Join(Statuses, ", "))
 	} else if !slices.Contains(Statuses, r.Status) {
-		diags.Errorf(r.Pos, CodeInvalidStatus, "rule %s: status %q is not one of %s", r.Label(), r.Status, strings.Join(Statuses, ", "))
+		diags.Errorf(r.PosOf("status"), CodeInvalidStatus, "rule %s: status %q is not one of %s", r.Label(), r.Status, strings.Join(Statuses, ", "))
 	}
 	if r.LogSource == (rule.LogSource{Pos: r.LogSource.Pos}) {
 		missing(rule.Error, "log source", "set at least one of category, product, service")
@@ -132,7 +157,7 @@ func metadata(r *rule.Rule) rule.Diagnostics {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, d.value); err != nil {
-			diags.Errorf(r.Pos, CodeInvalidDate, "rule %s: %s %q is not a valid date written YYYY-MM-DD", r.Label(), d.key, d.value)
+			diags.Errorf(r.PosOf(d.key), CodeInvalidDate, "rule %s: %s %q is not a valid date written YYYY-MM-DD", r.Label(), d.key, d.value)
 		}
 	}
 	return diags

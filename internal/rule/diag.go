@@ -3,6 +3,7 @@ package rule
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/detc/detc/internal/suggest"
 	"sort"
 	"strings"
 )
@@ -102,6 +103,17 @@ func (ds Diagnostics) HasErrors() bool {
 	return false
 }
 
+// Errors are the diagnostics that are errors.
+func (ds Diagnostics) Errors() Diagnostics {
+	var out Diagnostics
+	for _, d := range ds {
+		if d.Severity == Error {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // Sort orders diagnostics by file, line, column and summary so that output
 // is deterministic whatever order the checks ran in.
 func (ds Diagnostics) Sort() {
@@ -127,4 +139,13 @@ func (ds Diagnostics) Error() string {
 		lines[i] = d.String()
 	}
 	return strings.Join(lines, "\n")
+}
+
+// DidYouMean is the detail of a diagnostic about an unknown name: the
+// known name nearest it (internal/suggest), or "" when none is close.
+func DidYouMean(name string, known []string) string {
+	if c, ok := suggest.Closest(name, known); ok {
+		return fmt.Sprintf("did you mean %q?", c)
+	}
+	return ""
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
-	"github.com/detc/detc/internal/unified"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/ with the current output")
@@ -39,7 +38,7 @@ func GoldenFile(t testing.TB, path string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "golden file missing: run go test -update to create it")
-	if d := unified.Diff(path, "got", string(want), string(got)); d != "" {
+	if d := firstDifference(string(want), string(got)); d != "" {
 		t.Fatalf("output differs from %s (go test -update rewrites it):\n%s", path, d)
 	}
 }
@@ -95,13 +94,13 @@ func GoldenParts(t *testing.T, name string, parts []Part) {
 					end = s
 				}
 			}
-			if d := unified.Diff(path, "got", want[starts[i]:end], p.Text); d != "" {
+			if d := firstDifference(want[starts[i]:end], p.Text); d != "" {
 				t.Fatalf("part %q differs from %s (go test -update rewrites it):\n%s", p.Name, path, d)
 			}
 		})
 	}
 	if !t.Failed() {
-		t.Fatalf("%s differs from the parts in what lies outside them (go test -update rewrites it):\n%s", path, unified.Diff(path, "got", want, all.String()))
+		t.Fatalf("%s differs from the parts in what lies outside them (go test -update rewrites it):\n%s", path, firstDifference(want, all.String()))
 	}
 }
 
@@ -235,4 +234,30 @@ func Tool(t testing.TB, name string) string {
 	}
 	RequireChecker(t, name, fmt.Errorf("%s is not installed", name))
 	return ""
+}
+
+// firstDifference shows where got first departs from want: the lines
+// around it, "-" for the golden file's and "+" for the output's, so that a
+// failure prints a few lines instead of two whole files. "" when equal.
+func firstDifference(want, got string) string {
+	if want == got {
+		return ""
+	}
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	i := 0
+	for i < len(w) && i < len(g) && w[i] == g[i] {
+		i++
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "first difference at line %d:\n", i+1)
+	for _, l := range w[max(0, i-2):i] {
+		b.WriteString("  " + l + "\n")
+	}
+	for _, l := range w[i:min(len(w), i+3)] {
+		b.WriteString("- " + l + "\n")
+	}
+	for _, l := range g[i:min(len(g), i+3)] {
+		b.WriteString("+ " + l + "\n")
+	}
+	return b.String()
 }
