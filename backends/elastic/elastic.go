@@ -392,7 +392,9 @@ func (c *compiler) exprs(es []rule.Expr, matcher func(*rule.Matcher) (*node, err
 }
 
 // sourceFilter returns the source's exact conditions (event.category and
-// the filter attribute) as field/value pairs, in a stable order.
+// the filter attribute) as field/value pairs, in a stable order. A value
+// may list alternatives separated by "|" (event.code=17|18): see
+// filterNode.
 func (c *compiler) sourceFilter(withCategory bool) [][2]string {
 	var out [][2]string
 	if cat := c.source.Attr("category"); withCategory && cat != "" {
@@ -413,6 +415,16 @@ func (c *compiler) sourceFilter(withCategory bool) [][2]string {
 		c.types["event.category"] = tKeyword
 	}
 	return append(out, extra...)
+}
+
+// filterNode is one source condition: the field equals the value, or one
+// of its "|"-separated alternatives; term writes one comparison.
+func filterNode(kv [2]string, term func(field, value string) *node) *node {
+	var alts []*node
+	for _, v := range strings.Split(kv[1], "|") {
+		alts = append(alts, term(kv[0], strings.TrimSpace(v)))
+	}
+	return or(alts...)
 }
 
 // indexes returns the source's index patterns.
