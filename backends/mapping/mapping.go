@@ -88,7 +88,7 @@ func (p *Profile) Resolve(ls rule.LogSource) (*Source, error) {
 	if p.Passthrough {
 		return &Source{}, nil
 	}
-	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (known: %s)", Describe(ls), p.knownSources())}
+	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (the profile's %d sources are listed in docs/mappings.md; add one in a mapping file)", Describe(ls), len(p.Sources))}
 }
 
 func (s *Source) matches(ls rule.LogSource) (int, bool) {
@@ -118,14 +118,6 @@ func Describe(ls rule.LogSource) string {
 		return "(empty)"
 	}
 	return strings.Join(parts, ",")
-}
-
-func (p *Profile) knownSources() string {
-	var parts []string
-	for _, s := range p.Sources {
-		parts = append(parts, Describe(s.LogSource))
-	}
-	return strings.Join(parts, "; ")
 }
 
 // Field maps a Sigma field name through a resolved source. A field with no

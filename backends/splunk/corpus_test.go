@@ -51,11 +51,7 @@ func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
 		assert.NotEmpty(t, te.Construct, "%s", err)
 		assert.NotEmpty(t, te.Reason, "%s", err)
 		assert.Equal(t, r.ID, te.RuleID)
-		reason := te.Construct + ": " + te.Reason
-		if i := strings.Index(reason, "(known:"); i >= 0 {
-			reason = reason[:i]
-		}
-		reasons[corpus.ReasonShape(reason)]++
+		reasons[corpus.ReasonShape(te.Construct+": "+te.Reason)]++
 	}
 	keys := sortedKeys(reasons)
 	sort.SliceStable(keys, func(i, j int) bool { return reasons[keys[i]] > reasons[keys[j]] })
