@@ -16,6 +16,7 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/sigma"
+	"github.com/detc/detc/internal/testutil/corpus"
 )
 
 // parsed is one emitted query to run through Microsoft's parser.
@@ -65,7 +66,7 @@ func rawDatabase(t testing.TB, q *target.Query, overrides *mapping.Profile) *kql
 		table = kql.DefaultTable
 	}
 	cols := map[string]string{"TimeGenerated": "datetime"}
-	for _, f := range ruleFields(q.Rule) {
+	for _, f := range corpus.Fields(q.Rule) {
 		m, err := prof.Field(q.Source, f)
 		require.NoError(t, err)
 		for _, n := range m.Names {
@@ -81,34 +82,6 @@ func rawDatabase(t testing.TB, q *target.Query, overrides *mapping.Profile) *kql
 		columns = append(columns, kqlcheck.Column{Name: n, Type: cols[n]})
 	}
 	return &kqlcheck.Database{Tables: []kqlcheck.Table{{Name: table, Columns: columns}}}
-}
-
-// ruleFields lists the fields a rule reads.
-func ruleFields(r *rule.Rule) []string {
-	seen := map[string]bool{}
-	for _, s := range r.Searches {
-		for _, g := range s.Groups {
-			for _, m := range g.Matchers {
-				if m.Field != "" {
-					seen[m.Field] = true
-				}
-				for _, v := range m.Values {
-					if v.Kind == rule.KindFieldRef {
-						seen[v.Text] = true
-					}
-				}
-			}
-		}
-	}
-	if a := r.Aggregation; a != nil {
-		for _, g := range a.GroupBy {
-			seen[g] = true
-		}
-		if a.Field != "" {
-			seen[a.Field] = true
-		}
-	}
-	return sortedKeys(seen)
 }
 
 // run parses every queued query and returns, per query name, Microsoft's
