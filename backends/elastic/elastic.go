@@ -208,7 +208,7 @@ func (c *compiler) fields(name string, pos rule.Pos) ([]field, error) {
 		}
 		switch {
 		case t == "text" || t == "match_only_text":
-			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value; map the field's keyword form instead", t)
+			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value, and the index declares no keyword or wildcard form of it; add one (a multi-field in your index template) and map the field to it with --mapping", t)
 		case t != "" && !isString(t) && !isNumeric(t) && t != tIP && t != "boolean":
 			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "type %q is not supported (keyword, wildcard, numeric, ip or boolean)", t)
 		}
