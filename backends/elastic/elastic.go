@@ -500,3 +500,8 @@ func (c *compiler) regex(m *rule.Matcher, v rule.Value, f field, construct any) 
 	}
 	return re, nil
 }
+
+// Mapping returns a built-in profile (docs list its sources).
+func (*Backend) Mapping(profile string) (*mapping.Profile, error) {
+	return Profile(target.Options{Profile: profile})
+}

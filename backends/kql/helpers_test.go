@@ -85,23 +85,33 @@ func rawDatabase(t testing.TB, q *target.Query, overrides *mapping.Profile) *kql
 }
 
 // run parses every queued query and returns, per query name, Microsoft's
-// error diagnostics.
+// error diagnostics. A text queued more than once for the same database
+// (profiles that read the same table alike) is parsed once.
 func (c *checker) run(t testing.TB) map[string][]string {
 	t.Helper()
-	qs := make([]kqlcheck.Query, len(c.queries))
+	var qs []kqlcheck.Query
+	first := map[[2]string]int{} // db, text -> index in qs
+	index := make([]int, len(c.queries))
 	for i, q := range c.queries {
 		db := q.db
 		if db == "" {
 			db = "workspace"
 		}
-		qs[i] = kqlcheck.Query{ID: q.name, DB: db, Text: q.text}
+		key := [2]string{db, q.text}
+		j, ok := first[key]
+		if !ok {
+			j = len(qs)
+			first[key] = j
+			qs = append(qs, kqlcheck.Query{ID: q.name, DB: db, Text: q.text})
+		}
+		index[i] = j
 	}
 	results, err := kqlcheck.Check(c.dbs, qs)
 	require.NoError(t, err)
 	out := map[string][]string{}
-	for i, r := range results {
-		if errs := r.Errors(c.queries[i].text); len(errs) > 0 {
-			out[c.queries[i].name] = errs
+	for i, q := range c.queries {
+		if errs := results[index[i]].Errors(q.text); len(errs) > 0 {
+			out[q.name] = errs
 		}
 	}
 	return out

@@ -216,3 +216,6 @@ func splitTopLevel(s string) []string {
 	}
 	return append(parts, strings.TrimSpace(s[start:]))
 }
+
+// Mapping returns a built-in profile (docs list its sources).
+func (backend) Mapping(profile string) (*mapping.Profile, error) { return Profile(profile, nil) }

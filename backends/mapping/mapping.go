@@ -88,7 +88,7 @@ func (p *Profile) Resolve(ls rule.LogSource) (*Source, error) {
 	if p.Passthrough {
 		return &Source{}, nil
 	}
-	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (the profile's %d sources are listed in docs/mappings.md; add one in a mapping file)", Describe(ls), len(p.Sources))}
+	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (the profile's %d sources are listed in docs/profiles.md; add one in a mapping file)", Describe(ls), len(p.Sources))}
 }
 
 func (s *Source) matches(ls rule.LogSource) (int, bool) {

@@ -100,7 +100,7 @@ func checkField(src *mapping.Source, sigmaField, name string, cim map[string]map
 // source (see checkField).
 func TestCorpusCIMSchema(t *testing.T) {
 	rules := corpus.Rules(t)
-	prof, err := splunk.LoadProfile("cim")
+	prof, err := splunk.New().(*splunk.Backend).Mapping("cim")
 	require.NoError(t, err)
 	cim, sysmon := cimDatasets(t), schema.Sysmon()
 	b := splunk.New()
@@ -135,7 +135,7 @@ func TestCorpusCIMSchema(t *testing.T) {
 // event lacks it is really missing from those events, and present ones are
 // never refused so.
 func TestProfileRefusalFacts(t *testing.T) {
-	prof, err := splunk.LoadProfile("cim")
+	prof, err := splunk.New().(*splunk.Backend).Mapping("cim")
 	require.NoError(t, err)
 	sysmon := schema.Sysmon()
 	n := 0

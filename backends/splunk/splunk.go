@@ -109,3 +109,8 @@ func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, err
 	}
 	return &target.Query{Rule: r, Target: Name, Profile: p.Name, Lang: "spl", Text: text, Source: src}, nil
 }
+
+// Mapping returns a built-in profile (docs list its sources).
+func (b *Backend) Mapping(profile string) (*mapping.Profile, error) {
+	return b.profile(target.Options{Profile: profile})
+}

@@ -130,3 +130,13 @@ it refuses the others. A rule compiles with its meaning or is refused; the
 corpus tests check every compiled query's tables, columns and fields
 against the target's published schema (docs/mappings.md).
 `
+
+// TestProfilesDoc keeps docs/profiles.md in step with the built-in
+// profiles (-update rewrites it).
+func TestProfilesDoc(t *testing.T) {
+	t.Chdir(testutil.RepoRoot(t))
+	doc, err := Profiles(registry.All())
+	require.NoError(t, err)
+	assert.Contains(t, string(doc), "## kql/defender-xdr")
+	testutil.GoldenFile(t, "docs/profiles.md", doc)
+}
