@@ -12,6 +12,7 @@ package elastic
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -116,6 +117,13 @@ func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
 		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "%s", mapping.Reason(err))
 	}
 	c.source = src
+	if c.r, err = p.TranslateValues(r, src); err != nil {
+		var ve *mapping.ValueError
+		if errors.As(err, &ve) {
+			return nil, c.refuse(ve.Pos, fmt.Sprintf("field %q", ve.Field), "%s", ve.Reason)
+		}
+		return nil, err
+	}
 	lang := opts.Lang
 	switch lang {
 	case "":

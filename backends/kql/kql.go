@@ -10,6 +10,7 @@ package kql
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -105,6 +106,15 @@ type compiler struct {
 	used map[string]bool
 }
 
+// valueRefusal turns mapping.TranslateValues' error into a refusal.
+func (c *compiler) valueRefusal(err error) error {
+	var ve *mapping.ValueError
+	if errors.As(err, &ve) {
+		return c.refuse(ve.Pos, fmt.Sprintf("field %q", ve.Field), "%s", ve.Reason)
+	}
+	return err
+}
+
 // refuse builds the refusal for a construct at pos.
 func (c *compiler) refuse(pos rule.Pos, construct, reason string, args ...any) error {
 	if !pos.IsValid() {
@@ -119,6 +129,9 @@ func (c *compiler) compile() (string, *mapping.Source, error) {
 		return "", nil, c.refuse(c.r.LogSource.Pos, "the log source "+mapping.Describe(c.r.LogSource), "%s", mapping.Reason(err))
 	}
 	c.src = src
+	if c.r, err = c.prof.TranslateValues(c.r, src); err != nil {
+		return "", nil, c.valueRefusal(err)
+	}
 	c.used = map[string]bool{}
 	var lines []string
 	head, err := c.sourceLine()

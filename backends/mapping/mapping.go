@@ -53,6 +53,11 @@ type Field struct {
 	Type string
 	// Unsupported, when set, says why the target cannot express the field.
 	Unsupported string
+	// Values, when set, is how the target writes each of the field's
+	// values (Sysmon's Initiated "true" is ECS's network.direction
+	// "egress"): keys are the rule's values, compared case-insensitively.
+	// TranslateValues applies it.
+	Values map[string]string
 }
 
 // MappingError says a field or log source has no mapping in a profile.
@@ -255,10 +260,11 @@ func (f *yamlField) UnmarshalYAML(n *yaml.Node) error {
 		return n.Decode(&f.Names)
 	case yaml.MappingNode:
 		var m struct {
-			Names       []string `yaml:"names"`
-			Name        string   `yaml:"name"`
-			Type        string   `yaml:"type"`
-			Unsupported string   `yaml:"unsupported"`
+			Names       []string          `yaml:"names"`
+			Name        string            `yaml:"name"`
+			Type        string            `yaml:"type"`
+			Unsupported string            `yaml:"unsupported"`
+			Values      map[string]string `yaml:"values"`
 		}
 		if err := n.Decode(&m); err != nil {
 			return err
@@ -269,7 +275,7 @@ func (f *yamlField) UnmarshalYAML(n *yaml.Node) error {
 		if len(m.Names) == 0 && m.Unsupported == "" {
 			return fmt.Errorf("line %d: a field mapping needs names or unsupported", n.Line)
 		}
-		*f = yamlField{Names: m.Names, Type: m.Type, Unsupported: m.Unsupported}
+		*f = yamlField{Names: m.Names, Type: m.Type, Unsupported: m.Unsupported, Values: m.Values}
 		return nil
 	}
 	return fmt.Errorf("line %d: a field mapping is a name, a list of names or a map", n.Line)

@@ -11,6 +11,7 @@ package splunk
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -103,6 +104,13 @@ func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, err
 		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "profile %q gives it neither a datamodel nor a search_prefix", p.Name)
 	}
 	c.src = src
+	if c.r, err = p.TranslateValues(r, src); err != nil {
+		var ve *mapping.ValueError
+		if errors.As(err, &ve) {
+			return nil, c.refuse(ve.Pos, fmt.Sprintf("field %q", ve.Field), "%s", ve.Reason)
+		}
+		return nil, err
+	}
 	text, err := c.compile()
 	if err != nil {
 		return nil, err
