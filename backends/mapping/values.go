@@ -97,7 +97,7 @@ func translate(m *rule.Matcher, table map[string]string) (*rule.Matcher, error) 
 		default:
 			return nil, fail("the value %q cannot be translated", v.Text)
 		}
-		to, ok := lookup(table, text)
+		to, ok := Field{Values: table}.TargetValue(text)
 		if !ok {
 			return nil, fail("the value %q has no translation", text)
 		}
@@ -106,8 +106,14 @@ func translate(m *rule.Matcher, table map[string]string) (*rule.Matcher, error) 
 	return &nm, nil
 }
 
-func lookup(table map[string]string, v string) (string, bool) {
-	for k, to := range table {
+// TargetValue is how the target writes the rule's value v of this field:
+// its value table's entry (keys compared case-insensitively), or v itself
+// when the field has no table.
+func (f Field) TargetValue(v string) (string, bool) {
+	if f.Values == nil {
+		return v, true
+	}
+	for k, to := range f.Values {
 		if strings.EqualFold(k, v) {
 			return to, true
 		}
