@@ -112,6 +112,9 @@ func TestCorpusSchema(t *testing.T) {
 		}
 	}
 	t.Logf("ecs: %d of %d rules compile", compiled, len(rules))
+	// A floor against regressions (issue 13 asks for 2,600; see
+	// docs/coverage-sigmahq.md for what is still refused and why).
+	assert.GreaterOrEqual(t, compiled, 2500)
 	for msg, n := range bad {
 		t.Errorf("%s (%d rules)", msg, n)
 	}
