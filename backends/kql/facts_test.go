@@ -12,7 +12,7 @@ import (
 	"github.com/detc/detc/backends/kql"
 	"github.com/detc/detc/backends/kql/kqlcheck"
 	"github.com/detc/detc/backends/mapping"
-	"github.com/detc/detc/internal/testutil/schema"
+	logschema "github.com/detc/detc/internal/testutil/schema"
 )
 
 var (
@@ -28,7 +28,7 @@ var (
 func TestProfileRefusalFacts(t *testing.T) {
 	ws, err := kqlcheck.Workspace()
 	require.NoError(t, err)
-	sysmon := schema.Sysmon()
+	sysmon := logschema.Sysmon()
 	checked := 0
 	for _, name := range kql.New().Profiles() {
 		if name == "raw" {
