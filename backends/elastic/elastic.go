@@ -38,6 +38,15 @@ const (
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
+// schema lists the source attributes the Elastic backend reads: what a
+// mapping file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{"index", "category", "filter"}, Types: []string{
+	// Elasticsearch's field types a detection can compare.
+	"keyword", "constant_keyword", "wildcard", "text", "match_only_text",
+	"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long",
+	"ip", "boolean", "date", "date_nanos",
+}})
+
 var builtin = sync.OnceValues(func() (map[string]*mapping.Profile, error) {
 	out := map[string]*mapping.Profile{}
 	for _, name := range []string{"ecs", "raw"} {
@@ -46,7 +55,7 @@ var builtin = sync.OnceValues(func() (map[string]*mapping.Profile, error) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := mapping.Parse(file, data)
+		p, err := mapping.Parse(file, data, schema)
 		if err != nil {
 			return nil, err
 		}
@@ -132,6 +141,11 @@ func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
 			// A Kibana threshold rule cannot say this; ES|QL can.
 			lang = ESQL
 		}
+		if readsText(r, p, src) {
+			// Lucene and EQL match an analysed text field's words; ES|QL
+			// compares its whole value.
+			lang = ESQL
+		}
 	case Lucene, EQL, ESQL:
 	default:
 		return nil, fmt.Errorf("elastic: unknown language %q (known: lucene, eql, esql)", lang)
@@ -200,6 +214,26 @@ func isNumeric(t string) bool {
 	return false
 }
 
+func isText(t string) bool { return t == "text" || t == "match_only_text" }
+
+// readsText reports whether a rule compares a field the profile maps to an
+// analysed text field.
+func readsText(r *rule.Rule, p *mapping.Profile, src *mapping.Source) bool {
+	for _, s := range r.Searches {
+		for _, g := range s.Groups {
+			for _, m := range g.Matchers {
+				if m.Field == "" {
+					continue
+				}
+				if f, err := p.Field(src, m.Field); err == nil && isText(f.Type) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 func isString(t string) bool { return t == "keyword" || t == "wildcard" || t == "constant_keyword" }
 
 // fields maps a Sigma field to its target fields.
@@ -215,8 +249,12 @@ func (c *compiler) fields(name string, pos rule.Pos) ([]field, error) {
 			t = c.inferred[name]
 		}
 		switch {
-		case t == "text" || t == "match_only_text":
-			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value, and the index declares no keyword or wildcard form of it; add one (a multi-field in your index template) and map the field to it with --mapping", t)
+		case isText(t) && c.lang != ESQL:
+			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value, in %s; ES|QL compares the whole value (--lang esql), or add a keyword or wildcard form of it (a multi-field in your index template; the integrations declare none) and map the field to it with --mapping", t, c.lang)
+		case isText(t):
+			// ES|QL reads a text field's value, not its terms: compared as
+			// a string.
+			t = "keyword"
 		case t != "" && !isString(t) && !isNumeric(t) && t != tIP && t != "boolean":
 			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "type %q is not supported (keyword, wildcard, numeric, ip or boolean)", t)
 		}

@@ -72,7 +72,7 @@ fields:
   b: {name: b, type: bool}
   d: {name: d, type: datetime}
   two: [a1, a2]
-`))
+`), kqlSchema())
 	if err != nil {
 		panic(err)
 	}
@@ -241,7 +241,7 @@ sources:
     attrs: {table: SigmaEvents_CL, time: EventTime}
 fields:
   cs-bytes: {name: cs-bytes, type: long}
-`))
+`), kqlSchema())
 	require.NoError(t, err)
 	r := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"cs-bytes", []string{"gt"}, []any{1000}})
 	r.Aggregation = &rule.Aggregation{Func: rule.AggSum, Field: "cs-bytes", GroupBy: []string{"src_ip"}, Window: 5 * time.Minute, Op: rule.CmpGt, Threshold: 1e6}
@@ -265,7 +265,7 @@ name: raw
 fields:
   host: [h1, h2, h3]
   bytes: {names: [b1, b2], type: long}
-`))
+`), kqlSchema())
 	require.NoError(t, err)
 	base := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"host", []string{"endswith"}, []any{".example"}})
 	b := kql.New()

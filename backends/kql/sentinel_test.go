@@ -132,7 +132,7 @@ func assertARM(t *testing.T, data []byte, n int) {
 // overrides lays attrs over the proxy source of the ASIM profile.
 func overrides(t testing.TB, attrs string) *mapping.Profile {
 	t.Helper()
-	p, err := mapping.Parse("override.yml", []byte("name: sentinel-asim\nsources:\n  - logsource: {category: proxy}\n    attrs: {"+attrs+"}\n"))
+	p, err := mapping.Parse("override.yml", []byte("name: sentinel-asim\nsources:\n  - logsource: {category: proxy}\n    attrs: {"+attrs+"}\n"), kqlSchema())
 	require.NoError(t, err)
 	return p
 }
@@ -248,4 +248,10 @@ func TestRuleGUID(t *testing.T) {
 	// namespace and name.
 	assert.Equal(t, "d6382acf-5985-5f8e-b49c-2ff37f52953c", kql.RuleGUID("sentinel-asim", "webhook_discord"))
 	assert.NotEqual(t, kql.RuleGUID("sentinel-asim", "x"), kql.RuleGUID("raw", "x"))
+}
+
+// kqlSchema is the attribute schema the KQL backend registers.
+func kqlSchema() mapping.Schema {
+	s, _ := mapping.SchemaFor(kql.Name)
+	return s
 }

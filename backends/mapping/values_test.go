@@ -82,7 +82,7 @@ func TestTranslateValuesWithoutTable(t *testing.T) {
 }
 
 func TestParseValues(t *testing.T) {
-	p, err := Parse("p.yml", []byte("name: p\nsources:\n  - logsource: {category: network_connection}\n    fields:\n      Initiated: {name: network.direction, values: {\"true\": egress}}\n"))
+	p, err := Parse("p.yml", []byte("name: p\nsources:\n  - logsource: {category: network_connection}\n    fields:\n      Initiated: {name: network.direction, values: {\"true\": egress}}\n"), Schema{})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"true": "egress"}, p.Sources[0].Fields["Initiated"].Values)
 }

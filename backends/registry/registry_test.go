@@ -1,7 +1,12 @@
 package registry
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/internal/testutil"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,4 +30,20 @@ func TestRegistry(t *testing.T) {
 		all = append(all, b.Name())
 	}
 	assert.Equal(t, []string{"splunk", "kql", "elastic"}, all, "presentation order")
+}
+
+// TestMappingSchemas: every backend declares the source attributes it
+// reads (mapping files are checked against them), and its guide documents
+// each one.
+func TestMappingSchemas(t *testing.T) {
+	for _, name := range Names() {
+		s, ok := mapping.SchemaFor(name)
+		require.True(t, ok, "%s registers no mapping schema", name)
+		require.NotEmpty(t, s.Attrs, name)
+		doc, err := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "docs", "backends", name+".md"))
+		require.NoError(t, err)
+		for _, a := range s.Attrs {
+			assert.Contains(t, string(doc), "`"+a+"`", "docs/backends/%s.md does not describe the attribute %s", name, a)
+		}
+	}
 }

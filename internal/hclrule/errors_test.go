@@ -399,7 +399,36 @@ func TestLoadErrors(t *testing.T) {
 			name:   "threshold window",
 			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    window = \"ten minutes\"\n    count = true\n    gt = 1\n  }\n"))}},
 			want:   []string{"a.hcl:13:14: error: Invalid window"},
-			detail: `window "ten minutes" is not a time span: write a positive number and a unit s, m, h or d (for example 5m).`,
+			detail: `window "ten minutes" is not a time span: write a whole number and a unit s, m, h or d (for example 5m).`,
+		},
+		{
+			name:   "threshold window negative",
+			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    window = \"-5m\"\n    count = true\n    gt = 1\n  }\n"))}},
+			want:   []string{"a.hcl:13:14: error: Invalid window"},
+			detail: `window "-5m" is negative: a time span is at least 1s.`,
+		},
+		{
+			name:   "threshold window zero",
+			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    window = \"0s\"\n    count = true\n    gt = 1\n  }\n"))}},
+			want:   []string{"a.hcl:13:14: error: Invalid window"},
+			detail: `window "0s" is zero: a time span is at least 1s.`,
+		},
+		{
+			name:   "threshold window overflows",
+			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    window = \"99999999999d\"\n    count = true\n    gt = 1\n  }\n"))}},
+			want:   []string{"a.hcl:13:14: error: Invalid window"},
+			detail: `window "99999999999d" is longer than the longest time span, 365d.`,
+		},
+		{
+			name:  "field name with a control character",
+			files: []File{{"a.hcl", []byte(strings.Replace(detectionWith("  condition = \"sel\"\n"), `match "f"`, `match "cs-\u001bhost"`, 1))}},
+			want:  []string{"a.hcl:7:5: error: field name \"cs-\\x1bhost\" has a control character (U+001B) at byte 3: no target can name it"},
+		},
+		{
+			name:   "group_by field with a tab",
+			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    group_by = [\"src\\tip\"]\n    window = \"5m\"\n    count = true\n    gt = 1\n  }\n"))}},
+			want:   []string{"a.hcl:13:16: error: Invalid field name"},
+			detail: `field name "src\tip" has a control character (U+0009) at byte 3: no target can name it.`,
 		},
 		{
 			name:  "threshold without window",

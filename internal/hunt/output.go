@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/detc/detc/internal/eval"
-	"github.com/detc/detc/internal/fixture/formats"
+	"github.com/detc/detc/internal/logs"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -74,7 +74,7 @@ func alertPrefix(r *rule.Rule) []byte {
 // event writes the JSON line of an alert on one event: rule_id, title,
 // level, time (null when the event has none), file, line and the event.
 // Alerts can be many, so the line is built by hand in reused memory.
-func (a *alertWriter) event(p *program, file string, ev *formats.Event) error {
+func (a *alertWriter) event(p *program, file string, ev *logs.Event) error {
 	if a.err != nil {
 		return a.err
 	}
@@ -100,7 +100,7 @@ func (a *alertWriter) event(p *program, file string, ev *formats.Event) error {
 
 // appendEvent appends the event as the log has it when that is JSON
 // (compacted to one line), or else its taxonomy fields as an object.
-func (a *alertWriter) appendEvent(b []byte, ev *formats.Event) []byte {
+func (a *alertWriter) appendEvent(b []byte, ev *logs.Event) []byte {
 	raw := ev.Raw()
 	if len(raw) > 0 && raw[0] == '{' {
 		if isCompact(raw) {

@@ -7,6 +7,7 @@ package load
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -226,6 +227,19 @@ func IsHCL(p string) bool { return strings.EqualFold(filepath.Ext(p), ".hcl") }
 // too large, unreadable, empty or not UTF-8 text (both formats are text, and
 // a parser given binary data reports something far less clear).
 func Read(f string) ([]byte, rule.Diagnostics) {
+	data, diags := ReadText(f, "a detection file", MaxFileSize)
+	if data != nil && len(bytes.TrimSpace(data)) == 0 {
+		diags.Errorf(rule.Pos{File: f, Line: 1, Col: 1}, CodeEmptyFile, "file is empty: a detection file holds at least one rule")
+		return nil, diags
+	}
+	return data, diags
+}
+
+// ReadText reads a text file of at most limit bytes: a larger file is
+// refused before it is read, and one that is not UTF-8 text is refused
+// with the position of the first bad byte. what names the kind of file in
+// messages ("a mapping file").
+func ReadText(f, what string, limit int64) ([]byte, rule.Diagnostics) {
 	var diags rule.Diagnostics
 	start := rule.Pos{File: f, Line: 1, Col: 1}
 	info, err := os.Stat(f)
@@ -233,25 +247,29 @@ func Read(f string) ([]byte, rule.Diagnostics) {
 		diags.Errorf(rule.Pos{File: f}, CodeReadFailed, "cannot read %s: %v", f, pathError(err))
 		return nil, diags
 	}
-	if info.Size() > MaxFileSize {
-		diags.Errorf(start, CodeTooLarge, "file is %s; a detection file may be at most %s", size(info.Size()), size(MaxFileSize))
+	if info.Size() > limit {
+		diags.Errorf(start, CodeTooLarge, "file is %s; %s may be at most %s", size(info.Size()), what, size(limit))
 		return nil, diags
 	}
-	data, err := os.ReadFile(f)
+	in, err := os.Open(f)
 	if err != nil {
 		diags.Errorf(rule.Pos{File: f}, CodeReadFailed, "cannot read %s: %v", f, pathError(err))
 		return nil, diags
 	}
-	if len(data) > MaxFileSize { // the file grew after Stat
-		diags.Errorf(start, CodeTooLarge, "file is %s; a detection file may be at most %s", size(int64(len(data))), size(MaxFileSize))
+	defer in.Close()
+	// Read one byte past the limit: a file that grew after Stat, or a
+	// pipe, is refused without being read whole.
+	data, err := io.ReadAll(io.LimitReader(in, limit+1))
+	if err != nil {
+		diags.Errorf(rule.Pos{File: f}, CodeReadFailed, "cannot read %s: %v", f, pathError(err))
+		return nil, diags
+	}
+	if int64(len(data)) > limit {
+		diags.Errorf(start, CodeTooLarge, "file is over %s; %s may be at most %s", size(limit), what, size(limit))
 		return nil, diags
 	}
 	if pos, ok := firstNonText(f, data); !ok {
 		diags.Errorf(pos, CodeNotText, "file is not UTF-8 text (binary data at this position)")
-		return nil, diags
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		diags.Errorf(start, CodeEmptyFile, "file is empty: a detection file holds at least one rule")
 		return nil, diags
 	}
 	return data, nil

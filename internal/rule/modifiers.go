@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -55,6 +56,9 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 	m := &Matcher{Field: field, Modifiers: modifiers, Pos: pos}
 	if field == "" {
 		m.Op = OpContains
+	} else if err := CheckFieldName(field); err != nil {
+		diags.Errorf(pos, "bad-field-name", "%v", err)
+		return nil, diags
 	}
 	all, expand := false, false
 	var transforms []string
@@ -198,6 +202,11 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 		}
 		return []Value{{Kind: KindNull, Pos: raw.Pos}}, nil
 	}
+	// A placeholder's items are checked against the comparison when it is
+	// expanded (ResolvePlaceholders).
+	if expand && raw.Kind == RawString && isPlaceholder(raw.Text) {
+		return []Value{{Kind: KindPlaceholder, Text: strings.Trim(raw.Text, "%"), Pos: raw.Pos}}, nil
+	}
 	switch m.Op {
 	case OpExists:
 		if raw.Kind != RawBool && !(raw.Kind == RawString && (raw.Text == "true" || raw.Text == "false")) {
@@ -217,6 +226,9 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 		if _, err := regexp.Compile(raw.Text); err != nil {
 			return bad("regular expression does not compile: %v", err)
 		}
+		if n := regexProgramSize(raw.Text); n > MaxRegexProgram {
+			return bad("regular expression compiles to %d instructions; at most %d are allowed (a repetition such as {1000} copies what it repeats)", n, MaxRegexProgram)
+		}
 		return []Value{{Kind: KindRegex, Text: raw.Text, Pos: raw.Pos}}, nil
 	case OpCIDR:
 		if _, err := netip.ParsePrefix(raw.Text); err != nil {
@@ -228,10 +240,10 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 		if raw.Kind != RawString || raw.Text == "" {
 			return bad("fieldref needs a field name")
 		}
+		if err := CheckFieldName(raw.Text); err != nil {
+			return bad("fieldref: %v", err)
+		}
 		return []Value{{Kind: KindFieldRef, Text: raw.Text, Pos: raw.Pos}}, nil
-	}
-	if expand && raw.Kind == RawString && isPlaceholder(raw.Text) {
-		return []Value{{Kind: KindPlaceholder, Text: strings.Trim(raw.Text, "%"), Pos: raw.Pos}}, nil
 	}
 	if len(transforms) == 0 {
 		switch raw.Kind {
@@ -315,6 +327,27 @@ func isPlaceholder(s string) bool {
 // windashChars are the characters Windows command lines accept where a
 // dash introduces an option.
 var windashChars = []string{"-", "/", "\u2013", "\u2014", "\u2015"}
+
+// MaxRegexProgram bounds a regular expression's compiled program, in
+// instructions. Matching is linear in the text (RE2), but its cost and the
+// program's memory (tens of bytes an instruction) grow with this size,
+// which repetitions multiply: "(?:a{1000}){1000}" is refused by Go, but
+// 3,000 copies of "(?:a{1000})" are not. Real rules stay under a thousand.
+const MaxRegexProgram = 100_000
+
+// regexProgramSize is the instruction count of the compiled pattern (0
+// when it does not parse: the caller reports that).
+func regexProgramSize(pattern string) int {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return 0
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return 0
+	}
+	return len(prog.Inst)
+}
 
 // MaxFieldValues bounds the values of one field after value modifiers
 // (windash, base64offset) multiplied them, so that memory stays bounded.

@@ -11,15 +11,14 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"regexp"
 	"runtime"
 	"sort"
-	"strconv"
 	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/yamlnode"
 )
 
 // MaxFileSize bounds one Sigma file. The largest SigmaHQ rule is about
@@ -134,24 +133,6 @@ type decoder struct {
 	fast    *fastParser // holds the nodes when the fast parser read the file
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// parserProblems are the yaml.v3 parser's (not scanner's) messages: for
-// these, yaml.v3 v3.0.1 prints a 0-based line number (that of the
-// collection being parsed), for scanner errors a 1-based one.
-var parserProblems = map[string]bool{
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected <document start>": true,
-	"did not find expected key":              true,
-	"did not find expected node content":     true,
-	"found duplicate %TAG directive":         true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found undefined tag handle":             true,
-}
-
 // parse splits the file into YAML documents. A syntax error ends the file
 // (the parser cannot resynchronise) but keeps the documents before it.
 // The fast parser reads most files; the others go to yaml.v3.
@@ -194,56 +175,17 @@ func yamlDocs(data []byte, docs *[]*yaml.Node) error {
 
 // yamlError reports a yaml.v3 error at the line it names.
 func (d *decoder) yamlError(err error) {
-	msg := err.Error()
-	pos := rule.Pos{File: d.file, Line: 1, Col: 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		msg = msg[len(m[0]):]
-		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
-			pos.Line = n
-			if parserProblems[msg] {
-				pos.Line++
-			}
-		}
-	} else if len(msg) > 6 && msg[:6] == "yaml: " {
-		msg = msg[6:]
-	}
-	d.diags.Errorf(pos, CodeYAML, "YAML syntax error: %s", msg)
+	d.diags = append(d.diags, yamlnode.SyntaxDiagnostic(d.file, CodeYAML, err))
 }
 
-func (d *decoder) pos(n *yaml.Node) rule.Pos {
-	return rule.Pos{File: d.file, Line: n.Line, Col: n.Column}
-}
+func (d *decoder) pos(n *yaml.Node) rule.Pos { return yamlnode.Pos(d.file, n) }
 
-// deref follows a YAML alias to the node it names.
-func deref(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
-
-// kind names a node's type for messages.
-func kind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a map"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!null":
-			return "empty"
-		case "!!int", "!!float":
-			return "a number"
-		case "!!bool":
-			return "a boolean"
-		}
-		return "a string"
-	}
-	return "an alias"
-}
+// deref, isNull and kind are yamlnode's, named short for the decoder.
+var (
+	deref  = yamlnode.Deref
+	isNull = yamlnode.IsNull
+	kind   = yamlnode.Kind
+)
 
 // pair is one key and its value in a YAML map.
 type pair struct {
