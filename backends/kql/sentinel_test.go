@@ -167,6 +167,7 @@ func TestPackageLimits(t *testing.T) {
 		{"no level", "", func(r *rule.Rule) { r.Level = "" }, field{"c-uri", nil, []any{"x"}}, `level "" has no Sentinel severity`},
 		{"long name", "", func(r *rule.Rule) { r.Title = strings.Repeat("n", 257) }, field{"c-uri", nil, []any{"x"}}, "name must be 1 to 256 characters, not 257"},
 		{"unknown tactic", "", func(r *rule.Rule) { r.Attack.Tactics = []string{"TA9999"} }, field{"c-uri", nil, []any{"x"}}, `unknown ATT&CK tactic "TA9999"`},
+		{"non-ASCII title", "", func(r *rule.Rule) { r.Title = "Webhook \u2013 upload" }, field{"c-uri", nil, []any{"x"}}, `the name holds U+2013 ('–'): the Azure-Sentinel repository accepts ASCII-only rule files`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

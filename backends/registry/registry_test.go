@@ -21,7 +21,13 @@ func TestRegistry(t *testing.T) {
 		assert.NotEmpty(t, b.Profiles(), "the first profile is the default")
 		assert.Contains(t, b.Profiles(), "raw")
 		assert.NotEmpty(t, b.Langs())
-		assert.NotEqual(t, name, Title(name), "every target has an analyst-facing name")
+		products := Products(b)
+		require.NotEmpty(t, products)
+		assert.Equal(t, b.Profiles()[0], products[0].Profile, "the default profile first")
+		for _, p := range products {
+			assert.Contains(t, b.Profiles(), p.Profile)
+			assert.NotEqual(t, name, p.Title, "every product has an analyst-facing name")
+		}
 	}
 	_, ok := Lookup("qradar")
 	assert.False(t, ok)

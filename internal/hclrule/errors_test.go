@@ -314,6 +314,11 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{"a.hcl:14:19: error: field \"f\": regular expression does not compile: error parsing regexp: missing closing ): `a(b`"},
 		},
 		{
+			name:  "regex lookbehind",
+			files: []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  selection \"s2\" {\n    match \"f\" {\n      re = [\"ok\", \"(?<=a)b\"]\n    }\n  }\n"))}},
+			want:  []string{"a.hcl:14:19: error: field \"f\": regular expression \"(?<=a)b\" uses lookbehind, which RE2 (the regular expression syntax detc uses) does not support"},
+		},
+		{
 			name:  "bad cidr",
 			files: []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  selection \"s2\" {\n    match \"f\" {\n      cidr = \"10.0.0.0\"\n    }\n  }\n"))}},
 			want:  []string{"a.hcl:14:14: error: field \"f\": cidr needs a network such as 10.0.0.0/8: netip.ParsePrefix(\"10.0.0.0\"): no '/'"},

@@ -383,7 +383,7 @@ func (h *Hunter) aggregate(p *program, ev *logs.Event, name string) {
 		p.untimed++
 		return
 	}
-	alerts, err := p.agg.Add(ts, &ev.FlatEvent)
+	alerts, err := p.agg.AddAt(ts, &ev.FlatEvent, eval.Ref{File: name, Line: ev.Line})
 	if errors.Is(err, eval.ErrOutOfOrder) {
 		p.order++
 		return

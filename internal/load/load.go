@@ -6,11 +6,13 @@ package load
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -53,6 +55,9 @@ type Set struct {
 	// SharedPivots are the investigation pivots of the folders above the
 	// paths: not rules of this run, but runbooks show their queries.
 	SharedPivots []*rule.Rule
+	// Unloaded are the rules of the run that did not load, in file then
+	// position order, so that reports count every rule given.
+	Unloaded []rule.Unloaded
 	// Lists are the HCL locals that are lists of plain values, by name,
 	// each value at its position: the approved and blocked webhook lists
 	// that blocklists and lint read.
@@ -89,9 +94,10 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 			hclFiles = append(hclFiles, hclrule.File{Name: f, Data: data})
 			continue
 		}
-		rules, d := sigma.Load(f, data)
+		rules, unloaded, d := sigma.Decode(f, data)
 		diags = append(diags, d...)
 		set.Rules = append(set.Rules, rules...)
+		set.Unloaded = append(set.Unloaded, unloaded...)
 	}
 	// A subfolder still sees the shared lists of the folders above it, and
 	// their investigation pivots, which its runbooks show.
@@ -115,8 +121,13 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	}
 	var lists hclrule.Values
 	if len(hclFiles) > 0 {
-		rules, values, d := hclrule.LoadValues(hclFiles)
+		rules, values, unloaded, d := hclrule.LoadValues(hclFiles)
 		diags = append(diags, d...)
+		for _, u := range unloaded {
+			if !shared[u.Rule.File] {
+				set.Unloaded = append(set.Unloaded, u)
+			}
+		}
 		for _, r := range rules {
 			// A shared file lends its locals and pivots, not its detections.
 			switch {
@@ -133,13 +144,15 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	// |expand '%name%'.
 	diags = append(diags, rule.ResolvePlaceholders(set.Rules, lists)...)
 	// A Sigma correlation may name a rule in any file.
-	rules, d := sigma.ResolveCorrelations(set.Rules)
+	rules, unloaded, d := sigma.Resolve(set.Rules)
 	diags = append(diags, d...)
 	set.Rules = rules
+	set.Unloaded = append(set.Unloaded, unloaded...)
 	set.Cards, d = runbook.LoadCards(append(append([]string(nil), paths...), cardDirs(paths)...)...)
 	diags = append(diags, d...)
 	sortRules(set.Rules)
 	sortRules(set.SharedPivots)
+	slices.SortStableFunc(set.Unloaded, func(a, b rule.Unloaded) int { return compareRules(a.Rule, b.Rule) })
 	diags.Sort()
 	return set, diags
 }
@@ -303,16 +316,12 @@ func size(n int64) string {
 // sortRules orders rules by file, then position, so output does not depend
 // on the order front ends return them in.
 func sortRules(rules []*rule.Rule) {
-	sort.SliceStable(rules, func(i, j int) bool {
-		a, b := rules[i], rules[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line < b.Pos.Line
-		}
-		return a.Pos.Col < b.Pos.Col
-	})
+	slices.SortStableFunc(rules, compareRules)
+}
+
+// compareRules orders rules by file, then position.
+func compareRules(a, b *rule.Rule) int {
+	return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
 }
 
 // ancestors lists the folders above each path, up to and including the

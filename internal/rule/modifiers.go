@@ -224,7 +224,7 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 			return bad("re needs a string pattern, not %q", raw.Text)
 		}
 		if _, err := regexp.Compile(raw.Text); err != nil {
-			return bad("regular expression does not compile: %v", err)
+			return bad("%s", RegexError(raw.Text, err))
 		}
 		if n := regexProgramSize(raw.Text); n > MaxRegexProgram {
 			return bad("regular expression compiles to %d instructions; at most %d are allowed (a repetition such as {1000} copies what it repeats)", n, MaxRegexProgram)
@@ -432,4 +432,21 @@ func utf16String(s string, bigEndian, bom bool) string {
 		}
 	}
 	return b.String()
+}
+
+// RegexError explains why re does not compile. Rules are often written
+// for PCRE engines, whose constructs RE2 lacks (Go's regexp reports a
+// lookbehind as an "invalid named capture"): such a construct is named as
+// unsupported rather than passing on the parser's message.
+func RegexError(re string, err error) string {
+	for _, c := range []struct{ syntax, what string }{
+		{"(?<=", "lookbehind"}, {"(?<!", "negative lookbehind"}, {"(?=", "lookahead"}, {"(?!", "negative lookahead"},
+		{"(?>", "atomic groups"}, {"*+", "possessive quantifiers"}, {"++", "possessive quantifiers"}, {"?+", "possessive quantifiers"},
+		{`\Z`, `\Z (write \z)`}, {`\1`, "backreferences"}, {`\2`, "backreferences"}, {`\k<`, "named backreferences"},
+	} {
+		if strings.Contains(re, c.syntax) {
+			return fmt.Sprintf("regular expression %q uses %s, which RE2 (the regular expression syntax detc uses) does not support", re, c.what)
+		}
+	}
+	return fmt.Sprintf("regular expression does not compile: %v", err)
 }

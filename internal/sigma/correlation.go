@@ -219,8 +219,15 @@ func (d *decoder) duration(p pair) (time.Duration, bool) {
 // a correlation naming them sets generate: true, as Sigma specifies. A
 // correlation that cannot be resolved is dropped with a diagnostic.
 func ResolveCorrelations(rules []*rule.Rule) ([]*rule.Rule, rule.Diagnostics) {
+	out, _, diags := Resolve(rules)
+	return out, diags
+}
+
+// Resolve is ResolveCorrelations that also returns the correlation rules
+// that failed, with their errors.
+func Resolve(rules []*rule.Rule) ([]*rule.Rule, []rule.Unloaded, rule.Diagnostics) {
 	if !slices.ContainsFunc(rules, func(r *rule.Rule) bool { return r.Correlation != nil && r.Condition == nil }) {
-		return slices.Clone(rules), nil // nothing to resolve: skip the indexes
+		return slices.Clone(rules), nil, nil // nothing to resolve: skip the indexes
 	}
 	var diags rule.Diagnostics
 	byName := make(map[string][]*rule.Rule, len(rules))
@@ -236,6 +243,11 @@ func ResolveCorrelations(rules []*rule.Rule) ([]*rule.Rule, rule.Diagnostics) {
 	absorbed := map[*rule.Rule]bool{}
 	generated := map[*rule.Rule]bool{}
 	failed := map[*rule.Rule]bool{}
+	var unloaded []rule.Unloaded
+	fail := func(r *rule.Rule, d rule.Diagnostics) {
+		failed[r] = true
+		unloaded = append(unloaded, rule.Unloaded{Rule: r, Diags: d.Errors()})
+	}
 	for _, r := range rules {
 		if r.Correlation == nil || r.Condition != nil {
 			continue
@@ -243,12 +255,12 @@ func ResolveCorrelations(rules []*rule.Rule) ([]*rule.Rule, rule.Diagnostics) {
 		bases, d := lookup(r, byName, byID)
 		diags = append(diags, d...)
 		if d.HasErrors() {
-			failed[r] = true
+			fail(r, d)
 			continue
 		}
 		if d := combine(r, bases); d.HasErrors() {
 			diags = append(diags, d...)
-			failed[r] = true
+			fail(r, d)
 			continue
 		}
 		for _, b := range bases {
@@ -265,7 +277,7 @@ func ResolveCorrelations(rules []*rule.Rule) ([]*rule.Rule, rule.Diagnostics) {
 		}
 		out = append(out, r)
 	}
-	return out, diags
+	return out, unloaded, diags
 }
 
 // base is a referenced rule and the name its searches get as a prefix.

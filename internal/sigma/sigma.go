@@ -51,11 +51,19 @@ const (
 // Correlation rules come back unresolved (no searches or condition): pass
 // all loaded rules to ResolveCorrelations.
 func Load(file string, data []byte) ([]*rule.Rule, rule.Diagnostics) {
+	rules, _, diags := Decode(file, data)
+	return rules, diags
+}
+
+// Decode is Load that also returns the rules that did not load, with what
+// was read of them (title, id, name, position) and their errors, so that
+// reports can count them.
+func Decode(file string, data []byte) ([]*rule.Rule, []rule.Unloaded, rule.Diagnostics) {
 	d := &decoder{file: file, data: data}
 	start := rule.Pos{File: file, Line: 1, Col: 1}
 	if len(data) > MaxFileSize {
 		d.diags.Errorf(start, CodeTooLarge, "file is %d bytes; a Sigma file may be at most %d bytes (1 MiB)", len(data), MaxFileSize)
-		return nil, d.diags
+		return nil, nil, d.diags
 	}
 	docs := d.parse()
 	if d.fast != nil {
@@ -77,7 +85,7 @@ func Load(file string, data []byte) ([]*rule.Rule, rule.Diagnostics) {
 		d.diags.Errorf(start, CodeEmptyFile, "empty file: a Sigma file holds at least one rule")
 	}
 	d.diags.Sort()
-	return rules, d.diags
+	return rules, d.unloaded, d.diags
 }
 
 // LoadFiles loads several files in parallel (one worker per GOMAXPROCS)
@@ -131,6 +139,8 @@ type decoder struct {
 	nvalues int   // values read so far, against MaxValues
 	diags   rule.Diagnostics
 	fast    *fastParser // holds the nodes when the fast parser read the file
+	// unloaded are the rules of the file that did not load.
+	unloaded []rule.Unloaded
 }
 
 // parse splits the file into YAML documents. A syntax error ends the file

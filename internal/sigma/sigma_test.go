@@ -97,6 +97,8 @@ func TestLoadBadInput(t *testing.T) {
 			`f.yml:6:9: error: unknown modifier "containz" on field "a"`}},
 		{"bad regex", head + "detection:\n    sel:\n        a|re: '(x'\n    condition: sel\n", []string{
 			"f.yml:6:15: error: field \"a\": regular expression does not compile: error parsing regexp: missing closing ): `(x`"}},
+		{"regex lookbehind", head + "detection:\n    sel:\n        a|re: '(?<!x)y'\n    condition: sel\n", []string{
+			`f.yml:6:15: error: field "a": regular expression "(?<!x)y" uses negative lookbehind, which RE2 (the regular expression syntax detc uses) does not support`}},
 		{"nested list value", head + "detection:\n    sel:\n        a: [[x]]\n    condition: sel\n", []string{
 			`f.yml:6:13: error: field "a": a value must be a string, number, boolean or null, not a list`}},
 		{"map value", head + "detection:\n    sel:\n        a: {b: c}\n    condition: sel\n", []string{
