@@ -109,6 +109,9 @@ func compile(r *check.Rule, opts target.Options) (*compiled, error) {
 		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "%s", mapping.Reason(err))
 	}
 	c.source = src
+	if c.r, err = lower.TranslateValues(r, p, src, Name); err != nil {
+		return nil, err
+	}
 	lang := opts.Lang
 	switch lang {
 	case "":
@@ -223,7 +226,7 @@ func (c *compiler) fields(name string, pos rule.Pos) ([]field, error) {
 		}
 		switch {
 		case isText(t) && c.lang != ESQL:
-			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value, in %s; ES|QL compares the whole value (--lang esql), or map the field's keyword form", t, c.lang)
+			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value, in %s; ES|QL compares the whole value (--lang esql), or add a keyword or wildcard form of it (a multi-field in your index template; the integrations declare none) and map the field to it with --mapping", t, c.lang)
 		case isText(t):
 			// ES|QL reads a text field's value, not its terms: compared as
 			// a string.
@@ -370,7 +373,9 @@ func (c *compiler) lowered(n *lower.Node, matcher func(*rule.Matcher) (*node, er
 }
 
 // sourceFilter returns the source's exact conditions (event.category and
-// the filter attribute) as field/value pairs, in a stable order.
+// the filter attribute) as field/value pairs, in a stable order. A value
+// may list alternatives separated by "|" (event.code=17|18): see
+// filterNode.
 func (c *compiler) sourceFilter(withCategory bool) [][2]string {
 	var out [][2]string
 	if cat := c.source.Attr("category"); withCategory && cat != "" {
@@ -391,6 +396,16 @@ func (c *compiler) sourceFilter(withCategory bool) [][2]string {
 		c.types["event.category"] = tKeyword
 	}
 	return append(out, extra...)
+}
+
+// filterNode is one source condition: the field equals the value, or one
+// of its "|"-separated alternatives; term writes one comparison.
+func filterNode(kv [2]string, term func(field, value string) *node) *node {
+	var alts []*node
+	for _, v := range strings.Split(kv[1], "|") {
+		alts = append(alts, term(kv[0], strings.TrimSpace(v)))
+	}
+	return or(alts...)
 }
 
 // indexes returns the source's index patterns.
@@ -465,4 +480,9 @@ func (c *compiler) regex(m *rule.Matcher, v rule.Value, f field, construct any) 
 		return "", c.refuse(v.Pos, fmt.Sprintf("re %q on field %q", v.Text, m.Field), "%v", err)
 	}
 	return re, nil
+}
+
+// Mapping returns a built-in profile (docs list its sources).
+func (*Backend) Mapping(profile string) (*mapping.Profile, error) {
+	return Profile(target.Options{Profile: profile})
 }

@@ -21,7 +21,7 @@ func (c *compiler) eql() (string, error) {
 	}
 	var filter []*node
 	for _, kv := range c.sourceFilter(false) {
-		filter = append(filter, leaf(eqlField(kv[0])+" == "+eqlString(kv[1])))
+		filter = append(filter, filterNode(kv, func(f, v string) *node { return leaf(eqlField(f) + " == " + eqlString(v)) }))
 	}
 	category := c.source.Attr("category")
 	if category == "" {

@@ -25,7 +25,7 @@ func (c *compiler) esql() (string, error) {
 	}
 	var filter []*node
 	for _, kv := range c.sourceFilter(true) {
-		filter = append(filter, leaf(esqlField(kv[0])+" == "+esqlString(kv[1])))
+		filter = append(filter, filterNode(kv, func(f, v string) *node { return leaf(esqlField(f) + " == " + esqlString(v)) }))
 	}
 	cond := c.r.Condition
 	if cond == nil && agg != nil && agg.Func == rule.AggTemporal {

@@ -31,7 +31,9 @@ func (c *compiler) lucene() (string, error) {
 	}
 	var filter []*node
 	for _, kv := range c.sourceFilter(true) {
-		filter = append(filter, &node{text: luceneField(kv[0]) + ":" + quote(kv[1]), field: kv[0], term: quote(kv[1])})
+		filter = append(filter, filterNode(kv, func(f, v string) *node {
+			return &node{text: luceneField(f) + ":" + quote(v), field: f, term: quote(v)}
+		}))
 	}
 	return renderLucene(and(append(filter, body)...), true), nil
 }

@@ -16,9 +16,10 @@ import (
 
 // eventFiles says which fixture events each log source category has.
 var eventFiles = map[string]string{
-	"proxy":            "proxy.jsonl",
-	"dns":              "dns.jsonl",
-	"process_creation": "process.jsonl",
+	"proxy":              "proxy.jsonl",
+	"dns":                "dns.jsonl",
+	"process_creation":   "process.jsonl",
+	"network_connection": "network.jsonl",
 }
 
 // proof is one compiled rule with the events it runs over.
@@ -77,7 +78,12 @@ func lucenePlan(t *testing.T, r *rule.Rule, profile string, events []fixtureEven
 				}
 				fields[target] = typ
 				for _, v := range texts(ev.Fields[n]) {
-					doc.Fields = append(doc.Fields, [2]string{target, v})
+					// The event as the target stores it: values the
+					// profile translates (mapping.TranslateValues) in
+					// the target's form.
+					tv, ok := f.TargetValue(v)
+					require.True(t, ok, "fixture value %q of %s has no %s translation", v, n, profile)
+					doc.Fields = append(doc.Fields, [2]string{target, tv})
 				}
 			}
 		}

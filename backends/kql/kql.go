@@ -12,6 +12,7 @@ import (
 	"embed"
 	"strings"
 
+	"github.com/detc/detc/backends/lower"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/check"
@@ -101,6 +102,9 @@ func (c *compiler) compile() (string, *mapping.Source, error) {
 		return "", nil, c.refuse(c.r.LogSource.Pos, "the log source "+mapping.Describe(c.r.LogSource), "%s", mapping.Reason(err))
 	}
 	c.src = src
+	if c.r, err = lower.TranslateValues(c.r, c.prof, src, Name); err != nil {
+		return "", nil, err
+	}
 	c.used = map[string]bool{}
 	var lines []string
 	head, err := c.sourceLine()
@@ -185,3 +189,6 @@ func splitTopLevel(s string) []string {
 	}
 	return append(parts, strings.TrimSpace(s[start:]))
 }
+
+// Mapping returns a built-in profile (docs list its sources).
+func (backend) Mapping(profile string) (*mapping.Profile, error) { return Profile(profile, nil) }

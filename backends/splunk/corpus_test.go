@@ -28,13 +28,13 @@ func TestCorpusRaw(t *testing.T) {
 	assert.GreaterOrEqual(t, float64(compiled), 0.995*float64(total), report)
 }
 
-// TestCorpusCIM: the cim profile covers proxy, dns and process_creation
-// only, so most of the corpus is refused for its log source; every
-// failure must still be a refusal with a reason.
+// TestCorpusCIM: the cim profile compiles at least 2,000 of the 3,141
+// rules (issue 13's floor; TestCorpusCIMSchema checks their fields against
+// the published schemas); every failure is a refusal with a reason.
 func TestCorpusCIM(t *testing.T) {
 	compiled, _, report := compileCorpus(t, target.Options{Profile: "cim"})
 	t.Log(report)
-	assert.Positive(t, compiled)
+	assert.GreaterOrEqual(t, compiled, 2000, report)
 }
 
 func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
@@ -55,11 +55,7 @@ func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
 		assert.NotEmpty(t, te.Construct, "%s", err)
 		assert.NotEmpty(t, te.Reason, "%s", err)
 		assert.Equal(t, r.ID, te.RuleID)
-		reason := te.Construct + ": " + te.Reason
-		if i := strings.Index(reason, "(known:"); i >= 0 {
-			reason = reason[:i]
-		}
-		reasons[corpus.ReasonShape(reason)]++
+		reasons[corpus.ReasonShape(te.Construct+": "+te.Reason)]++
 	}
 	keys := slices.Sorted(maps.Keys(reasons))
 	sort.SliceStable(keys, func(i, j int) bool { return reasons[keys[i]] > reasons[keys[j]] })

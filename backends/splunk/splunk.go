@@ -13,6 +13,7 @@ import (
 	"embed"
 	"strings"
 
+	"github.com/detc/detc/backends/lower"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/check"
@@ -82,9 +83,17 @@ func (b *Backend) Compile(r *check.Rule, opts target.Options) (*target.Query, er
 		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "profile %q gives it neither a datamodel nor a search_prefix", p.Name)
 	}
 	c.src = src
+	if c.r, err = lower.TranslateValues(r, p, src, Name); err != nil {
+		return nil, err
+	}
 	text, err := c.compile()
 	if err != nil {
 		return nil, err
 	}
 	return &target.Query{Rule: r, Target: Name, Profile: p.Name, Lang: "spl", Text: text, Source: src}, nil
+}
+
+// Mapping returns a built-in profile (docs list its sources).
+func (b *Backend) Mapping(profile string) (*mapping.Profile, error) {
+	return b.profile(target.Options{Profile: profile})
 }

@@ -64,8 +64,12 @@ logsource: {category: proxy}
 detection: {sel: {x-made-up: 1}, condition: sel}`, target.Options{}, `field "x-made-up"`, "no mapping for this field (add one in a mapping file"},
 		{"unknown log source", `
 id: r
-logsource: {category: registry_set, product: windows}
-detection: {sel: {TargetObject: x}, condition: sel}`, target.Options{}, "log source category=registry_set,product=windows", "no source for log source"},
+logsource: {category: clipboard_capture, product: macos}
+detection: {sel: {TargetObject: x}, condition: sel}`, target.Options{}, "log source category=clipboard_capture,product=macos", "no source for log source"},
+		{"placeholder", `
+id: r
+logsource: {category: proxy}
+detection: {sel: {c-uri|expand: '%admin_paths%'}, condition: sel}`, target.Options{Profile: "raw"}, "placeholder %admin_paths%", "expand it before compiling"},
 		{"fieldref contains", `
 id: r
 logsource: {category: proxy}
@@ -96,11 +100,11 @@ logsource: {category: ps_script, product: windows}
 detection: {sel: {ScriptBlockText|contains: hooks.slack.com}, condition: sel}`, target.Options{Variant: splunk.VariantTstats}, "the tstats variant", `profile "cim" has no data model for log source category=ps_script,product=windows`},
 		{"source with neither a data model nor a search prefix", `
 id: r
-logsource: {category: registry_set, product: windows}
+logsource: {category: clipboard_capture, product: macos}
 detection: {sel: {TargetObject|endswith: '\Run\x'}, condition: sel}`, target.Options{Overrides: &mapping.Profile{Sources: []*mapping.Source{{
-			LogSource: rule.LogSource{Category: "registry_set", Product: "windows"},
+			LogSource: rule.LogSource{Category: "clipboard_capture", Product: "macos"},
 			Fields:    map[string]mapping.Field{"TargetObject": {Names: []string{"registry_path"}}},
-		}}}}, "log source category=registry_set,product=windows", `profile "cim" gives it neither a datamodel nor a search_prefix`},
+		}}}}, "log source category=clipboard_capture,product=macos", `profile "cim" gives it neither a datamodel nor a search_prefix`},
 		{"sub-second window", `
 id: r
 logsource: {category: proxy}

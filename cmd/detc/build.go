@@ -49,10 +49,14 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	out := fs.String("out", "out", "output `folder`")
 	strict := fs.Bool("strict", false, "fail the build when a target refuses a rule")
 	fixtures := fixturesFlag(fs)
+	attackFile := attackFlag(fs)
 	runbookURL := fs.String("runbook-url", defaultRunbookURL, "base `URL` of the runbooks, for the links in the Navigator layer and the deployment files")
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
+	}
+	if !useAttack(*attackFile, e.stderr) {
+		return cli.ExitFail
 	}
 	set, diags := loadDetections(paths, *fixtures)
 	checked, checkDiags := check.All(set.RunbookRules())

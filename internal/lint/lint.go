@@ -176,15 +176,21 @@ func attackIDs(r *rule.Rule) rule.Diagnostics {
 	for _, t := range r.Attack.Tactics {
 		tac, ok := attack.LookupTactic(t)
 		if !ok {
-			diags.Errorf(pos, CodeUnknownTactic, "rule %s: ATT&CK tactic %q does not exist in ATT&CK v%s", r.Label(), t, attack.Version)
+			diags.Errorf(pos, CodeUnknownTactic, "rule %s: ATT&CK tactic %q does not exist in ATT&CK v%s", r.Label(), t, attack.Version())
 			continue
 		}
 		tactics[tac.ID] = true
 	}
 	for _, id := range r.Attack.Techniques {
 		tech, ok := attack.LookupTechnique(id)
-		if !ok {
-			diags.Errorf(pos, CodeUnknownTech, "rule %s: ATT&CK technique %q does not exist in ATT&CK v%s", r.Label(), id, attack.Version)
+		switch {
+		case !ok && attack.WellFormed(id):
+			// A newer release may have it: a warning naming the release
+			// detc reads (--attack points detc at a newer one).
+			diags.Warnf(pos, CodeUnknownTech, "rule %s: ATT&CK technique %q is not in ATT&CK v%s, the release detc reads (give a newer enterprise-attack.json with --attack)", r.Label(), id, attack.Version())
+			continue
+		case !ok:
+			diags.Errorf(pos, CodeUnknownTech, "rule %s: %q is not an ATT&CK technique id (T1234 or T1234.001)", r.Label(), id)
 			continue
 		}
 		if len(tactics) == 0 || slices.ContainsFunc(tech.Tactics, func(id string) bool { return tactics[id] }) {

@@ -68,7 +68,11 @@ func TestRule(t *testing.T) {
 		{"slash date", func(_ *testing.T, r *rule.Rule) { r.Date = "2025/01/31" }, []want{{CodeInvalidDate, rule.Error, 1}}},
 		{"impossible date", func(_ *testing.T, r *rule.Rule) { r.Modified = "2025-02-30" }, []want{{CodeInvalidDate, rule.Error, 1}}},
 		{"no technique", func(_ *testing.T, r *rule.Rule) { r.Attack.Techniques = nil }, []want{{CodeNoAttack, rule.Warning, 5}}},
-		{"unknown technique", func(_ *testing.T, r *rule.Rule) { r.Attack.Techniques = []string{"T1567.999"} }, []want{{CodeUnknownTech, rule.Error, 5}}},
+		{"technique of a newer release", func(_ *testing.T, r *rule.Rule) { r.Attack.Techniques = []string{"T1567.999"} }, []want{{CodeUnknownTech, rule.Warning, 5}}},
+		{"malformed technique id", func(_ *testing.T, r *rule.Rule) { r.Attack.Techniques = []string{"T15670"} }, []want{{CodeUnknownTech, rule.Error, 5}}},
+		{"v19 tactic of a v18.1 technique", func(_ *testing.T, r *rule.Rule) {
+			r.Attack.Tactics, r.Attack.Techniques = []string{"defense-impairment"}, []string{"T1562.001"}
+		}, nil},
 		{"unknown tactic", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = []string{"TA9999"} }, []want{{CodeUnknownTactic, rule.Error, 5}}},
 		{"tactic by short name", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = []string{"exfiltration"} }, nil},
 		{"technique of another tactic", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = []string{"TA0011"} }, []want{{CodeTacticMismatch, rule.Warning, 5}}},

@@ -32,3 +32,37 @@ var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|%[^%]+%`)
 func ReasonShape(reason string) string {
 	return quoted.ReplaceAllString(reason, `"…"`)
 }
+
+// Fields lists the fields a rule reads: matched fields, fields its values
+// refer to, and its aggregation's group-by and counted fields, sorted.
+func Fields(r *rule.Rule) []string {
+	seen := map[string]bool{}
+	for _, s := range r.Searches {
+		for _, g := range s.Groups {
+			for _, m := range g.Matchers {
+				if m.Field != "" {
+					seen[m.Field] = true
+				}
+				for _, v := range m.Values {
+					if v.Kind == rule.KindFieldRef {
+						seen[v.Text] = true
+					}
+				}
+			}
+		}
+	}
+	if a := r.Aggregation; a != nil {
+		for _, g := range a.GroupBy {
+			seen[g] = true
+		}
+		if a.Field != "" {
+			seen[a.Field] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for k := range seen {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
