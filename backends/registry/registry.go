@@ -58,22 +58,13 @@ var products = map[string][]Product{
 }
 
 // Products lists the products a target's queries run in, by profile; a
-// target without a list has one product: its default profile, under its
-// own name.
+// target without a list has one product: its default profile, under the
+// target's title.
 func Products(b target.Backend) []Product {
 	if ps, ok := products[b.Name()]; ok {
 		return ps
 	}
-	return []Product{{b.Profiles()[0], b.Name()}}
-}
-
-// variants are the alternative query forms (target.Options.Variant) each
-// target offers.
-var variants = map[string][]string{"splunk": {splunk.VariantTstats}}
-
-// Variants lists the variants of a target.
-func Variants(b target.Backend) []string {
-	return append([]string(nil), variants[b.Name()]...)
+	return []Product{{b.Profiles()[0], b.Title()}}
 }
 
 // Mappings returns the built-in mapping profiles of every backend that

@@ -21,6 +21,7 @@ func TestRegistry(t *testing.T) {
 		assert.NotEmpty(t, b.Profiles(), "the first profile is the default")
 		assert.Contains(t, b.Profiles(), "raw")
 		assert.NotEmpty(t, b.Langs())
+		assert.NotEqual(t, name, b.Title(), "every target has an analyst-facing name")
 		products := Products(b)
 		require.NotEmpty(t, products)
 		assert.Equal(t, b.Profiles()[0], products[0].Profile, "the default profile first")
@@ -44,10 +45,6 @@ func TestMappingsAndVariants(t *testing.T) {
 		names = append(names, p.Target+"/"+p.Name)
 	}
 	assert.Equal(t, []string{"splunk/cim", "splunk/raw", "kql/sentinel-asim", "kql/sentinel-csl", "kql/defender-xdr", "kql/raw", "elastic/ecs", "elastic/raw"}, names)
-	s, _ := Lookup("splunk")
-	k, _ := Lookup("kql")
-	assert.Equal(t, []string{"tstats"}, Variants(s))
-	assert.Empty(t, Variants(k))
 }
 
 // TestMappingSchemas: every backend declares the source attributes it

@@ -11,6 +11,7 @@ import (
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/splunk"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 )
@@ -21,7 +22,7 @@ func deployables(t *testing.T, opts target.Options, docs ...string) []target.Dep
 	var ds []target.Deployable
 	for i, doc := range docs {
 		r := testRule(t, doc)
-		q, err := b.Compile(r, opts)
+		q, err := b.Compile(testutil.Checked(t, r), opts)
 		require.NoError(t, err, r.ID)
 		runbook := ""
 		if i == 0 {
@@ -178,11 +179,11 @@ func TestPackageErrors(t *testing.T) {
 	_, err := b.Package([]target.Deployable{{}}, target.Options{})
 	assert.ErrorContains(t, err, "no compiled query")
 	_, err = b.Package(nil, target.Options{Profile: "nope"})
-	assert.ErrorContains(t, err, "unknown profile")
+	assert.EqualError(t, err, `target splunk has no profile "nope" (profiles: cim, raw)`)
 
 	// Two rules whose titles and ids both collide cannot get distinct names.
 	r := &rule.Rule{ID: "same", Title: "T", LogSource: rule.LogSource{Category: "dns"}}
-	q := &target.Query{Rule: r, Text: "*"}
+	q := &target.Query{Rule: &check.Rule{Rule: r}, Text: "*"} // packaging reads metadata only
 	_, err = b.Package([]target.Deployable{{Query: q}, {Query: q}}, target.Options{})
 	assert.ErrorContains(t, err, "give the rules distinct titles or ids")
 }
@@ -250,7 +251,7 @@ sources:
     attrs: {index: "proxy, proxy_eu", sourcetype: "squid:access"}
 `), splunkSchema())
 	require.NoError(t, err)
-	r := testRule(t, packageRules[0])
+	r := testutil.Checked(t, testRule(t, packageRules[0]))
 	q, err := splunk.New().Compile(r, target.Options{Overrides: override})
 	require.NoError(t, err)
 	assert.Contains(t, q.Text, `| search (index="proxy" OR index="proxy_eu") sourcetype="squid:access" `)

@@ -9,7 +9,9 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/blocklist"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
+	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/navigator"
 	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
@@ -20,7 +22,7 @@ var buildCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "build",
 		Summary: "lint, compile every rule for every target and write the deployment files",
-		Usage:   "detc build [--out DIR] [--strict] [--target T]... [--profile [T=]P]... [--mapping [T=]FILE]... [--lang [T=]L] [--variant [T=]V] [--index [T=]I] [--app-name N] [--enabled-statuses S] [--check CODE=LEVEL]... [PATH...]",
+		Usage:   "detc build [--out DIR] [--strict] [--target T]... [--profile [T=]P]... [--mapping [T=]FILE]... [--lang [T=]L] [--variant [T=]V] [--index [T=]I] [--app-name N] [--enabled-statuses S] [--attack FILE] [--check CODE=LEVEL]... [PATH...]",
 		Detail: `Loads and lints the detections (lint errors stop the build), compiles every
 rule for every target and profile the project deploys (detc.hcl, found in
 the working folder or a folder above; every target in its default profile
@@ -59,6 +61,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	out := fs.String("out", "out", "output `folder`")
 	strict := fs.Bool("strict", false, "fail the build when a target refuses a rule meant for it")
 	pf := project.AddFlags(fs, project.Compile|project.Package|project.Fixtures|project.Checks)
+	attackFile := attackFlag(fs)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -67,10 +70,17 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	if s == nil {
 		return code
 	}
+	if !useAttack(*attackFile, e.stderr) {
+		return cli.ExitFail
+	}
 	set, diags := loadDetections(paths, s)
-	diags = lintDetections(set, diags, s)
+	checked, checkDiags := check.All(set.RunbookRules())
+	// A rule the check phase rejects cannot be compiled, whatever
+	// severity --check gives its code.
+	checkFailed := checkDiags.HasErrors()
+	diags = lintDetections(set, diags, s, append(checkDiags, lint.Validate(set)...))
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
-	if diags.HasErrors() {
+	if checkFailed || diags.HasErrors() {
 		fmt.Fprintf(e.stderr, "detc build: the detections have errors; nothing was written\n")
 		return cli.ExitFail
 	}
@@ -86,9 +96,10 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	secrets := build.Extra{Dir: "secret-scanning", Generate: func([]*rule.Rule) ([]target.Artifact, error) {
 		return secretscan.Files(set.Lists)
 	}}
-	res, err := build.Run(set.Rules, build.Options{
+	// No rule had an error, so checked is set.Rules then the shared pivots.
+	res, err := build.Run(checked[:len(set.Rules)], build.Options{
 		Out: *out, Deployments: s.Deployments, Strict: *strict, Enabled: s.Enabled,
-		Runbook: build.Runbooks(set.RunbookRules(), s.Deployments, set.Cards),
+		Runbook: build.Runbooks(checked, s.Deployments, set.Cards),
 		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
 		Extras:  []build.Extra{layer, blocklists, secrets},
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/project"
@@ -86,11 +87,17 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	enc.SetEscapeHTML(false)
 	printed := 0
 	for _, r := range set.Rules {
+		checked, checkDiags := check.Run(r)
+		cli.WriteDiagnostics(e.stderr, checkDiags, set.Sources)
 		for _, dep := range s.Deployments {
 			b := dep.Backend
-			q, err := b.Compile(r, dep.Options)
 			out := compiled{RuleID: r.ID, Title: r.Title, File: r.File, Target: b.Name(), Profile: dep.Profile()}
-			if err != nil {
+			if checked == nil {
+				// A mistake in the rule, not a limit of the target.
+				failed = true
+				d := firstError(checkDiags)
+				out.Error = &compileError{Message: d.Summary, Line: d.Pos.Line, Column: d.Pos.Col}
+			} else if q, err := b.Compile(checked, dep.Options); err != nil {
 				failed = true
 				d := build.Refused(r, b.Name(), dep.Profile(), err, rule.Error)
 				cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, set.Sources)
@@ -124,6 +131,16 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	return cli.ExitOK
 }
 
+// firstError is the first error of diagnostics that have one.
+func firstError(diags rule.Diagnostics) rule.Diagnostic {
+	for _, d := range diags {
+		if d.Severity == rule.Error {
+			return d
+		}
+	}
+	return rule.Diagnostic{}
+}
+
 // targetsHelp lists the targets, their profiles (the first the default),
 // languages and variants, for help texts.
 func targetsHelp() string {
@@ -131,7 +148,7 @@ func targetsHelp() string {
 	b.WriteString("Targets (profiles, the first the default; languages; variants):")
 	for _, t := range registry.All() {
 		fmt.Fprintf(&b, "\n  %-8s profiles: %s; languages: %s", t.Name(), strings.Join(t.Profiles(), ", "), strings.Join(t.Langs(), ", "))
-		if v := registry.Variants(t); len(v) > 0 {
+		if v := t.Variants(); len(v) > 0 {
 			fmt.Fprintf(&b, "; variants: %s", strings.Join(v, ", "))
 		}
 	}

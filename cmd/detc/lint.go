@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/detc/detc/internal/cli"
+	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/project"
 )
 
@@ -13,7 +14,7 @@ var lintCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "lint",
 		Summary: "check detections for errors and missing metadata",
-		Usage:   "detc lint [--format text|json|sarif|junit|github] [--fixtures DIR] [--check CODE=off|warning|error]... [PATH...]",
+		Usage:   "detc lint [--format text|json|sarif|junit|github] [--fixtures DIR] [--attack FILE] [--check CODE=off|warning|error]... [PATH...]",
 		Detail: `Loads every .hcl, .yml and .yaml file under the paths and reports
 problems as file:line:col: severity: message. Errors make the exit status 1;
 warnings do not. Besides what the loaders find, lint checks metadata,
@@ -36,6 +37,7 @@ func runLint(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	format := fs.String("format", "text", "output format: "+strings.Join(cli.Formats(), ", "))
 	pf := project.AddFlags(fs, project.Fixtures|project.Checks)
+	attackFile := attackFlag(fs)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -49,8 +51,11 @@ func runLint(c *cli.Command, e *env, args []string) int {
 	if s == nil {
 		return code
 	}
+	if !useAttack(*attackFile, e.stderr) {
+		return cli.ExitFail
+	}
 	set, diags := loadDetections(paths, s)
-	diags = lintDetections(set, diags, s)
+	diags = lintDetections(set, diags, s, lint.Check(set))
 	if err := report(e.stdout, e.stderr, cli.Result{Diags: diags, Sources: set.Sources, Files: len(set.Files), Rules: len(set.Rules), FileNames: set.Files, Version: version}); err != nil {
 		fmt.Fprintf(e.stderr, "detc lint: %v\n", err)
 		return cli.ExitFail

@@ -105,7 +105,7 @@ func listRows(kind string) []listRow {
 	case "targets":
 		for _, b := range registry.All() {
 			rows = append(rows, row("target", b.Name(), "default_profile", b.Profiles()[0],
-				"languages", strings.Join(b.Langs(), ","), "variants", strings.Join(registry.Variants(b), ","), "title", registry.Products(b)[0].Title))
+				"languages", strings.Join(b.Langs(), ","), "variants", strings.Join(b.Variants(), ","), "title", registry.Products(b)[0].Title))
 		}
 	case "profiles":
 		descriptions := map[string]string{}

@@ -1,16 +1,47 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/registry"
+	"github.com/detc/detc/internal/attack"
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
 )
+
+// attackFlag adds --attack, a newer ATT&CK Enterprise release to check
+// tags against.
+func attackFlag(fs *flag.FlagSet) *string {
+	return fs.String("attack", "", "ATT&CK Enterprise release in MITRE's STIX 2.1 format (enterprise-attack.json) to use instead of the bundled v"+attack.BundledVersion)
+}
+
+// useAttack reads the release --attack names, if any, and makes every
+// ATT&CK lookup read it. It reports a failure on stderr and returns false.
+func useAttack(file string, stderr io.Writer) bool {
+	if file == "" {
+		return true
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		fmt.Fprintf(stderr, "detc: --attack: %v\n", err)
+		return false
+	}
+	defer f.Close()
+	d, err := attack.LoadSTIX(file, f)
+	if err != nil {
+		fmt.Fprintf(stderr, "detc: --attack: %v\n", err)
+		return false
+	}
+	attack.Use(d)
+	return true
+}
 
 // loadDetections loads the detections under paths and attaches the tests
 // that sidecar files under the project's fixtures folder declare.
@@ -23,10 +54,11 @@ func loadDetections(paths []string, s *project.Settings) (*load.Set, rule.Diagno
 	return set, diags
 }
 
-// lintDetections adds lint's findings to the loading diagnostics, with
-// the severities the project and --check give checks.
-func lintDetections(set *load.Set, diags rule.Diagnostics, s *project.Settings) rule.Diagnostics {
-	diags = append(diags, lint.Check(set)...)
+// lintDetections adds lint's findings (found: lint.Check's, or the check
+// phase's and lint.Validate's) and the project-wide checks to the loading
+// diagnostics, with the severities the project and --check give checks.
+func lintDetections(set *load.Set, diags rule.Diagnostics, s *project.Settings, found rule.Diagnostics) rule.Diagnostics {
+	diags = append(diags, found...)
 	profiles := registry.Mappings()
 	for _, d := range s.Deployments {
 		if d.Options.Overrides != nil {

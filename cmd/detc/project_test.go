@@ -188,7 +188,7 @@ func TestCheckSeverities(t *testing.T) {
 	assert.Equal(t, 0, code, stderr)
 	code, _, _ = detc(t, "build", "--config", conf, "--check", "fixture-coverage=error", "--out", out, dir)
 	assert.Equal(t, 1, code)
-	code, _, _ = detc(t, "lint", "--check", "unknown-search=warning", "--check", "missing-metadata=off", dir)
+	code, _, _ = detc(t, "lint", "--check", "unused-search=error", "--check", "missing-metadata=off", dir)
 	assert.Equal(t, 1, code, "other checks keep their severity")
 }
 

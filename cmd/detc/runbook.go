@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/project"
@@ -64,9 +65,20 @@ func runRunbook(c *cli.Command, e *env, args []string) int {
 			return cli.ExitFail
 		}
 	}
-	render := build.Runbooks(set.RunbookRules(), s.Deployments, set.Cards)
+	checked, checkDiags := check.All(set.RunbookRules())
+	cli.WriteDiagnostics(e.stderr, checkDiags, set.Sources)
+	failed = failed || checkDiags.HasErrors()
+	byRule := map[*rule.Rule]*check.Rule{}
+	for _, c := range checked {
+		byRule[c.Rule] = c
+	}
+	render := build.Runbooks(checked, s.Deployments, set.Cards)
 	for i, r := range rules {
-		md, err := render(r)
+		c := byRule[r]
+		if c == nil {
+			continue // its errors are reported above
+		}
+		md, err := render(c)
 		if err != nil {
 			rbErr := &build.RunbookError{Rule: r, Err: err}
 			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{rbErr.Diagnostic()}, set.Sources)

@@ -16,7 +16,7 @@ var testCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "test",
 		Summary: "prove each detection on its fixture logs with detc's evaluator",
-		Usage:   "detc test [--format text|json|junit|sarif|github] [--fixtures DIR] [--check CODE=LEVEL]... [PATH...]",
+		Usage:   "detc test [--format text|json|junit|sarif|github] [--fixtures DIR] [--attack FILE] [--check CODE=LEVEL]... [PATH...]",
 		Detail: `Runs every detection over the fixture files its tests name (HCL test
 blocks, or *.test.yml sidecars under --fixtures for Sigma rules) with detc's
 evaluator, and checks that exactly the events a test lists match (or, for
@@ -40,6 +40,7 @@ func runTest(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	format := fs.String("format", "text", "report format: "+strings.Join(report.TestFormats, ", "))
 	pf := project.AddFlags(fs, project.Fixtures|project.Checks)
+	attackFile := attackFlag(fs)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -51,6 +52,9 @@ func runTest(c *cli.Command, e *env, args []string) int {
 	s, code := openProject(c, e, pf)
 	if s == nil {
 		return code
+	}
+	if !useAttack(*attackFile, e.stderr) {
+		return cli.ExitFail
 	}
 	set, diags := loadDetections(paths, s)
 	diags = s.Checks.Apply(diags)

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -44,7 +45,7 @@ type Options struct {
 	Enabled func(r *rule.Rule) bool
 	// Runbook, when set, renders a rule's runbook Markdown; it goes under
 	// runbooks/.
-	Runbook func(r *rule.Rule) (string, error)
+	Runbook func(r *check.Rule) (string, error)
 	// Brief, when set, writes the short note (summary, first triage steps,
 	// link to the runbook) each target's deployment files carry.
 	Brief func(r *rule.Rule) string
@@ -89,8 +90,9 @@ type Extra struct {
 	Generate func(rules []*rule.Rule) ([]target.Artifact, error)
 }
 
-// Refusal is one rule a target could not express.
-type Refusal struct {
+// RefusalRecord is one rule a target could not express, as refusals.json
+// lists it (the backend gave a *target.Refusal).
+type RefusalRecord struct {
 	RuleID  string `json:"rule_id"`
 	File    string `json:"file"`
 	Line    int    `json:"line"`
@@ -101,7 +103,7 @@ type Refusal struct {
 }
 
 // Diagnostic renders the refusal for stderr.
-func (r Refusal) Diagnostic(sev rule.Severity) rule.Diagnostic {
+func (r RefusalRecord) Diagnostic(sev rule.Severity) rule.Diagnostic {
 	return rule.Diagnostic{Severity: sev, Pos: rule.Pos{File: r.File, Line: r.Line, Col: r.Column}, Code: "refused", Summary: r.Message}
 }
 
@@ -109,7 +111,7 @@ func (r Refusal) Diagnostic(sev rule.Severity) rule.Diagnostic {
 type Result struct {
 	// Files are the written paths, relative to Out, sorted.
 	Files    []string
-	Refusals []Refusal
+	Refusals []RefusalRecord
 	// Untargeted are the rules left out of a deployment because they say
 	// they are meant for other targets or profiles.
 	Untargeted []Untargeted
@@ -145,22 +147,25 @@ var ErrRefused = errors.New("a target refused a rule")
 // rule refused it: the rule would be deployed nowhere.
 var ErrUndeployed = errors.New("every target refuses a detection")
 
-// Run compiles and packages rules. Pivot rules are compiled only for
-// runbooks, never deployed. Nothing is written unless every step succeeds.
-func Run(rules []*rule.Rule, opts Options) (*Result, error) {
+// Run compiles and packages checked rules. Pivot rules are compiled only
+// for runbooks, never deployed. Nothing is written unless every step
+// succeeds.
+func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	files := map[string][]byte{Marker: []byte(markerText)}
 	res := &Result{}
-	var deployable []*rule.Rule
+	var deployable []*check.Rule
+	var deployed []*rule.Rule
 	for _, r := range rules {
 		if !r.IsPivot() {
 			deployable = append(deployable, r)
+			deployed = append(deployed, r.Rule)
 		}
 	}
 	if opts.Runbook != nil {
 		for _, r := range deployable {
 			md, err := opts.Runbook(r)
 			if err != nil {
-				return nil, &RunbookError{Rule: r, Err: err}
+				return nil, &RunbookError{Rule: r.Rule, Err: err}
 			}
 			if err := add(files, "runbooks", target.Artifact{Path: FileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
 				return nil, err
@@ -172,7 +177,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 	// targeted and refused count, per rule, the deployments meant for it
 	// and those that refused it: a rule every one of them refuses is
 	// deployed nowhere, which fails the build.
-	targeted, refused := map[*rule.Rule]int{}, map[*rule.Rule]int{}
+	targeted, refused := map[*check.Rule]int{}, map[*check.Rule]int{}
 	for _, dep := range deps {
 		var ds []target.Deployable
 		for _, r := range deployable {
@@ -183,7 +188,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 			targeted[r]++
 			brief := ""
 			if opts.Brief != nil {
-				brief = opts.Brief(r)
+				brief = opts.Brief(r.Rule)
 			}
 			d, refusal := Compile(dep, r, brief, opts.Enabled)
 			if refusal != nil {
@@ -205,11 +210,11 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 	}
 	for _, r := range deployable {
 		if n := targeted[r]; n > 0 && refused[r] == n {
-			res.Undeployed = append(res.Undeployed, r)
+			res.Undeployed = append(res.Undeployed, r.Rule)
 		}
 	}
 	for _, x := range opts.Extras {
-		arts, err := x.Generate(deployable)
+		arts, err := x.Generate(deployed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", x.Dir, err)
 		}
@@ -225,7 +230,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 	if opts.Strict && len(res.Refusals) > 0 {
 		return res, fmt.Errorf("%w (%d refusals; --strict)", ErrRefused, len(res.Refusals))
 	}
-	refusals, err := json.MarshalIndent(append([]Refusal{}, res.Refusals...), "", "  ")
+	refusals, err := json.MarshalIndent(append([]RefusalRecord{}, res.Refusals...), "", "  ")
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +249,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 // target refused, or at the rule when the error has no position of its own.
 func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Severity) rule.Diagnostic {
 	d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: "refused"}
-	var te *target.Error
+	var te *target.Refusal
 	if errors.As(err, &te) {
 		if te.Pos.IsValid() {
 			d.Pos = te.Pos
@@ -256,19 +261,19 @@ func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Sever
 	return d
 }
 
-// Compile compiles one rule for one deployment, as Run does: the
+// Compile compiles one checked rule for one deployment, as Run does: the
 // deployable, with its brief, version and enablement (enabled nil: every
 // rule enabled), or the refusal. detc diff compiles through it too, so
 // that what it compares is what a build deploys.
-func Compile(dep Deployment, r *rule.Rule, brief string, enabled func(*rule.Rule) bool) (*target.Deployable, *Refusal) {
+func Compile(dep Deployment, r *check.Rule, brief string, enabled func(*rule.Rule) bool) (*target.Deployable, *RefusalRecord) {
 	b := dep.Backend
 	q, err := b.Compile(r, dep.Options)
 	if err != nil {
-		d := Refused(r, b.Name(), dep.Profile(), err, rule.Error)
-		return nil, &Refusal{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
+		d := Refused(r.Rule, b.Name(), dep.Profile(), err, rule.Error)
+		return nil, &RefusalRecord{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
 			Target: b.Name(), Profile: dep.Profile(), Message: d.Summary}
 	}
-	return &target.Deployable{Query: q, Runbook: brief, Version: Version(q), Enabled: enabled == nil || enabled(r)}, nil
+	return &target.Deployable{Query: q, Runbook: brief, Version: Version(q), Enabled: enabled == nil || enabled(r.Rule)}, nil
 }
 
 // Version is a content hash of what a compiled rule means: its target,

@@ -3,6 +3,7 @@ package build
 import (
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/runbook"
 )
@@ -13,13 +14,15 @@ import (
 // Sentinel), each labelled with the product it runs in (or the reason a
 // backend refuses it), the technique's card from cards and the pivot rules
 // of rules. Queries appear in the order of the deployments.
-func Runbooks(rules []*rule.Rule, deps []Deployment, cards map[string]*runbook.Card) func(*rule.Rule) (string, error) {
+func Runbooks(rules []*check.Rule, deps []Deployment, cards map[string]*runbook.Card) func(*check.Rule) (string, error) {
 	pivots := map[string]*rule.Rule{}
+	checked := map[*rule.Rule]*check.Rule{}
 	for _, r := range rules {
+		checked[r.Rule] = r
 		if r.IsPivot() {
-			pivots[r.ID] = r
+			pivots[r.ID] = r.Rule
 			if r.Name != "" {
-				pivots[r.Name] = r
+				pivots[r.Name] = r.Rule
 			}
 		}
 	}
@@ -32,7 +35,7 @@ func Runbooks(rules []*rule.Rule, deps []Deployment, cards map[string]*runbook.C
 				continue
 			}
 			rq := runbook.Query{Target: productTitle(b, dep.Profile()), Lang: b.Langs()[0]}
-			q, err := b.Compile(r, dep.Options)
+			q, err := b.Compile(checked[r], dep.Options)
 			if err != nil {
 				rq.Refusal = Refused(r, b.Name(), dep.Profile(), err, rule.Error).Summary
 			} else {
@@ -45,8 +48,8 @@ func Runbooks(rules []*rule.Rule, deps []Deployment, cards map[string]*runbook.C
 		}
 		return qs
 	}
-	return func(r *rule.Rule) (string, error) {
-		return runbook.Render(runbook.Input{Rule: r, Card: runbook.CardFor(r, cards), Pivots: pivots, Compile: compile})
+	return func(r *check.Rule) (string, error) {
+		return runbook.Render(runbook.Input{Rule: r.Rule, Card: runbook.CardFor(r.Rule, cards), Pivots: pivots, Compile: compile})
 	}
 }
 

@@ -2,6 +2,7 @@ package build
 
 import (
 	"encoding/json"
+	"github.com/detc/detc/internal/check"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,7 +25,9 @@ import (
 func TestPackRunbooks(t *testing.T) {
 	set, diags := load.Paths([]string{filepath.Join(testutil.RepoRoot(t), "detections")})
 	require.False(t, diags.HasErrors(), diags.Error())
-	render := Runbooks(set.Rules, Defaults(registry.All()), set.Cards)
+	checked, diags := check.All(set.Rules)
+	require.False(t, diags.HasErrors(), diags.Error())
+	render := Runbooks(checked, Defaults(registry.All()), set.Cards)
 
 	pivots := map[string]*rule.Rule{}
 	for _, r := range set.Rules {
@@ -39,7 +42,7 @@ func TestPackRunbooks(t *testing.T) {
 		}
 		detections++
 		t.Run(r.Name, func(t *testing.T) {
-			md, err := render(r)
+			md, err := render(testutil.Checked(t, r))
 			require.NoError(t, err)
 			card := runbook.CardFor(r, set.Cards)
 			require.NotNil(t, card, "every pack detection has the T1567.004 card")
@@ -54,7 +57,7 @@ func TestPackRunbooks(t *testing.T) {
 							assert.NotContains(t, own, "**"+p.Title+"**", "no query for a target the rule is not meant for")
 							continue
 						}
-						q, err := b.Compile(subject, target.Options{Profile: p.Profile})
+						q, err := b.Compile(testutil.Checked(t, subject), target.Options{Profile: p.Profile})
 						if err != nil {
 							assert.Contains(t, md, "Not expressible for this target", "a refusal is stated")
 							continue
@@ -105,9 +108,11 @@ func TestPackDeploymentFiles(t *testing.T) {
 	require.False(t, diags.HasErrors(), diags.Error())
 	out := filepath.Join(t.TempDir(), "out")
 	deps := Defaults(registry.All())
-	_, err := Run(set.Rules, Options{
+	checked, diags := check.All(set.RunbookRules())
+	require.False(t, diags.HasErrors(), diags.Error())
+	_, err := Run(checked[:len(set.Rules)], Options{
 		Out: out, Deployments: deps,
-		Runbook: Runbooks(set.RunbookRules(), deps, set.Cards),
+		Runbook: Runbooks(checked, deps, set.Cards),
 		Brief:   Briefs(set.Cards, func(r *rule.Rule) string { return "https://runbooks.example/" + FileName(r.ID) + ".md" }),
 	})
 	require.NoError(t, err)
@@ -187,8 +192,10 @@ func TestPackDeploymentFiles(t *testing.T) {
 func TestPackFalsePositivesNameConfiguration(t *testing.T) {
 	set, diags := load.Paths([]string{filepath.Join(testutil.RepoRoot(t), "detections")})
 	require.False(t, diags.HasErrors(), diags.Error())
-	render := Runbooks(set.Rules, Defaults(registry.All()), set.Cards)
-	for _, r := range set.Rules {
+	checked, diags := check.All(set.Rules)
+	require.False(t, diags.HasErrors(), diags.Error())
+	render := Runbooks(checked, Defaults(registry.All()), set.Cards)
+	for _, r := range checked {
 		if r.IsPivot() {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
 )
@@ -56,7 +57,19 @@ type Detection struct {
 func Compile(set *load.Set, deps []build.Deployment, enabled func(*rule.Rule) bool) (map[string]*Detection, error) {
 	deps = append([]build.Deployment(nil), deps...)
 	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Dir < deps[j].Dir })
-	runbook := build.Runbooks(set.RunbookRules(), deps, set.Cards)
+	var checked []*check.Rule
+	byRule := map[*rule.Rule]*check.Rule{}
+	failed := map[*rule.Rule]rule.Diagnostics{}
+	for _, r := range set.RunbookRules() {
+		c, diags := check.Run(r)
+		if c == nil {
+			failed[r] = diags
+			continue
+		}
+		checked = append(checked, c)
+		byRule[r] = c
+	}
+	runbook := build.Runbooks(checked, deps, set.Cards)
 	brief := build.Briefs(set.Cards, func(r *rule.Rule) string { return "runbooks/" + build.FileName(r.ID) + ".md" })
 	out := map[string]*Detection{}
 	for _, r := range set.Rules {
@@ -67,9 +80,23 @@ func Compile(set *load.Set, deps []build.Deployment, enabled func(*rule.Rule) bo
 			return nil, fmt.Errorf("%s: rule id %s is also the id of the rule in %s; detc diff matches detections by id", r.Pos, r.ID, prev.File)
 		}
 		d := &Detection{ID: r.ID, Name: r.Name, Title: r.Title, File: r.File, Pivot: r.IsPivot()}
+		c := byRule[r]
+		if c == nil {
+			// The rule has errors at this revision: what it compiles to is
+			// the errors, the same for every target.
+			text := ruleErrors(failed[r])
+			for _, dep := range deps {
+				if r.TargetedAt(dep.Backend.Name(), dep.Profile()) {
+					name := depName(dep)
+					d.Outputs = append(d.Outputs, Output{Target: name, Part: PartQuery, Name: name + "." + dep.Backend.Langs()[0], Text: text})
+				}
+			}
+			out[r.ID] = d
+			continue
+		}
 		md, note := "", ""
 		if !d.Pivot {
-			text, err := runbook(r)
+			text, err := runbook(c)
 			if err != nil {
 				text = fmt.Sprintf("the runbook cannot be written: %v\n", err)
 			}
@@ -77,7 +104,7 @@ func Compile(set *load.Set, deps []build.Deployment, enabled func(*rule.Rule) bo
 		}
 		for _, dep := range deps {
 			if r.TargetedAt(dep.Backend.Name(), dep.Profile()) {
-				d.Outputs = append(d.Outputs, compileFor(dep, r, note, d.Pivot, enabled)...)
+				d.Outputs = append(d.Outputs, compileFor(dep, c, note, d.Pivot, enabled)...)
 			}
 		}
 		if !d.Pivot {
@@ -94,12 +121,9 @@ const diffAppVersion = "0.0.0"
 // compileFor is one rule's query and deployment files for one deployment.
 // Outputs are named by the deployment's folder (the target, and the
 // profile when the target deploys several).
-func compileFor(dep build.Deployment, r *rule.Rule, brief string, pivot bool, enabled func(*rule.Rule) bool) []Output {
+func compileFor(dep build.Deployment, r *check.Rule, brief string, pivot bool, enabled func(*rule.Rule) bool) []Output {
 	b := dep.Backend
-	name := dep.Dir
-	if name == "" {
-		name = b.Name()
-	}
+	name := depName(dep)
 	d, refusal := build.Compile(dep, r, brief, enabled)
 	if refusal != nil {
 		return []Output{{Target: name, Part: PartQuery, Name: name + "." + b.Langs()[0], Text: "refused: " + refusal.Message + "\n"}}
@@ -128,6 +152,26 @@ func compileFor(dep build.Deployment, r *rule.Rule, brief string, pivot bool, en
 		outs = append(outs, Output{Target: name, Part: PartDeployment, Name: name + "/" + a.Path, Text: readable(a)})
 	}
 	return outs
+}
+
+// depName names a deployment's outputs: its folder (the target, and the
+// profile when the target deploys several).
+func depName(dep build.Deployment) string {
+	if dep.Dir == "" {
+		return dep.Backend.Name()
+	}
+	return dep.Dir
+}
+
+// ruleErrors lists the errors the check phase found in a rule.
+func ruleErrors(diags rule.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		if d.Severity == rule.Error {
+			fmt.Fprintf(&b, "rule error: %s\n", d.Summary)
+		}
+	}
+	return b.String()
 }
 
 func withNewline(s string) string {

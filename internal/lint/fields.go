@@ -57,7 +57,7 @@ func Fields(rules []*rule.Rule, profiles []*mapping.Profile) rule.Diagnostics {
 					}
 					sort.Strings(names)
 					diags.Warnf(m.Pos, CodeUnknownField, "rule %s: field %q is not a field of log source %s in the Sigma taxonomy or any mapping profile%s",
-						name(r), m.Field, mapping.Describe(r.LogSource), suggest.DidYouMean(m.Field, names))
+						r.Label(), m.Field, mapping.Describe(r.LogSource), suggest.DidYouMean(m.Field, names))
 				}
 			}
 		}
@@ -108,11 +108,11 @@ func Targets(rules []*rule.Rule, known []string) rule.Diagnostics {
 			continue
 		}
 		if len(r.Targets.Names) == 0 {
-			diags.Errorf(r.Targets.Pos, CodeUnknownTarget, "rule %s: targets is empty: name the targets it is meant for, or leave targets out for every target", name(r))
+			diags.Errorf(r.Targets.Pos, CodeUnknownTarget, "rule %s: targets is empty: name the targets it is meant for, or leave targets out for every target", r.Label())
 		}
 		for _, t := range r.Targets.Names {
 			if !slices.Contains(known, t) {
-				diags.Errorf(r.Targets.Pos, CodeUnknownTarget, "rule %s: unknown target %q%s (targets and profiles: %s)", name(r), t, suggest.DidYouMean(t, known), strings.Join(known, ", "))
+				diags.Errorf(r.Targets.Pos, CodeUnknownTarget, "rule %s: unknown target %q%s (targets and profiles: %s)", r.Label(), t, suggest.DidYouMean(t, known), strings.Join(known, ", "))
 			}
 		}
 	}

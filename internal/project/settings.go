@@ -255,13 +255,13 @@ func (r *resolver) fail(fromFlag bool, key, format string, args ...any) {
 	}
 }
 
-// oneOf checks a target's setting (what: profile, language, variant)
-// against the values the target has.
-func (r *resolver) oneOf(b target.Backend, what, value string, allowed []string, fromFlag bool, key string) {
-	if value == "" || slices.Contains(allowed, value) {
-		return
+// checkOption checks one of a target's settings (a profile, language or
+// variant, the only field of opts set) with the validation every command
+// shares, reporting it at the flag or the file's key it came from.
+func (r *resolver) checkOption(b target.Backend, opts target.Options, fromFlag bool, key string) {
+	if err := target.CheckOptions(b, opts); err != nil {
+		r.fail(fromFlag, key, "%v", err)
 	}
-	r.fail(fromFlag, key, "target %s has no %s %q%s (%ss: %s)", b.Name(), what, value, suggest.DidYouMean(value, allowed), what, first(strings.Join(allowed, ", "), "none"))
 }
 
 func (r *resolver) checkTargetBlocks() {
@@ -396,14 +396,14 @@ func (r *resolver) deployments(b target.Backend) []build.Deployment {
 		profiles = b.Profiles()[:1]
 	}
 	for _, p := range profiles {
-		r.oneOf(b, "profile", p, b.Profiles(), !fromFile, key("profiles"))
+		r.checkOption(b, target.Options{Profile: p}, !fromFile, key("profiles"))
 	}
 	langFlag := r.forTarget("lang", r.f.Langs, b, target.Backend.Langs)
 	lang := r.one("lang", langFlag, t.Lang)
-	r.oneOf(b, "language", lang, b.Langs(), len(langFlag) > 0, key("lang"))
-	variantFlag := r.forTarget("variant", r.f.Variants, b, registry.Variants)
+	r.checkOption(b, target.Options{Lang: lang}, len(langFlag) > 0, key("lang"))
+	variantFlag := r.forTarget("variant", r.f.Variants, b, target.Backend.Variants)
 	variant := r.one("variant", variantFlag, t.Variant)
-	r.oneOf(b, "variant", variant, registry.Variants(b), len(variantFlag) > 0, key("variant"))
+	r.checkOption(b, target.Options{Variant: variant}, len(variantFlag) > 0, key("variant"))
 	overrides := r.overrides(b, t)
 	var app target.App
 	if name == "splunk" {

@@ -72,7 +72,7 @@ func TestResolveFlags(t *testing.T) {
 		{[]string{"--lang", "sql"}, "--lang sql: no target has it (splunk: spl; kql: kql; elastic: lucene, eql, esql)"},
 		{[]string{"--lang", "elastic=lucen"}, `target elastic has no language "lucen" (did you mean "lucene"?)`},
 		{[]string{"--lang", "splnk=spl"}, `unknown target "splnk" (did you mean "splunk"?)`},
-		{[]string{"--variant", "kql=tstats"}, `target kql has no variant "tstats" (variants: none)`},
+		{[]string{"--variant", "kql=tstats"}, `target kql has no variant "tstats" (it has none)`},
 		{[]string{"--lang", "elastic=eql", "--lang", "elastic=esql"}, "--lang is given 2 times for one target (eql, esql)"},
 		{[]string{"--target", "qradar"}, `unknown target "qradar"`},
 		{[]string{"--index", "kql=x"}, "target kql reads tables, not indexes"},
