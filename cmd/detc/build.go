@@ -23,7 +23,8 @@ var buildCmd = &subcommand{
 		Detail: `Loads and lints the detections (lint errors stop the build), compiles every
 rule for every target in its default profile and writes the deployment
 files under DIR/<target>/, the runbooks under DIR/runbooks/, an ATT&CK
-Navigator layer under DIR/navigator/ and the rules a target refused in
+Navigator layer under DIR/navigator/, the browsable catalog under
+DIR/site/ (open DIR/site/index.html; see detc site) and the rules a target refused in
 DIR/refusals.json. The new output replaces DIR whole, and only once it is
 complete: a failed build leaves the previous one as it was. DIR must be
 empty, absent or an earlier build's output. The same input gives
@@ -62,7 +63,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	res, err := build.Run(set.Rules, build.Options{
 		Out: *out, Backends: backends, Strict: *strict,
 		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
-		Extras:  []build.Extra{layer},
+		Extras:  []build.Extra{layer, siteExtra(set)},
 	})
 	if res != nil {
 		sev := rule.Warning
@@ -83,12 +84,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc build: %v; %s was left as it was\n", err, *out)
 		return cli.ExitFail
 	}
-	detections := 0
-	for _, r := range set.Rules {
-		if !r.IsPivot() {
-			detections++
-		}
-	}
+	detections := countDetections(set.Rules)
 	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals\n",
 		detections, strings.Join(registry.Names(), ", "), *out, len(res.Files), len(res.Refusals))
 	return cli.ExitOK
