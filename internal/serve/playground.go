@@ -35,7 +35,7 @@ type RuleResult struct {
 	Refusal    string     `json:"refusal,omitempty"`
 	Deployment []Artifact `json:"deployment,omitempty"`
 	// RunbookHTML is the runbook rendered as sanitized HTML.
-	RunbookHTML string                `json:"runbook_html,omitempty"`
+	RunbookHTML string               `json:"runbook_html,omitempty"`
 	Events      []fixture.EventTrace `json:"events,omitempty"`
 	// EventsError says why the events could not be evaluated.
 	EventsError string `json:"events_error,omitempty"`
