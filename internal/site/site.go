@@ -60,7 +60,7 @@ type Input struct {
 // Static lists the style sheet and script every page uses.
 func Static() ([]target.Artifact, error) {
 	var out []target.Artifact
-	for _, name := range []string{"style.css", "site.js"} {
+	for _, name := range []string{"style.css", "site.js", "favicon.svg"} {
 		data, err := staticFS.ReadFile("static/" + name)
 		if err != nil {
 			return nil, err
@@ -230,6 +230,10 @@ type testsView struct {
 type testView struct {
 	Name, Fixture, Error string
 	Pass                 bool
+	// Counted is set for a test of an aggregating rule that lists no
+	// events: its events are counted towards Alerts, none must match.
+	Counted  bool
+	Alerts   []rule.ExpectedAlert
 	Failures             []fixture.Failure
 	Events               []fixture.EventTrace
 }
@@ -328,6 +332,10 @@ func newTestsView(r *rule.Rule) *testsView {
 	}
 	for i, t := range d.Tests {
 		view := testView{Name: t.Name, Fixture: t.Fixture, Pass: t.Pass, Failures: t.Failures}
+		if i < len(r.Tests) {
+			view.Alerts = r.Tests[i].Alerts
+			view.Counted = r.Aggregation != nil && len(r.Tests[i].Match) == 0
+		}
 		if i < len(traces) {
 			view.Events, view.Error = traces[i].Events, traces[i].Error
 		}
