@@ -80,7 +80,12 @@ func TestCatalogAndPlaygroundInBrowser(t *testing.T) {
 	want := compiledQueries(t, "detections")
 	set, diags := loadDetections([]string{"detections"}, fixture.DefaultDir)
 	require.False(t, diags.HasErrors(), "%v", diags)
-	shots := t.TempDir()
+	// Screenshots go under the test's temporary folder, or into
+	// $DETC_SCREENSHOTS to keep them.
+	shots := os.Getenv("DETC_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
 	ctx := browser.Start(t)
 
 	t.Run("index filters and sorts", func(t *testing.T) {

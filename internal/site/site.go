@@ -234,8 +234,8 @@ type testView struct {
 	// events: its events are counted towards Alerts, none must match.
 	Counted  bool
 	Alerts   []rule.ExpectedAlert
-	Failures             []fixture.Failure
-	Events               []fixture.EventTrace
+	Failures []fixture.Failure
+	Events   []fixture.EventTrace
 }
 
 type sourceView struct {
