@@ -7,7 +7,8 @@ BIN     := bin/detc
 # What the tests run besides Go: Microsoft's Kusto.Language parser (npm,
 # pinned by package-lock.json; backends/kql/kqlcheck/install.sh) and Apache
 # Lucene 8 with javac to build the checker (Debian packages;
-# backends/elastic/checker/install.sh).
+# backends/elastic/checker/install.sh); Debian's Chromium, which the
+# catalog and playground tests drive (cmd/detc/site_browser_test.go).
 KQLCHECK := backends/kql/kqlcheck
 KQLMARK  := $(KQLCHECK)/node_modules/.package-lock.json
 
@@ -20,12 +21,12 @@ all: build
 
 help:
 	@echo "make build   build $(BIN)"
-	@echo "make run     build, then run 'detc build' over detections/ into out/"
+	@echo "make run     build, then run 'detc build' over detections/ into out/ (catalog: out/site/index.html)"
 	@echo "make test    install the test dependencies (make deps), then go test ./..."
 	@echo "make bench   run the Go benchmarks"
 	@echo "make lint    gofmt check and go vet"
 	@echo "make fmt     gofmt the Go sources and 'detc fmt' the HCL detections"
-	@echo "make deps    install what the tests need (node modules, Lucene, javac); quiet when present"
+	@echo "make deps    install what the tests need (node modules, Lucene, javac, chromium); quiet when present"
 
 build:
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/detc
@@ -52,6 +53,8 @@ deps: $(KQLMARK)
 	@command -v javac >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
 	@dpkg -s liblucene8-java >/dev/null 2>&1 || sh backends/elastic/checker/install.sh
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 # npm ci writes node_modules/.package-lock.json; it is redone only when
 # the lock file changes.

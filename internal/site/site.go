@@ -16,9 +16,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
-
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/attack"
@@ -287,7 +284,7 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 			}
 		}
 		v.Targets = append(v.Targets, st)
-		v.Queries = append(v.Queries, Queries(b, r)...)
+		v.Queries = append(v.Queries, queries(b, r)...)
 	}
 	for i := range v.Queries {
 		v.Queries[i].ID = fmt.Sprintf("q%d", i+1)
@@ -297,12 +294,18 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 	return v, nil
 }
 
-// Queries compiles r in every profile and language of b, default first.
-func Queries(b target.Backend, r *rule.Rule) []queryView {
+// queries compiles r in every profile and language of b. The default is
+// what a build deploys: the first profile, in the language the backend
+// picks for the rule (Elastic picks ES|QL for some aggregations).
+func queries(b target.Backend, r *rule.Rule) []queryView {
+	defaultLang := b.Langs()[0]
+	if q, err := b.Compile(r, target.Options{}); err == nil && q.Lang != "" {
+		defaultLang = q.Lang
+	}
 	var out []queryView
 	for pi, p := range b.Profiles() {
-		for li, l := range b.Langs() {
-			q := queryView{Target: b.Name(), Title: registry.Title(b.Name()), Profile: p, Lang: l, Default: pi == 0 && li == 0}
+		for _, l := range b.Langs() {
+			q := queryView{Target: b.Name(), Title: registry.Title(b.Name()), Profile: p, Lang: l, Default: pi == 0 && l == defaultLang}
 			compiled, err := b.Compile(r, target.Options{Profile: p, Lang: l})
 			if err != nil {
 				q.Refusal = build.Refused(r, b.Name(), p, err, rule.Error).Summary
@@ -370,19 +373,6 @@ func ruleSource(r *rule.Rule, sources map[string][]byte) sourceView {
 		}
 	}
 	return sourceView{File: r.File, First: first, Last: last, Text: strings.Join(lines[first-1:last], "\n")}
-}
-
-var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
-
-// MarkdownHTML renders a runbook. Raw HTML in the Markdown is dropped and
-// dangerous link schemes removed (goldmark's default, unsafe off), so
-// what a rule author wrote cannot add markup or script to the page.
-func MarkdownHTML(md string) (template.HTML, error) {
-	var b bytes.Buffer
-	if err := markdown.Convert([]byte(md), &b); err != nil {
-		return "", err
-	}
-	return template.HTML(b.String()), nil
 }
 
 // LogSourceText names a log source as "category / product / service".

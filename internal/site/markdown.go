@@ -1,0 +1,64 @@
+package site
+
+import (
+	"bytes"
+	"html"
+	"html/template"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
+)
+
+var markdown = goldmark.New(
+	goldmark.WithExtensions(extension.GFM),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(rawHTMLAsText{}, 100))),
+)
+
+// MarkdownHTML renders a runbook. HTML written in the Markdown (a rule
+// title such as "<b>x</b>" lands in the runbook's heading) is shown as
+// text, and goldmark drops dangerous link schemes, so what a rule author
+// wrote can add neither markup nor script to the page.
+func MarkdownHTML(md string) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := markdown.Convert([]byte(md), &b); err != nil {
+		return "", err
+	}
+	return template.HTML(b.String()), nil
+}
+
+// rawHTMLAsText renders inline and block HTML escaped, where goldmark
+// would otherwise drop it ("raw HTML omitted") and lose the text.
+type rawHTMLAsText struct{}
+
+func (rawHTMLAsText) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindRawHTML, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			segs := n.(*ast.RawHTML).Segments
+			for i := 0; i < segs.Len(); i++ {
+				seg := segs.At(i)
+				w.WriteString(html.EscapeString(string(seg.Value(source))))
+			}
+		}
+		return ast.WalkSkipChildren, nil
+	})
+	reg.Register(ast.KindHTMLBlock, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		b := n.(*ast.HTMLBlock)
+		w.WriteString("<p>")
+		lines := b.Lines()
+		for i := 0; i < lines.Len(); i++ {
+			seg := lines.At(i)
+			w.WriteString(html.EscapeString(string(seg.Value(source))))
+		}
+		if b.HasClosure() {
+			w.WriteString(html.EscapeString(string(b.ClosureLine.Value(source))))
+		}
+		w.WriteString("</p>\n")
+		return ast.WalkSkipChildren, nil
+	})
+}
