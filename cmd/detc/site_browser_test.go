@@ -265,17 +265,17 @@ falsepositives:
 			require.NoError(t, err)
 			return strings.TrimRight(q.Text, "\n")
 		}
-		rule := browser.Eval[string](t, tab, `document.getElementById('pg-rule').value`)
+		example := browser.Eval[string](t, tab, `document.getElementById('pg-rule').value`)
 		require.Equal(t, "splunk", browser.Eval[string](t, tab, `document.getElementById('pg-target').value`))
-		require.Equal(t, compile(rule), browser.Eval[string](t, tab, query))
+		require.Equal(t, compile(example), browser.Eval[string](t, tab, query))
 		// The example events: the upload matches, the visit does not.
 		assert.Equal(t, []string{"true", "false"}, browser.Eval[[]string](t, tab, `Array.from(document.querySelectorAll('#pg-events-table tbody tr')).map(function (r) { return r.dataset.matched; })`))
 
 		setRule := func(text string) {
 			browser.Eval[bool](t, tab, fmt.Sprintf(`(function () { var a = document.getElementById('pg-rule'); a.value = %s; a.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, jsString(text)))
 		}
-		edited := strings.Replace(rule, "cs-method: POST", "cs-method: PUT", 1)
-		require.NotEqual(t, rule, edited, "the example rule has cs-method: POST")
+		edited := strings.Replace(example, "cs-method: POST", "cs-method: PUT", 1)
+		require.NotEqual(t, example, edited, "the example rule has cs-method: POST")
 		setRule(edited)
 		browser.Wait(t, tab, query+`.indexOf('PUT') >= 0`, "the SPL to follow the edit")
 		assert.Equal(t, compile(edited), browser.Eval[string](t, tab, query))
@@ -302,6 +302,28 @@ falsepositives:
 		assert.Equal(t, broken, browser.Eval[string](t, other, `document.getElementById('pg-rule').value`))
 		assert.Equal(t, fmt.Sprint(line), browser.Eval[string](t, other, `document.querySelector('#pg-diags li.error').dataset.line`))
 		browser.Screenshot(t, other, filepath.Join(shots, "playground.png"))
+
+		// A pack detection opened from its page compiles in the playground
+		// as detc compile compiles it: the shared selection it uses
+		// (webhooks.hcl) is loaded beside it.
+		var hclRule *rule.Rule
+		for _, r := range set.Rules {
+			if strings.HasSuffix(r.File, ".hcl") && !r.IsPivot() && len(r.Tests) > 0 && strings.Contains(string(set.Sources[r.File]), "use_selections") {
+				hclRule = r
+				break
+			}
+		}
+		require.NotNil(t, hclRule, "the pack has an HCL detection with use_selections")
+		browser.Do(t, other, chromedp.Navigate(srv.URL+"/"+site.Href(hclRule)))
+		browser.Wait(t, other, `document.getElementById('open-playground')`, "the link to the playground")
+		browser.Do(t, other, chromedp.Click(chromedp.CSS("#open-playground")))
+		browser.Wait(t, other, `location.pathname === '/playground.html' && document.getElementById('pg-status').textContent === 'Up to date.' && document.querySelector('.pg-query')`, "the detection in the playground")
+		assert.Equal(t, "hcl", browser.Eval[string](t, other, `document.getElementById('pg-format').value`))
+		assert.Equal(t, 0, browser.Eval[int](t, other, `document.querySelectorAll('#pg-diags li.error').length`), "%v", browser.Eval[[]string](t, other, `Array.from(document.querySelectorAll('#pg-diags li')).map(function (l) { return l.textContent; })`))
+		b0, _ := registry.Lookup(browser.Eval[string](t, other, `document.getElementById('pg-target').value`))
+		c := want[queryKey{hclRule.ID, b0.Name(), b0.Profiles()[0], b0.Langs()[0]}]
+		require.NotNil(t, c.Query)
+		assert.Equal(t, strings.TrimRight(*c.Query, "\n"), browser.Eval[string](t, other, query))
 		tab.RequireClean(t, srv.URL+"/")
 		other.RequireClean(t, srv.URL+"/")
 	})

@@ -7,6 +7,7 @@ package site
 
 import (
 	"bytes"
+	"encoding/base64"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -117,6 +118,17 @@ func Generate(in Input) ([]target.Artifact, error) {
 	return out, nil
 }
 
+// PlaygroundLink opens text in the playground: its state goes in the
+// fragment as base64url JSON, as playground.js writes it.
+func PlaygroundLink(file, text string) string {
+	format := "sigma"
+	if strings.HasSuffix(strings.ToLower(file), ".hcl") {
+		format = "hcl"
+	}
+	state, _ := json.Marshal(map[string]string{"f": format, "r": text})
+	return "playground.html#s=" + base64.RawURLEncoding.EncodeToString(state)
+}
+
 type playgroundView struct {
 	Targets         []playgroundTarget
 	Example, Events string
@@ -198,6 +210,8 @@ type detectionView struct {
 	Runbook template.HTML
 	Tests   *testsView
 	Source  sourceView
+	// Playground opens the rule in the playground ("" in a static catalog).
+	Playground string
 }
 
 type attackLink struct{ ID, Name, URL string }
@@ -291,6 +305,9 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 	}
 	v.Tests = newTestsView(r)
 	v.Source = ruleSource(r, in.Sources)
+	if in.Playground && v.Source.Text != "" {
+		v.Playground = PlaygroundLink(v.Source.File, v.Source.Text)
+	}
 	return v, nil
 }
 

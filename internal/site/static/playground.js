@@ -164,7 +164,7 @@
     try {
       var s = decode(m[1]);
       format.value = s.f === 'hcl' ? 'hcl' : 'sigma';
-      targetSel.value = s.t;
+      targetSel.value = s.t || targetSel.options[0].value;
       if (targetSel.selectedIndex < 0) { targetSel.selectedIndex = 0; }
       targetChanged(s.p, s.l);
       ruleText.value = typeof s.r === 'string' ? s.r : '';
