@@ -11,6 +11,10 @@ BIN     := bin/detc
 # catalog and playground tests drive (cmd/detc/site_browser_test.go).
 KQLCHECK := backends/kql/kqlcheck
 KQLMARK  := $(KQLCHECK)/node_modules/.package-lock.json
+# The W3C's Nu Html Checker (npm vnu-jar, runs on Java) checks every page
+# of the catalog.
+HTMLCHECK := internal/site/htmlcheck
+HTMLMARK  := $(HTMLCHECK)/node_modules/.package-lock.json
 
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -26,7 +30,7 @@ help:
 	@echo "make bench   run the Go benchmarks"
 	@echo "make lint    gofmt check and go vet"
 	@echo "make fmt     gofmt the Go sources and 'detc fmt' the HCL detections"
-	@echo "make deps    install what the tests need (node modules, Lucene, javac, chromium); quiet when present"
+	@echo "make deps    install what the tests need (node modules, Lucene, javac, chromium, the HTML checker); quiet when present"
 
 build:
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/detc
@@ -49,7 +53,7 @@ fmt: build
 	gofmt -w $$(git ls-files '*.go')
 	./$(BIN) fmt detections
 
-deps: $(KQLMARK)
+deps: $(KQLMARK) $(HTMLMARK)
 	@command -v javac >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
 	@dpkg -s liblucene8-java >/dev/null 2>&1 || sh backends/elastic/checker/install.sh
@@ -61,6 +65,11 @@ deps: $(KQLMARK)
 $(KQLMARK): $(KQLCHECK)/package-lock.json $(KQLCHECK)/package.json
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
 	@sh $(KQLCHECK)/install.sh
+	@touch $@
+
+$(HTMLMARK): $(HTMLCHECK)/package-lock.json $(HTMLCHECK)/package.json
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	@sh $(HTMLCHECK)/install.sh
 	@touch $@
 
 clean:

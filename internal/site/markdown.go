@@ -8,14 +8,31 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
 
 var markdown = goldmark.New(
 	goldmark.WithExtensions(extension.GFM),
+	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(headingOffset(2), 100))),
 	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(rawHTMLAsText{}, 100))),
 )
+
+// headingOffset moves the runbook's headings down under the page's own
+// (its title becomes an h3 in the page's "Runbook" section), so a page has
+// one h1 and an outline screen readers can follow.
+type headingOffset int
+
+func (o headingOffset) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering {
+			h.Level = min(h.Level+int(o), 6)
+		}
+		return ast.WalkContinue, nil
+	})
+}
 
 // MarkdownHTML renders a runbook. HTML written in the Markdown (a rule
 // title such as "<b>x</b>" lands in the runbook's heading) is shown as

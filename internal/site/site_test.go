@@ -62,7 +62,7 @@ func TestGenerate(t *testing.T) {
 	assert.Contains(t, page, "All fixture tests pass.")
 	assert.Contains(t, page, `<a href="https://attack.mitre.org/techniques/T1567/004" rel="external noopener">T1567.004 Exfiltration Over Webhook</a>`)
 	assert.Contains(t, page, `<section id="runbook"`)
-	assert.Contains(t, page, "<h1>Runbook: POST to a &lt;b&gt;webhook&lt;/b&gt; host &amp; &quot;friends&quot;</h1>", "the runbook's Markdown is rendered, its text escaped")
+	assert.Contains(t, page, "<h3>Runbook: POST to a &lt;b&gt;webhook&lt;/b&gt; host &amp; &quot;friends&quot;</h3>", "the runbook's Markdown is rendered, its text escaped")
 	assert.Contains(t, page, "splunk/detc_detections/default/savedsearches.conf")
 }
 
@@ -82,7 +82,8 @@ func TestMarkupIsText(t *testing.T) {
 
 func TestMarkdownHTML(t *testing.T) {
 	tests := []struct{ md, want string }{
-		{"# A <b>bold</b> title", "<h1>A &lt;b&gt;bold&lt;/b&gt; title</h1>\n"},
+		{"# A <b>bold</b> title", "<h3>A &lt;b&gt;bold&lt;/b&gt; title</h3>\n"},
+		{"#### Deep", "<h6>Deep</h6>\n"},
 		{"<script>alert(1)</script>\n", "<p>&lt;script&gt;alert(1)&lt;/script&gt;\n</p>\n"},
 		{"[x](javascript:alert(1))", "<p><a href=\"\">x</a></p>\n"},
 		{"`<i>`", "<p><code>&lt;i&gt;</code></p>\n"},
