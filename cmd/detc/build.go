@@ -24,11 +24,11 @@ var buildCmd = &subcommand{
 rule for every target in its default profile and writes the deployment
 files under DIR/<target>/, the runbooks under DIR/runbooks/, an ATT&CK
 Navigator layer under DIR/navigator/, the browsable catalog under
-DIR/site/ (open DIR/site/index.html; see detc site) and the rules a target refused in
-DIR/refusals.json. The new output replaces DIR whole, and only once it is
-complete: a failed build leaves the previous one as it was. DIR must be
-empty, absent or an earlier build's output. The same input gives
-byte-identical files.
+DIR/site/ (open DIR/site/index.html; see detc site) and the rules a
+target refused in DIR/refusals.json. The new output replaces DIR whole,
+and only once it is complete: a failed build leaves the previous one as
+it was. DIR must be empty, absent or an earlier build's output. The same
+input gives byte-identical files.
 
 A refusal is reported on stderr as a warning; with --strict it is an error
 and nothing is written.`,

@@ -28,7 +28,7 @@ evaluator's explanation of each event, and its source. The pages need no
 server and make no request outside the folder: open DIR/index.html in a
 browser. DIR is replaced whole, as detc build replaces its output; it must
 be empty, absent or an earlier output of detc site. See docs/site.md.`,
-		Example: "detc site --out catalog/ detections/\nchromium catalog/index.html",
+		Example: "detc site --out catalog/ detections/",
 	},
 	run: runSite,
 }

@@ -183,3 +183,18 @@ func mustRead(t *testing.T, name string) []byte {
 	require.NoError(t, err)
 	return data
 }
+
+// BenchmarkGenerate writes the pack's catalog (every query of every
+// profile and language, runbooks, fixture traces).
+func BenchmarkGenerate(b *testing.B) {
+	set, diags := load.Paths([]string{"../../detections"})
+	require.False(b, diags.HasErrors(), "%v", diags)
+	backends := registry.All()
+	in := Input{Rules: set.Rules, Backends: backends, Sources: set.Sources, Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Generate(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
