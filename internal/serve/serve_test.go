@@ -133,6 +133,12 @@ func TestBadInput(t *testing.T) {
 		prev = name
 	}
 	bomb.WriteString("  selection:\n    cs-host: *" + prev + "\n  condition: selection\n")
+	hclBomb := "locals {\n  l0 = [\"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\"]\n"
+	for i := 1; i < 9; i++ {
+		prev := fmt.Sprintf("local.l%d", i-1)
+		hclBomb += fmt.Sprintf("  l%d = concat(%s)\n", i, strings.TrimSuffix(strings.Repeat(prev+", ", 10), ", "))
+	}
+	hclBomb += "}\ndetection \"x\" {\n  title = \"t\"\n  logsource {\n    category = \"proxy\"\n  }\n  selection \"s\" {\n    match \"cs-host\" {\n      equals = local.l8\n    }\n  }\n  condition = \"s\"\n}\n"
 	hclDeep := "detection \"x\" {\n  title = " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "\n}\n"
 	cases := []struct {
 		name   string
@@ -153,6 +159,7 @@ func TestBadInput(t *testing.T) {
 		{"deeply nested YAML", request(t, deepYAML, "sigma", ""), http.StatusOK, ""},
 		{"deeply nested YAML flow", request(t, "detection: "+deepFlow, "sigma", ""), http.StatusOK, ""},
 		{"deeply nested HCL", request(t, hclDeep, "hcl", ""), http.StatusOK, ""},
+		{"HCL list bomb", request(t, hclBomb, "hcl", ""), http.StatusOK, "elements"},
 		{"deeply nested event", request(t, goodRule, "sigma", `{"a":`+deepFlow+`}`), http.StatusOK, ""},
 		{"binary in the rule", request(t, "\x00\x01\x02title: x", "sigma", ""), http.StatusOK, ""},
 	}
