@@ -72,6 +72,7 @@ func Static() ([]target.Artifact, error) {
 // detection and the static files. The same input gives the same bytes.
 func Generate(in Input) ([]target.Artifact, error) {
 	var views []*detectionView
+	taken := map[string]bool{}
 	for _, r := range in.Rules {
 		if r.IsPivot() {
 			continue
@@ -80,6 +81,13 @@ func Generate(in Input) ([]target.Artifact, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Lint refuses two rules with one id, but detc serve shows sets
+		// with lint errors: the second page gets a number.
+		for n := 2; taken[v.Page]; n++ {
+			v.Page = fmt.Sprintf("rule-%s-%d.html", build.FileName(r.IDOrName()), n)
+			v.Href = url.PathEscape(v.Page)
+		}
+		taken[v.Page] = true
 		views = append(views, v)
 	}
 	out, err := Static()
@@ -118,9 +126,9 @@ func Generate(in Input) ([]target.Artifact, error) {
 	return out, nil
 }
 
-// PlaygroundLink opens text in the playground: its state goes in the
+// playgroundLink opens text in the playground: its state goes in the
 // fragment as base64url JSON, as playground.js writes it.
-func PlaygroundLink(file, text string) string {
+func playgroundLink(file, text string) string {
 	format := "sigma"
 	if strings.HasSuffix(strings.ToLower(file), ".hcl") {
 		format = "hcl"
@@ -191,7 +199,7 @@ func Render(name string, p Page) ([]byte, error) {
 }
 
 // PageName is the file of a detection's page, relative to the catalog.
-func PageName(r *rule.Rule) string { return "rule-" + build.FileName(r.ID) + ".html" }
+func PageName(r *rule.Rule) string { return "rule-" + build.FileName(r.IDOrName()) + ".html" }
 
 // Href is PageName escaped for a link.
 func Href(r *rule.Rule) string { return url.PathEscape(PageName(r)) }
@@ -306,7 +314,7 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 	v.Tests = newTestsView(r)
 	v.Source = ruleSource(r, in.Sources)
 	if in.Playground && v.Source.Text != "" {
-		v.Playground = PlaygroundLink(v.Source.File, v.Source.Text)
+		v.Playground = playgroundLink(v.Source.File, v.Source.Text)
 	}
 	return v, nil
 }

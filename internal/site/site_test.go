@@ -18,6 +18,7 @@ import (
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/navigator"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma"
 	"github.com/detc/detc/internal/testutil"
 )
 
@@ -159,6 +160,22 @@ func TestMatrixMatchesNavigatorLayer(t *testing.T) {
 	assert.Equal(t, want, got)
 	assert.Equal(t, 13, want["T1567.004"], "the pack's 11 detections and the two of testdata")
 	assert.Contains(t, files["attack.html"], `<li class="cell s1" data-technique="T1041" data-score="1">`, "T1041 sits in the Exfiltration column")
+}
+
+func TestSameIDTwice(t *testing.T) {
+	src := []byte("title: A\nid: x\nlogsource: {category: proxy}\ndetection:\n  s: {a: 1}\n  condition: s\n---\ntitle: B\nid: x\nlogsource: {category: proxy}\ndetection:\n  s: {a: 2}\n  condition: s\n")
+	rules, diags := sigma.Load("two.yml", src)
+	require.False(t, diags.HasErrors(), "%v", diags)
+	require.Len(t, rules, 2)
+	arts, err := Generate(Input{Rules: rules, Backends: registry.All()})
+	require.NoError(t, err)
+	pages := map[string]string{}
+	for _, a := range arts {
+		pages[a.Path] = string(a.Data)
+	}
+	assert.Contains(t, pages["rule-x.html"], "<h1>A</h1>")
+	assert.Contains(t, pages["rule-x-2.html"], "<h1>B</h1>")
+	assert.Contains(t, pages["index.html"], `href="rule-x-2.html"`)
 }
 
 func TestRuleSource(t *testing.T) {
