@@ -174,6 +174,20 @@ func (s *server) compile(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Limits.Timeout)
 	defer cancel()
+	// The body is read before taking a compilation slot, so a slow
+	// client holds no slot (the server's read deadline bounds it).
+	body, status, err := readBody(w, r, s.opts.Limits.MaxBody)
+	if err != nil {
+		writeJSON(w, status, Response{Error: err.Error()})
+		return
+	}
+	var req Request
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, Response{Error: "the request is not the playground's JSON: " + err.Error()})
+		return
+	}
 	select {
 	case s.slots <- struct{}{}:
 		// Released when the work ends, not when the answer is sent: work
@@ -183,39 +197,34 @@ func (s *server) compile(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, Response{Error: "the server is busy; try again"})
 		return
 	}
-	release := func() { <-s.slots }
-	body, status, err := readBody(w, r, s.opts.Limits.MaxBody)
-	if err != nil {
-		release()
-		writeJSON(w, status, Response{Error: err.Error()})
+	if ctx.Err() != nil {
+		<-s.slots
+		writeJSON(w, http.StatusServiceUnavailable, Response{Error: fmt.Sprintf("the request took longer than %s", s.opts.Limits.Timeout)})
 		return
 	}
-	var req Request
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		release()
-		writeJSON(w, http.StatusBadRequest, Response{Error: "the request is not the playground's JSON: " + err.Error()})
-		return
+	type answer struct {
+		status int
+		res    Response
 	}
-	done := make(chan Response, 1)
+	done := make(chan answer, 1)
 	go func() {
-		defer release()
+		defer func() { <-s.slots }()
 		defer func() {
 			if v := recover(); v != nil {
 				s.opts.Log.Printf("detc serve: internal error compiling a playground rule: %v", v)
-				done <- Response{Error: fmt.Sprintf("internal error: %v", v)}
+				done <- answer{http.StatusInternalServerError, Response{Error: fmt.Sprintf("internal error: %v", v)}}
 			}
 		}()
-		done <- s.run(req)
-	}()
-	select {
-	case res := <-done:
+		res := s.run(req)
 		status := http.StatusOK
 		if res.Error != "" {
 			status = http.StatusUnprocessableEntity
 		}
-		writeJSON(w, status, res)
+		done <- answer{status, res}
+	}()
+	select {
+	case a := <-done:
+		writeJSON(w, a.status, a.res)
 	case <-ctx.Done():
 		// The work goes on in its goroutine until it ends (it is bounded
 		// by the body size), holding its slot.
