@@ -187,6 +187,7 @@ func TestCatalogAndPlaygroundInBrowser(t *testing.T) {
 			checkFixtureTable(t, tab, r.ID, r.Tests)
 			if first {
 				browser.Screenshot(t, tab, filepath.Join(shots, "detection.png"))
+				browser.ScreenshotOf(t, tab, "#tests .test", filepath.Join(shots, "detection-tests.png"))
 				// A phone: nothing wider than the screen.
 				browser.Do(t, tab, chromedp.EmulateViewport(390, 844))
 				browser.Wait(t, tab, `window.innerWidth === 390`, "the phone viewport")

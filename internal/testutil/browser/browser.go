@@ -180,3 +180,13 @@ func Screenshot(t *testing.T, tab *Tab, file string) {
 	require.NoError(t, os.WriteFile(file, png, 0o644))
 	t.Logf("screenshot: %s", file)
 }
+
+// ScreenshotOf writes a PNG of the first element that the CSS selector
+// matches.
+func ScreenshotOf(t *testing.T, tab *Tab, selector, file string) {
+	t.Helper()
+	png, err := chromedp.Run(tab.Ctx, chromedp.Screenshot(chromedp.CSS(selector)))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, png, 0o644))
+	t.Logf("screenshot of %s: %s", selector, file)
+}
