@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -21,6 +22,13 @@ const (
 	sigmaName  = "playground.yml"
 	hclName    = "playground.hcl"
 	eventsName = "events"
+)
+
+// A rule pasted under the wrong format is told so, beside the parser's
+// errors.
+var (
+	looksLikeHCL   = regexp.MustCompile(`(?m)^\s*(detection|locals|selection)\s+("[^"]*"\s*)?\{`)
+	looksLikeSigma = regexp.MustCompile(`(?m)^(title|detection|logsource):`)
 )
 
 // maxEventBytes bounds one pasted event.
@@ -157,12 +165,20 @@ func (s *server) load(req Request) ([]*rule.Rule, rule.Diagnostics, string, erro
 			}
 		}
 		diags = append(diags, rule.ResolvePlaceholders(rules, values)...)
+		if diags.HasErrors() && looksLikeSigma.Match(data) {
+			diags = append(diags, rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: hclName, Line: 1, Col: 1}, Code: "format",
+				Summary: "this looks like Sigma YAML (title: ...): pick Sigma YAML as the format"})
+		}
 		if len(rules) == 0 && !diags.HasErrors() {
 			diags.Errorf(rule.Pos{File: hclName, Line: 1, Col: 1}, "empty", "no detection block: write detection \"name\" { ... }")
 		}
 		return rules, diags, hclName, nil
 	case "sigma", "":
 		rules, diags := sigma.Load(sigmaName, data)
+		if diags.HasErrors() && looksLikeHCL.Match(data) {
+			diags = append(diags, rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: sigmaName, Line: 1, Col: 1}, Code: "format",
+				Summary: "this looks like HCL (a detection block): pick HCL as the format"})
+		}
 		_, values, d := hclrule.LoadValues(shared)
 		diags = append(diags, d...)
 		diags = append(diags, rule.ResolvePlaceholders(rules, values)...)

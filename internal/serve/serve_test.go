@@ -105,6 +105,22 @@ func TestCompileReportsDiagnosticsAtTheirLine(t *testing.T) {
 	assert.Equal(t, 3, d.Line, "%+v", d)
 }
 
+func TestWrongFormatIsNamed(t *testing.T) {
+	srv := newTestServer(t, DefaultLimits)
+	hcl := "detection \"x\" {\n  title = \"t\"\n}\n"
+	for _, c := range []struct{ text, format, want string }{
+		{hcl, "sigma", "pick HCL"},
+		{goodRule, "hcl", "pick Sigma YAML"},
+	} {
+		_, res := post(t, srv, request(t, c.text, c.format, ""))
+		var msgs []string
+		for _, d := range res.Diagnostics {
+			msgs = append(msgs, d.Message)
+		}
+		assert.Contains(t, strings.Join(msgs, "\n"), c.want)
+	}
+}
+
 func firstError(t *testing.T, res Response) Diagnostic {
 	t.Helper()
 	for _, d := range res.Diagnostics {
