@@ -7,6 +7,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/detc/detc/backends/registry"
@@ -87,11 +89,26 @@ func newServer(h http.Handler, e *env) *http.Server {
 
 // serveHandler loads the detections and builds the catalog in memory. Lint
 // problems are reported but do not stop the server: the catalog shows
-// what loaded, and the playground is there to fix rules.
+// what loaded, and the playground is there to fix rules. Fixture files are
+// read only under the paths and the fixtures folder.
 func serveHandler(e *env, paths []string, fixtures string) (http.Handler, error) {
 	set, diags := loadDetections(paths, fixtures)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
-	pages, err := site.Generate(siteInput(set, set.Rules, true))
+	in := siteInput(set, set.Rules, true)
+	if len(paths) == 0 {
+		paths = []string{load.DefaultPath}
+	}
+	for _, p := range append(paths, fixtures) {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, err
+		}
+		if info, err := os.Stat(abs); err == nil && !info.IsDir() {
+			abs = filepath.Dir(abs)
+		}
+		in.FixtureRoots = append(in.FixtureRoots, abs)
+	}
+	pages, err := site.Generate(in)
 	if err != nil {
 		return nil, err
 	}

@@ -317,6 +317,8 @@ falsepositives:
 		require.NotNil(t, hclRule, "the pack has an HCL detection with use_selections")
 		browser.Do(t, other, chromedp.Navigate(srv.URL+"/"+site.Href(hclRule)))
 		browser.Wait(t, other, `document.getElementById('open-playground')`, "the link to the playground")
+		// The served page reads the fixtures (they are under the fixtures folder detc serve is given).
+		assert.Equal(t, "All fixture tests pass.", browser.Eval[string](t, other, `document.querySelector('#tests > p.verdict').textContent`))
 		browser.Do(t, other, chromedp.Click(chromedp.CSS("#open-playground")))
 		browser.Wait(t, other, `location.pathname === '/playground.html' && document.getElementById('pg-status').textContent === 'Up to date.' && document.querySelector('.pg-query')`, "the detection in the playground")
 		assert.Equal(t, "hcl", browser.Eval[string](t, other, `document.getElementById('pg-format').value`))

@@ -3,6 +3,7 @@ package site
 import (
 	"fmt"
 	"html/template"
+	"path/filepath"
 	"strings"
 
 	"github.com/detc/detc/backends/registry"
@@ -120,7 +121,7 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 	for i := range v.Queries {
 		v.Queries[i].ID = fmt.Sprintf("q%d", i+1)
 	}
-	v.Tests = newTestsView(r)
+	v.Tests = newTestsView(r, in.FixtureRoots)
 	v.Source = ruleSource(r, in.Sources)
 	if in.Playground && v.Source.Text != "" {
 		v.Playground = playgroundLink(v.Source.File, v.Source.Text)
@@ -155,30 +156,68 @@ func queries(b target.Backend, r *rule.Rule) []queryView {
 	return out
 }
 
-func newTestsView(r *rule.Rule) *testsView {
-	rep := fixture.Run([]*rule.Rule{r}, fixture.Options{})
+func newTestsView(r *rule.Rule, roots []string) *testsView {
 	tv := &testsView{}
+	// A fixture outside the roots is not read: its test is listed with the
+	// reason, the others run.
+	readable := *r
+	readable.Tests = nil
+	outside := map[int]string{}
+	for i, t := range r.Tests {
+		if path, err := fixture.Resolve(t, r); err == nil && !within(roots, path) {
+			outside[i] = path
+			continue
+		}
+		readable.Tests = append(readable.Tests, t)
+	}
+	rep := fixture.Run([]*rule.Rule{&readable}, fixture.Options{})
 	if len(rep.Detections) == 0 {
 		return tv
 	}
 	d := rep.Detections[0]
-	tv.Pass, tv.Errors = d.Pass, d.Errors
-	traces, err := fixture.Trace(r, fixture.Options{})
+	tv.Pass, tv.Errors = d.Pass && len(outside) == 0, d.Errors
+	traces, err := fixture.Trace(&readable, fixture.Options{})
 	if err != nil {
 		tv.Errors = append(tv.Errors, err.Error())
 	}
-	for i, t := range d.Tests {
-		view := testView{Name: t.Name, Fixture: t.Fixture, Pass: t.Pass, Failures: t.Failures}
-		if i < len(r.Tests) {
-			view.Alerts = r.Tests[i].Alerts
-			view.Counted = r.Aggregation != nil && len(r.Tests[i].Match) == 0
+	next := 0
+	for i, t := range r.Tests {
+		if path, ok := outside[i]; ok {
+			tv.Tests = append(tv.Tests, testView{Name: t.Name, Fixture: path,
+				Error: "not read: the fixture is outside the folders detc serve was given"})
+			continue
 		}
-		if i < len(traces) {
-			view.Events, view.Error = traces[i].Events, traces[i].Error
+		if next >= len(d.Tests) {
+			break
+		}
+		res := d.Tests[next]
+		view := testView{Name: res.Name, Fixture: res.Fixture, Pass: res.Pass, Failures: res.Failures,
+			Alerts: t.Alerts, Counted: r.Aggregation != nil && len(t.Match) == 0}
+		if next < len(traces) {
+			view.Events, view.Error = traces[next].Events, traces[next].Error
 		}
 		tv.Tests = append(tv.Tests, view)
+		next++
 	}
 	return tv
+}
+
+// within reports whether path lies under one of roots (every path when
+// there are none).
+func within(roots []string, path string) bool {
+	if len(roots) == 0 {
+		return true
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	for _, root := range roots {
+		if rel, err := filepath.Rel(root, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ruleSource is the rule's text: its detection block in an HCL file (from

@@ -44,6 +44,10 @@ type Input struct {
 	Sources map[string][]byte
 	// Playground adds a link to the playground page (detc serve).
 	Playground bool
+	// FixtureRoots, when set, are the absolute folders fixture files may
+	// be read from; a test naming a file elsewhere is shown unread (detc
+	// serve reads nothing outside the folders it is given).
+	FixtureRoots []string
 }
 
 // Static lists the style sheet and script every page uses.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -160,6 +161,26 @@ func TestMatrixMatchesNavigatorLayer(t *testing.T) {
 	assert.Equal(t, want, got)
 	assert.Equal(t, 13, want["T1567.004"], "the pack's 11 detections and the two of testdata")
 	assert.Contains(t, files["attack.html"], `<li class="cell s1" data-technique="T1041" data-score="1">`, "T1041 sits in the Exfiltration column")
+}
+
+// TestFixtureRoots: a fixture outside the roots is not read.
+func TestFixtureRoots(t *testing.T) {
+	set, diags := load.Paths([]string{"testdata/rules"})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	elsewhere, err := filepath.Abs("../../detections")
+	require.NoError(t, err)
+	arts, err := Generate(Input{Rules: set.Rules, Backends: registry.All(), FixtureRoots: []string{elsewhere}})
+	require.NoError(t, err)
+	for _, a := range arts {
+		if a.Path == PageName(set.Rules[0]) {
+			page := string(a.Data)
+			assert.Contains(t, page, "not read: the fixture is outside the folders detc serve was given")
+			assert.NotContains(t, page, "slack-post", "no event of the fixture is shown")
+			assert.Contains(t, page, "Not every fixture test passes.")
+			return
+		}
+	}
+	t.Fatal("no page for the rule")
 }
 
 func TestSameIDTwice(t *testing.T) {
