@@ -31,9 +31,11 @@ and column as you type; JSON Lines events pasted beside it show which
 match, with the evaluator's explanation. The page's address holds the
 rule: copy it to share it.
 
-It listens on the loopback address unless --addr says otherwise, writes no
-file, and after loading reads no file: pages are kept in memory and the
-playground works on the text it is sent. A request body may be at most
+It listens on the loopback address unless --addr says otherwise and
+writes no file. It reads the detections once, at start-up, with the
+fixture files their tests name under the paths or the --fixtures folder
+(no other); then pages are kept in memory and the playground works on the
+text it is sent. A request body may be at most
 1 MiB and a compilation may take at most 10 s. Stop it with Ctrl-C.
 See docs/site.md.`,
 		Example: "detc serve detections/\ndetc serve --addr 127.0.0.1:9000 detections/proxy/",
