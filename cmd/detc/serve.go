@@ -35,9 +35,8 @@ It listens on the loopback address unless --addr says otherwise and
 writes no file. It reads the detections once, at start-up, with the
 fixture files their tests name under the paths or the --fixtures folder
 (no other); then pages are kept in memory and the playground works on the
-text it is sent. A request body may be at most
-1 MiB and a compilation may take at most 10 s. Stop it with Ctrl-C.
-See docs/site.md.`,
+text it is sent. A request body may be at most 1 MiB and a compilation
+may take at most 10 s. Stop it with Ctrl-C. See docs/site.md.`,
 		Example: "detc serve detections/\ndetc serve --addr 127.0.0.1:9000 detections/proxy/",
 	},
 	run: runServe,
