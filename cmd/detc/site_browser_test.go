@@ -69,13 +69,16 @@ const readQueries = `Array.from(document.querySelectorAll('.query[data-target]')
 })`
 
 // TestCatalogAndPlaygroundInBrowser drives Chromium through the catalog
-// detc site writes for the repository's detections and through detc
-// serve's playground. One browser serves every subtest.
+// detc build writes for the repository's detections (out/site/, as make
+// run does) and through detc serve's playground. One browser serves every
+// subtest.
 func TestCatalogAndPlaygroundInBrowser(t *testing.T) {
 	t.Chdir(filepath.Join(packageDir, "..", ".."))
-	siteDir := filepath.Join(t.TempDir(), "site")
-	code, _, stderr := detc(t, "site", "--out", siteDir, "detections")
+	// The catalog as make run writes it: detc build's out/site/.
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := detc(t, "build", "--out", out, "detections")
 	require.Equal(t, 0, code, stderr)
+	siteDir := filepath.Join(out, "site")
 	base := "file://" + filepath.ToSlash(siteDir) + "/"
 	want := compiledQueries(t, "detections")
 	set, diags := loadDetections([]string{"detections"}, fixture.DefaultDir)
