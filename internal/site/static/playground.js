@@ -79,7 +79,11 @@
       li.appendChild(b);
       diags.appendChild(li);
     });
-    if (!diags.firstChild) { diags.appendChild(el('li', 'ok', 'No problems.')); }
+    if (res.error) {
+      diags.appendChild(el('li', 'error', res.error));
+    } else if (!diags.firstChild) {
+      diags.appendChild(el('li', 'ok', 'No problems.'));
+    }
     var runbooks = [];
     (res.rules || []).forEach(function (r, i) {
       var sec = el('div', 'query');
