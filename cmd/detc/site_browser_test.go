@@ -332,6 +332,18 @@ falsepositives:
 		assert.Equal(t, strings.TrimRight(*c.Query, "\n"), browser.Eval[string](t, other, query))
 		tab.RequireClean(t, srv.URL+"/")
 		other.RequireClean(t, srv.URL+"/")
+
+		// A rule over the size limit: the page says so (the browser logs
+		// the 413 answer, nothing else).
+		big := browser.NewTab(t, ctx, time.Minute)
+		browser.Do(t, big, chromedp.Navigate(srv.URL+"/playground.html"))
+		browser.Wait(t, big, `document.getElementById('pg-status').textContent === 'Up to date.'`, "the playground")
+		browser.Eval[bool](t, big, `(function () { var a = document.getElementById('pg-rule'); a.value = 'title: x\n#' + 'x'.repeat(1100000); a.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
+		browser.Wait(t, big, `document.getElementById('pg-status').textContent.indexOf('Error: the request is') === 0`, "the size error on the page")
+		assert.Contains(t, browser.Eval[string](t, big, `document.querySelector('#pg-diags li.error').textContent`), "at most 1048576")
+		for _, e := range big.Errors() {
+			assert.Contains(t, e, "status of 413", "only the refused request is logged")
+		}
 	})
 }
 
