@@ -108,7 +108,8 @@
       }
       (r.events || []).forEach(function (ev) {
         var tr = el('tr', ev.error ? 'bad' : (ev.matched ? 'agree' : ''));
-        tr.appendChild(el('td', null, ev.where.replace(/^.*:/, '')));
+        var at = /:(\d+)(?::\d+)?$/.exec(ev.where);
+        tr.appendChild(el('td', null, (at ? at[1] : ev.where) + (ev.id && ev.id.charAt(0) !== 'L' ? ' (' + ev.id + ')' : '')));
         tr.appendChild(el('td', null, r.title || r.id));
         if (ev.error) {
           var td = el('td', 'fail', ev.error);
