@@ -109,7 +109,9 @@
       (r.events || []).forEach(function (ev) {
         var tr = el('tr', ev.error ? 'bad' : (ev.matched ? 'agree' : ''));
         var at = /:(\d+)(?::\d+)?$/.exec(ev.where);
-        tr.appendChild(el('td', null, (at ? at[1] : ev.where) + (ev.id && ev.id.charAt(0) !== 'L' ? ' (' + ev.id + ')' : '')));
+        var line = at ? at[1] : ev.where;
+        // An event without an _id is named L<line>: the line says it.
+        tr.appendChild(el('td', null, line + (ev.id && ev.id !== 'L' + line ? ' (' + ev.id + ')' : '')));
         tr.appendChild(el('td', null, r.title || r.id));
         if (ev.error) {
           var td = el('td', 'fail', ev.error);
