@@ -133,6 +133,17 @@ func TestCatalogAndPlaygroundInBrowser(t *testing.T) {
 			assert.Equal(t, "high", l)
 		}
 		pick("f-level", "")
+		pick("f-logsource", "dns")
+		sources := browser.Eval[[]string](t, tab, visible+`.map(function (r) { return r.dataset.logsource; })`)
+		require.NotEmpty(t, sources)
+		require.Less(t, len(sources), total)
+		for _, s := range sources {
+			assert.Equal(t, "dns", s)
+		}
+		pick("f-logsource", "")
+		pick("f-tactic", "TA0010")
+		assert.Equal(t, total, browser.Eval[int](t, tab, visible+`.length`), "every detection of the pack is in Exfiltration")
+		pick("f-tactic", "")
 		pick("f-target", "elastic")
 		elastic := browser.Eval[int](t, tab, visible+`.length`)
 		// What detc compile does with no --profile and --lang: the default.
