@@ -202,6 +202,9 @@ func TestCatalogAndPlaygroundInBrowser(t *testing.T) {
 			if first {
 				browser.Screenshot(t, tab, filepath.Join(shots, "detection.png"))
 				browser.ScreenshotOf(t, tab, "#tests .test", filepath.Join(shots, "detection-tests.png"))
+				// The copy button answers (the clipboard, or the selected text when it is refused).
+				browser.Do(t, tab, chromedp.Click(chromedp.CSS(`#queries button.copy`)))
+				browser.Wait(t, tab, `document.querySelector('#queries button.copy').textContent === 'Copied'`, "the copy button to answer")
 				// A phone: nothing wider than the screen.
 				browser.Do(t, tab, chromedp.EmulateViewport(390, 844))
 				browser.Wait(t, tab, `window.innerWidth === 390`, "the phone viewport")
