@@ -52,6 +52,9 @@ type kibanaRule struct {
 	Version        int              `json:"version"`
 	Meta           map[string]any   `json:"meta"`
 	MaxSignals     int              `json:"max_signals"`
+	// The detection's declared automated response (response.go).
+	ResponseActions []kibanaResponseAction `json:"response_actions,omitempty"`
+	Actions         []kibanaAction         `json:"actions,omitempty"`
 }
 
 type kibanaThreshold struct {
@@ -162,6 +165,7 @@ func kibana(d target.Deployable, opts target.Options) (*kibanaRule, error) {
 	default:
 		return nil, fmt.Errorf("elastic: rule %s: unknown language %q", r.ID, q.Lang)
 	}
+	kr.ResponseActions, kr.Actions = responses(r)
 	return kr, nil
 }
 

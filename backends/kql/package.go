@@ -50,6 +50,11 @@ func (backend) Package(ds []target.Deployable, opts target.Options) ([]target.Ar
 			return nil, err
 		}
 		out = append(out, target.Artifact{Path: ARMFile, Data: data})
+		playbooks, err := Playbooks(rules)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, playbooks...)
 	}
 	return out, nil
 }
@@ -187,11 +192,7 @@ func ARMTemplate(rules []*AnalyticsRule) ([]byte, error) {
 		Kind       string     `json:"kind"`
 		Properties properties `json:"properties"`
 	}
-	type parameter struct {
-		Type     string            `json:"type"`
-		Metadata map[string]string `json:"metadata"`
-	}
-	var resources []resource
+	var resources []any
 	for _, a := range rules {
 		p := properties{
 			DisplayName:         armString(a.Name),
@@ -232,24 +233,42 @@ func ARMTemplate(rules []*AnalyticsRule) ([]byte, error) {
 			Properties: p,
 		})
 	}
-	tmpl := struct {
-		Schema         string               `json:"$schema"`
-		ContentVersion string               `json:"contentVersion"`
-		Parameters     map[string]parameter `json:"parameters"`
-		Resources      []resource           `json:"resources"`
-	}{
-		Schema:         "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-		ContentVersion: "1.0.0.0",
-		Parameters: map[string]parameter{"workspace": {Type: "string", Metadata: map[string]string{
-			"description": "Name of the Log Analytics workspace where Microsoft Sentinel runs"}}},
-		Resources: resources,
+	params := map[string]armParameter{"workspace": {Type: "string", Metadata: map[string]string{
+		"description": "Name of the Log Analytics workspace where Microsoft Sentinel runs"}}}
+	automation, automationParams := automationRules(rules)
+	for k, v := range automationParams {
+		params[k] = v
 	}
+	return armJSON(armTemplate{
+		Schema:         armSchema,
+		ContentVersion: "1.0.0.0",
+		Parameters:     params,
+		Resources:      append(resources, automation...),
+	})
+}
+
+const armSchema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+
+type armTemplate struct {
+	Schema         string                  `json:"$schema"`
+	ContentVersion string                  `json:"contentVersion"`
+	Parameters     map[string]armParameter `json:"parameters"`
+	Resources      []any                   `json:"resources"`
+}
+
+type armParameter struct {
+	Type         string            `json:"type"`
+	DefaultValue string            `json:"defaultValue,omitempty"`
+	Metadata     map[string]string `json:"metadata"`
+}
+
+func armJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(tmpl); err != nil {
-		return nil, fmt.Errorf("kql: writing the ARM template: %w", err)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("kql: writing an ARM template: %w", err)
 	}
 	return buf.Bytes(), nil
 }

@@ -33,6 +33,9 @@ type AnalyticsRule struct {
 	Query                  string
 	EntityMappings         []EntityMapping
 	Version                string // X.Y.Z
+	// Response is the detection's declared automated response: an
+	// automation rule in the ARM template (response.go).
+	Response *rule.Response
 	// RuleID and Pos say which detc rule this is, for messages.
 	RuleID string
 	Pos    rule.Pos
@@ -116,6 +119,7 @@ func NewAnalyticsRule(d target.Deployable, opts target.Options) (*AnalyticsRule,
 		TriggerOperator:  "gt",
 		TriggerThreshold: 0,
 		Query:            q.Text,
+		Response:         r.Response,
 		RuleID:           r.ID,
 		Pos:              r.Pos,
 	}

@@ -67,15 +67,23 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 
 	var conf bytes.Buffer
 	conf.WriteString("# Enterprise Security correlation searches written by detc. Do not edit:\n# change the detections and rebuild.\n")
+	var responses [][3]string
 	for _, e := range entries {
 		conf.WriteString("\n")
 		writeStanza(&conf, e.name, e.d, p)
+		if e.d.Query.Rule.Response != nil {
+			responses = append(responses, responseRow(e.name, e.d.Query.Rule))
+		}
 	}
-	return []target.Artifact{
+	arts := []target.Artifact{
 		{Path: AppID + "/default/app.conf", Data: []byte(appConf)},
 		{Path: AppID + "/default/savedsearches.conf", Data: conf.Bytes()},
 		{Path: AppID + "/metadata/default.meta", Data: []byte(defaultMeta)},
-	}, nil
+	}
+	if len(responses) > 0 {
+		arts = append(arts, target.Artifact{Path: ResponsesLookup, Data: responsesCSV(responses)})
+	}
+	return arts, nil
 }
 
 const appConf = `# Splunk app written by detc.
@@ -194,6 +202,7 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 		kv["action.risk.param._risk_message"] = title
 		kv["action.risk.param.verbose"] = "0"
 	}
+	addResponse(kv, r)
 	kv["alert.suppress"] = "0"
 	if len(suppress) > 0 {
 		kv["alert.suppress"] = "1"

@@ -8,11 +8,13 @@ import (
 
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/blocklist"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/navigator"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/secretscan"
 )
 
 var buildCmd = &subcommand{
@@ -22,13 +24,19 @@ var buildCmd = &subcommand{
 		Usage:   "detc build [--out DIR] [--strict] [--fixtures DIR] [--runbook-url URL] [PATH...]",
 		Detail: `Loads and lints the detections (lint errors stop the build), compiles every
 rule for every target in its default profile and writes the deployment
-files under DIR/<target>/, the runbooks under DIR/runbooks/, an ATT&CK
-Navigator layer under DIR/navigator/, the browsable catalog under
+files under DIR/<target>/ (with the automated responses detections declare:
+Kibana response actions, Sentinel automation rules and playbooks, Splunk
+Send to SOAR), the runbooks under DIR/runbooks/, an ATT&CK Navigator layer
+under DIR/navigator/, block lists of the webhook endpoints minus the
+approved ones under DIR/blocklists/ (RPZ zone, Squid ACLs, PAN-OS EDLs, a
+domain list), gitleaks and GitHub secret-scanning rules for hard-coded
+webhook URLs under DIR/secret-scanning/, the browsable catalog under
 DIR/site/ (open DIR/site/index.html; see detc site) and the rules a
-target refused in DIR/refusals.json. The new output replaces DIR whole,
-and only once it is complete: a failed build leaves the previous one as
-it was. DIR must be empty, absent or an earlier build's output. The same
-input gives byte-identical files.
+target refused in DIR/refusals.json. docs/response.md says how to deploy
+the response files. The new output replaces DIR whole, and only once it
+is complete: a failed build leaves the previous one as it was. DIR must
+be empty, absent or an earlier build's output. The same input gives
+byte-identical files.
 
 A refusal is reported on stderr as a warning; with --strict it is an error
 and nothing is written.`,
@@ -59,11 +67,19 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		data, err := navigator.Build("detc detections", rules, func(r *rule.Rule) string { return *runbookURL + build.FileName(r.ID) + ".md" })
 		return []target.Artifact{{Path: "layer.json", Data: data}}, err
 	}}
+	blocklists := build.Extra{Dir: "blocklists", Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
+		cfg := blocklist.DefaultConfig()
+		s, _ := blocklist.Collect(rules, set.Lists, cfg) // lint reported its problems
+		return blocklist.Files(s, cfg)
+	}}
+	secrets := build.Extra{Dir: "secret-scanning", Generate: func([]*rule.Rule) ([]target.Artifact, error) {
+		return secretscan.Files(set.Lists)
+	}}
 	backends := registry.All()
 	res, err := build.Run(set.Rules, build.Options{
 		Out: *out, Backends: backends, Strict: *strict,
 		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
-		Extras:  []build.Extra{layer, siteExtra(set)},
+		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set)},
 	})
 	if res != nil {
 		sev := rule.Warning

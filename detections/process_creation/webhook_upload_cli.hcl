@@ -85,6 +85,12 @@ detection "proc_webhook_upload_cli" {
 
   condition = "webhook_url and 1 of upload_*"
 
+  # A command-line upload to a webhook from a workstation is rarely legitimate
+  # and the host is where the data is: contain it at once.
+  response {
+    actions = ["isolate_host", "block_endpoint", "notify"]
+  }
+
   runbook {
     summary        = "A command-line HTTP client was started with a webhook URL and an upload argument. The command line names the file or data sent: that is the first thing to secure."
     key_indicators = ["The file after -F file=@, -T, --post-file, --body-file or -InFile, or the text after -d, --data or -Body, shows what was sent."]

@@ -40,6 +40,12 @@ detection "proxy_webhook_unapproved_endpoint" {
 
   condition = "upload and webhook_url and not approved"
 
+  # The proxy log names the endpoint, not the process: block it and call an
+  # analyst; isolating the host is left to them.
+  response {
+    actions = ["block_endpoint", "notify"]
+  }
+
   runbook {
     summary   = "A POST or PUT reached a webhook URL that is not on the approved list (approved_webhook_url_prefixes in detections/approved_webhooks.hcl). Either a new integration was set up without being registered, or data left to an endpoint the organisation does not own."
     l1_steps  = ["Ask the owner of the source host or user whether the endpoint is a sanctioned integration; if it is, have it added to approved_webhooks.hcl (by URL prefix up to the webhook id, never the token) through a pull request."]

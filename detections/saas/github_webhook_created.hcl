@@ -41,6 +41,12 @@ detection "saas_github_webhook_created" {
 
   condition = "hook_change and not approved"
 
+  # A repository webhook to an unapproved URL sends every push there:
+  # SOAR disables it through the GitHub API.
+  response {
+    actions = ["disable_webhook", "notify"]
+  }
+
   runbook {
     summary        = "A GitHub webhook was created or re-pointed to a URL that is not on the approved list. Every event the hook subscribes to (pushes, issues, pull requests) now goes to that URL, with the repository content the event carries."
     key_indicators = ["The hook's URL (config.url) and events: a Discord, Slack, Telegram or request-catcher URL, or a push subscription on a private repository, is the exfiltration pattern."]

@@ -193,6 +193,28 @@ func (d *decoder) runbook(b *hcl.Block) *rule.Runbook {
 	return rb
 }
 
+var responseSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "actions", Required: true}},
+}
+
+// response decodes the automated responses of a detection.
+func (d *decoder) response(b *hcl.Block) *rule.Response {
+	content, hd := b.Body.Content(responseSchema)
+	if d.addHCL(hd, CodeSchema) {
+		return nil
+	}
+	attr := content.Attributes["actions"]
+	actions, ok := d.strList(attr)
+	if !ok {
+		return nil
+	}
+	r, problem := rule.NewResponse(actions, posOf(b.DefRange))
+	if problem != "" {
+		d.errorf(attr.Expr.Range(), CodeValue, "Invalid response", "%s.", problem)
+	}
+	return r
+}
+
 var testSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "fixture", Required: true}, {Name: "format"}, {Name: "match"}},
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "alert"}},

@@ -23,6 +23,7 @@ var detectionSchema = &hcl.BodySchema{
 		{Type: "keywords", LabelNames: []string{"name"}},
 		{Type: "threshold"},
 		{Type: "runbook"},
+		{Type: "response"},
 		{Type: "test", LabelNames: []string{"name"}},
 	},
 }
@@ -114,6 +115,8 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 			r.Aggregation = d.threshold(blk)
 		case "runbook":
 			r.Runbook = d.runbook(blk)
+		case "response":
+			r.Response = d.response(blk)
 		}
 	}
 

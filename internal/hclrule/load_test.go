@@ -287,7 +287,7 @@ func TestLoadValues(t *testing.T) {
 	assert.Equal(t, []string{"a.hcl:7:11: error: Reference to undeclared local value"}, summaries(diags))
 	at := func(line, col int) rule.Pos { return rule.Pos{File: "a.hcl", Line: line, Col: col} }
 	assert.Equal(t, Values{
-		"hosts": {{Kind: rule.RawString, Text: "a.com", Pos: at(2, 11)}, {Kind: rule.RawString, Text: "b.com", Pos: at(2, 11)}},
+		"hosts": {{Kind: rule.RawString, Text: "a.com", Pos: at(2, 12)}, {Kind: rule.RawString, Text: "b.com", Pos: at(2, 21)}}, // each element of a literal list at itself
 		"port":  {{Kind: rule.RawNumber, Text: "443", Pos: at(3, 11)}},
 		"one":   {{Kind: rule.RawString, Text: "x", Pos: at(4, 11)}},
 		"empty": nil,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -135,7 +136,7 @@ func (d *decoder) evalLocals(blocks []*hcl.Block) (*hcl.EvalContext, Values) {
 		vals[def.attr.Name] = v
 		var raws []rule.RawValue
 		if v.IsWhollyKnown() && flattenValue(v, posOf(def.attr.Expr.Range()), &raws) == "" {
-			values[def.attr.Name] = raws
+			values[def.attr.Name] = elementPositions(def.attr.Expr, raws)
 		}
 	}
 	ctx := &hcl.EvalContext{
@@ -222,4 +223,18 @@ func (d *decoder) references(expr hcl.Expression) ([]string, bool) {
 		}
 	}
 	return names, ok
+}
+
+// elementPositions places each value of a literal list at its own element,
+// so that a message about one entry points at that entry rather than at
+// the start of the list. Other expressions keep the expression's position.
+func elementPositions(expr hcl.Expression, raws []rule.RawValue) []rule.RawValue {
+	tuple, ok := expr.(*hclsyntax.TupleConsExpr)
+	if !ok || len(tuple.Exprs) != len(raws) {
+		return raws
+	}
+	for i, e := range tuple.Exprs {
+		raws[i].Pos = posOf(e.Range())
+	}
+	return raws
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/detc/detc/internal/attack"
+	"github.com/detc/detc/internal/blocklist"
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
@@ -57,6 +58,10 @@ func Check(set *load.Set) rule.Diagnostics {
 	}
 	diags = append(diags, duplicates(set.Rules)...)
 	diags = append(diags, fixture.CheckCoverage(set.Rules)...)
+	// Approved and blocked webhook URLs: malformed entries and block
+	// entries that would block an approved endpoint.
+	_, d := blocklist.Collect(set.Rules, set.Lists, blocklist.DefaultConfig())
+	diags = append(diags, d...)
 	diags.Sort()
 	return diags
 }

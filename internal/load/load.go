@@ -52,6 +52,10 @@ type Set struct {
 	// SharedPivots are the investigation pivots of the folders above the
 	// paths: not rules of this run, but runbooks show their queries.
 	SharedPivots []*rule.Rule
+	// Lists are the HCL locals that are lists of plain values, by name,
+	// each value at its position: the approved and blocked webhook lists
+	// that blocklists and lint read.
+	Lists hclrule.Values
 }
 
 // RunbookRules is what runbooks are written from: the run's rules and the
@@ -123,6 +127,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 		}
 		lists = values
 	}
+	set.Lists = lists
 	// Sigma rules name the lists written once as HCL locals with
 	// |expand '%name%'.
 	diags = append(diags, rule.ResolvePlaceholders(set.Rules, lists)...)

@@ -39,6 +39,9 @@ type Rule struct {
 	Correlation *Correlation
 
 	Runbook *Runbook
+	// Response is what the detection automates when it alerts; nil:
+	// nothing (every containment step stays manual).
+	Response *Response
 	// Tests name the fixture files that prove the rule and what must alert.
 	Tests []*FixtureTest
 

@@ -378,6 +378,28 @@ func writeTriage(w *writer, r *rule.Rule, card *Card) {
 	}
 }
 
+// writeAutomation says which containment steps the detection's declared
+// response automates (docs/response.md) and which stay with the analyst.
+func writeAutomation(w *writer, r *rule.Rule) {
+	if r.Response == nil {
+		w.para("Nothing here is automated: this detection declares no response, so every containment step is manual.")
+		return
+	}
+	describe := func(actions []string) []string {
+		var out []string
+		for _, a := range actions {
+			out = append(out, fmt.Sprintf("`%s`: %s", a, rule.ResponseDescriptions[a]))
+		}
+		return out
+	}
+	w.para("**Automated** when this detection alerts (its response; Elastic response actions and SOAR webhook, Sentinel automation rule and playbooks, Splunk Send to SOAR). Check that each ran:")
+	w.bullets(describe(r.Response.Actions))
+	if manual := r.Response.Manual(); len(manual) > 0 {
+		w.para("**Manual**: decide and do these yourself:")
+		w.bullets(describe(manual))
+	}
+}
+
 func writePlaybook(w *writer, in Input) error {
 	pb := in.Card.Playbook
 	w.heading(2, "Playbook")
@@ -410,6 +432,7 @@ func writePlaybook(w *writer, in Input) error {
 	})
 	w.heading(4, "Contain")
 	w.actions(pb.Contain)
+	writeAutomation(w, in.Rule)
 	w.heading(4, "Eradicate")
 	w.actions(pb.Eradicate)
 	w.heading(3, "Communicate")

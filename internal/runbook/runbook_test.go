@@ -113,8 +113,11 @@ func TestCardFor(t *testing.T) {
 }
 
 func render(t *testing.T) string {
+	return renderRule(t, webhookRule(t))
+}
+
+func renderRule(t *testing.T, r *rule.Rule) string {
 	cards := loadShippedCards(t)
-	r := webhookRule(t)
 	pivots := map[string]*rule.Rule{}
 	for _, name := range cards["T1567.004"].PivotNames() {
 		p := volumePivot(t)
@@ -152,6 +155,28 @@ func TestRenderContent(t *testing.T) {
 	for _, marker := range placeholderMarkers {
 		assert.NotContains(t, md, marker)
 	}
+}
+
+// TestRenderResponse: the Contain section names what the detection's
+// response automates and what stays manual.
+func TestRenderResponse(t *testing.T) {
+	r := webhookRule(t)
+	var problem string
+	r.Response, problem = rule.NewResponse([]string{rule.RespNotify, rule.RespIsolateHost}, rule.Pos{})
+	require.Empty(t, problem)
+	md := renderRule(t, r)
+	contain := md[strings.Index(md, "#### Contain"):strings.Index(md, "#### Eradicate")]
+	automated := contain[strings.Index(contain, "**Automated**"):strings.Index(contain, "**Manual**")]
+	manual := contain[strings.Index(contain, "**Manual**"):]
+	assert.Contains(t, automated, "- `isolate_host`: isolate the host")
+	assert.Contains(t, automated, "- `notify`:")
+	assert.Less(t, strings.Index(automated, "isolate_host"), strings.Index(automated, "notify"), "actions in canonical order")
+	for _, a := range []string{"block_endpoint", "disable_webhook", "disable_account"} {
+		assert.Contains(t, manual, "- `"+a+"`:")
+		assert.NotContains(t, automated, a)
+	}
+	assert.NotContains(t, contain, "Nothing here is automated")
+	assert.Contains(t, render(t), "Nothing here is automated", "a detection without a response automates nothing")
 }
 
 func TestRenderUnknownPivotFails(t *testing.T) {

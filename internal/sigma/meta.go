@@ -61,6 +61,8 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 			generate = &pairs[i]
 		case "runbook":
 			r.Runbook = d.runbook(p)
+		case "response":
+			r.Response = d.response(p)
 		case "action":
 			d.diags.Errorf(d.pos(p.key), CodeUnsupported, "action (sigmac rule collections) is not supported: write each rule as a complete document")
 		case "filter":
@@ -132,6 +134,34 @@ func (d *decoder) runbook(p pair) *rule.Runbook {
 		}
 	}
 	return rb
+}
+
+// response reads detc's custom response key, as HCL's response block:
+//
+//	response:
+//	  actions: [isolate_host, notify]
+func (d *decoder) response(p pair) *rule.Response {
+	if p.val.Kind != yaml.MappingNode {
+		d.diags.Errorf(d.pos(p.val), CodeWrongType, "response must be a map with actions, not %s", kind(p.val))
+		return nil
+	}
+	var actions *pair
+	for _, q := range d.mapping(p.val) {
+		if q.key.Value != "actions" {
+			d.diags.Errorf(d.pos(q.key), CodeUnknownKey, "unknown response key %q (the only key is actions)", q.key.Value)
+			continue
+		}
+		actions = &q
+	}
+	if actions == nil {
+		d.diags.Errorf(d.pos(p.key), CodeMissingKey, "response needs actions: a list of %s", strings.Join(rule.ResponseActions, ", "))
+		return nil
+	}
+	r, problem := rule.NewResponse(d.strList(*actions), d.pos(p.key))
+	if problem != "" {
+		d.diags.Errorf(d.pos(actions.val), CodeBadValue, "%s", problem)
+	}
+	return r
 }
 
 func (d *decoder) logsource(p pair) rule.LogSource {

@@ -5,6 +5,7 @@ package testutil
 import (
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -101,4 +102,23 @@ func ReadTree(t testing.TB, root string) map[string]string {
 		return nil
 	}))
 	return files
+}
+
+// Tool returns the path of an external checker the tests run (gitleaks,
+// named-checkzone, squid): on PATH, or under bin/tools of the checkout,
+// where make deps installs Go tools. A missing tool fails the test, as a
+// missing Kusto.Language or Lucene does: make deps installs every one.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", filepath.Join(RepoRoot(t), "bin", "tools")} {
+		p := filepath.Join(dir, name)
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			return p
+		}
+	}
+	t.Fatalf("%s is not installed; run make deps", name)
+	return ""
 }
