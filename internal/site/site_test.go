@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -159,7 +160,14 @@ func TestMatrixMatchesNavigatorLayer(t *testing.T) {
 		got[m[1]], _ = strconv.Atoi(m[2])
 	}
 	assert.Equal(t, want, got)
-	assert.Equal(t, 13, want["T1567.004"], "the pack's 11 detections and the two of testdata")
+	webhook := 0
+	for _, r := range set.Rules {
+		if !r.IsPivot() && slices.Contains(r.Attack.Techniques, "T1567.004") {
+			webhook++
+		}
+	}
+	assert.Equal(t, webhook, want["T1567.004"], "the detections of T1567.004, pack and testdata")
+	assert.Greater(t, webhook, 2)
 	assert.Contains(t, files["attack.html"], `<li class="cell s1" data-technique="T1041" data-score="1">`, "T1041 sits in the Exfiltration column")
 }
 
