@@ -37,6 +37,15 @@ const (
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
+// schema lists the source attributes the Elastic backend reads: what a
+// mapping file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{"index", "category", "filter"}, Types: []string{
+	// Elasticsearch's field types a detection can compare.
+	"keyword", "constant_keyword", "wildcard", "text", "match_only_text",
+	"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long",
+	"ip", "boolean", "date", "date_nanos",
+}})
+
 var builtin = sync.OnceValues(func() (map[string]*mapping.Profile, error) {
 	out := map[string]*mapping.Profile{}
 	for _, name := range []string{"ecs", "raw"} {
@@ -45,7 +54,7 @@ var builtin = sync.OnceValues(func() (map[string]*mapping.Profile, error) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := mapping.Parse(file, data)
+		p, err := mapping.Parse(file, data, schema)
 		if err != nil {
 			return nil, err
 		}

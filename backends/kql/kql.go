@@ -31,6 +31,14 @@ var profileFiles embed.FS
 // profileNames lists the built-in profiles; the first is the default.
 var profileNames = []string{"sentinel-asim", "sentinel-csl", "defender-xdr", "raw"}
 
+// schema lists the source attributes the KQL backend reads: what a mapping
+// file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{
+	"table", "function", "args", "filter", "extend", "entities", "time", "connector", "datatypes", "frequency", "period",
+}, Types: []string{ // Kusto's scalar types, and the aliases emit reads
+	"string", "int", "long", "real", "double", "decimal", "bool", "boolean", "datetime", "timespan", "guid", "dynamic",
+}})
+
 // builtin are the parsed built-in profiles. They are part of the binary:
 // a parse failure is a build defect, which the tests catch.
 var builtin = func() map[string]*mapping.Profile {
@@ -41,7 +49,7 @@ var builtin = func() map[string]*mapping.Profile {
 		if err != nil {
 			panic("kql: missing built-in profile " + file)
 		}
-		p, err := mapping.Parse(file, data)
+		p, err := mapping.Parse(file, data, schema)
 		if err != nil {
 			panic("kql: built-in profile: " + err.Error())
 		}

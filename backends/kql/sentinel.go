@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
@@ -182,6 +183,12 @@ func (a *AnalyticsRule) Validate() error {
 		return a.errorf("triggerThreshold must be 0 to %d", MaxTriggerThreshold)
 	case !versionPattern.MatchString(a.Version):
 		return a.errorf("version %q is not X.Y.Z", a.Version)
+	}
+	for _, f := range []struct{ name, text string }{{"name", a.Name}, {"description", a.Description}, {"query", a.Query}} {
+		if i := strings.IndexFunc(f.text, func(r rune) bool { return r > 0x7E }); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(f.text[i:])
+			return a.errorf("the %s holds %U (%q): the Azure-Sentinel repository accepts ASCII-only rule files; write it in ASCII", f.name, r, r)
+		}
 	}
 	if _, ok := map[string]bool{"Informational": true, "Low": true, "Medium": true, "High": true}[a.Severity]; !ok {
 		return a.errorf("severity %q is not Informational, Low, Medium or High", a.Severity)

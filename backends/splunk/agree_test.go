@@ -25,8 +25,8 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/eval"
 	"github.com/detc/detc/internal/fixture"
-	"github.com/detc/detc/internal/fixture/formats"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/logs"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 )
@@ -170,7 +170,7 @@ func cimProfile(t testing.TB) *mapping.Profile {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("profiles", "cim.yml"))
 	require.NoError(t, err)
-	p, err := mapping.Parse("cim.yml", data)
+	p, err := mapping.Parse("cim.yml", data, splunkSchema())
 	require.NoError(t, err)
 	return p
 }
@@ -631,7 +631,7 @@ func loadFixture(t testing.TB, path string, ls rule.LogSource) []fixtureEvent {
 	if strings.HasSuffix(path, ".jsonl") {
 		return loadEvents(t, path)
 	}
-	rd, err := formats.Open(path, formats.Options{All: true})
+	rd, err := logs.Open(path, logs.Options{All: true})
 	require.NoError(t, err)
 	defer rd.Close()
 	var out []fixtureEvent

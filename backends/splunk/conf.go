@@ -202,6 +202,7 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 		kv["action.risk.param._risk_message"] = title
 		kv["action.risk.param.verbose"] = "0"
 	}
+	kv["action.notable.param.drilldown_searches"] = jsonText(drilldowns(name, title, riskField))
 	addResponse(kv, r)
 	kv["alert.suppress"] = "0"
 	if len(suppress) > 0 {
@@ -217,6 +218,32 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 	for _, k := range keys {
 		writeValue(w, k, kv[k])
 	}
+}
+
+// drilldown is one of Enterprise Security's drilldown searches of a
+// notable: the offsets are the notable's search window.
+type drilldown struct {
+	Name           string `json:"name"`
+	Search         string `json:"search"`
+	EarliestOffset string `json:"earliest_offset"`
+	LatestOffset   string `json:"latest_offset"`
+}
+
+// drilldowns are the searches an analyst runs from the notable: the
+// correlation search itself (by name, so the query is not repeated) over
+// the window that raised it and, when the notable has a risk object, its
+// results for that object ($field$ is the notable's value).
+func drilldowns(name, title, riskField string) []drilldown {
+	search := "| savedsearch " + searchValue(name)
+	out := []drilldown{{Name: "View the results of " + title, Search: search, EarliestOffset: "$info_min_time$", LatestOffset: "$info_max_time$"}}
+	if searchFieldOK(riskField) {
+		out = append(out, drilldown{
+			Name:           fmt.Sprintf("View the results of %s for %s $%s$", title, riskField, riskField),
+			Search:         fmt.Sprintf("%s\n| search %s=\"$%s$\"", search, riskField, riskField),
+			EarliestOffset: "$info_min_time$", LatestOffset: "$info_max_time$",
+		})
+	}
+	return out
 }
 
 // groupFields are the target names of an aggregation's group-by fields,

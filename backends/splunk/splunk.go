@@ -31,6 +31,12 @@ var profileFiles embed.FS
 // profileNames lists the built-in profiles; the first is the default.
 var profileNames = []string{"cim", "raw"}
 
+// schema lists the source attributes the Splunk backend reads: what a
+// mapping file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{
+	"datamodel", "dataset", "search_prefix", "security_domain", "risk_object", "risk_object_type",
+}})
+
 // Backend is the Splunk target.
 type Backend struct {
 	profiles map[string]*mapping.Profile
@@ -45,7 +51,7 @@ func New() target.Backend {
 		data, err := profileFiles.ReadFile(file)
 		if err == nil {
 			var p *mapping.Profile
-			if p, err = mapping.Parse(file, data); err == nil {
+			if p, err = mapping.Parse(file, data, schema); err == nil {
 				b.profiles[name] = p
 				continue
 			}

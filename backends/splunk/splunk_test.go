@@ -160,7 +160,7 @@ sources:
     attrs: {search_prefix: "index=proxy sourcetype=zscaler:nss"}
 fields:
   cs-host: dest_host
-`))
+`), splunkSchema())
 	require.NoError(t, err)
 	q, err := b.Compile(r, target.Options{Profile: "raw", Overrides: over})
 	require.NoError(t, err)
@@ -240,4 +240,10 @@ func TestNoInjection(t *testing.T) {
 			assert.Equal(t, v, term, q.Text)
 		}
 	}
+}
+
+// splunkSchema is the attribute schema the Splunk backend registers.
+func splunkSchema() mapping.Schema {
+	s, _ := mapping.SchemaFor(splunk.Name)
+	return s
 }

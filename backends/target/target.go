@@ -66,7 +66,9 @@ type Artifact struct {
 // Deployable is a compiled rule with what its deployment file carries.
 type Deployable struct {
 	Query *Query
-	// Runbook is the rule's runbook as Markdown ("" when none was written).
+	// Runbook is the short note for the analyst the deployment file
+	// carries (Markdown: summary, first triage steps, the link to the whole
+	// runbook; runbook.Brief), "" when there is none.
 	Runbook string
 	// Version is a content hash of the compiled output, so a rule's version
 	// changes only when its meaning does.

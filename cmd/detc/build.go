@@ -50,7 +50,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	out := fs.String("out", "out", "output `folder`")
 	strict := fs.Bool("strict", false, "fail the build when a target refuses a rule")
 	fixtures := fixturesFlag(fs)
-	runbookURL := fs.String("runbook-url", "file:../runbooks/", "base `URL` of the runbooks, for the links in the Navigator layer")
+	runbookURL := fs.String("runbook-url", defaultRunbookURL, "base `URL` of the runbooks, for the links in the Navigator layer and the deployment files")
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -79,6 +79,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	res, err := build.Run(set.Rules, build.Options{
 		Out: *out, Backends: backends, Strict: *strict,
 		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
+		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(*runbookURL, r) }),
 		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set)},
 	})
 	if res != nil {
@@ -104,4 +105,19 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals\n",
 		detections, strings.Join(registry.Names(), ", "), *out, len(res.Files), len(res.Refusals))
 	return cli.ExitOK
+}
+
+// defaultRunbookURL is where the Navigator layer finds the runbooks in
+// the build output.
+const defaultRunbookURL = "file:../runbooks/"
+
+// runbookLink is where a deployment file says the rule's whole runbook
+// is: under --runbook-url when that is a web address, otherwise in the
+// build output (a file: link means nothing in a SIEM).
+func runbookLink(base string, r *rule.Rule) string {
+	name := build.FileName(r.ID) + ".md"
+	if strings.HasPrefix(base, "https://") || strings.HasPrefix(base, "http://") {
+		return base + name
+	}
+	return "runbooks/" + name + " in the detc build output"
 }

@@ -2,9 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
-	"os"
+	"io"
 	"slices"
 	"strings"
 
@@ -74,8 +75,8 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	}
 	opts.Variant = *variant
 	if *mappingFile != "" {
-		if opts.Overrides, err = readMapping(*mappingFile, b.Name()); err != nil {
-			fmt.Fprintln(e.stderr, err)
+		var ok bool
+		if opts.Overrides, ok = readMapping(e.stderr, *mappingFile, b.Name()); !ok {
 			return cli.ExitFail
 		}
 	}
@@ -139,18 +140,23 @@ func targetOptions(c *cli.Command, e *env, name, profile, lang string) (target.B
 	return b, target.Options{Profile: profile, Lang: lang}, nil
 }
 
-// readMapping reads a user mapping file for a target.
-func readMapping(file, targetName string) (*mapping.Profile, error) {
-	data, err := os.ReadFile(file)
+// readMapping reads a user mapping file for a target. Its problems are
+// diagnostics at their file:line:col, written with the source line.
+func readMapping(w io.Writer, file, targetName string) (*mapping.Profile, bool) {
+	data, diags := load.ReadText(file, "a mapping file", mapping.MaxFileSize)
+	if diags.HasErrors() {
+		cli.WriteDiagnostics(w, diags, nil)
+		return nil, false
+	}
+	schema, _ := mapping.SchemaFor(targetName)
+	p, err := mapping.Parse(file, data, schema)
 	if err != nil {
-		return nil, fmt.Errorf("%s: error: cannot read the mapping file: %v", file, err)
+		var ds rule.Diagnostics
+		if !errors.As(err, &ds) {
+			ds.Errorf(rule.Pos{File: file}, "mapping", "%v", err)
+		}
+		cli.WriteDiagnostics(w, ds, map[string][]byte{file: data})
+		return nil, false
 	}
-	p, err := mapping.Parse(file, data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: error: mapping file: %v", file, strings.TrimPrefix(err.Error(), file+": "))
-	}
-	if p.Target != "" && p.Target != targetName {
-		return nil, fmt.Errorf("%s: error: the mapping is for target %q, not %q", file, p.Target, targetName)
-	}
-	return p, nil
+	return p, true
 }

@@ -69,6 +69,35 @@ func TestCompileJSON(t *testing.T) {
 	assert.Contains(t, e["message"], `elastic/ecs cannot express field "x-no-such-field"`)
 }
 
+// TestCompileMappingErrors: a mapping file's problems are diagnostics at
+// their file:line:col with the source line, every one of them, and
+// nothing is compiled.
+func TestCompileMappingErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yml")
+	require.NoError(t, os.WriteFile(bad, []byte("target: elastic\nsources:\n  - logsource: {category: proxy}\n    atrs:\n      index: logs-*\n  - logsource: {category: dns}\n    attrs: {indx: logs-dns}\n"), 0o644))
+	code, stdout, stderr := detc(t, "compile", "--target", "elastic", "--mapping", bad, "testdata/good")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, bad+`:4:5: error: unknown key "atrs" in a source (did you mean "attrs"?); the keys are logsource, attrs, fields
+    4 |     atrs:
+      |     ^
+`+bad+`:7:13: error: unknown elastic source attribute "indx" (did you mean "index"?); elastic reads category, filter, index, only_product
+    7 |     attrs: {indx: logs-dns}
+      |             ^
+`, stderr)
+
+	// A file over the cap is refused before it is read.
+	big := filepath.Join(dir, "big.yml")
+	f, err := os.Create(big)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(10<<20))
+	require.NoError(t, f.Close())
+	code, _, stderr = detc(t, "compile", "--target", "elastic", "--mapping", big, "testdata/good")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, big+":1:1: error: file is 10 MB; a mapping file may be at most 1 MB\n", stderr)
+}
+
 func TestCompileOptions(t *testing.T) {
 	mapping := filepath.Join(t.TempDir(), "map.yml")
 	require.NoError(t, os.WriteFile(mapping, []byte("target: elastic\nfields:\n  x-no-such-field:\n    name: labels.x\n    type: keyword\n"), 0o644))
@@ -84,7 +113,7 @@ func TestCompileOptions(t *testing.T) {
 		{"raw profile keeps field names", []string{"--profile", "raw"}, 0, `x\-no\-such\-field:"1"`, ""},
 		{"mapping file maps the field", []string{"--mapping", mapping}, 0, `labels.x:"1"`, ""},
 		{"mapping for another target", []string{"--mapping", otherTarget}, 1, "", `the mapping is for target "splunk", not "elastic"`},
-		{"missing mapping file", []string{"--mapping", "nope.yml"}, 1, "", "nope.yml: error: cannot read the mapping file"},
+		{"missing mapping file", []string{"--mapping", "nope.yml"}, 1, "", "nope.yml: error: cannot read nope.yml: no such file or directory"},
 		{"another language", []string{"--lang", "eql", "--profile", "raw"}, 0, "any where", ""},
 		{"unknown profile", []string{"--profile", "nope"}, 2, "", `target elastic has no profile "nope"`},
 		{"unknown language", []string{"--lang", "sql"}, 2, "", `target elastic has no language "sql"`},

@@ -45,6 +45,7 @@ func runTest(c *cli.Command, e *env, args []string) int {
 	set, diags := loadDetections(paths, *fixtures)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	rep := fixture.Run(set.Rules, fixture.Options{})
+	rep.AddUnloaded(set.Unloaded, diags)
 	if err := report.WriteTest(e.stdout, *format, rep, cli.Tool(version), report.Here()); err != nil {
 		fmt.Fprintf(e.stderr, "detc test: %v\n", err)
 		return cli.ExitFail

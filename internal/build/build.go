@@ -39,9 +39,12 @@ type Options struct {
 	Backends []target.Backend
 	// Strict makes any refusal fail the build.
 	Strict bool
-	// Runbook, when set, renders a rule's runbook Markdown; it goes into
-	// each target's deployment files and under runbooks/.
+	// Runbook, when set, renders a rule's runbook Markdown; it goes under
+	// runbooks/.
 	Runbook func(r *rule.Rule) (string, error)
+	// Brief, when set, writes the short note (summary, first triage steps,
+	// link to the runbook) each target's deployment files carry.
+	Brief func(r *rule.Rule) string
 	// Extras add files outside the targets' folders, such as an ATT&CK
 	// Navigator layer.
 	Extras []Extra
@@ -105,14 +108,12 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 			deployable = append(deployable, r)
 		}
 	}
-	runbooks := map[string]string{}
 	if opts.Runbook != nil {
 		for _, r := range deployable {
 			md, err := opts.Runbook(r)
 			if err != nil {
 				return nil, &RunbookError{Rule: r, Err: err}
 			}
-			runbooks[r.ID] = md
 			if err := add(files, "runbooks", target.Artifact{Path: FileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
 				return nil, err
 			}
@@ -123,7 +124,11 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 	for _, b := range backends {
 		var ds []target.Deployable
 		for _, r := range deployable {
-			d, refusal := Compile(b, r, runbooks[r.ID])
+			brief := ""
+			if opts.Brief != nil {
+				brief = opts.Brief(r)
+			}
+			d, refusal := Compile(b, r, brief)
 			if refusal != nil {
 				res.Refusals = append(res.Refusals, *refusal)
 				continue
@@ -186,10 +191,10 @@ func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Sever
 }
 
 // Compile compiles one rule for one backend in its default profile and
-// language, as Run does: the deployable, with its runbook and version, or
+// language, as Run does: the deployable, with its brief and version, or
 // the refusal. detc diff compiles through it too, so that what it compares
 // is what a build deploys.
-func Compile(b target.Backend, r *rule.Rule, runbook string) (*target.Deployable, *Refusal) {
+func Compile(b target.Backend, r *rule.Rule, brief string) (*target.Deployable, *Refusal) {
 	profile := b.Profiles()[0]
 	q, err := b.Compile(r, target.Options{})
 	if err != nil {
@@ -197,7 +202,7 @@ func Compile(b target.Backend, r *rule.Rule, runbook string) (*target.Deployable
 		return nil, &Refusal{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
 			Target: b.Name(), Profile: profile, Message: d.Summary}
 	}
-	return &target.Deployable{Query: q, Runbook: runbook, Version: Version(q)}, nil
+	return &target.Deployable{Query: q, Runbook: brief, Version: Version(q)}, nil
 }
 
 // Version is a content hash of what a compiled rule means: its target,

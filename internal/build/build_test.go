@@ -82,6 +82,7 @@ func TestRunWritesTree(t *testing.T) {
 		Out:      out,
 		Backends: []target.Backend{&fake{name: "zeta"}, &fake{name: "alpha", refuse: map[string]bool{"r2": true}}},
 		Runbook:  func(r *rule.Rule) (string, error) { return "# " + r.Title + "\n", nil },
+		Brief:    func(r *rule.Rule) string { return "brief of " + r.Title + "\n" },
 		Extras: []Extra{{Dir: "navigator", Generate: func(rs []*rule.Rule) ([]target.Artifact, error) {
 			return []target.Artifact{{Path: "layer.json", Data: []byte(fmt.Sprint(len(rs)))}}, nil
 		}}},
@@ -93,7 +94,8 @@ func TestRunWritesTree(t *testing.T) {
 		"runbooks/r1.md", "runbooks/r2.md", "zeta/index.txt", "zeta/rules/r1.txt", "zeta/rules/r2.txt",
 	}, res.Files)
 	assert.Len(t, got, len(res.Files))
-	assert.Equal(t, "zeta:r1\n# One\n", got["zeta/rules/r1.txt"])
+	assert.Equal(t, "zeta:r1\nbrief of One\n", got["zeta/rules/r1.txt"], "deployment files carry the brief")
+	assert.Equal(t, "# One\n", got["runbooks/r1.md"], "the whole runbook is beside them")
 	assert.Equal(t, "2", got["navigator/layer.json"], "pivots are not deployed")
 	assert.Equal(t, `[
   {

@@ -48,8 +48,8 @@ type Detection struct {
 // Compile compiles each rule of set the way detc build does (build.Compile
 // for every backend in its default profile and language, build.Runbooks
 // for the runbook), and packages each rule alone so that its deployment
-// files hold only its own entry, with the opening of the runbook they
-// embed (runbookHead). Investigation pivots get their queries
+// files hold only its own entry, with the brief they carry (build.Briefs,
+// linking to runbooks/<id>.md). Investigation pivots get their queries
 // only: they are never deployed and have no runbook of their own. Rules
 // are keyed by id; a rule with no id, or an id two rules share, is an
 // error, as detc lint reports it.
@@ -57,6 +57,7 @@ func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, e
 	backends = append([]target.Backend(nil), backends...)
 	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
 	runbook := build.Runbooks(set.RunbookRules(), backends, set.Cards)
+	brief := build.Briefs(set.Cards, func(r *rule.Rule) string { return "runbooks/" + build.FileName(r.ID) + ".md" })
 	out := map[string]*Detection{}
 	for _, r := range set.Rules {
 		if r.ID == "" {
@@ -66,16 +67,16 @@ func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, e
 			return nil, fmt.Errorf("%s: rule id %s is also the id of the rule in %s; detc diff matches detections by id", r.Pos, r.ID, prev.File)
 		}
 		d := &Detection{ID: r.ID, Name: r.Name, Title: r.Title, File: r.File, Pivot: r.IsPivot()}
-		md := ""
+		md, note := "", ""
 		if !d.Pivot {
 			text, err := runbook(r)
 			if err != nil {
 				text = fmt.Sprintf("the runbook cannot be written: %v\n", err)
 			}
-			md = text
+			md, note = text, brief(r)
 		}
 		for _, b := range backends {
-			d.Outputs = append(d.Outputs, compileFor(b, r, md, d.Pivot)...)
+			d.Outputs = append(d.Outputs, compileFor(b, r, note, d.Pivot)...)
 		}
 		if !d.Pivot {
 			d.Outputs = append(d.Outputs, Output{Part: PartRunbook, Name: "runbooks/" + build.FileName(r.ID) + ".md", Text: md})
@@ -86,8 +87,8 @@ func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, e
 }
 
 // compileFor is one rule's query and deployment files for one backend.
-func compileFor(b target.Backend, r *rule.Rule, runbook string, pivot bool) []Output {
-	dep, refusal := build.Compile(b, r, runbook)
+func compileFor(b target.Backend, r *rule.Rule, brief string, pivot bool) []Output {
+	dep, refusal := build.Compile(b, r, brief)
 	if refusal != nil {
 		return []Output{{Target: b.Name(), Part: PartQuery, Name: b.Name() + "." + b.Langs()[0], Text: "refused: " + refusal.Message + "\n"}}
 	}
@@ -99,9 +100,7 @@ func compileFor(b target.Backend, r *rule.Rule, runbook string, pivot bool) []Ou
 	if pivot {
 		return outs
 	}
-	packaged := *dep
-	packaged.Runbook = runbookHead(runbook, r.ID)
-	arts, err := b.Package([]target.Deployable{packaged}, target.Options{})
+	arts, err := b.Package([]target.Deployable{*dep}, target.Options{})
 	if err != nil {
 		return append(outs, Output{Target: b.Name(), Part: PartDeployment, Name: b.Name(), Text: fmt.Sprintf("packaging failed: %v\n", err)})
 	}
@@ -110,23 +109,6 @@ func compileFor(b target.Backend, r *rule.Rule, runbook string, pivot bool) []Ou
 		outs = append(outs, Output{Target: b.Name(), Part: PartDeployment, Name: b.Name() + "/" + a.Path, Text: readable(a)})
 	}
 	return outs
-}
-
-// runbookHead is what a deployment file embeds in place of the runbook in
-// a diff: the runbook's opening section (title, level, description,
-// summary) and where the rest is. The whole runbook is diffed on its own;
-// inside a deployment file (Splunk's next steps, Kibana's note, both one
-// JSON string) every runbook change, which any query change is, would be
-// repeated as one long line. Sentinel's description takes its triage
-// summary from the opening section, so it is shown as a build writes it.
-func runbookHead(md, id string) string {
-	if md == "" {
-		return ""
-	}
-	if i := strings.Index(md, "\n## "); i >= 0 {
-		md = md[:i+1]
-	}
-	return md + fmt.Sprintf("(The whole runbook is runbooks/%s.md.)\n", build.FileName(id))
 }
 
 func withNewline(s string) string {

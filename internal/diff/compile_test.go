@@ -33,9 +33,10 @@ func TestCompile(t *testing.T) {
 	assert.Equal(t, []string{"fake query fake.q", " runbook runbooks/r1.md"}, parts(got["r1"]))
 	assert.Equal(t, "refused: rule r1: fake/default cannot express the title: it says refused\n", got["r1"].Outputs[0].Text)
 
-	// The deployment file embeds the runbook's opening section only.
+	// The deployment file carries the brief, as a build writes it, which
+	// links to the runbook.
 	dep := got["d1"].Outputs[1].Text
-	assert.Contains(t, dep, `runbook = "# Runbook: Detection\n\nDetection `+"`d1`"+`, level **-**, status **-**.\n\n(The whole runbook is runbooks/d1.md.)\n"`)
+	assert.Contains(t, dep, `runbook = "Detection\n\nFull runbook (every SIEM's queries, investigation pivots, playbook): runbooks/d1.md\n"`)
 	assert.NotContains(t, dep, "## What this detection looks at")
 	assert.Contains(t, got["d1"].Outputs[2].Text, "## What this detection looks at", "the runbook itself is whole")
 }

@@ -47,6 +47,8 @@ type decoder struct {
 	unknowns int
 	// shared are the selections declared outside detections, by name.
 	shared map[string]*hcl.Block
+	// unloaded are the detections that failed to decode.
+	unloaded []rule.Unloaded
 }
 
 // addHCL records hcl diagnostics and reports whether any is an error.

@@ -38,7 +38,7 @@ func dumpStruct(b *strings.Builder, v reflect.Value, indent string, withPos bool
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		fv := v.Field(i)
-		if !withPos && (f.Type == posType || (t == reflect.TypeOf(rule.Rule{}) && f.Name == "File")) {
+		if !withPos && (f.Type == posType || (t == reflect.TypeOf(rule.Rule{}) && (f.Name == "File" || f.Name == "MetaPos"))) {
 			continue
 		}
 		if !withPos && f.Name == "Modifiers" {
@@ -103,7 +103,7 @@ func dumpField(b *strings.Builder, name string, v reflect.Value, indent string, 
 		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%q: %q", k.String(), v.MapIndex(k).String())
+			parts[i] = fmt.Sprintf("%q: %q", k.String(), fmt.Sprint(v.MapIndex(k).Interface()))
 		}
 		fmt.Fprintf(b, "%s%s: {%s}\n", indent, name, strings.Join(parts, ", "))
 	case reflect.String:

@@ -18,6 +18,7 @@ import (
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/runbook"
 )
 
 // Diagnostic codes, one per check.
@@ -39,6 +40,7 @@ const (
 	CodeCIDRHostBits    = "cidr-host-bits"
 	CodeRedundantStar   = "redundant-wildcard"
 	CodeWindashNoDash   = "windash-no-dash"
+	CodeNoCard          = "missing-runbook-card"
 )
 
 // Levels and Statuses are the values the Sigma specification allows.
@@ -58,11 +60,33 @@ func Check(set *load.Set) rule.Diagnostics {
 	}
 	diags = append(diags, duplicates(set.Rules)...)
 	diags = append(diags, fixture.CheckCoverage(set.Rules)...)
+	diags = append(diags, cards(set)...)
 	// Approved and blocked webhook URLs: malformed entries and block
 	// entries that would block an approved endpoint.
 	_, d := blocklist.Collect(set.Rules, set.Lists, blocklist.DefaultConfig())
 	diags = append(diags, d...)
 	diags.Sort()
+	return diags
+}
+
+// cards warns about a detection whose techniques have no runbook card
+// (nor their parent techniques): its runbook's triage section would hold
+// only the detection's own text. Pivots have no runbook of their own.
+func cards(set *load.Set) rule.Diagnostics {
+	var diags rule.Diagnostics
+	for _, r := range set.Rules {
+		techs := r.Attack.Techniques
+		if r.IsPivot() || len(techs) == 0 || runbook.CardFor(r, set.Cards) != nil {
+			continue
+		}
+		pos := r.Attack.Pos
+		if !pos.IsValid() {
+			pos = r.Pos
+		}
+		diags = append(diags, rule.Diagnostic{Severity: rule.Warning, Pos: pos, Code: CodeNoCard,
+			Summary: fmt.Sprintf("rule %s: no runbook card for %s", name(r), strings.Join(techs, ", ")),
+			Detail:  fmt.Sprintf("its runbook will have no triage steps or playbook; add a card such as cards/%s.card.yml under the detections (see docs/content-pack.md)", techs[0])})
+	}
 	return diags
 }
 
@@ -91,12 +115,12 @@ func metadata(r *rule.Rule) rule.Diagnostics {
 	if r.Level == "" {
 		missing(rule.Error, "level", "set one of "+strings.Join(Levels, ", "))
 	} else if !slices.Contains(Levels, r.Level) {
-		diags.Errorf(r.Pos, CodeInvalidLevel, "rule %s: level %q is not one of %s", name(r), r.Level, strings.Join(Levels, ", "))
+		diags.Errorf(r.PosOf("level"), CodeInvalidLevel, "rule %s: level %q is not one of %s", name(r), r.Level, strings.Join(Levels, ", "))
 	}
 	if r.Status == "" {
 		missing(rule.Warning, "status", "set one of "+strings.Join(Statuses, ", "))
 	} else if !slices.Contains(Statuses, r.Status) {
-		diags.Errorf(r.Pos, CodeInvalidStatus, "rule %s: status %q is not one of %s", name(r), r.Status, strings.Join(Statuses, ", "))
+		diags.Errorf(r.PosOf("status"), CodeInvalidStatus, "rule %s: status %q is not one of %s", name(r), r.Status, strings.Join(Statuses, ", "))
 	}
 	if r.LogSource == (rule.LogSource{Pos: r.LogSource.Pos}) {
 		missing(rule.Error, "log source", "set at least one of category, product, service")
@@ -118,7 +142,7 @@ func metadata(r *rule.Rule) rule.Diagnostics {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, d.value); err != nil {
-			diags.Errorf(r.Pos, CodeInvalidDate, "rule %s: %s %q is not a valid date written YYYY-MM-DD", name(r), d.key, d.value)
+			diags.Errorf(r.PosOf(d.key), CodeInvalidDate, "rule %s: %s %q is not a valid date written YYYY-MM-DD", name(r), d.key, d.value)
 		}
 	}
 	return diags
@@ -256,7 +280,7 @@ func value(r *rule.Rule, m *rule.Matcher, v rule.Value) rule.Diagnostics {
 	case rule.KindRegex:
 		if _, err := regexp.Compile(v.Text); err != nil {
 			diags = append(diags, rule.Diagnostic{Severity: rule.Error, Pos: pos, Code: CodeBadRegex,
-				Summary: fmt.Sprintf("field %q: regular expression does not compile: %v", field, err), Detail: re2Hint(v.Text)})
+				Summary: fmt.Sprintf("field %q: %s", field, rule.RegexError(v.Text, err))})
 		}
 	case rule.KindCIDR:
 		if p, err := netip.ParsePrefix(v.Text); err == nil && p.Masked() != p {
@@ -286,21 +310,6 @@ func redundantStar(op rule.Op, p rule.Pattern) bool {
 	default:
 		return first
 	}
-}
-
-// re2Hint names the usual PCRE constructs RE2 lacks, since Sigma rules are
-// often written for PCRE engines.
-func re2Hint(re string) string {
-	for _, c := range []struct{ syntax, what string }{
-		{"(?=", "lookahead"}, {"(?!", "negative lookahead"}, {"(?<=", "lookbehind"}, {"(?<!", "negative lookbehind"},
-		{"(?>", "atomic groups"}, {"*+", "possessive quantifiers"}, {"++", "possessive quantifiers"}, {"?+", "possessive quantifiers"},
-		{`\Z`, `\Z (use \z)`}, {`\1`, "backreferences"}, {`\2`, "backreferences"}, {`\k<`, "named backreferences"},
-	} {
-		if strings.Contains(re, c.syntax) {
-			return "detc uses RE2 syntax, which has no " + c.what
-		}
-	}
-	return ""
 }
 
 // duplicates reports ids and titles used by more than one rule, naming

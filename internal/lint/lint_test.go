@@ -155,7 +155,7 @@ func TestMessages(t *testing.T) {
 	bad.Searches[0].Groups[0].Matchers[0] = &rule.Matcher{Field: "c-uri", Op: rule.OpRegex, Values: []rule.Value{{Kind: rule.KindRegex, Text: `(a)\1`, Pos: pos(12)}}}
 	diags := Rule(bad)
 	require.Len(t, diags, 1)
-	assert.Equal(t, "detc uses RE2 syntax, which has no backreferences", diags[0].Detail)
+	assert.Equal(t, `r.yml:12:1: error: field "c-uri": regular expression "(a)\\1" uses backreferences, which RE2 (the regular expression syntax detc uses) does not support`, diags[0].String())
 }
 
 func TestCheckDuplicates(t *testing.T) {

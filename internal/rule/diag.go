@@ -73,6 +73,17 @@ func (ds Diagnostics) HasErrors() bool {
 	return false
 }
 
+// Errors are the diagnostics that are errors.
+func (ds Diagnostics) Errors() Diagnostics {
+	var out Diagnostics
+	for _, d := range ds {
+		if d.Severity == Error {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // Sort orders diagnostics by file, line, column and summary so that output
 // is deterministic whatever order the checks ran in.
 func (ds Diagnostics) Sort() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -55,6 +56,9 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 	m := &Matcher{Field: field, Modifiers: modifiers, Pos: pos}
 	if field == "" {
 		m.Op = OpContains
+	} else if err := CheckFieldName(field); err != nil {
+		diags.Errorf(pos, "bad-field-name", "%v", err)
+		return nil, diags
 	}
 	all, expand := false, false
 	var transforms []string
@@ -220,7 +224,10 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 			return bad("re needs a string pattern, not %q", raw.Text)
 		}
 		if _, err := regexp.Compile(raw.Text); err != nil {
-			return bad("regular expression does not compile: %v", err)
+			return bad("%s", RegexError(raw.Text, err))
+		}
+		if n := regexProgramSize(raw.Text); n > MaxRegexProgram {
+			return bad("regular expression compiles to %d instructions; at most %d are allowed (a repetition such as {1000} copies what it repeats)", n, MaxRegexProgram)
 		}
 		return []Value{{Kind: KindRegex, Text: raw.Text, Pos: raw.Pos}}, nil
 	case OpCIDR:
@@ -232,6 +239,9 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 	if m.FieldRef {
 		if raw.Kind != RawString || raw.Text == "" {
 			return bad("fieldref needs a field name")
+		}
+		if err := CheckFieldName(raw.Text); err != nil {
+			return bad("fieldref: %v", err)
 		}
 		return []Value{{Kind: KindFieldRef, Text: raw.Text, Pos: raw.Pos}}, nil
 	}
@@ -318,6 +328,27 @@ func isPlaceholder(s string) bool {
 // dash introduces an option.
 var windashChars = []string{"-", "/", "\u2013", "\u2014", "\u2015"}
 
+// MaxRegexProgram bounds a regular expression's compiled program, in
+// instructions. Matching is linear in the text (RE2), but its cost and the
+// program's memory (tens of bytes an instruction) grow with this size,
+// which repetitions multiply: "(?:a{1000}){1000}" is refused by Go, but
+// 3,000 copies of "(?:a{1000})" are not. Real rules stay under a thousand.
+const MaxRegexProgram = 100_000
+
+// regexProgramSize is the instruction count of the compiled pattern (0
+// when it does not parse: the caller reports that).
+func regexProgramSize(pattern string) int {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return 0
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return 0
+	}
+	return len(prog.Inst)
+}
+
 // MaxFieldValues bounds the values of one field after value modifiers
 // (windash, base64offset) multiplied them, so that memory stays bounded.
 const MaxFieldValues = 100000
@@ -401,4 +432,21 @@ func utf16String(s string, bigEndian, bom bool) string {
 		}
 	}
 	return b.String()
+}
+
+// RegexError explains why re does not compile. Rules are often written
+// for PCRE engines, whose constructs RE2 lacks (Go's regexp reports a
+// lookbehind as an "invalid named capture"): such a construct is named as
+// unsupported rather than passing on the parser's message.
+func RegexError(re string, err error) string {
+	for _, c := range []struct{ syntax, what string }{
+		{"(?<=", "lookbehind"}, {"(?<!", "negative lookbehind"}, {"(?=", "lookahead"}, {"(?!", "negative lookahead"},
+		{"(?>", "atomic groups"}, {"*+", "possessive quantifiers"}, {"++", "possessive quantifiers"}, {"?+", "possessive quantifiers"},
+		{`\Z`, `\Z (write \z)`}, {`\1`, "backreferences"}, {`\2`, "backreferences"}, {`\k<`, "named backreferences"},
+	} {
+		if strings.Contains(re, c.syntax) {
+			return fmt.Sprintf("regular expression %q uses %s, which RE2 (the regular expression syntax detc uses) does not support", re, c.what)
+		}
+	}
+	return fmt.Sprintf("regular expression does not compile: %v", err)
 }

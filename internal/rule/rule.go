@@ -48,6 +48,18 @@ type Rule struct {
 	// File is the path the rule was loaded from, as given to the loader.
 	File string
 	Pos  Pos
+	// MetaPos holds where each metadata value (level, status, date, ...)
+	// is written, by its key, so that a problem with one points at it.
+	MetaPos map[string]Pos
+}
+
+// PosOf is where the metadata value key is written, or the rule's
+// position when that is not known.
+func (r *Rule) PosOf(key string) Pos {
+	if p, ok := r.MetaPos[key]; ok {
+		return p
+	}
+	return r.Pos
 }
 
 // PivotTag marks a rule as an investigation pivot: compiled for runbooks,

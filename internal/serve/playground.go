@@ -157,7 +157,7 @@ func (s *server) load(req Request) ([]*rule.Rule, rule.Diagnostics, string, erro
 	sort.Slice(shared, func(i, j int) bool { return shared[i].Name < shared[j].Name })
 	switch req.Format {
 	case "hcl":
-		all, values, diags := hclrule.LoadValues(append(shared, hclrule.File{Name: hclName, Data: data}))
+		all, values, _, diags := hclrule.LoadValues(append(shared, hclrule.File{Name: hclName, Data: data}))
 		var rules []*rule.Rule
 		for _, r := range all {
 			if r.File == hclName {
@@ -179,7 +179,7 @@ func (s *server) load(req Request) ([]*rule.Rule, rule.Diagnostics, string, erro
 			diags = append(diags, rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: sigmaName, Line: 1, Col: 1}, Code: "format",
 				Summary: "this looks like HCL (a detection block): pick HCL as the format"})
 		}
-		_, values, d := hclrule.LoadValues(shared)
+		_, values, _, d := hclrule.LoadValues(shared)
 		diags = append(diags, d...)
 		diags = append(diags, rule.ResolvePlaceholders(rules, values)...)
 		rules, d = sigma.ResolveCorrelations(rules)

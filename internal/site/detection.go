@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/attack"
 	"github.com/detc/detc/internal/build"
@@ -102,7 +101,7 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 		v.Runbook = html
 	}
 	for _, b := range in.Backends {
-		st := targetStatus{Name: b.Name(), Title: registry.Title(b.Name()), OK: true}
+		st := targetStatus{Name: b.Name(), Title: targetTitle(b), OK: true}
 		d, refusal := build.Compile(b, r, md)
 		if refusal != nil {
 			st.OK, st.Reason = false, refusal.Message
@@ -140,7 +139,7 @@ func queries(b target.Backend, r *rule.Rule) []queryView {
 	var out []queryView
 	for pi, p := range b.Profiles() {
 		for _, l := range b.Langs() {
-			q := queryView{Target: b.Name(), Title: registry.Title(b.Name()), Profile: p, Lang: l, Default: pi == 0 && l == defaultLang}
+			q := queryView{Target: b.Name(), Title: productTitle(b, p), Profile: p, Lang: l, Default: pi == 0 && l == defaultLang}
 			compiled, err := b.Compile(r, target.Options{Profile: p, Lang: l})
 			if err != nil {
 				q.Refusal = build.Refused(r, b.Name(), p, err, rule.Error).Summary

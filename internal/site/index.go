@@ -52,7 +52,23 @@ func newIndexView(views []*detectionView, backends []target.Backend) indexView {
 	sort.Strings(iv.LogSources)
 	sort.Slice(iv.Tactics, func(i, j int) bool { return iv.Tactics[i].ID < iv.Tactics[j].ID })
 	for _, b := range backends {
-		iv.Targets = append(iv.Targets, targetStatus{Name: b.Name(), Title: registry.Title(b.Name())})
+		iv.Targets = append(iv.Targets, targetStatus{Name: b.Name(), Title: targetTitle(b)})
 	}
 	return iv
+}
+
+// targetTitle names where a target's default profile runs, as analysts
+// know it ("Microsoft Sentinel (ASIM)").
+func targetTitle(b target.Backend) string { return registry.Products(b)[0].Title }
+
+// productTitle names where the query of one profile runs, or the target
+// when the registry names no product for the profile (the profile is
+// shown beside it).
+func productTitle(b target.Backend, profile string) string {
+	for _, p := range registry.Products(b) {
+		if p.Profile == profile {
+			return p.Title
+		}
+	}
+	return b.Name()
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 )
 
@@ -34,7 +33,7 @@ type playgroundTarget struct {
 func playground(backends []target.Backend, nav Nav) ([]target.Artifact, error) {
 	v := playgroundView{Example: exampleRule, Events: exampleEvents}
 	for _, b := range backends {
-		v.Targets = append(v.Targets, playgroundTarget{Name: b.Name(), Title: registry.Title(b.Name()),
+		v.Targets = append(v.Targets, playgroundTarget{Name: b.Name(), Title: targetTitle(b),
 			Profiles: strings.Join(b.Profiles(), " "), Langs: strings.Join(b.Langs(), " ")})
 	}
 	page, err := Render("playground.html", Page{Title: "Playground · " + Name, Current: "playground", Nav: nav, Body: v})
