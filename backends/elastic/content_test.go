@@ -60,9 +60,9 @@ func fits(typ, v string) bool {
 // events (those of its log source) under the profile's names and types.
 func contentPlan(t *testing.T, r *rule.Rule, profile string) (proof, bool) {
 	t.Helper()
-	c, err := compile(r, target.Options{Profile: profile, Lang: Lucene})
+	c, err := compile(testutil.Checked(t, r), target.Options{Profile: profile, Lang: Lucene})
 	if err != nil {
-		var te *target.Error
+		var te *target.Refusal
 		require.True(t, errors.As(err, &te), "%v", err)
 		t.Logf("%s/%s: refused: %v", r.ID, profile, err)
 		return proof{}, false
@@ -76,7 +76,7 @@ func contentPlan(t *testing.T, r *rule.Rule, profile string) (proof, bool) {
 	for n, typ := range c.types {
 		fields[n] = typ
 	}
-	cc := &compiler{r: r, profile: p, source: c.query.Source, types: map[string]string{}}
+	cc := &compiler{r: c.query.Rule, profile: p, source: c.query.Source, types: map[string]string{}}
 	filter := cc.sourceFilter(true)
 	for _, kv := range filter {
 		fields[kv[0]] = tKeyword

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/attack"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -196,13 +198,13 @@ func kibana(d target.Deployable, opts target.Options) (*kibanaRule, error) {
 	default:
 		return nil, fmt.Errorf("elastic: rule %s: unknown language %q", r.ID, q.Lang)
 	}
-	kr.ResponseActions, kr.Actions = responses(r)
+	kr.ResponseActions, kr.Actions = responses(r.Rule)
 	return kr, nil
 }
 
 // kibanaThresholdOf maps a threshold's fields through the profile the
 // query was compiled with.
-func kibanaThresholdOf(r *rule.Rule, a *rule.Aggregation, q *target.Query, opts target.Options) (*kibanaThreshold, error) {
+func kibanaThresholdOf(r *check.Rule, a *rule.Aggregation, q *target.Query, opts target.Options) (*kibanaThreshold, error) {
 	t := thresholdOf(a)
 	if t == nil {
 		return nil, fmt.Errorf("elastic: rule %s: its aggregation is not a threshold; compile it with --lang esql", r.ID)
@@ -306,7 +308,7 @@ func requiredFields(d target.Deployable, opts target.Options) ([]kibanaField, er
 		return nil, err
 	}
 	out := []kibanaField{}
-	for _, name := range sortedKeys(c.types) {
+	for _, name := range slices.Sorted(maps.Keys(c.types)) {
 		set, _, _ := strings.Cut(name, ".")
 		out = append(out, kibanaField{Name: name, Type: c.types[name], ECS: q.Profile == "ecs" && slices.Contains(ecsFieldSets, set)})
 	}
@@ -411,13 +413,13 @@ func threats(a rule.Attack) []kibanaThreat {
 		}
 	}
 	out := []kibanaThreat{}
-	for _, tacID := range sortedKeys(byTactic) {
+	for _, tacID := range slices.Sorted(maps.Keys(byTactic)) {
 		tac, ok := attack.LookupTactic(tacID)
 		if !ok {
 			continue
 		}
 		th := kibanaThreat{Framework: "MITRE ATT&CK", Tactic: kibanaRef{ID: tac.ID, Name: tac.Name, Reference: tac.URL()}}
-		for _, techID := range sortedKeys(byTactic[tacID]) {
+		for _, techID := range slices.Sorted(maps.Keys(byTactic[tacID])) {
 			e := byTactic[tacID][techID]
 			sort.Slice(e.subs, func(i, j int) bool { return e.subs[i].ID < e.subs[j].ID })
 			th.Technique = append(th.Technique, kibanaTechnique{kibanaRef: e.ref, Subtechnique: e.subs})
@@ -434,13 +436,4 @@ func hasRef(refs []kibanaRef, id string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,6 +2,7 @@ package kql_test
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/testutil"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -98,7 +99,7 @@ func TestQuoteParsesBack(t *testing.T) {
 		cols[i] = kqlcheck.Column{Name: n, Type: "string"}
 		queries = append(queries, kqlcheck.Query{ID: "ident " + n, DB: "t", Text: "T | where " + kql.Ident(n) + ` == "x"`})
 	}
-	require.NoError(t, kqlcheck.Available(), "the KQL tests need Microsoft's parser: run `make deps`")
+	testutil.RequireChecker(t, "Kusto.Language", kqlcheck.Available())
 	results, err := kqlcheck.Check(map[string]*kqlcheck.Database{
 		"none": {},
 		"t":    {Tables: []kqlcheck.Table{{Name: "T", Columns: cols}}},

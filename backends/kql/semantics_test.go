@@ -3,6 +3,7 @@ package kql_test
 import (
 	"errors"
 	"fmt"
+	"github.com/detc/detc/internal/testutil"
 	"testing"
 	"time"
 
@@ -161,7 +162,7 @@ func TestTranslation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := testRule(t, rule.LogSource{Category: "test"}, tt.negate, tt.fields...)
-			q, err := b.Compile(r, target.Options{Profile: "raw", Overrides: typed})
+			q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw", Overrides: typed})
 			require.NoError(t, err)
 			want := "SigmaEvents\n| where " + tt.want
 			if tt.negate {
@@ -193,8 +194,6 @@ func TestRefusals(t *testing.T) {
 			`keyword "é": a case-insensitive match of non-ASCII letters needs a regular expression`},
 		{"keyword startswith", "raw", proxy, []field{{"", []string{"startswith"}, []any{"a"}}},
 			`a keyword with modifier startswith: KQL searches every column only for substrings`},
-		{"placeholder", "raw", proxy, []field{{"f", []string{"expand"}, []any{"%hosts%"}}},
-			`placeholder %hosts% on field "f": placeholders must be resolved`},
 		{"utf16 bytes", "raw", proxy, []field{{"f", []string{"utf16le", "contains"}, []any{"é"}}},
 			`is not UTF-8 text (the wide/utf16 modifiers make raw bytes)`},
 		{"string op on real", "raw", proxy, []field{{"r", []string{"contains"}, []any{"1"}}},
@@ -220,8 +219,8 @@ func TestRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := testRule(t, tt.ls, false, tt.fields...)
-			_, err := b.Compile(r, target.Options{Profile: tt.profile, Overrides: typed})
-			var te *target.Error
+			_, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: tt.profile, Overrides: typed})
+			var te *target.Refusal
 			require.True(t, errors.As(err, &te), "want a refusal, got %v", err)
 			assert.Equal(t, "t1", te.RuleID)
 			assert.Equal(t, "kql", te.Target)
@@ -245,7 +244,7 @@ fields:
 	require.NoError(t, err)
 	r := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"cs-bytes", []string{"gt"}, []any{1000}})
 	r.Aggregation = &rule.Aggregation{Func: rule.AggSum, Field: "cs-bytes", GroupBy: []string{"src_ip"}, Window: 5 * time.Minute, Op: rule.CmpGt, Threshold: 1e6}
-	q, err := kql.New().Compile(r, target.Options{Profile: "raw", Overrides: o})
+	q, err := kql.New().Compile(testutil.Checked(t, r), target.Options{Profile: "raw", Overrides: o})
 	require.NoError(t, err)
 	assert.Equal(t, `SigmaEvents_CL
 | where ['cs-bytes'] > 1000
@@ -303,7 +302,7 @@ fields:
 			agg := tt.agg
 			agg.Window = time.Hour
 			r.Aggregation = &agg
-			q, err := b.Compile(&r, target.Options{Profile: "raw", Overrides: o})
+			q, err := b.Compile(testutil.Checked(t, &r), target.Options{Profile: "raw", Overrides: o})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, q.Text)
 			check.add(t, tt.name, q, q.Text, o)

@@ -24,9 +24,9 @@ func deployables(t testing.TB, rules []*rule.Rule, opts target.Options) []target
 	t.Helper()
 	var ds []target.Deployable
 	for _, r := range rules {
-		q, err := kql.New().Compile(r, opts)
+		q, err := kql.New().Compile(testutil.Checked(t, r), opts)
 		if err != nil {
-			var te *target.Error
+			var te *target.Refusal
 			require.ErrorAs(t, err, &te)
 			continue
 		}
@@ -179,7 +179,7 @@ func TestPackageLimits(t *testing.T) {
 			if tt.attrs != "" {
 				opts.Overrides = overrides(t, tt.attrs)
 			}
-			q, err := kql.New().Compile(r, opts)
+			q, err := kql.New().Compile(testutil.Checked(t, r), opts)
 			require.NoError(t, err)
 			_, err = kql.New().Package([]target.Deployable{{Query: q}}, opts)
 			require.Error(t, err)
@@ -200,7 +200,7 @@ func TestAnalyticsRuleFields(t *testing.T) {
 	r.Runbook = &rule.Runbook{Summary: "Find the process that posted."}
 	r.Aggregation = &rule.Aggregation{Func: rule.AggCount, GroupBy: []string{"src_ip"}, Window: 90 * time.Minute, Op: rule.CmpGt, Threshold: 5}
 	opts := target.Options{Profile: "sentinel-csl"}
-	q, err := kql.New().Compile(r, opts)
+	q, err := kql.New().Compile(testutil.Checked(t, r), opts)
 	require.NoError(t, err)
 	a, err := kql.NewAnalyticsRule(target.Deployable{Query: q, Version: "1.4.2"}, opts)
 	require.NoError(t, err)
@@ -232,7 +232,7 @@ func TestAnalyticsRuleFields(t *testing.T) {
 func TestRawEntities(t *testing.T) {
 	r := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"c-uri", []string{"contains"}, []any{"/hooks/"}}, field{"src_ip", nil, []any{"10.1.1.1"}})
 	opts := target.Options{Profile: "raw"}
-	q, err := kql.New().Compile(r, opts)
+	q, err := kql.New().Compile(testutil.Checked(t, r), opts)
 	require.NoError(t, err)
 	a, err := kql.NewAnalyticsRule(target.Deployable{Query: q}, opts)
 	require.NoError(t, err)

@@ -52,6 +52,11 @@ type Field struct {
 	Type string
 	// Unsupported, when set, says why the target cannot express the field.
 	Unsupported string
+	// Values, when set, is how the target writes each of the field's
+	// values (Sysmon's Initiated "true" is ECS's network.direction
+	// "egress"): keys are the rule's values, compared case-insensitively.
+	// TranslateValues applies it.
+	Values map[string]string
 }
 
 // MappingError says a field or log source has no mapping in a profile.
@@ -87,7 +92,7 @@ func (p *Profile) Resolve(ls rule.LogSource) (*Source, error) {
 	if p.Passthrough {
 		return &Source{}, nil
 	}
-	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (known: %s)", Describe(ls), p.knownSources())}
+	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (the profile's %d sources are listed in docs/profiles.md; add one in a mapping file)", Describe(ls), len(p.Sources))}
 }
 
 func (s *Source) matches(ls rule.LogSource) (int, bool) {
@@ -127,14 +132,6 @@ func Describe(ls rule.LogSource) string {
 		return "(empty)"
 	}
 	return strings.Join(parts, ",")
-}
-
-func (p *Profile) knownSources() string {
-	var parts []string
-	for _, s := range p.Sources {
-		parts = append(parts, Describe(s.LogSource))
-	}
-	return strings.Join(parts, "; ")
 }
 
 // Field maps a Sigma field name through a resolved source. A field with no

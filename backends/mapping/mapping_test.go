@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/detc/detc/internal/rule"
 	"github.com/stretchr/testify/assert"
@@ -137,7 +138,7 @@ func TestParseErrors(t *testing.T) {
 		{"misspelt logsource key", "sources:\n  - logsource: {categroy: proxy}\n", []string{
 			`bad.yml:2:17: error: unknown key "categroy" in a logsource (did you mean "category"?); the keys are category, product, service`}},
 		{"misspelt field key", "fields:\n  cs-bytes: {nmae: bytes_out}\n", []string{
-			`bad.yml:2:14: error: unknown key "nmae" in a field mapping (did you mean "name"?); the keys are name, names, type, unsupported`}},
+			`bad.yml:2:14: error: unknown key "nmae" in a field mapping (did you mean "name"?); the keys are name, names, type, unsupported, values`}},
 		{"field mapping without a name", "sources:\n  - logsource: {category: proxy}\n    fields:\n      x: {type: long}\n", []string{
 			`bad.yml:4:10: error: the mapping of field "x" needs name, names or unsupported`}},
 		{"wrongly typed value", "sources:\n  - logsource: {category: proxy}\n    fields: [a, b]\n", []string{
@@ -244,6 +245,27 @@ func BenchmarkParseTenMB(b *testing.B) {
 			b.Fatal("a 10 MB mapping file was accepted")
 		}
 	}
+}
+
+func TestBuiltin(t *testing.T) {
+	files := fstest.MapFS{
+		"profiles/main.yml":  {Data: []byte("name: main\nsources:\n  - logsource: {category: proxy}\n    attrs: {index: web}\n")},
+		"profiles/other.yml": {Data: []byte("name: other\npassthrough: true\n")},
+	}
+	b := NewBuiltin(Schema{Target: "t", Attrs: []string{"index"}}, files, "main", "other")
+	assert.Equal(t, []string{"main", "other"}, b.Names())
+	p, err := b.Get("", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "main", p.Name, "the first is the default")
+	p, err = b.Get("other", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "other", p.Name)
+	_, err = b.Get("nope", nil)
+	assert.EqualError(t, err, `target t has no profile "nope" (profiles: main, other)`)
+
+	broken := NewBuiltin(Schema{Target: "t"}, fstest.MapFS{}, "gone")
+	_, err = broken.Get("", nil)
+	assert.ErrorContains(t, err, "t: built-in profile gone")
 }
 
 // TestResolveOnlyProduct: a source marked only_product serves rules that

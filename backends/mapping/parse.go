@@ -82,7 +82,7 @@ var (
 	topKeys       = []string{"name", "target", "description", "passthrough", "fields", "sources"}
 	sourceKeys    = []string{"logsource", "attrs", "fields"}
 	logSourceKeys = []string{"category", "product", "service"}
-	fieldKeys     = []string{"name", "names", "type", "unsupported"}
+	fieldKeys     = []string{"name", "names", "type", "unsupported", "values"}
 )
 
 // Parse reads a profile from YAML for the target of schema. Every problem
@@ -417,7 +417,7 @@ func (p *parser) fields(n *yaml.Node) map[string]Field {
 }
 
 // field reads what one field becomes: a name, a list of names, or a map
-// with name/names, type and unsupported.
+// with name/names, type, unsupported and values.
 func (p *parser) field(kv pair) (Field, bool) {
 	v, ok := p.visit(kv.val)
 	if !ok {
@@ -466,6 +466,16 @@ func (p *parser) field(kv pair) (Field, bool) {
 			}
 		case "unsupported":
 			f.Unsupported = p.str(q)
+		case "values":
+			vn, ok := p.want(q, yaml.MappingNode, "a map from the rule's values to the target's")
+			if ok {
+				vpairs, _ := p.mapping(vn, "values")
+				f.Values = map[string]string{}
+				for _, vp := range vpairs {
+					f.Values[vp.key.Value] = p.str(vp)
+				}
+			}
+			good = good && ok
 		default:
 			p.unknownKey(q.key, "in a field mapping", fieldKeys)
 			good = false

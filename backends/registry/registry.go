@@ -57,11 +57,11 @@ var products = map[string][]Product{
 }
 
 // Products lists the products a target's queries run in, by profile; a
-// target without a list has one product: its default profile, under its
-// own name.
+// target without a list has one product: its default profile, under the
+// target's title.
 func Products(b target.Backend) []Product {
 	if ps, ok := products[b.Name()]; ok {
 		return ps
 	}
-	return []Product{{b.Profiles()[0], b.Name()}}
+	return []Product{{b.Profiles()[0], b.Title()}}
 }

@@ -21,6 +21,7 @@ func TestRegistry(t *testing.T) {
 		assert.NotEmpty(t, b.Profiles(), "the first profile is the default")
 		assert.Contains(t, b.Profiles(), "raw")
 		assert.NotEmpty(t, b.Langs())
+		assert.NotEqual(t, name, b.Title(), "every target has an analyst-facing name")
 		products := Products(b)
 		require.NotEmpty(t, products)
 		assert.Equal(t, b.Profiles()[0], products[0].Profile, "the default profile first")

@@ -521,7 +521,7 @@ func TestReaderAgreesWithEvaluator(t *testing.T) {
 		want := evaluatorOutcome(t, r, events)
 		for _, profile := range []string{"raw", "cim"} {
 			t.Run(r.ID+"/"+profile, func(t *testing.T) {
-				q, err := b.Compile(r, target.Options{Profile: profile})
+				q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: profile})
 				require.NoError(t, err)
 				var p *mapping.Profile
 				if profile == "cim" {
@@ -544,9 +544,9 @@ func TestTstatsAgreesWithEvaluator(t *testing.T) {
 		if r.LogSource.Category != "proxy" {
 			continue
 		}
-		q, err := b.Compile(r, target.Options{Variant: splunk.VariantTstats})
+		q, err := b.Compile(testutil.Checked(t, r), target.Options{Variant: splunk.VariantTstats})
 		if err != nil {
-			var te *target.Error
+			var te *target.Refusal
 			require.True(t, errors.As(err, &te), "%s: %v", r.ID, err)
 			continue
 		}
@@ -604,7 +604,7 @@ func TestDetectionsPack(t *testing.T) {
 			events := loadFixture(t, f, r.LogSource)
 			want := evaluatorOutcome(t, r, events)
 			for _, profile := range []string{"raw", "cim"} {
-				q, err := b.Compile(r, target.Options{Profile: profile})
+				q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: profile})
 				require.NoError(t, err, "%s (%s)", r.ID, profile)
 				var p *mapping.Profile
 				if profile == "cim" {

@@ -46,13 +46,13 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 		if d.Query.Rule.IsPivot() {
 			continue
 		}
-		titles[stanzaTitle(d.Query.Rule)]++
+		titles[stanzaTitle(d.Query.Rule.Rule)]++
 		entries = append(entries, entry{d: d})
 	}
 	seen := map[string]string{}
 	for i := range entries {
 		r := entries[i].d.Query.Rule
-		t := stanzaTitle(r)
+		t := stanzaTitle(r.Rule)
 		if titles[t] > 1 {
 			t += " (" + sanitizeLine(r.ID) + ")"
 		}
@@ -72,7 +72,7 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 		conf.WriteString("\n")
 		writeStanza(&conf, e.name, e.d, p)
 		if e.d.Query.Rule.Response != nil {
-			responses = append(responses, responseRow(e.name, e.d.Query.Rule))
+			responses = append(responses, responseRow(e.name, e.d.Query.Rule.Rule))
 		}
 	}
 	arts := []target.Artifact{
@@ -140,7 +140,7 @@ func sanitizeLine(s string) string {
 func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.Profile) {
 	q := d.Query
 	r := q.Rule
-	title := stanzaTitle(r)
+	title := stanzaTitle(r.Rule)
 	fmt.Fprintf(w, "# rule %s, profile %s, version %s\n", sanitizeLine(r.ID), p.Name, sanitizeLine(d.Version))
 	fmt.Fprintf(w, "[%s]\n", name)
 	kv := map[string]string{
@@ -203,7 +203,7 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 		kv["action.risk.param.verbose"] = "0"
 	}
 	kv["action.notable.param.drilldown_searches"] = jsonText(drilldowns(name, title, riskField))
-	addResponse(kv, r)
+	addResponse(kv, r.Rule)
 	kv["alert.suppress"] = "0"
 	if len(suppress) > 0 {
 		kv["alert.suppress"] = "1"

@@ -10,6 +10,7 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/blocklist"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/navigator"
@@ -50,13 +51,19 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	out := fs.String("out", "out", "output `folder`")
 	strict := fs.Bool("strict", false, "fail the build when a target refuses a rule")
 	fixtures := fixturesFlag(fs)
+	attackFile := attackFlag(fs)
 	runbookURL := fs.String("runbook-url", defaultRunbookURL, "base `URL` of the runbooks, for the links in the Navigator layer and the deployment files")
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
 	}
+	if !useAttack(*attackFile, e.stderr) {
+		return cli.ExitFail
+	}
 	set, diags := loadDetections(paths, *fixtures)
-	diags = append(diags, lint.Check(set)...)
+	checked, checkDiags := check.All(set.RunbookRules())
+	diags = append(diags, checkDiags...)
+	diags = append(diags, lint.Validate(set)...)
 	diags.Sort()
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	if diags.HasErrors() {
@@ -76,9 +83,10 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		return secretscan.Files(set.Lists)
 	}}
 	backends := registry.All()
-	res, err := build.Run(set.Rules, build.Options{
+	// No rule had an error, so checked is set.Rules then the shared pivots.
+	res, err := build.Run(checked[:len(set.Rules)], build.Options{
 		Out: *out, Backends: backends, Strict: *strict,
-		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
+		Runbook: build.Runbooks(checked, backends, set.Cards),
 		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(*runbookURL, r) }),
 		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set)},
 	})

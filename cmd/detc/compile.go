@@ -6,13 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
@@ -69,11 +69,10 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	if err != nil {
 		return cli.Exit(err)
 	}
-	b, opts, err := targetOptions(c, e, *targetName, *profile, *lang)
+	b, opts, err := targetOptions(c, e, *targetName, *profile, *lang, *variant)
 	if err != nil {
 		return cli.ExitUsage
 	}
-	opts.Variant = *variant
 	if *mappingFile != "" {
 		var ok bool
 		if opts.Overrides, ok = readMapping(e.stderr, *mappingFile, b.Name()); !ok {
@@ -87,8 +86,23 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	enc.SetEscapeHTML(false)
 	printed := 0
 	for _, r := range set.Rules {
-		q, err := b.Compile(r, opts)
 		out := compiled{RuleID: r.ID, Title: r.Title, File: r.File, Target: b.Name(), Profile: opts.Profile}
+		checked, checkDiags := check.Run(r)
+		cli.WriteDiagnostics(e.stderr, checkDiags, set.Sources)
+		if checked == nil {
+			// A mistake in the rule, not a limit of the target.
+			failed = true
+			d := firstError(checkDiags)
+			out.Error = &compileError{Message: d.Summary, Line: d.Pos.Line, Column: d.Pos.Col}
+			if *asJSON {
+				if err := enc.Encode(out); err != nil {
+					fmt.Fprintf(e.stderr, "detc compile: %v\n", err)
+					return cli.ExitFail
+				}
+			}
+			continue
+		}
+		q, err := b.Compile(checked, opts)
 		if err != nil {
 			failed = true
 			d := build.Refused(r, b.Name(), opts.Profile, err, rule.Error)
@@ -118,9 +132,19 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	return cli.ExitOK
 }
 
-// targetOptions checks --target, --profile and --lang, reporting a usage
-// error for a value the backend does not know.
-func targetOptions(c *cli.Command, e *env, name, profile, lang string) (target.Backend, target.Options, error) {
+// firstError is the first error of diagnostics that have one.
+func firstError(diags rule.Diagnostics) rule.Diagnostic {
+	for _, d := range diags {
+		if d.Severity == rule.Error {
+			return d
+		}
+	}
+	return rule.Diagnostic{}
+}
+
+// targetOptions checks --target, --profile, --lang and --variant, reporting
+// a usage error for a value the backend does not know.
+func targetOptions(c *cli.Command, e *env, name, profile, lang, variant string) (target.Backend, target.Options, error) {
 	if name == "" {
 		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "--target is required (targets: %s)", strings.Join(registry.Names(), ", "))
 	}
@@ -131,13 +155,11 @@ func targetOptions(c *cli.Command, e *env, name, profile, lang string) (target.B
 	if profile == "" {
 		profile = b.Profiles()[0]
 	}
-	if !slices.Contains(b.Profiles(), profile) {
-		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "target %s has no profile %q (profiles: %s)", name, profile, strings.Join(b.Profiles(), ", "))
+	opts := target.Options{Profile: profile, Lang: lang, Variant: variant}
+	if err := target.CheckOptions(b, opts); err != nil {
+		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "%v", err)
 	}
-	if lang != "" && !slices.Contains(b.Langs(), lang) {
-		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "target %s has no language %q (languages: %s)", name, lang, strings.Join(b.Langs(), ", "))
-	}
-	return b, target.Options{Profile: profile, Lang: lang}, nil
+	return b, opts, nil
 }
 
 // readMapping reads a user mapping file for a target. Its problems are

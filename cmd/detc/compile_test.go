@@ -128,3 +128,68 @@ func TestCompileOptions(t *testing.T) {
 		})
 	}
 }
+
+// A mistake in the rule is the rule's error, at its position, for every
+// target: never a target's refusal ("cannot express search ...").
+func TestCompileMissingSearchIsARuleError(t *testing.T) {
+	for _, target := range []string{"splunk", "kql", "elastic"} {
+		t.Run(target, func(t *testing.T) {
+			code, stdout, stderr := detc(t, "compile", "--target", target, "--json", "testdata/broken")
+			assert.Equal(t, 1, code)
+			assert.Regexp(t, `^testdata/broken/missing_search\.hcl:24:28: error: condition names search "filtr", which rule 55555555-5555-4555-8555-555555555555 does not define \(searches: sel\)`, stderr)
+			assert.NotContains(t, stderr, "cannot express")
+			var line map[string]any
+			require.NoError(t, json.Unmarshal([]byte(stdout), &line), stdout)
+			e := line["error"].(map[string]any)
+			assert.Equal(t, float64(24), e["line"])
+			assert.Equal(t, float64(28), e["column"])
+			assert.Contains(t, e["message"], `condition names search "filtr"`)
+		})
+	}
+}
+
+// An option a target does not have is a usage error (exit 2) for every
+// target, before any rule is compiled.
+func TestCompileUnsupportedOptionIsUsage(t *testing.T) {
+	tests := []struct {
+		target string
+		args   []string
+		stderr string
+	}{
+		{"kql", []string{"--variant", "tstats"}, `target kql has no variant "tstats"`},
+		{"elastic", []string{"--variant", "tstats"}, `target elastic has no variant "tstats"`},
+		{"splunk", []string{"--variant", "fast"}, `target splunk has no variant "fast" (variants: tstats)`},
+		{"kql", []string{"--lang", "eql"}, `target kql has no language "eql"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target+" "+strings.Join(tt.args, " "), func(t *testing.T) {
+			args := append([]string{"compile", "--target", tt.target}, tt.args...)
+			code, stdout, stderr := detc(t, append(args, "testdata/good")...)
+			assert.Equal(t, 2, code, stderr)
+			assert.Empty(t, stdout)
+			assert.Contains(t, stderr, tt.stderr)
+		})
+	}
+}
+
+// Every command runs the check phase: a missing search is the rule's error
+// at its position in each, and nothing is compiled, run or written for it.
+func TestEveryCommandReportsTheRuleError(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	for _, args := range [][]string{
+		{"lint", "testdata/broken"},
+		{"test", "testdata/broken"},
+		{"compile", "--target", "splunk", "testdata/broken"},
+		{"build", "--out", out, "testdata/broken"},
+		{"runbook", "testdata/broken"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			code, stdout, stderr := detc(t, args...)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, stderr+stdout, `testdata/broken/missing_search.hcl:24:28: error: condition names search "filtr"`)
+			assert.NotContains(t, stderr+stdout, "cannot express")
+			assert.NotContains(t, stdout, "# Runbook", "no runbook for a rule with errors")
+		})
+	}
+	assert.NoDirExists(t, out, "build writes nothing")
+}

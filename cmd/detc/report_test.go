@@ -136,7 +136,7 @@ func TestTestFormatsCountUnloaded(t *testing.T) {
 
 	code, stdout, _ := detc(t, "test", ".")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stdout, "FAIL "+failing+" POST to a webhook host\n    error: proxy.hcl:28:16: error: "+reason)
+	assert.Contains(t, stdout, "FAIL "+failing+" POST to a webhook host\n    proxy.hcl:28:16: error: "+reason, "the diagnostic once, not \"error: file:l:c: error:\"")
 	assert.True(t, strings.HasSuffix(stdout, "1 passed, 1 failed\n"), stdout)
 
 	code, stdout, _ = detc(t, "test", "--format", "json", ".")
@@ -146,7 +146,12 @@ func TestTestFormatsCountUnloaded(t *testing.T) {
 		Detections     []struct {
 			ID     string
 			Pass   bool
-			Errors []string
+			Errors []struct {
+				File           string
+				Line, Column   int
+				Severity, Code string
+				Message        string
+			}
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
@@ -156,7 +161,12 @@ func TestTestFormatsCountUnloaded(t *testing.T) {
 	assert.Equal(t, failing, doc.Detections[0].ID)
 	assert.False(t, doc.Detections[0].Pass)
 	require.Len(t, doc.Detections[0].Errors, 1)
-	assert.Contains(t, doc.Detections[0].Errors[0], "proxy.hcl:28:16: error: "+reason)
+	e := doc.Detections[0].Errors[0]
+	assert.Equal(t, "proxy.hcl", e.File)
+	assert.Equal(t, 28, e.Line)
+	assert.Equal(t, 16, e.Column)
+	assert.Equal(t, "error", e.Severity)
+	assert.Contains(t, e.Message, reason)
 
 	code, stdout, _ = detc(t, "test", "--format", "junit", ".")
 	assert.Equal(t, 1, code)

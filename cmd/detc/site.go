@@ -65,7 +65,7 @@ func runSite(c *cli.Command, e *env, args []string) int {
 // build, site and serve alike.
 func siteInput(set *load.Set, rules []*rule.Rule, playground bool) site.Input {
 	backends := registry.All()
-	return site.Input{Rules: rules, Backends: backends, Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
+	return site.Input{Rules: rules, Backends: backends, Runbook: site.Runbooks(set.RunbookRules(), backends, set.Cards),
 		Sources: set.Sources, Playground: playground}
 }
 

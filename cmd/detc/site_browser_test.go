@@ -20,6 +20,7 @@ import (
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/sigma"
@@ -245,7 +246,7 @@ falsepositives:
 		require.False(t, diags.HasErrors(), "%v", diags)
 		backends := registry.All()
 		arts, err := site.Generate(site.Input{Rules: rules, Backends: backends, Sources: map[string][]byte{file: []byte(src)},
-			Runbook: build.Runbooks(rules, backends, nil)})
+			Runbook: site.Runbooks(rules, backends, nil)})
 		require.NoError(t, err)
 		out := filepath.Join(dir, "site")
 		require.NoError(t, build.WriteFolder(out, arts))
@@ -279,7 +280,9 @@ falsepositives:
 		compile := func(text string) string {
 			rules, diags := sigma.Load("playground.yml", []byte(text))
 			require.False(t, diags.HasErrors(), "%v", diags)
-			q, err := splunk.Compile(rules[0], target.Options{})
+			checked, cdiags := check.Run(rules[0])
+			require.NotNil(t, checked, "%v", cdiags)
+			q, err := splunk.Compile(checked, target.Options{})
 			require.NoError(t, err)
 			return strings.TrimRight(q.Text, "\n")
 		}

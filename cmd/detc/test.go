@@ -34,6 +34,7 @@ func runTest(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	format := fs.String("format", "text", "report format: "+strings.Join(report.TestFormats, ", "))
 	fixtures := fixturesFlag(fs)
+	attackFile := attackFlag(fs)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -41,6 +42,9 @@ func runTest(c *cli.Command, e *env, args []string) int {
 	if !slices.Contains(report.TestFormats, *format) {
 		cli.Usagef(e.stderr, c.Name, "unknown format %q (formats: %s)", *format, strings.Join(report.TestFormats, ", "))
 		return cli.ExitUsage
+	}
+	if !useAttack(*attackFile, e.stderr) {
+		return cli.ExitFail
 	}
 	set, diags := loadDetections(paths, *fixtures)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)

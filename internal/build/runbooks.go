@@ -3,6 +3,7 @@ package build
 import (
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/runbook"
 )
@@ -12,13 +13,15 @@ import (
 // profile registry.Products lists, labelled with the product it runs in
 // (or the reason a backend refuses it), the technique's card from cards and
 // the pivot rules of rules. Queries appear in the order of backends.
-func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*runbook.Card) func(*rule.Rule) (string, error) {
+func Runbooks(rules []*check.Rule, backends []target.Backend, cards map[string]*runbook.Card) func(*check.Rule) (string, error) {
 	pivots := map[string]*rule.Rule{}
+	checked := map[*rule.Rule]*check.Rule{}
 	for _, r := range rules {
+		checked[r.Rule] = r
 		if r.IsPivot() {
-			pivots[r.ID] = r
+			pivots[r.ID] = r.Rule
 			if r.Name != "" {
-				pivots[r.Name] = r
+				pivots[r.Name] = r.Rule
 			}
 		}
 	}
@@ -27,7 +30,7 @@ func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*r
 		for _, b := range backends {
 			for _, p := range registry.Products(b) {
 				rq := runbook.Query{Target: p.Title, Lang: b.Langs()[0]}
-				q, err := b.Compile(r, target.Options{Profile: p.Profile})
+				q, err := b.Compile(checked[r], target.Options{Profile: p.Profile})
 				if err != nil {
 					rq.Refusal = Refused(r, b.Name(), p.Profile, err, rule.Error).Summary
 				} else {
@@ -41,8 +44,8 @@ func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*r
 		}
 		return qs
 	}
-	return func(r *rule.Rule) (string, error) {
-		return runbook.Render(runbook.Input{Rule: r, Card: runbook.CardFor(r, cards), Pivots: pivots, Compile: compile})
+	return func(r *check.Rule) (string, error) {
+		return runbook.Render(runbook.Input{Rule: r.Rule, Card: runbook.CardFor(r.Rule, cards), Pivots: pivots, Compile: compile})
 	}
 }
 

@@ -2,6 +2,7 @@ package build
 
 import (
 	"encoding/json"
+	"github.com/detc/detc/internal/check"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,7 +25,9 @@ import (
 func TestPackRunbooks(t *testing.T) {
 	set, diags := load.Paths([]string{filepath.Join(testutil.RepoRoot(t), "detections")})
 	require.False(t, diags.HasErrors(), diags.Error())
-	render := Runbooks(set.Rules, registry.All(), set.Cards)
+	checked, diags := check.All(set.Rules)
+	require.False(t, diags.HasErrors(), diags.Error())
+	render := Runbooks(checked, registry.All(), set.Cards)
 
 	pivots := map[string]*rule.Rule{}
 	for _, r := range set.Rules {
@@ -39,7 +42,7 @@ func TestPackRunbooks(t *testing.T) {
 		}
 		detections++
 		t.Run(r.Name, func(t *testing.T) {
-			md, err := render(r)
+			md, err := render(testutil.Checked(t, r))
 			require.NoError(t, err)
 			card := runbook.CardFor(r, set.Cards)
 			require.NotNil(t, card, "every pack detection has the T1567.004 card")
@@ -49,7 +52,7 @@ func TestPackRunbooks(t *testing.T) {
 			for _, subject := range append([]*rule.Rule{r}, pivotRules(t, card, pivots)...) {
 				for _, b := range registry.All() {
 					for _, p := range registry.Products(b) {
-						q, err := b.Compile(subject, target.Options{Profile: p.Profile})
+						q, err := b.Compile(testutil.Checked(t, subject), target.Options{Profile: p.Profile})
 						if err != nil {
 							assert.Contains(t, md, "Not expressible for this target", "a refusal is stated")
 							continue
@@ -100,9 +103,11 @@ func TestPackDeploymentFiles(t *testing.T) {
 	require.False(t, diags.HasErrors(), diags.Error())
 	out := filepath.Join(t.TempDir(), "out")
 	backends := registry.All()
-	_, err := Run(set.Rules, Options{
+	checked, diags := check.All(set.RunbookRules())
+	require.False(t, diags.HasErrors(), diags.Error())
+	_, err := Run(checked[:len(set.Rules)], Options{
 		Out: out, Backends: backends,
-		Runbook: Runbooks(set.RunbookRules(), backends, set.Cards),
+		Runbook: Runbooks(checked, backends, set.Cards),
 		Brief:   Briefs(set.Cards, func(r *rule.Rule) string { return "https://runbooks.example/" + FileName(r.ID) + ".md" }),
 	})
 	require.NoError(t, err)
@@ -182,8 +187,10 @@ func TestPackDeploymentFiles(t *testing.T) {
 func TestPackFalsePositivesNameConfiguration(t *testing.T) {
 	set, diags := load.Paths([]string{filepath.Join(testutil.RepoRoot(t), "detections")})
 	require.False(t, diags.HasErrors(), diags.Error())
-	render := Runbooks(set.Rules, registry.All(), set.Cards)
-	for _, r := range set.Rules {
+	checked, diags := check.All(set.Rules)
+	require.False(t, diags.HasErrors(), diags.Error())
+	render := Runbooks(checked, registry.All(), set.Cards)
+	for _, r := range checked {
 		if r.IsPivot() {
 			continue
 		}

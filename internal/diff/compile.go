@@ -11,6 +11,7 @@ import (
 
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
 )
@@ -56,7 +57,19 @@ type Detection struct {
 func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, error) {
 	backends = append([]target.Backend(nil), backends...)
 	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
-	runbook := build.Runbooks(set.RunbookRules(), backends, set.Cards)
+	var checked []*check.Rule
+	byRule := map[*rule.Rule]*check.Rule{}
+	failed := map[*rule.Rule]rule.Diagnostics{}
+	for _, r := range set.RunbookRules() {
+		c, diags := check.Run(r)
+		if c == nil {
+			failed[r] = diags
+			continue
+		}
+		checked = append(checked, c)
+		byRule[r] = c
+	}
+	runbook := build.Runbooks(checked, backends, set.Cards)
 	brief := build.Briefs(set.Cards, func(r *rule.Rule) string { return "runbooks/" + build.FileName(r.ID) + ".md" })
 	out := map[string]*Detection{}
 	for _, r := range set.Rules {
@@ -67,16 +80,27 @@ func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, e
 			return nil, fmt.Errorf("%s: rule id %s is also the id of the rule in %s; detc diff matches detections by id", r.Pos, r.ID, prev.File)
 		}
 		d := &Detection{ID: r.ID, Name: r.Name, Title: r.Title, File: r.File, Pivot: r.IsPivot()}
+		c := byRule[r]
+		if c == nil {
+			// The rule has errors at this revision: what it compiles to is
+			// the errors, the same for every target.
+			text := ruleErrors(failed[r])
+			for _, b := range backends {
+				d.Outputs = append(d.Outputs, Output{Target: b.Name(), Part: PartQuery, Name: b.Name() + "." + b.Langs()[0], Text: text})
+			}
+			out[r.ID] = d
+			continue
+		}
 		md, note := "", ""
 		if !d.Pivot {
-			text, err := runbook(r)
+			text, err := runbook(c)
 			if err != nil {
 				text = fmt.Sprintf("the runbook cannot be written: %v\n", err)
 			}
 			md, note = text, brief(r)
 		}
 		for _, b := range backends {
-			d.Outputs = append(d.Outputs, compileFor(b, r, note, d.Pivot)...)
+			d.Outputs = append(d.Outputs, compileFor(b, c, note, d.Pivot)...)
 		}
 		if !d.Pivot {
 			d.Outputs = append(d.Outputs, Output{Part: PartRunbook, Name: "runbooks/" + build.FileName(r.ID) + ".md", Text: md})
@@ -87,7 +111,7 @@ func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, e
 }
 
 // compileFor is one rule's query and deployment files for one backend.
-func compileFor(b target.Backend, r *rule.Rule, brief string, pivot bool) []Output {
+func compileFor(b target.Backend, r *check.Rule, brief string, pivot bool) []Output {
 	dep, refusal := build.Compile(b, r, brief)
 	if refusal != nil {
 		return []Output{{Target: b.Name(), Part: PartQuery, Name: b.Name() + "." + b.Langs()[0], Text: "refused: " + refusal.Message + "\n"}}
@@ -109,6 +133,17 @@ func compileFor(b target.Backend, r *rule.Rule, brief string, pivot bool) []Outp
 		outs = append(outs, Output{Target: b.Name(), Part: PartDeployment, Name: b.Name() + "/" + a.Path, Text: readable(a)})
 	}
 	return outs
+}
+
+// ruleErrors lists the errors the check phase found in a rule.
+func ruleErrors(diags rule.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		if d.Severity == rule.Error {
+			fmt.Fprintf(&b, "rule error: %s\n", d.Summary)
+		}
+	}
+	return b.String()
 }
 
 func withNewline(s string) string {

@@ -101,7 +101,9 @@ func TestHuntErrors(t *testing.T) {
 		got = append(got, d.String())
 	}
 	assert.Equal(t, []string{
-		`-: error: condition refers to search "missing", which the rule does not define`,
+		`-: error: search "s" has no field or keyword to match`,
+		`-: error: condition names search "missing", which rule bad does not define (searches: s)`,
+		`-: warning: search "s" is not used by the condition of rule bad`,
 		"testdata/logs/none.log: error: open testdata/logs/none.log: no such file or directory",
 		"testdata/rules/keyword.yml: error: testdata/rules/keyword.yml: cannot tell the log's format from its first line; name it (jsonl, zeek-http, zeek-dns, squid, sysmon-json)",
 	}, got)

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -39,6 +40,16 @@ var knownModifiers = map[string]bool{
 	"wide": true, "utf16le": true, "utf16be": true, "utf16": true,
 }
 
+// modifierNames lists knownModifiers, for suggestions.
+func modifierNames() []string {
+	names := make([]string, 0, len(knownModifiers))
+	for n := range knownModifiers {
+		names = append(names, n)
+	}
+	slices.Sort(names) // ties go to the first: a stable suggestion
+	return names
+}
+
 // comparators are the modifiers that choose the comparison; at most one.
 var comparators = map[string]Op{
 	"contains": OpContains, "startswith": OpStartsWith, "endswith": OpEndsWith,
@@ -65,7 +76,8 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 	compSeen := ""
 	for _, mod := range modifiers {
 		if !knownModifiers[mod] {
-			diags.Errorf(pos, "unknown-modifier", "unknown modifier %q on field %q", mod, field)
+			diags = append(diags, Diagnostic{Severity: Error, Pos: pos, Code: "unknown-modifier",
+				Summary: fmt.Sprintf("unknown modifier %q on field %q", mod, field), Detail: DidYouMean(mod, modifierNames())})
 			continue
 		}
 		if op, ok := comparators[mod]; ok {
@@ -292,7 +304,7 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 		}
 		alts = next
 	}
-	if encoded && m.Op == OpEquals && contains(transforms, "base64offset") {
+	if encoded && m.Op == OpEquals && slices.Contains(transforms, "base64offset") {
 		diags.Warnf(raw.Pos, "base64offset-equals", "field %q: base64offset gives fragments of an encoding; it is meant for contains", field)
 	}
 	out := make([]Value, 0, len(alts))
@@ -309,15 +321,6 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 		out = append(out, Value{Kind: KindString, Text: a, Pattern: p, Pos: raw.Pos})
 	}
 	return out, diags
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func isPlaceholder(s string) bool {

@@ -157,6 +157,17 @@ func TestRenderContent(t *testing.T) {
 	}
 }
 
+// The runbook tells analysts the rule's logic: a negated group keeps its
+// parentheses (it once read "post and not discord and post").
+func TestRenderConditionKeepsNegatedGroups(t *testing.T) {
+	r := webhookRule(t)
+	post, discord := &rule.SearchRef{Name: "post"}, &rule.SearchRef{Name: "discord"}
+	r.Condition = &rule.Or{Terms: []rule.Expr{post, &rule.Not{X: &rule.And{Terms: []rule.Expr{discord, post}}}}}
+	md, err := Render(Input{Rule: r, Compile: fakeCompiler})
+	require.NoError(t, err)
+	assert.Contains(t, md, "It matches when `post or not (discord and post)` holds")
+}
+
 // TestRenderResponse: the Contain section names what the detection's
 // response automates and what stays manual.
 func TestRenderResponse(t *testing.T) {

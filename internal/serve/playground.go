@@ -9,6 +9,7 @@ import (
 
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/hclrule"
 	"github.com/detc/detc/internal/lint"
@@ -103,7 +104,7 @@ func (s *server) run(req Request) Response {
 		}
 		res.Diagnostics = append(res.Diagnostics, pd)
 	}
-	runbooks := build.Runbooks(append(append([]*rule.Rule(nil), s.opts.RunbookRules...), rules...), s.opts.Backends, s.opts.Cards)
+	runbooks := site.Runbooks(append(append([]*rule.Rule(nil), s.opts.RunbookRules...), rules...), s.opts.Backends, s.opts.Cards)
 	for _, r := range rules {
 		res.Rules = append(res.Rules, s.result(r, b, opts, runbooks, req.Events))
 	}
@@ -121,7 +122,18 @@ func (s *server) result(r *rule.Rule, b target.Backend, opts target.Options, run
 	} else {
 		md = ""
 	}
-	q, err := b.Compile(r, opts)
+	checked, cdiags := check.Run(r)
+	if checked == nil {
+		// The diagnostics say why; the rule has no query.
+		for _, d := range cdiags {
+			if d.Severity == rule.Error {
+				rr.Refusal = d.Summary
+				break
+			}
+		}
+		return rr
+	}
+	q, err := b.Compile(checked, opts)
 	if err != nil {
 		rr.Refusal = build.Refused(r, b.Name(), opts.Profile, err, rule.Error).Summary
 	} else {

@@ -219,7 +219,7 @@ func (d *decoder) attack(p pair) rule.Attack {
 			if tac, ok := attack.LookupTactic(name); ok {
 				add(&a.Tactics, tac.ID)
 			} else {
-				d.diags.Warnf(d.pos(n), CodeAttackTag, "tag %q names no tactic of ATT&CK v%s; it stays a plain tag", tag, attack.Version)
+				d.diags.Warnf(d.pos(n), CodeAttackTag, "tag %q names no tactic of ATT&CK v%s; it stays a plain tag", tag, attack.Version())
 			}
 		}
 	}

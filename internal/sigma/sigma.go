@@ -9,8 +9,6 @@ package sigma
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"runtime"
 	"sort"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma/fastyaml"
 	"github.com/detc/detc/internal/yamlnode"
 )
 
@@ -67,7 +66,7 @@ func Decode(file string, data []byte) ([]*rule.Rule, []rule.Unloaded, rule.Diagn
 	}
 	docs := d.parse()
 	if d.fast != nil {
-		defer d.fast.release() // the rules keep no node
+		defer d.fast.Release() // the rules keep no node
 	}
 	var rules []*rule.Rule
 	empty := true
@@ -138,7 +137,7 @@ type decoder struct {
 	lines   []int // offsets of line starts, computed on first use
 	nvalues int   // values read so far, against MaxValues
 	diags   rule.Diagnostics
-	fast    *fastParser // holds the nodes when the fast parser read the file
+	fast    *fastyaml.Parser // holds the nodes when the fast parser read the file
 	// unloaded are the rules of the file that did not load.
 	unloaded []rule.Unloaded
 }
@@ -154,33 +153,14 @@ func (d *decoder) parse() (docs []*yaml.Node) {
 			d.diags.Errorf(rule.Pos{File: d.file, Line: 1, Col: 1}, CodeYAML, "YAML parser failed: %v", p)
 		}
 	}()
-	if docs, fast, ok := fastParse(d.data); ok {
+	if docs, fast, ok := fastyaml.Parse(d.data); ok {
 		d.fast = fast
 		return docs
 	}
-	if err := yamlDocs(d.data, &docs); err != nil {
+	if err := fastyaml.Decode(d.data, &docs); err != nil {
 		d.yamlError(err)
 	}
 	return docs
-}
-
-// yamlDocs appends the documents yaml.v3 reads from data to docs, up to
-// its first error.
-func yamlDocs(data []byte, docs *[]*yaml.Node) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if len(doc.Content) == 1 {
-			*docs = append(*docs, &doc)
-		}
-	}
 }
 
 // yamlError reports a yaml.v3 error at the line it names.

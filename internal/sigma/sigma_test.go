@@ -94,7 +94,7 @@ func TestLoadBadInput(t *testing.T) {
 		{"fieldref to a field with a tab", head + "detection:\n    sel:\n        a|fieldref: \"b\\tc\"\n    condition: sel\n", []string{
 			`f.yml:6:21: error: field "a": fieldref: field name "b\tc" has a control character (U+0009) at byte 1: no target can name it`}},
 		{"unknown modifier", head + "detection:\n    sel:\n        a|containz: b\n    condition: sel\n", []string{
-			`f.yml:6:9: error: unknown modifier "containz" on field "a"`}},
+			`f.yml:6:9: error: unknown modifier "containz" on field "a": did you mean "contains"?`}},
 		{"bad regex", head + "detection:\n    sel:\n        a|re: '(x'\n    condition: sel\n", []string{
 			"f.yml:6:15: error: field \"a\": regular expression does not compile: error parsing regexp: missing closing ): `(x`"}},
 		{"regex lookbehind", head + "detection:\n    sel:\n        a|re: '(?<!x)y'\n    condition: sel\n", []string{

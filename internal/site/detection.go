@@ -9,6 +9,7 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/attack"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/rule"
 )
@@ -100,9 +101,17 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 		}
 		v.Runbook = html
 	}
+	checked, cdiags := check.Run(r)
 	for _, b := range in.Backends {
 		st := targetStatus{Name: b.Name(), Title: targetTitle(b), OK: true}
-		d, refusal := build.Compile(b, r, md)
+		if checked == nil {
+			// A mistake in the rule, not a limit of the target.
+			st.OK, st.Reason = false, firstError(cdiags)
+			v.Targets = append(v.Targets, st)
+			v.Queries = append(v.Queries, queries(b, r, nil, st.Reason)...)
+			continue
+		}
+		d, refusal := build.Compile(b, checked, md)
 		if refusal != nil {
 			st.OK, st.Reason = false, refusal.Message
 		} else {
@@ -115,7 +124,7 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 			}
 		}
 		v.Targets = append(v.Targets, st)
-		v.Queries = append(v.Queries, queries(b, r)...)
+		v.Queries = append(v.Queries, queries(b, r, checked, "")...)
 	}
 	for i := range v.Queries {
 		v.Queries[i].ID = fmt.Sprintf("q%d", i+1)
@@ -131,16 +140,23 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 // queries compiles r in every profile and language of b. The default is
 // what a build deploys: the first profile, in the language the backend
 // picks for the rule (Elastic picks ES|QL for some aggregations).
-func queries(b target.Backend, r *rule.Rule) []queryView {
+func queries(b target.Backend, r *rule.Rule, checked *check.Rule, invalid string) []queryView {
 	defaultLang := b.Langs()[0]
-	if q, err := b.Compile(r, target.Options{}); err == nil && q.Lang != "" {
-		defaultLang = q.Lang
+	if checked != nil {
+		if q, err := b.Compile(checked, target.Options{}); err == nil && q.Lang != "" {
+			defaultLang = q.Lang
+		}
 	}
 	var out []queryView
 	for pi, p := range b.Profiles() {
 		for _, l := range b.Langs() {
 			q := queryView{Target: b.Name(), Title: productTitle(b, p), Profile: p, Lang: l, Default: pi == 0 && l == defaultLang}
-			compiled, err := b.Compile(r, target.Options{Profile: p, Lang: l})
+			if checked == nil {
+				q.Refusal = invalid
+				out = append(out, q)
+				continue
+			}
+			compiled, err := b.Compile(checked, target.Options{Profile: p, Lang: l})
 			if err != nil {
 				q.Refusal = build.Refused(r, b.Name(), p, err, rule.Error).Summary
 			} else {
@@ -174,7 +190,10 @@ func newTestsView(r *rule.Rule, roots []string) *testsView {
 		return tv
 	}
 	d := rep.Detections[0]
-	tv.Pass, tv.Errors = d.Pass && len(outside) == 0, d.Errors
+	tv.Pass = d.Pass && len(outside) == 0
+	for _, e := range d.Errors {
+		tv.Errors = append(tv.Errors, e.String())
+	}
 	traces, err := fixture.Trace(&readable, fixture.Options{})
 	if err != nil {
 		tv.Errors = append(tv.Errors, err.Error())
@@ -199,6 +218,16 @@ func newTestsView(r *rule.Rule, roots []string) *testsView {
 		next++
 	}
 	return tv
+}
+
+// firstError is the summary of the first error among diags.
+func firstError(diags rule.Diagnostics) string {
+	for _, d := range diags {
+		if d.Severity == rule.Error {
+			return d.Summary
+		}
+	}
+	return "the rule has errors"
 }
 
 // within reports whether path lies under one of roots (every path when

@@ -14,7 +14,9 @@ import (
 
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/runbook"
 )
 
 //go:embed templates/*.html
@@ -48,6 +50,26 @@ type Input struct {
 	// be read from; a test naming a file elsewhere is shown unread (detc
 	// serve reads nothing outside the folders it is given).
 	FixtureRoots []string
+}
+
+// Runbooks is build.Runbooks for rules that have not been checked: each
+// rule is checked (check.All), and a rule with errors has no runbook.
+func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*runbook.Card) func(*rule.Rule) (string, error) {
+	checked, _ := check.All(rules)
+	byRule := map[*rule.Rule]*check.Rule{}
+	for _, c := range checked {
+		byRule[c.Rule] = c
+	}
+	render := build.Runbooks(checked, backends, cards)
+	return func(r *rule.Rule) (string, error) {
+		c := byRule[r]
+		if c == nil {
+			if c, _ = check.Run(r); c == nil {
+				return "", nil
+			}
+		}
+		return render(c)
+	}
 }
 
 // Static lists the style sheet and script every page uses.

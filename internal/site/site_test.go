@@ -16,7 +16,6 @@ import (
 
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
-	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/navigator"
 	"github.com/detc/detc/internal/rule"
@@ -30,7 +29,7 @@ func generate(t *testing.T, paths ...string) (map[string]string, *load.Set) {
 	require.False(t, diags.HasErrors(), "%v", diags)
 	backends := registry.All()
 	arts, err := Generate(Input{Rules: set.Rules, Backends: backends, Sources: set.Sources,
-		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards)})
+		Runbook: Runbooks(set.RunbookRules(), backends, set.Cards)})
 	require.NoError(t, err)
 	files := map[string]string{}
 	for _, a := range arts {
@@ -236,7 +235,7 @@ func BenchmarkGenerate(b *testing.B) {
 	set, diags := load.Paths([]string{"../../detections"})
 	require.False(b, diags.HasErrors(), "%v", diags)
 	backends := registry.All()
-	in := Input{Rules: set.Rules, Backends: backends, Sources: set.Sources, Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards)}
+	in := Input{Rules: set.Rules, Backends: backends, Sources: set.Sources, Runbook: Runbooks(set.RunbookRules(), backends, set.Cards)}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Generate(in); err != nil {

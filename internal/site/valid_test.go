@@ -32,7 +32,7 @@ func TestValidHTML(t *testing.T) {
 		require.False(t, diags.HasErrors(), "%v", diags)
 		backends := registry.All()
 		arts, err := Generate(Input{Rules: set.Rules, Backends: backends, Sources: set.Sources, Playground: i == 0,
-			Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards)})
+			Runbook: Runbooks(set.RunbookRules(), backends, set.Cards)})
 		require.NoError(t, err)
 		out := filepath.Join(dir, paths[0][strings.LastIndex(paths[0], "/")+1:])
 		require.NoError(t, build.WriteFolder(out, arts))

@@ -1,23 +1,11 @@
-package sigma
-
-import (
-	"encoding/binary"
-	"strings"
-	"sync"
-	"time"
-	"unicode/utf8"
-
-	"gopkg.in/yaml.v3"
-)
-
-// fastyaml.go reads the YAML subset that Sigma rules are written in into
+// Package fastyaml reads the YAML subset that Sigma rules are written in into
 // the same yaml.Node trees yaml.v3 builds (Kind, Style, Tag, Value, Line,
 // Column, Content; comments are not kept, the decoder does not read them),
 // ten to fifteen times faster on the SigmaHQ corpus. Anything outside the
 // subset makes it decline, and the loader parses the file with yaml.v3, so
-// behaviour and error messages stay yaml.v3's. The tests in
-// fastyaml_test.go compare the two on the corpus, the repository's YAML,
-// generated documents and fuzzed input.
+// behaviour and error messages stay yaml.v3's. Its tests compare the two
+// on the corpus, the repository's YAML, generated documents and fuzzed
+// input.
 //
 // The subset: documents separated by "---" lines; block mappings whose keys
 // are one-line plain or quoted scalars; block sequences; one-line plain,
@@ -27,6 +15,20 @@ import (
 // directives, "...", complex keys, merge keys, scalars or flow collections
 // over several lines, block scalars with an indentation indicator or no
 // content, tabs outside comments, CR, BOM and other special characters.
+package fastyaml
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
 
 // fastDeclined is the panic value that abandons the fast parse.
 type fastDeclined struct{}
@@ -38,7 +40,7 @@ const fastMaxDepth = 100
 // an implicit key's ':'.
 const fastMaxKey = 1000
 
-type fastParser struct {
+type Parser struct {
 	src       string
 	ascii     bool // no multi-byte characters: columns are byte offsets
 	pos       int
@@ -63,37 +65,37 @@ type fastParser struct {
 // Parsers are reused with their memory: a Sigma file has about a hundred
 // nodes, and allocating them anew for every file was most of the
 // loader's allocation.
-var fastParsers = sync.Pool{New: func() any { return new(fastParser) }}
+var parsers = sync.Pool{New: func() any { return new(Parser) }}
 
-// fastParse returns the documents yaml.v3 would read from data, each a
+// Parse returns the documents yaml.v3 would read from data, each a
 // DocumentNode, or ok false when data is outside the subset. The nodes
-// belong to p: call p.release when done with them.
-func fastParse(data []byte) (docs []*yaml.Node, p *fastParser, ok bool) {
+// belong to p: call p.Release when done with them.
+func Parse(data []byte) (docs []*yaml.Node, p *Parser, ok bool) {
 	ascii, valid := fastChars(data)
 	if !valid {
 		return nil, nil, false
 	}
-	p = fastParsers.Get().(*fastParser)
+	p = parsers.Get().(*Parser)
 	p.src, p.ascii, p.pos, p.line, p.lineStart, p.depth, p.peekPos, p.colLine = string(data), ascii, 0, 1, 0, 0, -1, -1
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(fastDeclined); !is {
 				panic(r)
 			}
-			p.release()
+			p.Release()
 			docs, p, ok = nil, nil, false
 		}
 	}()
 	return p.stream(), p, true
 }
 
-// release returns the parser and its nodes to the pool.
-func (p *fastParser) release() {
+// Release returns the parser and its nodes to the pool.
+func (p *Parser) Release() {
 	p.nodes.reset()
 	p.ptrs.reset()
 	clear(p.stack)
 	p.src, p.stack = "", p.stack[:0]
-	fastParsers.Put(p)
+	parsers.Put(p)
 }
 
 // arena hands out slices of chunks that are kept for the next file.
@@ -171,16 +173,16 @@ func plainWord(x uint64) bool {
 	return below&^(lf|tab) == 0
 }
 
-func (p *fastParser) decline() { panic(fastDeclined{}) }
+func (p *Parser) decline() { panic(fastDeclined{}) }
 
-func (p *fastParser) node(kind yaml.Kind, style yaml.Style, tag, value string, line, col int) *yaml.Node {
+func (p *Parser) node(kind yaml.Kind, style yaml.Style, tag, value string, line, col int) *yaml.Node {
 	n := &p.nodes.alloc(1)[0]
 	*n = yaml.Node{Kind: kind, Style: style, Tag: tag, Value: value, Line: line, Column: col}
 	return n
 }
 
 // content moves the children pushed since base into a Content slice.
-func (p *fastParser) content(base int) []*yaml.Node {
+func (p *Parser) content(base int) []*yaml.Node {
 	k := len(p.stack) - base
 	if k == 0 {
 		return nil
@@ -195,7 +197,7 @@ func (p *fastParser) content(base int) []*yaml.Node {
 // characters as yaml.v3 counts them. With multi-byte characters it counts
 // on from the last offset asked about on the line, so that a long line
 // is not counted over for each of its nodes.
-func (p *fastParser) col(pos int) int {
+func (p *Parser) col(pos int) int {
 	if p.ascii {
 		return pos - p.lineStart + 1
 	}
@@ -211,18 +213,18 @@ func (p *fastParser) col(pos int) int {
 }
 
 // newline moves to the line that starts at pos.
-func (p *fastParser) newline(pos int) {
+func (p *Parser) newline(pos int) {
 	p.pos, p.lineStart = pos, pos
 	p.line++
 }
 
 // blankAt reports whether i is past the end, a space or a line break
 // (tabs are declined where they matter).
-func (p *fastParser) blankAt(i int) bool {
+func (p *Parser) blankAt(i int) bool {
 	return i >= len(p.src) || p.src[i] == ' ' || p.src[i] == '\n' || p.src[i] == '\t'
 }
 
-func (p *fastParser) skipSpaces() {
+func (p *Parser) skipSpaces() {
 	for p.pos < len(p.src) && p.src[p.pos] == ' ' {
 		p.pos++
 	}
@@ -233,13 +235,13 @@ func (p *fastParser) skipSpaces() {
 
 // atLineEnd reports, after skipSpaces, whether the line has nothing more
 // than a comment.
-func (p *fastParser) atLineEnd() bool {
+func (p *Parser) atLineEnd() bool {
 	return p.pos >= len(p.src) || p.src[p.pos] == '\n' || p.src[p.pos] == '#'
 }
 
 // endLine consumes the rest of a line, which must be spaces and an
 // optional comment, and its line break.
-func (p *fastParser) endLine() {
+func (p *Parser) endLine() {
 	start := p.pos
 	p.skipSpaces()
 	if p.pos < len(p.src) && p.src[p.pos] == '#' {
@@ -263,7 +265,7 @@ func (p *fastParser) endLine() {
 // next moves to the first character of the next line with content,
 // skipping empty and comment lines, and returns its indentation. ok is
 // false at the end of the file or at a "---" line (pos then at its start).
-func (p *fastParser) next() (ind int, ok bool) {
+func (p *Parser) next() (ind int, ok bool) {
 	if p.pos == p.peekPos {
 		return p.peekInd, p.peekOK
 	}
@@ -308,11 +310,11 @@ func (p *fastParser) next() (ind int, ok bool) {
 }
 
 // marker reports a document marker ("---" or "...") at line start i.
-func (p *fastParser) marker(i int, c byte) bool {
+func (p *Parser) marker(i int, c byte) bool {
 	return i+3 <= len(p.src) && p.src[i] == c && p.src[i+1] == c && p.src[i+2] == c && p.blankAt(i+3)
 }
 
-func (p *fastParser) stream() []*yaml.Node {
+func (p *Parser) stream() []*yaml.Node {
 	var docs []*yaml.Node
 	for {
 		ind, ok := p.next()
@@ -356,7 +358,7 @@ func (p *fastParser) stream() []*yaml.Node {
 
 // blockNode reads the node that starts at pos, in column ind, inside a
 // block collection at column parent (-1 at the top).
-func (p *fastParser) blockNode(ind, parent int) *yaml.Node {
+func (p *Parser) blockNode(ind, parent int) *yaml.Node {
 	p.depth++
 	if p.depth > fastMaxDepth {
 		p.decline()
@@ -384,7 +386,7 @@ func (p *fastParser) blockNode(ind, parent int) *yaml.Node {
 
 // keyFollows reports whether a ':' that makes the scalar just read a key
 // follows, leaving pos at the ':' if so.
-func (p *fastParser) keyFollows() bool {
+func (p *Parser) keyFollows() bool {
 	i := p.pos
 	for i < len(p.src) && p.src[i] == ' ' {
 		i++
@@ -398,7 +400,7 @@ func (p *fastParser) keyFollows() bool {
 
 // blockMap reads a block mapping at column ind whose first key has been
 // read; pos is at that key's ':'.
-func (p *fastParser) blockMap(ind int, key *yaml.Node) *yaml.Node {
+func (p *Parser) blockMap(ind int, key *yaml.Node) *yaml.Node {
 	m := p.node(yaml.MappingNode, 0, "!!map", "", key.Line, key.Column)
 	base := len(p.stack)
 	for {
@@ -446,7 +448,7 @@ func (p *fastParser) blockMap(ind int, key *yaml.Node) *yaml.Node {
 
 // blockSeq reads a block sequence at column ind; indentless is a
 // sequence at the column of the mapping whose value it is.
-func (p *fastParser) blockSeq(ind int, indentless bool) *yaml.Node {
+func (p *Parser) blockSeq(ind int, indentless bool) *yaml.Node {
 	s := p.node(yaml.SequenceNode, 0, "!!seq", "", p.line, ind+1)
 	base := len(p.stack)
 	for {
@@ -485,7 +487,7 @@ func (p *fastParser) blockSeq(ind int, indentless bool) *yaml.Node {
 
 // seqItem reads a sequence item that starts on the line of its '-': a
 // value, or a mapping whose first key is there.
-func (p *fastParser) seqItem(parent int) *yaml.Node {
+func (p *Parser) seqItem(parent int) *yaml.Node {
 	switch p.src[p.pos] {
 	case '-':
 		if p.blankAt(p.pos + 1) {
@@ -509,7 +511,7 @@ func (p *fastParser) seqItem(parent int) *yaml.Node {
 }
 
 // inlineValue reads a value that starts on the line of its key or '-'.
-func (p *fastParser) inlineValue(parent int) *yaml.Node {
+func (p *Parser) inlineValue(parent int) *yaml.Node {
 	var n *yaml.Node
 	switch p.src[p.pos] {
 	case '|', '>':
@@ -527,7 +529,7 @@ func (p *fastParser) inlineValue(parent int) *yaml.Node {
 }
 
 // scalar reads a one-line plain, single-quoted or double-quoted scalar.
-func (p *fastParser) scalar(flow bool) *yaml.Node {
+func (p *Parser) scalar(flow bool) *yaml.Node {
 	line, col := p.line, p.col(p.pos)
 	switch p.src[p.pos] {
 	case '\'':
@@ -642,7 +644,7 @@ var (
 
 // plain reads a one-line plain scalar. In block context it ends before
 // ": ", " #" or the line end; in flow context also before , [ ] { }.
-func (p *fastParser) plain(flow bool) string {
+func (p *Parser) plain(flow bool) string {
 	src := p.src
 	start := p.pos
 	switch c := src[start]; c {
@@ -720,7 +722,7 @@ scan:
 }
 
 // singleQuoted reads a one-line single-quoted scalar (” is a quote).
-func (p *fastParser) singleQuoted() string {
+func (p *Parser) singleQuoted() string {
 	src := p.src
 	start := p.pos + 1
 	copied := false
@@ -755,7 +757,7 @@ func (p *fastParser) singleQuoted() string {
 
 // doubleQuoted reads a one-line double-quoted scalar with yaml.v3's
 // escapes.
-func (p *fastParser) doubleQuoted() string {
+func (p *Parser) doubleQuoted() string {
 	src := p.src
 	start := p.pos + 1
 	copied := false
@@ -790,7 +792,7 @@ func (p *fastParser) doubleQuoted() string {
 
 // escape appends the character the escape after a backslash at i stands
 // for and returns the offset after it.
-func (p *fastParser) escape(i int) int {
+func (p *Parser) escape(i int) int {
 	src := p.src
 	if i >= len(src) {
 		p.decline()
@@ -872,7 +874,7 @@ func (p *fastParser) escape(i int) int {
 // blockScalar reads a literal (|) or folded (>) block scalar the way
 // yaml.v3's scanner does, for a node inside a block collection at column
 // parent.
-func (p *fastParser) blockScalar(parent int) *yaml.Node {
+func (p *Parser) blockScalar(parent int) *yaml.Node {
 	src := p.src
 	line, col := p.line, p.col(p.pos)
 	style := yaml.LiteralStyle
@@ -966,7 +968,7 @@ func (p *fastParser) blockScalar(parent int) *yaml.Node {
 // blockBreaks skips the indentation and empty lines before a block
 // scalar's next line, sets the indentation on the first call and returns
 // the number of line breaks skipped. pos is left after the indentation.
-func (p *fastParser) blockBreaks(indent *int, parent int) int {
+func (p *Parser) blockBreaks(indent *int, parent int) int {
 	src := p.src
 	breaks, maxIndent := 0, 0
 	for {
@@ -990,7 +992,7 @@ func (p *fastParser) blockBreaks(indent *int, parent int) int {
 }
 
 // flowCollection reads a one-line flow sequence or mapping.
-func (p *fastParser) flowCollection() *yaml.Node {
+func (p *Parser) flowCollection() *yaml.Node {
 	p.depth++
 	if p.depth > fastMaxDepth {
 		p.decline()
@@ -1051,7 +1053,7 @@ func (p *fastParser) flowCollection() *yaml.Node {
 }
 
 // flowItem reads a scalar or flow collection inside a flow collection.
-func (p *fastParser) flowItem() *yaml.Node {
+func (p *Parser) flowItem() *yaml.Node {
 	switch p.src[p.pos] {
 	case '[', '{':
 		return p.flowCollection()
@@ -1061,9 +1063,28 @@ func (p *fastParser) flowItem() *yaml.Node {
 
 // flowSpaces skips spaces inside a flow collection, which must go on on
 // the same line.
-func (p *fastParser) flowSpaces() {
+func (p *Parser) flowSpaces() {
 	p.skipSpaces()
 	if p.pos >= len(p.src) || p.src[p.pos] == '\n' || p.src[p.pos] == '#' {
 		p.decline()
+	}
+}
+
+// Decode appends the documents yaml.v3 reads from data to docs, up to
+// its first error: the reader of files outside the subset.
+func Decode(data []byte, docs *[]*yaml.Node) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(doc.Content) == 1 {
+			*docs = append(*docs, &doc)
+		}
 	}
 }

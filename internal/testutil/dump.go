@@ -1,4 +1,4 @@
-package hclrule
+package testutil
 
 import (
 	"fmt"
@@ -10,13 +10,15 @@ import (
 	"github.com/detc/detc/internal/rule"
 )
 
-// dump writes rules as indented text, every field of the model by
-// reflection so that fields added later show up without a change here.
+// Dump writes rules as indented text, every field of the model by
+// reflection so that fields added later show up without a change here: the
+// one dumper of the model that the front ends' golden and equivalence
+// tests share.
 // Zero values are left out (absent and zero are the same in the model),
 // except enumerations, which always say which they are. With withPos false
 // it leaves out positions and file names and sorts modifiers, the parts
 // that differ between a detection's HCL and Sigma forms.
-func dump(rules []*rule.Rule, withPos bool) string {
+func Dump(rules []*rule.Rule, withPos bool) string {
 	var b strings.Builder
 	for _, r := range rules {
 		b.WriteString("Rule:\n")
@@ -28,7 +30,7 @@ func dump(rules []*rule.Rule, withPos bool) string {
 var (
 	posType       = reflect.TypeOf(rule.Pos{})
 	stringerType  = reflect.TypeOf((*fmt.Stringer)(nil)).Elem()
-	valueKinds    = []string{"string", "number", "bool", "null", "regex", "cidr", "fieldref", "placeholder"}
+	exprType      = reflect.TypeOf((*rule.Expr)(nil)).Elem()
 	valueKindType = reflect.TypeOf(rule.ValueKind(0))
 	cmpOpType     = reflect.TypeOf(rule.CmpOp(0))
 )
@@ -56,12 +58,13 @@ func dumpField(b *strings.Builder, name string, v reflect.Value, indent string, 
 		fmt.Fprintf(b, "%s%s: %s\n", indent, name, v.Interface().(rule.Pos))
 		return
 	case v.Type() == valueKindType:
-		fmt.Fprintf(b, "%s%s: %s\n", indent, name, valueKinds[v.Int()])
+		fmt.Fprintf(b, "%s%s: %s\n", indent, name, v.Interface().(rule.ValueKind))
 		return
 	case v.Type() == cmpOpType:
 		fmt.Fprintf(b, "%s%s: %s\n", indent, name, v.Interface().(rule.CmpOp).Symbol())
 		return
-	case v.Kind() != reflect.Struct && v.Type().Implements(stringerType):
+	case v.Kind() != reflect.Struct && v.Type().Implements(stringerType) && !v.Type().Implements(exprType):
+		// Condition nodes are dumped node by node, with positions.
 		if v.Kind() == reflect.Slice && v.Len() == 0 {
 			return
 		}
