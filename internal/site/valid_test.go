@@ -12,6 +12,7 @@ import (
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/testutil"
 )
 
 // vnuJar is the Nu Html Checker that make deps installs (htmlcheck/).
@@ -22,9 +23,9 @@ const vnuJar = "htmlcheck/node_modules/vnu-jar/build/dist/vnu.jar"
 // full of markup) and its style sheet: no error is allowed.
 func TestValidHTML(t *testing.T) {
 	_, err := os.Stat(vnuJar)
-	require.NoError(t, err, "the HTML checker is missing: run `make deps` (it runs internal/site/htmlcheck/install.sh)")
+	testutil.RequireChecker(t, "Nu Html", err)
 	java, err := exec.LookPath("java")
-	require.NoError(t, err, "the HTML checker runs on Java: run `make deps`")
+	testutil.RequireChecker(t, "Nu Html (Java)", err)
 	dir := t.TempDir()
 	var files []string
 	for i, paths := range [][]string{{"../../detections"}, {"testdata/rules"}} {

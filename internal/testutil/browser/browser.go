@@ -18,11 +18,14 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/internal/testutil"
 )
 
 // Start starts one headless Chromium for the test and its subtests, with
 // a fresh profile, and stops it when the test ends. Chromium is a checker
-// that make deps installs: a machine without it fails the test.
+// that make deps installs: without it the test skips, or fails under
+// DETC_REQUIRE_CHECKERS (testutil.RequireChecker).
 func Start(t *testing.T) context.Context {
 	t.Helper()
 	exe := os.Getenv("DETC_CHROMIUM")
@@ -30,7 +33,7 @@ func Start(t *testing.T) context.Context {
 		exe = "chromium"
 	}
 	path, err := exec.LookPath(exe)
-	require.NoError(t, err, "the browser tests need Chromium: run `make deps` (it installs Debian's chromium), or set DETC_CHROMIUM")
+	testutil.RequireChecker(t, "Chromium", err)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(t.TempDir()),
