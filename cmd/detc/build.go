@@ -34,7 +34,9 @@ DIR/runbooks/, an ATT&CK Navigator layer under DIR/navigator/, block lists
 of the webhook endpoints minus the approved ones under DIR/blocklists/ (RPZ
 zone, Squid ACLs, PAN-OS EDLs, a domain list), gitleaks and GitHub
 secret-scanning rules for hard-coded webhook URLs under
-DIR/secret-scanning/, and the rules a target refused in DIR/refusals.json.
+DIR/secret-scanning/, the browsable catalog under DIR/site/ (open
+DIR/site/index.html; see detc site) and the rules a target refused in
+DIR/refusals.json.
 docs/response.md says how to deploy the response files. The new output
 replaces DIR whole, and only once it is complete: a failed build leaves the
 previous one as it was. DIR must be empty, absent or an earlier build's
@@ -101,7 +103,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		Out: *out, Deployments: s.Deployments, Strict: *strict, Enabled: s.Enabled,
 		Runbook: build.Runbooks(checked, s.Deployments, set.Cards),
 		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
-		Extras:  []build.Extra{layer, blocklists, secrets},
+		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set, s.Deployments)},
 	})
 	if res != nil {
 		sev := rule.Warning
@@ -127,12 +129,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc build: %v; %s was left as it was\n", err, *out)
 		return cli.ExitFail
 	}
-	detections := 0
-	for _, r := range set.Rules {
-		if !r.IsPivot() {
-			detections++
-		}
-	}
+	detections := countDetections(set.Rules)
 	var names []string
 	for _, d := range s.Deployments {
 		names = append(names, d.Name())

@@ -29,7 +29,7 @@ type env struct {
 
 // commands in the order `detc --help` lists them.
 var commands = []*subcommand{
-	lintCmd, fmtCmd, compileCmd, testCmd, huntCmd, buildCmd, runbookCmd, diffCmd, listCmd, versionCmd,
+	lintCmd, fmtCmd, compileCmd, testCmd, huntCmd, buildCmd, siteCmd, serveCmd, runbookCmd, diffCmd, listCmd, versionCmd,
 }
 
 func main() {

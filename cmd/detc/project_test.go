@@ -41,7 +41,7 @@ func TestBuildFollowsTheProjectFile(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	code, stdout, stderr := detc(t, "build", "--strict", "--out", out, ".")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, "built 2 detections for splunk/cim, kql/sentinel-asim, kql/defender-xdr, elastic/ecs into "+out+": 14 files, 0 refusals, 1 left out by the detections' targets\n", stdout)
+	assert.Equal(t, "built 2 detections for splunk/cim, kql/sentinel-asim, kql/defender-xdr, elastic/ecs into "+out+": 21 files, 0 refusals, 1 left out by the detections' targets\n", stdout)
 	tree := testutil.ReadTree(t, out)
 	assert.Equal(t, []string{
 		".detc-build",
@@ -55,6 +55,9 @@ func TestBuildFollowsTheProjectFile(t *testing.T) {
 		"refusals.json",
 		"runbooks/11111111-1111-4111-8111-111111111111.md",
 		"runbooks/22222222-2222-4222-8222-222222222222.md",
+		"site/attack.html", "site/favicon.svg", "site/index.html",
+		"site/rule-11111111-1111-4111-8111-111111111111.html", "site/rule-22222222-2222-4222-8222-222222222222.html",
+		"site/site.js", "site/style.css",
 		"splunk/acme_detections/default/app.conf",
 		"splunk/acme_detections/default/savedsearches.conf",
 		"splunk/acme_detections/metadata/default.meta",
@@ -232,4 +235,13 @@ func TestCompileHelpListsProfiles(t *testing.T) {
 	for _, p := range []string{"cim", "sentinel-asim", "sentinel-csl", "defender-xdr", "ecs", "lucene, eql, esql", "variants: tstats"} {
 		assert.Contains(t, stdout, p)
 	}
+}
+
+// noProject is the settings of a run without a project file: every target
+// in its default profile, the fixtures folder of the working folder.
+func noProject(t *testing.T) *project.Settings {
+	t.Helper()
+	s, _, err := project.Open(&project.Flags{Config: project.NoConfig})
+	require.NoError(t, err)
+	return s
 }
