@@ -74,7 +74,7 @@ func TestLanguageChoice(t *testing.T) {
 	r := sigmaRule(t, "category: proxy", "sel:\n  cs-method: POST\ncondition: sel")
 	b := New()
 	_, err := b.Compile(testutil.Checked(t, r), target.Options{Lang: "sql"})
-	assert.EqualError(t, err, `target elastic has no language "sql" (languages: lucene, eql, esql)`)
+	assert.EqualError(t, err, `target elastic has no language "sql" (did you mean "eql"?) (languages: lucene, eql, esql)`)
 	_, err = b.Compile(testutil.Checked(t, r), target.Options{Profile: "cim"})
 	assert.EqualError(t, err, `target elastic has no profile "cim" (profiles: ecs, raw)`)
 
