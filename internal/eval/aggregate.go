@@ -65,6 +65,37 @@ var ErrOutOfOrder = errors.New("event is older than the open window: events must
 // window may come in any order). When ts opens a new window, the alerts
 // of the window it closes are returned.
 func (a *Aggregator) Add(ts time.Time, ev Event) ([]Alert, error) {
+	return a.AddMatched(ts, ev, a.p.AggregationMatch(ev))
+}
+
+// AggregationMatch is how an event matches an aggregating rule: whether it
+// counts, and for a temporal aggregation which parts it matches (bit i for
+// part i). It reads only the event and the program, so goroutines can work
+// it out for an Aggregator that takes the events in order (AddMatched).
+func (p *Program) AggregationMatch(ev Event) AggregationMatch {
+	if p.rule.Aggregation == nil || p.rule.Aggregation.Func != rule.AggTemporal {
+		return AggregationMatch{Counts: p.Match(ev)}
+	}
+	in := newInput(ev)
+	var parts uint64
+	for i := range p.parts {
+		if p.evalNode(&p.parts[i], in) {
+			parts |= 1 << i
+		}
+	}
+	return AggregationMatch{Counts: parts != 0, Parts: parts}
+}
+
+// AggregationMatch is Program.AggregationMatch's answer.
+type AggregationMatch struct {
+	Counts bool
+	Parts  uint64
+}
+
+// AddMatched is Add for an event whose match is known (AggregationMatch).
+// An event that does not count still moves time on, closing the open
+// window when it is past it; ev is read only when the event counts.
+func (a *Aggregator) AddMatched(ts time.Time, ev Event, m AggregationMatch) ([]Alert, error) {
 	start := windowStart(ts.UnixNano(), a.window)
 	var alerts []Alert
 	if a.open && start < a.start {
@@ -75,21 +106,9 @@ func (a *Aggregator) Add(ts time.Time, ev Event) ([]Alert, error) {
 		alerts = a.close()
 	}
 	a.open, a.start = true, start
-	var parts uint64
-	if a.agg.Func == rule.AggTemporal {
-		in := newInput(ev)
-		for i := range a.p.parts {
-			if a.p.evalNode(&a.p.parts[i], in) {
-				parts |= 1 << i
-			}
-		}
-		if parts == 0 {
-			return alerts, nil
-		}
-	} else if !a.p.Match(ev) {
-		return alerts, nil
+	if m.Counts {
+		a.update(ev, m.Parts)
 	}
-	a.update(ev, parts)
 	return alerts, nil
 }
 

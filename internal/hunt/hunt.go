@@ -6,8 +6,6 @@
 package hunt
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"sort"
@@ -31,6 +29,11 @@ type Options struct {
 	// Progress, when set, receives a progress line rewritten in place:
 	// pass os.Stderr when it is a terminal (IsTerminal), nil otherwise.
 	Progress io.Writer
+	// Jobs is how many goroutines match events (all cores when 0).
+	Jobs int
+	// PieceBytes is about how much of a log a worker takes at a time
+	// (formats.DefaultPieceBytes when 0).
+	PieceBytes int
 	// Diag receives warnings about the input as they are found: bad
 	// events, events out of time order for an aggregation. Nil drops them.
 	Diag func(rule.Diagnostic)
@@ -132,17 +135,17 @@ func (h *Hunter) Stats() Stats { return h.stats }
 // File hunts one log file.
 func (h *Hunter) File(path string) rule.Diagnostics {
 	var diags rule.Diagnostics
-	rd, err := formats.Open(path, h.readOptions())
+	f, err := os.Open(path)
 	if err != nil {
 		diags.Errorf(rule.Pos{File: path}, "hunt-input", "%v", err)
 		return diags
 	}
-	defer rd.Close()
+	defer f.Close()
 	var size int64
-	if info, err := os.Stat(path); err == nil {
+	if info, err := f.Stat(); err == nil {
 		size = info.Size()
 	}
-	if err := h.read(rd, path, size); err != nil {
+	if err := h.stream(f, path, size); err != nil {
 		diags.Errorf(rule.Pos{File: path}, "hunt-input", "%v", err)
 	}
 	return diags
@@ -151,132 +154,26 @@ func (h *Hunter) File(path string) rule.Diagnostics {
 // Reader hunts one stream (a pipe, or a generated log in a benchmark);
 // name is used in alerts and messages.
 func (h *Hunter) Reader(r io.Reader, name string) error {
-	rd, err := formats.NewReader(r, name, h.readOptions())
+	return h.stream(r, name, 0)
+}
+
+func (h *Hunter) stream(r io.Reader, name string, size int64) error {
+	sp, err := formats.NewSplitter(r, name, h.readOptions(), h.opts.PieceBytes)
 	if err != nil {
 		return err
 	}
-	defer rd.Close()
-	return h.read(rd, name, 0)
+	defer sp.Close()
+	return h.hunt(sp, name, size)
 }
 
 func (h *Hunter) readOptions() formats.Options {
 	return formats.Options{Format: h.opts.Format, Fields: h.fields, All: h.all, MaxEventBytes: h.opts.MaxEventBytes}
 }
 
-// progressEvery is how many events pass between looks at the clock.
-const progressEvery = 1 << 14
-
-func (h *Hunter) read(rd *formats.Reader, name string, size int64) error {
-	h.stats.Files++
-	bar := newProgress(h.opts.Progress, name, size)
-	defer func() {
-		h.stats.Bytes += rd.BytesRead()
-		bar.done()
-		h.out.flush()
-	}()
-	// Which rules apply depends only on the event's log source: cache the
-	// list per source key instead of comparing log sources per event.
-	active := map[int][]*program{}
-	// Consecutive events mostly share their source: the last list is
-	// kept at hand.
-	var progs []*program
-	lastKey := 0
-	warned := int64(0)
-	var n int64
-	for {
-		ev, err := rd.Next()
-		if err != nil {
-			if err == io.EOF {
-				break
-			}
-			var ee *formats.EventError
-			if !errors.As(err, &ee) {
-				return err
-			}
-			h.stats.BadEvents++
-			warned++
-			if warned <= MaxWarningsPerFile {
-				h.warn(ee.Diagnostic())
-			}
-			continue
-		}
-		n++
-		if key := ev.SourceKey(); key != lastKey || progs == nil {
-			var ok bool
-			if progs, ok = active[key]; !ok {
-				progs = []*program{}
-				for _, p := range h.progs {
-					if ev.Applies(p.rule.LogSource) {
-						progs = append(progs, p)
-					}
-				}
-				active[key] = progs
-			}
-			lastKey = key
-		}
-		// The rules read the event's fields, which are its FlatEvent's:
-		// handing that over saves each Match finding it.
-		flat := &ev.FlatEvent
-		for _, p := range progs {
-			if p.agg != nil {
-				h.aggregate(p, ev, name)
-				continue
-			}
-			if p.prog.Match(flat) {
-				if err := h.out.event(p, name, ev); err != nil {
-					return err
-				}
-				h.stats.Alerts++
-			}
-		}
-		if n%progressEvery == 0 {
-			bar.update(rd.BytesRead(), n, h.stats.Alerts)
-		}
-	}
-	h.stats.Events += n
-	if warned > MaxWarningsPerFile {
-		h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "bad-event",
-			Summary: fmt.Sprintf("%d more bad events not shown (%d in all)", warned-MaxWarningsPerFile, warned)})
-	}
-	for _, p := range h.progs {
-		if p.order > 0 {
-			h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "out-of-order",
-				Summary: fmt.Sprintf("%d events older than the open window were left out of the aggregation of %q: give logs in time order", p.order, p.rule.ID)})
-			p.order = 0
-		}
-		if p.untimed > 0 {
-			h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "no-time",
-				Summary: fmt.Sprintf("%d matching events without a time were left out of the aggregation of %q", p.untimed, p.rule.ID)})
-			p.untimed = 0
-		}
-	}
-	return nil
-}
-
 func (h *Hunter) warn(d rule.Diagnostic) {
 	if h.opts.Diag != nil {
 		h.opts.Diag(d)
 	}
-}
-
-// aggregate feeds a matching event to the rule's aggregator, which copies
-// the little it keeps out of the reader's memory; temporal rules test
-// their parts on every event.
-func (h *Hunter) aggregate(p *program, ev *formats.Event, name string) {
-	if p.rule.Aggregation.Func != rule.AggTemporal && !p.prog.Match(&ev.FlatEvent) {
-		return
-	}
-	ts, ok := ev.Time()
-	if !ok {
-		p.untimed++
-		return
-	}
-	alerts, err := p.agg.Add(ts, &ev.FlatEvent)
-	if errors.Is(err, eval.ErrOutOfOrder) {
-		p.order++
-		return
-	}
-	h.emit(p, alerts)
 }
 
 func (h *Hunter) emit(p *program, alerts []eval.Alert) {
