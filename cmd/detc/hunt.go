@@ -17,13 +17,15 @@ var huntCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "hunt",
 		Summary: "run the detections over log files and print the alerts",
-		Usage:   "detc hunt [--rules PATH]... [--rule ID] [--log-format F] LOG...",
+		Usage:   "detc hunt [--rules PATH]... [--rule ID] [--log-format F] [--jobs N] LOG...",
 		Detail: `Streams each log file (plain or gzip, any size; "-" is stdin) through the
 detections with detc's evaluator and prints one JSON object per alert on
 stdout: rule_id, title, level, time, file, line and the event (for an
 aggregation, the group, value and window). Files are read in the order
 given and aggregations run across them, so give rotated logs oldest first.
 The log format is detected per file unless --log-format names it.
+Each log is cut into pieces at event starts and matched on every core
+(--jobs N to use N); alerts come out in the log's order all the same.
 Warnings about bad events and a closing count go to stderr; a progress line
 too when stderr is a terminal. Alerts are results, not failures: the exit
 status is 1 only when a detection does not load or a file cannot be read.
@@ -48,6 +50,7 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	fs.Var(&detections, "rules", "detection `path` (file or folder); repeatable (default detections/)")
 	fs.Var(&detections, "detections", "same as --rules")
 	only := fs.String("rule", "", "hunt only with the detection of this `id` or name")
+	jobs := fs.Int("jobs", 0, "match on `N` goroutines (default: one per core); the output is the same for any N")
 	logFormat := fs.String("log-format", "", "log `format` of every file: "+strings.Join(formats.Names(), ", ")+" (default: detected per file)")
 	logs, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
@@ -71,7 +74,11 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc hunt: %v\n", err)
 		return cli.ExitFail
 	}
-	opts := hunt.Options{Format: *logFormat, Diag: func(d rule.Diagnostic) {
+	if *jobs < 0 {
+		cli.Usagef(e.stderr, c.Name, "--jobs must be 0 (all cores) or more")
+		return cli.ExitUsage
+	}
+	opts := hunt.Options{Format: *logFormat, Jobs: *jobs, Diag: func(d rule.Diagnostic) {
 		cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, nil)
 	}}
 	if f, ok := e.stderr.(*os.File); ok && hunt.IsTerminal(f) {
