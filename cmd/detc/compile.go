@@ -14,6 +14,7 @@ import (
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/parallel"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -85,8 +86,13 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
 	printed := 0
-	for _, r := range set.Rules {
+	// Rules compile on every core; the output keeps the rules' order.
+	results := parallel.Map(set.Rules, func(r *rule.Rule) compileResult {
 		q, err := b.Compile(r, opts)
+		return compileResult{q, err}
+	})
+	for i, r := range set.Rules {
+		q, err := results[i].q, results[i].err
 		out := compiled{RuleID: r.ID, Title: r.Title, File: r.File, Target: b.Name(), Profile: opts.Profile}
 		if err != nil {
 			failed = true
@@ -115,6 +121,11 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 		return cli.ExitFail
 	}
 	return cli.ExitOK
+}
+
+type compileResult struct {
+	q   *target.Query
+	err error
 }
 
 // targetOptions checks --target, --profile and --lang, reporting a usage

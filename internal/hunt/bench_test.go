@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -321,5 +322,39 @@ func benchmarkMemory(b *testing.B, size int64, jobs int) {
 		b.ReportMetric(float64(g.peakSys)/(1<<20), "sys-MB")
 		b.ReportMetric(float64(h.Stats().Events)/elapsed.Seconds(), "events/s")
 		b.ReportMetric(float64(len(h.progs)), "rules")
+	}
+}
+
+// BenchmarkHuntFile1GB hunts a gigabyte JSON Lines file (generated once into
+// a temporary folder, then read from the page cache) with the pack, on one
+// goroutine and with a worker per core: the ratio of their wall times
+// (ns/op) is what the cores give a hunt.
+func BenchmarkHuntFile1GB(b *testing.B) {
+	rules := packRules(b)
+	path := filepath.Join(b.TempDir(), "proxy.jsonl")
+	f, err := os.Create(path)
+	require.NoError(b, err)
+	_, err = io.Copy(f, &genReader{gen: newProxyGen(3), left: 1 << 30})
+	require.NoError(b, err)
+	require.NoError(b, f.Close())
+	for _, jobs := range []int{1, 0} {
+		name := "jobs=1"
+		if jobs == 0 {
+			name = "jobs=all"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(1 << 30)
+			for b.Loop() {
+				h := newHunter(b, rules, jobs)
+				cpu0, cpuOK := cpuTime()
+				start := time.Now()
+				require.Empty(b, h.File(path))
+				elapsed := time.Since(start)
+				if cpu1, ok := cpuTime(); ok && cpuOK {
+					b.ReportMetric(float64(h.Stats().Events)/(cpu1-cpu0).Seconds(), "events/cpu-s")
+				}
+				b.ReportMetric(float64(h.Stats().Events)/elapsed.Seconds(), "events/s")
+			}
+		})
 	}
 }
