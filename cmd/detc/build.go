@@ -73,7 +73,8 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	secrets := build.Extra{Dir: "secret-scanning", Generate: func([]*rule.Rule) ([]target.Artifact, error) {
 		return secretscan.Files(set.Lists)
 	}}
-	backends := registry.All()
+	// One compilation per rule and target serves runbooks and deployment.
+	backends := build.CompileOnce(registry.All())
 	res, err := build.Run(set.Rules, build.Options{
 		Out: *out, Backends: backends, Strict: *strict,
 		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),

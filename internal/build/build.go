@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/parallel"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -107,8 +108,17 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 	}
 	runbooks := map[string]string{}
 	if opts.Runbook != nil {
-		for _, r := range deployable {
+		type rendered struct {
+			md  string
+			err error
+		}
+		// Runbooks are written on every core, in the rules' order.
+		mds := parallel.Map(deployable, func(r *rule.Rule) rendered {
 			md, err := opts.Runbook(r)
+			return rendered{md, err}
+		})
+		for i, r := range deployable {
+			md, err := mds[i].md, mds[i].err
 			if err != nil {
 				return nil, &RunbookError{Rule: r, Err: err}
 			}
@@ -122,8 +132,16 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
 	for _, b := range backends {
 		var ds []target.Deployable
-		for _, r := range deployable {
+		type result struct {
+			d       *target.Deployable
+			refusal *Refusal
+		}
+		results := parallel.Map(deployable, func(r *rule.Rule) result {
 			d, refusal := Compile(b, r, runbooks[r.ID])
+			return result{d, refusal}
+		})
+		for i := range deployable {
+			d, refusal := results[i].d, results[i].refusal
 			if refusal != nil {
 				res.Refusals = append(res.Refusals, *refusal)
 				continue

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/detc/detc/backends/mapping"
@@ -222,4 +223,43 @@ func TestRunbooks(t *testing.T) {
 	assert.Contains(t, md, "zeta:r1", "the query each backend compiled")
 	assert.Contains(t, md, "rule r1: alpha/default cannot express the construct: the reason", "and why a backend refused")
 	assert.Less(t, strings.Index(md, "zeta"), strings.Index(md, "alpha"), "targets in the order given (the registry's presentation order)")
+}
+
+// counting is a backend that counts its compilations per rule.
+type counting struct {
+	fake
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *counting) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+	c.mu.Lock()
+	c.calls[r.ID]++
+	c.mu.Unlock()
+	return c.fake.Compile(r, opts)
+}
+
+// TestBuildCompilesOnce: with CompileOnce, a build compiles each rule once
+// per backend although its runbook and its deployment files both need the
+// query; without, twice.
+func TestBuildCompilesOnce(t *testing.T) {
+	for _, once := range []bool{true, false} {
+		c := &counting{fake: fake{name: "zeta"}, calls: map[string]int{}}
+		backends := []target.Backend{c}
+		if once {
+			backends = CompileOnce(backends)
+		}
+		rs := rules()
+		_, err := Run(rs, Options{Out: filepath.Join(t.TempDir(), "out"), Backends: backends, Runbook: Runbooks(rs, backends, nil)})
+		require.NoError(t, err)
+		want := 2
+		if once {
+			want = 1
+		}
+		for _, r := range rs {
+			if !r.IsPivot() {
+				assert.Equal(t, want, c.calls[r.ID], "rule %s, CompileOnce %v", r.ID, once)
+			}
+		}
+	}
 }

@@ -56,6 +56,7 @@ type Detection struct {
 func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, error) {
 	backends = append([]target.Backend(nil), backends...)
 	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
+	backends = build.CompileOnce(backends)
 	runbook := build.Runbooks(set.RunbookRules(), backends, set.Cards)
 	out := map[string]*Detection{}
 	for _, r := range set.Rules {
