@@ -15,7 +15,8 @@
 # the path form as well, such as "/services/<team id>/<bot id>/".
 #
 # Replace the examples below with your own endpoints; an empty list
-# ([]) approves nothing.
+# ([]) approves nothing. The organisation's own hosts, bots and
+# integration servers are described in organisation.hcl.
 locals {
   approved_webhook_url_prefixes = [
     # CI build notifications to #builds (owner: platform team)

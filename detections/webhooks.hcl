@@ -46,17 +46,24 @@ locals {
   # path-aware proxy detections (proxy_webhook_post_path,
   # proxy_webhook_unapproved_endpoint). Regular expressions are RE2 and
   # case-sensitive unless the detection sets re_flags.
-  discord_webhook_path_re  = ["/api/(v[0-9]+/)?webhooks/[0-9]+/"] # optional API version
-  slack_webhook_paths      = ["/services/", "/triggers/", "/workflows/"]
-  teams_webhook_paths      = ["/webhookb2/"]
-  teams_legacy_paths       = ["/webhook/"]
-  power_automate_paths     = ["/triggers/manual/paths/invoke"]
-  telegram_send_path_re    = ["/bot[0-9]+:[A-Za-z0-9_-]+/(sendDocument|sendMessage|sendPhoto|sendMediaGroup)"]
-  zapier_webhook_paths     = ["/hooks/catch/"]
-  ifttt_webhook_paths      = ["/with/key/"]
-  google_chat_path_re      = ["/v1/spaces/[^/]+/messages"]
-  chat_bot_paths           = ["/robot/send", "/open-apis/bot/v2/hook/", "/cgi-bin/webhook/send"] # DingTalk, Feishu/Lark, WeCom
-  self_hosted_hook_path_re = ["/hooks/[a-z0-9]{26}([/?#]|$)"]                                    # Mattermost: a 26-character id
+  discord_webhook_path_re = ["/api/(v[0-9]+/)?webhooks/[0-9]+/"] # optional API version
+  # A bot's follow-up message to an interaction has an incoming webhook's
+  # path with an interaction token in place of the webhook token
+  # (/webhooks/<application id>/<interaction token>). Discord issues
+  # interaction tokens as the base64 of "interaction:<id>:...", so they
+  # start with aW50ZXJhY3Rpb246; a webhook token never does. Should
+  # Discord change the form, follow-ups alert again: the safe direction.
+  discord_interaction_followup_re = ["/api/(v[0-9]+/)?webhooks/[0-9]+/aW50ZXJhY3Rpb246"]
+  slack_webhook_paths             = ["/services/", "/triggers/", "/workflows/"]
+  teams_webhook_paths             = ["/webhookb2/"]
+  teams_legacy_paths              = ["/webhook/"]
+  power_automate_paths            = ["/triggers/manual/paths/invoke"]
+  telegram_send_path_re           = ["/bot[0-9]+:[A-Za-z0-9_-]+/(sendDocument|sendMessage|sendPhoto|sendMediaGroup)"]
+  zapier_webhook_paths            = ["/hooks/catch/"]
+  ifttt_webhook_paths             = ["/with/key/"]
+  google_chat_path_re             = ["/v1/spaces/[^/]+/messages"]
+  chat_bot_paths                  = ["/robot/send", "/open-apis/bot/v2/hook/", "/cgi-bin/webhook/send"] # DingTalk, Feishu/Lark, WeCom
+  self_hosted_hook_path_re        = ["/hooks/[a-z0-9]{26}([/?#]|$)"]                                    # Mattermost: a 26-character id
 
   # Webhook URLs as they appear in command lines and script text: the
   # scheme separator and the host (so that "notdiscord.com" is no match),
@@ -82,6 +89,10 @@ locals {
 
   # Clients that are not browsers: command-line tools and HTTP libraries,
   # matched as user-agent prefixes (case-insensitively).
+  # Not "DiscordBot (", the agent Discord asks every bot library to send:
+  # bots send it on every call, so it would make each bot of an
+  # unconfigured organisation an alert source, and a stealer that sends it
+  # to a webhook is caught by its URL (proxy_webhook_post_path).
   non_browser_agents = [
     "curl/", "Wget/", "python-requests/", "Python-urllib/", "aiohttp/",
     "Go-http-client/", "okhttp/", "node-fetch/", "axios/", "undici",
@@ -121,6 +132,101 @@ locals {
   # by a regular expression in the detection that needs them.
   transfer_tool_images = ["\\curl.exe", "/curl", "\\wget.exe", "/wget", "/wget2"]
   powershell_images    = ["\\powershell.exe", "\\pwsh.exe", "/pwsh", "\\powershell_ise.exe"]
+}
+
+# The organisation's context (organisation.hcl) in the forms the
+# detections compare.
+locals {
+  # URLs on the organisation's own hosts: its domains and their
+  # subdomains, and its internal hosts, with an optional port. The host
+  # must end where the URL's authority ends, so that look-alikes
+  # (ci.corp.example.attacker.net, ci.corp.example@attacker.net) are not
+  # taken for it.
+  own_url_re = concat(
+    formatlist("^https?://([a-z0-9-]+\\.)*%s(:[0-9]+)?([/?#]|$)", [for d in local.org_domains : replace(d, ".", "\\.")]),
+    formatlist("^https?://%s(:[0-9]+)?([/?#]|$)", [for h in local.org_internal_hosts : replace(h, ".", "\\.")]),
+  )
+  # The organisation's bots' calls that have a webhook's path shape:
+  # Discord follow-up messages (/webhooks/<application id>/<interaction
+  # token>) and Telegram Bot API calls (/bot<bot id>:<token>/send...).
+  own_discord_followup_re = formatlist("/api/(v[0-9]+/)?webhooks/%s/", local.approved_discord_application_ids)
+  own_telegram_bot_paths  = formatlist("/bot%s:", local.approved_telegram_bot_ids)
+  # Host names of the organisation's own servers, as proxies log them.
+  own_hosts         = concat(local.org_domains, local.org_internal_hosts)
+  own_host_suffixes = formatlist(".%s", local.org_domains)
+  # The chat services a bot talks to.
+  chat_service_hosts = concat(local.discord_hosts, local.telegram_hosts, local.slack_hosts)
+}
+
+# A call of one of the organisation's own bots (organisation.hcl) whose
+# URL has a webhook's shape, or any bot's Discord interaction follow-up
+# (an interaction token, not a webhook's): not a webhook post.
+selection "bot_call" {
+  group {
+    match "cs-host" {
+      equals = local.discord_hosts
+    }
+    match "c-uri" {
+      re = local.discord_interaction_followup_re
+    }
+  }
+  group {
+    match "cs-host" {
+      equals = local.discord_hosts
+    }
+    match "c-uri" {
+      re = local.own_discord_followup_re
+    }
+  }
+  group {
+    match "cs-host" {
+      equals = local.telegram_hosts
+    }
+    match "c-uri" {
+      contains = local.own_telegram_bot_paths
+    }
+  }
+}
+
+# A request to one of the organisation's own servers (a self-hosted
+# Mattermost or Rocket.Chat whose /hooks/ paths look like webhooks).
+selection "own_host_request" {
+  group {
+    match "cs-host" {
+      equals = local.own_hosts
+    }
+  }
+  group {
+    match "cs-host" {
+      endswith = local.own_host_suffixes
+    }
+  }
+}
+
+# The hosts of the organisation's approved integrations (organisation.hcl):
+# in endpoint logs by computer name, in proxy and DNS logs by source
+# address.
+selection "integration_host" {
+  match "Computer" {
+    equals = local.approved_integration_computers
+  }
+}
+
+selection "integration_source" {
+  match "src_ip" {
+    cidr = local.approved_integration_source_ips
+  }
+}
+
+# Traffic from the hosts the organisation's bots run on to the chat
+# services they serve.
+selection "own_bot_host_traffic" {
+  match "src_ip" {
+    cidr = local.approved_bot_source_ips
+  }
+  match "cs-host" {
+    equals = local.chat_service_hosts
+  }
 }
 
 # Webhook URLs, one group per service: its host and the path its webhooks

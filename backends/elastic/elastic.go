@@ -124,6 +124,11 @@ func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
 			// A Kibana threshold rule cannot say this; ES|QL can.
 			lang = ESQL
 		}
+		if readsText(r, p, src) {
+			// Lucene and EQL match an analysed text field's words; ES|QL
+			// compares its whole value.
+			lang = ESQL
+		}
 	case Lucene, EQL, ESQL:
 	default:
 		return nil, fmt.Errorf("elastic: unknown language %q (known: lucene, eql, esql)", lang)
@@ -192,6 +197,26 @@ func isNumeric(t string) bool {
 	return false
 }
 
+func isText(t string) bool { return t == "text" || t == "match_only_text" }
+
+// readsText reports whether a rule compares a field the profile maps to an
+// analysed text field.
+func readsText(r *rule.Rule, p *mapping.Profile, src *mapping.Source) bool {
+	for _, s := range r.Searches {
+		for _, g := range s.Groups {
+			for _, m := range g.Matchers {
+				if m.Field == "" {
+					continue
+				}
+				if f, err := p.Field(src, m.Field); err == nil && isText(f.Type) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 func isString(t string) bool { return t == "keyword" || t == "wildcard" || t == "constant_keyword" }
 
 // fields maps a Sigma field to its target fields.
@@ -207,8 +232,12 @@ func (c *compiler) fields(name string, pos rule.Pos) ([]field, error) {
 			t = c.inferred[name]
 		}
 		switch {
-		case t == "text" || t == "match_only_text":
-			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value; map the field's keyword form instead", t)
+		case isText(t) && c.lang != ESQL:
+			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value, in %s; ES|QL compares the whole value (--lang esql), or map the field's keyword form", t, c.lang)
+		case isText(t):
+			// ES|QL reads a text field's value, not its terms: compared as
+			// a string.
+			t = "keyword"
 		case t != "" && !isString(t) && !isNumeric(t) && t != tIP && t != "boolean":
 			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "type %q is not supported (keyword, wildcard, numeric, ip or boolean)", t)
 		}

@@ -52,6 +52,8 @@ func TestRefusals(t *testing.T) {
 		{"regex too long", proxy, "sel:\n  c-uri|contains: '" + strings.Repeat("ab", 130) + "'\ncondition: sel", "raw", "", "index.max_regex_length"},
 		{"keywords in eql", proxy, "keywords:\n  - x\ncondition: keywords", "raw", EQL, "no search over all fields"},
 		{"keywords in esql", proxy, "keywords:\n  - x\ncondition: keywords", "raw", ESQL, "does not search all fields"},
+		{"analysed text in lucene", "category: ps_script\nproduct: windows", "sel:\n  ScriptBlockText|contains: x\ncondition: sel", "ecs", Lucene, "it is an analysed text field, whose terms are words, not the value, in lucene; ES|QL compares the whole value"},
+		{"analysed text in eql", "category: ps_script\nproduct: windows", "sel:\n  ScriptBlockText|contains: x\ncondition: sel", "ecs", EQL, "ES|QL compares the whole value"},
 	}
 	b := New()
 	for _, tt := range tests {
@@ -85,6 +87,14 @@ func TestLanguageChoice(t *testing.T) {
 	assert.Contains(t, q.Text, "STATS value = AVG(http.request.bytes) BY window_start")
 	_, err = b.Compile(r, target.Options{Lang: Lucene})
 	assert.ErrorContains(t, err, "compile it with --lang esql")
+
+	// An analysed text field (PowerShell's script block) is compared
+	// whole in ES|QL, the default language for such a rule.
+	r = sigmaRule(t, "category: ps_script\nproduct: windows", "sel:\n  ScriptBlockText|contains: hooks.slack.com/services/\ncondition: sel")
+	q, err = b.Compile(r, target.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, ESQL, q.Lang)
+	assert.Contains(t, q.Text, `TO_LOWER(powershell.file.script_block_text) LIKE "*hooks.slack.com/services/*"`)
 }
 
 func TestOverrides(t *testing.T) {

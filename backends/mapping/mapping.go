@@ -93,17 +93,27 @@ func (p *Profile) Resolve(ls rule.LogSource) (*Source, error) {
 
 func (s *Source) matches(ls rule.LogSource) (int, bool) {
 	score := 0
-	for _, kv := range [][2]string{{s.LogSource.Category, ls.Category}, {s.LogSource.Product, ls.Product}, {s.LogSource.Service, ls.Service}} {
+	for i, kv := range [][2]string{{s.LogSource.Category, ls.Category}, {s.LogSource.Product, ls.Product}, {s.LogSource.Service, ls.Service}} {
 		if kv[0] == "" {
 			continue
 		}
 		if !strings.EqualFold(kv[0], kv[1]) {
+			if i == 1 && kv[1] == "" && s.Attr(OnlyProduct) == "true" {
+				continue // the rule reads any product's events: these are all there are
+			}
 			return 0, false
 		}
 		score++
 	}
 	return score, true
 }
+
+// OnlyProduct is the source attribute that says the target collects the
+// source's category from the source's product only (Sentinel's native
+// tables hold process creation from Windows alone). A rule that names the
+// category but no product then reads that source; a rule for another
+// product still finds none.
+const OnlyProduct = "only_product"
 
 // Describe writes a log source as category=...,product=...,service=...
 // for messages; "(empty)" when it sets nothing.

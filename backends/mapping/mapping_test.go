@@ -115,3 +115,34 @@ func TestParseErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), "bad.yml")
 	}
 }
+
+// TestResolveOnlyProduct: a source marked only_product serves rules that
+// name its category and no product, never rules for another product.
+func TestResolveOnlyProduct(t *testing.T) {
+	p, err := Parse("p.yml", []byte(`name: p
+target: t
+sources:
+  - logsource: {category: process_creation, product: windows}
+    attrs: {only_product: "true", table: SecurityEvent}
+  - logsource: {category: dns, product: windows}
+    attrs: {table: DnsWindows}
+`))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		ls    rule.LogSource
+		table string
+	}{
+		{rule.LogSource{Category: "process_creation", Product: "windows"}, "SecurityEvent"},
+		{rule.LogSource{Category: "process_creation"}, "SecurityEvent"},
+		{rule.LogSource{Category: "process_creation", Product: "linux"}, ""},
+		{rule.LogSource{Category: "dns"}, ""},
+	} {
+		src, err := p.Resolve(tc.ls)
+		if tc.table == "" {
+			assert.Error(t, err, "%+v", tc.ls)
+			continue
+		}
+		require.NoError(t, err, "%+v", tc.ls)
+		assert.Equal(t, tc.table, src.Attr("table"))
+	}
+}

@@ -17,7 +17,7 @@ var huntCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "hunt",
 		Summary: "run the detections over log files and print the alerts",
-		Usage:   "detc hunt [--rules PATH]... [--rule ID] [--log-format F] [--jobs N] LOG...",
+		Usage:   "detc hunt [--rules PATH]... [--rule ID] [--log-format F] [--time-field NAME] [--jobs N] LOG...",
 		Detail: `Streams each log file (plain or gzip, any size; "-" is stdin) through the
 detections with detc's evaluator and prints one JSON object per alert on
 stdout: rule_id, title, level, time, file, line and the event (for an
@@ -26,6 +26,13 @@ given and aggregations run across them, so give rotated logs oldest first.
 The log format is detected per file unless --log-format names it.
 Each log is cut into pieces at event starts and matched on every core
 (--jobs N to use N); alerts come out in the log's order all the same.
+Event times are read from the format's time field or, in JSON Lines, the
+first present of _time, @timestamp, timestamp, ts, time, TimeCreated,
+UtcTime, EventTime and eventTime (epoch seconds or milliseconds, RFC 3339,
+the common syslog forms); --time-field names another, and the hunt says
+per file which field it used. Events without a usable time are still
+matched and counted, but aggregations cannot place them: the closing
+summary says how many each aggregation left out.
 Warnings about bad events and a closing count go to stderr; a progress line
 too when stderr is a terminal. Alerts are results, not failures: the exit
 status is 1 only when a detection does not load or a file cannot be read.
@@ -52,6 +59,7 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	only := fs.String("rule", "", "hunt only with the detection of this `id` or name")
 	jobs := fs.Int("jobs", 0, "match on `N` goroutines (default: one per core); the output is the same for any N")
 	logFormat := fs.String("log-format", "", "log `format` of every file: "+strings.Join(formats.Names(), ", ")+" (default: detected per file)")
+	timeField := fs.String("time-field", "", "read event times from the field of this `name` (dotted for nested JSON, a column for Squid) in every file")
 	logs, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -78,9 +86,10 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 		cli.Usagef(e.stderr, c.Name, "--jobs must be 0 (all cores) or more")
 		return cli.ExitUsage
 	}
-	opts := hunt.Options{Format: *logFormat, Jobs: *jobs, Diag: func(d rule.Diagnostic) {
-		cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, nil)
-	}}
+	opts := hunt.Options{Format: *logFormat, TimeField: *timeField, Jobs: *jobs,
+		Diag: func(d rule.Diagnostic) { cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, nil) },
+		Note: func(file, note string) { fmt.Fprintf(e.stderr, "detc hunt: %s: %s\n", file, note) },
+	}
 	if f, ok := e.stderr.(*os.File); ok && hunt.IsTerminal(f) {
 		opts.Progress = f
 	}
@@ -104,10 +113,28 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, ", %d events could not be read", st.BadEvents)
 	}
 	fmt.Fprintln(e.stderr)
+	for _, l := range st.LeftOut {
+		var parts []string
+		if l.NoTime > 0 {
+			parts = append(parts, count(int(l.NoTime), "matching event")+" without a usable time")
+		}
+		if l.OutOfOrder > 0 {
+			parts = append(parts, count(int(l.OutOfOrder), "matching event")+" older than its open window")
+		}
+		fmt.Fprintf(e.stderr, "detc hunt: the aggregation of %s left out %s\n", ruleLabel(l.Rule), strings.Join(parts, " and "))
+	}
 	if failed || diags.HasErrors() {
 		return cli.ExitFail
 	}
 	return cli.ExitOK
+}
+
+// ruleLabel names a rule in messages: its name, or its id without one.
+func ruleLabel(r *rule.Rule) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.ID
 }
 
 // count writes n with its noun, in the plural unless n is 1.

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,7 +15,7 @@ import (
 func TestHunt(t *testing.T) {
 	code, stdout, stderr := detc(t, "hunt", "--rules", "testdata/good", "--rules", "testdata/hunt", "testdata/good/proxy.jsonl")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", stderr, "the pivot is neither hunted nor counted")
+	assert.Equal(t, "detc hunt: testdata/good/proxy.jsonl: event times read from the field \"@timestamp\"\ndetc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", stderr, "the pivot is neither hunted nor counted")
 	var got []string
 	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
 		var alert struct {
@@ -37,7 +39,7 @@ func TestHunt(t *testing.T) {
 
 	code, _, stderr = detc(t, "hunt", "--detections", "testdata/good", "testdata/good/proxy.jsonl")
 	assert.Equal(t, 0, code)
-	assert.Equal(t, "detc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", stderr, "--detections is --rules")
+	assert.Contains(t, stderr, "detc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", "--detections is --rules")
 
 	tests := []struct {
 		args   []string
@@ -55,4 +57,28 @@ func TestHunt(t *testing.T) {
 		assert.Equal(t, tt.code, code, strings.Join(tt.args, " "))
 		assert.Contains(t, stderr, tt.stderr)
 	}
+}
+
+// TestHuntTimeField: without --time-field, events timed by an unknown
+// field are counted but left out of the aggregation, and the summary says
+// so; with it, they are aggregated.
+func TestHuntTimeField(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "proxy.jsonl")
+	var lines []string
+	for i := range 5 {
+		lines = append(lines, fmt.Sprintf(`{"req_time":"2026-11-30T10:0%d:00Z","src_ip":"10.0.0.5","cs-host":"discord.com","c-uri":"/api/webhooks/1/x","cs-method":"POST"}`, i))
+	}
+	require.NoError(t, os.WriteFile(log, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+
+	code, stdout, stderr := detc(t, "hunt", "--rules", "testdata/hunt_time", log)
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stdout, `"window_end"`)
+	assert.Contains(t, stderr, "detc hunt: 1 rule over 5 events in 1 file: 0 alerts\n")
+	assert.Contains(t, stderr, "detc hunt: the aggregation of webhook_burst left out 5 matching events without a usable time\n")
+
+	code, stdout, stderr = detc(t, "hunt", "--rules", "testdata/hunt_time", "--time-field", "req_time", log)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, log+`: event times read from the field "req_time"`)
+	assert.NotContains(t, stderr, "left out")
+	assert.Contains(t, stdout, `"value":5`)
 }

@@ -11,7 +11,7 @@ detection "dns_webhook_lookup_non_browser" {
     "https://github.com/splunk/security_content/blob/develop/detections/endpoint/suspicious_process_with_discord_dns_query.yml",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["Other chat clients, Electron apps and browsers not in browser_images or chat_client_images (webhooks.hcl): add them there", "Developer tools and scripts that use the Discord, Slack or Telegram APIs legitimately"]
+  falsepositives = ["Other chat clients, Electron apps and browsers not in browser_images or chat_client_images (webhooks.hcl): add them there", "Integration servers (CI, monitoring) whose scripts post to approved webhooks: list them in approved_integration_computers (organisation.hcl)", "Developer tools and scripts that use the Discord, Slack or Telegram APIs legitimately"]
   fields         = ["Computer", "Image", "QueryName", "QueryResults", "User"]
 
   logsource {
@@ -49,7 +49,11 @@ detection "dns_webhook_lookup_non_browser" {
     }
   }
 
-  condition = "webhook_lookup and not 1 of filter_*"
+  # The hosts of approved integrations (organisation.hcl): a shared
+  # selection in webhooks.hcl.
+  use_selections = ["integration_host"]
+
+  condition = "webhook_lookup and not 1 of filter_* and not integration_host"
 
   runbook {
     summary        = "A process that is not a browser or a chat client resolved a webhook host. The process (Image) is the lead: scripts (powershell.exe, python.exe), download tools (curl.exe) and binaries in user-writable folders are the usual culprits."

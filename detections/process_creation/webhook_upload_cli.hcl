@@ -12,7 +12,7 @@ detection "proc_webhook_upload_cli" {
     "https://github.com/SigmaHQ/sigma/blob/master/rules/windows/process_creation/proc_creation_win_curl_upload_file_sharing_websites.yml",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["Build and deployment scripts that notify a chat channel with curl or Invoke-RestMethod: check the URL against approved_webhooks.hcl and exclude the script by parent or user"]
+  falsepositives = ["Build and deployment scripts that notify a chat channel with curl or Invoke-RestMethod: check the URL against approved_webhook_url_prefixes (approved_webhooks.hcl) and list the build servers in approved_integration_computers (organisation.hcl)"]
   fields         = ["Computer", "User", "Image", "CommandLine", "ParentImage", "ParentCommandLine"]
 
   logsource {
@@ -83,7 +83,11 @@ detection "proc_webhook_upload_cli" {
     }
   }
 
-  condition = "webhook_url and 1 of upload_*"
+  # The hosts of approved integrations (organisation.hcl): a shared
+  # selection in webhooks.hcl.
+  use_selections = ["integration_host"]
+
+  condition = "webhook_url and 1 of upload_* and not integration_host"
 
   # A command-line upload to a webhook from a workstation is rarely legitimate
   # and the host is where the data is: contain it at once.

@@ -11,7 +11,7 @@ detection "proxy_webhook_non_browser_client" {
     "https://github.com/SigmaHQ/sigma/blob/master/rules/web/proxy_generic/proxy_telegram_api.yml",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["CI jobs, monitoring agents and chat-ops scripts that notify a chat channel through curl or an HTTP library: add their endpoints to approved_webhooks.hcl and tune them out by source", "Developers testing webhooks from the command line"]
+  falsepositives = ["The organisation's own chat bots (their library sends a DiscordBot or HTTP-library agent): list the hosts they run on in approved_bot_source_ips (organisation.hcl)", "CI jobs, monitoring agents and chat-ops scripts that notify a chat channel through curl or an HTTP library: list their hosts in approved_integration_source_ips (organisation.hcl) and their endpoints in approved_webhook_url_prefixes (approved_webhooks.hcl)", "Developers testing webhooks from the command line"]
   fields         = ["src_ip", "cs-username", "cs-host", "c-uri", "cs-method", "c-useragent", "cs-bytes"]
 
   logsource {
@@ -25,8 +25,9 @@ detection "proxy_webhook_non_browser_client" {
 
   # Host alone (lists in webhooks.hcl), so that the detection also works
   # when TLS is not inspected and the proxy logs no path.
-  # (A shared selection in webhooks.hcl.)
-  use_selections = ["webhook_host"]
+  # The hosts of the organisation's bots talking to their chat service
+  # (organisation.hcl) are left out. (Shared selections in webhooks.hcl.)
+  use_selections = ["webhook_host", "own_bot_host_traffic", "integration_source"]
 
   selection "non_browser" {
     group {
@@ -43,7 +44,7 @@ detection "proxy_webhook_non_browser_client" {
     }
   }
 
-  condition = "webhook_host and non_browser"
+  condition = "webhook_host and non_browser and not own_bot_host_traffic and not integration_source"
 
   runbook {
     summary        = "A request to a webhook host came from a non-browser client (its user agent names curl, a scripting runtime or an HTTP library). The host alone matched, so the request may be any call to the service: check the URL (c-uri) for a webhook path first."
@@ -53,6 +54,6 @@ detection "proxy_webhook_non_browser_client" {
 
   test "zscaler_like" {
     fixture = "fixtures/proxy/webhook_non_browser_client.jsonl"
-    match   = ["curl-discord", "python-slack", "powershell-teams", "go-telegram", "wget-webhook-site", "okhttp-pipedream", "node-fetch-make", "curl-case-variant", "libcurl-google-chat"]
+    match   = ["curl-discord", "python-slack", "powershell-teams", "go-telegram", "wget-webhook-site", "okhttp-pipedream", "node-fetch-make", "curl-case-variant", "libcurl-google-chat", "bot-host-curl-catcher"]
   }
 }

@@ -11,7 +11,7 @@ detection "proxy_webhook_post_path" {
     "https://github.com/redcanaryco/atomic-red-team/blob/master/atomics/T1567.004/T1567.004.md",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["Approved integrations that post to chat webhooks (CI notifiers, monitoring alerts, chat-ops bots): add them to the approved-endpoint list"]
+  falsepositives = ["Approved integrations that post to chat webhooks (CI notifiers, monitoring alerts): list them in approved_webhook_url_prefixes (approved_webhooks.hcl) and deploy proxy_webhook_unapproved_endpoint in place of this detection", "The organisation's own Discord bots sending follow-up messages (/api/v10/webhooks/<application id>/<interaction token>) and Telegram bots calling the Bot API: list their application ids in approved_discord_application_ids and their bot ids in approved_telegram_bot_ids (organisation.hcl)", "The organisation's self-hosted Mattermost or Rocket.Chat (/hooks/<id> on its own host): list its domain in org_domains or the host in org_internal_hosts (organisation.hcl)"]
   fields         = ["src_ip", "cs-host", "c-uri", "cs-method", "c-useragent", "cs-bytes"]
 
   logsource {
@@ -23,8 +23,10 @@ detection "proxy_webhook_post_path" {
     techniques = ["T1567.004"]
   }
 
-  # The webhook URLs of every service: a shared selection in webhooks.hcl.
-  use_selections = ["webhook_url"]
+  # The webhook URLs of every service, and the organisation's own bots'
+  # calls and own servers (organisation.hcl), whose URLs can have the same
+  # shape: shared selections in webhooks.hcl.
+  use_selections = ["webhook_url", "bot_call", "own_host_request"]
 
   selection "upload" {
     match "cs-method" {
@@ -32,7 +34,7 @@ detection "proxy_webhook_post_path" {
     }
   }
 
-  condition = "upload and webhook_url"
+  condition = "upload and webhook_url and not bot_call and not own_host_request"
 
   runbook {
     summary        = "A POST or PUT reached a webhook URL. The URL path holds the webhook's secret: anyone who has it can post to the channel, so treat the URL as sensitive in tickets (redact the token)."
@@ -42,6 +44,6 @@ detection "proxy_webhook_post_path" {
 
   test "webhook_posts" {
     fixture = "fixtures/proxy/webhook_post_path.jsonl"
-    match   = ["discord-post", "discord-ptb-v10", "slack-services", "teams-webhookb2", "telegram-senddocument", "slack-mixed-case", "pipedream-put", "webhook-site", "zapier-catch", "power-automate", "mattermost-hook"]
+    match   = ["discord-post", "discord-ptb-v10", "slack-services", "teams-webhookb2", "telegram-senddocument", "slack-mixed-case", "pipedream-put", "webhook-site", "zapier-catch", "power-automate", "mattermost-hook", "attacker-botlib-ua-webhook", "attacker-on-bot-host", "lookalike-mattermost-hook"]
   }
 }

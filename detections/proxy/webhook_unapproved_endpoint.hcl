@@ -10,7 +10,7 @@ detection "proxy_webhook_unapproved_endpoint" {
     "https://attack.mitre.org/techniques/T1567/004/",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["A new legitimate integration not yet added to approved_webhooks.hcl", "Proxies that log only the URL path (Zeek) when the approved list has only full URLs: add the path forms"]
+  falsepositives = ["A new legitimate integration not yet added to approved_webhook_url_prefixes (approved_webhooks.hcl)", "Proxies that log only the URL path (Zeek) when the approved list has only full URLs: add the path forms to approved_webhook_url_prefixes", "The organisation's own Discord and Telegram bots answering users: list them in approved_discord_application_ids and approved_telegram_bot_ids (organisation.hcl)"]
   fields         = ["src_ip", "cs-username", "cs-host", "c-uri", "cs-method", "c-useragent", "cs-bytes"]
 
   logsource {
@@ -22,8 +22,10 @@ detection "proxy_webhook_unapproved_endpoint" {
     techniques = ["T1567.004"]
   }
 
-  # The webhook URLs of every service: a shared selection in webhooks.hcl.
-  use_selections = ["webhook_url"]
+  # The webhook URLs of every service, and the organisation's own bots'
+  # calls and own servers (organisation.hcl), whose URLs can have the same
+  # shape: shared selections in webhooks.hcl.
+  use_selections = ["webhook_url", "bot_call", "own_host_request"]
 
   selection "upload" {
     match "cs-method" {
@@ -38,7 +40,7 @@ detection "proxy_webhook_unapproved_endpoint" {
     }
   }
 
-  condition = "upload and webhook_url and not approved"
+  condition = "upload and webhook_url and not approved and not bot_call and not own_host_request"
 
   # The proxy log names the endpoint, not the process: block it and call an
   # analyst; isolating the host is left to them.
@@ -54,6 +56,6 @@ detection "proxy_webhook_unapproved_endpoint" {
 
   test "unapproved" {
     fixture = "fixtures/proxy/webhook_unapproved_endpoint.jsonl"
-    match   = ["discord-personal", "slack-other-bot", "slack-other-team", "teams-other-group", "webhook-site", "telegram-bot", "teams-case-host-unapproved"]
+    match   = ["discord-personal", "slack-other-bot", "slack-other-team", "teams-other-group", "webhook-site", "telegram-bot", "teams-case-host-unapproved", "attacker-botlib-ua-webhook"]
   }
 }

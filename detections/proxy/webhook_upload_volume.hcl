@@ -18,7 +18,7 @@ detection "proxy_webhook_upload_volume" {
     "https://github.com/splunk/security_content/blob/develop/detections/network/high_volume_of_bytes_out_to_url.yml",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["Approved integrations that upload reports or build artefacts to a chat channel: raise webhook_upload_volume_bytes or exclude their sources", "Users sharing large files through the Discord or Slack web clients (discord.com is a webhook host too)"]
+  falsepositives = ["The organisation's own chat bots uploading files to their channels: list the hosts they run on in approved_bot_source_ips (organisation.hcl)", "Approved integrations that upload reports or build artefacts to a chat channel: list their hosts in approved_integration_source_ips (organisation.hcl), or raise webhook_upload_volume_bytes", "Users sharing large files through the Discord or Slack web clients (discord.com is a webhook host too)"]
   fields         = ["src_ip", "cs-host", "cs-bytes"]
 
   logsource {
@@ -32,10 +32,11 @@ detection "proxy_webhook_upload_volume" {
 
   # The host alone: a proxy that does not inspect TLS still logs the
   # bytes of a request (or tunnel) to the host.
-  # (A shared selection in webhooks.hcl.)
-  use_selections = ["webhook_host"]
+  # The organisation's bots talking to their chat service (organisation.hcl)
+  # are left out. (Shared selections in webhooks.hcl.)
+  use_selections = ["webhook_host", "own_bot_host_traffic", "integration_source"]
 
-  condition = "webhook_host"
+  condition = "webhook_host and not own_bot_host_traffic and not integration_source"
 
   # Tumbling one-hour windows aligned to the clock (10:00-11:00, ...).
   threshold {
@@ -64,6 +65,14 @@ detection "proxy_webhook_upload_volume" {
       group  = { src_ip = "10.20.4.17" }
       value  = 6000000
       window = "2026-11-30T11:00:00Z"
+    }
+    # The bot host's 7,000,000 bytes to discord.com in this hour are its
+    # own (approved_bot_source_ips); its 6,000,000 to a request catcher
+    # are not.
+    alert {
+      group  = { src_ip = "10.30.8.5" }
+      value  = 6000000
+      window = "2026-11-30T12:00:00Z"
     }
   }
 }

@@ -1,7 +1,7 @@
 detection "saas_github_webhook_created" {
   id          = "f69bb141-762b-4519-9dd2-eaab8b7a9a3e"
   title       = "GitHub webhook created or pointed at a new URL"
-  description = "The GitHub audit log shows a repository, organisation or enterprise webhook created (hook.create) or its configuration changed (hook.config_changed), and its URL is not on the approved list. This is the linked-SaaS form of T1567.004: an attacker with admin rights registers a webhook so that pushes, issues or secrets scanning alerts flow to an endpoint they own."
+  description = "The GitHub audit log shows a repository, organisation or enterprise webhook created (hook.create) or its configuration changed (hook.config_changed), and its URL is neither on the approved list nor on one of the organisation's own hosts. This is the linked-SaaS form of T1567.004: an attacker with admin rights registers a webhook so that pushes, issues or secrets scanning alerts flow to an endpoint they own."
   status      = "experimental"
   level       = "medium"
   author      = "detc content team"
@@ -12,7 +12,7 @@ detection "saas_github_webhook_created" {
     "https://github.com/panther-labs/panther-analysis/blob/main/rules/github_rules/github_webhook_modified.yml",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["Administrators adding an integration (CI, chat notifications, project tools) that is not yet on approved_webhooks.hcl"]
+  falsepositives = ["Administrators pointing hooks at the organisation's own CI or tools: list its domains in org_domains and other internal hosts in org_internal_hosts (organisation.hcl)", "Administrators adding a third-party integration (chat notifications, project tools) not yet in approved_webhook_url_prefixes (approved_webhooks.hcl)"]
   fields         = ["actor", "action", "org", "repo", "hook_id", "config.url", "actor_location.country_code"]
 
   logsource {
@@ -39,7 +39,17 @@ detection "saas_github_webhook_created" {
     }
   }
 
-  condition = "hook_change and not approved"
+  # The organisation's own hosts (org_domains and org_internal_hosts in
+  # organisation.hcl): the whole host must be one, so look-alikes such as
+  # ci.corp.example.attacker.net stay in.
+  selection "own_host" {
+    match "config.url" {
+      re       = local.own_url_re
+      re_flags = ["i"]
+    }
+  }
+
+  condition = "hook_change and not approved and not own_host"
 
   # A repository webhook to an unapproved URL sends every push there:
   # SOAR disables it through the GitHub API.
@@ -56,6 +66,6 @@ detection "saas_github_webhook_created" {
 
   test "github_audit" {
     fixture = "fixtures/saas/github_webhook_created.jsonl"
-    match   = ["repo-hook-discord", "org-hook-config-webhook-site", "repo-hook-no-url", "repo-hook-unapproved-slack"]
+    match   = ["repo-hook-discord", "org-hook-config-webhook-site", "repo-hook-no-url", "repo-hook-unapproved-slack", "lookalike-company-domain", "lookalike-hyphen-domain", "lookalike-userinfo"]
   }
 }

@@ -11,7 +11,7 @@ detection "script_webhook_url_in_powershell" {
     "https://github.com/splunk/security_content/blob/develop/detections/endpoint/windows_exfiltration_over_c2_via_invoke_restmethod.yml",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["Administrative and monitoring scripts that post alerts to a chat webhook; they should read the URL from a secrets store instead (the playbook's preparation step 7)"]
+  falsepositives = ["Administrative and monitoring scripts that post alerts to a chat webhook; they should read the URL from a secrets store instead (the playbook's preparation step 7). Integration servers that run such scripts on purpose: list them in approved_integration_computers (organisation.hcl)"]
   fields         = ["Computer", "Path", "ScriptBlockId", "ScriptBlockText"]
 
   logsource {
@@ -30,7 +30,11 @@ detection "script_webhook_url_in_powershell" {
     }
   }
 
-  condition = "webhook_url"
+  # The hosts of approved integrations (organisation.hcl): a shared
+  # selection in webhooks.hcl.
+  use_selections = ["integration_host"]
+
+  condition = "webhook_url and not integration_host"
 
   runbook {
     summary        = "A PowerShell script block contains a webhook URL. Whether it is a stealer or an admin script, the URL is a secret that now sits in logs and on disk: it must be rotated."

@@ -82,3 +82,28 @@ func pivotRules(t *testing.T, card *runbook.Card, pivots map[string]*rule.Rule) 
 	}
 	return out
 }
+
+// TestPackFalsePositivesNameConfiguration: in every pack detection's
+// runbook, the false-positive section names a configuration that
+// silences a known benign source: a list in one of the pack's .hcl files
+// (organisation.hcl, approved_webhooks.hcl, webhooks.hcl) or a tuning
+// local.
+func TestPackFalsePositivesNameConfiguration(t *testing.T) {
+	set, diags := load.Paths([]string{filepath.Join(testutil.RepoRoot(t), "detections")})
+	require.False(t, diags.HasErrors(), diags.Error())
+	render := Runbooks(set.Rules, registry.All(), set.Cards)
+	for _, r := range set.Rules {
+		if r.IsPivot() {
+			continue
+		}
+		md, err := render(r)
+		require.NoError(t, err)
+		_, section, ok := strings.Cut(md, "Known false positives:")
+		require.True(t, ok, "%s: the runbook has a false-positive section", r.Name)
+		if end := strings.Index(section, "\n#"); end >= 0 {
+			section = section[:end]
+		}
+		named := strings.Contains(section, ".hcl)") || strings.Contains(section, "webhook_upload_volume_bytes")
+		assert.True(t, named, "%s: no false positive names the configuration that silences it:\n%s", r.Name, section)
+	}
+}

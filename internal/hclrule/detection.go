@@ -129,6 +129,7 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 	}
 	if attr := content.Attributes["condition"]; attr != nil {
 		r.Condition = d.condition(attr)
+		d.add(rule.RemoveNeverSearches(r))
 	} else {
 		d.errorf(b.DefRange, CodeSchema, "Missing required argument",
 			"detection %q needs a condition, such as condition = \"selection_name\".", r.Name)

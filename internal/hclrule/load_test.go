@@ -346,3 +346,84 @@ func TestLoadSharedSelections(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadEmptyConfigurationList: a comparison that names a list left
+// empty (an approved list with no entries) never holds. Its selection
+// folds out of the condition, so "not approved" stops excluding
+// anything, and a condition that could then never hold, or would hold
+// for every event, is an error at the condition.
+func TestLoadEmptyConfigurationList(t *testing.T) {
+	detection := func(cond string) string {
+		return `detection "d" {
+  title = "t"
+  logsource {
+    category = "proxy"
+  }
+  selection "post" {
+    match "cs-method" {
+      equals = ["POST"]
+    }
+  }
+  selection "approved" {
+    group {
+      match "c-uri" {
+        startswith = local.approved
+      }
+    }
+    group {
+      match "c-uri" {
+        startswith = concat(local.approved, local.also_approved)
+      }
+      match "cs-host" {
+        equals = ["hooks.slack.com"]
+      }
+    }
+  }
+  condition = "` + cond + `"
+}
+locals {
+  approved      = []
+  also_approved = []
+}
+`
+	}
+	tests := []struct {
+		cond, want, err string
+	}{
+		{cond: "post and not approved", want: "post"},
+		{cond: "post or approved", want: "post"},
+		{cond: "post and not 1 of approved*", want: "post"},
+		{cond: "post and approved", err: `a.hcl:26:16: error: the condition can never hold: "approved" has no values (an empty configuration list)`},
+		{cond: "not approved", err: `a.hcl:26:16: error: the condition would hold for every event of the log source: "approved" has no values (an empty configuration list)`},
+	}
+	for _, tc := range tests {
+		rules, diags := Load([]File{{Name: "a.hcl", Data: []byte(detection(tc.cond))}})
+		if tc.err != "" {
+			require.Len(t, diags, 1, tc.cond)
+			assert.Equal(t, tc.err, diags[0].String(), tc.cond)
+			continue
+		}
+		require.Empty(t, diags, tc.cond)
+		require.Len(t, rules, 1)
+		ref, ok := rules[0].Condition.(*rule.SearchRef)
+		require.True(t, ok, "%s folds to one search", tc.cond)
+		assert.Equal(t, tc.want, ref.Name)
+		require.Len(t, rules[0].Searches, 1, "the empty selection is dropped")
+	}
+	// A literal [] is a mistake, not configuration.
+	_, diags := Load([]File{{Name: "a.hcl", Data: []byte(`detection "d" {
+  title = "t"
+  logsource {
+    category = "proxy"
+  }
+  selection "s" {
+    match "c-uri" {
+      startswith = []
+    }
+  }
+  condition = "s"
+}
+`)}})
+	require.Len(t, diags, 1)
+	assert.Contains(t, diags[0].String(), `field "c-uri" has no values`)
+}

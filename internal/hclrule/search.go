@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/detc/detc/internal/rule"
 )
@@ -82,7 +83,9 @@ func (d *decoder) selection(b *hcl.Block) *rule.Search {
 		if !ok {
 			return nil
 		}
-		s.Groups = []*rule.Group{g}
+		if g != nil {
+			s.Groups = []*rule.Group{g}
+		}
 		return s
 	}
 	ok := true
@@ -99,7 +102,9 @@ func (d *decoder) selection(b *hcl.Block) *rule.Search {
 		}
 		g, gok := d.group(gc.Blocks, gb.DefRange)
 		ok = ok && gok
-		s.Groups = append(s.Groups, g)
+		if g != nil {
+			s.Groups = append(s.Groups, g)
+		}
 	}
 	if !ok {
 		return nil
@@ -107,20 +112,31 @@ func (d *decoder) selection(b *hcl.Block) *rule.Search {
 	return s
 }
 
-// group decodes match blocks into one AND group.
+// group decodes match blocks into one AND group; a nil group with ok set
+// can never match (one of its comparisons names an empty list).
 func (d *decoder) group(matches []*hcl.Block, rng hcl.Range) (*rule.Group, bool) {
 	g := &rule.Group{Pos: posOf(rng)}
-	ok := true
+	ok, never := true, false
 	for _, m := range matches {
 		ms, mok := d.match(m)
 		ok = ok && mok
+		never = never || (mok && ms == nil)
 		g.Matchers = append(g.Matchers, ms...)
+	}
+	if never {
+		return nil, ok
 	}
 	return g, ok
 }
 
+func isLiteralEmptyList(expr hcl.Expression) bool {
+	t, ok := expr.(*hclsyntax.TupleConsExpr)
+	return ok && len(t.Exprs) == 0
+}
+
 // match turns a match block into Sigma's field, modifiers and values and
-// hands them to the shared modifier pipeline.
+// hands them to the shared modifier pipeline. No matchers with ok set
+// means the comparison can never hold: it names an empty list.
 func (d *decoder) match(b *hcl.Block) ([]*rule.Matcher, bool) {
 	field := b.Labels[0]
 	if field == "" {
@@ -194,6 +210,12 @@ func (d *decoder) match(b *hcl.Block) ([]*rule.Matcher, bool) {
 	values, _ := d.rawValues(comparison)
 	if d.failedSince(m) {
 		return nil, false
+	}
+	if len(values) == 0 && !isLiteralEmptyList(comparison.Expr) {
+		// A configuration list left empty (an approved list with no
+		// entries): the comparison can never hold, so neither can its
+		// group. A literal [] is a mistake, which BuildMatchers reports.
+		return nil, true
 	}
 	ms, diags := rule.BuildMatchers(field, mods, values, posOf(b.DefRange))
 	if d.add(diags) {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/detc/detc/internal/eval"
@@ -37,6 +39,14 @@ type Options struct {
 	// Diag receives warnings about the input as they are found: bad
 	// events, events out of time order for an aggregation. Nil drops them.
 	Diag func(rule.Diagnostic)
+	// TimeField names the field that holds the event time in every file,
+	// instead of the format's usual ones (formats.Options.TimeField).
+	TimeField string
+	// Note receives, once per file, which field the event times were
+	// read from. Nil drops it.
+	Note func(file, note string)
+	// Now places times written without a year (formats.Options.Now).
+	Now time.Time
 }
 
 // Stats count what a hunt did.
@@ -46,6 +56,17 @@ type Stats struct {
 	Events    int64
 	BadEvents int64
 	Alerts    int64
+	// LeftOut lists, per aggregation that left events out, how many
+	// matching events it could not count, in the order of the rules.
+	LeftOut []LeftOut
+}
+
+// LeftOut counts the matching events an aggregation could not count.
+// They are still read and counted among the hunt's events.
+type LeftOut struct {
+	Rule       *rule.Rule
+	NoTime     int64 // without a time, or with one that does not read as a time
+	OutOfOrder int64 // older than the window open when they came
 }
 
 type program struct {
@@ -54,8 +75,9 @@ type program struct {
 	agg    *eval.Aggregator
 	prefix []byte // the start of its event alerts
 	// Events left out of the aggregation: older than the open window, or
-	// without a time.
-	order, untimed int
+	// without a time; in the file being read, and in all.
+	order, untimed           int
+	orderTotal, untimedTotal int64
 }
 
 // Hunter holds compiled rules and aggregation state across files.
@@ -130,7 +152,16 @@ func Run(rules []*rule.Rule, files []string, out io.Writer, opts Options) (Stats
 }
 
 // Stats returns the counts so far.
-func (h *Hunter) Stats() Stats { return h.stats }
+func (h *Hunter) Stats() Stats {
+	st := h.stats
+	st.LeftOut = nil
+	for _, p := range h.progs {
+		if p.untimedTotal > 0 || p.orderTotal > 0 {
+			st.LeftOut = append(st.LeftOut, LeftOut{Rule: p.rule, NoTime: p.untimedTotal, OutOfOrder: p.orderTotal})
+		}
+	}
+	return st
+}
 
 // File hunts one log file.
 func (h *Hunter) File(path string) rule.Diagnostics {
@@ -167,7 +198,21 @@ func (h *Hunter) stream(r io.Reader, name string, size int64) error {
 }
 
 func (h *Hunter) readOptions() formats.Options {
-	return formats.Options{Format: h.opts.Format, Fields: h.fields, All: h.all, MaxEventBytes: h.opts.MaxEventBytes}
+	return formats.Options{Format: h.opts.Format, Fields: h.fields, All: h.all, MaxEventBytes: h.opts.MaxEventBytes,
+		TimeField: h.opts.TimeField, Now: h.opts.Now}
+}
+
+// timeFieldsText names the fields times are looked for in, for messages.
+func (h *Hunter) timeFieldsText(f *formats.Format) string {
+	fields := f.TimeFrom()
+	if h.opts.TimeField != "" {
+		fields = []string{h.opts.TimeField}
+	}
+	quoted := make([]string, len(fields))
+	for i, tf := range fields {
+		quoted[i] = strconv.Quote(tf)
+	}
+	return strings.Join(quoted, ", ")
 }
 
 func (h *Hunter) warn(d rule.Diagnostic) {

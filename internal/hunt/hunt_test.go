@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -117,7 +118,7 @@ func TestHuntOutOfOrderWarning(t *testing.T) {
 	_, warnings, stats := hunt(t, []string{log}, Options{})
 	assert.Equal(t, []string{
 		log + `: warning: 1 events older than the open window were left out of the aggregation of "0b000000-0000-4000-8000-000000000002": give logs in time order`,
-		log + `: warning: 1 matching events without a time were left out of the aggregation of "0b000000-0000-4000-8000-000000000002"`,
+		log + `: warning: 1 matching events without a time were left out of the aggregation of "0b000000-0000-4000-8000-000000000002" (times are read from "_time", "@timestamp", "timestamp", "ts", "time", "TimeCreated", "UtcTime", "EventTime", "eventTime"; name another field with --time-field)`,
 	}, warnings)
 	assert.Equal(t, int64(3), stats.Alerts, "the three posts alert one by one")
 }
@@ -228,4 +229,85 @@ func TestIsCompact(t *testing.T) {
 	assert.False(t, isCompact([]byte("{\"a\":\"x\ty\"}")), "a raw tab in a string")
 	assert.False(t, isCompact([]byte(`{"a":"\x"}`)), "an invalid escape")
 	assert.False(t, isCompact([]byte(`{"a":"\u12"}`)), "a short \\u escape")
+}
+
+// TestHuntReadsCommonTimeFields: in a Zeek-style JSON Lines log timed by
+// ts, an ECS log timed by @timestamp and a Sysmon log timed by UtcTime,
+// each aggregation counts every matching event (the alert values add up
+// to them), none is left out, and the hunt says which field it used.
+func TestHuntReadsCommonTimeFields(t *testing.T) {
+	rules := loadRules(t, "testdata/timefields/rules")
+	tests := []struct {
+		log, field, rule string
+		matching         int
+		values           []float64
+	}{
+		{"zeek_style.jsonl", "ts", "0c000000-0000-4000-8000-000000000001", 6, []float64{4, 2}},
+		{"ecs.jsonl", "@timestamp", "0c000000-0000-4000-8000-000000000002", 5, []float64{2, 1, 1, 1}},
+		{"sysmon.jsonl", "UtcTime", "0c000000-0000-4000-8000-000000000003", 4, []float64{2, 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.log, func(t *testing.T) {
+			log := filepath.Join("testdata/timefields/logs", tc.log)
+			var out bytes.Buffer
+			var notes, warnings []string
+			stats, diags := Run(rules, []string{log}, &out, Options{
+				Diag: func(d rule.Diagnostic) { warnings = append(warnings, d.String()) },
+				Note: func(file, note string) { notes = append(notes, file+": "+note) },
+			})
+			require.Empty(t, diags)
+			assert.Empty(t, warnings)
+			assert.Empty(t, stats.LeftOut)
+			assert.Equal(t, []string{log + `: event times read from the field "` + tc.field + `"`}, notes)
+			var values []float64
+			total := 0.0
+			for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+				var a struct {
+					RuleID string  `json:"rule_id"`
+					Value  float64 `json:"value"`
+				}
+				require.NoError(t, json.Unmarshal([]byte(line), &a))
+				require.Equal(t, tc.rule, a.RuleID, line)
+				values = append(values, a.Value)
+				total += a.Value
+			}
+			assert.Equal(t, tc.values, values)
+			assert.Equal(t, float64(tc.matching), total, "every matching event is counted")
+		})
+	}
+}
+
+// TestHuntTimeFieldFlag: a time in a field no format knows is read when
+// --time-field names it; without the flag the events are left out, the
+// warning says where times were looked for, and the stats say how many
+// each aggregation left out.
+func TestHuntTimeFieldFlag(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "custom.jsonl")
+	var lines []string
+	for i := range 4 {
+		lines = append(lines, fmt.Sprintf(`{"logged_at":"Dec  1 10:0%d:00","src_ip":"10.0.0.5","cs-host":"discord.com","c-uri":"/api/webhooks/1/x","cs-method":"POST"}`, i))
+	}
+	require.NoError(t, os.WriteFile(log, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+	rules := loadRules(t, "testdata/timefields/rules")
+
+	var out bytes.Buffer
+	var warnings []string
+	stats, diags := Run(rules, []string{log}, &out, Options{Diag: func(d rule.Diagnostic) { warnings = append(warnings, d.String()) }})
+	require.Empty(t, diags)
+	assert.Equal(t, []string{log + `: warning: 4 matching events without a time were left out of the aggregation of "0c000000-0000-4000-8000-000000000001" (times are read from "_time", "@timestamp", "timestamp", "ts", "time", "TimeCreated", "UtcTime", "EventTime", "eventTime"; name another field with --time-field)`}, warnings)
+	require.Len(t, stats.LeftOut, 1)
+	assert.Equal(t, "zeek_style_posts", stats.LeftOut[0].Rule.Name)
+	assert.Equal(t, LeftOut{Rule: stats.LeftOut[0].Rule, NoTime: 4}, stats.LeftOut[0])
+	assert.Equal(t, int64(4), stats.Events, "events without a time are still counted")
+
+	out.Reset()
+	var notes []string
+	now := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+	stats, diags = Run(rules, []string{log}, &out, Options{TimeField: "logged_at", Now: now, Note: func(file, note string) { notes = append(notes, note) }})
+	require.Empty(t, diags)
+	assert.Empty(t, stats.LeftOut)
+	assert.Equal(t, []string{`event times read from the field "logged_at"`}, notes)
+	assert.Contains(t, out.String(), `"time":"2026-12-01T10:00:00Z"`)
+	assert.Contains(t, out.String(), `"value":4`)
 }

@@ -32,7 +32,9 @@ type batch struct {
 	bad    int64
 	events int64
 	alerts int64
-	err    error // the input failed after this piece
+	// timeField is the field the piece's first timed event had its time in.
+	timeField string
+	err       error // the input failed after this piece
 }
 
 // aggEvent is an event for an aggregation, at its place among the alerts.
@@ -82,6 +84,9 @@ func (w *worker) match(b *batch) {
 			continue
 		}
 		b.events++
+		if b.timeField == "" {
+			b.timeField = ev.TimeField()
+		}
 		if key := ev.SourceKey(); key != lastKey || list == nil {
 			var ok bool
 			if list, ok = w.active[key]; !ok {
@@ -164,7 +169,7 @@ func (h *Hunter) hunt(sp *formats.Splitter, name string, size int64) error {
 				return err
 			}
 		}
-		return h.endFile(&f, name)
+		return h.endFile(&f, name, sp.Format())
 	}
 	// Each piece goes to the workers and, as a channel its batch will come
 	// on, to the queue the hunt takes results from in order.
@@ -235,7 +240,7 @@ func (h *Hunter) hunt(sp *formats.Splitter, name string, size int64) error {
 		default:
 		}
 	}
-	return h.endFile(&f, name)
+	return h.endFile(&f, name, sp.Format())
 }
 
 func (h *Hunter) jobs() int {
@@ -247,9 +252,10 @@ func (h *Hunter) jobs() int {
 
 // fileState is what the hunt counts over one file.
 type fileState struct {
-	bar    *progress
-	events int64
-	warned int64
+	bar       *progress
+	events    int64
+	warned    int64
+	timeField string
 }
 
 // apply takes a batch's results, in the order of the pieces.
@@ -285,6 +291,9 @@ func (h *Hunter) apply(f *fileState, b *batch) error {
 			h.warn(d)
 		}
 	}
+	if f.timeField == "" {
+		f.timeField = b.timeField
+	}
 	h.stats.BadEvents += b.bad
 	h.stats.Alerts += b.alerts
 	f.events += b.events
@@ -293,13 +302,18 @@ func (h *Hunter) apply(f *fileState, b *batch) error {
 }
 
 // endFile reports what the file left out and counts its events.
-func (h *Hunter) endFile(f *fileState, name string) error {
+func (h *Hunter) endFile(f *fileState, name string, format *formats.Format) error {
 	h.stats.Events += f.events
 	if f.warned > MaxWarningsPerFile {
 		h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "bad-event",
 			Summary: fmt.Sprintf("%d more bad events not shown (%d in all)", f.warned-MaxWarningsPerFile, f.warned)})
 	}
+	if f.timeField != "" && h.opts.Note != nil {
+		h.opts.Note(name, fmt.Sprintf("event times read from the field %q", f.timeField))
+	}
 	for _, p := range h.progs {
+		p.orderTotal += int64(p.order)
+		p.untimedTotal += int64(p.untimed)
 		if p.order > 0 {
 			h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "out-of-order",
 				Summary: fmt.Sprintf("%d events older than the open window were left out of the aggregation of %q: give logs in time order", p.order, p.rule.ID)})
@@ -307,7 +321,7 @@ func (h *Hunter) endFile(f *fileState, name string) error {
 		}
 		if p.untimed > 0 {
 			h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "no-time",
-				Summary: fmt.Sprintf("%d matching events without a time were left out of the aggregation of %q", p.untimed, p.rule.ID)})
+				Summary: fmt.Sprintf("%d matching events without a time were left out of the aggregation of %q (times are read from %s; name another field with --time-field)", p.untimed, p.rule.ID, h.timeFieldsText(format))})
 			p.untimed = 0
 		}
 	}

@@ -198,6 +198,11 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 		}
 		return []Value{{Kind: KindNull, Pos: raw.Pos}}, nil
 	}
+	// A placeholder's items are checked against the comparison when it is
+	// expanded (ResolvePlaceholders).
+	if expand && raw.Kind == RawString && isPlaceholder(raw.Text) {
+		return []Value{{Kind: KindPlaceholder, Text: strings.Trim(raw.Text, "%"), Pos: raw.Pos}}, nil
+	}
 	switch m.Op {
 	case OpExists:
 		if raw.Kind != RawBool && !(raw.Kind == RawString && (raw.Text == "true" || raw.Text == "false")) {
@@ -229,9 +234,6 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 			return bad("fieldref needs a field name")
 		}
 		return []Value{{Kind: KindFieldRef, Text: raw.Text, Pos: raw.Pos}}, nil
-	}
-	if expand && raw.Kind == RawString && isPlaceholder(raw.Text) {
-		return []Value{{Kind: KindPlaceholder, Text: strings.Trim(raw.Text, "%"), Pos: raw.Pos}}, nil
 	}
 	if len(transforms) == 0 {
 		switch raw.Kind {

@@ -31,3 +31,27 @@ func TestResolvePlaceholders(t *testing.T) {
 	assert.Contains(t, diags.Error(), "(known: other)")
 	assert.Equal(t, KindPlaceholder, r2.Searches[0].Groups[0].Matchers[0].Values[0].Kind, "an unresolved rule is left as it was")
 }
+
+// TestResolveEmptyPlaceholder: a placeholder naming an empty list (a
+// configuration list with no entries) never holds: its search folds out
+// of the condition.
+func TestResolveEmptyPlaceholder(t *testing.T) {
+	only := func(name string) *Matcher {
+		ms, d := BuildMatchers("src_ip", []string{"cidr", "expand"}, []RawValue{{Kind: RawString, Text: "%" + name + "%"}}, Pos{File: "r.yml", Line: 8, Col: 5})
+		require.False(t, d.HasErrors(), d.Error())
+		return ms[0]
+	}
+	sel, _ := BuildMatchers("query", nil, []RawValue{{Kind: RawString, Text: "webhook.site"}}, Pos{File: "r.yml", Line: 6, Col: 5})
+	r := &Rule{
+		Searches: []*Search{
+			{Name: "selection", Groups: []*Group{{Matchers: sel}}},
+			{Name: "filter_approved", Groups: []*Group{{Matchers: []*Matcher{only("approved")}}}},
+		},
+		Condition: &And{Terms: []Expr{&SearchRef{Name: "selection"}, &Not{X: &SearchRef{Name: "filter_approved"}}}, Pos: Pos{File: "r.yml", Line: 10, Col: 14}},
+	}
+	diags := ResolvePlaceholders([]*Rule{r}, map[string][]RawValue{"approved": nil})
+	require.Empty(t, diags)
+	assert.Equal(t, &SearchRef{Name: "selection"}, r.Condition)
+	require.Len(t, r.Searches, 1)
+	assert.Equal(t, "selection", r.Searches[0].Name)
+}
