@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/detc/detc/backends/registry"
+	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/testutil"
 )
 
@@ -16,6 +17,17 @@ func benchmarkCommand(b *testing.B, args ...string) {
 	for b.Loop() {
 		if code := run(args, io.Discard, io.Discard); code > 1 {
 			b.Fatalf("detc %v exited %d", args, code)
+		}
+	}
+}
+
+// BenchmarkCorpusLoad is loading alone: finding, reading and parsing the
+// corpus files (load.Paths), which every command starts with.
+func BenchmarkCorpusLoad(b *testing.B) {
+	dir := testutil.SigmaCorpus(b)
+	for b.Loop() {
+		if set, _ := load.Paths([]string{dir}); len(set.Rules) == 0 {
+			b.Fatal("no rule loaded")
 		}
 	}
 }
@@ -38,12 +50,4 @@ func BenchmarkCorpusCompile(b *testing.B) {
 			benchmarkCommand(b, "compile", "--target", name, "--json", dir)
 		})
 	}
-}
-
-// BenchmarkCorpusBuild is `detc build` over the corpus: every target,
-// deployment files and runbooks, written to a temporary folder.
-func BenchmarkCorpusBuild(b *testing.B) {
-	dir := testutil.SigmaCorpus(b)
-	out := b.TempDir() + "/out"
-	benchmarkCommand(b, "build", "--out", out, dir)
 }
