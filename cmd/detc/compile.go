@@ -63,7 +63,7 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	profile := fs.String("profile", "", "field-mapping profile (default: the target's first)")
 	lang := fs.String("lang", "", "query language, where the target has several (default: the target's first)")
 	mappingFile := fs.String("mapping", "", "YAML mapping `file` merged over the profile")
-	variant := fs.String("variant", "", "a target's alternative form: splunk \"tstats\" (searches accelerated data models)")
+	variant := fs.String("variant", "", "a target's alternative form: splunk \"tstats\" (reads accelerated data models, as the searches detc build deploys do; default: | datamodel, for ad-hoc use)")
 	asJSON := fs.Bool("json", false, "print one JSON object per rule per line")
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
