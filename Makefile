@@ -19,7 +19,7 @@ GITLEAKS := $(TOOLS)/gitleaks
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all help build run test bench lint fmt deps clean
+.PHONY: all help build run test bench fuzz lint fmt deps clean
 
 all: build
 
@@ -28,6 +28,7 @@ help:
 	@echo "make run     build, then run 'detc build' over detections/ into out/"
 	@echo "make test    install the test dependencies (make deps), then go test ./..."
 	@echo "make bench   run the Go benchmarks"
+	@echo "make fuzz    run every fuzz target for FUZZTIME each (default 10s); go test runs their seeds"
 	@echo "make lint    gofmt check and go vet"
 	@echo "make fmt     gofmt the Go sources and 'detc fmt' the HCL detections"
 	@echo "make deps    install what the tests need (node modules, Lucene, javac, named-checkzone, squid,"
@@ -40,10 +41,23 @@ run: build
 	./$(BIN) build --out out detections
 
 test: deps
-	$(GO) test ./...
+	DETC_REQUIRE_CHECKERS=1 $(GO) test -timeout 30m ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Every Fuzz function of every package, each for FUZZTIME. New inputs that
+# fail land in the package's testdata/fuzz/<target>/, where go test runs
+# them from then on.
+FUZZTIME ?= 10s
+
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$target"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \

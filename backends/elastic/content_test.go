@@ -15,8 +15,8 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/eval"
 	"github.com/detc/detc/internal/fixture"
-	"github.com/detc/detc/internal/fixture/formats"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/logs"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 	"github.com/stretchr/testify/assert"
@@ -60,9 +60,9 @@ func fits(typ, v string) bool {
 // events (those of its log source) under the profile's names and types.
 func contentPlan(t *testing.T, r *rule.Rule, profile string) (proof, bool) {
 	t.Helper()
-	c, err := compile(r, target.Options{Profile: profile, Lang: Lucene})
+	c, err := compile(testutil.Checked(t, r), target.Options{Profile: profile, Lang: Lucene})
 	if err != nil {
-		var te *target.Error
+		var te *target.Refusal
 		require.True(t, errors.As(err, &te), "%v", err)
 		t.Logf("%s/%s: refused: %v", r.ID, profile, err)
 		return proof{}, false
@@ -76,7 +76,7 @@ func contentPlan(t *testing.T, r *rule.Rule, profile string) (proof, bool) {
 	for n, typ := range c.types {
 		fields[n] = typ
 	}
-	cc := &compiler{r: r, profile: p, source: c.query.Source, types: map[string]string{}}
+	cc := &compiler{r: c.query.Rule, profile: p, source: c.query.Source, types: map[string]string{}}
 	filter := cc.sourceFilter(true)
 	for _, kv := range filter {
 		fields[kv[0]] = tKeyword
@@ -85,7 +85,7 @@ func contentPlan(t *testing.T, r *rule.Rule, profile string) (proof, bool) {
 	for _, ft := range r.Tests {
 		path, err := fixture.Resolve(ft, r)
 		require.NoError(t, err)
-		rd, err := formats.Open(path, formats.Options{Format: ft.Format, All: true})
+		rd, err := logs.Open(path, logs.Options{Format: ft.Format, All: true})
 		require.NoError(t, err)
 		for {
 			ev, err := rd.Next()
@@ -114,7 +114,7 @@ func contentPlan(t *testing.T, r *rule.Rule, profile string) (proof, bool) {
 	return pr, true
 }
 
-func contentDoc(t *testing.T, id string, ev *formats.Event, p *mapping.Profile, c *compiled, fields map[string]string, filter [][2]string) checker.Event {
+func contentDoc(t *testing.T, id string, ev *logs.Event, p *mapping.Profile, c *compiled, fields map[string]string, filter [][2]string) checker.Event {
 	doc := checker.Event{ID: id}
 	for i, name := range ev.Names {
 		f, err := p.Field(c.query.Source, name)

@@ -3,6 +3,8 @@ package elastic
 import (
 	"errors"
 	"fmt"
+	"github.com/detc/detc/internal/check"
+	"github.com/detc/detc/internal/testutil"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,7 +24,7 @@ var (
 )
 
 func reasonKind(err error) string {
-	var te *target.Error
+	var te *target.Refusal
 	if !errors.As(err, &te) {
 		return err.Error()
 	}
@@ -41,10 +43,10 @@ func TestCorpus(t *testing.T) {
 	var segs []checker.Segment
 	refusals := map[string]int{}
 	for _, r := range rules {
-		c, err := compile(r, target.Options{Profile: "raw"})
+		c, err := compile(testutil.Checked(t, r), target.Options{Profile: "raw"})
 		if err != nil {
-			var te *target.Error
-			require.True(t, errors.As(err, &te), "rule %s: a refusal must be a *target.Error: %v", r.ID, err)
+			var te *target.Refusal
+			require.True(t, errors.As(err, &te), "rule %s: a refusal must be a *target.Refusal: %v", r.ID, err)
 			assert.NotEmpty(t, te.Reason, r.ID)
 			assert.NotEmpty(t, te.Construct, r.ID)
 			refusals[reasonKind(err)]++
@@ -85,7 +87,7 @@ func TestCorpus(t *testing.T) {
 		n := 0
 		reasons := map[string]int{}
 		for _, r := range rules {
-			if _, err := b.Compile(r, target.Options{Profile: "raw", Lang: lang}); err != nil {
+			if _, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw", Lang: lang}); err != nil {
 				reasons[reasonKind(err)]++
 				continue
 			}
@@ -115,7 +117,7 @@ func logCounts(t *testing.T, counts map[string]int) {
 // BenchmarkCompileCorpus measures compiling the SigmaHQ corpus to Lucene
 // (raw profile), per rule.
 func BenchmarkCompileCorpus(b *testing.B) {
-	rules := corpus.Rules(b)
+	rules, _ := check.All(corpus.Rules(b))
 	be := New()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

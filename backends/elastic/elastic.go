@@ -16,11 +16,12 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/detc/detc/backends/elastic/lucenere"
+	"github.com/detc/detc/backends/lower"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -37,22 +38,17 @@ const (
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
-var builtin = sync.OnceValues(func() (map[string]*mapping.Profile, error) {
-	out := map[string]*mapping.Profile{}
-	for _, name := range []string{"ecs", "raw"} {
-		file := "profiles/" + name + ".yml"
-		data, err := profileFiles.ReadFile(file)
-		if err != nil {
-			return nil, err
-		}
-		p, err := mapping.Parse(file, data)
-		if err != nil {
-			return nil, err
-		}
-		out[name] = p
-	}
-	return out, nil
-})
+// schema lists the source attributes the Elastic backend reads: what a
+// mapping file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{"index", "category", "filter"}, Types: []string{
+	// Elasticsearch's field types a detection can compare.
+	"keyword", "constant_keyword", "wildcard", "text", "match_only_text",
+	"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long",
+	"ip", "boolean", "date", "date_nanos",
+}})
+
+// builtin are the built-in profiles; ecs is the default.
+var builtin = mapping.NewBuiltin(schema, profileFiles, "ecs", "raw")
 
 // Backend is the Elastic target.
 type Backend struct{}
@@ -63,14 +59,23 @@ func New() target.Backend { return &Backend{} }
 // Name implements target.Backend.
 func (*Backend) Name() string { return Name }
 
+// Title implements target.Backend.
+func (*Backend) Title() string { return "Elastic" }
+
+// Variants implements target.Backend: Elastic has none.
+func (*Backend) Variants() []string { return nil }
+
 // Profiles implements target.Backend: ecs (the default) and raw.
-func (*Backend) Profiles() []string { return []string{"ecs", "raw"} }
+func (*Backend) Profiles() []string { return builtin.Names() }
 
 // Langs implements target.Backend: lucene (the default), eql and esql.
 func (*Backend) Langs() []string { return []string{Lucene, EQL, ESQL} }
 
 // Compile implements target.Backend.
-func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+func (b *Backend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
+	if err := target.CheckOptions(b, opts); err != nil {
+		return nil, err
+	}
 	c, err := compile(r, opts)
 	if err != nil {
 		return nil, err
@@ -89,23 +94,11 @@ type compiled struct {
 
 // Profile returns a built-in profile merged with the user's overrides.
 func Profile(opts target.Options) (*mapping.Profile, error) {
-	profiles, err := builtin()
-	if err != nil {
-		return nil, err
-	}
-	name := opts.Profile
-	if name == "" {
-		name = "ecs"
-	}
-	p, ok := profiles[name]
-	if !ok {
-		return nil, fmt.Errorf("elastic: unknown profile %q (known: ecs, raw)", name)
-	}
-	return p.Merge(opts.Overrides), nil
+	return builtin.Get(opts.Profile, opts.Overrides)
 }
 
 // compile resolves the profile, source and language, and emits the query.
-func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
+func compile(r *check.Rule, opts target.Options) (*compiled, error) {
 	p, err := Profile(opts)
 	if err != nil {
 		return nil, err
@@ -116,6 +109,9 @@ func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
 		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "%s", mapping.Reason(err))
 	}
 	c.source = src
+	if c.r, err = lower.TranslateValues(r, p, src, Name); err != nil {
+		return nil, err
+	}
 	lang := opts.Lang
 	switch lang {
 	case "":
@@ -124,14 +120,11 @@ func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
 			// A Kibana threshold rule cannot say this; ES|QL can.
 			lang = ESQL
 		}
-		if readsText(r, p, src) {
+		if readsText(r.Rule, p, src) {
 			// Lucene and EQL match an analysed text field's words; ES|QL
 			// compares its whole value.
 			lang = ESQL
 		}
-	case Lucene, EQL, ESQL:
-	default:
-		return nil, fmt.Errorf("elastic: unknown language %q (known: lucene, eql, esql)", lang)
 	}
 	c.lang = lang
 	if err := c.inferTypes(); err != nil {
@@ -157,7 +150,7 @@ func compile(r *rule.Rule, opts target.Options) (*compiled, error) {
 
 // compiler holds one rule's compilation.
 type compiler struct {
-	r       *rule.Rule
+	r       *check.Rule
 	profile *mapping.Profile
 	source  *mapping.Source
 	lang    string
@@ -172,7 +165,7 @@ func (c *compiler) refuse(pos rule.Pos, construct any, reason string, args ...an
 	if !pos.IsValid() {
 		pos = c.r.Pos
 	}
-	return target.Refuse(c.r, Name, c.profile.Name, pos, fmt.Sprint(construct), reason, args...)
+	return target.Refuse(c.r.Rule, Name, c.profile.Name, pos, fmt.Sprint(construct), reason, args...)
 }
 
 // field is one target field a Sigma field maps to.
@@ -233,7 +226,7 @@ func (c *compiler) fields(name string, pos rule.Pos) ([]field, error) {
 		}
 		switch {
 		case isText(t) && c.lang != ESQL:
-			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value, in %s; ES|QL compares the whole value (--lang esql), or map the field's keyword form", t, c.lang)
+			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value, in %s; ES|QL compares the whole value (--lang esql), or add a keyword or wildcard form of it (a multi-field in your index template; the integrations declare none) and map the field to it with --mapping", t, c.lang)
 		case isText(t):
 			// ES|QL reads a text field's value, not its terms: compared as
 			// a string.
@@ -349,79 +342,40 @@ func (c *compiler) inferTypes() error {
 	return nil
 }
 
-// condition lowers the rule's condition to a tree whose leaves are one
-// language's matcher clauses.
+// condition writes a checked condition (the rule's or a part's) as a tree
+// whose leaves are one language's matcher clauses.
 func (c *compiler) condition(e rule.Expr, matcher func(*rule.Matcher) (*node, error)) (*node, error) {
 	if e == nil {
 		return nil, c.refuse(c.r.Pos, "a rule without a condition", "there is nothing to search for")
 	}
-	return c.expr(rule.Expand(e, c.r.Searches), matcher)
+	return c.lowered(lower.Condition(c.r, e), matcher)
 }
 
-func (c *compiler) expr(e rule.Expr, matcher func(*rule.Matcher) (*node, error)) (*node, error) {
-	switch e := e.(type) {
-	case *rule.And:
-		kids, err := c.exprs(e.Terms, matcher)
+func (c *compiler) lowered(n *lower.Node, matcher func(*rule.Matcher) (*node, error)) (*node, error) {
+	if n.Op == lower.Match {
+		return matcher(n.Matcher)
+	}
+	kids := make([]*node, 0, len(n.Kids))
+	for _, k := range n.Kids {
+		x, err := c.lowered(k, matcher)
 		if err != nil {
 			return nil, err
 		}
+		kids = append(kids, x)
+	}
+	switch n.Op {
+	case lower.And:
 		return and(kids...), nil
-	case *rule.Or:
-		kids, err := c.exprs(e.Terms, matcher)
-		if err != nil {
-			return nil, err
-		}
+	case lower.Or:
 		return or(kids...), nil
-	case *rule.Not:
-		x, err := c.expr(e.X, matcher)
-		if err != nil {
-			return nil, err
-		}
-		return not(x), nil
-	case *rule.SearchRef:
-		s := c.r.Search(e.Name)
-		if s == nil {
-			return nil, c.refuse(e.Pos, fmt.Sprintf("search %q", e.Name), "the condition names a search the rule does not define")
-		}
-		groups := make([]*node, 0, len(s.Groups))
-		for _, g := range s.Groups {
-			if len(g.Matchers) == 0 {
-				return nil, c.refuse(g.Pos, fmt.Sprintf("search %q", s.Name), "it has an empty group")
-			}
-			terms := make([]*node, 0, len(g.Matchers))
-			for _, m := range g.Matchers {
-				t, err := matcher(m)
-				if err != nil {
-					return nil, err
-				}
-				terms = append(terms, t)
-			}
-			groups = append(groups, and(terms...))
-		}
-		if len(groups) == 0 {
-			return nil, c.refuse(s.Pos, fmt.Sprintf("search %q", s.Name), "it is empty")
-		}
-		return or(groups...), nil
-	case *rule.Quantified:
-		return nil, c.refuse(e.Pos, fmt.Sprintf("%q", e.Pattern), "no search matches it")
 	}
-	return nil, c.refuse(e.Position(), fmt.Sprintf("condition node %T", e), "not supported")
-}
-
-func (c *compiler) exprs(es []rule.Expr, matcher func(*rule.Matcher) (*node, error)) ([]*node, error) {
-	out := make([]*node, 0, len(es))
-	for _, e := range es {
-		n, err := c.expr(e, matcher)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, nil
+	return not(kids[0]), nil
 }
 
 // sourceFilter returns the source's exact conditions (event.category and
-// the filter attribute) as field/value pairs, in a stable order.
+// the filter attribute) as field/value pairs, in a stable order. A value
+// may list alternatives separated by "|" (event.code=17|18): see
+// filterNode.
 func (c *compiler) sourceFilter(withCategory bool) [][2]string {
 	var out [][2]string
 	if cat := c.source.Attr("category"); withCategory && cat != "" {
@@ -442,6 +396,16 @@ func (c *compiler) sourceFilter(withCategory bool) [][2]string {
 		c.types["event.category"] = tKeyword
 	}
 	return append(out, extra...)
+}
+
+// filterNode is one source condition: the field equals the value, or one
+// of its "|"-separated alternatives; term writes one comparison.
+func filterNode(kv [2]string, term func(field, value string) *node) *node {
+	var alts []*node
+	for _, v := range strings.Split(kv[1], "|") {
+		alts = append(alts, term(kv[0], strings.TrimSpace(v)))
+	}
+	return or(alts...)
 }
 
 // indexes returns the source's index patterns.
@@ -516,4 +480,9 @@ func (c *compiler) regex(m *rule.Matcher, v rule.Value, f field, construct any) 
 		return "", c.refuse(v.Pos, fmt.Sprintf("re %q on field %q", v.Text, m.Field), "%v", err)
 	}
 	return re, nil
+}
+
+// Mapping returns a built-in profile (docs list its sources).
+func (*Backend) Mapping(profile string) (*mapping.Profile, error) {
+	return Profile(target.Options{Profile: profile})
 }

@@ -3,6 +3,7 @@ package elastic
 import (
 	"errors"
 	"fmt"
+	"github.com/detc/detc/internal/testutil"
 	"strings"
 	"testing"
 
@@ -47,7 +48,6 @@ func TestRefusals(t *testing.T) {
 		{"one field, two types", proxy, "a:\n  src_ip|cidr: 10.0.0.0/8\nb:\n  src_ip|contains: '10.'\ncondition: a or b", "raw", "", "an Elasticsearch field has one type"},
 		{"fieldref in lucene", proxy, "sel:\n  cs-host|fieldref: r-dns\ncondition: sel", "raw", "", "cannot compare two fields"},
 		{"fieldref in eql", proxy, "sel:\n  cs-host|fieldref: r-dns\ncondition: sel", "raw", EQL, "EQL cannot compare a field with another field"},
-		{"placeholder", proxy, "sel:\n  cs-host|expand: '%hosts%'\ncondition: sel", "raw", "", "must be expanded"},
 		{"word boundary", proxy, "sel:\n  c-uri|re: '\\bx'\ncondition: sel", "raw", "", "no word-boundary assertion"},
 		{"regex too long", proxy, "sel:\n  c-uri|contains: '" + strings.Repeat("ab", 130) + "'\ncondition: sel", "raw", "", "index.max_regex_length"},
 		{"keywords in eql", proxy, "keywords:\n  - x\ncondition: keywords", "raw", EQL, "no search over all fields"},
@@ -59,10 +59,10 @@ func TestRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := sigmaRule(t, tt.logsource, tt.detection)
-			_, err := b.Compile(r, target.Options{Profile: tt.profile, Lang: tt.lang})
+			_, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: tt.profile, Lang: tt.lang})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
-			var te *target.Error
+			var te *target.Refusal
 			require.True(t, errors.As(err, &te))
 			assert.Equal(t, "elastic", te.Target)
 			assert.True(t, te.Pos.IsValid(), "a refusal points into the rule: %v", err)
@@ -73,25 +73,25 @@ func TestRefusals(t *testing.T) {
 func TestLanguageChoice(t *testing.T) {
 	r := sigmaRule(t, "category: proxy", "sel:\n  cs-method: POST\ncondition: sel")
 	b := New()
-	_, err := b.Compile(r, target.Options{Lang: "sql"})
-	assert.ErrorContains(t, err, `unknown language "sql"`)
-	_, err = b.Compile(r, target.Options{Profile: "cim"})
-	assert.ErrorContains(t, err, `unknown profile "cim"`)
+	_, err := b.Compile(testutil.Checked(t, r), target.Options{Lang: "sql"})
+	assert.EqualError(t, err, `target elastic has no language "sql" (languages: lucene, eql, esql)`)
+	_, err = b.Compile(testutil.Checked(t, r), target.Options{Profile: "cim"})
+	assert.EqualError(t, err, `target elastic has no profile "cim" (profiles: ecs, raw)`)
 
 	// An average is no Kibana threshold: the default language is ES|QL,
 	// and asking for Lucene is refused with the way out.
 	r.Aggregation = &rule.Aggregation{Func: rule.AggAvg, Field: "cs-bytes", Op: rule.CmpGt, Threshold: 10, Window: 3600e9, Pos: rule.Pos{File: "t.yml", Line: 1, Col: 1}}
-	q, err := b.Compile(r, target.Options{})
+	q, err := b.Compile(testutil.Checked(t, r), target.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, ESQL, q.Lang)
 	assert.Contains(t, q.Text, "STATS value = AVG(http.request.bytes) BY window_start")
-	_, err = b.Compile(r, target.Options{Lang: Lucene})
+	_, err = b.Compile(testutil.Checked(t, r), target.Options{Lang: Lucene})
 	assert.ErrorContains(t, err, "compile it with --lang esql")
 
 	// An analysed text field (PowerShell's script block) is compared
 	// whole in ES|QL, the default language for such a rule.
 	r = sigmaRule(t, "category: ps_script\nproduct: windows", "sel:\n  ScriptBlockText|contains: hooks.slack.com/services/\ncondition: sel")
-	q, err = b.Compile(r, target.Options{})
+	q, err = b.Compile(testutil.Checked(t, r), target.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, ESQL, q.Lang)
 	assert.Contains(t, q.Text, `TO_LOWER(powershell.file.script_block_text) LIKE "*hooks.slack.com/services/*"`)
@@ -110,19 +110,13 @@ sources:
 `
 	p, err := parseProfile(over)
 	require.NoError(t, err)
-	c, err := compile(r, target.Options{Overrides: p})
+	c, err := compile(testutil.Checked(t, r), target.Options{Overrides: p})
 	require.NoError(t, err)
 	assert.Equal(t, `destination.domain:/[Xx]\.[Cc][Oo][Mm]/`, c.query.Text)
 	assert.Equal(t, []string{"proxy-*"}, indexes(c.query.Source))
 }
 
 func TestKibanaFields(t *testing.T) {
-	// rule_id is a version 5 UUID of the rule id: stable and well formed.
-	id := RuleID("7d3f6a2e-5b1c-4f0a-9e6d-2c8b1a4f5e01")
-	assert.Equal(t, id, RuleID("7d3f6a2e-5b1c-4f0a-9e6d-2c8b1a4f5e01"))
-	assert.NotEqual(t, id, RuleID("7d3f6a2e-5b1c-4f0a-9e6d-2c8b1a4f5e02"))
-	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
-
 	for level, want := range map[string]string{"informational": "21 low", "low": "21 low", "medium": "47 medium", "high": "73 high", "critical": "99 critical", "": "47 medium"} {
 		score, sev := risk(level)
 		assert.Equal(t, want, fmt.Sprintf("%d %s", score, sev), level)
@@ -146,5 +140,5 @@ func TestKibanaFields(t *testing.T) {
 }
 
 func parseProfile(yml string) (*mapping.Profile, error) {
-	return mapping.Parse("override.yml", []byte(yml))
+	return mapping.Parse("override.yml", []byte(yml), schema)
 }

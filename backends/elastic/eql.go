@@ -2,9 +2,7 @@ package elastic
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/detc/detc/backends/elastic/lucenere"
@@ -23,7 +21,7 @@ func (c *compiler) eql() (string, error) {
 	}
 	var filter []*node
 	for _, kv := range c.sourceFilter(false) {
-		filter = append(filter, leaf(eqlField(kv[0])+" == "+eqlString(kv[1])))
+		filter = append(filter, filterNode(kv, func(f, v string) *node { return leaf(eqlField(f) + " == " + eqlString(v)) }))
 	}
 	category := c.source.Attr("category")
 	if category == "" {
@@ -78,75 +76,40 @@ func insensitive(f, pattern string) *node {
 }
 
 func (c *compiler) eqlValue(m *rule.Matcher, v rule.Value, f field) (*node, error) {
-	construct := lazyConstruct{m, f}
+	cmp, err := c.compare(m, v, f)
+	if err != nil {
+		return nil, err
+	}
 	name := eqlField(f.Name)
-	switch {
-	case v.Kind == rule.KindPlaceholder:
-		return nil, c.refuse(v.Pos, "placeholder %"+v.Text+"%", "its values must be expanded before compiling")
-	case v.Kind == rule.KindFieldRef:
+	switch cmp.kind {
+	case cmpFieldRef:
 		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "EQL cannot compare a field with another field")
-	case m.Op == rule.OpExists:
-		if v.Text == "true" {
+	case cmpExists:
+		if cmp.truth {
 			return leaf(name + " != null"), nil
 		}
 		return leaf(name + " == null"), nil
-	case v.Kind == rule.KindNull:
-		if isString(f.Type) || f.Type == "" {
+	case cmpNull:
+		if cmp.truth {
 			return or(leaf(name+" == null"), leaf(name+` == ""`)), nil
 		}
 		return leaf(name + " == null"), nil
-	case m.Op == rule.OpCIDR:
-		p, err := c.cidr(v, f, construct)
-		if err != nil {
-			return nil, err
-		}
-		return leaf("cidrMatch(" + name + ", " + eqlString(p) + ")"), nil
-	case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
-		if err := c.numeric(v, f, construct); err != nil {
-			return nil, err
-		}
-		ops := map[rule.Op]string{rule.OpGt: " > ", rule.OpGte: " >= ", rule.OpLt: " < ", rule.OpLte: " <= "}
-		return leaf(name + ops[m.Op] + number(v.Number)), nil
-	case m.Op == rule.OpRegex:
-		re, err := c.regex(m, v, f, construct)
-		if err != nil {
-			return nil, err
-		}
-		return leaf(name + " regex " + eqlRaw(re)), nil
-	case v.Kind == rule.KindNumber:
-		switch {
-		case isNumeric(f.Type):
-			return leaf(name + " == " + number(v.Number)), nil
-		case isString(f.Type):
-			return leaf(name + " == " + eqlString(v.Text)), nil
-		}
-		return nil, c.refuse(v.Pos, construct, "the number %s cannot be compared with a %s field", v.Text, typeName(f.Type))
-	case v.Kind == rule.KindBool:
-		switch {
-		case f.Type == "boolean":
-			return leaf(name + " == " + v.Text), nil
-		case isString(f.Type):
-			return insensitive(f.Name, v.Text), nil
-		}
-		return nil, c.refuse(v.Pos, construct, "a boolean cannot be compared with a %s field", typeName(f.Type))
-	}
-	switch {
-	case isNumeric(f.Type):
-		lit, ok := v.Pattern.Literal()
-		n, err := strconv.ParseFloat(lit, 64)
-		if m.Op != rule.OpEquals || !ok || err != nil {
-			return nil, c.refuse(v.Pos, construct, "a numeric field takes numbers, not the text %q", v.Pattern.String())
-		}
-		return leaf(name + " == " + number(n)), nil
-	case f.Type == tIP:
-		lit, ok := v.Pattern.Literal()
-		addr, err := netip.ParseAddr(lit)
-		if m.Op != rule.OpEquals || !ok || err != nil {
-			return nil, c.refuse(v.Pos, construct, "an ip field takes addresses (or cidr networks), not the text %q", v.Pattern.String())
-		}
-		return leaf(name + " == " + eqlString(addr.String())), nil
-	case f.Type == "boolean":
-		return nil, c.refuse(v.Pos, construct, "a boolean field takes true or false, not the text %q", v.Pattern.String())
+	case cmpCIDR:
+		return leaf("cidrMatch(" + name + ", " + eqlString(cmp.text) + ")"), nil
+	case cmpRange:
+		return leaf(name + rangeOps[cmp.op] + number(cmp.num)), nil
+	case cmpRegex:
+		return leaf(name + " regex " + eqlRaw(cmp.text)), nil
+	case cmpNumber, cmpNumberOfText:
+		return leaf(name + " == " + number(cmp.num)), nil
+	case cmpNumberText:
+		return leaf(name + " == " + eqlString(cmp.text)), nil
+	case cmpBool:
+		return leaf(name + " == " + cmp.text), nil
+	case cmpBoolText:
+		return insensitive(f.Name, cmp.text), nil
+	case cmpIP:
+		return leaf(name + " == " + eqlString(cmp.text)), nil
 	}
 	if literalWildcards(v.Pattern) {
 		// EQL's wildcard patterns cannot escape * or ?: use a regex.

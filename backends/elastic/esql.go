@@ -2,7 +2,6 @@ package elastic
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,11 +25,11 @@ func (c *compiler) esql() (string, error) {
 	}
 	var filter []*node
 	for _, kv := range c.sourceFilter(true) {
-		filter = append(filter, leaf(esqlField(kv[0])+" == "+esqlString(kv[1])))
+		filter = append(filter, filterNode(kv, func(f, v string) *node { return leaf(esqlField(f) + " == " + esqlString(v)) }))
 	}
 	cond := c.r.Condition
 	if cond == nil && agg != nil && agg.Func == rule.AggTemporal {
-		cond = &rule.Or{Terms: agg.Parts, Pos: agg.Pos}
+		cond = &rule.Or{Terms: c.r.Parts, Pos: agg.Pos}
 	}
 	body, err := c.condition(cond, c.esqlMatcher)
 	if err != nil {
@@ -59,7 +58,7 @@ func (c *compiler) esql() (string, error) {
 	switch agg.Func {
 	case rule.AggTemporal:
 		var aggs, checks []string
-		for i, part := range agg.Parts {
+		for i, part := range c.r.Parts {
 			n, err := c.condition(part, c.esqlMatcher)
 			if err != nil {
 				return "", err
@@ -150,18 +149,19 @@ func (c *compiler) esqlMatcher(m *rule.Matcher) (*node, error) {
 }
 
 func (c *compiler) esqlValue(m *rule.Matcher, v rule.Value, f field) (*node, error) {
-	construct := lazyConstruct{m, f}
+	cmp, err := c.compare(m, v, f)
+	if err != nil {
+		return nil, err
+	}
 	name := esqlField(f.Name)
-	switch {
-	case v.Kind == rule.KindPlaceholder:
-		return nil, c.refuse(v.Pos, "placeholder %"+v.Text+"%", "its values must be expanded before compiling")
-	case v.Kind == rule.KindFieldRef:
+	switch cmp.kind {
+	case cmpFieldRef:
 		other, err := c.singleField(v.Text, v.Pos)
 		if err != nil {
 			return nil, err
 		}
 		if !isString(f.Type) && f.Type != "" || !isString(other.Type) && other.Type != "" {
-			return nil, c.refuse(v.Pos, construct, "fieldref compares text fields")
+			return nil, c.refuse(v.Pos, lazyConstruct{m, f}, "fieldref compares text fields")
 		}
 		a, b := name, esqlField(other.Name)
 		if !m.Cased {
@@ -176,68 +176,32 @@ func (c *compiler) esqlValue(m *rule.Matcher, v rule.Value, f field) (*node, err
 			return nullable("ENDS_WITH(" + a + ", " + b + ")"), nil
 		}
 		return nullable(a + " == " + b), nil
-	case m.Op == rule.OpExists:
-		if v.Text == "true" {
+	case cmpExists:
+		if cmp.truth {
 			return leaf(name + " IS NOT NULL"), nil
 		}
 		return leaf(name + " IS NULL"), nil
-	case v.Kind == rule.KindNull:
-		if isString(f.Type) || f.Type == "" {
+	case cmpNull:
+		if cmp.truth {
 			return leaf("(" + name + ` IS NULL OR COALESCE(` + name + ` == "", false))`), nil
 		}
 		return leaf(name + " IS NULL"), nil
-	case m.Op == rule.OpCIDR:
-		p, err := c.cidr(v, f, construct)
-		if err != nil {
-			return nil, err
-		}
-		return nullable("CIDR_MATCH(" + name + ", " + esqlString(p) + ")"), nil
-	case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
-		if err := c.numeric(v, f, construct); err != nil {
-			return nil, err
-		}
-		ops := map[rule.Op]string{rule.OpGt: " > ", rule.OpGte: " >= ", rule.OpLt: " < ", rule.OpLte: " <= "}
-		return nullable(name + ops[m.Op] + number(v.Number)), nil
-	case m.Op == rule.OpRegex:
-		re, err := c.regex(m, v, f, construct)
-		if err != nil {
-			return nil, err
-		}
-		return nullable(name + " RLIKE " + esqlString(re)), nil
-	case v.Kind == rule.KindNumber:
-		switch {
-		case isNumeric(f.Type):
-			return nullable(name + " == " + number(v.Number)), nil
-		case isString(f.Type):
-			return nullable(name + " == " + esqlString(v.Text)), nil
-		}
-		return nil, c.refuse(v.Pos, construct, "the number %s cannot be compared with a %s field", v.Text, typeName(f.Type))
-	case v.Kind == rule.KindBool:
-		switch {
-		case f.Type == "boolean":
-			return nullable(name + " == " + v.Text), nil
-		case isString(f.Type):
-			return nullable("TO_LOWER(" + name + ") == " + esqlString(v.Text)), nil
-		}
-		return nil, c.refuse(v.Pos, construct, "a boolean cannot be compared with a %s field", typeName(f.Type))
-	}
-	switch {
-	case isNumeric(f.Type):
-		lit, ok := v.Pattern.Literal()
-		n, err := strconv.ParseFloat(lit, 64)
-		if m.Op != rule.OpEquals || !ok || err != nil {
-			return nil, c.refuse(v.Pos, construct, "a numeric field takes numbers, not the text %q", v.Pattern.String())
-		}
-		return nullable(name + " == " + number(n)), nil
-	case f.Type == tIP:
-		lit, ok := v.Pattern.Literal()
-		addr, err := netip.ParseAddr(lit)
-		if m.Op != rule.OpEquals || !ok || err != nil {
-			return nil, c.refuse(v.Pos, construct, "an ip field takes addresses (or cidr networks), not the text %q", v.Pattern.String())
-		}
-		return nullable(name + " == TO_IP(" + esqlString(addr.String()) + ")"), nil
-	case f.Type == "boolean":
-		return nil, c.refuse(v.Pos, construct, "a boolean field takes true or false, not the text %q", v.Pattern.String())
+	case cmpCIDR:
+		return nullable("CIDR_MATCH(" + name + ", " + esqlString(cmp.text) + ")"), nil
+	case cmpRange:
+		return nullable(name + rangeOps[cmp.op] + number(cmp.num)), nil
+	case cmpRegex:
+		return nullable(name + " RLIKE " + esqlString(cmp.text)), nil
+	case cmpNumber, cmpNumberOfText:
+		return nullable(name + " == " + number(cmp.num)), nil
+	case cmpNumberText:
+		return nullable(name + " == " + esqlString(cmp.text)), nil
+	case cmpBool:
+		return nullable(name + " == " + cmp.text), nil
+	case cmpBoolText:
+		return nullable("TO_LOWER(" + name + ") == " + esqlString(cmp.text)), nil
+	case cmpIP:
+		return nullable(name + " == TO_IP(" + esqlString(cmp.text) + ")"), nil
 	}
 	return c.esqlString(m, v, name)
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/detc/detc/backends/target"
@@ -20,17 +19,20 @@ func TestGolden(t *testing.T) {
 	b := New()
 	for _, lang := range []string{Lucene, EQL, ESQL} {
 		for _, profile := range []string{"ecs", "raw"} {
-			var out strings.Builder
-			for _, r := range rules {
-				fmt.Fprintf(&out, "# %s %s\n", r.ID, r.Title)
-				q, err := b.Compile(r, target.Options{Profile: profile, Lang: lang})
-				if err != nil {
-					fmt.Fprintf(&out, "refused: %v\n\n", err)
-					continue
+			t.Run(lang+"-"+profile, func(t *testing.T) {
+				var parts []testutil.Part
+				for _, r := range rules {
+					text := fmt.Sprintf("# %s %s\n", r.ID, r.Title)
+					q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: profile, Lang: lang})
+					if err != nil {
+						text += fmt.Sprintf("refused: %v\n\n", err)
+					} else {
+						text += q.Text + "\n\n"
+					}
+					parts = append(parts, testutil.Part{Name: r.ID, Text: text})
 				}
-				out.WriteString(q.Text + "\n\n")
-			}
-			testutil.Golden(t, "golden/"+lang+"-"+profile+".txt", []byte(out.String()))
+				testutil.GoldenParts(t, "golden/"+lang+"-"+profile+".txt", parts)
+			})
 		}
 	}
 }
@@ -46,7 +48,7 @@ func TestGoldenKibana(t *testing.T) {
 			if r.LogSource.Category == "process_creation" {
 				opts.Lang = EQL
 			}
-			q, err := b.Compile(r, opts)
+			q, err := b.Compile(testutil.Checked(t, r), opts)
 			require.NoError(t, err, r.ID)
 			runbook := ""
 			if len(r.Attack.Techniques) > 0 {

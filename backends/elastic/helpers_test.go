@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"github.com/detc/detc/internal/testutil"
 	"os"
 	"path/filepath"
 	"sort"
@@ -37,6 +38,7 @@ func TestMain(m *testing.M) {
 // the test with the install command.
 func luceneChecker(t testing.TB) *checker.Checker {
 	t.Helper()
+	testutil.RequireChecker(t, "Lucene", checker.Available())
 	lucOnce.Do(func() {
 		cache, err := os.UserCacheDir()
 		if err != nil {

@@ -6,13 +6,17 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/attack"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -30,31 +34,49 @@ const (
 // kibanaRule is one detection rule as the import API reads it. Field order
 // is fixed so that files are byte-identical for the same input.
 type kibanaRule struct {
-	RuleID         string           `json:"rule_id"`
-	Name           string           `json:"name"`
-	Description    string           `json:"description"`
-	Type           string           `json:"type"`
-	Language       string           `json:"language"`
-	Index          []string         `json:"index,omitempty"`
-	Query          string           `json:"query"`
-	Threshold      *kibanaThreshold `json:"threshold,omitempty"`
-	RiskScore      int              `json:"risk_score"`
-	Severity       string           `json:"severity"`
-	Threat         []kibanaThreat   `json:"threat"`
-	From           string           `json:"from"`
-	Interval       string           `json:"interval"`
-	Enabled        bool             `json:"enabled"`
-	Author         []string         `json:"author,omitempty"`
-	References     []string         `json:"references,omitempty"`
-	FalsePositives []string         `json:"false_positives,omitempty"`
-	Note           string           `json:"note,omitempty"`
-	Tags           []string         `json:"tags"`
-	Version        int              `json:"version"`
-	Meta           map[string]any   `json:"meta"`
-	MaxSignals     int              `json:"max_signals"`
+	RuleID              string              `json:"rule_id"`
+	Name                string              `json:"name"`
+	Description         string              `json:"description"`
+	Type                string              `json:"type"`
+	Language            string              `json:"language"`
+	Index               []string            `json:"index,omitempty"`
+	Query               string              `json:"query"`
+	Threshold           *kibanaThreshold    `json:"threshold,omitempty"`
+	RequiredFields      []kibanaField       `json:"required_fields"`
+	RelatedIntegrations []kibanaIntegration `json:"related_integrations"`
+	Setup               string              `json:"setup"`
+	TimestampOverride   string              `json:"timestamp_override,omitempty"`
+	RiskScore           int                 `json:"risk_score"`
+	Severity            string              `json:"severity"`
+	Threat              []kibanaThreat      `json:"threat"`
+	From                string              `json:"from"`
+	Interval            string              `json:"interval"`
+	Enabled             bool                `json:"enabled"`
+	Author              []string            `json:"author,omitempty"`
+	References          []string            `json:"references,omitempty"`
+	FalsePositives      []string            `json:"false_positives,omitempty"`
+	Note                string              `json:"note,omitempty"`
+	Tags                []string            `json:"tags"`
+	Version             int                 `json:"version"`
+	Meta                map[string]any      `json:"meta"`
+	MaxSignals          int                 `json:"max_signals"`
 	// The detection's declared automated response (response.go).
 	ResponseActions []kibanaResponseAction `json:"response_actions,omitempty"`
 	Actions         []kibanaAction         `json:"actions,omitempty"`
+}
+
+// kibanaField is a field the rule's query reads, which Kibana checks the
+// indexes for.
+type kibanaField struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	ECS  bool   `json:"ecs"`
+}
+
+// kibanaIntegration is an Elastic integration whose data the rule reads.
+type kibanaIntegration struct {
+	Package string `json:"package"`
+	Version string `json:"version"`
 }
 
 type kibanaThreshold struct {
@@ -110,8 +132,12 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 func kibana(d target.Deployable, opts target.Options) (*kibanaRule, error) {
 	q, r := d.Query, d.Query.Rule
 	score, severity := risk(r.Level)
+	fields, err := requiredFields(d, opts)
+	if err != nil {
+		return nil, err
+	}
 	kr := &kibanaRule{
-		RuleID:         RuleID(r.ID),
+		RuleID:         r.ID,
 		Name:           r.Title,
 		Description:    r.Description,
 		Language:       q.Lang,
@@ -129,6 +155,7 @@ func kibana(d target.Deployable, opts target.Options) (*kibanaRule, error) {
 		Version:        version(d.Version),
 		Meta:           map[string]any{"detc_rule_id": r.ID, "detc_version": d.Version},
 		MaxSignals:     100,
+		RequiredFields: fields,
 	}
 	if kr.Name == "" {
 		kr.Name = r.ID
@@ -141,7 +168,13 @@ func kibana(d target.Deployable, opts target.Options) (*kibanaRule, error) {
 	}
 	if q.Lang != ESQL {
 		kr.Index = indexes(q.Source)
+		// Late events: a rule reads them by when they were indexed
+		// (Kibana falls back to @timestamp where event.ingested is
+		// missing). ES|QL rules take no timestamp override.
+		kr.TimestampOverride = "event.ingested"
 	}
+	kr.RelatedIntegrations = integrations(q.Source)
+	kr.Setup = setup(q, kr.RelatedIntegrations, fields)
 	switch q.Lang {
 	case Lucene:
 		kr.Type = "query"
@@ -165,13 +198,13 @@ func kibana(d target.Deployable, opts target.Options) (*kibanaRule, error) {
 	default:
 		return nil, fmt.Errorf("elastic: rule %s: unknown language %q", r.ID, q.Lang)
 	}
-	kr.ResponseActions, kr.Actions = responses(r)
+	kr.ResponseActions, kr.Actions = responses(r.Rule)
 	return kr, nil
 }
 
 // kibanaThresholdOf maps a threshold's fields through the profile the
 // query was compiled with.
-func kibanaThresholdOf(r *rule.Rule, a *rule.Aggregation, q *target.Query, opts target.Options) (*kibanaThreshold, error) {
+func kibanaThresholdOf(r *check.Rule, a *rule.Aggregation, q *target.Query, opts target.Options) (*kibanaThreshold, error) {
 	t := thresholdOf(a)
 	if t == nil {
 		return nil, fmt.Errorf("elastic: rule %s: its aggregation is not a threshold; compile it with --lang esql", r.ID)
@@ -262,27 +295,69 @@ func version(hash string) int {
 	return int(max(n, 1))
 }
 
-// detcNamespace is the UUID namespace of detc rule ids: the version 5 UUID
-// of the URL "https://github.com/detc/detc" in the RFC 4122 URL namespace.
-var detcNamespace = uuid5([16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}, "https://github.com/detc/detc")
+// ecsFieldSets are the ECS field sets the profiles use: a field in one is
+// an ECS field (Kibana's required_fields say so).
+var ecsFieldSets = []string{"client", "destination", "dns", "event", "file", "host", "http", "network", "process", "source", "url", "user", "user_agent"}
 
-// RuleID is the Kibana rule_id of a detc rule: a version 5 UUID of its id,
-// stable across builds and machines.
-func RuleID(id string) string {
-	u := uuid5(detcNamespace, id)
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+// requiredFields are the fields the query reads, with their types, sorted
+// by name: the rule compiled again to learn them.
+func requiredFields(d target.Deployable, opts target.Options) ([]kibanaField, error) {
+	q := d.Query
+	c, err := compile(q.Rule, target.Options{Profile: q.Profile, Lang: q.Lang, Overrides: opts.Overrides})
+	if err != nil {
+		return nil, err
+	}
+	out := []kibanaField{}
+	for _, name := range slices.Sorted(maps.Keys(c.types)) {
+		set, _, _ := strings.Cut(name, ".")
+		out = append(out, kibanaField{Name: name, Type: c.types[name], ECS: q.Profile == "ecs" && slices.Contains(ecsFieldSets, set)})
+	}
+	return out, nil
 }
 
-// uuid5 is RFC 4122's name-based UUID with SHA-1.
-func uuid5(ns [16]byte, name string) [16]byte {
-	h := sha1.New()
-	h.Write(ns[:])
-	h.Write([]byte(name))
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
-	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	return u
+// integrations are the Elastic integration packages whose data streams
+// the source's index patterns name (logs-<package>.<dataset>-*), in
+// order. Their version is "*": detc does not know which versions of an
+// integration write the fields.
+func integrations(src *mapping.Source) []kibanaIntegration {
+	out := []kibanaIntegration{}
+	for _, idx := range indexes(src) {
+		rest, ok := strings.CutPrefix(idx, "logs-")
+		pkg, _, dotted := strings.Cut(rest, ".")
+		if !ok || !dotted || pkg == "" || strings.ContainsAny(pkg, "*?") ||
+			slices.ContainsFunc(out, func(i kibanaIntegration) bool { return i.Package == pkg }) {
+			continue
+		}
+		out = append(out, kibanaIntegration{Package: pkg, Version: "*"})
+	}
+	return out
+}
+
+// setup is the rule's setup guide: which data it needs.
+func setup(q *target.Query, ints []kibanaIntegration, fields []kibanaField) string {
+	var b strings.Builder
+	b.WriteString("## Setup\n\n")
+	if len(ints) > 0 {
+		var names []string
+		for _, i := range ints {
+			names = append(names, "`"+i.Package+"`")
+		}
+		fmt.Fprintf(&b, "This rule reads events that one of these Elastic integrations writes: %s.", strings.Join(names, ", "))
+	} else {
+		b.WriteString("This rule reads events from the indexes it names.")
+	}
+	if q.Lang != ESQL {
+		fmt.Fprintf(&b, " Index patterns: %s.", "`"+strings.Join(indexes(q.Source), "`, `")+"`")
+	}
+	if len(fields) > 0 {
+		var names []string
+		for _, f := range fields {
+			names = append(names, "`"+f.Name+"`")
+		}
+		fmt.Fprintf(&b, " The events need the fields %s.", strings.Join(names, ", "))
+	}
+	b.WriteString(" Compiled by detc with the `" + q.Profile + "` profile; another field layout needs a mapping file (detc's docs/mappings.md).\n")
+	return b.String()
 }
 
 // threats builds Kibana's threat list from the rule's ATT&CK ids: one
@@ -338,13 +413,13 @@ func threats(a rule.Attack) []kibanaThreat {
 		}
 	}
 	out := []kibanaThreat{}
-	for _, tacID := range sortedKeys(byTactic) {
+	for _, tacID := range slices.Sorted(maps.Keys(byTactic)) {
 		tac, ok := attack.LookupTactic(tacID)
 		if !ok {
 			continue
 		}
 		th := kibanaThreat{Framework: "MITRE ATT&CK", Tactic: kibanaRef{ID: tac.ID, Name: tac.Name, Reference: tac.URL()}}
-		for _, techID := range sortedKeys(byTactic[tacID]) {
+		for _, techID := range slices.Sorted(maps.Keys(byTactic[tacID])) {
 			e := byTactic[tacID][techID]
 			sort.Slice(e.subs, func(i, j int) bool { return e.subs[i].ID < e.subs[j].ID })
 			th.Technique = append(th.Technique, kibanaTechnique{kibanaRef: e.ref, Subtechnique: e.subs})
@@ -361,13 +436,4 @@ func hasRef(refs []kibanaRef, id string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,10 +2,9 @@ package elastic
 
 import (
 	"fmt"
-	"net/netip"
+	"github.com/detc/detc/internal/textutil"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/detc/detc/backends/elastic/lucenere"
 	"github.com/detc/detc/internal/rule"
@@ -32,7 +31,9 @@ func (c *compiler) lucene() (string, error) {
 	}
 	var filter []*node
 	for _, kv := range c.sourceFilter(true) {
-		filter = append(filter, &node{text: luceneField(kv[0]) + ":" + quote(kv[1]), field: kv[0], term: quote(kv[1])})
+		filter = append(filter, filterNode(kv, func(f, v string) *node {
+			return &node{text: luceneField(f) + ":" + quote(v), field: f, term: quote(v)}
+		}))
 	}
 	return renderLucene(and(append(filter, body)...), true), nil
 }
@@ -131,88 +132,55 @@ func (c *compiler) luceneKeywords(m *rule.Matcher) (*node, error) {
 
 // luceneValue writes one value's comparison with one target field.
 func (c *compiler) luceneValue(m *rule.Matcher, v rule.Value, f field) (*node, error) {
-	construct := lazyConstruct{m, f}
+	cmp, err := c.compare(m, v, f)
+	if err != nil {
+		return nil, err
+	}
 	exists := leaf("_exists_:" + luceneField(f.Name))
-	switch {
-	case v.Kind == rule.KindPlaceholder:
-		return nil, c.refuse(v.Pos, "placeholder %"+v.Text+"%", "its values must be expanded before compiling")
-	case v.Kind == rule.KindFieldRef:
+	switch cmp.kind {
+	case cmpFieldRef:
 		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "a Lucene query cannot compare two fields of an event")
-	case m.Op == rule.OpExists:
-		if v.Text == "true" {
+	case cmpExists:
+		if cmp.truth {
 			return exists, nil
 		}
 		return not(exists), nil
-	case v.Kind == rule.KindNull:
-		if isNumeric(f.Type) || f.Type == tIP || f.Type == "boolean" {
-			return not(exists), nil
+	case cmpNull:
+		if cmp.truth {
+			return or(not(exists), term(f.Name, `""`)), nil
 		}
-		return or(not(exists), term(f.Name, `""`)), nil
-	case m.Op == rule.OpCIDR:
-		p, err := c.cidr(v, f, construct)
-		if err != nil {
-			return nil, err
-		}
-		return term(f.Name, quote(p)), nil
-	case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
-		if err := c.numeric(v, f, construct); err != nil {
-			return nil, err
-		}
+		return not(exists), nil
+	case cmpCIDR:
+		return term(f.Name, quote(cmp.text)), nil
+	case cmpRange:
 		ops := map[rule.Op]string{rule.OpGt: ">", rule.OpGte: ">=", rule.OpLt: "<", rule.OpLte: "<="}
-		return term(f.Name, ops[m.Op]+escapeTerm(number(v.Number))), nil
-	case m.Op == rule.OpRegex:
-		re, err := c.regex(m, v, f, construct)
-		if err != nil {
-			return nil, err
-		}
-		t, err := c.regexTerm(v, re)
+		return term(f.Name, ops[cmp.op]+escapeTerm(number(cmp.num))), nil
+	case cmpRegex:
+		t, err := c.regexTerm(v, cmp.text)
 		if err != nil {
 			return nil, err
 		}
 		return term(f.Name, t), nil
-	case v.Kind == rule.KindNumber:
-		switch {
-		case isNumeric(f.Type):
-			if isIntegral(f.Type) && v.Number != float64(int64(v.Number)) {
-				return nil, c.refuse(v.Pos, construct, "%s has a fraction and the field holds integers", v.Text)
-			}
-			return term(f.Name, escapeTerm(number(v.Number))), nil
-		case isString(f.Type):
-			return term(f.Name, quote(v.Text)), nil
+	case cmpNumber:
+		if isIntegral(f.Type) && cmp.num != float64(int64(cmp.num)) {
+			return nil, c.refuse(v.Pos, lazyConstruct{m, f}, "%s has a fraction and the field holds integers", v.Text)
 		}
-		return nil, c.refuse(v.Pos, construct, "the number %s cannot be compared with a %s field", v.Text, typeName(f.Type))
-	case v.Kind == rule.KindBool:
-		switch {
-		case f.Type == "boolean":
-			return term(f.Name, v.Text), nil
-		case isString(f.Type):
-			// The evaluator compares a string with true/false ignoring case.
-			t, err := c.stringTerm(rule.Value{Kind: rule.KindString, Pattern: rule.LiteralPattern(v.Text), Pos: v.Pos}, rule.OpEquals, false)
-			if err != nil {
-				return nil, err
-			}
-			return term(f.Name, t), nil
+		return term(f.Name, escapeTerm(number(cmp.num))), nil
+	case cmpNumberOfText:
+		return term(f.Name, escapeTerm(number(cmp.num))), nil
+	case cmpNumberText:
+		return term(f.Name, quote(cmp.text)), nil
+	case cmpBool:
+		return term(f.Name, cmp.text), nil
+	case cmpBoolText:
+		// The evaluator compares a string with true/false ignoring case.
+		t, err := c.stringTerm(rule.Value{Kind: rule.KindString, Pattern: rule.LiteralPattern(cmp.text), Pos: v.Pos}, rule.OpEquals, false)
+		if err != nil {
+			return nil, err
 		}
-		return nil, c.refuse(v.Pos, construct, "a boolean cannot be compared with a %s field", typeName(f.Type))
-	}
-	// A string with the equals, contains, startswith or endswith op.
-	switch {
-	case isNumeric(f.Type):
-		lit, ok := v.Pattern.Literal()
-		n, err := strconv.ParseFloat(lit, 64)
-		if m.Op != rule.OpEquals || !ok || err != nil {
-			return nil, c.refuse(v.Pos, construct, "a numeric field takes numbers, not the text %q", v.Pattern.String())
-		}
-		return term(f.Name, escapeTerm(number(n))), nil
-	case f.Type == tIP:
-		lit, ok := v.Pattern.Literal()
-		addr, err := netip.ParseAddr(lit)
-		if m.Op != rule.OpEquals || !ok || err != nil {
-			return nil, c.refuse(v.Pos, construct, "an ip field takes addresses (or cidr networks), not the text %q", v.Pattern.String())
-		}
-		return term(f.Name, quote(addr.String())), nil
-	case f.Type == "boolean":
-		return nil, c.refuse(v.Pos, construct, "a boolean field takes true or false, not the text %q", v.Pattern.String())
+		return term(f.Name, t), nil
+	case cmpIP:
+		return term(f.Name, quote(cmp.text)), nil
 	}
 	t, err := c.stringTerm(v, m.Op, m.Cased)
 	if err != nil {
@@ -276,19 +244,10 @@ func (c *compiler) stringTerm(v rule.Value, op rule.Op, cased bool) (string, err
 
 // regexTerm frames a Lucene regex as a query_string term.
 func (c *compiler) regexTerm(v rule.Value, re string) (string, error) {
-	if n := utf16Len(re); n > maxRegexLength {
+	if n := textutil.UTF16Len(re); n > maxRegexLength {
 		return "", c.refuse(v.Pos, fmt.Sprintf("value %q", shorten(valueText(v))), "as a case-insensitive Lucene regex it is %d characters long, over Elasticsearch's index.max_regex_length (%d)", n, maxRegexLength)
 	}
 	return "/" + re + "/", nil
-}
-
-// utf16Len is a string's length in Java chars, which Elasticsearch counts.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
 }
 
 func valueText(v rule.Value) string {

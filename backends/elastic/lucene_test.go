@@ -1,6 +1,7 @@
 package elastic
 
 import (
+	"github.com/detc/detc/internal/testutil"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -15,9 +16,10 @@ import (
 
 // eventFiles says which fixture events each log source category has.
 var eventFiles = map[string]string{
-	"proxy":            "proxy.jsonl",
-	"dns":              "dns.jsonl",
-	"process_creation": "process.jsonl",
+	"proxy":              "proxy.jsonl",
+	"dns":                "dns.jsonl",
+	"process_creation":   "process.jsonl",
+	"network_connection": "network.jsonl",
 }
 
 // proof is one compiled rule with the events it runs over.
@@ -34,7 +36,7 @@ type proof struct {
 // evaluator which events match (on the Sigma-named events).
 func lucenePlan(t *testing.T, r *rule.Rule, profile string, events []fixtureEvent) proof {
 	t.Helper()
-	c, err := compile(r, target.Options{Profile: profile, Lang: Lucene})
+	c, err := compile(testutil.Checked(t, r), target.Options{Profile: profile, Lang: Lucene})
 	require.NoError(t, err, r.ID)
 	p, err := Profile(target.Options{Profile: profile})
 	require.NoError(t, err)
@@ -46,7 +48,7 @@ func lucenePlan(t *testing.T, r *rule.Rule, profile string, events []fixtureEven
 	prog, diags := eval.Compile(r)
 	require.False(t, diags.HasErrors(), "%v", diags)
 	pr := proof{rule: r, profile: profile, query: c.query.Text}
-	cc := &compiler{r: r, profile: p, source: src, types: map[string]string{}}
+	cc := &compiler{r: c.query.Rule, profile: p, source: src, types: map[string]string{}}
 	for _, kv := range cc.sourceFilter(true) {
 		fields[kv[0]] = tKeyword
 	}
@@ -76,7 +78,12 @@ func lucenePlan(t *testing.T, r *rule.Rule, profile string, events []fixtureEven
 				}
 				fields[target] = typ
 				for _, v := range texts(ev.Fields[n]) {
-					doc.Fields = append(doc.Fields, [2]string{target, v})
+					// The event as the target stores it: values the
+					// profile translates (mapping.TranslateValues) in
+					// the target's form.
+					tv, ok := f.TargetValue(v)
+					require.True(t, ok, "fixture value %q of %s has no %s translation", v, n, profile)
+					doc.Fields = append(doc.Fields, [2]string{target, tv})
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package elastic
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/testutil"
 	"math/rand"
 	"regexp"
 	"strings"
@@ -107,7 +108,7 @@ func TestEscapingProperties(t *testing.T) {
 	var cases []propCase
 	add := func(m *rule.Matcher, p rule.Pattern, exact string) {
 		r := singleMatcherRule(fmt.Sprintf("prop-%d", len(cases)), m)
-		c, err := compile(r, target.Options{Profile: "raw", Lang: Lucene})
+		c, err := compile(testutil.Checked(t, r), target.Options{Profile: "raw", Lang: Lucene})
 		if err != nil {
 			require.Contains(t, err.Error(), "index.max_regex_length", "only over-long regexes may be refused")
 			return

@@ -43,7 +43,7 @@ func TestKibanaResponseSchema(t *testing.T) {
 
 	declared := map[string]*rule.Response{}
 	for _, r := range testRules(t) {
-		declared[RuleID(r.ID)] = r.Response
+		declared[r.ID] = r.Response
 	}
 	for _, profile := range []string{"ecs", "raw"} {
 		data, err := os.ReadFile(filepath.Join("testdata", "golden", "kibana-"+profile+".ndjson"))

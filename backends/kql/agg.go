@@ -78,12 +78,9 @@ func (c *compiler) aggregation(a *rule.Aggregation) ([]string, error) {
 // any flag are kept, and a window and group alerts when every part was
 // seen in it.
 func (c *compiler) temporal(a *rule.Aggregation, by string, keys *derived) ([]string, error) {
-	if len(a.Parts) == 0 {
-		return nil, c.refuse(a.Pos, "the temporal correlation", "it has no parts")
-	}
 	var flags, any, counts, all []string
-	for i, part := range a.Parts {
-		x, err := c.condition(rule.Expand(part, c.r.Searches), false)
+	for i, part := range c.r.Parts {
+		x, err := c.condition(part, false)
 		if err != nil {
 			return nil, err
 		}

@@ -1,9 +1,12 @@
 package kql_test
 
 import (
+	"github.com/detc/detc/internal/testutil"
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -143,7 +146,7 @@ func agree(t *testing.T, rules []*rule.Rule, events int) (checked, skipped, hit 
 			skipped++
 			continue
 		}
-		q, err := b.Compile(r, target.Options{Profile: "raw"})
+		q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw"})
 		if err != nil {
 			skipped++
 			continue
@@ -153,7 +156,7 @@ func agree(t *testing.T, rules []*rule.Rule, events int) (checked, skipped, hit 
 		prog, diags := eval.Compile(r)
 		require.False(t, diags.HasErrors(), "%s: %v", r.File, diags)
 		cands := candidates(r)
-		fields := sortedKeys(cands)
+		fields := slices.Sorted(maps.Keys(cands))
 		matched := false
 		for i := 0; i < events; i++ {
 			ev := eval.MapEvent{}

@@ -26,21 +26,23 @@ func TestGoldenQueries(t *testing.T) {
 		if r.Correlation != nil && !r.Correlation.Generate && r.Aggregation == nil {
 			continue
 		}
-		var out strings.Builder
-		for _, p := range b.Profiles() {
-			fmt.Fprintf(&out, "== %s\n", p)
-			q, err := b.Compile(r, target.Options{Profile: p})
-			if err != nil {
-				var te *target.Error
-				require.True(t, errors.As(err, &te), "%s/%s: not a refusal: %v", r.ID, p, err)
-				fmt.Fprintf(&out, "refused: %s: %s\n\n", te.Construct, te.Reason)
-				continue
+		t.Run(r.ID, func(t *testing.T) {
+			var out strings.Builder
+			for _, p := range b.Profiles() {
+				fmt.Fprintf(&out, "== %s\n", p)
+				q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: p})
+				if err != nil {
+					var te *target.Refusal
+					require.True(t, errors.As(err, &te), "%s/%s: not a refusal: %v", r.ID, p, err)
+					fmt.Fprintf(&out, "refused: %s: %s\n\n", te.Construct, te.Reason)
+					continue
+				}
+				out.WriteString(q.Text + "\n\n")
+				check.add(t, r.ID+"/"+p, q, q.Text, nil)
 			}
-			out.WriteString(q.Text + "\n\n")
-			check.add(t, r.ID+"/"+p, q, q.Text, nil)
-		}
-		name := strings.TrimSuffix(filepath.Base(r.File), ".yml") + "." + r.ID[len(r.ID)-2:] + ".kql"
-		testutil.Golden(t, filepath.Join("golden", name), []byte(out.String()))
+			name := strings.TrimSuffix(filepath.Base(r.File), ".yml") + "." + r.ID[len(r.ID)-2:] + ".kql"
+			testutil.Golden(t, filepath.Join("golden", name), []byte(out.String()))
+		})
 	}
 	check.requireClean(t)
 }
@@ -51,8 +53,8 @@ func TestCompileDeterministic(t *testing.T) {
 	b := kql.New()
 	for _, r := range rules {
 		for _, p := range b.Profiles() {
-			q1, err1 := b.Compile(r, target.Options{Profile: p})
-			q2, err2 := b.Compile(r, target.Options{Profile: p})
+			q1, err1 := b.Compile(testutil.Checked(t, r), target.Options{Profile: p})
+			q2, err2 := b.Compile(testutil.Checked(t, r), target.Options{Profile: p})
 			if err1 != nil {
 				assert.Equal(t, err1.Error(), err2.Error())
 				continue
@@ -65,12 +67,12 @@ func TestCompileDeterministic(t *testing.T) {
 func TestBadOptions(t *testing.T) {
 	r := loadRules(t, filepath.Join("testdata", "rules"))[0]
 	b := kql.New()
-	_, err := b.Compile(r, target.Options{Profile: "splunk-cim"})
-	assert.EqualError(t, err, `unknown profile "splunk-cim" for target kql (known: sentinel-asim, sentinel-csl, defender-xdr, raw)`)
-	_, err = b.Compile(r, target.Options{Lang: "eql"})
-	assert.ErrorContains(t, err, `not "eql"`)
-	_, err = b.Compile(r, target.Options{Variant: "tstats"})
-	assert.ErrorContains(t, err, `no variant "tstats"`)
+	_, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "splunk-cim"})
+	assert.EqualError(t, err, `target kql has no profile "splunk-cim" (profiles: sentinel-asim, sentinel-csl, defender-xdr, raw)`)
+	_, err = b.Compile(testutil.Checked(t, r), target.Options{Lang: "eql"})
+	assert.EqualError(t, err, `target kql has no language "eql" (languages: kql)`)
+	_, err = b.Compile(testutil.Checked(t, r), target.Options{Variant: "tstats"})
+	assert.EqualError(t, err, `target kql has no variant "tstats" (it has none)`)
 	assert.Equal(t, "kql", b.Name())
 	assert.Equal(t, []string{"kql"}, b.Langs())
 	assert.Equal(t, "sentinel-asim", b.Profiles()[0])

@@ -2,12 +2,14 @@ package kql
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/textutil"
 	"net/netip"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/detc/detc/backends/lower"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/internal/rule"
 )
@@ -139,7 +141,6 @@ func guard(x expr, nullable, neg bool) expr {
 // where writes a condition as where clauses: the terms of a top-level AND
 // one per line, which reads better in review and means the same.
 func (c *compiler) where(cond rule.Expr) ([]string, error) {
-	cond = rule.Expand(cond, c.r.Searches)
 	terms := []rule.Expr{cond}
 	if and, ok := cond.(*rule.And); ok {
 		terms = and.Terms
@@ -155,58 +156,32 @@ func (c *compiler) where(cond rule.Expr) ([]string, error) {
 	return lines, nil
 }
 
-// condition writes a condition node; neg says whether it sits under an odd
-// number of NOTs.
+// condition writes a checked condition; neg says whether it sits under an
+// odd number of NOTs.
 func (c *compiler) condition(e rule.Expr, neg bool) (expr, error) {
-	switch e := e.(type) {
-	case *rule.And:
-		xs, err := c.conditions(e.Terms, neg)
-		return andOf(xs), err
-	case *rule.Or:
-		xs, err := c.conditions(e.Terms, neg)
-		return orOf(xs), err
-	case *rule.Not:
-		x, err := c.condition(e.X, !neg)
+	return c.lowered(lower.Condition(c.r, e), neg)
+}
+
+func (c *compiler) lowered(n *lower.Node, neg bool) (expr, error) {
+	switch n.Op {
+	case lower.Match:
+		return c.matcher(n.Matcher, neg)
+	case lower.Not:
+		x, err := c.lowered(n.Kids[0], !neg)
 		return notOf(x), err
-	case *rule.SearchRef:
-		s := c.r.Search(e.Name)
-		if s == nil {
-			return expr{}, c.refuse(e.Pos, fmt.Sprintf("the condition's search %q", e.Name), "the rule defines no such search")
-		}
-		return c.search(s, neg)
-	case *rule.Quantified:
-		return expr{}, c.refuse(e.Pos, fmt.Sprintf("the condition's %q", e.Pattern), "no search matches it")
 	}
-	return expr{}, c.refuse(e.Position(), "the condition", "node %T is not supported", e)
-}
-
-func (c *compiler) conditions(es []rule.Expr, neg bool) ([]expr, error) {
-	out := make([]expr, 0, len(es))
-	for _, e := range es {
-		x, err := c.condition(e, neg)
+	xs := make([]expr, 0, len(n.Kids))
+	for _, k := range n.Kids {
+		x, err := c.lowered(k, neg)
 		if err != nil {
-			return nil, err
+			return expr{}, err
 		}
-		out = append(out, x)
+		xs = append(xs, x)
 	}
-	return out, nil
-}
-
-// search is an OR of groups, each an AND of matchers.
-func (c *compiler) search(s *rule.Search, neg bool) (expr, error) {
-	groups := make([]expr, 0, len(s.Groups))
-	for _, g := range s.Groups {
-		ms := make([]expr, 0, len(g.Matchers))
-		for _, m := range g.Matchers {
-			x, err := c.matcher(m, neg)
-			if err != nil {
-				return expr{}, err
-			}
-			ms = append(ms, x)
-		}
-		groups = append(groups, andOf(ms))
+	if n.Op == lower.And {
+		return andOf(xs), nil
 	}
-	return orOf(groups), nil
+	return orOf(xs), nil
 }
 
 // column is one target column a Sigma field maps to.
@@ -335,8 +310,6 @@ func (c *compiler) matcher(m *rule.Matcher, neg bool) (expr, error) {
 // a value when any column has it).
 func (c *compiler) value(m *rule.Matcher, v rule.Value, cols []column, neg bool) (expr, error) {
 	switch {
-	case v.Kind == rule.KindPlaceholder:
-		return expr{}, c.refuse(v.Pos, fmt.Sprintf("placeholder %%%s%% on field %q", v.Text, m.Field), "placeholders must be resolved to values before compiling")
 	case m.Op == rule.OpExists && v.Text == "true":
 		return orOf(each(cols, func(col column) expr { return atom("isnotempty(%s)", col.ident()) })), nil
 	case m.Op == rule.OpExists, v.Kind == rule.KindNull:
@@ -385,7 +358,7 @@ func (c *compiler) atom(m *rule.Matcher, v rule.Value, col column, neg bool) (ex
 		if err := checkText(v.Text); err != nil {
 			return expr{}, c.refuse(v.Pos, construct(), "%v", err)
 		}
-		return atom("%s matches regex %s", t, Quote(regexFlags(m.Regex)+v.Text)), nil
+		return atom("%s matches regex %s", t, Quote(m.Regex.Prefix()+v.Text)), nil
 	case m.Op == rule.OpCIDR:
 		if col.kind() != kString {
 			return expr{}, c.refuse(v.Pos, construct(), "its column %s is of type %s; KQL's IP functions read address text", col.name, col.typ)
@@ -785,23 +758,6 @@ func globRegex(parts rule.Pattern, cased bool) string {
 	return b.String()
 }
 
-func regexFlags(f rule.RegexFlags) string {
-	flags := ""
-	if f.IgnoreCase {
-		flags += "i"
-	}
-	if f.Multiline {
-		flags += "m"
-	}
-	if f.DotAll {
-		flags += "s"
-	}
-	if flags == "" {
-		return ""
-	}
-	return "(?" + flags + ")"
-}
-
 // needsFold reports whether a pattern's literals hold a non-ASCII letter
 // with other case forms: KQL's case-insensitive operators do not promise
 // the rule model's Unicode simple folding for those.
@@ -828,7 +784,7 @@ func hasSafe(lit string) bool {
 		return false
 	}
 	boundary := func(b byte) bool {
-		return b > ' ' && b < 0x7f && !isAlnum(b) && b != '_'
+		return b > ' ' && b < 0x7f && !textutil.IsASCIIAlnum(b) && b != '_'
 	}
 	if !boundary(lit[0]) || !boundary(lit[len(lit)-1]) {
 		return false
@@ -838,13 +794,9 @@ func hasSafe(lit string) bool {
 		switch b := lit[i]; {
 		case b >= utf8.RuneSelf || b < ' ' || b == 0x7f:
 			return false
-		case isAlnum(b):
+		case textutil.IsASCIIAlnum(b):
 			term = true
 		}
 	}
 	return term
-}
-
-func isAlnum(b byte) bool {
-	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9'
 }

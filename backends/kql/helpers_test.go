@@ -2,9 +2,11 @@ package kql_test
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/testutil"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/sigma"
+	"github.com/detc/detc/internal/testutil/corpus"
 )
 
 // parsed is one emitted query to run through Microsoft's parser.
@@ -31,15 +34,16 @@ type parsed struct {
 type checker struct {
 	dbs     map[string]*kqlcheck.Database
 	queries []parsed
+	// unavailable says why the parser cannot run here; the test then
+	// checks everything else and skips at run (see testutil.RequireChecker).
+	unavailable error
 }
 
 func newChecker(t testing.TB) *checker {
 	t.Helper()
-	// Not a skip: the parser is a declared test dependency.
-	require.NoError(t, kqlcheck.Available(), "the KQL tests need Microsoft's parser: run `make deps`")
 	ws, err := kqlcheck.Workspace()
 	require.NoError(t, err)
-	return &checker{dbs: map[string]*kqlcheck.Database{"workspace": ws}}
+	return &checker{dbs: map[string]*kqlcheck.Database{"workspace": ws}, unavailable: kqlcheck.Available()}
 }
 
 // add queues a compiled query, declaring a raw profile's table with the
@@ -65,7 +69,7 @@ func rawDatabase(t testing.TB, q *target.Query, overrides *mapping.Profile) *kql
 		table = kql.DefaultTable
 	}
 	cols := map[string]string{"TimeGenerated": "datetime"}
-	for _, f := range ruleFields(q.Rule) {
+	for _, f := range corpus.Fields(q.Rule.Rule) {
 		m, err := prof.Field(q.Source, f)
 		require.NoError(t, err)
 		for _, n := range m.Names {
@@ -77,58 +81,41 @@ func rawDatabase(t testing.TB, q *target.Query, overrides *mapping.Profile) *kql
 		}
 	}
 	var columns []kqlcheck.Column
-	for _, n := range sortedKeys(cols) {
+	for _, n := range slices.Sorted(maps.Keys(cols)) {
 		columns = append(columns, kqlcheck.Column{Name: n, Type: cols[n]})
 	}
 	return &kqlcheck.Database{Tables: []kqlcheck.Table{{Name: table, Columns: columns}}}
 }
 
-// ruleFields lists the fields a rule reads.
-func ruleFields(r *rule.Rule) []string {
-	seen := map[string]bool{}
-	for _, s := range r.Searches {
-		for _, g := range s.Groups {
-			for _, m := range g.Matchers {
-				if m.Field != "" {
-					seen[m.Field] = true
-				}
-				for _, v := range m.Values {
-					if v.Kind == rule.KindFieldRef {
-						seen[v.Text] = true
-					}
-				}
-			}
-		}
-	}
-	if a := r.Aggregation; a != nil {
-		for _, g := range a.GroupBy {
-			seen[g] = true
-		}
-		if a.Field != "" {
-			seen[a.Field] = true
-		}
-	}
-	return sortedKeys(seen)
-}
-
 // run parses every queued query and returns, per query name, Microsoft's
-// error diagnostics.
+// error diagnostics. A text queued more than once for the same database
+// (profiles that read the same table alike) is parsed once.
 func (c *checker) run(t testing.TB) map[string][]string {
 	t.Helper()
-	qs := make([]kqlcheck.Query, len(c.queries))
+	testutil.RequireChecker(t, "Kusto.Language", c.unavailable)
+	var qs []kqlcheck.Query
+	first := map[[2]string]int{} // db, text -> index in qs
+	index := make([]int, len(c.queries))
 	for i, q := range c.queries {
 		db := q.db
 		if db == "" {
 			db = "workspace"
 		}
-		qs[i] = kqlcheck.Query{ID: q.name, DB: db, Text: q.text}
+		key := [2]string{db, q.text}
+		j, ok := first[key]
+		if !ok {
+			j = len(qs)
+			first[key] = j
+			qs = append(qs, kqlcheck.Query{ID: q.name, DB: db, Text: q.text})
+		}
+		index[i] = j
 	}
 	results, err := kqlcheck.Check(c.dbs, qs)
 	require.NoError(t, err)
 	out := map[string][]string{}
-	for i, r := range results {
-		if errs := r.Errors(c.queries[i].text); len(errs) > 0 {
-			out[c.queries[i].name] = errs
+	for i, q := range c.queries {
+		if errs := results[index[i]].Errors(q.text); len(errs) > 0 {
+			out[q.name] = errs
 		}
 	}
 	return out
@@ -163,13 +150,4 @@ func loadRules(t testing.TB, dir string) []*rule.Rule {
 	rules, diags := sigma.LoadFiles(files)
 	require.False(t, diags.HasErrors(), "%v", diags)
 	return rules
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

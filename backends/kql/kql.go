@@ -5,17 +5,17 @@
 //
 // A compiled query means exactly what the rule means in detc's rule model
 // (docs/backends/kql.md lists how each construct is written), or the rule
-// is refused with a *target.Error naming the construct and the reason.
+// is refused with a *target.Refusal naming the construct and the reason.
 package kql
 
 import (
 	"embed"
-	"fmt"
-	"sort"
 	"strings"
 
+	"github.com/detc/detc/backends/lower"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -28,27 +28,16 @@ const DefaultTable = "SigmaEvents"
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
-// profileNames lists the built-in profiles; the first is the default.
-var profileNames = []string{"sentinel-asim", "sentinel-csl", "defender-xdr", "raw"}
+// schema lists the source attributes the KQL backend reads: what a mapping
+// file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{
+	"table", "function", "args", "filter", "extend", "entities", "time", "connector", "datatypes", "frequency", "period",
+}, Types: []string{ // Kusto's scalar types, and the aliases emit reads
+	"string", "int", "long", "real", "double", "decimal", "bool", "boolean", "datetime", "timespan", "guid", "dynamic",
+}})
 
-// builtin are the parsed built-in profiles. They are part of the binary:
-// a parse failure is a build defect, which the tests catch.
-var builtin = func() map[string]*mapping.Profile {
-	out := map[string]*mapping.Profile{}
-	for _, name := range profileNames {
-		file := "profiles/" + name + ".yml"
-		data, err := profileFiles.ReadFile(file)
-		if err != nil {
-			panic("kql: missing built-in profile " + file)
-		}
-		p, err := mapping.Parse(file, data)
-		if err != nil {
-			panic("kql: built-in profile: " + err.Error())
-		}
-		out[name] = p
-	}
-	return out
-}()
+// builtin are the built-in profiles; the first is the default.
+var builtin = mapping.NewBuiltin(schema, profileFiles, "sentinel-asim", "sentinel-csl", "defender-xdr", "raw")
 
 type backend struct{}
 
@@ -57,31 +46,25 @@ func New() target.Backend { return backend{} }
 
 func (backend) Name() string { return Name }
 
-func (backend) Profiles() []string { return append([]string(nil), profileNames...) }
+func (backend) Title() string { return "Microsoft Sentinel / Defender XDR" }
+
+func (backend) Variants() []string { return nil }
+
+func (backend) Profiles() []string { return builtin.Names() }
 
 func (backend) Langs() []string { return []string{"kql"} }
 
 // Profile returns a built-in profile by name ("" is the default), with the
 // user's overrides merged over it.
 func Profile(name string, overrides *mapping.Profile) (*mapping.Profile, error) {
-	if name == "" {
-		name = profileNames[0]
-	}
-	p, ok := builtin[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown profile %q for target kql (known: %s)", name, strings.Join(profileNames, ", "))
-	}
-	return p.Merge(overrides), nil
+	return builtin.Get(name, overrides)
 }
 
 // Compile turns one rule into a KQL query, or refuses it with a
-// *target.Error.
-func (backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
-	if opts.Lang != "" && opts.Lang != "kql" {
-		return nil, fmt.Errorf("target kql has one query language, kql, not %q", opts.Lang)
-	}
-	if opts.Variant != "" {
-		return nil, fmt.Errorf("target kql has no variant %q", opts.Variant)
+// *target.Refusal.
+func (backend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
+	if err := target.CheckOptions(backend{}, opts); err != nil {
+		return nil, err
 	}
 	prof, err := Profile(opts.Profile, opts.Overrides)
 	if err != nil {
@@ -97,7 +80,7 @@ func (backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, error)
 
 // compiler holds the state of one rule's compilation.
 type compiler struct {
-	r    *rule.Rule
+	r    *check.Rule
 	prof *mapping.Profile
 	src  *mapping.Source
 	// used records the columns the query reads, by Sigma field name, for
@@ -110,7 +93,7 @@ func (c *compiler) refuse(pos rule.Pos, construct, reason string, args ...any) e
 	if !pos.IsValid() {
 		pos = c.r.Pos
 	}
-	return target.Refuse(c.r, Name, c.prof.Name, pos, construct, reason, args...)
+	return target.Refuse(c.r.Rule, Name, c.prof.Name, pos, construct, reason, args...)
 }
 
 func (c *compiler) compile() (string, *mapping.Source, error) {
@@ -119,6 +102,9 @@ func (c *compiler) compile() (string, *mapping.Source, error) {
 		return "", nil, c.refuse(c.r.LogSource.Pos, "the log source "+mapping.Describe(c.r.LogSource), "%s", mapping.Reason(err))
 	}
 	c.src = src
+	if c.r, err = lower.TranslateValues(c.r, c.prof, src, Name); err != nil {
+		return "", nil, err
+	}
 	c.used = map[string]bool{}
 	var lines []string
 	head, err := c.sourceLine()
@@ -139,9 +125,6 @@ func (c *compiler) compile() (string, *mapping.Source, error) {
 		}
 		lines = append(lines, more...)
 	} else {
-		if c.r.Condition == nil {
-			return "", nil, c.refuse(c.r.Pos, "the rule", "it has no condition")
-		}
 		more, err := c.where(c.r.Condition)
 		if err != nil {
 			return "", nil, err
@@ -176,16 +159,6 @@ func (c *compiler) timeColumn() string {
 	return "TimeGenerated"
 }
 
-// sortedKeys returns a map's keys in order, for deterministic output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // splitTopLevel splits a list of KQL expressions at the commas outside
 // parentheses, brackets and string literals, to lay a long extend out one
 // column per line.
@@ -216,3 +189,6 @@ func splitTopLevel(s string) []string {
 	}
 	return append(parts, strings.TrimSpace(s[start:]))
 }
+
+// Mapping returns a built-in profile (docs list its sources).
+func (backend) Mapping(profile string) (*mapping.Profile, error) { return Profile(profile, nil) }

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
+
 	"unicode/utf8"
 )
 
@@ -15,10 +15,12 @@ import (
 // exactly s. Text without characters that need an escape is written
 // verbatim (@"...", where only " is doubled) when it holds a backslash, so
 // Windows paths and regular expressions stay readable; otherwise it is a
-// regular literal with backslash escapes. Line breaks, control and other
-// non-printing characters (which a YAML block or a reviewer's screen would
-// mangle) are always escaped, as \n, \r, \t or \uXXXX (UTF-16 units). s
-// must be valid UTF-8 (see checkText).
+// regular literal with backslash escapes. Line breaks, control characters
+// and every character outside ASCII are always escaped, as \n, \r, \t or
+// \uXXXX (UTF-16 units): a YAML block or a reviewer's screen would mangle
+// the invisible ones, and the Azure-Sentinel repository accepts only ASCII
+// rule files (windash writes en and em dashes). s must be valid UTF-8 (see
+// checkText).
 func Quote(s string) string {
 	needsEscape := false
 	for _, r := range s {
@@ -69,13 +71,9 @@ func Quote(s string) string {
 }
 
 // mustEscape reports whether r cannot appear raw in a literal: it is not
-// printable, or YAML would read it as a line break (U+0085, U+2028,
-// U+2029), or it is a byte-order mark.
+// printable ASCII.
 func mustEscape(r rune) bool {
-	if r == ' ' {
-		return false
-	}
-	return !unicode.IsPrint(r) || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xFEFF
+	return r < 0x20 || r > 0x7E
 }
 
 // checkText rejects text KQL cannot hold: KQL strings are Unicode, so bytes

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/detc/detc/backends/target"
@@ -212,7 +213,7 @@ func ARMTemplate(rules []*AnalyticsRule) ([]byte, error) {
 			if sub {
 				p.SubTechniques = append(p.SubTechniques, t)
 			}
-			if !contains(p.Techniques, parent) {
+			if !slices.Contains(p.Techniques, parent) {
 				p.Techniques = append(p.Techniques, parent)
 			}
 		}

@@ -4,11 +4,14 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"github.com/detc/detc/internal/textutil"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
@@ -108,7 +111,7 @@ func NewAnalyticsRule(d target.Deployable, opts target.Options) (*AnalyticsRule,
 	if q == nil || q.Rule == nil {
 		return nil, fmt.Errorf("kql: a deployable has no compiled query")
 	}
-	r := q.Rule
+	r := q.Rule.Rule
 	prof, err := Profile(q.Profile, opts.Overrides)
 	if err != nil {
 		return nil, err
@@ -162,12 +165,12 @@ func (a *AnalyticsRule) Validate() error {
 	switch {
 	case !guidPattern.MatchString(a.ID):
 		return a.errorf("id %q is not a GUID", a.ID)
-	case a.Name == "" || utf16Len(a.Name) > MaxNameLength:
-		return a.errorf("name must be 1 to %d characters, not %d", MaxNameLength, utf16Len(a.Name))
-	case utf16Len(a.Description) > MaxDescriptionLength:
-		return a.errorf("description must be at most %d characters, not %d", MaxDescriptionLength, utf16Len(a.Description))
-	case a.Query == "" || utf16Len(a.Query) > MaxQueryLength:
-		return a.errorf("the query must be 1 to %d characters, not %d: split the rule or shorten its value lists", MaxQueryLength, utf16Len(a.Query))
+	case a.Name == "" || textutil.UTF16Len(a.Name) > MaxNameLength:
+		return a.errorf("name must be 1 to %d characters, not %d", MaxNameLength, textutil.UTF16Len(a.Name))
+	case textutil.UTF16Len(a.Description) > MaxDescriptionLength:
+		return a.errorf("description must be at most %d characters, not %d", MaxDescriptionLength, textutil.UTF16Len(a.Description))
+	case a.Query == "" || textutil.UTF16Len(a.Query) > MaxQueryLength:
+		return a.errorf("the query must be 1 to %d characters, not %d: split the rule or shorten its value lists", MaxQueryLength, textutil.UTF16Len(a.Query))
 	case a.QueryFrequency < MinFrequency || a.QueryFrequency > MaxPeriod:
 		return a.errorf("queryFrequency %s is outside 5m to 14d", isoDuration(a.QueryFrequency))
 	case a.QueryPeriod < MinFrequency || a.QueryPeriod > MaxPeriod:
@@ -183,6 +186,12 @@ func (a *AnalyticsRule) Validate() error {
 	case !versionPattern.MatchString(a.Version):
 		return a.errorf("version %q is not X.Y.Z", a.Version)
 	}
+	for _, f := range []struct{ name, text string }{{"name", a.Name}, {"description", a.Description}, {"query", a.Query}} {
+		if i := strings.IndexFunc(f.text, func(r rune) bool { return r > 0x7E }); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(f.text[i:])
+			return a.errorf("the %s holds %U (%q): the Azure-Sentinel repository accepts ASCII-only rule files; write it in ASCII", f.name, r, r)
+		}
+	}
 	if _, ok := map[string]bool{"Informational": true, "Low": true, "Medium": true, "High": true}[a.Severity]; !ok {
 		return a.errorf("severity %q is not Informational, Low, Medium or High", a.Severity)
 	}
@@ -192,14 +201,14 @@ func (a *AnalyticsRule) Validate() error {
 	for _, e := range a.EntityMappings {
 		ids, ok := entityIdentifiers[e.EntityType]
 		if !ok {
-			return a.errorf("entity type %q is not one detc maps (%s)", e.EntityType, strings.Join(sortedKeys(entityIdentifiers), ", "))
+			return a.errorf("entity type %q is not one detc maps (%s)", e.EntityType, strings.Join(slices.Sorted(maps.Keys(entityIdentifiers)), ", "))
 		}
 		if len(e.FieldMappings) < 1 || len(e.FieldMappings) > MaxFieldMappings {
 			return a.errorf("entity %s has %d field mappings; Sentinel accepts 1 to %d", e.EntityType, len(e.FieldMappings), MaxFieldMappings)
 		}
 		have := map[string]bool{}
 		for _, f := range e.FieldMappings {
-			if !contains(ids.all, f.Identifier) {
+			if !slices.Contains(ids.all, f.Identifier) {
 				return a.errorf("entity %s has no identifier %q (known: %s)", e.EntityType, f.Identifier, strings.Join(ids.all, ", "))
 			}
 			if !plainIdent.MatchString(f.ColumnName) {
@@ -305,12 +314,12 @@ func runbookSummary(r *rule.Rule, md string) string {
 // truncate cuts s to at most n UTF-16 units (the limits count .NET
 // characters), at a space when one is near, and marks the cut.
 func truncate(s string, n int) string {
-	if utf16Len(s) <= n {
+	if textutil.UTF16Len(s) <= n {
 		return s
 	}
 	const mark = " [...]"
 	runes := []rune(s)
-	for utf16Len(string(runes))+len(mark) > n {
+	for textutil.UTF16Len(string(runes))+len(mark) > n {
 		runes = runes[:len(runes)-1]
 	}
 	cut := string(runes)
@@ -319,8 +328,6 @@ func truncate(s string, n int) string {
 	}
 	return strings.TrimRight(cut, " \n") + mark
 }
-
-func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 
 // schedule sets how often the rule runs and how far back it looks. A rule
 // without aggregation runs hourly over the last hour. An aggregating rule
@@ -565,13 +572,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -24,9 +24,9 @@ func deployables(t testing.TB, rules []*rule.Rule, opts target.Options) []target
 	t.Helper()
 	var ds []target.Deployable
 	for _, r := range rules {
-		q, err := kql.New().Compile(r, opts)
+		q, err := kql.New().Compile(testutil.Checked(t, r), opts)
 		if err != nil {
-			var te *target.Error
+			var te *target.Refusal
 			require.ErrorAs(t, err, &te)
 			continue
 		}
@@ -132,7 +132,7 @@ func assertARM(t *testing.T, data []byte, n int) {
 // overrides lays attrs over the proxy source of the ASIM profile.
 func overrides(t testing.TB, attrs string) *mapping.Profile {
 	t.Helper()
-	p, err := mapping.Parse("override.yml", []byte("name: sentinel-asim\nsources:\n  - logsource: {category: proxy}\n    attrs: {"+attrs+"}\n"))
+	p, err := mapping.Parse("override.yml", []byte("name: sentinel-asim\nsources:\n  - logsource: {category: proxy}\n    attrs: {"+attrs+"}\n"), kqlSchema())
 	require.NoError(t, err)
 	return p
 }
@@ -167,6 +167,7 @@ func TestPackageLimits(t *testing.T) {
 		{"no level", "", func(r *rule.Rule) { r.Level = "" }, field{"c-uri", nil, []any{"x"}}, `level "" has no Sentinel severity`},
 		{"long name", "", func(r *rule.Rule) { r.Title = strings.Repeat("n", 257) }, field{"c-uri", nil, []any{"x"}}, "name must be 1 to 256 characters, not 257"},
 		{"unknown tactic", "", func(r *rule.Rule) { r.Attack.Tactics = []string{"TA9999"} }, field{"c-uri", nil, []any{"x"}}, `unknown ATT&CK tactic "TA9999"`},
+		{"non-ASCII title", "", func(r *rule.Rule) { r.Title = "Webhook \u2013 upload" }, field{"c-uri", nil, []any{"x"}}, `the name holds U+2013 ('–'): the Azure-Sentinel repository accepts ASCII-only rule files`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,7 +179,7 @@ func TestPackageLimits(t *testing.T) {
 			if tt.attrs != "" {
 				opts.Overrides = overrides(t, tt.attrs)
 			}
-			q, err := kql.New().Compile(r, opts)
+			q, err := kql.New().Compile(testutil.Checked(t, r), opts)
 			require.NoError(t, err)
 			_, err = kql.New().Package([]target.Deployable{{Query: q}}, opts)
 			require.Error(t, err)
@@ -199,7 +200,7 @@ func TestAnalyticsRuleFields(t *testing.T) {
 	r.Runbook = &rule.Runbook{Summary: "Find the process that posted."}
 	r.Aggregation = &rule.Aggregation{Func: rule.AggCount, GroupBy: []string{"src_ip"}, Window: 90 * time.Minute, Op: rule.CmpGt, Threshold: 5}
 	opts := target.Options{Profile: "sentinel-csl"}
-	q, err := kql.New().Compile(r, opts)
+	q, err := kql.New().Compile(testutil.Checked(t, r), opts)
 	require.NoError(t, err)
 	a, err := kql.NewAnalyticsRule(target.Deployable{Query: q, Version: "1.4.2"}, opts)
 	require.NoError(t, err)
@@ -231,7 +232,7 @@ func TestAnalyticsRuleFields(t *testing.T) {
 func TestRawEntities(t *testing.T) {
 	r := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"c-uri", []string{"contains"}, []any{"/hooks/"}}, field{"src_ip", nil, []any{"10.1.1.1"}})
 	opts := target.Options{Profile: "raw"}
-	q, err := kql.New().Compile(r, opts)
+	q, err := kql.New().Compile(testutil.Checked(t, r), opts)
 	require.NoError(t, err)
 	a, err := kql.NewAnalyticsRule(target.Deployable{Query: q}, opts)
 	require.NoError(t, err)
@@ -248,4 +249,10 @@ func TestRuleGUID(t *testing.T) {
 	// namespace and name.
 	assert.Equal(t, "d6382acf-5985-5f8e-b49c-2ff37f52953c", kql.RuleGUID("sentinel-asim", "webhook_discord"))
 	assert.NotEqual(t, kql.RuleGUID("sentinel-asim", "x"), kql.RuleGUID("raw", "x"))
+}
+
+// kqlSchema is the attribute schema the KQL backend registers.
+func kqlSchema() mapping.Schema {
+	s, _ := mapping.SchemaFor(kql.Name)
+	return s
 }

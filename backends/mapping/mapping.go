@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/detc/detc/internal/rule"
-	"gopkg.in/yaml.v3"
 )
 
 // Profile is one named field mapping for one target.
@@ -53,6 +52,11 @@ type Field struct {
 	Type string
 	// Unsupported, when set, says why the target cannot express the field.
 	Unsupported string
+	// Values, when set, is how the target writes each of the field's
+	// values (Sysmon's Initiated "true" is ECS's network.direction
+	// "egress"): keys are the rule's values, compared case-insensitively.
+	// TranslateValues applies it.
+	Values map[string]string
 }
 
 // MappingError says a field or log source has no mapping in a profile.
@@ -88,7 +92,7 @@ func (p *Profile) Resolve(ls rule.LogSource) (*Source, error) {
 	if p.Passthrough {
 		return &Source{}, nil
 	}
-	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (known: %s)", Describe(ls), p.knownSources())}
+	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (the profile's %d sources are listed in docs/profiles.md; add one in a mapping file)", Describe(ls), len(p.Sources))}
 }
 
 func (s *Source) matches(ls rule.LogSource) (int, bool) {
@@ -128,14 +132,6 @@ func Describe(ls rule.LogSource) string {
 		return "(empty)"
 	}
 	return strings.Join(parts, ",")
-}
-
-func (p *Profile) knownSources() string {
-	var parts []string
-	for _, s := range p.Sources {
-		parts = append(parts, Describe(s.LogSource))
-	}
-	return strings.Join(parts, "; ")
 }
 
 // Field maps a Sigma field name through a resolved source. A field with no
@@ -239,83 +235,4 @@ func (p *Profile) FieldNames(s *Source) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// The YAML form of a profile.
-type yamlProfile struct {
-	Name        string               `yaml:"name"`
-	Target      string               `yaml:"target"`
-	Description string               `yaml:"description"`
-	Passthrough bool                 `yaml:"passthrough"`
-	Fields      map[string]yamlField `yaml:"fields"`
-	Sources     []yamlSource         `yaml:"sources"`
-}
-
-type yamlSource struct {
-	LogSource struct {
-		Category string `yaml:"category"`
-		Product  string `yaml:"product"`
-		Service  string `yaml:"service"`
-	} `yaml:"logsource"`
-	Attrs  map[string]string    `yaml:"attrs"`
-	Fields map[string]yamlField `yaml:"fields"`
-}
-
-// yamlField accepts a name, a list of names, or {names, type, unsupported}.
-type yamlField Field
-
-func (f *yamlField) UnmarshalYAML(n *yaml.Node) error {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		f.Names = []string{n.Value}
-		return nil
-	case yaml.SequenceNode:
-		return n.Decode(&f.Names)
-	case yaml.MappingNode:
-		var m struct {
-			Names       []string `yaml:"names"`
-			Name        string   `yaml:"name"`
-			Type        string   `yaml:"type"`
-			Unsupported string   `yaml:"unsupported"`
-		}
-		if err := n.Decode(&m); err != nil {
-			return err
-		}
-		if m.Name != "" {
-			m.Names = append([]string{m.Name}, m.Names...)
-		}
-		if len(m.Names) == 0 && m.Unsupported == "" {
-			return fmt.Errorf("line %d: a field mapping needs names or unsupported", n.Line)
-		}
-		*f = yamlField{Names: m.Names, Type: m.Type, Unsupported: m.Unsupported}
-		return nil
-	}
-	return fmt.Errorf("line %d: a field mapping is a name, a list of names or a map", n.Line)
-}
-
-// Parse reads a profile from YAML; file names the source in errors.
-func Parse(file string, data []byte) (*Profile, error) {
-	var y yamlProfile
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&y); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	p := &Profile{Name: y.Name, Target: y.Target, Description: y.Description, Passthrough: y.Passthrough, Fields: toFields(y.Fields)}
-	for _, s := range y.Sources {
-		p.Sources = append(p.Sources, &Source{
-			LogSource: rule.LogSource{Category: s.LogSource.Category, Product: s.LogSource.Product, Service: s.LogSource.Service},
-			Attrs:     mergeAttrs(s.Attrs, nil),
-			Fields:    toFields(s.Fields),
-		})
-	}
-	return p, nil
-}
-
-func toFields(in map[string]yamlField) map[string]Field {
-	out := make(map[string]Field, len(in))
-	for k, v := range in {
-		out[k] = Field(v)
-	}
-	return out
 }

@@ -1,7 +1,10 @@
 package mapping
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/detc/detc/internal/rule"
 	"github.com/stretchr/testify/assert"
@@ -29,7 +32,7 @@ sources:
 `
 
 func TestResolveAndField(t *testing.T) {
-	p, err := Parse("cim.yml", []byte(cim))
+	p, err := Parse("cim.yml", []byte(cim), testSchema)
 	require.NoError(t, err)
 
 	tests := []struct {
@@ -80,7 +83,7 @@ func TestPassthroughAndMerge(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"cs-host"}, f.Names)
 
-	base, err := Parse("cim.yml", []byte(cim))
+	base, err := Parse("cim.yml", []byte(cim), testSchema)
 	require.NoError(t, err)
 	over, err := Parse("mine.yml", []byte(`
 sources:
@@ -90,7 +93,7 @@ sources:
       c-uri: my_url
   - logsource: {category: firewall}
     fields: {dst_ip: dest}
-`))
+`), testSchema)
 	require.NoError(t, err)
 	merged := base.Merge(over)
 	s, err = merged.Resolve(rule.LogSource{Category: "proxy"})
@@ -108,12 +111,161 @@ sources:
 	assert.Equal(t, []string{"Web.url"}, f.Names, "merge leaves the base profile unchanged")
 }
 
+// testSchema stands for a backend's: the attributes the tests' profiles set.
+var testSchema = Schema{Target: "splunk", Attrs: []string{"datamodel", "dataset", "index"}, Types: []string{"long", "string"}}
+
 func TestParseErrors(t *testing.T) {
-	for _, src := range []string{"name: [", "sources:\n  - logsource: {category: proxy}\n    fields:\n      x: {type: long}\n", "bogus_key: 1\n"} {
-		_, err := Parse("bad.yml", []byte(src))
-		require.Error(t, err, src)
-		assert.Contains(t, err.Error(), "bad.yml")
+	// Each level merges ten copies of the one before: level h stands for
+	// ten million keys.
+	bomb := "fields:\n  <<:\n    - &a {x: y}\n"
+	for c := 'b'; c <= 'h'; c++ {
+		bomb += fmt.Sprintf("    - &%c {<<: [%s]}\n", c, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*%c, ", c-1), 10), ", "))
 	}
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"syntax", "name: [", []string{
+			"bad.yml:2:1: error: YAML syntax error: did not find expected node content"}},
+		{"misspelt top key", "soruces:\n  - logsource: {category: proxy}\n", []string{
+			`bad.yml:1:1: error: unknown key "soruces" at the top of a mapping file (did you mean "sources"?); the keys are name, target, description, passthrough, fields, sources`}},
+		{"misspelt source key", "sources:\n  - logsource: {category: proxy}\n    attr: {datamodel: Web}\n", []string{
+			`bad.yml:3:5: error: unknown key "attr" in a source (did you mean "attrs"?); the keys are logsource, attrs, fields`}},
+		{"source key with no near name", "sources:\n  - logsource: {category: proxy}\n    mapping: {}\n", []string{
+			`bad.yml:3:5: error: unknown key "mapping" in a source; the keys are logsource, attrs, fields`}},
+		{"misspelt attribute", "sources:\n  - logsource: {category: proxy}\n    attrs:\n      datamodle: Web\n", []string{
+			`bad.yml:4:7: error: unknown splunk source attribute "datamodle" (did you mean "datamodel"?); splunk reads datamodel, dataset, index, only_product`}},
+		{"misspelt logsource key", "sources:\n  - logsource: {categroy: proxy}\n", []string{
+			`bad.yml:2:17: error: unknown key "categroy" in a logsource (did you mean "category"?); the keys are category, product, service`}},
+		{"misspelt field key", "fields:\n  cs-bytes: {nmae: bytes_out}\n", []string{
+			`bad.yml:2:14: error: unknown key "nmae" in a field mapping (did you mean "name"?); the keys are name, names, type, unsupported, values`}},
+		{"field mapping without a name", "sources:\n  - logsource: {category: proxy}\n    fields:\n      x: {type: long}\n", []string{
+			`bad.yml:4:10: error: the mapping of field "x" needs name, names or unsupported`}},
+		{"wrongly typed value", "sources:\n  - logsource: {category: proxy}\n    fields: [a, b]\n", []string{
+			"bad.yml:3:13: error: fields must be a map, not a list"}},
+		{"sources not a list", "sources: {category: proxy}\n", []string{
+			"bad.yml:1:10: error: sources must be a list of sources, not a map"}},
+		{"attribute not a string", "sources:\n  - logsource: {category: proxy}\n    attrs: {datamodel: [Web]}\n", []string{
+			"bad.yml:3:24: error: datamodel must be a string, not a list"}},
+		{"names not a list", "fields:\n  c-uri: {names: url}\n", []string{
+			"bad.yml:2:18: error: names must be a list of strings, not a string"}},
+		{"wrong target", "target: kql\nfields: {a: b}\n", []string{
+			`bad.yml:1:9: error: the mapping is for target "kql", not "splunk"`}},
+		{"duplicate key", "fields:\n  c-uri: a\n  c-uri: b\n", []string{
+			`bad.yml:3:3: error: duplicate key "c-uri" (first at line 2)`}},
+		{"control character in a field", "fields:\n  \"cs-\\ehost\": b\n", []string{
+			`bad.yml:2:3: error: field name "cs-\x1bhost" has a control character (U+001B) at byte 3: no target can name it`}},
+		{"control character in a target name", "fields:\n  c-uri: [url, \"u\\x01rl\"]\n", []string{
+			`bad.yml:2:16: error: field name "u\x01rl" has a control character (U+0001) at byte 1: no target can name it`}},
+		{"empty target name", "fields:\n  c-uri: ~\n", []string{
+			"bad.yml:2:10: error: a field name is empty"}},
+		{"two documents", "fields: {a: b}\n---\nfields: {c: d}\n", []string{
+			"bad.yml:2:1: error: a mapping file holds one YAML document; this is a second one"}},
+		{"not a map", "- a\n- b\n", []string{
+			"bad.yml:1:1: error: a mapping file must be a map, not a list"}},
+		{"alias bomb", bomb, []string{
+			"bad.yml:4:48: error: the mapping file expands to more than 200000 YAML nodes (aliases repeat what they name); write it out or split it"}},
+		{"misspelt type", "fields:\n  cs-bytes: {name: bytes_out, type: lnog}\n", []string{
+			`bad.yml:2:37: error: unknown splunk field type "lnog" (did you mean "long"?); splunk knows long, string`}},
+		{"merge cycle", "fields: &m {a: b, <<: *m}\n", []string{
+			"bad.yml:1:23: error: the merge key (<<) names a map it is part of"}},
+		{"every unknown key is named", "nmae: x\nsoruces: []\n", []string{
+			`bad.yml:1:1: error: unknown key "nmae" at the top of a mapping file (did you mean "name"?); the keys are name, target, description, passthrough, fields, sources`,
+			`bad.yml:2:1: error: unknown key "soruces" at the top of a mapping file (did you mean "sources"?); the keys are name, target, description, passthrough, fields, sources`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse("bad.yml", []byte(tt.src), testSchema)
+			assert.Nil(t, p)
+			var diags rule.Diagnostics
+			require.ErrorAs(t, err, &diags)
+			var got []string
+			for _, d := range diags {
+				got = append(got, d.String())
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestParseAliasesAndMergeKeys(t *testing.T) {
+	p, err := Parse("ok.yml", []byte(`
+sources:
+  - logsource: {category: web}
+    attrs: &web {datamodel: Web, dataset: Web}
+    fields: {c-uri: &urls [Web.url, Web.uri]}
+  - logsource: {category: proxy}
+    attrs:
+      <<: *web
+      dataset: Proxy
+    fields: {c-uri: *urls}
+`), testSchema)
+	require.NoError(t, err)
+	s, err := p.Resolve(rule.LogSource{Category: "proxy"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"datamodel": "Web", "dataset": "Proxy"}, s.Attrs, "keys written in the map win over merged ones")
+	assert.Equal(t, []string{"Web.url", "Web.uri"}, s.Fields["c-uri"].Names)
+}
+
+func TestParseTooLarge(t *testing.T) {
+	data := bigMapping(10 << 20)
+	p, err := Parse("big.yml", data, testSchema)
+	assert.Nil(t, p)
+	assert.EqualError(t, err, fmt.Sprintf("big.yml:1:1: error: the mapping file is %d bytes; a mapping file may be at most 1048576 bytes (1 MiB)", len(data)))
+}
+
+// bigMapping writes a mapping of about n bytes: one source with many
+// fields, the shape a generated mapping of a wide schema has.
+func bigMapping(n int) []byte {
+	var b strings.Builder
+	b.WriteString("target: splunk\nsources:\n  - logsource: {category: proxy}\n    fields:\n")
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "      field_%d: [Web.field_%d, Web.other_%d]\n", i, i, i)
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkParseLargest loads a mapping file of the largest size allowed;
+// loading is linear, so this bounds every mapping file's load time.
+func BenchmarkParseLargest(b *testing.B) {
+	data := bigMapping(MaxFileSize - 100)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Parse("big.yml", data, testSchema); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseTenMB is the 10 MB file of issue 19: refused by the cap.
+func BenchmarkParseTenMB(b *testing.B) {
+	data := bigMapping(10 << 20)
+	for b.Loop() {
+		if _, err := Parse("big.yml", data, testSchema); err == nil {
+			b.Fatal("a 10 MB mapping file was accepted")
+		}
+	}
+}
+
+func TestBuiltin(t *testing.T) {
+	files := fstest.MapFS{
+		"profiles/main.yml":  {Data: []byte("name: main\nsources:\n  - logsource: {category: proxy}\n    attrs: {index: web}\n")},
+		"profiles/other.yml": {Data: []byte("name: other\npassthrough: true\n")},
+	}
+	b := NewBuiltin(Schema{Target: "t", Attrs: []string{"index"}}, files, "main", "other")
+	assert.Equal(t, []string{"main", "other"}, b.Names())
+	p, err := b.Get("", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "main", p.Name, "the first is the default")
+	p, err = b.Get("other", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "other", p.Name)
+	_, err = b.Get("nope", nil)
+	assert.EqualError(t, err, `target t has no profile "nope" (profiles: main, other)`)
+
+	broken := NewBuiltin(Schema{Target: "t"}, fstest.MapFS{}, "gone")
+	_, err = broken.Get("", nil)
+	assert.ErrorContains(t, err, "t: built-in profile gone")
 }
 
 // TestResolveOnlyProduct: a source marked only_product serves rules that
@@ -126,7 +278,7 @@ sources:
     attrs: {only_product: "true", table: SecurityEvent}
   - logsource: {category: dns, product: windows}
     attrs: {table: DnsWindows}
-`))
+`), Schema{Target: "t", Attrs: []string{"table"}})
 	require.NoError(t, err)
 	for _, tc := range []struct {
 		ls    rule.LogSource

@@ -39,17 +39,29 @@ func All() []target.Backend {
 	return append([]target.Backend(nil), backends...)
 }
 
-// titles are the names analysts know the targets by.
-var titles = map[string]string{
-	"splunk":  "Splunk",
-	"kql":     "Microsoft Sentinel / Defender XDR",
-	"elastic": "Elastic",
+// Product is where a target's query for one profile runs, as analysts
+// name it.
+type Product struct {
+	Profile string
+	Title   string
 }
 
-// Title is how analysts name a target, for runbooks and reports.
-func Title(name string) string {
-	if t, ok := titles[name]; ok {
-		return t
+// products are, per target, the profiles runbooks show a query for, in
+// order: the default profile first. KQL's default (ASIM) runs in
+// Microsoft Sentinel only; Defender XDR's advanced hunting has its own
+// tables, so its query is shown apart.
+var products = map[string][]Product{
+	"splunk":  {{"cim", "Splunk"}},
+	"kql":     {{"sentinel-asim", "Microsoft Sentinel (ASIM)"}, {"defender-xdr", "Microsoft Defender XDR (advanced hunting)"}},
+	"elastic": {{"ecs", "Elastic"}},
+}
+
+// Products lists the products a target's queries run in, by profile; a
+// target without a list has one product: its default profile, under the
+// target's title.
+func Products(b target.Backend) []Product {
+	if ps, ok := products[b.Name()]; ok {
+		return ps
 	}
-	return name
+	return []Product{{b.Profiles()[0], b.Title()}}
 }

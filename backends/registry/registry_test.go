@@ -1,7 +1,12 @@
 package registry
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/internal/testutil"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,7 +21,14 @@ func TestRegistry(t *testing.T) {
 		assert.NotEmpty(t, b.Profiles(), "the first profile is the default")
 		assert.Contains(t, b.Profiles(), "raw")
 		assert.NotEmpty(t, b.Langs())
-		assert.NotEqual(t, name, Title(name), "every target has an analyst-facing name")
+		assert.NotEqual(t, name, b.Title(), "every target has an analyst-facing name")
+		products := Products(b)
+		require.NotEmpty(t, products)
+		assert.Equal(t, b.Profiles()[0], products[0].Profile, "the default profile first")
+		for _, p := range products {
+			assert.Contains(t, b.Profiles(), p.Profile)
+			assert.NotEqual(t, name, p.Title, "every product has an analyst-facing name")
+		}
 	}
 	_, ok := Lookup("qradar")
 	assert.False(t, ok)
@@ -25,4 +37,20 @@ func TestRegistry(t *testing.T) {
 		all = append(all, b.Name())
 	}
 	assert.Equal(t, []string{"splunk", "kql", "elastic"}, all, "presentation order")
+}
+
+// TestMappingSchemas: every backend declares the source attributes it
+// reads (mapping files are checked against them), and its guide documents
+// each one.
+func TestMappingSchemas(t *testing.T) {
+	for _, name := range Names() {
+		s, ok := mapping.SchemaFor(name)
+		require.True(t, ok, "%s registers no mapping schema", name)
+		require.NotEmpty(t, s.Attrs, name)
+		doc, err := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "docs", "backends", name+".md"))
+		require.NoError(t, err)
+		for _, a := range s.Attrs {
+			assert.Contains(t, string(doc), "`"+a+"`", "docs/backends/%s.md does not describe the attribute %s", name, a)
+		}
+	}
 }

@@ -25,8 +25,8 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/eval"
 	"github.com/detc/detc/internal/fixture"
-	"github.com/detc/detc/internal/fixture/formats"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/logs"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 )
@@ -170,7 +170,7 @@ func cimProfile(t testing.TB) *mapping.Profile {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("profiles", "cim.yml"))
 	require.NoError(t, err)
-	p, err := mapping.Parse("cim.yml", data)
+	p, err := mapping.Parse("cim.yml", data, splunkSchema())
 	require.NoError(t, err)
 	return p
 }
@@ -521,7 +521,7 @@ func TestReaderAgreesWithEvaluator(t *testing.T) {
 		want := evaluatorOutcome(t, r, events)
 		for _, profile := range []string{"raw", "cim"} {
 			t.Run(r.ID+"/"+profile, func(t *testing.T) {
-				q, err := b.Compile(r, target.Options{Profile: profile})
+				q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: profile})
 				require.NoError(t, err)
 				var p *mapping.Profile
 				if profile == "cim" {
@@ -544,9 +544,9 @@ func TestTstatsAgreesWithEvaluator(t *testing.T) {
 		if r.LogSource.Category != "proxy" {
 			continue
 		}
-		q, err := b.Compile(r, target.Options{Variant: splunk.VariantTstats})
+		q, err := b.Compile(testutil.Checked(t, r), target.Options{Variant: splunk.VariantTstats})
 		if err != nil {
-			var te *target.Error
+			var te *target.Refusal
 			require.True(t, errors.As(err, &te), "%s: %v", r.ID, err)
 			continue
 		}
@@ -604,7 +604,7 @@ func TestDetectionsPack(t *testing.T) {
 			events := loadFixture(t, f, r.LogSource)
 			want := evaluatorOutcome(t, r, events)
 			for _, profile := range []string{"raw", "cim"} {
-				q, err := b.Compile(r, target.Options{Profile: profile})
+				q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: profile})
 				require.NoError(t, err, "%s (%s)", r.ID, profile)
 				var p *mapping.Profile
 				if profile == "cim" {
@@ -631,7 +631,7 @@ func loadFixture(t testing.TB, path string, ls rule.LogSource) []fixtureEvent {
 	if strings.HasSuffix(path, ".jsonl") {
 		return loadEvents(t, path)
 	}
-	rd, err := formats.Open(path, formats.Options{All: true})
+	rd, err := logs.Open(path, logs.Options{All: true})
 	require.NoError(t, err)
 	defer rd.Close()
 	var out []fixtureEvent

@@ -46,13 +46,13 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 		if d.Query.Rule.IsPivot() {
 			continue
 		}
-		titles[stanzaTitle(d.Query.Rule)]++
+		titles[stanzaTitle(d.Query.Rule.Rule)]++
 		entries = append(entries, entry{d: d})
 	}
 	seen := map[string]string{}
 	for i := range entries {
 		r := entries[i].d.Query.Rule
-		t := stanzaTitle(r)
+		t := stanzaTitle(r.Rule)
 		if titles[t] > 1 {
 			t += " (" + sanitizeLine(r.ID) + ")"
 		}
@@ -72,7 +72,7 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 		conf.WriteString("\n")
 		writeStanza(&conf, e.name, e.d, p, b.scheduled(e.d.Query, opts))
 		if e.d.Query.Rule.Response != nil {
-			responses = append(responses, responseRow(e.name, e.d.Query.Rule))
+			responses = append(responses, responseRow(e.name, e.d.Query.Rule.Rule))
 		}
 	}
 	arts := []target.Artifact{
@@ -158,7 +158,7 @@ func (b *Backend) scheduled(q *target.Query, opts target.Options) string {
 func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.Profile, search string) {
 	q := d.Query
 	r := q.Rule
-	title := stanzaTitle(r)
+	title := stanzaTitle(r.Rule)
 	fmt.Fprintf(w, "# rule %s, profile %s, version %s\n", sanitizeLine(r.ID), p.Name, sanitizeLine(d.Version))
 	fmt.Fprintf(w, "[%s]\n", name)
 	kv := map[string]string{
@@ -220,7 +220,8 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 		kv["action.risk.param._risk_message"] = title
 		kv["action.risk.param.verbose"] = "0"
 	}
-	addResponse(kv, r)
+	kv["action.notable.param.drilldown_searches"] = jsonText(drilldowns(name, title, riskField))
+	addResponse(kv, r.Rule)
 	kv["alert.suppress"] = "0"
 	if len(suppress) > 0 {
 		kv["alert.suppress"] = "1"
@@ -235,6 +236,32 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 	for _, k := range keys {
 		writeValue(w, k, kv[k])
 	}
+}
+
+// drilldown is one of Enterprise Security's drilldown searches of a
+// notable: the offsets are the notable's search window.
+type drilldown struct {
+	Name           string `json:"name"`
+	Search         string `json:"search"`
+	EarliestOffset string `json:"earliest_offset"`
+	LatestOffset   string `json:"latest_offset"`
+}
+
+// drilldowns are the searches an analyst runs from the notable: the
+// correlation search itself (by name, so the query is not repeated) over
+// the window that raised it and, when the notable has a risk object, its
+// results for that object ($field$ is the notable's value).
+func drilldowns(name, title, riskField string) []drilldown {
+	search := "| savedsearch " + searchValue(name)
+	out := []drilldown{{Name: "View the results of " + title, Search: search, EarliestOffset: "$info_min_time$", LatestOffset: "$info_max_time$"}}
+	if searchFieldOK(riskField) {
+		out = append(out, drilldown{
+			Name:           fmt.Sprintf("View the results of %s for %s $%s$", title, riskField, riskField),
+			Search:         fmt.Sprintf("%s\n| search %s=\"$%s$\"", search, riskField, riskField),
+			EarliestOffset: "$info_min_time$", LatestOffset: "$info_max_time$",
+		})
+	}
+	return out
 }
 
 // groupFields are the target names of an aggregation's group-by fields,

@@ -1,6 +1,7 @@
 package splunk_test
 
 import (
+	"github.com/detc/detc/internal/check"
 	"strings"
 	"testing"
 
@@ -19,7 +20,7 @@ func deployables(t *testing.T, opts target.Options, docs ...string) []target.Dep
 	var ds []target.Deployable
 	for i, doc := range docs {
 		r := testRule(t, doc)
-		q, err := b.Compile(r, opts)
+		q, err := b.Compile(testutil.Checked(t, r), opts)
 		require.NoError(t, err, r.ID)
 		runbook := ""
 		if i == 0 {
@@ -180,11 +181,11 @@ func TestPackageErrors(t *testing.T) {
 	_, err := b.Package([]target.Deployable{{}}, target.Options{})
 	assert.ErrorContains(t, err, "no compiled query")
 	_, err = b.Package(nil, target.Options{Profile: "nope"})
-	assert.ErrorContains(t, err, "unknown profile")
+	assert.EqualError(t, err, `target splunk has no profile "nope" (profiles: cim, raw)`)
 
 	// Two rules whose titles and ids both collide cannot get distinct names.
 	r := &rule.Rule{ID: "same", Title: "T", LogSource: rule.LogSource{Category: "dns"}}
-	q := &target.Query{Rule: r, Text: "*"}
+	q := &target.Query{Rule: &check.Rule{Rule: r}, Text: "*"} // packaging reads metadata only
 	_, err = b.Package([]target.Deployable{{Query: q}, {Query: q}}, target.Options{})
 	assert.ErrorContains(t, err, "give the rules distinct titles or ids")
 }

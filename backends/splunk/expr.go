@@ -7,8 +7,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/detc/detc/backends/lower"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -79,7 +81,7 @@ func join(kind nodeKind, kids []*node) *node {
 
 // compiler holds one rule's compilation.
 type compiler struct {
-	r      *rule.Rule
+	r      *check.Rule
 	prof   *mapping.Profile
 	src    *mapping.Source
 	tstats bool
@@ -101,69 +103,33 @@ func (c *compiler) refuse(pos rule.Pos, construct, reason string, args ...any) e
 	if !pos.IsValid() {
 		pos = c.r.Pos
 	}
-	return target.Refuse(c.r, Name, c.prof.Name, pos, construct, reason, args...)
+	return target.Refuse(c.r.Rule, Name, c.prof.Name, pos, construct, reason, args...)
 }
 
-// expr turns a condition (quantifiers expanded) into a node.
+// expr turns a checked condition into a node.
 func (c *compiler) expr(e rule.Expr) (*node, error) {
-	switch e := e.(type) {
-	case *rule.And, *rule.Or:
-		terms, kind := []rule.Expr(nil), nAnd
-		if a, ok := e.(*rule.And); ok {
-			terms = a.Terms
-		} else {
-			terms, kind = e.(*rule.Or).Terms, nOr
-		}
-		kids := make([]*node, 0, len(terms))
-		for _, t := range terms {
-			k, err := c.expr(t)
-			if err != nil {
-				return nil, err
-			}
-			kids = append(kids, k)
-		}
-		if len(kids) == 0 {
-			return nil, c.refuse(e.Position(), "an empty and/or", "the condition has no terms")
-		}
-		return join(kind, kids), nil
-	case *rule.Not:
-		k, err := c.expr(e.X)
+	return c.lowered(lower.Condition(c.r, e))
+}
+
+func (c *compiler) lowered(n *lower.Node) (*node, error) {
+	if n.Op == lower.Match {
+		return c.matcher(n.Matcher)
+	}
+	kids := make([]*node, 0, len(n.Kids))
+	for _, k := range n.Kids {
+		x, err := c.lowered(k)
 		if err != nil {
 			return nil, err
 		}
-		return not(k), nil
-	case *rule.SearchRef:
-		s := c.r.Search(e.Name)
-		if s == nil {
-			return nil, c.refuse(e.Pos, fmt.Sprintf("search %q", e.Name), "the condition names a search the rule does not define")
-		}
-		return c.search(s)
-	case *rule.Quantified:
-		return nil, c.refuse(e.Pos, fmt.Sprintf("quantifier over %q", e.Pattern), "it covers no search of the rule")
+		kids = append(kids, x)
 	}
-	return nil, c.refuse(e.Position(), "a condition node", "unknown condition node %T", e)
-}
-
-func (c *compiler) search(s *rule.Search) (*node, error) {
-	groups := make([]*node, 0, len(s.Groups))
-	for _, g := range s.Groups {
-		ms := make([]*node, 0, len(g.Matchers))
-		for _, m := range g.Matchers {
-			n, err := c.matcher(m)
-			if err != nil {
-				return nil, err
-			}
-			ms = append(ms, n)
-		}
-		if len(ms) == 0 {
-			return nil, c.refuse(g.Pos, fmt.Sprintf("search %q", s.Name), "a group has no field comparisons")
-		}
-		groups = append(groups, join(nAnd, ms))
+	switch n.Op {
+	case lower.And:
+		return join(nAnd, kids), nil
+	case lower.Or:
+		return join(nOr, kids), nil
 	}
-	if len(groups) == 0 {
-		return nil, c.refuse(s.Pos, fmt.Sprintf("search %q", s.Name), "the search is empty")
-	}
-	return join(nOr, groups), nil
+	return not(kids[0]), nil
 }
 
 // matcher: values are ORed; with Negate each value's comparison is negated
@@ -315,9 +281,6 @@ func (c *compiler) compare(name string, m *rule.Matcher, v rule.Value) (*node, e
 	f := fieldRef(name)
 	quoted := strconv.Quote(m.Field)
 	switch {
-	case v.Kind == rule.KindPlaceholder:
-		return nil, c.refuse(v.Pos, fmt.Sprintf("placeholder %%%s%% on field %s", v.Text, quoted),
-			"the placeholder's values are not known; expand it before compiling (Splunk has no equivalent of an unresolved Sigma placeholder)")
 	case m.Op == rule.OpExists:
 		a := &atom{where: "isnotnull(" + f + ")", whereNot: "isnull(" + f + ")"}
 		if searchFieldOK(name) {
@@ -481,8 +444,6 @@ func (c *compiler) keyword(m *rule.Matcher) (*node, error) {
 			p = v.Pattern
 		case rule.KindNumber, rule.KindBool:
 			p = rule.LiteralPattern(v.Text)
-		case rule.KindPlaceholder:
-			return nil, c.refuse(v.Pos, fmt.Sprintf("placeholder %%%s%% in keywords", v.Text), "the placeholder's values are not known; expand it before compiling")
 		default:
 			return nil, c.refuse(v.Pos, fmt.Sprintf("keyword %q", v.Text), "keywords compare text only")
 		}

@@ -21,19 +21,7 @@ import (
 
 // toPCRE translates an RE2 expression with the rule's flags into PCRE.
 func toPCRE(expr string, flags rule.RegexFlags) (string, error) {
-	prefix := ""
-	if flags.IgnoreCase {
-		prefix += "i"
-	}
-	if flags.Multiline {
-		prefix += "m"
-	}
-	if flags.DotAll {
-		prefix += "s"
-	}
-	if prefix != "" {
-		expr = "(?" + prefix + ")" + expr
-	}
+	expr = flags.Prefix() + expr
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return "", err

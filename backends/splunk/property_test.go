@@ -1,6 +1,7 @@
 package splunk_test
 
 import (
+	"github.com/detc/detc/internal/testutil"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -89,7 +90,7 @@ func TestLiteralsRoundTrip(t *testing.T) {
 		lit := randomLiteral(rng)
 		mods := modes[i%len(modes)]
 		r := literalRule(t, "c-uri", mods, lit)
-		q, err := b.Compile(r, target.Options{Profile: "raw"})
+		q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw"})
 		require.NoError(t, err, "%q", lit)
 		p, err := parseSPL(q.Text)
 		require.NoError(t, err, "%q:\n%s", lit, q.Text)
@@ -121,7 +122,7 @@ func TestKeywordLiterals(t *testing.T) {
 	for i := 0; i < 500; i++ {
 		lit := randomLiteral(rng)
 		r := literalRule(t, "", nil, lit)
-		q, err := b.Compile(r, target.Options{Profile: "raw"})
+		q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw"})
 		require.NoError(t, err)
 		p, err := parseSPL(q.Text)
 		require.NoError(t, err, q.Text)

@@ -23,10 +23,7 @@ func (c *compiler) compile() (string, error) {
 	if agg != nil && agg.Func == rule.AggTemporal {
 		return c.temporal(agg)
 	}
-	if c.r.Condition == nil {
-		return "", c.refuse(c.r.Pos, "the rule", "it has no condition")
-	}
-	root, err := c.expr(rule.Expand(c.r.Condition, c.r.Searches))
+	root, err := c.expr(c.r.Condition)
 	if err != nil {
 		return "", err
 	}
@@ -258,12 +255,9 @@ func (c *compiler) temporal(agg *rule.Aggregation) (string, error) {
 	if c.tstats {
 		return "", c.refuse(agg.Pos, "temporal correlation", "tstats cannot evaluate several conditions per event")
 	}
-	if len(agg.Parts) == 0 {
-		return "", c.refuse(agg.Pos, "temporal correlation", "it has no parts")
-	}
 	var evals, any, all, maxes []string
-	for i, part := range agg.Parts {
-		n, err := c.expr(rule.Expand(part, c.r.Searches))
+	for i, part := range c.r.Parts {
+		n, err := c.expr(part)
 		if err != nil {
 			return "", err
 		}

@@ -2,6 +2,7 @@ package splunk
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/textutil"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -80,10 +81,6 @@ func writeRegexRune(b *strings.Builder, r rune) {
 	}
 }
 
-func isAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
 // patternRegex turns a rule pattern under a string comparison into a PCRE
 // that finds the same strings: anchored for equals, startswith and
 // endswith, `*` as any run (newlines included), `?` as one character.
@@ -160,7 +157,7 @@ func isIdent(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(isAlnum(c) || c == '_') || (i == 0 && '0' <= c && c <= '9') {
+		if !(textutil.IsASCIIAlnum(c) || c == '_') || (i == 0 && '0' <= c && c <= '9') {
 			return false
 		}
 	}
@@ -170,12 +167,12 @@ func isIdent(s string) bool {
 // searchFieldOK reports whether a field name can be written unquoted on
 // the left of field=value in the search command.
 func searchFieldOK(s string) bool {
-	if s == "" || isKeywordName(s) || !(isAlnum(s[0]) || s[0] == '_') {
+	if s == "" || isKeywordName(s) || !(textutil.IsASCIIAlnum(s[0]) || s[0] == '_') {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(isAlnum(c) || c == '_' || c == '.' || c == '-' || c == ':') {
+		if !(textutil.IsASCIIAlnum(c) || c == '_' || c == '.' || c == '-' || c == ':') {
 			return false
 		}
 	}

@@ -2,7 +2,6 @@ package splunk_test
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -141,14 +140,4 @@ func rawValues(n *yaml.Node) []rule.RawValue {
 		kind = rule.RawNull
 	}
 	return []rule.RawValue{{Kind: kind, Text: n.Value, Pos: rule.Pos{File: "t.yml", Line: n.Line, Col: n.Column}}}
-}
-
-// sortedKeys is for deterministic iteration in tests.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

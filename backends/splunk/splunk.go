@@ -11,12 +11,12 @@ package splunk
 
 import (
 	"embed"
-	"fmt"
 	"strings"
 
+	"github.com/detc/detc/backends/lower"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
-	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/check"
 )
 
 // Name is the --target value.
@@ -28,65 +28,45 @@ const VariantTstats = "tstats"
 //go:embed profiles/*.yml
 var profileFiles embed.FS
 
-// profileNames lists the built-in profiles; the first is the default.
-var profileNames = []string{"cim", "raw"}
+// builtin are the built-in profiles; cim is the default.
+var builtin = mapping.NewBuiltin(schema, profileFiles, "cim", "raw")
+
+// schema lists the source attributes the Splunk backend reads: what a
+// mapping file's attrs may set.
+var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{
+	"datamodel", "dataset", "search_prefix", "security_domain", "risk_object", "risk_object_type",
+}})
 
 // Backend is the Splunk target.
-type Backend struct {
-	profiles map[string]*mapping.Profile
-	err      error
-}
+type Backend struct{}
 
 // New returns the Splunk backend with its built-in profiles.
-func New() target.Backend {
-	b := &Backend{profiles: map[string]*mapping.Profile{}}
-	for _, name := range profileNames {
-		file := "profiles/" + name + ".yml"
-		data, err := profileFiles.ReadFile(file)
-		if err == nil {
-			var p *mapping.Profile
-			if p, err = mapping.Parse(file, data); err == nil {
-				b.profiles[name] = p
-				continue
-			}
-		}
-		b.err = fmt.Errorf("splunk: built-in profile %s: %w", name, err)
-	}
-	return b
-}
+func New() target.Backend { return &Backend{} }
 
 // Name implements target.Backend.
 func (b *Backend) Name() string { return Name }
 
+// Title implements target.Backend.
+func (b *Backend) Title() string { return "Splunk" }
+
+// Variants implements target.Backend: tstats.
+func (b *Backend) Variants() []string { return []string{VariantTstats} }
+
 // Profiles implements target.Backend.
-func (b *Backend) Profiles() []string { return append([]string(nil), profileNames...) }
+func (b *Backend) Profiles() []string { return builtin.Names() }
 
 // Langs implements target.Backend.
 func (b *Backend) Langs() []string { return []string{"spl"} }
 
 // Profile returns a built-in profile with the user's overrides merged.
 func (b *Backend) profile(opts target.Options) (*mapping.Profile, error) {
-	if b.err != nil {
-		return nil, b.err
-	}
-	name := opts.Profile
-	if name == "" {
-		name = profileNames[0]
-	}
-	p, ok := b.profiles[name]
-	if !ok {
-		return nil, fmt.Errorf("splunk: unknown profile %q (known: %s)", name, strings.Join(profileNames, ", "))
-	}
-	return p.Merge(opts.Overrides), nil
+	return builtin.Get(opts.Profile, opts.Overrides)
 }
 
 // Compile implements target.Backend.
-func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
-	if opts.Lang != "" && opts.Lang != "spl" {
-		return nil, fmt.Errorf("splunk: unknown language %q (known: spl)", opts.Lang)
-	}
-	if opts.Variant != "" && opts.Variant != VariantTstats {
-		return nil, fmt.Errorf("splunk: unknown variant %q (known: %s)", opts.Variant, VariantTstats)
+func (b *Backend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
+	if err := target.CheckOptions(b, opts); err != nil {
+		return nil, err
 	}
 	p, err := b.profile(opts)
 	if err != nil {
@@ -103,9 +83,17 @@ func (b *Backend) Compile(r *rule.Rule, opts target.Options) (*target.Query, err
 		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "profile %q gives it neither a datamodel nor a search_prefix", p.Name)
 	}
 	c.src = src
+	if c.r, err = lower.TranslateValues(r, p, src, Name); err != nil {
+		return nil, err
+	}
 	text, err := c.compile()
 	if err != nil {
 		return nil, err
 	}
 	return &target.Query{Rule: r, Target: Name, Profile: p.Name, Lang: "spl", Text: text, Source: src}, nil
+}
+
+// Mapping returns a built-in profile (docs list its sources).
+func (b *Backend) Mapping(profile string) (*mapping.Profile, error) {
+	return b.profile(target.Options{Profile: profile})
 }

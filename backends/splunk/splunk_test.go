@@ -3,7 +3,6 @@ package splunk_test
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,18 +28,19 @@ func TestGoldenQueries(t *testing.T) {
 		{"queries/tstats.spl", target.Options{Variant: splunk.VariantTstats}},
 	} {
 		t.Run(v.file, func(t *testing.T) {
-			var out strings.Builder
+			var parts []testutil.Part
 			for _, doc := range agreementRules {
 				r := testRule(t, doc)
-				fmt.Fprintf(&out, "=== %s\n", r.ID)
-				q, err := b.Compile(r, v.opts)
+				text := fmt.Sprintf("=== %s\n", r.ID)
+				q, err := b.Compile(testutil.Checked(t, r), v.opts)
 				if err != nil {
-					fmt.Fprintf(&out, "refused: %v\n\n", err)
-					continue
+					text += fmt.Sprintf("refused: %v\n\n", err)
+				} else {
+					text += q.Text + "\n\n"
 				}
-				out.WriteString(q.Text + "\n\n")
+				parts = append(parts, testutil.Part{Name: r.ID, Text: text})
 			}
-			testutil.Golden(t, v.file, []byte(out.String()))
+			testutil.GoldenParts(t, v.file, parts)
 		})
 	}
 }
@@ -64,8 +64,8 @@ logsource: {category: proxy}
 detection: {sel: {x-made-up: 1}, condition: sel}`, target.Options{}, `field "x-made-up"`, "no mapping for this field (add one in a mapping file"},
 		{"unknown log source", `
 id: r
-logsource: {category: registry_set, product: windows}
-detection: {sel: {TargetObject: x}, condition: sel}`, target.Options{}, "log source category=registry_set,product=windows", "no source for log source"},
+logsource: {category: clipboard_capture, product: macos}
+detection: {sel: {TargetObject: x}, condition: sel}`, target.Options{}, "log source category=clipboard_capture,product=macos", "no source for log source"},
 		{"placeholder", `
 id: r
 logsource: {category: proxy}
@@ -100,11 +100,11 @@ logsource: {category: ps_script, product: windows}
 detection: {sel: {ScriptBlockText|contains: hooks.slack.com}, condition: sel}`, target.Options{Variant: splunk.VariantTstats}, "the tstats variant", `profile "cim" has no data model for log source category=ps_script,product=windows`},
 		{"source with neither a data model nor a search prefix", `
 id: r
-logsource: {category: registry_set, product: windows}
+logsource: {category: clipboard_capture, product: macos}
 detection: {sel: {TargetObject|endswith: '\Run\x'}, condition: sel}`, target.Options{Overrides: &mapping.Profile{Sources: []*mapping.Source{{
-			LogSource: rule.LogSource{Category: "registry_set", Product: "windows"},
+			LogSource: rule.LogSource{Category: "clipboard_capture", Product: "macos"},
 			Fields:    map[string]mapping.Field{"TargetObject": {Names: []string{"registry_path"}}},
-		}}}}, "log source category=registry_set,product=windows", `profile "cim" gives it neither a datamodel nor a search_prefix`},
+		}}}}, "log source category=clipboard_capture,product=macos", `profile "cim" gives it neither a datamodel nor a search_prefix`},
 		{"sub-second window", `
 id: r
 logsource: {category: proxy}
@@ -123,9 +123,9 @@ detection: {sel: {c-uri: x}, condition: sel}`, target.Options{Profile: "raw", Ov
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := testRule(t, tt.doc)
-			_, err := b.Compile(r, tt.opts)
+			_, err := b.Compile(testutil.Checked(t, r), tt.opts)
 			require.Error(t, err)
-			var te *target.Error
+			var te *target.Refusal
 			require.True(t, errors.As(err, &te), "not a refusal: %v", err)
 			assert.Equal(t, "splunk", te.Target)
 			assert.Equal(t, "r", te.RuleID)
@@ -146,9 +146,9 @@ id: r
 logsource: {category: proxy}
 detection: {sel: {cs-host: hooks.slack.com}, condition: sel}`)
 	for _, opts := range []target.Options{{Profile: "ecs"}, {Lang: "kql"}, {Variant: "pivot"}} {
-		_, err := b.Compile(r, opts)
+		_, err := b.Compile(testutil.Checked(t, r), opts)
 		require.Error(t, err)
-		var te *target.Error
+		var te *target.Refusal
 		assert.False(t, errors.As(err, &te), "a usage error is not a refusal")
 	}
 
@@ -160,15 +160,15 @@ sources:
     attrs: {search_prefix: "index=proxy sourcetype=zscaler:nss"}
 fields:
   cs-host: dest_host
-`))
+`), splunkSchema())
 	require.NoError(t, err)
-	q, err := b.Compile(r, target.Options{Profile: "raw", Overrides: over})
+	q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw", Overrides: over})
 	require.NoError(t, err)
 	assert.Equal(t, `index=proxy sourcetype=zscaler:nss dest_host="hooks.slack.com"`, q.Text)
 	assert.Equal(t, "raw", q.Profile)
 	assert.Equal(t, "spl", q.Lang)
 
-	q, err = b.Compile(r, target.Options{})
+	q, err = b.Compile(testutil.Checked(t, r), target.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, "| datamodel Web Web search\n| search Web.url_domain=\"hooks.slack.com\" OR Web.dest=\"hooks.slack.com\"", q.Text)
 	assert.Equal(t, "Web", q.Source.Attr("datamodel"))
@@ -213,7 +213,7 @@ detection: {sel: {QueryName: webhook.site}, condition: sel}`,
 	for _, tt := range tests {
 		r := testRule(t, tt.doc)
 		t.Run(r.LogSource.Category+r.LogSource.Product, func(t *testing.T) {
-			q, err := b.Compile(r, target.Options{})
+			q, err := b.Compile(testutil.Checked(t, r), target.Options{})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, q.Text)
 			assert.Equal(t, tt.risk, q.Source.Attr("risk_object"))
@@ -230,7 +230,7 @@ func TestNoInjection(t *testing.T) {
 	b := splunk.New()
 	for _, v := range []string{`x" | delete`, `x\" | delete`, `x\\" | delete`, "a`delete`b", "x\n| delete", `"`, `\`, `x) OR (y`, `[| delete]`} {
 		r := literalRule(t, "c-uri", nil, v)
-		q, err := b.Compile(r, target.Options{Profile: "raw"})
+		q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw"})
 		require.NoError(t, err)
 		p, err := parseSPL(q.Text)
 		require.NoError(t, err, q.Text)
@@ -240,4 +240,10 @@ func TestNoInjection(t *testing.T) {
 			assert.Equal(t, v, term, q.Text)
 		}
 	}
+}
+
+// splunkSchema is the attribute schema the Splunk backend registers.
+func splunkSchema() mapping.Schema {
+	s, _ := mapping.SchemaFor(splunk.Name)
+	return s
 }

@@ -5,8 +5,11 @@ package target
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -25,7 +28,7 @@ type Options struct {
 
 // Query is one rule compiled for one target.
 type Query struct {
-	Rule    *rule.Rule
+	Rule    *check.Rule
 	Target  string
 	Profile string
 	Lang    string
@@ -36,9 +39,10 @@ type Query struct {
 	Source *mapping.Source
 }
 
-// Error is a refusal: the rule holds a construct the target cannot express
-// with the same meaning. It names the rule, the construct and the target.
-type Error struct {
+// Refusal is the error of a backend that cannot express a construct of
+// a (checked) rule with the same meaning. It names the rule, the construct
+// and the target. (build.RefusalRecord is its line in refusals.json.)
+type Refusal struct {
 	RuleID    string
 	Target    string
 	Profile   string
@@ -47,13 +51,34 @@ type Error struct {
 	Pos       rule.Pos
 }
 
-func (e *Error) Error() string {
+func (e *Refusal) Error() string {
 	return fmt.Sprintf("%s: rule %s: %s/%s cannot express %s: %s", e.Pos, e.RuleID, e.Target, e.Profile, e.Construct, e.Reason)
 }
 
-// Refuse builds an Error for rule r at pos.
-func Refuse(r *rule.Rule, target, profile string, pos rule.Pos, construct, reason string, args ...any) *Error {
-	return &Error{RuleID: r.ID, Target: target, Profile: profile, Pos: pos, Construct: construct, Reason: fmt.Sprintf(reason, args...)}
+// Refuse builds a Refusal for rule r at pos.
+func Refuse(r *rule.Rule, target, profile string, pos rule.Pos, construct, reason string, args ...any) *Refusal {
+	return &Refusal{RuleID: r.ID, Target: target, Profile: profile, Pos: pos, Construct: construct, Reason: fmt.Sprintf(reason, args...)}
+}
+
+// CheckOptions reports a profile, language or variant the backend does
+// not have: a usage mistake, which the CLI reports before compiling.
+func CheckOptions(b Backend, opts Options) error {
+	check := func(what, value string, known []string) error {
+		if value == "" || slices.Contains(known, value) {
+			return nil
+		}
+		if len(known) == 0 {
+			return fmt.Errorf("target %s has no %s %q (it has none)", b.Name(), what, value)
+		}
+		return fmt.Errorf("target %s has no %s %q (%ss: %s)", b.Name(), what, value, what, strings.Join(known, ", "))
+	}
+	if err := check("profile", opts.Profile, b.Profiles()); err != nil {
+		return err
+	}
+	if err := check("language", opts.Lang, b.Langs()); err != nil {
+		return err
+	}
+	return check("variant", opts.Variant, b.Variants())
 }
 
 // Artifact is one deployment file, with a path relative to the target's
@@ -66,7 +91,9 @@ type Artifact struct {
 // Deployable is a compiled rule with what its deployment file carries.
 type Deployable struct {
 	Query *Query
-	// Runbook is the rule's runbook as Markdown ("" when none was written).
+	// Runbook is the short note for the analyst the deployment file
+	// carries (Markdown: summary, first triage steps, the link to the whole
+	// runbook; runbook.Brief), "" when there is none.
 	Runbook string
 	// Version is a content hash of the compiled output, so a rule's version
 	// changes only when its meaning does.
@@ -77,12 +104,19 @@ type Deployable struct {
 type Backend interface {
 	// Name is the --target value: splunk, kql or elastic.
 	Name() string
+	// Title is how analysts name the target, for runbooks and reports.
+	Title() string
 	// Profiles lists the built-in profile names; the first is the default.
 	Profiles() []string
 	// Langs lists the query languages; the first is the default.
 	Langs() []string
-	// Compile turns one rule into a query or returns an *Error.
-	Compile(r *rule.Rule, opts Options) (*Query, error)
+	// Variants lists the alternative forms of the target's query (none
+	// for most targets).
+	Variants() []string
+	// Compile turns one checked rule into a query or returns a *Refusal.
+	// The rule has passed internal/check: a backend refuses only what its
+	// target cannot express, never a mistake in the rule.
+	Compile(r *check.Rule, opts Options) (*Query, error)
 	// Package writes the deployment files for compiled rules.
 	Package(ds []Deployable, opts Options) ([]Artifact, error)
 }

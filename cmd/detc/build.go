@@ -10,6 +10,7 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/blocklist"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/navigator"
@@ -48,13 +49,19 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	out := fs.String("out", "out", "output `folder`")
 	strict := fs.Bool("strict", false, "fail the build when a target refuses a rule")
 	fixtures := fixturesFlag(fs)
-	runbookURL := fs.String("runbook-url", "file:../runbooks/", "base `URL` of the runbooks, for the links in the Navigator layer")
+	attackFile := attackFlag(fs)
+	runbookURL := fs.String("runbook-url", defaultRunbookURL, "base `URL` of the runbooks, for the links in the Navigator layer and the deployment files")
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
 	}
+	if !useAttack(*attackFile, e.stderr) {
+		return cli.ExitFail
+	}
 	set, diags := loadDetections(paths, *fixtures)
-	diags = append(diags, lint.Check(set)...)
+	checked, checkDiags := check.All(set.RunbookRules())
+	diags = append(diags, checkDiags...)
+	diags = append(diags, lint.Validate(set)...)
 	diags.Sort()
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	if diags.HasErrors() {
@@ -75,9 +82,11 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	}}
 	// One compilation per rule and target serves runbooks and deployment.
 	backends := build.CompileOnce(registry.All())
-	res, err := build.Run(set.Rules, build.Options{
+	// No rule had an error, so checked is set.Rules then the shared pivots.
+	res, err := build.Run(checked[:len(set.Rules)], build.Options{
 		Out: *out, Backends: backends, Strict: *strict,
-		Runbook: build.Runbooks(set.RunbookRules(), backends, set.Cards),
+		Runbook: build.Runbooks(checked, backends, set.Cards),
+		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(*runbookURL, r) }),
 		Extras:  []build.Extra{layer, blocklists, secrets},
 	})
 	if res != nil {
@@ -108,4 +117,19 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals\n",
 		detections, strings.Join(registry.Names(), ", "), *out, len(res.Files), len(res.Refusals))
 	return cli.ExitOK
+}
+
+// defaultRunbookURL is where the Navigator layer finds the runbooks in
+// the build output.
+const defaultRunbookURL = "file:../runbooks/"
+
+// runbookLink is where a deployment file says the rule's whole runbook
+// is: under --runbook-url when that is a web address, otherwise in the
+// build output (a file: link means nothing in a SIEM).
+func runbookLink(base string, r *rule.Rule) string {
+	name := build.FileName(r.ID) + ".md"
+	if strings.HasPrefix(base, "https://") || strings.HasPrefix(base, "http://") {
+		return base + name
+	}
+	return "runbooks/" + name + " in the detc build output"
 }

@@ -2,16 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"slices"
+	"io"
 	"strings"
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/parallel"
@@ -69,14 +70,13 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	if err != nil {
 		return cli.Exit(err)
 	}
-	b, opts, err := targetOptions(c, e, *targetName, *profile, *lang)
+	b, opts, err := targetOptions(c, e, *targetName, *profile, *lang, *variant)
 	if err != nil {
 		return cli.ExitUsage
 	}
-	opts.Variant = *variant
 	if *mappingFile != "" {
-		if opts.Overrides, err = readMapping(*mappingFile, b.Name()); err != nil {
-			fmt.Fprintln(e.stderr, err)
+		var ok bool
+		if opts.Overrides, ok = readMapping(e.stderr, *mappingFile, b.Name()); !ok {
 			return cli.ExitFail
 		}
 	}
@@ -86,14 +86,34 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
 	printed := 0
-	// Rules compile on every core; the output keeps the rules' order.
+	// Rules are checked and compiled on every core; the output keeps the
+	// rules' order.
 	results := parallel.Map(set.Rules, func(r *rule.Rule) compileResult {
-		q, err := b.Compile(r, opts)
-		return compileResult{q, err}
+		checked, diags := check.Run(r)
+		if checked == nil {
+			return compileResult{diags: diags}
+		}
+		q, err := b.Compile(checked, opts)
+		return compileResult{diags, true, q, err}
 	})
 	for i, r := range set.Rules {
-		q, err := results[i].q, results[i].err
+		res := results[i]
 		out := compiled{RuleID: r.ID, Title: r.Title, File: r.File, Target: b.Name(), Profile: opts.Profile}
+		cli.WriteDiagnostics(e.stderr, res.diags, set.Sources)
+		if !res.checked {
+			// A mistake in the rule, not a limit of the target.
+			failed = true
+			d := firstError(res.diags)
+			out.Error = &compileError{Message: d.Summary, Line: d.Pos.Line, Column: d.Pos.Col}
+			if *asJSON {
+				if err := enc.Encode(out); err != nil {
+					fmt.Fprintf(e.stderr, "detc compile: %v\n", err)
+					return cli.ExitFail
+				}
+			}
+			continue
+		}
+		q, err := res.q, res.err
 		if err != nil {
 			failed = true
 			d := build.Refused(r, b.Name(), opts.Profile, err, rule.Error)
@@ -123,14 +143,27 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	return cli.ExitOK
 }
 
+// compileResult is what checking and compiling one rule gave.
 type compileResult struct {
-	q   *target.Query
-	err error
+	diags   rule.Diagnostics
+	checked bool
+	q       *target.Query
+	err     error
 }
 
-// targetOptions checks --target, --profile and --lang, reporting a usage
-// error for a value the backend does not know.
-func targetOptions(c *cli.Command, e *env, name, profile, lang string) (target.Backend, target.Options, error) {
+// firstError is the first error of diagnostics that have one.
+func firstError(diags rule.Diagnostics) rule.Diagnostic {
+	for _, d := range diags {
+		if d.Severity == rule.Error {
+			return d
+		}
+	}
+	return rule.Diagnostic{}
+}
+
+// targetOptions checks --target, --profile, --lang and --variant, reporting
+// a usage error for a value the backend does not know.
+func targetOptions(c *cli.Command, e *env, name, profile, lang, variant string) (target.Backend, target.Options, error) {
 	if name == "" {
 		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "--target is required (targets: %s)", strings.Join(registry.Names(), ", "))
 	}
@@ -141,27 +174,30 @@ func targetOptions(c *cli.Command, e *env, name, profile, lang string) (target.B
 	if profile == "" {
 		profile = b.Profiles()[0]
 	}
-	if !slices.Contains(b.Profiles(), profile) {
-		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "target %s has no profile %q (profiles: %s)", name, profile, strings.Join(b.Profiles(), ", "))
+	opts := target.Options{Profile: profile, Lang: lang, Variant: variant}
+	if err := target.CheckOptions(b, opts); err != nil {
+		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "%v", err)
 	}
-	if lang != "" && !slices.Contains(b.Langs(), lang) {
-		return nil, target.Options{}, cli.Usagef(e.stderr, c.Name, "target %s has no language %q (languages: %s)", name, lang, strings.Join(b.Langs(), ", "))
-	}
-	return b, target.Options{Profile: profile, Lang: lang}, nil
+	return b, opts, nil
 }
 
-// readMapping reads a user mapping file for a target.
-func readMapping(file, targetName string) (*mapping.Profile, error) {
-	data, err := os.ReadFile(file)
+// readMapping reads a user mapping file for a target. Its problems are
+// diagnostics at their file:line:col, written with the source line.
+func readMapping(w io.Writer, file, targetName string) (*mapping.Profile, bool) {
+	data, diags := load.ReadText(file, "a mapping file", mapping.MaxFileSize)
+	if diags.HasErrors() {
+		cli.WriteDiagnostics(w, diags, nil)
+		return nil, false
+	}
+	schema, _ := mapping.SchemaFor(targetName)
+	p, err := mapping.Parse(file, data, schema)
 	if err != nil {
-		return nil, fmt.Errorf("%s: error: cannot read the mapping file: %v", file, err)
+		var ds rule.Diagnostics
+		if !errors.As(err, &ds) {
+			ds.Errorf(rule.Pos{File: file}, "mapping", "%v", err)
+		}
+		cli.WriteDiagnostics(w, ds, map[string][]byte{file: data})
+		return nil, false
 	}
-	p, err := mapping.Parse(file, data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: error: mapping file: %v", file, strings.TrimPrefix(err.Error(), file+": "))
-	}
-	if p.Target != "" && p.Target != targetName {
-		return nil, fmt.Errorf("%s: error: the mapping is for target %q, not %q", file, p.Target, targetName)
-	}
-	return p, nil
+	return p, true
 }

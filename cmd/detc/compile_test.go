@@ -69,6 +69,35 @@ func TestCompileJSON(t *testing.T) {
 	assert.Contains(t, e["message"], `elastic/ecs cannot express field "x-no-such-field"`)
 }
 
+// TestCompileMappingErrors: a mapping file's problems are diagnostics at
+// their file:line:col with the source line, every one of them, and
+// nothing is compiled.
+func TestCompileMappingErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yml")
+	require.NoError(t, os.WriteFile(bad, []byte("target: elastic\nsources:\n  - logsource: {category: proxy}\n    atrs:\n      index: logs-*\n  - logsource: {category: dns}\n    attrs: {indx: logs-dns}\n"), 0o644))
+	code, stdout, stderr := detc(t, "compile", "--target", "elastic", "--mapping", bad, "testdata/good")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, bad+`:4:5: error: unknown key "atrs" in a source (did you mean "attrs"?); the keys are logsource, attrs, fields
+    4 |     atrs:
+      |     ^
+`+bad+`:7:13: error: unknown elastic source attribute "indx" (did you mean "index"?); elastic reads category, filter, index, only_product
+    7 |     attrs: {indx: logs-dns}
+      |             ^
+`, stderr)
+
+	// A file over the cap is refused before it is read.
+	big := filepath.Join(dir, "big.yml")
+	f, err := os.Create(big)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(10<<20))
+	require.NoError(t, f.Close())
+	code, _, stderr = detc(t, "compile", "--target", "elastic", "--mapping", big, "testdata/good")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, big+":1:1: error: file is 10 MB; a mapping file may be at most 1 MB\n", stderr)
+}
+
 func TestCompileOptions(t *testing.T) {
 	mapping := filepath.Join(t.TempDir(), "map.yml")
 	require.NoError(t, os.WriteFile(mapping, []byte("target: elastic\nfields:\n  x-no-such-field:\n    name: labels.x\n    type: keyword\n"), 0o644))
@@ -84,7 +113,7 @@ func TestCompileOptions(t *testing.T) {
 		{"raw profile keeps field names", []string{"--profile", "raw"}, 0, `x\-no\-such\-field:"1"`, ""},
 		{"mapping file maps the field", []string{"--mapping", mapping}, 0, `labels.x:"1"`, ""},
 		{"mapping for another target", []string{"--mapping", otherTarget}, 1, "", `the mapping is for target "splunk", not "elastic"`},
-		{"missing mapping file", []string{"--mapping", "nope.yml"}, 1, "", "nope.yml: error: cannot read the mapping file"},
+		{"missing mapping file", []string{"--mapping", "nope.yml"}, 1, "", "nope.yml: error: cannot read nope.yml: no such file or directory"},
 		{"another language", []string{"--lang", "eql", "--profile", "raw"}, 0, "any where", ""},
 		{"unknown profile", []string{"--profile", "nope"}, 2, "", `target elastic has no profile "nope"`},
 		{"unknown language", []string{"--lang", "sql"}, 2, "", `target elastic has no language "sql"`},
@@ -98,4 +127,69 @@ func TestCompileOptions(t *testing.T) {
 			assert.Contains(t, stderr, tt.stderr)
 		})
 	}
+}
+
+// A mistake in the rule is the rule's error, at its position, for every
+// target: never a target's refusal ("cannot express search ...").
+func TestCompileMissingSearchIsARuleError(t *testing.T) {
+	for _, target := range []string{"splunk", "kql", "elastic"} {
+		t.Run(target, func(t *testing.T) {
+			code, stdout, stderr := detc(t, "compile", "--target", target, "--json", "testdata/broken")
+			assert.Equal(t, 1, code)
+			assert.Regexp(t, `^testdata/broken/missing_search\.hcl:24:28: error: condition names search "filtr", which rule 55555555-5555-4555-8555-555555555555 does not define \(searches: sel\)`, stderr)
+			assert.NotContains(t, stderr, "cannot express")
+			var line map[string]any
+			require.NoError(t, json.Unmarshal([]byte(stdout), &line), stdout)
+			e := line["error"].(map[string]any)
+			assert.Equal(t, float64(24), e["line"])
+			assert.Equal(t, float64(28), e["column"])
+			assert.Contains(t, e["message"], `condition names search "filtr"`)
+		})
+	}
+}
+
+// An option a target does not have is a usage error (exit 2) for every
+// target, before any rule is compiled.
+func TestCompileUnsupportedOptionIsUsage(t *testing.T) {
+	tests := []struct {
+		target string
+		args   []string
+		stderr string
+	}{
+		{"kql", []string{"--variant", "tstats"}, `target kql has no variant "tstats"`},
+		{"elastic", []string{"--variant", "tstats"}, `target elastic has no variant "tstats"`},
+		{"splunk", []string{"--variant", "fast"}, `target splunk has no variant "fast" (variants: tstats)`},
+		{"kql", []string{"--lang", "eql"}, `target kql has no language "eql"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target+" "+strings.Join(tt.args, " "), func(t *testing.T) {
+			args := append([]string{"compile", "--target", tt.target}, tt.args...)
+			code, stdout, stderr := detc(t, append(args, "testdata/good")...)
+			assert.Equal(t, 2, code, stderr)
+			assert.Empty(t, stdout)
+			assert.Contains(t, stderr, tt.stderr)
+		})
+	}
+}
+
+// Every command runs the check phase: a missing search is the rule's error
+// at its position in each, and nothing is compiled, run or written for it.
+func TestEveryCommandReportsTheRuleError(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	for _, args := range [][]string{
+		{"lint", "testdata/broken"},
+		{"test", "testdata/broken"},
+		{"compile", "--target", "splunk", "testdata/broken"},
+		{"build", "--out", out, "testdata/broken"},
+		{"runbook", "testdata/broken"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			code, stdout, stderr := detc(t, args...)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, stderr+stdout, `testdata/broken/missing_search.hcl:24:28: error: condition names search "filtr"`)
+			assert.NotContains(t, stderr+stdout, "cannot express")
+			assert.NotContains(t, stdout, "# Runbook", "no runbook for a rule with errors")
+		})
+	}
+	assert.NoDirExists(t, out, "build writes nothing")
 }

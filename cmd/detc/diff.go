@@ -17,7 +17,7 @@ var diffCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "diff",
 		Summary: "show what changed in the compiled detections between two git revisions",
-		Usage:   "detc diff [--base REV] [--head REV] [--format markdown|json] [PATH...]",
+		Usage:   "detc diff [--base REV] [--head REV] [--format markdown|json] [--parts query,deployment,runbook] [--max-bytes N] [PATH...]",
 		Detail: `Compiles the detections under the paths at two git revisions, the way
 detc build does, and prints for each detection that differs (matched by id)
 and each target the diff of its query, its deployment files and its
@@ -36,6 +36,14 @@ comment; --format json writes an array of
 with status added, removed, renamed or changed and part query, deployment
 or runbook.
 
+Long changed lines (a query compiled to one line) are diffed word by
+word. A deployment file or runbook hunk that only repeats a query change
+is left out and counted. --parts shows only some parts (for example
+--parts query). The markdown report stays within --max-bytes (default
+65536, what a GitHub comment holds): the summary and every detection's
+heading always, then query, deployment and runbook diffs while they fit,
+and a closing note on what was left out.
+
 The exit status is 0 whether or not anything changed; 1 when the
 detections on either side do not load; 2 for a usage error (not in a git
 repository, an unknown revision).`,
@@ -52,12 +60,27 @@ func runDiff(c *cli.Command, e *env, args []string) int {
 	base := fs.String("base", "", "old `revision` (default: the merge base of the head and the main branch)")
 	head := fs.String("head", "", "new `revision` (default: the work tree)")
 	format := fs.String("format", "markdown", "output format: "+strings.Join(diffFormats, ", "))
+	maxBytes := fs.Int("max-bytes", diff.DefaultMaxBytes, "size budget of the markdown report (0: no limit)")
+	partList := fs.String("parts", strings.Join(diff.Parts, ","), "comma-separated `parts` to show: "+strings.Join(diff.Parts, ", "))
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
 	}
 	if !slices.Contains(diffFormats, *format) {
 		cli.Usagef(e.stderr, c.Name, "unknown format %q (formats: %s)", *format, strings.Join(diffFormats, ", "))
+		return cli.ExitUsage
+	}
+	var parts []string
+	for _, p := range strings.Split(*partList, ",") {
+		p = strings.TrimSpace(p)
+		if !slices.Contains(diff.Parts, p) {
+			cli.Usagef(e.stderr, c.Name, "unknown part %q (parts: %s)", p, strings.Join(diff.Parts, ", "))
+			return cli.ExitUsage
+		}
+		parts = append(parts, p)
+	}
+	if *maxBytes < 0 {
+		cli.Usagef(e.stderr, c.Name, "--max-bytes must be 0 (no limit) or more, not %d", *maxBytes)
 		return cli.ExitUsage
 	}
 	dir, err := os.Getwd()
@@ -80,10 +103,11 @@ func runDiff(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc diff: %v\n", err)
 		return cli.ExitFail
 	}
+	res.Keep(parts)
 	if *format == "json" {
 		err = res.WriteJSON(e.stdout)
 	} else {
-		err = res.WriteMarkdown(e.stdout)
+		err = res.WriteMarkdown(e.stdout, *maxBytes)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "detc diff: %v\n", err)

@@ -46,6 +46,7 @@ func TestHunt(t *testing.T) {
 		code   int
 		stderr string
 	}{
+		{[]string{"hunt", "--rules", "testdata/good", "--timeout", "-1s", "x.log"}, 2, "--timeout must be positive, not -1s"},
 		{[]string{"hunt", "--rules", "testdata/good"}, 2, "name at least one log file"},
 		{[]string{"hunt", "--log-format", "csv", "x.log"}, 2, `unknown log format "csv"`},
 		{[]string{"hunt", "--rules", "testdata/good", "testdata/missing.log"}, 1, "testdata/missing.log: error: "},
@@ -57,6 +58,51 @@ func TestHunt(t *testing.T) {
 		assert.Equal(t, tt.code, code, strings.Join(tt.args, " "))
 		assert.Contains(t, stderr, tt.stderr)
 	}
+}
+
+// TestHuntCountsSkippedLines: each line that is not an event is one
+// warning at its line, and the closing summary counts them per file.
+func TestHuntCountsSkippedLines(t *testing.T) {
+	dir := t.TempDir()
+	good, err := os.ReadFile("testdata/good/proxy.jsonl")
+	require.NoError(t, err)
+	lines := strings.SplitAfter(string(good), "\n")
+	bad := filepath.Join(dir, "bad.jsonl")
+	// Line 2 is cut off; line 3 is JSON but not an object.
+	require.NoError(t, os.WriteFile(bad, []byte(lines[0]+`{"cs-host":"hooks.slack.com","cs-method":`+"\n[1,2]\n"+strings.Join(lines[1:], "")), 0o644))
+	code, _, stderr := detc(t, "hunt", "--rules", "testdata/good", "testdata/good/proxy.jsonl", bad)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, `detc hunt: testdata/good/proxy.jsonl: event times read from the field "@timestamp"
+`+bad+`:2:42: warning: malformed JSON: the line ends before the object is closed (jsonl has one JSON object a line)
+`+bad+`:3:1: warning: expected a JSON object, found "[1,2]"
+detc hunt: `+bad+`: event times read from the field "@timestamp"
+detc hunt: 2 rules over 10 events in 2 files: 6 alerts, 2 lines skipped (`+bad+`: 2)
+`, stderr)
+}
+
+// TestHuntTimeout: --timeout stops a hunt of an input that never ends.
+func TestHuntTimeout(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	defer pw.Close()
+	defer pr.Close()
+	good, err := os.ReadFile("testdata/good/proxy.jsonl")
+	require.NoError(t, err)
+	_, err = pw.Write(good)
+	require.NoError(t, err)
+	code, stdout, stderr := detcStdin(t, pr, "hunt", "--rules", "testdata/good", "--timeout", "300ms", "--log-format", "jsonl", "-", "testdata/good/proxy.jsonl")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, 3, strings.Count(stdout, "\n"), "the alerts of what was read")
+	assert.Equal(t, "-: warning: the hunt stopped at --timeout 300ms: this log was read in part; not read: testdata/good/proxy.jsonl\ndetc hunt: 2 rules over 5 events in 1 file: 3 alerts\n", stderr)
+}
+
+// detcStdin runs detc with in as its standard input.
+func detcStdin(t *testing.T, in *os.File, args ...string) (int, string, string) {
+	t.Helper()
+	saved := os.Stdin
+	os.Stdin = in
+	defer func() { os.Stdin = saved }()
+	return detc(t, args...)
 }
 
 // TestHuntTimeField: without --time-field, events timed by an unknown

@@ -33,6 +33,7 @@ func runLint(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	format := fs.String("format", "text", "output format: "+strings.Join(cli.Formats(), ", "))
 	fixtures := fixturesFlag(fs)
+	attackFile := attackFlag(fs)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -41,6 +42,9 @@ func runLint(c *cli.Command, e *env, args []string) int {
 	if !ok {
 		cli.Usagef(e.stderr, c.Name, "unknown format %q (formats: %s)", *format, strings.Join(cli.Formats(), ", "))
 		return cli.ExitUsage
+	}
+	if !useAttack(*attackFile, e.stderr) {
+		return cli.ExitFail
 	}
 	set, diags := loadDetections(paths, *fixtures)
 	diags = append(diags, lint.Check(set)...)

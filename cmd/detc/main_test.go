@@ -325,5 +325,14 @@ func TestGoodHCLIsValid(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "r.jsonl"), []byte(goodFixture), 0o644))
 	code, _, stderr := detc(t, "lint", dir)
 	assert.Equal(t, 0, code, stderr)
+	assert.Equal(t, dir+"/r.hcl:12:3: warning: rule 33333333-3333-4333-8333-333333333333: no runbook card for T1567.004: "+
+		"its runbook will have no triage steps or playbook; add a card such as cards/T1567.004.card.yml under the detections (see docs/content-pack.md)\n"+
+		"   12 |   mitre {\n      |   ^\n", stderr, "a technique without a card")
+
+	card, err := os.ReadFile("testdata/good/cards/T1567.004.card.yml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "T1567.004.card.yml"), card, 0o644))
+	code, _, stderr = detc(t, "lint", dir)
+	assert.Equal(t, 0, code, stderr)
 	assert.Empty(t, stderr)
 }

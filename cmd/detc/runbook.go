@@ -8,6 +8,7 @@ import (
 
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
@@ -57,9 +58,20 @@ func runRunbook(c *cli.Command, e *env, args []string) int {
 			return cli.ExitFail
 		}
 	}
-	render := build.Runbooks(set.RunbookRules(), registry.All(), set.Cards)
+	checked, checkDiags := check.All(set.RunbookRules())
+	cli.WriteDiagnostics(e.stderr, checkDiags, set.Sources)
+	failed = failed || checkDiags.HasErrors()
+	byRule := map[*rule.Rule]*check.Rule{}
+	for _, c := range checked {
+		byRule[c.Rule] = c
+	}
+	render := build.Runbooks(checked, registry.All(), set.Cards)
 	for i, r := range rules {
-		md, err := render(r)
+		c := byRule[r]
+		if c == nil {
+			continue // its errors are reported above
+		}
+		md, err := render(c)
 		if err != nil {
 			rbErr := &build.RunbookError{Rule: r, Err: err}
 			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{rbErr.Diagnostic()}, set.Sources)

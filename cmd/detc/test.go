@@ -34,6 +34,7 @@ func runTest(c *cli.Command, e *env, args []string) int {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	format := fs.String("format", "text", "report format: "+strings.Join(report.TestFormats, ", "))
 	fixtures := fixturesFlag(fs)
+	attackFile := attackFlag(fs)
 	paths, err := cli.Parse(c, fs, args, e.stdout, e.stderr)
 	if err != nil {
 		return cli.Exit(err)
@@ -42,9 +43,13 @@ func runTest(c *cli.Command, e *env, args []string) int {
 		cli.Usagef(e.stderr, c.Name, "unknown format %q (formats: %s)", *format, strings.Join(report.TestFormats, ", "))
 		return cli.ExitUsage
 	}
+	if !useAttack(*attackFile, e.stderr) {
+		return cli.ExitFail
+	}
 	set, diags := loadDetections(paths, *fixtures)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
 	rep := fixture.Run(set.Rules, fixture.Options{})
+	rep.AddUnloaded(set.Unloaded, diags)
 	if err := report.WriteTest(e.stdout, *format, rep, cli.Tool(version), report.Here()); err != nil {
 		fmt.Fprintf(e.stderr, "detc test: %v\n", err)
 		return cli.ExitFail

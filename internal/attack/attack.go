@@ -1,18 +1,23 @@
-// Package attack holds MITRE ATT&CK Enterprise v18.1: tactics and
-// techniques with their names, so that lint can check ids and runbooks and
-// deployment files can name them.
+// Package attack holds MITRE ATT&CK Enterprise: tactics and techniques with
+// their names, so that lint can check ids and runbooks and deployment files
+// can name them. The bundled data is v18.1's techniques with v19's tactics
+// (v19 renamed Defense Evasion, TA0005, to Stealth and split Defense
+// Impairment, TA0112, from it); Use replaces it with a newer release read
+// from MITRE's STIX 2.1 bundle (LoadSTIX).
 package attack
 
 import (
 	"bytes"
 	_ "embed"
 	"encoding/csv"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
-// Version is the ATT&CK release the data comes from.
-const Version = "18.1"
+// BundledVersion is the ATT&CK release of the bundled techniques.
+const BundledVersion = "18.1"
 
 //go:embed data/attack-enterprise-tactics.csv
 var tacticsCSV []byte
@@ -47,27 +52,78 @@ func (t Technique) Parent() string {
 	return ""
 }
 
-type tables struct {
+// Data is one ATT&CK release: its version and its tactics and techniques.
+type Data struct {
+	version     string
 	tactics     map[string]Tactic
 	byShortName map[string]Tactic
 	techniques  map[string]Technique
 }
 
-var load = sync.OnceValue(func() *tables {
-	t := &tables{tactics: map[string]Tactic{}, byShortName: map[string]Tactic{}, techniques: map[string]Technique{}}
+func newData(version string) *Data {
+	return &Data{version: version, tactics: map[string]Tactic{}, byShortName: map[string]Tactic{}, techniques: map[string]Technique{}}
+}
+
+func (d *Data) addTactic(tac Tactic) {
+	d.tactics[tac.ID] = tac
+	d.byShortName[tac.ShortName] = tac
+}
+
+// bundled reads the embedded CSV files. Their tactics are v19's, their
+// techniques v18.1's: a technique of v18.1's Defense Evasion (TA0005) is
+// listed under both of v19's successors, Stealth (TA0005) and Defense
+// Impairment (TA0112), since which one v19 gave it is not in the v18.1
+// data. defense-evasion stays a name of TA0005, for rules written for
+// earlier releases.
+var bundled = sync.OnceValue(func() *Data {
+	d := newData(BundledVersion)
 	for _, row := range readCSV(tacticsCSV) {
-		tac := Tactic{ID: row[0], ShortName: row[1], Name: row[2]}
-		t.tactics[tac.ID] = tac
-		t.byShortName[tac.ShortName] = tac
+		d.addTactic(Tactic{ID: row[0], ShortName: row[1], Name: row[2]})
 	}
+	d.byShortName["defense-evasion"] = d.tactics["TA0005"]
 	for _, row := range readCSV(techniquesCSV) {
-		t.techniques[row[0]] = Technique{
+		tactics := split(row[2])
+		if contains(tactics, "TA0005") && !contains(tactics, "TA0112") {
+			tactics = append(tactics, "TA0112")
+		}
+		d.techniques[row[0]] = Technique{
 			ID: row[0], Name: row[1],
-			Tactics: split(row[2]), Platforms: split(row[4]), URL: row[5],
+			Tactics: tactics, Platforms: split(row[4]), URL: row[5],
 		}
 	}
-	return t
+	return d
 })
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// active is the release Use chose; nil means the bundled one.
+var active atomic.Pointer[Data]
+
+func load() *Data {
+	if d := active.Load(); d != nil {
+		return d
+	}
+	return bundled()
+}
+
+// Use makes d the release every lookup reads (nil: the bundled one).
+func Use(d *Data) { active.Store(d) }
+
+// Version is the ATT&CK release lookups read, as messages name it ("18.1").
+func Version() string { return load().version }
+
+var techniqueID = regexp.MustCompile(`^[Tt]\d{4}(\.\d{3})?$`)
+
+// WellFormed reports whether id has the form of a technique id (T1234 or
+// T1234.001), whether or not the release knows it.
+func WellFormed(id string) bool { return techniqueID.MatchString(id) }
 
 func split(s string) []string {
 	if s == "" {

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/parallel"
 	"github.com/detc/detc/internal/rule"
 )
@@ -40,9 +41,12 @@ type Options struct {
 	Backends []target.Backend
 	// Strict makes any refusal fail the build.
 	Strict bool
-	// Runbook, when set, renders a rule's runbook Markdown; it goes into
-	// each target's deployment files and under runbooks/.
-	Runbook func(r *rule.Rule) (string, error)
+	// Runbook, when set, renders a rule's runbook Markdown; it goes under
+	// runbooks/.
+	Runbook func(r *check.Rule) (string, error)
+	// Brief, when set, writes the short note (summary, first triage steps,
+	// link to the runbook) each target's deployment files carry.
+	Brief func(r *rule.Rule) string
 	// Extras add files outside the targets' folders, such as an ATT&CK
 	// Navigator layer.
 	Extras []Extra
@@ -54,8 +58,9 @@ type Extra struct {
 	Generate func(rules []*rule.Rule) ([]target.Artifact, error)
 }
 
-// Refusal is one rule a target could not express.
-type Refusal struct {
+// RefusalRecord is one rule a target could not express, as refusals.json
+// lists it (the backend gave a *target.Refusal).
+type RefusalRecord struct {
 	RuleID  string `json:"rule_id"`
 	File    string `json:"file"`
 	Line    int    `json:"line"`
@@ -66,7 +71,7 @@ type Refusal struct {
 }
 
 // Diagnostic renders the refusal for stderr.
-func (r Refusal) Diagnostic(sev rule.Severity) rule.Diagnostic {
+func (r RefusalRecord) Diagnostic(sev rule.Severity) rule.Diagnostic {
 	return rule.Diagnostic{Severity: sev, Pos: rule.Pos{File: r.File, Line: r.Line, Col: r.Column}, Code: "refused", Summary: r.Message}
 }
 
@@ -74,7 +79,7 @@ func (r Refusal) Diagnostic(sev rule.Severity) rule.Diagnostic {
 type Result struct {
 	// Files are the written paths, relative to Out, sorted.
 	Files    []string
-	Refusals []Refusal
+	Refusals []RefusalRecord
 }
 
 // RunbookError says a rule's runbook could not be written.
@@ -95,34 +100,35 @@ func (e *RunbookError) Diagnostic() rule.Diagnostic {
 // ErrRefused is returned (wrapped) when Strict is set and a target refused a rule.
 var ErrRefused = errors.New("a target refused a rule")
 
-// Run compiles and packages rules. Pivot rules are compiled only for
-// runbooks, never deployed. Nothing is written unless every step succeeds.
-func Run(rules []*rule.Rule, opts Options) (*Result, error) {
+// Run compiles and packages checked rules. Pivot rules are compiled only
+// for runbooks, never deployed. Nothing is written unless every step
+// succeeds.
+func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	files := map[string][]byte{Marker: []byte(markerText)}
 	res := &Result{}
-	var deployable []*rule.Rule
+	var deployable []*check.Rule
+	var deployed []*rule.Rule
 	for _, r := range rules {
 		if !r.IsPivot() {
 			deployable = append(deployable, r)
+			deployed = append(deployed, r.Rule)
 		}
 	}
-	runbooks := map[string]string{}
 	if opts.Runbook != nil {
 		type rendered struct {
 			md  string
 			err error
 		}
 		// Runbooks are written on every core, in the rules' order.
-		mds := parallel.Map(deployable, func(r *rule.Rule) rendered {
+		mds := parallel.Map(deployable, func(r *check.Rule) rendered {
 			md, err := opts.Runbook(r)
 			return rendered{md, err}
 		})
 		for i, r := range deployable {
 			md, err := mds[i].md, mds[i].err
 			if err != nil {
-				return nil, &RunbookError{Rule: r, Err: err}
+				return nil, &RunbookError{Rule: r.Rule, Err: err}
 			}
-			runbooks[r.ID] = md
 			if err := add(files, "runbooks", target.Artifact{Path: FileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
 				return nil, err
 			}
@@ -134,10 +140,15 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 		var ds []target.Deployable
 		type result struct {
 			d       *target.Deployable
-			refusal *Refusal
+			refusal *RefusalRecord
 		}
-		results := parallel.Map(deployable, func(r *rule.Rule) result {
-			d, refusal := Compile(b, r, runbooks[r.ID])
+		// Rules compile on every core, in the rules' order.
+		results := parallel.Map(deployable, func(r *check.Rule) result {
+			brief := ""
+			if opts.Brief != nil {
+				brief = opts.Brief(r.Rule)
+			}
+			d, refusal := Compile(b, r, brief)
 			return result{d, refusal}
 		})
 		for i := range deployable {
@@ -159,7 +170,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 		}
 	}
 	for _, x := range opts.Extras {
-		arts, err := x.Generate(deployable)
+		arts, err := x.Generate(deployed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", x.Dir, err)
 		}
@@ -172,7 +183,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 	if opts.Strict && len(res.Refusals) > 0 {
 		return res, fmt.Errorf("%w (%d refusals; --strict)", ErrRefused, len(res.Refusals))
 	}
-	refusals, err := json.MarshalIndent(append([]Refusal{}, res.Refusals...), "", "  ")
+	refusals, err := json.MarshalIndent(append([]RefusalRecord{}, res.Refusals...), "", "  ")
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +202,7 @@ func Run(rules []*rule.Rule, opts Options) (*Result, error) {
 // target refused, or at the rule when the error has no position of its own.
 func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Severity) rule.Diagnostic {
 	d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: "refused"}
-	var te *target.Error
+	var te *target.Refusal
 	if errors.As(err, &te) {
 		if te.Pos.IsValid() {
 			d.Pos = te.Pos
@@ -204,18 +215,19 @@ func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Sever
 }
 
 // Compile compiles one rule for one backend in its default profile and
-// language, as Run does: the deployable, with its runbook and version, or
+// language, as Run does: the deployable, with its brief and version, or
 // the refusal. detc diff compiles through it too, so that what it compares
 // is what a build deploys.
-func Compile(b target.Backend, r *rule.Rule, runbook string) (*target.Deployable, *Refusal) {
+func Compile(b target.Backend, r *check.Rule, brief string) (*target.Deployable, *RefusalRecord) {
 	profile := b.Profiles()[0]
-	q, err := b.Compile(r, target.Options{})
+	// Named, as the runbooks name it, so that CompileOnce serves both.
+	q, err := b.Compile(r, target.Options{Profile: profile})
 	if err != nil {
-		d := Refused(r, b.Name(), profile, err, rule.Error)
-		return nil, &Refusal{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
+		d := Refused(r.Rule, b.Name(), profile, err, rule.Error)
+		return nil, &RefusalRecord{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
 			Target: b.Name(), Profile: profile, Message: d.Summary}
 	}
-	return &target.Deployable{Query: q, Runbook: runbook, Version: Version(q)}, nil
+	return &target.Deployable{Query: q, Runbook: brief, Version: Version(q)}, nil
 }
 
 // Version is a content hash of what a compiled rule means: its target,

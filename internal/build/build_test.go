@@ -3,6 +3,7 @@ package build
 import (
 	"errors"
 	"fmt"
+	"github.com/detc/detc/internal/check"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,10 +31,12 @@ type fake struct {
 func (f *fake) Name() string       { return f.name }
 func (f *fake) Profiles() []string { return []string{"default", "raw"} }
 func (f *fake) Langs() []string    { return []string{"q"} }
+func (f *fake) Title() string      { return "Fake " + f.name }
+func (f *fake) Variants() []string { return nil }
 
-func (f *fake) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+func (f *fake) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	if f.refuse[r.ID] {
-		return nil, target.Refuse(r, f.name, "default", r.Pos, "the construct", "the reason")
+		return nil, target.Refuse(r.Rule, f.name, "default", r.Pos, "the construct", "the reason")
 	}
 	return &target.Query{Rule: r, Target: f.name, Profile: "default", Text: f.name + ":" + r.ID}, nil
 }
@@ -58,11 +61,13 @@ func (f *fake) Package(ds []target.Deployable, opts target.Options) ([]target.Ar
 	return append(out, target.Artifact{Path: "index.txt", Data: []byte(index.String())}), nil
 }
 
-func rules() []*rule.Rule {
-	return []*rule.Rule{
-		{ID: "r1", Title: "One", Pos: rule.Pos{File: "a.hcl", Line: 1, Col: 1}},
-		{ID: "r2", Title: "Two", Pos: rule.Pos{File: "a.hcl", Line: 9, Col: 1}},
-		{ID: "p1", Title: "Pivot", Tags: []string{rule.PivotTag}, Pos: rule.Pos{File: "b.hcl", Line: 1, Col: 1}},
+// rules are stand-ins for checked rules: the fake backends read only
+// their metadata.
+func rules() []*check.Rule {
+	return []*check.Rule{
+		{Rule: &rule.Rule{ID: "r1", Title: "One", Pos: rule.Pos{File: "a.hcl", Line: 1, Col: 1}}},
+		{Rule: &rule.Rule{ID: "r2", Title: "Two", Pos: rule.Pos{File: "a.hcl", Line: 9, Col: 1}}},
+		{Rule: &rule.Rule{ID: "p1", Title: "Pivot", Tags: []string{rule.PivotTag}, Pos: rule.Pos{File: "b.hcl", Line: 1, Col: 1}}},
 	}
 }
 
@@ -82,7 +87,8 @@ func TestRunWritesTree(t *testing.T) {
 	res, err := Run(rules(), Options{
 		Out:      out,
 		Backends: []target.Backend{&fake{name: "zeta"}, &fake{name: "alpha", refuse: map[string]bool{"r2": true}}},
-		Runbook:  func(r *rule.Rule) (string, error) { return "# " + r.Title + "\n", nil },
+		Runbook:  func(r *check.Rule) (string, error) { return "# " + r.Title + "\n", nil },
+		Brief:    func(r *rule.Rule) string { return "brief of " + r.Title + "\n" },
 		Extras: []Extra{{Dir: "navigator", Generate: func(rs []*rule.Rule) ([]target.Artifact, error) {
 			return []target.Artifact{{Path: "layer.json", Data: []byte(fmt.Sprint(len(rs)))}}, nil
 		}}},
@@ -94,7 +100,8 @@ func TestRunWritesTree(t *testing.T) {
 		"runbooks/r1.md", "runbooks/r2.md", "zeta/index.txt", "zeta/rules/r1.txt", "zeta/rules/r2.txt",
 	}, res.Files)
 	assert.Len(t, got, len(res.Files))
-	assert.Equal(t, "zeta:r1\n# One\n", got["zeta/rules/r1.txt"])
+	assert.Equal(t, "zeta:r1\nbrief of One\n", got["zeta/rules/r1.txt"], "deployment files carry the brief")
+	assert.Equal(t, "# One\n", got["runbooks/r1.md"], "the whole runbook is beside them")
 	assert.Equal(t, "2", got["navigator/layer.json"], "pivots are not deployed")
 	assert.Equal(t, `[
   {
@@ -138,7 +145,7 @@ func TestFailedBuildKeepsPreviousOutput(t *testing.T) {
 		want string
 	}{
 		{"package fails", Options{Backends: []target.Backend{&fake{name: "a"}, &fake{name: "b", failPackage: true}}}, "b: packaging failed: disk on fire"},
-		{"runbook fails", Options{Backends: []target.Backend{&fake{name: "a"}}, Runbook: func(*rule.Rule) (string, error) { return "", errors.New("no card") }}, "a.hcl:1:1: error: runbook of rule r1: no card"},
+		{"runbook fails", Options{Backends: []target.Backend{&fake{name: "a"}}, Runbook: func(*check.Rule) (string, error) { return "", errors.New("no card") }}, "a.hcl:1:1: error: runbook of rule r1: no card"},
 		{"strict with a refusal", Options{Strict: true, Backends: []target.Backend{&fake{name: "a", refuse: map[string]bool{"r2": true}}}}, "a target refused a rule (1 refusals; --strict)"},
 		{"path escapes", Options{Backends: []target.Backend{&fake{name: "a", paths: []string{"../../etc/passwd"}}}}, `a: artifact path "../../etc/passwd" is not a relative path inside the output folder`},
 		{"absolute path", Options{Backends: []target.Backend{&fake{name: "a", paths: []string{"/tmp/x"}}}}, `a: artifact path "/tmp/x" is not a relative path inside the output folder`},
@@ -193,7 +200,7 @@ func TestRunIntoEmptyFolder(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	r := &rule.Rule{ID: "x", Title: "T", Level: "high", Description: "d"}
+	r := &check.Rule{Rule: &rule.Rule{ID: "x", Title: "T", Level: "high", Description: "d"}}
 	q := func(text string) *target.Query {
 		return &target.Query{Rule: r, Target: "t", Profile: "p", Lang: "l", Text: text}
 	}
@@ -232,7 +239,7 @@ type counting struct {
 	calls map[string]int
 }
 
-func (c *counting) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+func (c *counting) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	c.mu.Lock()
 	c.calls[r.ID]++
 	c.mu.Unlock()

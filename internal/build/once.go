@@ -4,7 +4,7 @@ import (
 	"sync"
 
 	"github.com/detc/detc/backends/target"
-	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/check"
 )
 
 // CompileOnce wraps backends so that each rule is compiled once per
@@ -27,7 +27,7 @@ type onceBackend struct {
 }
 
 type compileKey struct {
-	rule *rule.Rule
+	rule *check.Rule
 	opts target.Options
 }
 
@@ -37,7 +37,7 @@ type compiled struct {
 	err  error
 }
 
-func (b *onceBackend) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+func (b *onceBackend) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	v, _ := b.queries.LoadOrStore(compileKey{r, opts}, &compiled{})
 	c := v.(*compiled)
 	c.once.Do(func() { c.q, c.err = b.Backend.Compile(r, opts) })

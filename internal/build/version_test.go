@@ -1,6 +1,7 @@
 package build
 
 import (
+	"github.com/detc/detc/internal/check"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -9,7 +10,6 @@ import (
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/hclrule"
-	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -53,7 +53,7 @@ func deployedVersions(t *testing.T, src string) map[string]string {
 	require.False(t, diags.HasErrors(), "%v", diags)
 	require.Len(t, rules, 1)
 	out := filepath.Join(t.TempDir(), "out")
-	_, err := Run(rules, Options{Out: out, Backends: registry.All(), Runbook: func(r *rule.Rule) (string, error) { return "# " + r.Title + "\n", nil }})
+	_, err := Run([]*check.Rule{testutil.Checked(t, rules[0])}, Options{Out: out, Backends: registry.All(), Runbook: func(r *check.Rule) (string, error) { return "# " + r.Title + "\n", nil }})
 	require.NoError(t, err)
 	got := map[string]string{}
 	files := testutil.ReadTree(t, out)
@@ -112,7 +112,7 @@ func TestPackageUsesDeployableVersion(t *testing.T) {
 	require.False(t, diags.HasErrors(), "%v", diags)
 	for _, b := range registry.All() {
 		t.Run(b.Name(), func(t *testing.T) {
-			d, refusal := Compile(b, rules[0], "")
+			d, refusal := Compile(b, testutil.Checked(t, rules[0]), "")
 			require.Nil(t, refusal)
 			versions := map[string]bool{}
 			for _, v := range []string{"0123456789ab", "fedcba987654"} {

@@ -87,7 +87,8 @@ func TestWriteDiagnostics(t *testing.T) {
 		"a.hcl": []byte("line one\n\tmatch \"x\" {\r\n\x1b[31mred\n" + strings.Repeat("x", 300) + "y\n"),
 	}
 	diags := rule.Diagnostics{
-		{Severity: rule.Error, Pos: rule.Pos{File: "a.hcl", Line: 2, Col: 8}, Summary: "bad", Detail: "why"},
+		{Severity: rule.Error, Pos: rule.Pos{File: "a.hcl", Line: 2, Col: 8}, End: rule.Pos{File: "a.hcl", Line: 2, Col: 11}, Summary: "bad", Detail: "why"},
+		{Severity: rule.Error, Pos: rule.Pos{File: "a.hcl", Line: 1, Col: 6}, End: rule.Pos{File: "a.hcl", Line: 2, Col: 3}, Summary: "over two lines"},
 		{Severity: rule.Warning, Pos: rule.Pos{File: "a.hcl", Line: 3, Col: 1}, Summary: "control characters"},
 		{Severity: rule.Error, Pos: rule.Pos{File: "a.hcl", Line: 4, Col: 301}, Summary: "long line"},
 		{Severity: rule.Error, Pos: rule.Pos{File: "a.hcl", Line: 99, Col: 1}, Summary: "past the end"},
@@ -98,7 +99,10 @@ func TestWriteDiagnostics(t *testing.T) {
 	WriteDiagnostics(&b, diags, sources)
 	want := "a.hcl:2:8: error: bad: why\n" +
 		"    2 | \tmatch \"x\" {\n" +
-		"      | \t      ^\n" +
+		"      | \t      ^~~\n" +
+		"a.hcl:1:6: error: over two lines\n" +
+		"    1 | line one\n" +
+		"      |      ^\n" +
 		"a.hcl:3:1: warning: control characters\n" +
 		"    3 | \uFFFD[31mred\n" +
 		"      | ^\n" +

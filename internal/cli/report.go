@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/detc/detc/internal/textutil"
 	"io"
 	"sort"
 	"strings"
@@ -62,7 +63,7 @@ func textReport(stdout, stderr io.Writer, res Result) error {
 
 func summary(w io.Writer, res Result) error {
 	errs, warns := count(res.Diags)
-	_, err := fmt.Fprintf(w, "%s in %s: %s, %s\n", plural(res.Rules, "rule"), plural(res.Files, "file"), plural(errs, "error"), plural(warns, "warning"))
+	_, err := fmt.Fprintf(w, "%s in %s: %s, %s\n", textutil.Plural(res.Rules, "rule"), textutil.Plural(res.Files, "file"), textutil.Plural(errs, "error"), textutil.Plural(warns, "warning"))
 	return err
 }
 
@@ -87,31 +88,15 @@ func githubReport(stdout, _ io.Writer, res Result) error {
 	return summary(stdout, res)
 }
 
-type jsonDiag struct {
-	File     string `json:"file"`
-	Line     int    `json:"line"`
-	Column   int    `json:"column"`
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-	Detail   string `json:"detail,omitempty"`
-}
-
 func jsonReport(stdout, _ io.Writer, res Result) error {
 	errs, warns := count(res.Diags)
 	doc := struct {
-		Files       int        `json:"files"`
-		Rules       int        `json:"rules"`
-		Errors      int        `json:"errors"`
-		Warnings    int        `json:"warnings"`
-		Diagnostics []jsonDiag `json:"diagnostics"`
-	}{res.Files, res.Rules, errs, warns, []jsonDiag{}}
-	for _, d := range res.Diags {
-		doc.Diagnostics = append(doc.Diagnostics, jsonDiag{
-			File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
-			Severity: d.Severity.String(), Code: d.Code, Message: d.Summary, Detail: d.Detail,
-		})
-	}
+		Files       int              `json:"files"`
+		Rules       int              `json:"rules"`
+		Errors      int              `json:"errors"`
+		Warnings    int              `json:"warnings"`
+		Diagnostics rule.Diagnostics `json:"diagnostics"`
+	}{res.Files, res.Rules, errs, warns, append(rule.Diagnostics{}, res.Diags...)}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
@@ -128,13 +113,6 @@ func count(diags rule.Diagnostics) (errs, warns int) {
 	return errs, warns
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
 // WriteDiagnostics writes each diagnostic as file:line:col: severity:
 // message, followed by the source line it points at, with a caret, when the
 // file's text is known. The first line stays in the form editors and CI
@@ -143,7 +121,7 @@ func WriteDiagnostics(w io.Writer, diags rule.Diagnostics, sources map[string][]
 	for _, d := range diags {
 		fmt.Fprintln(w, d.String())
 		if line, ok := sourceLine(sources[d.Pos.File], d.Pos.Line); ok && d.Pos.IsValid() {
-			writeSnippet(w, d.Pos, line)
+			writeSnippet(w, d.Pos, d.End, line)
 		}
 	}
 }
@@ -169,7 +147,7 @@ func sourceLine(src []byte, n int) (string, bool) {
 // not flood the terminal.
 const snippetWidth = 160
 
-func writeSnippet(w io.Writer, pos rule.Pos, line string) {
+func writeSnippet(w io.Writer, pos, stop rule.Pos, line string) {
 	runes := []rune(line)
 	for i, r := range runes {
 		// Control characters in a file must not drive the terminal.
@@ -197,5 +175,13 @@ func writeSnippet(w io.Writer, pos rule.Pos, line string) {
 			pad.WriteByte(' ')
 		}
 	}
-	fmt.Fprintf(w, "%s| %s^\n", strings.Repeat(" ", len(gutter)-2), pad.String())
+	// Underline the range when it ends on this line: ^ at the start, ~
+	// under the rest.
+	mark := "^"
+	if stop.Line == pos.Line {
+		if last := min(stop.Col-1, end); last > col+1 {
+			mark += strings.Repeat("~", last-col-1)
+		}
+	}
+	fmt.Fprintf(w, "%s| %s%s\n", strings.Repeat(" ", len(gutter)-2), pad.String(), mark)
 }

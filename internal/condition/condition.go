@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/detc/detc/internal/rule"
 )
@@ -53,9 +54,9 @@ func Parse(src string, base rule.Pos) (rule.Expr, *rule.Aggregation, rule.Diagno
 	}
 	if !p.failed && p.tok.kind != tokEOF {
 		if p.tok.kind == tokRParen {
-			p.errorf(p.tok.pos, CodeSyntax, "unbalanced parentheses: ')' has no matching '('")
+			p.errorAt(p.tok, CodeSyntax, "unbalanced parentheses: ')' has no matching '('")
 		} else {
-			p.errorf(p.tok.pos, CodeSyntax, "unexpected %s after the end of the condition", describe(p.tok))
+			p.errorAt(p.tok, CodeSyntax, "unexpected %s after the end of the condition", describe(p.tok))
 		}
 	}
 	if p.failed {
@@ -90,11 +91,24 @@ func (p *parser) peek() token {
 }
 
 func (p *parser) errorf(pos rule.Pos, code, format string, args ...any) {
+	p.errorRange(pos, rule.Pos{}, code, format, args...)
+}
+
+// errorAt reports an error about a token, as a range over its text.
+func (p *parser) errorAt(t token, code, format string, args ...any) {
+	var end rule.Pos
+	if t.text != "" && !strings.Contains(t.text, "\n") {
+		end = rule.Pos{File: t.pos.File, Line: t.pos.Line, Col: t.pos.Col + utf8.RuneCountInString(t.text)}
+	}
+	p.errorRange(t.pos, end, code, format, args...)
+}
+
+func (p *parser) errorRange(pos, end rule.Pos, code, format string, args ...any) {
 	if p.failed {
 		return
 	}
 	p.failed = true
-	p.diags.Errorf(pos, code, format, args...)
+	p.diags = append(p.diags, rule.Diagnostic{Severity: rule.Error, Pos: pos, End: end, Code: code, Summary: fmt.Sprintf(format, args...)})
 }
 
 // isKeyword reports whether the current token is the word kw, in any case.
@@ -192,9 +206,9 @@ func (p *parser) parsePrimary() rule.Expr {
 		}
 		if p.tok.kind != tokRParen {
 			if p.tok.kind == tokEOF {
-				p.errorf(t.pos, CodeSyntax, "unbalanced parentheses: '(' is never closed")
+				p.errorAt(t, CodeSyntax, "unbalanced parentheses: '(' is never closed")
 			} else {
-				p.errorf(p.tok.pos, CodeSyntax, "unexpected %s: expected \"and\", \"or\" or ')' to close the '(' at %d:%d", describe(p.tok), t.pos.Line, t.pos.Col)
+				p.errorAt(p.tok, CodeSyntax, "unexpected %s: expected \"and\", \"or\" or ')' to close the '(' at %d:%d", describe(p.tok), t.pos.Line, t.pos.Col)
 			}
 			return nil
 		}
@@ -205,17 +219,17 @@ func (p *parser) parsePrimary() rule.Expr {
 			return p.parseQuantified()
 		}
 		if reserved(t) {
-			p.errorf(t.pos, CodeSyntax, "unexpected %s: expected a search name, \"not\", '(', \"1 of\" or \"all of\"", describe(t))
+			p.errorAt(t, CodeSyntax, "unexpected %s: expected a search name, \"not\", '(', \"1 of\" or \"all of\"", describe(t))
 			return nil
 		}
 		if strings.Contains(t.text, "*") {
-			p.errorf(t.pos, CodeSyntax, "wildcard %q needs \"1 of\" or \"all of\" before it", t.text)
+			p.errorAt(t, CodeSyntax, "wildcard %q needs \"1 of\" or \"all of\" before it", t.text)
 			return nil
 		}
 		p.next()
 		return &rule.SearchRef{Name: t.text, Pos: t.pos}
 	}
-	p.errorf(t.pos, CodeSyntax, "unexpected %s: expected a search name, \"not\", '(', \"1 of\" or \"all of\"", describe(t))
+	p.errorAt(t, CodeSyntax, "unexpected %s: expected a search name, \"not\", '(', \"1 of\" or \"all of\"", describe(t))
 	return nil
 }
 
@@ -230,14 +244,14 @@ func (p *parser) parseQuantified() rule.Expr {
 	case isKeyword(q, "all"):
 		all = true
 	default:
-		p.errorf(q.pos, CodeUnsupported, "%q of is not Sigma: only \"1 of\" and \"all of\" are", q.text)
+		p.errorAt(q, CodeUnsupported, "%q of is not Sigma: only \"1 of\" and \"all of\" are", q.text)
 		return nil
 	}
 	p.next() // the quantifier
 	p.next() // "of"
 	target := p.tok
 	if target.kind != tokWord || (reserved(target) && !isKeyword(target, "them")) {
-		p.errorf(target.pos, CodeSyntax, "unexpected %s after %q: expected \"them\", a search name or a pattern such as selection_*", describe(target), q.text+" of")
+		p.errorAt(target, CodeSyntax, "unexpected %s after %q: expected \"them\", a search name or a pattern such as selection_*", describe(target), q.text+" of")
 		return nil
 	}
 	pattern := target.text
@@ -262,18 +276,18 @@ var cmpOps = map[string]rule.CmpOp{
 func (p *parser) parseAggregation() *rule.Aggregation {
 	fn := p.tok
 	if isKeyword(fn, "near") {
-		p.errorf(fn.pos, CodeUnsupported, "the \"near\" aggregation is not supported: write a temporal correlation rule instead")
+		p.errorAt(fn, CodeUnsupported, "the \"near\" aggregation is not supported: write a temporal correlation rule instead")
 		return nil
 	}
 	f, ok := aggFuncs[strings.ToLower(fn.text)]
 	if fn.kind != tokWord || !ok {
-		p.errorf(fn.pos, CodeSyntax, "unexpected %s after '|': expected an aggregation: count, sum, min, max or avg", describe(fn))
+		p.errorAt(fn, CodeSyntax, "unexpected %s after '|': expected an aggregation: count, sum, min, max or avg", describe(fn))
 		return nil
 	}
 	agg := &rule.Aggregation{Func: f, Pos: fn.pos}
 	p.next()
 	if p.tok.kind != tokLParen {
-		p.errorf(p.tok.pos, CodeSyntax, "unexpected %s: expected '(' after %q", describe(p.tok), fn.text)
+		p.errorAt(p.tok, CodeSyntax, "unexpected %s: expected '(' after %q", describe(p.tok), fn.text)
 		return nil
 	}
 	p.next()
@@ -284,7 +298,7 @@ func (p *parser) parseAggregation() *rule.Aggregation {
 		return nil
 	}
 	if p.tok.kind != tokRParen {
-		p.errorf(p.tok.pos, CodeSyntax, "unexpected %s: expected a field name or ')'", describe(p.tok))
+		p.errorAt(p.tok, CodeSyntax, "unexpected %s: expected a field name or ')'", describe(p.tok))
 		return nil
 	}
 	p.next()
@@ -292,14 +306,14 @@ func (p *parser) parseAggregation() *rule.Aggregation {
 	case agg.Field != "" && f == rule.AggCount:
 		agg.Func = rule.AggDistinctCount
 	case agg.Field == "" && f != rule.AggCount:
-		p.errorf(fn.pos, CodeSyntax, "%s needs a field: %s(field)", strings.ToLower(fn.text), strings.ToLower(fn.text))
+		p.errorAt(fn, CodeSyntax, "%s needs a field: %s(field)", strings.ToLower(fn.text), strings.ToLower(fn.text))
 		return nil
 	}
 	if isKeyword(p.tok, "by") {
 		p.next()
 		for {
 			if p.tok.kind != tokWord {
-				p.errorf(p.tok.pos, CodeSyntax, "unexpected %s: expected a field name after \"by\"", describe(p.tok))
+				p.errorAt(p.tok, CodeSyntax, "unexpected %s: expected a field name after \"by\"", describe(p.tok))
 				return nil
 			}
 			agg.GroupBy = append(agg.GroupBy, p.field())
@@ -314,14 +328,14 @@ func (p *parser) parseAggregation() *rule.Aggregation {
 	}
 	op, ok := cmpOps[p.tok.text]
 	if p.tok.kind != tokCmp || !ok {
-		p.errorf(p.tok.pos, CodeSyntax, "unexpected %s: expected a comparison (>, >=, <, <=, ==, !=) and a threshold", describe(p.tok))
+		p.errorAt(p.tok, CodeSyntax, "unexpected %s: expected a comparison (>, >=, <, <=, ==, !=) and a threshold", describe(p.tok))
 		return nil
 	}
 	agg.Op = op
 	p.next()
 	n, err := strconv.ParseFloat(p.tok.text, 64)
 	if p.tok.kind != tokWord || err != nil || math.IsInf(n, 0) || math.IsNaN(n) || !startsNumeric(p.tok.text) {
-		p.errorf(p.tok.pos, CodeSyntax, "unexpected %s: expected a number as the threshold", describe(p.tok))
+		p.errorAt(p.tok, CodeSyntax, "unexpected %s: expected a number as the threshold", describe(p.tok))
 		return nil
 	}
 	agg.Threshold = n
@@ -338,7 +352,7 @@ func startsNumeric(s string) bool {
 func (p *parser) field() string {
 	t := p.tok
 	if reserved(t) || strings.Contains(t.text, "*") {
-		p.errorf(t.pos, CodeSyntax, "unexpected %s: expected a field name", describe(t))
+		p.errorAt(t, CodeSyntax, "unexpected %s: expected a field name", describe(t))
 		return ""
 	}
 	p.next()

@@ -202,7 +202,9 @@ func TestFormat(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{"a", "a"},
 		{"a and (b or c)", "a and (b or c)"},
-		{"(a and b) or c", "a and b or c"},
+		{"(a and b) or c", "(a and b) or c"},
+		{"a or b and c", "a or (b and c)"},
+		{"sel and not (f1 and f2)", "sel and not (f1 and f2)"},
 		{"(a and b) and c", "(a and b) and c"},
 		{"not (a or b)", "not (a or b)"},
 		{"not not a", "not not a"},
@@ -212,7 +214,7 @@ func TestFormat(t *testing.T) {
 		t.Run(tt.src, func(t *testing.T) {
 			e, _, diags := Parse(tt.src, base)
 			require.Empty(t, diags)
-			assert.Equal(t, tt.want, Format(e))
+			assert.Equal(t, tt.want, e.String())
 		})
 	}
 }

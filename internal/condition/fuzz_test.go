@@ -30,9 +30,9 @@ func FuzzParse(f *testing.F) {
 			require.Equal(t, "f.yml", n.Position().File)
 			require.GreaterOrEqual(t, n.Position().Line, base.Line)
 		})
-		text := Format(e)
+		text := e.String()
 		again, _, diags := Parse(text, rule.Pos{File: "f.yml", Line: 1, Col: 1})
 		require.Empty(t, diags, "Format gave %q", text)
-		require.Equal(t, text, Format(again))
+		require.Equal(t, text, again.String())
 	})
 }

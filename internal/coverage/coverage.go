@@ -12,6 +12,7 @@ import (
 
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -64,9 +65,9 @@ func Columns(backends []target.Backend) []Column {
 	return cols
 }
 
-// Build compiles every rule for every profile of every backend with the
-// target's default language.
-func Build(rules []*rule.Rule, backends []target.Backend) *Table {
+// Build compiles every checked rule for every profile of every backend
+// with the target's default language.
+func Build(rules []*check.Rule, backends []target.Backend) *Table {
 	t := &Table{Columns: Columns(backends)}
 	byName := map[string]target.Backend{}
 	for _, b := range backends {
@@ -74,7 +75,7 @@ func Build(rules []*rule.Rule, backends []target.Backend) *Table {
 	}
 	var pivots []Row
 	for _, r := range rules {
-		row := Row{Rule: r, Format: format(r), LogSource: logSource(r.LogSource)}
+		row := Row{Rule: r.Rule, Format: format(r.Rule), LogSource: logSource(r.LogSource)}
 		for _, c := range t.Columns {
 			_, err := byName[c.Target].Compile(r, target.Options{Profile: c.Profile})
 			row.Cells = append(row.Cells, Cell{Refusal: refusal(err)})
@@ -90,7 +91,7 @@ func Build(rules []*rule.Rule, backends []target.Backend) *Table {
 }
 
 // BuildAll is Build over every registered backend.
-func BuildAll(rules []*rule.Rule) *Table { return Build(rules, registry.All()) }
+func BuildAll(rules []*check.Rule) *Table { return Build(rules, registry.All()) }
 
 // refusal is the text of a compile error: a target refusal names the
 // construct and the reason; any other error is given as it is.
@@ -98,7 +99,7 @@ func refusal(err error) string {
 	if err == nil {
 		return ""
 	}
-	var te *target.Error
+	var te *target.Refusal
 	if errors.As(err, &te) {
 		return te.Construct + ": " + te.Reason
 	}

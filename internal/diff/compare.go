@@ -18,8 +18,16 @@ type Change struct {
 	// Target is the backend; "" for the runbook.
 	Target string `json:"target"`
 	Part   string `json:"part"`
-	// Diff is a unified diff, "--- a/<name>" / "+++ b/<name>" first.
+	// Name is the output's name: "splunk.spl" for a query, the file's
+	// path in a build's output for a deployment file or runbook.
+	Name string `json:"name"`
+	// Diff is a unified diff, "--- a/<name>" / "+++ b/<name>" first;
+	// long changed lines are diffed word by word (Readable). "" when every
+	// hunk repeats a query change.
 	Diff string `json:"diff"`
+	// Repeats counts the hunks left out of Diff because they only repeat
+	// a change of the queries (see dropRepeats).
+	Repeats int `json:"repeats_query,omitempty"`
 }
 
 // Entry is one detection that differs between the two sides.
@@ -87,6 +95,7 @@ func Compare(old, new map[string]*Detection) []Entry {
 		}
 		return entries[i].RuleID < entries[j].RuleID
 	})
+	dropRepeats(entries)
 	return entries
 }
 
@@ -139,8 +148,8 @@ func changes(o, n *Detection) []Change {
 		if !inNew {
 			newName = ""
 		}
-		if d := Unified(oldName, newName, oldText, newText); d != "" {
-			out = append(out, Change{Target: k.target, Part: k.part, Diff: d})
+		if d := Readable(oldName, newName, oldText, newText); d != "" {
+			out = append(out, Change{Target: k.target, Part: k.part, Name: k.name, Diff: d})
 		}
 	}
 	return out
@@ -148,3 +157,27 @@ func changes(o, n *Detection) []Change {
 
 // partRank orders a target's outputs: its query, then its deployment files.
 var partRank = map[string]int{PartQuery: 0, PartDeployment: 1, PartRunbook: 2}
+
+// Parts are the parts of a detection's output a diff can show.
+var Parts = []string{PartQuery, PartDeployment, PartRunbook}
+
+// Keep leaves only the changes of the given parts. A detection that was
+// only changed, and whose remaining changes are none, is left out; added,
+// removed and renamed detections stay listed.
+func (res *Result) Keep(parts []string) {
+	entries := res.Entries[:0]
+	for _, e := range res.Entries {
+		changes := []Change{}
+		for _, c := range e.Changes {
+			if slices.Contains(parts, c.Part) {
+				changes = append(changes, c)
+			}
+		}
+		e.Changes = changes
+		if e.Status == Changed && len(changes) == 0 {
+			continue
+		}
+		entries = append(entries, e)
+	}
+	res.Entries = entries
+}

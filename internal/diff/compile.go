@@ -11,6 +11,7 @@ import (
 
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
 )
@@ -48,8 +49,8 @@ type Detection struct {
 // Compile compiles each rule of set the way detc build does (build.Compile
 // for every backend in its default profile and language, build.Runbooks
 // for the runbook), and packages each rule alone so that its deployment
-// files hold only its own entry, with the opening of the runbook they
-// embed (runbookHead). Investigation pivots get their queries
+// files hold only its own entry, with the brief they carry (build.Briefs,
+// linking to runbooks/<id>.md). Investigation pivots get their queries
 // only: they are never deployed and have no runbook of their own. Rules
 // are keyed by id; a rule with no id, or an id two rules share, is an
 // error, as detc lint reports it.
@@ -57,7 +58,20 @@ func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, e
 	backends = append([]target.Backend(nil), backends...)
 	sort.Slice(backends, func(i, j int) bool { return backends[i].Name() < backends[j].Name() })
 	backends = build.CompileOnce(backends)
-	runbook := build.Runbooks(set.RunbookRules(), backends, set.Cards)
+	var checked []*check.Rule
+	byRule := map[*rule.Rule]*check.Rule{}
+	failed := map[*rule.Rule]rule.Diagnostics{}
+	for _, r := range set.RunbookRules() {
+		c, diags := check.Run(r)
+		if c == nil {
+			failed[r] = diags
+			continue
+		}
+		checked = append(checked, c)
+		byRule[r] = c
+	}
+	runbook := build.Runbooks(checked, backends, set.Cards)
+	brief := build.Briefs(set.Cards, func(r *rule.Rule) string { return "runbooks/" + build.FileName(r.ID) + ".md" })
 	out := map[string]*Detection{}
 	for _, r := range set.Rules {
 		if r.ID == "" {
@@ -67,16 +81,27 @@ func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, e
 			return nil, fmt.Errorf("%s: rule id %s is also the id of the rule in %s; detc diff matches detections by id", r.Pos, r.ID, prev.File)
 		}
 		d := &Detection{ID: r.ID, Name: r.Name, Title: r.Title, File: r.File, Pivot: r.IsPivot()}
-		md := ""
+		c := byRule[r]
+		if c == nil {
+			// The rule has errors at this revision: what it compiles to is
+			// the errors, the same for every target.
+			text := ruleErrors(failed[r])
+			for _, b := range backends {
+				d.Outputs = append(d.Outputs, Output{Target: b.Name(), Part: PartQuery, Name: b.Name() + "." + b.Langs()[0], Text: text})
+			}
+			out[r.ID] = d
+			continue
+		}
+		md, note := "", ""
 		if !d.Pivot {
-			text, err := runbook(r)
+			text, err := runbook(c)
 			if err != nil {
 				text = fmt.Sprintf("the runbook cannot be written: %v\n", err)
 			}
-			md = text
+			md, note = text, brief(r)
 		}
 		for _, b := range backends {
-			d.Outputs = append(d.Outputs, compileFor(b, r, md, d.Pivot)...)
+			d.Outputs = append(d.Outputs, compileFor(b, c, note, d.Pivot)...)
 		}
 		if !d.Pivot {
 			d.Outputs = append(d.Outputs, Output{Part: PartRunbook, Name: "runbooks/" + build.FileName(r.ID) + ".md", Text: md})
@@ -87,8 +112,8 @@ func Compile(set *load.Set, backends []target.Backend) (map[string]*Detection, e
 }
 
 // compileFor is one rule's query and deployment files for one backend.
-func compileFor(b target.Backend, r *rule.Rule, runbook string, pivot bool) []Output {
-	dep, refusal := build.Compile(b, r, runbook)
+func compileFor(b target.Backend, r *check.Rule, brief string, pivot bool) []Output {
+	dep, refusal := build.Compile(b, r, brief)
 	if refusal != nil {
 		return []Output{{Target: b.Name(), Part: PartQuery, Name: b.Name() + "." + b.Langs()[0], Text: "refused: " + refusal.Message + "\n"}}
 	}
@@ -100,9 +125,7 @@ func compileFor(b target.Backend, r *rule.Rule, runbook string, pivot bool) []Ou
 	if pivot {
 		return outs
 	}
-	packaged := *dep
-	packaged.Runbook = runbookHead(runbook, r.ID)
-	arts, err := b.Package([]target.Deployable{packaged}, target.Options{})
+	arts, err := b.Package([]target.Deployable{*dep}, target.Options{})
 	if err != nil {
 		return append(outs, Output{Target: b.Name(), Part: PartDeployment, Name: b.Name(), Text: fmt.Sprintf("packaging failed: %v\n", err)})
 	}
@@ -113,21 +136,15 @@ func compileFor(b target.Backend, r *rule.Rule, runbook string, pivot bool) []Ou
 	return outs
 }
 
-// runbookHead is what a deployment file embeds in place of the runbook in
-// a diff: the runbook's opening section (title, level, description,
-// summary) and where the rest is. The whole runbook is diffed on its own;
-// inside a deployment file (Splunk's next steps, Kibana's note, both one
-// JSON string) every runbook change, which any query change is, would be
-// repeated as one long line. Sentinel's description takes its triage
-// summary from the opening section, so it is shown as a build writes it.
-func runbookHead(md, id string) string {
-	if md == "" {
-		return ""
+// ruleErrors lists the errors the check phase found in a rule.
+func ruleErrors(diags rule.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		if d.Severity == rule.Error {
+			fmt.Fprintf(&b, "rule error: %s\n", d.Summary)
+		}
 	}
-	if i := strings.Index(md, "\n## "); i >= 0 {
-		md = md[:i+1]
-	}
-	return md + fmt.Sprintf("(The whole runbook is runbooks/%s.md.)\n", build.FileName(id))
+	return b.String()
 }
 
 func withNewline(s string) string {

@@ -11,12 +11,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// searching gives rules a search and a condition, so that they pass the
+// check phase.
+func searching(rs ...*rule.Rule) []*rule.Rule {
+	for _, r := range rs {
+		v := rule.Value{Kind: rule.KindString, Text: "x", Pattern: rule.LiteralPattern("x")}
+		r.Searches = []*rule.Search{{Name: "sel", Groups: []*rule.Group{{Matchers: []*rule.Matcher{{Field: "a", Values: []rule.Value{v}}}}}}}
+		r.Condition = &rule.SearchRef{Name: "sel"}
+	}
+	return rs
+}
+
 func TestCompile(t *testing.T) {
-	set := &load.Set{Rules: []*rule.Rule{
-		{ID: "d1", Name: "det", Title: "Detection", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 1, Col: 1}},
-		{ID: "p1", Name: "piv", Title: "Pivot", File: "p.hcl", Tags: []string{rule.PivotTag}, Pos: rule.Pos{File: "p.hcl", Line: 1, Col: 1}},
-		{ID: "r1", Name: "ref", Title: "This one is refused", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 9, Col: 1}},
-	}}
+	set := &load.Set{Rules: searching(
+		&rule.Rule{ID: "d1", Name: "det", Title: "Detection", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 1, Col: 1}},
+		&rule.Rule{ID: "p1", Name: "piv", Title: "Pivot", File: "p.hcl", Tags: []string{rule.PivotTag}, Pos: rule.Pos{File: "p.hcl", Line: 1, Col: 1}},
+		&rule.Rule{ID: "r1", Name: "ref", Title: "This one is refused", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 9, Col: 1}},
+	)}
+	set.Rules = append(set.Rules, &rule.Rule{ID: "e1", Name: "err", Title: "No condition", File: "a.hcl", Pos: rule.Pos{File: "a.hcl", Line: 20, Col: 1}})
 	got, err := Compile(set, backends)
 	require.NoError(t, err)
 
@@ -32,10 +44,13 @@ func TestCompile(t *testing.T) {
 	assert.True(t, got["p1"].Pivot)
 	assert.Equal(t, []string{"fake query fake.q", " runbook runbooks/r1.md"}, parts(got["r1"]))
 	assert.Equal(t, "refused: rule r1: fake/default cannot express the title: it says refused\n", got["r1"].Outputs[0].Text)
+	assert.Equal(t, []Output{{Target: "fake", Part: PartQuery, Name: "fake.q", Text: "rule error: rule e1 has no condition\n"}}, got["e1"].Outputs,
+		"a rule with errors at a revision shows them, not a target's refusal")
 
-	// The deployment file embeds the runbook's opening section only.
+	// The deployment file carries the brief, as a build writes it, which
+	// links to the runbook.
 	dep := got["d1"].Outputs[1].Text
-	assert.Contains(t, dep, `runbook = "# Runbook: Detection\n\nDetection `+"`d1`"+`, level **-**, status **-**.\n\n(The whole runbook is runbooks/d1.md.)\n"`)
+	assert.Contains(t, dep, `runbook = "Detection\n\nFull runbook (every SIEM's queries, investigation pivots, playbook): runbooks/d1.md\n"`)
 	assert.NotContains(t, dep, "## What this detection looks at")
 	assert.Contains(t, got["d1"].Outputs[2].Text, "## What this detection looks at", "the runbook itself is whole")
 }
@@ -63,7 +78,7 @@ func (failing) Package([]target.Deployable, target.Options) ([]target.Artifact, 
 }
 
 func TestCompilePackagingFails(t *testing.T) {
-	set := &load.Set{Rules: []*rule.Rule{{ID: "d1", Title: "D", File: "a.hcl"}}}
+	set := &load.Set{Rules: searching(&rule.Rule{ID: "d1", Title: "D", File: "a.hcl"})}
 	got, err := Compile(set, []target.Backend{failing{}})
 	require.NoError(t, err, "a packaging failure is shown in the diff, not fatal")
 	assert.Equal(t, Output{Target: "fake", Part: PartDeployment, Name: "fake", Text: "packaging failed: disk on fire\n"}, got["d1"].Outputs[1])

@@ -24,7 +24,7 @@ func statuses(res *Result) map[string]string {
 func markdown(t *testing.T, res *Result) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	require.NoError(t, res.WriteMarkdown(&b))
+	require.NoError(t, res.WriteMarkdown(&b, 0))
 	return b.Bytes()
 }
 

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/check"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/detc/detc/backends/target"
-	"github.com/detc/detc/internal/rule"
 	"github.com/stretchr/testify/require"
 )
 
@@ -21,10 +21,12 @@ type fake struct{}
 func (fake) Name() string       { return "fake" }
 func (fake) Profiles() []string { return []string{"default"} }
 func (fake) Langs() []string    { return []string{"q"} }
+func (fake) Title() string      { return "fake" }
+func (fake) Variants() []string { return nil }
 
-func (fake) Compile(r *rule.Rule, opts target.Options) (*target.Query, error) {
+func (fake) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	if strings.Contains(r.Title, "refused") {
-		return nil, target.Refuse(r, "fake", "default", r.Pos, "the title", "it says refused")
+		return nil, target.Refuse(r.Rule, "fake", "default", r.Pos, "the title", "it says refused")
 	}
 	var b strings.Builder
 	for _, s := range r.Searches {

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/detc/detc/internal/testutil"
@@ -71,13 +72,13 @@ func TestWriteMarkdown(t *testing.T) {
 				{Target: "kql", Part: PartQuery, Diff: Unified("kql.kql", "kql.kql", "T\n| where x == 1\n", "T\n| where x == 2\n")},
 			}},
 			{RuleID: "r2", Title: "Runbook with fences", Status: Changed, OldFile: "r.hcl", NewFile: "r.hcl", Changes: []Change{
-				{Target: "splunk", Part: PartDeployment, Diff: Unified("splunk/<app>/savedsearches.conf", "splunk/<app>/savedsearches.conf", "a = 1\n", "a = 2\n")},
-				{Part: PartRunbook, Diff: Unified("runbooks/r2.md", "runbooks/r2.md", "```spl\nold\n```\n", "````spl\nnew\n````\n")},
+				{Target: "splunk", Part: PartDeployment, Name: "splunk/<app>/savedsearches.conf", Diff: Unified("splunk/<app>/savedsearches.conf", "splunk/<app>/savedsearches.conf", "a = 1\n", "a = 2\n")},
+				{Part: PartRunbook, Name: "runbooks/r2.md", Diff: Unified("runbooks/r2.md", "runbooks/r2.md", "```spl\nold\n```\n", "````spl\nnew\n````\n")},
 			}},
 		},
 	}
 	var b bytes.Buffer
-	require.NoError(t, res.WriteMarkdown(&b))
+	require.NoError(t, res.WriteMarkdown(&b, 0))
 	testutil.Golden(t, "report.md", b.Bytes())
 	md := b.String()
 	assert.Contains(t, md, "\\*stars\\*, \\_under\\_ \\| pipes &lt;b&gt;html&lt;/b&gt; and \\`ticks\\`", "a title cannot format the report")
@@ -95,6 +96,59 @@ func TestMarkdownHelpers(t *testing.T) {
 	assert.Equal(t, "```diff\nx\n```\n", fenced("x\n"))
 	assert.Equal(t, "`````diff\n````\n`````\n", fenced("````\n"))
 	assert.Equal(t, "a  b", escape("a\r\nb"), "a title stays on one line")
-	assert.Equal(t, "x.conf", diffName("--- a/x.conf\n+++ b/x.conf\n@@"))
-	assert.Equal(t, "old.conf", diffName("--- a/old.conf\n+++ /dev/null\n@@"))
+}
+
+// A budget keeps the summary and the headings, then query diffs before
+// deployment and runbook diffs, names each diff it leaves out and closes
+// with what it left out.
+func TestWriteMarkdownBudget(t *testing.T) {
+	long := strings.Repeat("x", 3000)
+	res := &Result{Base: Rev{Commit: "0123456789abcdef0123456789abcdef01234567", Name: "v1.0"}}
+	for _, id := range []string{"r1", "r2", "r3"} {
+		res.Entries = append(res.Entries, Entry{RuleID: id, Title: "Rule " + id, Status: Changed, OldFile: "a.hcl", NewFile: "a.hcl", Changes: []Change{
+			{Target: "splunk", Part: PartQuery, Name: "splunk.spl", Diff: Unified("splunk.spl", "splunk.spl", "a\n", "b\n")},
+			{Target: "splunk", Part: PartDeployment, Name: "splunk/x.conf", Diff: Unified("splunk/x.conf", "splunk/x.conf", "a\n", long+"\n")},
+			{Part: PartRunbook, Name: "runbooks/" + id + ".md", Diff: Unified("runbooks/r.md", "runbooks/r.md", "a\n", long+"\n")},
+		}})
+	}
+	var whole bytes.Buffer
+	require.NoError(t, res.WriteMarkdown(&whole, 0))
+	require.Greater(t, whole.Len(), 18000)
+
+	var b bytes.Buffer
+	require.NoError(t, res.WriteMarkdown(&b, 8000))
+	md := b.String()
+	assert.LessOrEqual(t, len(md), 8000)
+	for _, id := range []string{"r1", "r2", "r3"} {
+		assert.Contains(t, md, "### Changed: Rule "+id)
+	}
+	assert.Equal(t, 3, strings.Count(md, "**splunk** query:\n\n```diff"), "every query diff fits first")
+	assert.Contains(t, md, "<details><summary>splunk deployment: <code>splunk/x.conf</code></summary>", "then a deployment diff")
+	assert.Contains(t, md, "runbook: <code>runbooks/r3.md</code>: diff left out (")
+	assert.Regexp(t, `\*\*Left out\*\* to keep this report within 8000 characters: 1 deployment diff, 3 runbook diffs \(\d+ characters\)`, md)
+}
+
+// A deployment or runbook hunk that only repeats the query's change is
+// left out and counted; one that changes anything else stays.
+func TestDropRepeats(t *testing.T) {
+	query := Readable("splunk.spl", "splunk.spl", "host=\"a.com\"\n", "host=\"a.com\" OR host=\"b.com\"\n")
+	conf := Readable("splunk/x.conf", "splunk/x.conf",
+		"# version 0a1b2c\nsearch = host=\"a.com\"\ndescription = old\n",
+		"# version 3d4e5f\nsearch = host=\"a.com\" OR host=\"b.com\"\ndescription = old\n")
+	json := Readable("elastic/x.ndjson", "elastic/x.ndjson",
+		"{\"query\": \"host:\\\"a.com\\\"\"}\n\n\n\n\n\n\n\n{\"note\": \"x\"}\n",
+		"{\"query\": \"host:\\\"a.com\\\" OR host:\\\"b.com\\\"\"}\n\n\n\n\n\n\n\n{\"note\": \"new words here\"}\n")
+	entries := []Entry{{RuleID: "r", Status: Changed, Changes: []Change{
+		{Target: "splunk", Part: PartQuery, Diff: query},
+		{Target: "splunk", Part: PartDeployment, Diff: conf},
+		{Target: "elastic", Part: PartDeployment, Diff: json},
+	}}}
+	dropRepeats(entries)
+	c := entries[0].Changes
+	assert.Equal(t, query, c[0].Diff, "queries are kept")
+	assert.Empty(t, c[1].Diff, "the conf file only repeats the query (and its version)")
+	assert.Equal(t, 1, c[1].Repeats)
+	assert.Equal(t, 1, c[2].Repeats)
+	assert.Contains(t, c[2].Diff, "new words here", "the other hunk is kept")
+	assert.NotContains(t, c[2].Diff, "b.com")
 }

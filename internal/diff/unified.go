@@ -33,6 +33,12 @@ type op struct {
 // newName; "" when they are equal. An empty name is written /dev/null, for
 // a text that does not exist on that side.
 func Unified(oldName, newName, old, new string) string {
+	return unified(oldName, newName, old, new, false)
+}
+
+// unified is Unified, with long changed lines diffed word by word when
+// words is set (Readable).
+func unified(oldName, newName, old, new string, words bool) string {
 	if old == new {
 		return ""
 	}
@@ -41,6 +47,10 @@ func Unified(oldName, newName, old, new string) string {
 	var out strings.Builder
 	fmt.Fprintf(&out, "--- %s\n+++ %s\n", sideName("a/", oldName), sideName("b/", newName))
 	for _, h := range hunks(ops) {
+		if words && needsWords(a, b, ops[h[0]:h[1]]) {
+			writeWordHunk(&out, a, b, ops[h[0]:h[1]])
+			continue
+		}
 		writeHunk(&out, a, b, ops[h[0]:h[1]])
 	}
 	return out.String()
@@ -208,17 +218,7 @@ func hunks(ops []op) [][2]int {
 }
 
 func writeHunk(out *strings.Builder, a, b []string, ops []op) {
-	aStart, bStart := ops[0].a, ops[0].b
-	aLen, bLen := 0, 0
-	for _, o := range ops {
-		if o.kind != opInsert {
-			aLen++
-		}
-		if o.kind != opDelete {
-			bLen++
-		}
-	}
-	fmt.Fprintf(out, "@@ -%s +%s @@\n", hunkRange(aStart, aLen), hunkRange(bStart, bLen))
+	writeHunkHeader(out, ops)
 	for _, o := range ops {
 		line := ""
 		switch o.kind {

@@ -184,3 +184,31 @@ func BenchmarkUnified(b *testing.B) {
 		Unified("f", "f", old, new)
 	}
 }
+
+// A long changed line is shown as the words that changed, with a little
+// context, in Readable; Unified keeps whole lines.
+func TestReadableWords(t *testing.T) {
+	hosts := func(extra ...string) string {
+		var hs []string
+		for i := range 40 {
+			hs = append(hs, fmt.Sprintf(`"host%d.example.com"`, i))
+			if i == 20 {
+				hs = append(hs, extra...)
+			}
+		}
+		return "| where Host in~ (" + strings.Join(hs, ", ") + ")\n"
+	}
+	old, new := "T\n"+hosts(), "T\n"+hosts(`"new.example.org"`)
+	assert.Equal(t, "--- a/q.kql\n+++ b/q.kql\n@@ -1,2 +1,2 @@\n"+
+		` …host19.example.com", "host20.example.com", `+"\n"+
+		`+"new.example.org", `+"\n"+
+		` "host21.example.com", "host22.example.com…`+"\n", Readable("q.kql", "q.kql", old, new),
+		"the new value whole, its quotes and the comma after it, placed after the space")
+	assert.Contains(t, Unified("q.kql", "q.kql", old, new), "\n-| where Host in~", "Unified shows whole lines")
+	short := Readable("q.kql", "q.kql", "T\n| where a == 1\n", "T\n| where a == 2\n")
+	assert.Equal(t, Unified("q.kql", "q.kql", "T\n| where a == 1\n", "T\n| where a == 2\n"), short, "short lines stay whole")
+	// A run that could sit in several places sits where it reads best.
+	assert.Equal(t, "--- a/q\n+++ b/q\n@@ -1 +1 @@\n"+` …x = ("a", `+"\n"+`+"b", `+"\n"+` "c")…`+"\n",
+		Readable("q", "q", `x = ("a", "c")`+strings.Repeat(" ", LongLine)+"\n", `x = ("a", "b", "c")`+strings.Repeat(" ", LongLine)+"\n"))
+	assert.Equal(t, []string{"a.b-c_d@e", ":", "f", " ", "(", "\"", "x", "\"", ")", "\n"}, tokens(`a.b-c_d@e:f ("x")`+"\n"))
+}

@@ -18,7 +18,19 @@ type Alert struct {
 	// Group holds the group-by fields' values ("" for an absent field).
 	Group map[string]string
 	Value float64
+	// First are where the first events that counted for the group were
+	// (at most MaxFirst), when AddAt was told.
+	First []Ref
 }
+
+// Ref is where an event is: a file and a 1-based line.
+type Ref struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// MaxFirst bounds the events an alert points at.
+const MaxFirst = 5
 
 // Aggregator runs a rule's aggregation over events in time order. Windows
 // are tumbling and aligned to the Unix epoch (window start = time rounded
@@ -46,6 +58,7 @@ type groupState struct {
 	min, max float64
 	distinct map[string]struct{}
 	parts    uint64 // temporal: bit i set when part i matched
+	first    []Ref
 }
 
 // NewAggregator prepares to aggregate with the program's rule, which must
@@ -65,7 +78,13 @@ var ErrOutOfOrder = errors.New("event is older than the open window: events must
 // window may come in any order). When ts opens a new window, the alerts
 // of the window it closes are returned.
 func (a *Aggregator) Add(ts time.Time, ev Event) ([]Alert, error) {
-	return a.AddMatched(ts, ev, a.p.AggregationMatch(ev))
+	return a.AddAt(ts, ev, Ref{})
+}
+
+// AddAt is Add for an event found at ref, which the alerts of its group
+// name among their first events (a zero ref is not recorded).
+func (a *Aggregator) AddAt(ts time.Time, ev Event, ref Ref) ([]Alert, error) {
+	return a.AddMatched(ts, ev, ref, a.p.AggregationMatch(ev))
 }
 
 // AggregationMatch is how an event matches an aggregating rule: whether it
@@ -92,10 +111,10 @@ type AggregationMatch struct {
 	Parts  uint64
 }
 
-// AddMatched is Add for an event whose match is known (AggregationMatch).
+// AddMatched is AddAt for an event whose match is known (AggregationMatch).
 // An event that does not count still moves time on, closing the open
 // window when it is past it; ev is read only when the event counts.
-func (a *Aggregator) AddMatched(ts time.Time, ev Event, m AggregationMatch) ([]Alert, error) {
+func (a *Aggregator) AddMatched(ts time.Time, ev Event, ref Ref, m AggregationMatch) ([]Alert, error) {
 	start := windowStart(ts.UnixNano(), a.window)
 	var alerts []Alert
 	if a.open && start < a.start {
@@ -107,7 +126,7 @@ func (a *Aggregator) AddMatched(ts time.Time, ev Event, m AggregationMatch) ([]A
 	}
 	a.open, a.start = true, start
 	if m.Counts {
-		a.update(ev, m.Parts)
+		a.update(ev, m.Parts, ref)
 	}
 	return alerts, nil
 }
@@ -133,7 +152,7 @@ func windowStart(ns, window int64) int64 {
 // reader's memory that the next event overwrites: only what a group
 // keeps (its group-by texts when the group is new, a distinct value when
 // first seen) is copied.
-func (a *Aggregator) update(ev Event, parts uint64) {
+func (a *Aggregator) update(ev Event, parts uint64, ref Ref) {
 	a.key, a.text, a.ends = a.key[:0], a.text[:0], a.ends[:0]
 	for _, f := range a.agg.GroupBy {
 		start := len(a.text)
@@ -158,6 +177,9 @@ func (a *Aggregator) update(ev Event, parts uint64) {
 	}
 	g.count++
 	g.parts |= parts
+	if ref != (Ref{}) && len(g.first) < MaxFirst {
+		g.first = append(g.first, ref)
+	}
 	if a.agg.Field == "" {
 		return
 	}
@@ -220,7 +242,7 @@ func (a *Aggregator) close() []Alert {
 		for i, f := range a.agg.GroupBy {
 			group[f] = g.values[i]
 		}
-		alerts = append(alerts, Alert{WindowStart: time.Unix(0, a.start).UTC(), Group: group, Value: value})
+		alerts = append(alerts, Alert{WindowStart: time.Unix(0, a.start).UTC(), Group: group, Value: value, First: g.first})
 	}
 	slices.SortFunc(alerts, func(x, y Alert) int {
 		for _, f := range a.agg.GroupBy {

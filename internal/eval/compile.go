@@ -9,13 +9,12 @@
 package eval
 
 import (
-	"fmt"
 	"net/netip"
 	"regexp"
 	"sort"
-	"strconv"
 	"sync/atomic"
 
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -100,11 +99,21 @@ type valueMatcher struct {
 	cased bool    // vFieldRef
 }
 
-// Compile turns a rule into a Program. Errors (an unknown search in the
-// condition, an unresolved placeholder, a value its comparison cannot use)
-// leave the Program nil.
+// Compile checks a rule (internal/check) and compiles it into a Program;
+// the Program is nil when the check finds an error.
 func Compile(r *rule.Rule) (*Program, rule.Diagnostics) {
-	var diags rule.Diagnostics
+	c, diags := check.Run(r)
+	if c == nil {
+		return nil, diags
+	}
+	return New(c), diags
+}
+
+// New compiles a checked rule. The check phase has made sure that every
+// search reference is bound and every value fits its comparison, so
+// compiling cannot fail.
+func New(c *check.Rule) *Program {
+	r := c.Rule
 	p := &Program{rule: r}
 	index := map[string]int{}
 	fields := map[string]bool{}
@@ -114,9 +123,7 @@ func Compile(r *rule.Rule) (*Program, rule.Diagnostics) {
 		for _, g := range s.Groups {
 			var group []*matcher
 			for _, m := range g.Matchers {
-				cm, d := compileMatcher(m)
-				diags = append(diags, d...)
-				group = append(group, cm)
+				group = append(group, compileMatcher(m))
 				if m.IsKeyword() {
 					p.keywords = true
 				} else {
@@ -130,49 +137,32 @@ func Compile(r *rule.Rule) (*Program, rule.Diagnostics) {
 			}
 			cs.groups = append(cs.groups, group)
 		}
-		if _, dup := index[s.Name]; dup {
-			diags.Errorf(s.Pos, "duplicate-search", "search %q is defined twice", s.Name)
-		}
 		index[s.Name] = len(p.searches)
 		p.searches = append(p.searches, cs)
 	}
-	agg := r.Aggregation
-	if agg != nil {
-		diags = append(diags, checkAggregation(agg)...)
+	if agg := r.Aggregation; agg != nil {
 		for _, f := range agg.GroupBy {
 			fields[f] = true
 		}
 		if agg.Field != "" {
 			fields[agg.Field] = true
 		}
-		for _, part := range agg.Parts {
-			n, d := compileExpr(rule.Expand(part, r.Searches), index)
-			diags = append(diags, d...)
-			p.parts = append(p.parts, n)
-		}
 	}
-	switch {
-	case r.Condition != nil:
-		n, d := compileExpr(rule.Expand(r.Condition, r.Searches), index)
-		diags = append(diags, d...)
-		p.cond = n
-	case agg != nil && agg.Func == rule.AggTemporal:
+	for _, part := range c.Parts {
+		p.parts = append(p.parts, compileExpr(part, index))
+	}
+	if c.Condition != nil {
+		p.cond = compileExpr(c.Condition, index)
+	} else {
 		// A temporal rule's events are those that match any part.
 		p.cond = node{kind: nodeOr, kids: p.parts}
-	case r.Correlation != nil:
-		diags.Errorf(r.Pos, "no-condition", "correlation rule %q is not resolved: the rules it names were not loaded with it", r.ID)
-	default:
-		diags.Errorf(r.Pos, "no-condition", "rule %q has no condition", r.ID)
 	}
 	for f := range fields {
 		p.fields = append(p.fields, f)
 	}
 	sort.Strings(p.fields)
-	if diags.HasErrors() {
-		return nil, diags
-	}
 	p.need, p.needed = p.requirement(&p.cond)
-	return p, diags
+	return p
 }
 
 // Rule returns the rule the program was compiled from.
@@ -187,127 +177,63 @@ func (p *Program) Fields() []string { return p.fields }
 // every string value of the event, not only Fields.
 func (p *Program) NeedsKeywords() bool { return p.keywords }
 
-func checkAggregation(a *rule.Aggregation) rule.Diagnostics {
-	var diags rule.Diagnostics
-	if a.Window <= 0 {
-		diags.Errorf(a.Pos, "bad-aggregation", "aggregation window must be positive, not %s", a.Window)
-	}
-	switch a.Func {
-	case rule.AggTemporal:
-		if len(a.Parts) == 0 {
-			diags.Errorf(a.Pos, "bad-aggregation", "temporal aggregation has no parts")
-		}
-		if len(a.Parts) > 64 {
-			diags.Errorf(a.Pos, "bad-aggregation", "temporal aggregation has %d parts; at most 64 are supported", len(a.Parts))
-		}
-	case rule.AggDistinctCount, rule.AggSum, rule.AggAvg, rule.AggMin, rule.AggMax:
-		if a.Field == "" {
-			diags.Errorf(a.Pos, "bad-aggregation", "aggregation %s needs a field", a.Func)
-		}
-	}
-	return diags
-}
-
-func compileExpr(e rule.Expr, index map[string]int) (node, rule.Diagnostics) {
-	var diags rule.Diagnostics
-	var kids func(terms []rule.Expr) []node
-	kids = func(terms []rule.Expr) []node {
+// compileExpr compiles a checked condition: only And, Or, Not and bound
+// search references.
+func compileExpr(e rule.Expr, index map[string]int) node {
+	kids := func(terms []rule.Expr) []node {
 		out := make([]node, len(terms))
 		for i, t := range terms {
-			n, d := compileExpr(t, index)
-			diags = append(diags, d...)
-			out[i] = n
+			out[i] = compileExpr(t, index)
 		}
 		return out
 	}
 	switch e := e.(type) {
 	case *rule.And:
-		return node{kind: nodeAnd, kids: kids(e.Terms)}, diags
+		return node{kind: nodeAnd, kids: kids(e.Terms)}
 	case *rule.Or:
-		return node{kind: nodeOr, kids: kids(e.Terms)}, diags
+		return node{kind: nodeOr, kids: kids(e.Terms)}
 	case *rule.Not:
-		return node{kind: nodeNot, kids: kids([]rule.Expr{e.X})}, diags
-	case *rule.SearchRef:
-		i, ok := index[e.Name]
-		if !ok {
-			diags.Errorf(e.Pos, "unknown-search", "condition refers to search %q, which the rule does not define", e.Name)
-		}
-		return node{kind: nodeRef, search: i}, diags
-	case *rule.Quantified:
-		// Expand leaves a quantifier only when it covers no search.
-		diags.Errorf(e.Pos, "unknown-search", "no search matches %q in the condition", e.Pattern)
-		return node{kind: nodeOr}, diags
+		return node{kind: nodeNot, kids: kids([]rule.Expr{e.X})}
 	}
-	diags.Errorf(rule.Pos{}, "bad-condition", "condition node %T is not supported", e)
-	return node{kind: nodeOr}, diags
+	return node{kind: nodeRef, search: index[e.(*rule.SearchRef).Name]}
 }
 
-func compileMatcher(m *rule.Matcher) (*matcher, rule.Diagnostics) {
-	var diags rule.Diagnostics
+// compileMatcher compiles a checked matcher: its values fit its comparison.
+func compileMatcher(m *rule.Matcher) *matcher {
 	cm := &matcher{src: m, field: m.Field, negate: m.Negate}
-	field := m.Field
-	if field == "" {
-		field = "keywords"
-	} else {
+	if m.Field != "" {
 		cm.number = fieldNumber(m.Field)
 	}
 	for _, v := range m.Values {
 		vm := valueMatcher{}
-		bad := func(why string) {
-			diags.Errorf(v.Pos, "bad-value", "field %q: %s", field, why)
-		}
 		switch {
-		case v.Kind == rule.KindPlaceholder:
-			bad(fmt.Sprintf("unresolved placeholder %%%s%%: the evaluator needs its values", v.Text))
 		case m.Op == rule.OpExists:
 			vm.kind = vExists
 			vm.truth = v.Text == "true"
-			if v.Kind != rule.KindBool {
-				bad("exists takes true or false")
-			}
 		case v.Kind == rule.KindNull:
 			vm.kind = vNull
-			if m.Op != rule.OpEquals {
-				bad("null can only be compared for equality")
-			}
 		case v.Kind == rule.KindFieldRef:
 			vm.kind = vFieldRef
 			vm.text, vm.op, vm.cased = v.Text, m.Op, m.Cased
-			if m.Op > rule.OpEndsWith {
-				bad(fmt.Sprintf("fieldref cannot be combined with %s", m.Op))
-			}
 		case m.Op == rule.OpRegex:
 			vm.kind = vRegex
-			re, err := regexp.Compile(regexFlags(m.Regex) + v.Text)
-			if err != nil {
-				bad(fmt.Sprintf("regular expression %q does not compile: %v", v.Text, err))
-			}
-			vm.re = re
+			vm.re = regexp.MustCompile(m.Regex.Prefix() + v.Text) // checked
 		case m.Op == rule.OpCIDR:
 			vm.kind = vCIDR
-			pfx, err := netip.ParsePrefix(v.Text)
-			if err != nil {
-				bad(fmt.Sprintf("cidr needs a network such as 10.0.0.0/8: %v", err))
-			}
-			vm.cidr = pfx.Masked()
+			vm.cidr = netip.MustParsePrefix(v.Text).Masked() // checked
 		case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
 			vm.kind, vm.op, vm.num = vCompare, m.Op, v.Number
-			if v.Kind != rule.KindNumber {
-				bad(fmt.Sprintf("%s needs a number, not %q", m.Op, v.Text))
-			}
 		case v.Kind == rule.KindNumber && m.Op == rule.OpEquals:
 			vm.kind, vm.num, vm.text = vNumber, v.Number, v.Text
 		case v.Kind == rule.KindBool && m.Op == rule.OpEquals:
 			vm.kind, vm.truth = vBool, v.Text == "true"
-		case v.Kind == rule.KindString || v.Kind == rule.KindNumber || v.Kind == rule.KindBool:
+		default:
 			pat := v.Pattern
 			if v.Kind != rule.KindString {
 				pat = rule.LiteralPattern(v.Text)
 			}
 			vm.kind = vString
 			vm.str = newStrMatcher(pat, m.Op, m.Cased)
-		default:
-			bad(fmt.Sprintf("a %s value cannot be used with %s", kindName(v.Kind), m.Op))
 		}
 		switch vm.kind {
 		case vString, vRegex, vCIDR, vFieldRef:
@@ -315,14 +241,12 @@ func compileMatcher(m *rule.Matcher) (*matcher, rule.Diagnostics) {
 		}
 		cm.values = append(cm.values, vm)
 	}
-	if !diags.HasErrors() {
-		cm.values = groupLiterals(cm.values, m.Negate)
-	}
+	cm.values = groupLiterals(cm.values, m.Negate)
 	cm.absent = absentResult(cm.values, cm.negate)
 	if len(cm.values) == 1 && cm.values[0].kind == vStrSet && !cm.negate {
 		cm.set = cm.values[0].set
 	}
-	return cm, diags
+	return cm
 }
 
 // absentResult is what a matcher's values give for an event without the
@@ -364,29 +288,4 @@ func groupLiterals(values []valueMatcher, negate bool) []valueMatcher {
 		}
 	}
 	return out
-}
-
-func kindName(k rule.ValueKind) string {
-	names := [...]string{"string", "number", "bool", "null", "regex", "cidr", "fieldref", "placeholder"}
-	if int(k) < len(names) {
-		return names[k]
-	}
-	return "kind " + strconv.Itoa(int(k))
-}
-
-func regexFlags(f rule.RegexFlags) string {
-	flags := ""
-	if f.IgnoreCase {
-		flags += "i"
-	}
-	if f.Multiline {
-		flags += "m"
-	}
-	if f.DotAll {
-		flags += "s"
-	}
-	if flags == "" {
-		return ""
-	}
-	return "(?" + flags + ")"
 }

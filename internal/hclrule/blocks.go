@@ -79,6 +79,15 @@ var thresholdOps = []struct {
 	{"lte", rule.CmpLte}, {"eq", rule.CmpEq}, {"neq", rule.CmpNeq},
 }
 
+// checkFieldNames reports, at attr's value, each name no target can name.
+func (d *decoder) checkFieldNames(attr *hcl.Attribute, names ...string) {
+	for _, n := range names {
+		if err := rule.CheckFieldName(n); err != nil {
+			d.errorf(attr.Expr.Range(), CodeValue, "Invalid field name", "%v.", err)
+		}
+	}
+}
+
 // threshold decodes the aggregation: one aggregate, one comparison.
 func (d *decoder) threshold(b *hcl.Block) *rule.Aggregation {
 	content, hd := b.Body.Content(thresholdSchema)
@@ -89,6 +98,7 @@ func (d *decoder) threshold(b *hcl.Block) *rule.Aggregation {
 	agg := &rule.Aggregation{Pos: posOf(b.DefRange)}
 	if attr := attrs["group_by"]; attr != nil {
 		agg.GroupBy, _ = d.strList(attr)
+		d.checkFieldNames(attr, agg.GroupBy...)
 	}
 	if attr := attrs["window"]; attr != nil {
 		if s, ok := d.str(attr); ok {
@@ -118,6 +128,7 @@ func (d *decoder) threshold(b *hcl.Block) *rule.Aggregation {
 			continue
 		} else {
 			agg.Field = f
+			d.checkFieldNames(attr, f)
 		}
 		if fn != nil {
 			d.errorf(attr.NameRange, CodeValue, "More than one aggregate", "threshold already aggregates with %s; use one of %s.", fn.Name, aggregateNames())

@@ -45,7 +45,9 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 		"references": &r.References, "tags": &r.Tags,
 		"falsepositives": &r.FalsePositives, "fields": &r.Fields,
 	}
+	r.MetaPos = map[string]rule.Pos{}
 	for _, attr := range sortedAttributes(content.Attributes) {
+		r.MetaPos[attr.Name] = posOf(attr.Expr.Range())
 		switch {
 		case strs[attr.Name] != nil:
 			*strs[attr.Name], _ = d.str(attr)
@@ -135,9 +137,20 @@ func (d *decoder) detection(b *hcl.Block) *rule.Rule {
 			"detection %q needs a condition, such as condition = \"selection_name\".", r.Name)
 	}
 	if d.failedSince(m) {
+		d.unload(r, m)
 		return nil
 	}
 	return r
+}
+
+// unload records r as a detection that did not load, with the errors
+// reported since m.
+func (d *decoder) unload(r *rule.Rule, m mark) {
+	u := rule.Unloaded{Rule: r, Diags: d.diags[m.diags:].Errors()}
+	if len(u.Diags) == 0 {
+		u.Reason = "a local value it uses has an error"
+	}
+	d.unloaded = append(d.unloaded, u)
 }
 
 // share records a selection declared outside any detection.

@@ -13,6 +13,11 @@ func posOf(r hcl.Range) rule.Pos {
 	return rule.Pos{File: r.Filename, Line: r.Start.Line, Col: r.Start.Column}
 }
 
+// endOf is the end of an hcl range (just after its last character).
+func endOf(r hcl.Range) rule.Pos {
+	return rule.Pos{File: r.Filename, Line: r.End.Line, Col: r.End.Column}
+}
+
 // convert turns hcl diagnostics into rule diagnostics, keeping hcl's
 // summary and detail and giving them code.
 func convert(hd hcl.Diagnostics, code string) rule.Diagnostics {
@@ -27,9 +32,9 @@ func convert(hd hcl.Diagnostics, code string) rule.Diagnostics {
 		}
 		switch {
 		case h.Subject != nil:
-			d.Pos = posOf(*h.Subject)
+			d.Pos, d.End = posOf(*h.Subject), endOf(*h.Subject)
 		case h.Context != nil:
-			d.Pos = posOf(*h.Context)
+			d.Pos, d.End = posOf(*h.Context), endOf(*h.Context)
 		}
 		out = append(out, d)
 	}
@@ -47,6 +52,8 @@ type decoder struct {
 	unknowns int
 	// shared are the selections declared outside detections, by name.
 	shared map[string]*hcl.Block
+	// unloaded are the detections that failed to decode.
+	unloaded []rule.Unloaded
 }
 
 // addHCL records hcl diagnostics and reports whether any is an error.
@@ -59,7 +66,7 @@ func (d *decoder) addHCL(hd hcl.Diagnostics, code string) bool {
 // the detail says what is wrong here.
 func (d *decoder) errorf(rng hcl.Range, code, summary, detail string, args ...any) {
 	d.diags = append(d.diags, rule.Diagnostic{
-		Severity: rule.Error, Pos: posOf(rng), Code: code,
+		Severity: rule.Error, Pos: posOf(rng), End: endOf(rng), Code: code,
 		Summary: summary, Detail: fmt.Sprintf(detail, args...),
 	})
 }

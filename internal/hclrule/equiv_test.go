@@ -1,6 +1,7 @@
 package hclrule
 
 import (
+	"github.com/detc/detc/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,7 @@ func TestSigmaEquivalence(t *testing.T) {
 			fromSigma, diags := sigma.Load(ymlPath, ymlData)
 			require.Empty(t, diags, diags.Error())
 			require.Len(t, fromHCL, 1)
-			assert.Equal(t, dump(fromSigma, false), dump(fromHCL, false))
+			assert.Equal(t, testutil.Dump(fromSigma, false), testutil.Dump(fromHCL, false))
 		})
 	}
 }

@@ -314,6 +314,11 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{"a.hcl:14:19: error: field \"f\": regular expression does not compile: error parsing regexp: missing closing ): `a(b`"},
 		},
 		{
+			name:  "regex lookbehind",
+			files: []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  selection \"s2\" {\n    match \"f\" {\n      re = [\"ok\", \"(?<=a)b\"]\n    }\n  }\n"))}},
+			want:  []string{"a.hcl:14:19: error: field \"f\": regular expression \"(?<=a)b\" uses lookbehind, which RE2 (the regular expression syntax detc uses) does not support"},
+		},
+		{
 			name:  "bad cidr",
 			files: []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  selection \"s2\" {\n    match \"f\" {\n      cidr = \"10.0.0.0\"\n    }\n  }\n"))}},
 			want:  []string{"a.hcl:14:14: error: field \"f\": cidr needs a network such as 10.0.0.0/8: netip.ParsePrefix(\"10.0.0.0\"): no '/'"},
@@ -399,7 +404,36 @@ func TestLoadErrors(t *testing.T) {
 			name:   "threshold window",
 			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    window = \"ten minutes\"\n    count = true\n    gt = 1\n  }\n"))}},
 			want:   []string{"a.hcl:13:14: error: Invalid window"},
-			detail: `window "ten minutes" is not a time span: write a positive number and a unit s, m, h or d (for example 5m).`,
+			detail: `window "ten minutes" is not a time span: write a whole number and a unit s, m, h or d (for example 5m).`,
+		},
+		{
+			name:   "threshold window negative",
+			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    window = \"-5m\"\n    count = true\n    gt = 1\n  }\n"))}},
+			want:   []string{"a.hcl:13:14: error: Invalid window"},
+			detail: `window "-5m" is negative: a time span is at least 1s.`,
+		},
+		{
+			name:   "threshold window zero",
+			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    window = \"0s\"\n    count = true\n    gt = 1\n  }\n"))}},
+			want:   []string{"a.hcl:13:14: error: Invalid window"},
+			detail: `window "0s" is zero: a time span is at least 1s.`,
+		},
+		{
+			name:   "threshold window overflows",
+			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    window = \"99999999999d\"\n    count = true\n    gt = 1\n  }\n"))}},
+			want:   []string{"a.hcl:13:14: error: Invalid window"},
+			detail: `window "99999999999d" is longer than the longest time span, 365d.`,
+		},
+		{
+			name:  "field name with a control character",
+			files: []File{{"a.hcl", []byte(strings.Replace(detectionWith("  condition = \"sel\"\n"), `match "f"`, `match "cs-\u001bhost"`, 1))}},
+			want:  []string{"a.hcl:7:5: error: field name \"cs-\\x1bhost\" has a control character (U+001B) at byte 3: no target can name it"},
+		},
+		{
+			name:   "group_by field with a tab",
+			files:  []File{{"a.hcl", []byte(detectionWith("  condition = \"sel\"\n  threshold {\n    group_by = [\"src\\tip\"]\n    window = \"5m\"\n    count = true\n    gt = 1\n  }\n"))}},
+			want:   []string{"a.hcl:13:16: error: Invalid field name"},
+			detail: `field name "src\tip" has a control character (U+0009) at byte 3: no target can name it.`,
 		},
 		{
 			name:  "threshold without window",

@@ -45,7 +45,7 @@ func TestFormatIsStable(t *testing.T) {
 			before, d1 := Load([]File{{Name: path, Data: data}})
 			after, d2 := Load([]File{{Name: path, Data: once}})
 			assert.Equal(t, len(d1), len(d2))
-			assert.Equal(t, dump(before, false), dump(after, false))
+			assert.Equal(t, testutil.Dump(before, false), testutil.Dump(after, false))
 		})
 	}
 }

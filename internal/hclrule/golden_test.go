@@ -24,7 +24,7 @@ func TestGolden(t *testing.T) {
 			require.NoError(t, err)
 			rules, diags := Load([]File{{Name: filepath.Base(in), Data: data}})
 			require.Empty(t, diags, diags.Error())
-			testutil.Golden(t, "golden/"+name+".golden", []byte(dump(rules, true)))
+			testutil.Golden(t, "golden/"+name+".golden", []byte(testutil.Dump(rules, true)))
 		})
 	}
 }

@@ -10,9 +10,12 @@ package hclrule
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/detc/detc/internal/rule"
 )
@@ -82,7 +85,7 @@ type parsedFile struct {
 // are unknown; other problems are reported together, and the rules
 // returned are those that decoded without error.
 func Load(files []File) ([]*rule.Rule, rule.Diagnostics) {
-	rules, _, diags := LoadValues(files)
+	rules, _, _, diags := LoadValues(files)
 	return rules, diags
 }
 
@@ -94,8 +97,10 @@ func Load(files []File) ([]*rule.Rule, rule.Diagnostics) {
 type Values map[string][]rule.RawValue
 
 // LoadValues is Load that also returns the locals as placeholder values,
-// so that Sigma rules loaded in the same run can use the HCL lists.
-func LoadValues(files []File) ([]*rule.Rule, Values, rule.Diagnostics) {
+// so that Sigma rules loaded in the same run can use the HCL lists, and
+// the detections that did not load (by name and position, with their
+// errors), so that reports can count them.
+func LoadValues(files []File) ([]*rule.Rule, Values, []rule.Unloaded, rule.Diagnostics) {
 	var diags rule.Diagnostics
 	parsed := make([]parsedFile, 0, len(files))
 	for _, f := range files {
@@ -107,7 +112,7 @@ func LoadValues(files []File) ([]*rule.Rule, Values, rule.Diagnostics) {
 	}
 	if diags.HasErrors() {
 		diags.Sort()
-		return nil, nil, diags
+		return nil, nil, notLoaded(parsed, diags), diags
 	}
 
 	d := &decoder{}
@@ -138,12 +143,17 @@ func LoadValues(files []File) ([]*rule.Rule, Values, rule.Diagnostics) {
 	seen := map[string]hcl.Range{}
 	for _, b := range detections {
 		name := b.Labels[0]
+		stub := &rule.Rule{Name: name, ID: name, File: b.DefRange.Filename, Pos: posOf(b.DefRange)}
 		if name == "" {
+			m := d.mark()
 			d.errorf(b.LabelRanges[0], CodeValue, "Empty detection name", "The label names the detection; reports and correlation rules refer to it.")
+			d.unload(stub, m)
 			continue
 		}
 		if prev, dup := seen[name]; dup {
+			m := d.mark()
 			d.errorf(b.LabelRanges[0], CodeDuplicate, "Duplicate detection", "A detection named %q is already defined at %s; each detection needs its own name.", name, posOf(prev))
+			d.unload(stub, m)
 			continue
 		}
 		seen[name] = b.DefRange
@@ -153,7 +163,42 @@ func LoadValues(files []File) ([]*rule.Rule, Values, rule.Diagnostics) {
 	}
 	diags = append(diags, d.diags...)
 	diags.Sort()
-	return rules, values, diags
+	return rules, values, d.unloaded, diags
+}
+
+// notLoaded names the detections of the files that parsed when another
+// file did not: none of them is loaded, since the broken file's locals
+// and shared selections are unknown. A file that did not parse is not
+// listed: its detections are unknown.
+func notLoaded(parsed []parsedFile, diags rule.Diagnostics) []rule.Unloaded {
+	var broken []string
+	for _, diag := range diags {
+		if diag.Severity == rule.Error && !slices.Contains(broken, diag.Pos.File) {
+			broken = append(broken, diag.Pos.File)
+		}
+	}
+	reason := strings.Join(broken, ", ") + " has errors, and all .hcl files of a run are loaded together"
+	var out []rule.Unloaded
+	for _, f := range parsed {
+		if slices.Contains(broken, f.name) {
+			continue
+		}
+		for _, b := range f.body.Blocks {
+			if b.Type != "detection" || len(b.Labels) != 1 {
+				continue
+			}
+			r := &rule.Rule{Name: b.Labels[0], ID: b.Labels[0], File: f.name, Pos: posOf(b.DefRange())}
+			for name, field := range map[string]*string{"id": &r.ID, "title": &r.Title} {
+				if attr := b.Body.Attributes[name]; attr != nil {
+					if v, hd := attr.Expr.Value(nil); !hd.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+						*field = v.AsString()
+					}
+				}
+			}
+			out = append(out, rule.Unloaded{Rule: r, Reason: reason})
+		}
+	}
+	return out
 }
 
 // parse checks the limits and parses one file. It returns a nil body when

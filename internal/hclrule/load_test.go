@@ -282,7 +282,7 @@ func TestLoadValues(t *testing.T) {
 		{Name: "a.hcl", Data: []byte("locals {\n  hosts = [\"a.com\", [\"b.com\"]]\n  port  = 443\n  one   = \"x\"\n  empty = []\n  obj   = { a = 1 }\n  bad   = local.nope\n}\n")},
 		{Name: "b.hcl", Data: []byte("locals {\n  more = concat(local.hosts, [null, true])\n}\n")},
 	}
-	rules, values, diags := LoadValues(files)
+	rules, values, _, diags := LoadValues(files)
 	assert.Empty(t, rules)
 	assert.Equal(t, []string{"a.hcl:7:11: error: Reference to undeclared local value"}, summaries(diags))
 	at := func(line, col int) rule.Pos { return rule.Pos{File: "a.hcl", Line: line, Col: col} }

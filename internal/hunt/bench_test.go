@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/detc/detc/internal/eval"
-	"github.com/detc/detc/internal/fixture/formats"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/logs"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 )
@@ -194,7 +194,7 @@ func BenchmarkMatchPack(b *testing.B) {
 		data = gen.next(data)
 	}
 	h := newHunter(b, packRules(b), 1)
-	rd, err := formats.NewReader(bytes.NewReader(data), "bench.jsonl", h.readOptions())
+	rd, err := logs.NewReader(bytes.NewReader(data), "bench.jsonl", h.readOptions())
 	require.NoError(b, err)
 	var evs []*eval.FlatEvent
 	var progs [][]*program

@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/detc/detc/internal/fixture/jsonscan"
 	"github.com/detc/detc/internal/hclrule"
+	"github.com/detc/detc/internal/logs/jsonscan"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/sigma"
 	"github.com/detc/detc/internal/testutil"
@@ -47,7 +47,7 @@ func loadRules(t testing.TB, dir string) []*rule.Rule {
 	return append(rs, rules...)
 }
 
-var logs = []string{"testdata/logs/proxy.jsonl", "testdata/logs/access.log", "testdata/logs/dns.log", "testdata/logs/sysmon.jsonl"}
+var testLogs = []string{"testdata/logs/proxy.jsonl", "testdata/logs/access.log", "testdata/logs/dns.log", "testdata/logs/sysmon.jsonl"}
 
 func hunt(t *testing.T, files []string, opts Options) (string, []string, Stats) {
 	t.Helper()
@@ -60,19 +60,20 @@ func hunt(t *testing.T, files []string, opts Options) (string, []string, Stats) 
 }
 
 func TestHuntGolden(t *testing.T) {
-	out, warnings, stats := hunt(t, logs, Options{})
+	out, warnings, stats := hunt(t, testLogs, Options{})
 	testutil.Golden(t, "alerts.jsonl", []byte(out))
 	assert.Equal(t, []string{
-		"testdata/logs/proxy.jsonl:4:1: warning: malformed JSON in the object that starts on line 3: expected ',' or '}' after a value, found '{'",
+		"testdata/logs/proxy.jsonl:3:128: warning: malformed JSON: the line ends before the object is closed (jsonl has one JSON object a line)",
 	}, warnings)
-	assert.Equal(t, Stats{Files: 4, Bytes: 2072, Events: 11, BadEvents: 1, Alerts: 8}, stats)
+	assert.Equal(t, Stats{Files: 4, Bytes: 2072, Events: 11, BadEvents: 1, Alerts: 8,
+		SkippedLines: 1, Skipped: []FileCount{{"testdata/logs/proxy.jsonl", 1}}}, stats)
 }
 
 func TestHuntGzipMatchesPlain(t *testing.T) {
-	plain, _, _ := hunt(t, logs, Options{})
+	plain, _, _ := hunt(t, testLogs, Options{})
 	dir := t.TempDir()
 	var gzFiles []string
-	for _, f := range logs {
+	for _, f := range testLogs {
 		data, err := os.ReadFile(f)
 		require.NoError(t, err)
 		var buf bytes.Buffer
@@ -85,7 +86,7 @@ func TestHuntGzipMatchesPlain(t *testing.T) {
 		gzFiles = append(gzFiles, gz)
 	}
 	compressed, _, _ := hunt(t, gzFiles, Options{})
-	for i, f := range logs {
+	for i, f := range testLogs {
 		plain = strings.ReplaceAll(plain, `"file":"`+f+`"`, `"file":"`+gzFiles[i]+`"`)
 	}
 	assert.Equal(t, plain, compressed)
@@ -100,7 +101,9 @@ func TestHuntErrors(t *testing.T) {
 		got = append(got, d.String())
 	}
 	assert.Equal(t, []string{
-		`-: error: condition refers to search "missing", which the rule does not define`,
+		`-: error: search "s" has no field or keyword to match`,
+		`-: error: condition names search "missing", which rule bad does not define (searches: s)`,
+		`-: warning: search "s" is not used by the condition of rule bad`,
 		"testdata/logs/none.log: error: open testdata/logs/none.log: no such file or directory",
 		"testdata/rules/keyword.yml: error: testdata/rules/keyword.yml: cannot tell the log's format from its first line; name it (jsonl, zeek-http, zeek-dns, squid, sysmon-json)",
 	}, got)
@@ -131,6 +134,38 @@ func TestHuntCapsWarnings(t *testing.T) {
 	require.Len(t, warnings, MaxWarningsPerFile+1)
 	assert.Equal(t, log+": warning: 5 more bad events not shown (25 in all)", warnings[MaxWarningsPerFile])
 	assert.Equal(t, int64(MaxWarningsPerFile+5), stats.BadEvents)
+	assert.Equal(t, []FileCount{{log, MaxWarningsPerFile + 5}}, stats.Skipped, "every skipped line is counted, shown or not")
+}
+
+// TestHuntTimeoutOnEndlessPipe: with a timeout, a hunt over an input that
+// never ends stops while waiting for more, with the alerts of what it read.
+func TestHuntTimeoutOnEndlessPipe(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	data, err := os.ReadFile("testdata/logs/access.log")
+	require.NoError(t, err)
+	go func() { _, _ = pw.Write(data) }() // then nothing more, never EOF
+	var out bytes.Buffer
+	h, diags := New(loadRules(t, "testdata/rules"), &out, Options{Timeout: 200 * time.Millisecond})
+	require.Empty(t, diags)
+	require.NoError(t, h.Reader(pr, "pipe"))
+	assert.True(t, h.TimedOut())
+	assert.True(t, h.CutShort())
+	require.NoError(t, h.Finish())
+	assert.Equal(t, int64(strings.Count(string(data), "\n")), h.Stats().Events, "every event written before the wait was read")
+	assert.NotZero(t, h.Stats().Alerts)
+	// A log after the timeout is not read at all.
+	require.NoError(t, h.Reader(strings.NewReader(string(data)), "later"))
+	assert.Equal(t, 1, h.Stats().Files)
+}
+
+func TestHuntWithoutTimeoutDoesNotStop(t *testing.T) {
+	var out bytes.Buffer
+	h, diags := New(loadRules(t, "testdata/rules"), &out, Options{})
+	require.Empty(t, diags)
+	require.NoError(t, h.Reader(strings.NewReader("{\"cs-host\":\"x\"}\n"), "one.jsonl"))
+	assert.False(t, h.TimedOut())
+	assert.False(t, h.CutShort())
 }
 
 func TestReaderStream(t *testing.T) {
@@ -197,7 +232,7 @@ func TestPivotsAreNotHunted(t *testing.T) {
 		r.Tags = append(r.Tags, rule.PivotTag)
 	}
 	var out bytes.Buffer
-	stats, diags := Run(rules, logs, &out, Options{})
+	stats, diags := Run(rules, testLogs, &out, Options{})
 	require.Empty(t, diags)
 	assert.Empty(t, out.String())
 	assert.Equal(t, int64(11), stats.Events)
@@ -229,6 +264,30 @@ func TestIsCompact(t *testing.T) {
 	assert.False(t, isCompact([]byte("{\"a\":\"x\ty\"}")), "a raw tab in a string")
 	assert.False(t, isCompact([]byte(`{"a":"\x"}`)), "an invalid escape")
 	assert.False(t, isCompact([]byte(`{"a":"\u12"}`)), "a short \\u escape")
+}
+
+// TestHuntZeekTSV: a Zeek log in its tab-separated form raises the alerts
+// of the same log as JSON; its short row is one warning at its line, and
+// counted.
+func TestHuntZeekTSV(t *testing.T) {
+	fromJSON, _, _ := hunt(t, []string{"testdata/logs/dns.log"}, Options{})
+	fromTSV, warnings, stats := hunt(t, []string{"testdata/logs/dns.tsv.log"}, Options{})
+	ruleIDs := func(alerts string) []string {
+		var ids []string
+		for _, line := range strings.Split(strings.TrimSpace(alerts), "\n") {
+			var a struct {
+				RuleID string `json:"rule_id"`
+				Time   string
+			}
+			require.NoError(t, json.Unmarshal([]byte(line), &a))
+			ids = append(ids, a.RuleID+" "+a.Time)
+		}
+		return ids
+	}
+	require.NotEmpty(t, fromJSON)
+	assert.Equal(t, ruleIDs(fromJSON), ruleIDs(fromTSV))
+	assert.Equal(t, []string{"testdata/logs/dns.tsv.log:10:1: warning: a row has 3 columns; the #fields header on line 7 names 11"}, warnings)
+	assert.Equal(t, []FileCount{{"testdata/logs/dns.tsv.log", 1}}, stats.Skipped)
 }
 
 // TestHuntReadsCommonTimeFields: in a Zeek-style JSON Lines log timed by

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/detc/detc/internal/eval"
-	"github.com/detc/detc/internal/fixture/formats"
+	"github.com/detc/detc/internal/logs"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -24,6 +24,40 @@ type aggregateAlert struct {
 	WindowEnd string            `json:"window_end"`
 	Group     map[string]string `json:"group"`
 	Value     float64           `json:"value"`
+	// Events are where the first events that counted were.
+	Events []eval.Ref `json:"events,omitempty"`
+}
+
+// match is one search that matched an event, in an alert: the matchers
+// of its group that matched, each with the rule's values and the event's
+// (eval's Explain, as detc test shows it).
+type match struct {
+	Search string       `json:"search"`
+	Fields []matchField `json:"fields"`
+}
+
+type matchField struct {
+	// Field is "" for a keyword.
+	Field     string   `json:"field,omitempty"`
+	Modifiers []string `json:"modifiers,omitempty"`
+	Values    []string `json:"values"`
+	Event     string   `json:"event"`
+}
+
+// matches are the searches that matched ev.
+func matches(x eval.Explanation) []match {
+	out := []match{}
+	for _, s := range x.Searches {
+		if !s.Matched {
+			continue
+		}
+		m := match{Search: s.Name, Fields: []matchField{}}
+		for _, r := range s.Matchers {
+			m.Fields = append(m.Fields, matchField{Field: r.Field, Modifiers: r.Modifiers, Values: r.Values, Event: r.Event})
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 type alertWriter struct {
@@ -78,10 +112,10 @@ func (a *alertWriter) raw(b []byte) error {
 }
 
 // appendEventAlert appends the JSON line of an alert on one event:
-// rule_id, title, level, time (null when the event has none), file, line
-// and the event. Alerts can be many, so the line is built by hand;
-// compact is scratch memory.
-func appendEventAlert(b []byte, compact *bytes.Buffer, p *program, file string, ev *formats.Event) []byte {
+// rule_id, title, level, time (null when the event has none), file, line,
+// the searches that matched and the event. Alerts can be many, so the
+// line is built by hand; scratch is scratch memory.
+func appendEventAlert(b []byte, scratch *bytes.Buffer, p *program, file string, ev *logs.Event) []byte {
 	b = append(b, p.prefix...)
 	if t, ok := ev.Time(); ok {
 		b = append(b, '"')
@@ -94,14 +128,23 @@ func appendEventAlert(b []byte, compact *bytes.Buffer, p *program, file string, 
 	b = appendString(b, file)
 	b = append(b, `,"line":`...)
 	b = strconv.AppendInt(b, int64(ev.Line), 10)
+	b = append(b, `,"matches":`...)
+	scratch.Reset()
+	enc := json.NewEncoder(scratch)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(matches(p.prog.Explain(&ev.FlatEvent))) == nil {
+		b = append(b, bytes.TrimSuffix(scratch.Bytes(), []byte("\n"))...)
+	} else {
+		b = append(b, "[]"...)
+	}
 	b = append(b, `,"event":`...)
-	b = appendEvent(b, compact, ev)
+	b = appendEvent(b, scratch, ev)
 	return append(b, "}\n"...)
 }
 
 // appendEvent appends the event as the log has it when that is JSON
 // (compacted to one line), or else its taxonomy fields as an object.
-func appendEvent(b []byte, compact *bytes.Buffer, ev *formats.Event) []byte {
+func appendEvent(b []byte, compact *bytes.Buffer, ev *logs.Event) []byte {
 	raw := ev.Raw()
 	if len(raw) > 0 && raw[0] == '{' {
 		if isCompact(raw) {
@@ -229,6 +272,6 @@ func (a *alertWriter) aggregate(r *rule.Rule, al eval.Alert) error {
 	return a.write(aggregateAlert{
 		RuleID: r.IDOrName(), Title: r.Title, Level: r.Level,
 		Time: formatTime(al.WindowStart), WindowEnd: formatTime(al.WindowStart.Add(r.Aggregation.Window)),
-		Group: al.Group, Value: al.Value,
+		Group: al.Group, Value: al.Value, Events: al.First,
 	})
 }

@@ -10,74 +10,95 @@ import (
 	"time"
 
 	"github.com/detc/detc/internal/eval"
-	"github.com/detc/detc/internal/fixture/formats"
+	"github.com/detc/detc/internal/logs"
 	"github.com/detc/detc/internal/rule"
 )
 
-// A log is hunted in pieces (formats.Splitter): workers match the pieces'
+// A log is hunted in pieces (logs.Splitter): workers match the pieces'
 // events on every core, and the hunt takes their results in the order of
 // the pieces, writing event alerts as the workers formatted them and
 // feeding the aggregations, which need the events in order, itself. The
 // pieces are the same whatever the number of workers, so the output is
 // too. At most two pieces per worker are in flight, which keeps memory
-// flat however large the log.
+// flat however large the log. A log that cannot be cut (Splitter.Whole)
+// is read in order by one worker, in batches of events.
 
-// batch is what matching one piece gave, in the order of its events.
+// batch is what matching one piece (or, for a log read whole, a run of
+// events) gave, in the order of its events.
 type batch struct {
-	piece  formats.Piece
-	buf    []byte // the piece's memory, handed back for the next piece
-	out    []byte // event alert lines
-	aggs   []aggEvent
-	warns  []rule.Diagnostic
-	bad    int64
-	events int64
-	alerts int64
-	// timeField is the field the piece's first timed event had its time in.
+	piece logs.Piece
+	out   []byte // event alert lines
+	aggs  []aggEvent
+	warns []rule.Diagnostic
+	bad   int64
+	// skipped counts the lines not read as events.
+	skipped int64
+	events  int64
+	alerts  int64
+	// read is how much of the input had been read: a progress figure.
+	read int64
+	// timeField is the field the batch's first timed event had its time in.
 	timeField string
-	err       error // the input failed after this piece
+	err       error // the input failed after this batch
 }
 
 // aggEvent is an event for an aggregation, at its place among the alerts.
 type aggEvent struct {
 	at    int // offset in batch.out
 	prog  int
+	line  int
 	timed bool
 	ts    time.Time
 	match eval.AggregationMatch
 	ev    *eval.FlatEvent // a copy, when the event counts
 }
 
-// worker matches pieces' events; each goroutine has its own.
+// worker matches events; each goroutine has its own.
 type worker struct {
 	h    *Hunter
 	name string
-	rd   *formats.Reader
+	rd   *logs.Reader
 	// Which rules apply depends only on the event's log source: the list
 	// is cached per source key instead of comparing log sources per event.
 	active  map[int][]int
-	compact bytes.Buffer
+	scratch bytes.Buffer
 }
 
-func (h *Hunter) newWorker(sp *formats.Splitter, name string) *worker {
-	return &worker{h: h, name: name, rd: sp.NewReader(), active: map[int][]int{}}
+func (h *Hunter) newWorker(rd *logs.Reader, name string) *worker {
+	return &worker{h: h, name: name, rd: rd, active: map[int][]int{}}
 }
 
-// match reads the piece's events into b.
-func (w *worker) match(b *batch) {
+// matchPiece reads the piece's events into b.
+func (w *worker) matchPiece(b *batch) {
 	w.rd.Reset(b.piece)
+	b.read = b.piece.Read
+	w.match(b, 0)
+}
+
+// wholeBatch is how many events of a log read whole make one batch.
+const wholeBatch = 1 << 14
+
+// match reads events from the worker's reader into b until the reader
+// ends or, when limit is positive, b holds that many events and errors;
+// it reports whether the reader has more.
+func (w *worker) match(b *batch, limit int64) bool {
 	progs := w.h.progs
 	var list []int
 	lastKey := 0
-	for {
+	skipped := w.rd.Skipped()
+	defer func() { b.skipped += w.rd.Skipped() - skipped }()
+	for limit <= 0 || b.events+b.bad < limit {
 		ev, err := w.rd.Next()
 		if err != nil {
 			if err == io.EOF {
-				return
+				return false
 			}
-			var ee *formats.EventError
+			var ee *logs.EventError
 			if !errors.As(err, &ee) {
-				b.err = err
-				return
+				if b.err == nil {
+					b.err = err
+				}
+				return false
 			}
 			b.bad++
 			b.warns = append(b.warns, ee.Diagnostic())
@@ -110,22 +131,23 @@ func (w *worker) match(b *batch) {
 				continue
 			}
 			if p.prog.Match(flat) {
-				b.out = appendEventAlert(b.out, &w.compact, p, w.name, ev)
+				b.out = appendEventAlert(b.out, &w.scratch, p, w.name, ev)
 				b.alerts++
 			}
 		}
 	}
+	return true
 }
 
 // aggregate records an event for an aggregation: temporal rules test their
 // parts on every event, the others take matching events only.
-func (w *worker) aggregate(b *batch, i int, ev *formats.Event) {
+func (w *worker) aggregate(b *batch, i int, ev *logs.Event) {
 	p := w.h.progs[i]
 	temporal := p.rule.Aggregation.Func == rule.AggTemporal
 	if !temporal && !p.prog.Match(&ev.FlatEvent) {
 		return
 	}
-	a := aggEvent{at: len(b.out), prog: i}
+	a := aggEvent{at: len(b.out), prog: i, line: ev.Line}
 	a.ts, a.timed = ev.Time()
 	if a.timed {
 		if temporal {
@@ -141,29 +163,45 @@ func (w *worker) aggregate(b *batch, i int, ev *formats.Event) {
 }
 
 // hunt reads one log through the splitter with the hunt's workers.
-func (h *Hunter) hunt(sp *formats.Splitter, name string, size int64) error {
+func (h *Hunter) hunt(sp *logs.Splitter, name string, size int64) error {
 	h.stats.Files++
 	bar := newProgress(h.opts.Progress, name, size)
-	f := fileState{bar: bar}
+	f := fileState{name: name, bar: bar}
+	// Counted whether the log was read to its end or not.
 	defer func() {
+		h.stats.Events += f.events
 		h.stats.Bytes += sp.BytesRead()
+		if f.skipped > 0 {
+			h.stats.SkippedLines += f.skipped
+			h.stats.Skipped = append(h.stats.Skipped, FileCount{File: name, Count: f.skipped})
+		}
 		bar.done()
+		h.out.flush()
 	}()
+	if rd := sp.Whole(); rd != nil {
+		w := h.newWorker(rd, name)
+		for more := true; more; {
+			b := &batch{}
+			more = w.match(b, wholeBatch)
+			b.read = rd.BytesRead()
+			if err := h.apply(&f, b); err != nil {
+				return err
+			}
+		}
+		return h.endFile(&f, name, sp.Format())
+	}
 	jobs := h.jobs()
 	if jobs == 1 {
-		w := h.newWorker(sp, name)
+		w := h.newWorker(sp.NewReader(), name)
 		var buf []byte
 		for {
 			p, err := sp.Next(buf)
 			if err == io.EOF {
 				break
 			}
-			b := &batch{piece: p, buf: buf}
-			if err != nil {
-				b.err = err
-			} else {
-				w.match(b)
-			}
+			// An input error comes after the lines read before it.
+			b := &batch{piece: p, err: err}
+			w.matchPiece(b)
 			buf = p.Data()
 			if err := h.apply(&f, b); err != nil {
 				return err
@@ -202,15 +240,11 @@ func (h *Hunter) hunt(sp *formats.Splitter, name string, size int64) error {
 				return
 			}
 			res := make(chan *batch, 1)
-			b := &batch{piece: p}
+			// An input error comes after the lines read before it.
+			b := &batch{piece: p, err: err}
 			select {
 			case queue <- res:
 			case <-done:
-				return
-			}
-			if err != nil {
-				b.err = err
-				res <- b
 				return
 			}
 			select {
@@ -218,14 +252,17 @@ func (h *Hunter) hunt(sp *formats.Splitter, name string, size int64) error {
 			case <-done:
 				return
 			}
+			if err != nil {
+				return
+			}
 		}
 	}()
 	for range jobs {
 		go func() {
 			defer wg.Done()
-			w := h.newWorker(sp, name)
+			w := h.newWorker(sp.NewReader(), name)
 			for j := range jobsCh {
-				w.match(j.b)
+				w.matchPiece(j.b)
 				j.res <- j.b
 			}
 		}()
@@ -252,8 +289,10 @@ func (h *Hunter) jobs() int {
 
 // fileState is what the hunt counts over one file.
 type fileState struct {
+	name      string
 	bar       *progress
 	events    int64
+	skipped   int64
 	warned    int64
 	timeField string
 }
@@ -275,7 +314,7 @@ func (h *Hunter) apply(f *fileState, b *batch) error {
 		if a.ev == nil {
 			ev = &eval.FlatEvent{}
 		}
-		alerts, err := p.agg.AddMatched(a.ts, ev, a.match)
+		alerts, err := p.agg.AddMatched(a.ts, ev, eval.Ref{File: f.name, Line: a.line}, a.match)
 		if errors.Is(err, eval.ErrOutOfOrder) {
 			p.order++
 			continue
@@ -297,13 +336,13 @@ func (h *Hunter) apply(f *fileState, b *batch) error {
 	h.stats.BadEvents += b.bad
 	h.stats.Alerts += b.alerts
 	f.events += b.events
-	f.bar.update(b.piece.Read, f.events, h.stats.Alerts)
+	f.skipped += b.skipped
+	f.bar.update(b.read, f.events, h.stats.Alerts)
 	return b.err
 }
 
-// endFile reports what the file left out and counts its events.
-func (h *Hunter) endFile(f *fileState, name string, format *formats.Format) error {
-	h.stats.Events += f.events
+// endFile reports, at the end of a log, what it left out.
+func (h *Hunter) endFile(f *fileState, name string, format *logs.Format) error {
 	if f.warned > MaxWarningsPerFile {
 		h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "bad-event",
 			Summary: fmt.Sprintf("%d more bad events not shown (%d in all)", f.warned-MaxWarningsPerFile, f.warned)})

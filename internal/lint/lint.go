@@ -7,7 +7,6 @@ package lint
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -15,30 +14,29 @@ import (
 
 	"github.com/detc/detc/internal/attack"
 	"github.com/detc/detc/internal/blocklist"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/runbook"
 )
 
 // Diagnostic codes, one per check.
 const (
-	CodeMissing         = "missing-metadata"
-	CodeInvalidLevel    = "invalid-level"
-	CodeInvalidStatus   = "invalid-status"
-	CodeInvalidDate     = "invalid-date"
-	CodeDuplicateID     = "duplicate-id"
-	CodeDuplicateTitle  = "duplicate-title"
-	CodeNoAttack        = "missing-attack"
-	CodeUnknownTech     = "unknown-technique"
-	CodeUnknownTactic   = "unknown-tactic"
-	CodeTacticMismatch  = "tactic-mismatch"
-	CodeUnknownSearch   = "unknown-search"
-	CodeUnusedSearch    = "unused-search"
-	CodeEmptyQuantifier = "quantifier-matches-nothing"
-	CodeBadRegex        = "bad-regex"
-	CodeCIDRHostBits    = "cidr-host-bits"
-	CodeRedundantStar   = "redundant-wildcard"
-	CodeWindashNoDash   = "windash-no-dash"
+	CodeMissing        = "missing-metadata"
+	CodeInvalidLevel   = "invalid-level"
+	CodeInvalidStatus  = "invalid-status"
+	CodeInvalidDate    = "invalid-date"
+	CodeDuplicateID    = "duplicate-id"
+	CodeDuplicateTitle = "duplicate-title"
+	CodeNoAttack       = "missing-attack"
+	CodeUnknownTech    = "unknown-technique"
+	CodeUnknownTactic  = "unknown-tactic"
+	CodeTacticMismatch = "tactic-mismatch"
+	CodeCIDRHostBits   = "cidr-host-bits"
+	CodeRedundantStar  = "redundant-wildcard"
+	CodeWindashNoDash  = "windash-no-dash"
+	CodeNoCard         = "missing-runbook-card"
 )
 
 // Levels and Statuses are the values the Sigma specification allows.
@@ -47,31 +45,75 @@ var (
 	Statuses = []string{"stable", "test", "experimental", "deprecated", "unsupported"}
 )
 
-// Check lints every rule of a set, and the set as a whole: unique ids, and
-// fixture coverage (every detection proved on a positive and a negative
-// case; attach fixture sidecars to the rules first). Diagnostics come
-// sorted by position.
+// Check lints every rule of a set, and the set as a whole: the check
+// phase (internal/check) and lint's validators on every rule (Rule), then
+// the checks of the whole set (unique ids, fixture coverage). Diagnostics
+// come sorted by position.
 func Check(set *load.Set) rule.Diagnostics {
 	var diags rule.Diagnostics
 	for _, r := range set.Rules {
 		diags = append(diags, Rule(r)...)
 	}
-	diags = append(diags, duplicates(set.Rules)...)
-	diags = append(diags, fixture.CheckCoverage(set.Rules)...)
-	// Approved and blocked webhook URLs: malformed entries and block
-	// entries that would block an approved endpoint.
-	_, d := blocklist.Collect(set.Rules, set.Lists, blocklist.DefaultConfig())
-	diags = append(diags, d...)
+	diags = append(diags, whole(set)...)
 	diags.Sort()
 	return diags
 }
 
-// Rule lints one rule on its own.
+// Validate is Check without the check phase, for a command that has run
+// it itself: metadata, ATT&CK ids, values that compile but look wrong,
+// unique ids, and fixture coverage (every detection proved on a positive
+// and a negative case; attach fixture sidecars to the rules first).
+func Validate(set *load.Set) rule.Diagnostics {
+	var diags rule.Diagnostics
+	for _, r := range set.Rules {
+		diags = append(diags, metadata(r)...)
+		diags = append(diags, attackIDs(r)...)
+		diags = append(diags, values(r)...)
+	}
+	diags = append(diags, whole(set)...)
+	diags.Sort()
+	return diags
+}
+
+// whole checks the set as a whole: unique ids, fixture coverage, runbook
+// cards, and the
+// approved and blocked webhook URLs (malformed entries, and block entries
+// that would block an approved endpoint).
+func whole(set *load.Set) rule.Diagnostics {
+	diags := append(duplicates(set.Rules), fixture.CheckCoverage(set.Rules)...)
+	diags = append(diags, cards(set)...)
+	_, d := blocklist.Collect(set.Rules, set.Lists, blocklist.DefaultConfig())
+	return append(diags, d...)
+}
+
+// cards warns about a detection whose techniques have no runbook card
+// (nor their parent techniques): its runbook's triage section would hold
+// only the detection's own text. Pivots have no runbook of their own.
+func cards(set *load.Set) rule.Diagnostics {
+	var diags rule.Diagnostics
+	for _, r := range set.Rules {
+		techs := r.Attack.Techniques
+		if r.IsPivot() || len(techs) == 0 || runbook.CardFor(r, set.Cards) != nil {
+			continue
+		}
+		pos := r.Attack.Pos
+		if !pos.IsValid() {
+			pos = r.Pos
+		}
+		diags = append(diags, rule.Diagnostic{Severity: rule.Warning, Pos: pos, Code: CodeNoCard,
+			Summary: fmt.Sprintf("rule %s: no runbook card for %s", r.Label(), strings.Join(techs, ", ")),
+			Detail:  fmt.Sprintf("its runbook will have no triage steps or playbook; add a card such as cards/%s.card.yml under the detections (see docs/content-pack.md)", techs[0])})
+	}
+	return diags
+}
+
+// Rule lints one rule on its own: the check phase and the validators.
 func Rule(r *rule.Rule) rule.Diagnostics {
 	var diags rule.Diagnostics
 	diags = append(diags, metadata(r)...)
 	diags = append(diags, attackIDs(r)...)
-	diags = append(diags, searches(r)...)
+	_, checked := check.Run(r)
+	diags = append(diags, checked...)
 	diags = append(diags, values(r)...)
 	return diags
 }
@@ -79,7 +121,7 @@ func Rule(r *rule.Rule) rule.Diagnostics {
 func metadata(r *rule.Rule) rule.Diagnostics {
 	var diags rule.Diagnostics
 	missing := func(sev rule.Severity, what, why string) {
-		d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: CodeMissing, Summary: fmt.Sprintf("rule %s has no %s", name(r), what), Detail: why}
+		d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: CodeMissing, Summary: fmt.Sprintf("rule %s has no %s", r.Label(), what), Detail: why}
 		diags = append(diags, d)
 	}
 	if r.ID == "" {
@@ -91,18 +133,15 @@ func metadata(r *rule.Rule) rule.Diagnostics {
 	if r.Level == "" {
 		missing(rule.Error, "level", "set one of "+strings.Join(Levels, ", "))
 	} else if !slices.Contains(Levels, r.Level) {
-		diags.Errorf(r.Pos, CodeInvalidLevel, "rule %s: level %q is not one of %s", name(r), r.Level, strings.Join(Levels, ", "))
+		diags.Errorf(r.PosOf("level"), CodeInvalidLevel, "rule %s: level %q is not one of %s", r.Label(), r.Level, strings.Join(Levels, ", "))
 	}
 	if r.Status == "" {
 		missing(rule.Warning, "status", "set one of "+strings.Join(Statuses, ", "))
 	} else if !slices.Contains(Statuses, r.Status) {
-		diags.Errorf(r.Pos, CodeInvalidStatus, "rule %s: status %q is not one of %s", name(r), r.Status, strings.Join(Statuses, ", "))
+		diags.Errorf(r.PosOf("status"), CodeInvalidStatus, "rule %s: status %q is not one of %s", r.Label(), r.Status, strings.Join(Statuses, ", "))
 	}
 	if r.LogSource == (rule.LogSource{Pos: r.LogSource.Pos}) {
 		missing(rule.Error, "log source", "set at least one of category, product, service")
-	}
-	if r.Condition == nil {
-		missing(rule.Error, "condition", "")
 	}
 	if r.Description == "" {
 		missing(rule.Warning, "description", "")
@@ -118,7 +157,7 @@ func metadata(r *rule.Rule) rule.Diagnostics {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, d.value); err != nil {
-			diags.Errorf(r.Pos, CodeInvalidDate, "rule %s: %s %q is not a valid date written YYYY-MM-DD", name(r), d.key, d.value)
+			diags.Errorf(r.PosOf(d.key), CodeInvalidDate, "rule %s: %s %q is not a valid date written YYYY-MM-DD", r.Label(), d.key, d.value)
 		}
 	}
 	return diags
@@ -131,21 +170,27 @@ func attackIDs(r *rule.Rule) rule.Diagnostics {
 		pos = r.Pos
 	}
 	if len(r.Attack.Techniques) == 0 {
-		diags.Warnf(pos, CodeNoAttack, "rule %s names no ATT&CK technique", name(r))
+		diags.Warnf(pos, CodeNoAttack, "rule %s names no ATT&CK technique", r.Label())
 	}
 	tactics := map[string]bool{}
 	for _, t := range r.Attack.Tactics {
 		tac, ok := attack.LookupTactic(t)
 		if !ok {
-			diags.Errorf(pos, CodeUnknownTactic, "rule %s: ATT&CK tactic %q does not exist in ATT&CK v%s", name(r), t, attack.Version)
+			diags.Errorf(pos, CodeUnknownTactic, "rule %s: ATT&CK tactic %q does not exist in ATT&CK v%s", r.Label(), t, attack.Version())
 			continue
 		}
 		tactics[tac.ID] = true
 	}
 	for _, id := range r.Attack.Techniques {
 		tech, ok := attack.LookupTechnique(id)
-		if !ok {
-			diags.Errorf(pos, CodeUnknownTech, "rule %s: ATT&CK technique %q does not exist in ATT&CK v%s", name(r), id, attack.Version)
+		switch {
+		case !ok && attack.WellFormed(id):
+			// A newer release may have it: a warning naming the release
+			// detc reads (--attack points detc at a newer one).
+			diags.Warnf(pos, CodeUnknownTech, "rule %s: ATT&CK technique %q is not in ATT&CK v%s, the release detc reads (give a newer enterprise-attack.json with --attack)", r.Label(), id, attack.Version())
+			continue
+		case !ok:
+			diags.Errorf(pos, CodeUnknownTech, "rule %s: %q is not an ATT&CK technique id (T1234 or T1234.001)", r.Label(), id)
 			continue
 		}
 		if len(tactics) == 0 || slices.ContainsFunc(tech.Tactics, func(id string) bool { return tactics[id] }) {
@@ -154,7 +199,7 @@ func attackIDs(r *rule.Rule) rule.Diagnostics {
 		// A warning: ATT&CK moves techniques between tactics across
 		// releases, and rules written for another release still compile.
 		diags.Warnf(pos, CodeTacticMismatch, "rule %s: technique %s (%s) belongs to tactic %s, which the rule does not name",
-			name(r), tech.ID, tech.Name, describeTactics(tech.Tactics))
+			r.Label(), tech.ID, tech.Name, describeTactics(tech.Tactics))
 	}
 	return diags
 }
@@ -170,64 +215,8 @@ func describeTactics(ids []string) string {
 	return strings.Join(parts, " or ")
 }
 
-// searches checks that the condition and the searches fit together.
-func searches(r *rule.Rule) rule.Diagnostics {
-	var diags rule.Diagnostics
-	used := map[string]bool{}
-	conds := []rule.Expr{r.Condition}
-	if r.Aggregation != nil {
-		conds = append(conds, r.Aggregation.Parts...)
-	}
-	for _, c := range conds {
-		rule.Walk(c, func(e rule.Expr) {
-			switch e := e.(type) {
-			case *rule.SearchRef:
-				if r.Search(e.Name) == nil {
-					diags.Errorf(e.Pos, CodeUnknownSearch, "condition names search %q, which rule %s does not define%s", e.Name, name(r), known(r))
-				}
-				used[e.Name] = true
-			case *rule.Quantified:
-				names := e.Names(r.Searches)
-				if len(names) == 0 {
-					diags.Errorf(e.Pos, CodeEmptyQuantifier, "%q matches no search of rule %s%s", quantifier(e), name(r), known(r))
-				}
-				for _, n := range names {
-					used[n] = true
-				}
-			}
-		})
-	}
-	if r.Condition == nil {
-		return diags // reported as missing; every search would look unused
-	}
-	for _, s := range r.Searches {
-		if !used[s.Name] {
-			diags.Warnf(s.Pos, CodeUnusedSearch, "search %q is not used by the condition of rule %s", s.Name, name(r))
-		}
-	}
-	return diags
-}
-
-func quantifier(q *rule.Quantified) string {
-	if q.All {
-		return "all of " + q.Pattern
-	}
-	return "1 of " + q.Pattern
-}
-
-func known(r *rule.Rule) string {
-	if len(r.Searches) == 0 {
-		return " (it has no searches)"
-	}
-	names := make([]string, len(r.Searches))
-	for i, s := range r.Searches {
-		names[i] = s.Name
-	}
-	return " (searches: " + strings.Join(names, ", ") + ")"
-}
-
 // values checks each matcher's values for what compiles but cannot be
-// what the author meant, and for what cannot be compiled at all.
+// what the author meant.
 func values(r *rule.Rule) rule.Diagnostics {
 	var diags rule.Diagnostics
 	for _, s := range r.Searches {
@@ -244,20 +233,8 @@ func values(r *rule.Rule) rule.Diagnostics {
 
 func value(r *rule.Rule, m *rule.Matcher, v rule.Value) rule.Diagnostics {
 	var diags rule.Diagnostics
-	pos := v.Pos
-	if !pos.IsValid() {
-		pos = m.Pos
-	}
-	field := m.Field
-	if field == "" {
-		field = "keywords"
-	}
+	pos, field := m.ValuePos(v), m.FieldLabel()
 	switch v.Kind {
-	case rule.KindRegex:
-		if _, err := regexp.Compile(v.Text); err != nil {
-			diags = append(diags, rule.Diagnostic{Severity: rule.Error, Pos: pos, Code: CodeBadRegex,
-				Summary: fmt.Sprintf("field %q: regular expression does not compile: %v", field, err), Detail: re2Hint(v.Text)})
-		}
 	case rule.KindCIDR:
 		if p, err := netip.ParsePrefix(v.Text); err == nil && p.Masked() != p {
 			diags.Warnf(pos, CodeCIDRHostBits, "field %q: %s has host bits set; it means the network %s", field, v.Text, p.Masked())
@@ -286,21 +263,6 @@ func redundantStar(op rule.Op, p rule.Pattern) bool {
 	default:
 		return first
 	}
-}
-
-// re2Hint names the usual PCRE constructs RE2 lacks, since Sigma rules are
-// often written for PCRE engines.
-func re2Hint(re string) string {
-	for _, c := range []struct{ syntax, what string }{
-		{"(?=", "lookahead"}, {"(?!", "negative lookahead"}, {"(?<=", "lookbehind"}, {"(?<!", "negative lookbehind"},
-		{"(?>", "atomic groups"}, {"*+", "possessive quantifiers"}, {"++", "possessive quantifiers"}, {"?+", "possessive quantifiers"},
-		{`\Z`, `\Z (use \z)`}, {`\1`, "backreferences"}, {`\2`, "backreferences"}, {`\k<`, "named backreferences"},
-	} {
-		if strings.Contains(re, c.syntax) {
-			return "detc uses RE2 syntax, which has no " + c.what
-		}
-	}
-	return ""
 }
 
 // duplicates reports ids and titles used by more than one rule, naming
@@ -338,15 +300,4 @@ func duplicates(rules []*rule.Rule) rule.Diagnostics {
 	report(byID, rule.Error, CodeDuplicateID, "rule id", func(r *rule.Rule) string { return r.ID })
 	report(byTitle, rule.Warning, CodeDuplicateTitle, "title", func(r *rule.Rule) string { return r.Title })
 	return diags
-}
-
-// name identifies a rule in messages.
-func name(r *rule.Rule) string {
-	switch {
-	case r.ID != "":
-		return r.ID
-	case r.Title != "":
-		return fmt.Sprintf("%q", r.Title)
-	}
-	return "(no id)"
 }

@@ -2,7 +2,9 @@ package lint
 
 import (
 	"testing"
+	"time"
 
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/rule"
 	"github.com/stretchr/testify/assert"
@@ -59,14 +61,18 @@ func TestRule(t *testing.T) {
 		{"no status", func(_ *testing.T, r *rule.Rule) { r.Status = "" }, []want{{CodeMissing, rule.Warning, 1}}},
 		{"bad status", func(_ *testing.T, r *rule.Rule) { r.Status = "done" }, []want{{CodeInvalidStatus, rule.Error, 1}}},
 		{"no logsource", func(_ *testing.T, r *rule.Rule) { r.LogSource = rule.LogSource{Pos: pos(8)} }, []want{{CodeMissing, rule.Error, 1}}},
-		{"no condition", func(_ *testing.T, r *rule.Rule) { r.Condition = nil }, []want{{CodeMissing, rule.Error, 1}}},
+		{"no condition", func(_ *testing.T, r *rule.Rule) { r.Condition = nil }, []want{{check.CodeNoCondition, rule.Error, 1}}},
 		{"no description", func(_ *testing.T, r *rule.Rule) { r.Description = "" }, []want{{CodeMissing, rule.Warning, 1}}},
 		{"no author", func(_ *testing.T, r *rule.Rule) { r.Author = "" }, []want{{CodeMissing, rule.Warning, 1}}},
 		{"no date", func(_ *testing.T, r *rule.Rule) { r.Date = "" }, []want{{CodeMissing, rule.Warning, 1}}},
 		{"slash date", func(_ *testing.T, r *rule.Rule) { r.Date = "2025/01/31" }, []want{{CodeInvalidDate, rule.Error, 1}}},
 		{"impossible date", func(_ *testing.T, r *rule.Rule) { r.Modified = "2025-02-30" }, []want{{CodeInvalidDate, rule.Error, 1}}},
 		{"no technique", func(_ *testing.T, r *rule.Rule) { r.Attack.Techniques = nil }, []want{{CodeNoAttack, rule.Warning, 5}}},
-		{"unknown technique", func(_ *testing.T, r *rule.Rule) { r.Attack.Techniques = []string{"T1567.999"} }, []want{{CodeUnknownTech, rule.Error, 5}}},
+		{"technique of a newer release", func(_ *testing.T, r *rule.Rule) { r.Attack.Techniques = []string{"T1567.999"} }, []want{{CodeUnknownTech, rule.Warning, 5}}},
+		{"malformed technique id", func(_ *testing.T, r *rule.Rule) { r.Attack.Techniques = []string{"T15670"} }, []want{{CodeUnknownTech, rule.Error, 5}}},
+		{"v19 tactic of a v18.1 technique", func(_ *testing.T, r *rule.Rule) {
+			r.Attack.Tactics, r.Attack.Techniques = []string{"defense-impairment"}, []string{"T1562.001"}
+		}, nil},
 		{"unknown tactic", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = []string{"TA9999"} }, []want{{CodeUnknownTactic, rule.Error, 5}}},
 		{"tactic by short name", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = []string{"exfiltration"} }, nil},
 		{"technique of another tactic", func(_ *testing.T, r *rule.Rule) { r.Attack.Tactics = []string{"TA0011"} }, []want{{CodeTacticMismatch, rule.Warning, 5}}},
@@ -74,29 +80,29 @@ func TestRule(t *testing.T) {
 		{"attack without position", func(_ *testing.T, r *rule.Rule) { r.Attack = rule.Attack{} }, []want{{CodeNoAttack, rule.Warning, 1}}},
 		{"unknown search", func(_ *testing.T, r *rule.Rule) {
 			r.Condition = &rule.And{Terms: []rule.Expr{r.Condition, &rule.Not{X: &rule.SearchRef{Name: "filter", Pos: pos(14)}}}}
-		}, []want{{CodeUnknownSearch, rule.Error, 14}}},
+		}, []want{{check.CodeUnknownSearch, rule.Error, 14}}},
 		{"unused search", func(t *testing.T, r *rule.Rule) {
 			r.Searches = append(r.Searches, &rule.Search{Name: "filter", Groups: []*rule.Group{{Matchers: []*rule.Matcher{matcher(t, "cs-method", nil, "GET")}}}, Pos: pos(13)})
-		}, []want{{CodeUnusedSearch, rule.Warning, 13}}},
+		}, []want{{check.CodeUnusedSearch, rule.Warning, 13}}},
 		{"quantifier covers searches", func(t *testing.T, r *rule.Rule) {
 			r.Searches = append(r.Searches, &rule.Search{Name: "filter_get", Groups: []*rule.Group{{Matchers: []*rule.Matcher{matcher(t, "cs-method", nil, "GET")}}}, Pos: pos(13)})
 			r.Condition = &rule.And{Terms: []rule.Expr{r.Condition, &rule.Not{X: &rule.Quantified{Pattern: "filter_*", Pos: pos(14)}}}}
 		}, nil},
 		{"quantifier matching nothing", func(_ *testing.T, r *rule.Rule) {
 			r.Condition = &rule.And{Terms: []rule.Expr{r.Condition, &rule.Not{X: &rule.Quantified{Pattern: "filter_*", Pos: pos(14)}}}}
-		}, []want{{CodeEmptyQuantifier, rule.Error, 14}}},
+		}, []want{{check.CodeEmptyQuantifier, rule.Error, 14}}},
 		{"them ignores underscore searches", func(t *testing.T, r *rule.Rule) {
 			r.Searches = append(r.Searches, &rule.Search{Name: "_helper", Groups: []*rule.Group{{Matchers: []*rule.Matcher{matcher(t, "cs-method", nil, "GET")}}}, Pos: pos(13)})
 			r.Condition = &rule.Quantified{All: true, Pattern: "them", Pos: pos(14)}
-		}, []want{{CodeUnusedSearch, rule.Warning, 13}}},
+		}, []want{{check.CodeUnusedSearch, rule.Warning, 13}}},
 		{"aggregation parts use searches", func(t *testing.T, r *rule.Rule) {
 			r.Searches = append(r.Searches, &rule.Search{Name: "second", Groups: []*rule.Group{{Matchers: []*rule.Matcher{matcher(t, "cs-method", nil, "POST")}}}, Pos: pos(13)})
-			r.Aggregation = &rule.Aggregation{Func: rule.AggTemporal, Parts: []rule.Expr{&rule.SearchRef{Name: "second", Pos: pos(15)}}}
+			r.Aggregation = &rule.Aggregation{Func: rule.AggTemporal, Window: time.Minute, Parts: []rule.Expr{&rule.SearchRef{Name: "second", Pos: pos(15)}}}
 		}, nil},
 		{"regex that RE2 rejects", func(_ *testing.T, r *rule.Rule) {
 			r.Searches[0].Groups[0].Matchers = append(r.Searches[0].Groups[0].Matchers, &rule.Matcher{Field: "c-uri", Op: rule.OpRegex,
 				Values: []rule.Value{{Kind: rule.KindRegex, Text: `api(?=/v1)`, Pos: pos(21)}}, Pos: pos(21)})
-		}, []want{{CodeBadRegex, rule.Error, 21}}},
+		}, []want{{check.CodeBadRegex, rule.Error, 21}}},
 		{"cidr with host bits", func(t *testing.T, r *rule.Rule) {
 			r.Searches[0].Groups[0].Matchers = append(r.Searches[0].Groups[0].Matchers, matcher(t, "src_ip", []string{"cidr"}, "10.1.2.3/8"))
 		}, []want{{CodeCIDRHostBits, rule.Warning, 20}}},
@@ -155,7 +161,7 @@ func TestMessages(t *testing.T) {
 	bad.Searches[0].Groups[0].Matchers[0] = &rule.Matcher{Field: "c-uri", Op: rule.OpRegex, Values: []rule.Value{{Kind: rule.KindRegex, Text: `(a)\1`, Pos: pos(12)}}}
 	diags := Rule(bad)
 	require.Len(t, diags, 1)
-	assert.Equal(t, "detc uses RE2 syntax, which has no backreferences", diags[0].Detail)
+	assert.Equal(t, `r.yml:12:1: error: field "c-uri": regular expression "(a)\\1" uses backreferences, which RE2 (the regular expression syntax detc uses) does not support`, diags[0].String())
 }
 
 func TestCheckDuplicates(t *testing.T) {

@@ -6,10 +6,13 @@ package load
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -53,6 +56,9 @@ type Set struct {
 	// SharedPivots are the investigation pivots of the folders above the
 	// paths: not rules of this run, but runbooks show their queries.
 	SharedPivots []*rule.Rule
+	// Unloaded are the rules of the run that did not load, in file then
+	// position order, so that reports count every rule given.
+	Unloaded []rule.Unloaded
 	// Lists are the HCL locals that are lists of plain values, by name,
 	// each value at its position: the approved and blocked webhook lists
 	// that blocklists and lint read.
@@ -92,6 +98,7 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 			continue
 		}
 		set.Rules = append(set.Rules, l.rules...)
+		set.Unloaded = append(set.Unloaded, l.unloaded...)
 	}
 	// A subfolder still sees the shared lists of the folders above it, and
 	// their investigation pivots, which its runbooks show.
@@ -115,8 +122,13 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	}
 	var lists hclrule.Values
 	if len(hclFiles) > 0 {
-		rules, values, d := hclrule.LoadValues(hclFiles)
+		rules, values, unloaded, d := hclrule.LoadValues(hclFiles)
 		diags = append(diags, d...)
+		for _, u := range unloaded {
+			if !shared[u.Rule.File] {
+				set.Unloaded = append(set.Unloaded, u)
+			}
+		}
 		for _, r := range rules {
 			// A shared file lends its locals and pivots, not its detections.
 			switch {
@@ -133,22 +145,25 @@ func Paths(paths []string) (*Set, rule.Diagnostics) {
 	// |expand '%name%'.
 	diags = append(diags, rule.ResolvePlaceholders(set.Rules, lists)...)
 	// A Sigma correlation may name a rule in any file.
-	rules, d := sigma.ResolveCorrelations(set.Rules)
+	rules, unloaded, d := sigma.Resolve(set.Rules)
 	diags = append(diags, d...)
 	set.Rules = rules
+	set.Unloaded = append(set.Unloaded, unloaded...)
 	set.Cards, d = runbook.LoadCards(append(append([]string(nil), paths...), cardDirs(paths)...)...)
 	diags = append(diags, d...)
 	sortRules(set.Rules)
 	sortRules(set.SharedPivots)
+	slices.SortStableFunc(set.Unloaded, func(a, b rule.Unloaded) int { return compareRules(a.Rule, b.Rule) })
 	diags.Sort()
 	return set, diags
 }
 
 // loadedFile is one file read, and parsed when it is Sigma.
 type loadedFile struct {
-	data  []byte
-	rules []*rule.Rule
-	diags rule.Diagnostics
+	data     []byte
+	rules    []*rule.Rule
+	unloaded []rule.Unloaded
+	diags    rule.Diagnostics
 }
 
 func readFile(f string) loadedFile {
@@ -156,7 +171,7 @@ func readFile(f string) loadedFile {
 	l := loadedFile{data: data, diags: diags}
 	if data != nil && !IsHCL(f) {
 		var d rule.Diagnostics
-		l.rules, d = sigma.Load(f, data)
+		l.rules, l.unloaded, d = sigma.Decode(f, data)
 		l.diags = append(l.diags, d...)
 	}
 	return l
@@ -245,6 +260,19 @@ func IsHCL(p string) bool { return strings.EqualFold(filepath.Ext(p), ".hcl") }
 // too large, unreadable, empty or not UTF-8 text (both formats are text, and
 // a parser given binary data reports something far less clear).
 func Read(f string) ([]byte, rule.Diagnostics) {
+	data, diags := ReadText(f, "a detection file", MaxFileSize)
+	if data != nil && len(bytes.TrimSpace(data)) == 0 {
+		diags.Errorf(rule.Pos{File: f, Line: 1, Col: 1}, CodeEmptyFile, "file is empty: a detection file holds at least one rule")
+		return nil, diags
+	}
+	return data, diags
+}
+
+// ReadText reads a text file of at most limit bytes: a larger file is
+// refused before it is read, and one that is not UTF-8 text is refused
+// with the position of the first bad byte. what names the kind of file in
+// messages ("a mapping file").
+func ReadText(f, what string, limit int64) ([]byte, rule.Diagnostics) {
 	var diags rule.Diagnostics
 	start := rule.Pos{File: f, Line: 1, Col: 1}
 	info, err := os.Stat(f)
@@ -252,25 +280,29 @@ func Read(f string) ([]byte, rule.Diagnostics) {
 		diags.Errorf(rule.Pos{File: f}, CodeReadFailed, "cannot read %s: %v", f, pathError(err))
 		return nil, diags
 	}
-	if info.Size() > MaxFileSize {
-		diags.Errorf(start, CodeTooLarge, "file is %s; a detection file may be at most %s", size(info.Size()), size(MaxFileSize))
+	if info.Size() > limit {
+		diags.Errorf(start, CodeTooLarge, "file is %s; %s may be at most %s", size(info.Size()), what, size(limit))
 		return nil, diags
 	}
-	data, err := os.ReadFile(f)
+	in, err := os.Open(f)
 	if err != nil {
 		diags.Errorf(rule.Pos{File: f}, CodeReadFailed, "cannot read %s: %v", f, pathError(err))
 		return nil, diags
 	}
-	if len(data) > MaxFileSize { // the file grew after Stat
-		diags.Errorf(start, CodeTooLarge, "file is %s; a detection file may be at most %s", size(int64(len(data))), size(MaxFileSize))
+	defer in.Close()
+	// Read one byte past the limit: a file that grew after Stat, or a
+	// pipe, is refused without being read whole.
+	data, err := io.ReadAll(io.LimitReader(in, limit+1))
+	if err != nil {
+		diags.Errorf(rule.Pos{File: f}, CodeReadFailed, "cannot read %s: %v", f, pathError(err))
+		return nil, diags
+	}
+	if int64(len(data)) > limit {
+		diags.Errorf(start, CodeTooLarge, "file is over %s; %s may be at most %s", size(limit), what, size(limit))
 		return nil, diags
 	}
 	if pos, ok := firstNonText(f, data); !ok {
 		diags.Errorf(pos, CodeNotText, "file is not UTF-8 text (binary data at this position)")
-		return nil, diags
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		diags.Errorf(start, CodeEmptyFile, "file is empty: a detection file holds at least one rule")
 		return nil, diags
 	}
 	return data, nil
@@ -304,16 +336,12 @@ func size(n int64) string {
 // sortRules orders rules by file, then position, so output does not depend
 // on the order front ends return them in.
 func sortRules(rules []*rule.Rule) {
-	sort.SliceStable(rules, func(i, j int) bool {
-		a, b := rules[i], rules[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line < b.Pos.Line
-		}
-		return a.Pos.Col < b.Pos.Col
-	})
+	slices.SortStableFunc(rules, compareRules)
+}
+
+// compareRules orders rules by file, then position.
+func compareRules(a, b *rule.Rule) int {
+	return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
 }
 
 // ancestors lists the folders above each path, up to and including the

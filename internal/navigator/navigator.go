@@ -106,7 +106,7 @@ func Build(name string, rules []*rule.Rule, runbookURL func(*rule.Rule) string) 
 	max := 1
 	layer := Layer{
 		Name:        name,
-		Versions:    Versions{Attack: strings.SplitN(attack.Version, ".", 2)[0], Navigator: "5.2.0", Layer: "4.5"},
+		Versions:    Versions{Attack: strings.SplitN(attack.Version(), ".", 2)[0], Navigator: "5.2.0", Layer: "4.5"},
 		Domain:      "enterprise-attack",
 		Description: "Techniques covered by detc detections; the score is the number of detections.",
 		Layout:      Layout{Layout: "side", ShowID: true, ShowName: true, ExpandedSubtechniques: "annotated"},

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/textutil"
 	"io"
 	"sort"
 	"strings"
@@ -51,7 +52,7 @@ func LintJUnit(w io.Writer, files []string, findings []Finding, paths Paths) err
 		}
 		if errs > 0 {
 			suite.Failures++
-			c.Failure = &junit.Failure{Message: plural(errs, "error"), Type: "detc.lint", Body: text.String()}
+			c.Failure = &junit.Failure{Message: textutil.Plural(errs, "error"), Type: "detc.lint", Body: text.String()}
 		} else if text.Len() > 0 {
 			c.SystemOut = &junit.Text{Text: text.String()}
 		}
@@ -68,11 +69,4 @@ func location(file string, f Finding) string {
 		return fmt.Sprintf("%s:%d:%d", file, f.Line, f.Col)
 	}
 	return file
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

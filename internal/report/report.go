@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/detc/detc/internal/fixture"
@@ -38,14 +36,17 @@ type Finding struct {
 	// Line and Col are 1-based, 0 when unknown.
 	File      string
 	Line, Col int
-	Message   string
+	// EndLine and EndCol end the range the finding is about (the column
+	// just after it), 0 when only the start is known.
+	EndLine, EndCol int
+	Message         string
 }
 
 // Diagnostics are lint's findings.
 func Diagnostics(diags rule.Diagnostics) []Finding {
 	out := make([]Finding, 0, len(diags))
 	for _, d := range diags {
-		f := Finding{Code: d.Code, Level: LevelError, Line: d.Pos.Line, Col: d.Pos.Col, Message: d.Summary}
+		f := Finding{Code: d.Code, Level: LevelError, Line: d.Pos.Line, Col: d.Pos.Col, EndLine: d.End.Line, EndCol: d.End.Col, Message: d.Summary}
 		if d.Pos.File != "-" {
 			f.File = d.Pos.File
 		}
@@ -72,10 +73,12 @@ func Tests(rep *fixture.Report) []Finding {
 		name := strings.TrimSpace(d.ID + " " + d.Title)
 		for _, e := range d.Errors {
 			f := Finding{Code: CodeNotTested, Level: LevelError, File: d.File}
-			msg := e
-			if file, line, col, rest, ok := cutPos(e); ok {
-				f.File, f.Line, f.Col = file, line, col
-				msg = strings.TrimPrefix(rest, "error: ")
+			if e.Pos.IsValid() {
+				f.File, f.Line, f.Col, f.EndLine, f.EndCol = e.Pos.File, e.Pos.Line, e.Pos.Col, e.End.Line, e.End.Col
+			}
+			msg := e.Summary
+			if e.Detail != "" {
+				msg += ": " + e.Detail
 			}
 			f.Message = fmt.Sprintf("detection %s cannot be tested: %s", name, msg)
 			out = append(out, f)
@@ -85,8 +88,8 @@ func Tests(rep *fixture.Report) []Finding {
 				continue
 			}
 			f := Finding{Code: CodeTestFailed, Level: LevelError, File: d.File}
-			if file, line, col, _, ok := cutPos(t.Pos); ok {
-				f.File, f.Line, f.Col = file, line, col
+			if t.Pos.IsValid() {
+				f.File, f.Line, f.Col = t.Pos.File, t.Pos.Line, t.Pos.Col
 			}
 			var b strings.Builder
 			fmt.Fprintf(&b, "detection %s: fixture test %q on %s failed", name, t.Name, t.Fixture)
@@ -108,21 +111,6 @@ func Tests(rep *fixture.Report) []Finding {
 		}
 	}
 	return out
-}
-
-// posPrefix matches the file:line:col a position starts with, as
-// rule.Pos writes it.
-var posPrefix = regexp.MustCompile(`^(.+?):(\d+):(\d+)(?:: (.*))?$`)
-
-// cutPos splits "file:line:col: rest" (or a bare "file:line:col").
-func cutPos(s string) (file string, line, col int, rest string, ok bool) {
-	m := posPrefix.FindStringSubmatch(s)
-	if m == nil {
-		return "", 0, 0, s, false
-	}
-	line, _ = strconv.Atoi(m[2])
-	col, _ = strconv.Atoi(m[3])
-	return m[1], line, col, m[4], true
 }
 
 // Paths names files relative to the top of the repository they are in, so

@@ -65,18 +65,18 @@ func TestDiagnostics(t *testing.T) {
 // one that could not be tested.
 func testReport() *fixture.Report {
 	return &fixture.Report{Detections: []*fixture.DetectionResult{
-		{ID: "r1", Title: "Passes", File: "detections/a.hcl", Pass: true, Tests: []*fixture.TestResult{{Name: "ok", Pos: "detections/a.hcl:20:3", Pass: true}}},
+		{ID: "r1", Title: "Passes", File: "detections/a.hcl", Pass: true, Tests: []*fixture.TestResult{{Name: "ok", Pos: rule.Pos{File: "detections/a.hcl", Line: 20, Col: 3}, Pass: true}}},
 		{ID: "r2", Title: "Fails", File: "detections/a.hcl", Tests: []*fixture.TestResult{
-			{Name: "posts", Fixture: "proxy.jsonl", Pos: "detections/a.hcl:40:3", Pass: true},
-			{Name: "gets", Fixture: "proxy.jsonl", Pos: "detections/a.hcl:45:3", Failures: []fixture.Failure{
+			{Name: "posts", Fixture: "proxy.jsonl", Pos: rule.Pos{File: "detections/a.hcl", Line: 40, Col: 3}, Pass: true},
+			{Name: "gets", Fixture: "proxy.jsonl", Pos: rule.Pos{File: "detections/a.hcl", Line: 45, Col: 3}, Failures: []fixture.Failure{
 				{Event: "e1", Where: "proxy.jsonl:2", Expected: "a match", Actual: "no match"},
 				{Expected: "a readable fixture", Actual: "open proxy.jsonl: no such file"},
 			}},
 		}},
-		{ID: "r3", Title: "Untested", File: "detections/c.yml", Errors: []string{
-			"detections/c.yml:1:1: detection has no fixture tests: it needs at least one positive and one negative case",
-			"detections/c.yml:7:9: error: regex does not compile",
-			"an error without a position",
+		{ID: "r3", Title: "Untested", File: "detections/c.yml", Errors: rule.Diagnostics{
+			{Pos: rule.Pos{File: "detections/c.yml", Line: 1, Col: 1}, Code: "fixture-coverage", Summary: "detection has no fixture tests: it needs at least one positive and one negative case"},
+			{Pos: rule.Pos{File: "detections/c.yml", Line: 7, Col: 9}, End: rule.Pos{File: "detections/c.yml", Line: 7, Col: 12}, Code: "bad-regex", Summary: "regex does not compile"},
+			{Summary: "an error without a position"},
 		}},
 	}}
 }
@@ -85,7 +85,7 @@ func TestTests(t *testing.T) {
 	got := Tests(testReport())
 	assert.Equal(t, []Finding{
 		{Code: CodeNotTested, Level: LevelError, File: "detections/c.yml", Line: 1, Col: 1, Message: "detection r3 Untested cannot be tested: detection has no fixture tests: it needs at least one positive and one negative case"},
-		{Code: CodeNotTested, Level: LevelError, File: "detections/c.yml", Line: 7, Col: 9, Message: "detection r3 Untested cannot be tested: regex does not compile"},
+		{Code: CodeNotTested, Level: LevelError, File: "detections/c.yml", Line: 7, Col: 9, EndLine: 7, EndCol: 12, Message: "detection r3 Untested cannot be tested: regex does not compile"},
 		{Code: CodeNotTested, Level: LevelError, File: "detections/c.yml", Message: "detection r3 Untested cannot be tested: an error without a position"},
 	}, got[1:])
 	assert.Equal(t, Finding{Code: CodeTestFailed, Level: LevelError, File: "detections/a.hcl", Line: 45, Col: 3,

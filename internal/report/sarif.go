@@ -73,6 +73,8 @@ type sarifArtifact struct {
 type sarifRegion struct {
 	StartLine   int `json:"startLine"`
 	StartColumn int `json:"startColumn,omitempty"`
+	EndLine     int `json:"endLine,omitempty"`
+	EndColumn   int `json:"endColumn,omitempty"`
 }
 
 // srcRoot is the base the artifact URIs are relative to: the top of the
@@ -105,7 +107,7 @@ func SARIF(w io.Writer, tool Tool, findings []Finding, paths Paths) error {
 		if f.File != "" {
 			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(paths.Rel(f.File)), URIBaseID: srcRoot}}}
 			if f.Line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line, StartColumn: f.Col}
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line, StartColumn: f.Col, EndLine: f.EndLine, EndColumn: f.EndCol}
 			}
 			res.Locations = []sarifLocation{loc}
 		}

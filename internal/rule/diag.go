@@ -1,7 +1,9 @@
 package rule
 
 import (
+	"encoding/json"
 	"fmt"
+	"github.com/detc/detc/internal/suggest"
 	"sort"
 	"strings"
 )
@@ -27,8 +29,12 @@ func (s Severity) String() string {
 type Diagnostic struct {
 	Severity Severity
 	Pos      Pos
-	Summary  string
-	Detail   string
+	// End, when known, is where the text the diagnostic is about ends:
+	// the position just after its last character, as in hcl.Range and
+	// SARIF's endColumn. A zero End means only the start is known.
+	End     Pos
+	Summary string
+	Detail  string
 	// Code is a short stable identifier (for example "unknown-modifier")
 	// that tools such as SARIF consumers can key on.
 	Code string
@@ -47,6 +53,30 @@ func (d Diagnostic) String() string {
 		b.WriteString(d.Detail)
 	}
 	return b.String()
+}
+
+// jsonDiagnostic is the one JSON form of a diagnostic, in every report
+// that writes one.
+type jsonDiagnostic struct {
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"end_line,omitempty"`
+	EndColumn int    `json:"end_column,omitempty"`
+	Severity  string `json:"severity"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Detail    string `json:"detail,omitempty"`
+}
+
+// MarshalJSON writes the diagnostic as {"file","line","column",
+// "end_line","end_column","severity","code","message","detail"}, the end
+// and the detail only when known.
+func (d Diagnostic) MarshalJSON() ([]byte, error) {
+	return json.Marshal(jsonDiagnostic{
+		File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, EndLine: d.End.Line, EndColumn: d.End.Col,
+		Severity: d.Severity.String(), Code: d.Code, Message: d.Summary, Detail: d.Detail,
+	})
 }
 
 // Diagnostics is a list of problems. Loaders return it beside partial
@@ -71,6 +101,17 @@ func (ds Diagnostics) HasErrors() bool {
 		}
 	}
 	return false
+}
+
+// Errors are the diagnostics that are errors.
+func (ds Diagnostics) Errors() Diagnostics {
+	var out Diagnostics
+	for _, d := range ds {
+		if d.Severity == Error {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Sort orders diagnostics by file, line, column and summary so that output
@@ -98,4 +139,13 @@ func (ds Diagnostics) Error() string {
 		lines[i] = d.String()
 	}
 	return strings.Join(lines, "\n")
+}
+
+// DidYouMean is the detail of a diagnostic about an unknown name: the
+// known name nearest it (internal/suggest), or "" when none is close.
+func DidYouMean(name string, known []string) string {
+	if c, ok := suggest.Closest(name, known); ok {
+		return fmt.Sprintf("did you mean %q?", c)
+	}
+	return ""
 }

@@ -8,6 +8,8 @@ import (
 // Expr is a node of a condition tree. The set of node types is closed.
 type Expr interface {
 	Position() Pos
+	// String is the node in Sigma condition syntax.
+	String() string
 	exprNode()
 }
 
@@ -132,5 +134,57 @@ func Walk(e Expr, fn func(Expr)) {
 		}
 	case *Not:
 		Walk(e.X, fn)
+	}
+}
+
+// String writes the node back in Sigma condition syntax, the one printer of
+// conditions: lint messages, runbooks and tests use it. An and/or inside
+// another operator is always parenthesised, even where precedence would
+// not need it ("(a and b) or c"), so that readers never have to know the
+// precedence; parsing the text gives the same tree again (positions
+// aside; fuzzed in internal/condition).
+func (e *And) String() string        { return format(e) }
+func (e *Or) String() string         { return format(e) }
+func (e *Not) String() string        { return format(e) }
+func (e *SearchRef) String() string  { return e.Name }
+func (e *Quantified) String() string { return format(e) }
+
+func format(e Expr) string {
+	var b strings.Builder
+	formatTo(&b, e, true)
+	return b.String()
+}
+
+func formatTo(b *strings.Builder, e Expr, top bool) {
+	switch e := e.(type) {
+	case *Or:
+		formatJoin(b, e.Terms, " or ", top)
+	case *And:
+		formatJoin(b, e.Terms, " and ", top)
+	case *Not:
+		b.WriteString("not ")
+		formatTo(b, e.X, false)
+	case *SearchRef:
+		b.WriteString(e.Name)
+	case *Quantified:
+		if e.All {
+			b.WriteString("all of ")
+		} else {
+			b.WriteString("1 of ")
+		}
+		b.WriteString(e.Pattern)
+	}
+}
+
+func formatJoin(b *strings.Builder, terms []Expr, sep string, top bool) {
+	if !top {
+		b.WriteByte('(')
+		defer b.WriteByte(')')
+	}
+	for i, t := range terms {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		formatTo(b, t, false)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -38,6 +40,16 @@ var knownModifiers = map[string]bool{
 	"wide": true, "utf16le": true, "utf16be": true, "utf16": true,
 }
 
+// modifierNames lists knownModifiers, for suggestions.
+func modifierNames() []string {
+	names := make([]string, 0, len(knownModifiers))
+	for n := range knownModifiers {
+		names = append(names, n)
+	}
+	slices.Sort(names) // ties go to the first: a stable suggestion
+	return names
+}
+
 // comparators are the modifiers that choose the comparison; at most one.
 var comparators = map[string]Op{
 	"contains": OpContains, "startswith": OpStartsWith, "endswith": OpEndsWith,
@@ -55,13 +67,17 @@ func BuildMatchers(field string, modifiers []string, values []RawValue, pos Pos)
 	m := &Matcher{Field: field, Modifiers: modifiers, Pos: pos}
 	if field == "" {
 		m.Op = OpContains
+	} else if err := CheckFieldName(field); err != nil {
+		diags.Errorf(pos, "bad-field-name", "%v", err)
+		return nil, diags
 	}
 	all, expand := false, false
 	var transforms []string
 	compSeen := ""
 	for _, mod := range modifiers {
 		if !knownModifiers[mod] {
-			diags.Errorf(pos, "unknown-modifier", "unknown modifier %q on field %q", mod, field)
+			diags = append(diags, Diagnostic{Severity: Error, Pos: pos, Code: "unknown-modifier",
+				Summary: fmt.Sprintf("unknown modifier %q on field %q", mod, field), Detail: DidYouMean(mod, modifierNames())})
 			continue
 		}
 		if op, ok := comparators[mod]; ok {
@@ -220,7 +236,10 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 			return bad("re needs a string pattern, not %q", raw.Text)
 		}
 		if _, err := regexp.Compile(raw.Text); err != nil {
-			return bad("regular expression does not compile: %v", err)
+			return bad("%s", RegexError(raw.Text, err))
+		}
+		if n := regexProgramSize(raw.Text); n > MaxRegexProgram {
+			return bad("regular expression compiles to %d instructions; at most %d are allowed (a repetition such as {1000} copies what it repeats)", n, MaxRegexProgram)
 		}
 		return []Value{{Kind: KindRegex, Text: raw.Text, Pos: raw.Pos}}, nil
 	case OpCIDR:
@@ -232,6 +251,9 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 	if m.FieldRef {
 		if raw.Kind != RawString || raw.Text == "" {
 			return bad("fieldref needs a field name")
+		}
+		if err := CheckFieldName(raw.Text); err != nil {
+			return bad("fieldref: %v", err)
 		}
 		return []Value{{Kind: KindFieldRef, Text: raw.Text, Pos: raw.Pos}}, nil
 	}
@@ -282,7 +304,7 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 		}
 		alts = next
 	}
-	if encoded && m.Op == OpEquals && contains(transforms, "base64offset") {
+	if encoded && m.Op == OpEquals && slices.Contains(transforms, "base64offset") {
 		diags.Warnf(raw.Pos, "base64offset-equals", "field %q: base64offset gives fragments of an encoding; it is meant for contains", field)
 	}
 	out := make([]Value, 0, len(alts))
@@ -301,15 +323,6 @@ func buildValues(m *Matcher, raw RawValue, transforms []string, expand bool) ([]
 	return out, diags
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func isPlaceholder(s string) bool {
 	return len(s) > 2 && s[0] == '%' && s[len(s)-1] == '%' && !strings.Contains(s[1:len(s)-1], "%")
 }
@@ -317,6 +330,27 @@ func isPlaceholder(s string) bool {
 // windashChars are the characters Windows command lines accept where a
 // dash introduces an option.
 var windashChars = []string{"-", "/", "\u2013", "\u2014", "\u2015"}
+
+// MaxRegexProgram bounds a regular expression's compiled program, in
+// instructions. Matching is linear in the text (RE2), but its cost and the
+// program's memory (tens of bytes an instruction) grow with this size,
+// which repetitions multiply: "(?:a{1000}){1000}" is refused by Go, but
+// 3,000 copies of "(?:a{1000})" are not. Real rules stay under a thousand.
+const MaxRegexProgram = 100_000
+
+// regexProgramSize is the instruction count of the compiled pattern (0
+// when it does not parse: the caller reports that).
+func regexProgramSize(pattern string) int {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return 0
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return 0
+	}
+	return len(prog.Inst)
+}
 
 // MaxFieldValues bounds the values of one field after value modifiers
 // (windash, base64offset) multiplied them, so that memory stays bounded.
@@ -401,4 +435,21 @@ func utf16String(s string, bigEndian, bom bool) string {
 		}
 	}
 	return b.String()
+}
+
+// RegexError explains why re does not compile. Rules are often written
+// for PCRE engines, whose constructs RE2 lacks (Go's regexp reports a
+// lookbehind as an "invalid named capture"): such a construct is named as
+// unsupported rather than passing on the parser's message.
+func RegexError(re string, err error) string {
+	for _, c := range []struct{ syntax, what string }{
+		{"(?<=", "lookbehind"}, {"(?<!", "negative lookbehind"}, {"(?=", "lookahead"}, {"(?!", "negative lookahead"},
+		{"(?>", "atomic groups"}, {"*+", "possessive quantifiers"}, {"++", "possessive quantifiers"}, {"?+", "possessive quantifiers"},
+		{`\Z`, `\Z (write \z)`}, {`\1`, "backreferences"}, {`\2`, "backreferences"}, {`\k<`, "named backreferences"},
+	} {
+		if strings.Contains(re, c.syntax) {
+			return fmt.Sprintf("regular expression %q uses %s, which RE2 (the regular expression syntax detc uses) does not support", re, c.what)
+		}
+	}
+	return fmt.Sprintf("regular expression does not compile: %v", err)
 }

@@ -23,5 +23,8 @@ func (p Pos) String() string {
 	}
 }
 
+// MarshalText writes the position as String does, for reports.
+func (p Pos) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
 // IsValid reports whether the position points into a file.
 func (p Pos) IsValid() bool { return p.Line > 0 }

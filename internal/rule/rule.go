@@ -4,7 +4,10 @@
 // was written in.
 package rule
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Rule is one detection.
 type Rule struct {
@@ -48,6 +51,18 @@ type Rule struct {
 	// File is the path the rule was loaded from, as given to the loader.
 	File string
 	Pos  Pos
+	// MetaPos holds where each metadata value (level, status, date, ...)
+	// is written, by its key, so that a problem with one points at it.
+	MetaPos map[string]Pos
+}
+
+// PosOf is where the metadata value key is written, or the rule's
+// position when that is not known.
+func (r *Rule) PosOf(key string) Pos {
+	if p, ok := r.MetaPos[key]; ok {
+		return p
+	}
+	return r.Pos
 }
 
 // PivotTag marks a rule as an investigation pivot: compiled for runbooks,
@@ -71,6 +86,17 @@ func (r *Rule) IDOrName() string {
 		return r.ID
 	}
 	return r.Name
+}
+
+// Label identifies the rule in messages: its id, else its quoted title.
+func (r *Rule) Label() string {
+	switch {
+	case r.ID != "":
+		return r.ID
+	case r.Title != "":
+		return fmt.Sprintf("%q", r.Title)
+	}
+	return "(no id)"
 }
 
 // Search returns the named search, or nil.
@@ -159,11 +185,43 @@ type Matcher struct {
 // IsKeyword reports whether the matcher searches the whole event.
 func (m *Matcher) IsKeyword() bool { return m.Field == "" }
 
+// FieldLabel names the matcher's field in messages: "keywords" for a
+// keyword search.
+func (m *Matcher) FieldLabel() string { return displayField(m.Field) }
+
+// ValuePos is where a value of the matcher is written, or the matcher's
+// position when the value has none.
+func (m *Matcher) ValuePos(v Value) Pos {
+	if v.Pos.IsValid() {
+		return v.Pos
+	}
+	return m.Pos
+}
+
 // RegexFlags are the re modifier's sub-flags.
 type RegexFlags struct {
 	IgnoreCase bool // i
 	Multiline  bool // m
 	DotAll     bool // s
+}
+
+// Prefix is the flags as RE2 inline flags ("(?im)"), to put in front of
+// the expression; "" without flags.
+func (f RegexFlags) Prefix() string {
+	flags := ""
+	if f.IgnoreCase {
+		flags += "i"
+	}
+	if f.Multiline {
+		flags += "m"
+	}
+	if f.DotAll {
+		flags += "s"
+	}
+	if flags == "" {
+		return ""
+	}
+	return "(?" + flags + ")"
 }
 
 // ValueKind says what a Value holds.
@@ -180,6 +238,10 @@ const (
 	KindFieldRef                     // Text names the other field
 	KindPlaceholder                  // Text names an unresolved %placeholder%
 )
+
+var kindNames = [...]string{"string", "number", "bool", "null", "regex", "cidr", "fieldref", "placeholder"}
+
+func (k ValueKind) String() string { return kindNames[k] }
 
 // Value is one value of a matcher.
 type Value struct {

@@ -119,6 +119,12 @@ func TestBuildMatchers(t *testing.T) {
 		{name: "flag without re", field: "a", mods: []string{"i"}, values: raw("x"), wantErr: "flag of re"},
 		{name: "encoding after comparison", field: "a", mods: []string{"contains", "base64"}, values: raw("x"), wantErr: `value modifier "base64" must come before the comparison "contains"`},
 		{name: "bad regex", field: "a", mods: []string{"re"}, values: raw("(unclosed"), wantErr: "does not compile"},
+		{name: "regex too large", field: "a", mods: []string{"re"}, values: raw(strings.Repeat("(?:a{1000})", 101)), wantErr: `field "a": regular expression compiles to 101002 instructions; at most 100000 are allowed (a repetition such as {1000} copies what it repeats)`},
+		{name: "regex repeat of a repeat", field: "a", mods: []string{"re"}, values: raw("(a{1000}){1000}"), wantErr: "invalid repeat count"},
+		{name: "regex repeat count", field: "a", mods: []string{"re"}, values: raw("a{1001}"), wantErr: "invalid repeat count"},
+		{name: "regex nesting", field: "a", mods: []string{"re"}, values: raw(strings.Repeat("(", 1001) + strings.Repeat(")", 1001)), wantErr: "expression nests too deeply"},
+		{name: "windash options", field: "a", mods: []string{"windash", "contains"}, values: raw("-a -b -c -d -e -f -g"), wantErr: "windash gives 5 alternatives for each of the 7 options in \"-a -b -c -d -e -f -g\"; a value may have at most 6"},
+		{name: "field name", field: "a\x1b", values: raw("x"), wantErr: `field name "a\x1b" has a control character (U+001B) at byte 1: no target can name it`},
 		{name: "bad cidr", field: "a", mods: []string{"cidr"}, values: raw("10.0.0.300/8"), wantErr: "cidr needs a network"},
 		{name: "gt needs number", field: "a", mods: []string{"gt"}, values: raw("big"), wantErr: "gt needs a number"},
 		{name: "null with contains", field: "a", mods: []string{"contains"}, values: []RawValue{{Kind: RawNull}}, wantErr: "null can only"},
@@ -244,8 +250,46 @@ func TestParseTimespan(t *testing.T) {
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got, in)
 	}
-	for _, bad := range []string{"", "0m", "5", "m", "-5m", "1.5h", "5 m", "5M", "99999999999999999999d", "36501d"} {
-		_, err := ParseTimespan(bad)
-		assert.Error(t, err, bad)
+	for _, tt := range []struct{ in, want string }{
+		{"", `"" is not a time span: write a whole number and a unit s, m, h or d (for example 5m)`},
+		{"5", `"5" is not a time span: write a whole number and a unit s, m, h or d (for example 5m)`},
+		{"m", `"m" is not a time span: write a whole number and a unit s, m, h or d (for example 5m)`},
+		{"1.5h", `"1.5h" is not a time span: write a whole number and a unit s, m, h or d (for example 5m)`},
+		{"5 m", `"5 m" is not a time span: write a whole number and a unit s, m, h or d (for example 5m)`},
+		{"5M", `"5M" is not a time span: write a whole number and a unit s, m, h or d (for example 5m)`},
+		{"+5m", `"+5m" is not a time span: write a whole number and a unit s, m, h or d (for example 5m)`},
+		{"-5m", `"-5m" is negative: a time span is at least 1s`},
+		{"0s", `"0s" is zero: a time span is at least 1s`},
+		{"0m", `"0m" is zero: a time span is at least 1s`},
+		{"366d", `"366d" is longer than the longest time span, 365d`},
+		{"8761h", `"8761h" is longer than the longest time span, 365d`},
+		{"99999999999d", `"99999999999d" is longer than the longest time span, 365d`},
+		{"99999999999999999999d", `"99999999999999999999d" is longer than the longest time span, 365d`},
+	} {
+		_, err := ParseTimespan(tt.in)
+		assert.EqualError(t, err, tt.want, tt.in)
+	}
+	got, err := ParseTimespan("365d")
+	require.NoError(t, err)
+	assert.Equal(t, MaxTimespan, got)
+}
+
+func TestCheckFieldName(t *testing.T) {
+	for _, ok := range []string{"cs-host", "Event.System.EventID", "process.command_line", "Field With Spaces", "ключ", "a'b\"c`d"} {
+		assert.NoError(t, CheckFieldName(ok), ok)
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"", "the field name is empty"},
+		{"a\x1bb", `field name "a\x1bb" has a control character (U+001B) at byte 1: no target can name it`},
+		{"\x01", `field name "\x01" has a control character (U+0001) at byte 0: no target can name it`},
+		{"a\tb", `field name "a\tb" has a control character (U+0009) at byte 1: no target can name it`},
+		{"a\u0085", `field name "a\u0085" has a control character (U+0085) at byte 1: no target can name it`},
+		{"a\u200bb", `field name "a\u200bb" has an invisible format character (U+200B) at byte 1: no target can name it`},
+		{"a\u2028", `field name "a\u2028" has a line or paragraph separator (U+2028) at byte 1: no target can name it`},
+		{"a\uffff", `field name "a\uffff" has a Unicode non-character (U+FFFF) at byte 1: no target can name it`},
+		{"a\xffb", `field name "a\xffb" is not valid UTF-8 at byte 1`},
+		{strings.Repeat("a", 257), "the field name is 257 bytes long; at most 256 are allowed"},
+	} {
+		assert.EqualError(t, CheckFieldName(tt.in), tt.want, "%q", tt.in)
 	}
 }

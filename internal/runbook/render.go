@@ -79,7 +79,11 @@ func describeRule(w *writer, r *rule.Rule) {
 		items = append(items, "Fields: "+codeList(fields)+".")
 	}
 	w.bullets(items)
-	w.para("It matches when `" + conditionText(r.Condition) + "` holds, where:")
+	cond := ""
+	if r.Condition != nil {
+		cond = r.Condition.String()
+	}
+	w.para("It matches when `" + cond + "` holds, where:")
 	var searches []string
 	for _, s := range r.Searches {
 		searches = append(searches, "`"+s.Name+"`: "+describeSearch(s))
@@ -227,39 +231,6 @@ func valueText(v rule.Value) string {
 	default:
 		return code(v.Text)
 	}
-}
-
-func conditionText(e rule.Expr) string {
-	switch e := e.(type) {
-	case *rule.And:
-		return joinExprs(e.Terms, " and ")
-	case *rule.Or:
-		return joinExprs(e.Terms, " or ")
-	case *rule.Not:
-		return "not " + conditionText(e.X)
-	case *rule.SearchRef:
-		return e.Name
-	case *rule.Quantified:
-		q := "1 of "
-		if e.All {
-			q = "all of "
-		}
-		return q + e.Pattern
-	}
-	return ""
-}
-
-func joinExprs(terms []rule.Expr, sep string) string {
-	parts := make([]string, len(terms))
-	for i, t := range terms {
-		s := conditionText(t)
-		switch t.(type) {
-		case *rule.And, *rule.Or:
-			s = "(" + s + ")"
-		}
-		parts[i] = s
-	}
-	return strings.Join(parts, sep)
 }
 
 func groupText(a *rule.Aggregation) string {

@@ -157,6 +157,17 @@ func TestRenderContent(t *testing.T) {
 	}
 }
 
+// The runbook tells analysts the rule's logic: a negated group keeps its
+// parentheses (it once read "post and not discord and post").
+func TestRenderConditionKeepsNegatedGroups(t *testing.T) {
+	r := webhookRule(t)
+	post, discord := &rule.SearchRef{Name: "post"}, &rule.SearchRef{Name: "discord"}
+	r.Condition = &rule.Or{Terms: []rule.Expr{post, &rule.Not{X: &rule.And{Terms: []rule.Expr{discord, post}}}}}
+	md, err := Render(Input{Rule: r, Compile: fakeCompiler})
+	require.NoError(t, err)
+	assert.Contains(t, md, "It matches when `post or not (discord and post)` holds")
+}
+
 // TestRenderResponse: the Contain section names what the detection's
 // response automates and what stays manual.
 func TestRenderResponse(t *testing.T) {
@@ -214,4 +225,28 @@ func TestInspectFindsProblems(t *testing.T) {
 	blocks, problems := Inspect("# A\n\n### C\n\n| a | b |\n| --- | --- |\n| 1 |\n\n```kql\nT | take 1\n```\n")
 	assert.Equal(t, []CodeBlock{{Lang: "kql", Text: "T | take 1"}}, blocks)
 	assert.Len(t, problems, 1, "a heading that skips a level; GFM pads short table rows, so they parse")
+}
+
+// The brief deployment files carry: the summary, the first four triage
+// steps (the card's, then the detection's own, unless it replaces them),
+// the first escalation criterion and the link; nothing of the queries or
+// the playbook.
+func TestBrief(t *testing.T) {
+	card := &Card{Technique: "T1567.004", Triage: Triage{
+		L1Steps:    []string{"one", "two", "three"},
+		Escalation: []string{"Escalate when unknown.", "Or when large."},
+		Questions:  []string{"Who?"},
+	}}
+	r := &rule.Rule{Title: "T", Description: "What it finds.", Runbook: &rule.Runbook{L1Steps: []string{"four", "five"}}}
+	assert.Equal(t, "What it finds.\n\nFirst triage steps:\n\n1. one\n2. two\n3. three\n4. four\n\n"+
+		"Escalate: Escalate when unknown.\n\nFull runbook (every SIEM's queries, investigation pivots, playbook): runbooks/x.md\n",
+		Brief(r, card, "runbooks/x.md"))
+
+	r.Runbook = &rule.Runbook{Summary: "Own summary.", L1Steps: []string{"only"}, Replace: []string{"l1_steps"}}
+	assert.Equal(t, "Own summary.\n\nFirst triage steps:\n\n1. only\n\n"+
+		"Escalate: Escalate when unknown.\n\nFull runbook (every SIEM's queries, investigation pivots, playbook): L\n",
+		Brief(r, card, "L"))
+
+	// No card: the title, and the link.
+	assert.Equal(t, "T\n\nFull runbook (every SIEM's queries, investigation pivots, playbook): L\n", Brief(&rule.Rule{Title: "T"}, nil, "L"))
 }

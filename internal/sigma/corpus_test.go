@@ -1,10 +1,6 @@
 package sigma
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,25 +10,9 @@ import (
 )
 
 // corpusFiles reads every rule of the shared SigmaHQ corpus.
-func corpusFiles(t testing.TB) map[string][]byte {
-	t.Helper()
-	dir := testutil.SigmaCorpus(t)
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		files[path] = data
-		return err
-	})
-	require.NoError(t, err)
-	return files
-}
-
 // TestCorpus loads every SigmaHQ rule: none may give an error.
 func TestCorpus(t *testing.T) {
-	files := corpusFiles(t)
+	files := testutil.SigmaCorpusFiles(t)
 	require.Len(t, files, 3141)
 	rules, diags := LoadFiles(files)
 	var errs []string
@@ -47,7 +27,7 @@ func TestCorpus(t *testing.T) {
 
 // BenchmarkLoadCorpus loads the 3,141 SigmaHQ rules on one goroutine.
 func BenchmarkLoadCorpus(b *testing.B) {
-	files := corpusFiles(b)
+	files := testutil.SigmaCorpusFiles(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -65,7 +45,7 @@ func BenchmarkLoadCorpus(b *testing.B) {
 // BenchmarkLoadFilesCorpus loads the corpus with LoadFiles, in parallel
 // over GOMAXPROCS.
 func BenchmarkLoadFilesCorpus(b *testing.B) {
-	files := corpusFiles(b)
+	files := testutil.SigmaCorpusFiles(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -48,6 +48,7 @@ func (d *decoder) correlation(r *rule.Rule, p pair) {
 			rules = &pairs[i]
 		case "group-by":
 			agg.GroupBy = d.strList(q)
+			d.checkFieldNames(q.val)
 		case "timespan":
 			timespan = &pairs[i]
 		case "condition":
@@ -144,6 +145,7 @@ func (d *decoder) correlationCondition(agg *rule.Aggregation, p pair) {
 	for _, q := range d.mapping(p.val) {
 		if q.key.Value == "field" {
 			agg.Field = d.str(q)
+			d.checkFieldNames(q.val)
 			continue
 		}
 		op, ok := conditionOps[q.key.Value]
@@ -176,15 +178,35 @@ func (d *decoder) boolean(p pair) bool {
 	return b
 }
 
-// duration reads a Sigma time span such as 90s, 5m, 12h or 7d.
-func (d *decoder) duration(p pair) (time.Duration, bool) {
-	if p.val.Kind == yaml.ScalarNode {
-		if span, err := rule.ParseTimespan(p.val.Value); err == nil {
-			return span, true
+// checkFieldNames reports each field name in a scalar or a list of scalars
+// that no target can name, at its own position.
+func (d *decoder) checkFieldNames(n *yaml.Node) {
+	nodes := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		nodes = n.Content
+	}
+	for _, v := range nodes {
+		if v.Kind != yaml.ScalarNode || isNull(v) {
+			continue
+		}
+		if err := rule.CheckFieldName(v.Value); err != nil {
+			d.diags.Errorf(d.pos(v), CodeBadValue, "%v", err)
 		}
 	}
-	d.diags.Errorf(d.pos(p.val), CodeBadValue, "%s %q is not a time span: write a positive number and a unit s, m, h or d (for example 5m)", p.key.Value, p.val.Value)
-	return 0, false
+}
+
+// duration reads a Sigma time span such as 90s, 5m, 12h or 7d.
+func (d *decoder) duration(p pair) (time.Duration, bool) {
+	if p.val.Kind != yaml.ScalarNode {
+		d.diags.Errorf(d.pos(p.val), CodeWrongType, "%s must be a time span such as 5m, not %s", p.key.Value, kind(p.val))
+		return 0, false
+	}
+	span, err := rule.ParseTimespan(p.val.Value)
+	if err != nil {
+		d.diags.Errorf(d.pos(p.val), CodeBadValue, "%s %v", p.key.Value, err)
+		return 0, false
+	}
+	return span, true
 }
 
 // ResolveCorrelations completes the correlation rules among rules: each
@@ -197,8 +219,15 @@ func (d *decoder) duration(p pair) (time.Duration, bool) {
 // a correlation naming them sets generate: true, as Sigma specifies. A
 // correlation that cannot be resolved is dropped with a diagnostic.
 func ResolveCorrelations(rules []*rule.Rule) ([]*rule.Rule, rule.Diagnostics) {
+	out, _, diags := Resolve(rules)
+	return out, diags
+}
+
+// Resolve is ResolveCorrelations that also returns the correlation rules
+// that failed, with their errors.
+func Resolve(rules []*rule.Rule) ([]*rule.Rule, []rule.Unloaded, rule.Diagnostics) {
 	if !slices.ContainsFunc(rules, func(r *rule.Rule) bool { return r.Correlation != nil && r.Condition == nil }) {
-		return slices.Clone(rules), nil // nothing to resolve: skip the indexes
+		return slices.Clone(rules), nil, nil // nothing to resolve: skip the indexes
 	}
 	var diags rule.Diagnostics
 	byName := make(map[string][]*rule.Rule, len(rules))
@@ -214,6 +243,11 @@ func ResolveCorrelations(rules []*rule.Rule) ([]*rule.Rule, rule.Diagnostics) {
 	absorbed := map[*rule.Rule]bool{}
 	generated := map[*rule.Rule]bool{}
 	failed := map[*rule.Rule]bool{}
+	var unloaded []rule.Unloaded
+	fail := func(r *rule.Rule, d rule.Diagnostics) {
+		failed[r] = true
+		unloaded = append(unloaded, rule.Unloaded{Rule: r, Diags: d.Errors()})
+	}
 	for _, r := range rules {
 		if r.Correlation == nil || r.Condition != nil {
 			continue
@@ -221,12 +255,12 @@ func ResolveCorrelations(rules []*rule.Rule) ([]*rule.Rule, rule.Diagnostics) {
 		bases, d := lookup(r, byName, byID)
 		diags = append(diags, d...)
 		if d.HasErrors() {
-			failed[r] = true
+			fail(r, d)
 			continue
 		}
 		if d := combine(r, bases); d.HasErrors() {
 			diags = append(diags, d...)
-			failed[r] = true
+			fail(r, d)
 			continue
 		}
 		for _, b := range bases {
@@ -243,7 +277,7 @@ func ResolveCorrelations(rules []*rule.Rule) ([]*rule.Rule, rule.Diagnostics) {
 		}
 		out = append(out, r)
 	}
-	return out, diags
+	return out, unloaded, diags
 }
 
 // base is a referenced rule and the name its searches get as a prefix.

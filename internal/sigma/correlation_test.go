@@ -68,7 +68,17 @@ func TestCorrelationErrors(t *testing.T) {
 		{"value_count without field", map[string]string{"c.yml": "title: c\ncorrelation: {type: value_count, rules: [a], timespan: 5m, condition: {gt: 1}}\n"}, []string{
 			"c.yml:2:60: error: correlation type value_count needs condition.field"}},
 		{"bad timespan", map[string]string{"c.yml": "title: c\ncorrelation: {type: event_count, rules: [a], timespan: 1M, condition: {gt: 1}}\n"}, []string{
-			`c.yml:2:56: error: timespan "1M" is not a time span: write a positive number and a unit s, m, h or d (for example 5m)`}},
+			`c.yml:2:56: error: timespan "1M" is not a time span: write a whole number and a unit s, m, h or d (for example 5m)`}},
+		{"negative timespan", map[string]string{"c.yml": "title: c\ncorrelation: {type: event_count, rules: [a], timespan: -5m, condition: {gt: 1}}\n"}, []string{
+			`c.yml:2:56: error: timespan "-5m" is negative: a time span is at least 1s`}},
+		{"zero timespan", map[string]string{"c.yml": "title: c\ncorrelation: {type: event_count, rules: [a], timespan: 0s, condition: {gt: 1}}\n"}, []string{
+			`c.yml:2:56: error: timespan "0s" is zero: a time span is at least 1s`}},
+		{"timespan overflows", map[string]string{"c.yml": "title: c\ncorrelation: {type: event_count, rules: [a], timespan: 99999999999d, condition: {gt: 1}}\n"}, []string{
+			`c.yml:2:56: error: timespan "99999999999d" is longer than the longest time span, 365d`}},
+		{"group-by with a control character", map[string]string{"c.yml": "title: c\ncorrelation: {type: event_count, rules: [a], group-by: [ok, \"src\\x1b\"], timespan: 5m, condition: {gt: 1}}\n"}, []string{
+			`c.yml:2:61: error: field name "src\x1b" has a control character (U+001B) at byte 3: no target can name it`}},
+		{"condition field with a TAB", map[string]string{"c.yml": "title: c\ncorrelation: {type: value_count, rules: [a], timespan: 5m, condition: {field: \"a\\tb\", gt: 1}}\n"}, []string{
+			`c.yml:2:79: error: field name "a\tb" has a control character (U+0009) at byte 1: no target can name it`}},
 		{"chained", map[string]string{
 			"a.yml": "title: a\nname: a\n" + win + "detection: {sel: {x: y}, condition: sel}\n",
 			"b.yml": "title: b\nname: b\ncorrelation: {type: event_count, rules: [a], timespan: 5m, condition: {gt: 1}}\n",

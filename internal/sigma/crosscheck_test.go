@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"fmt"
+	"github.com/detc/detc/internal/testutil"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +19,7 @@ import (
 // parses and checks that both read the same searches (names, groups,
 // fields, modifiers, values) and the same condition.
 func TestCrossCheckSigmaGo(t *testing.T) {
-	files := corpusFiles(t)
+	files := testutil.SigmaCorpusFiles(t)
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)

@@ -58,7 +58,7 @@ func TestValueKinds(t *testing.T) {
 	require.Empty(t, diags)
 	var got []string
 	for _, v := range rules[0].Searches[0].Groups[0].Matchers[0].Values {
-		got = append(got, kindName(v.Kind)+":"+v.Text)
+		got = append(got, v.Kind.String()+":"+v.Text)
 	}
 	assert.Equal(t, []string{"number:5", "string:5", "number:15", "number:1e3", "string:.inf", "null:", "string:null", "string:yes", "bool:false", "string:2026-01-02"}, got)
 }
@@ -81,8 +81,8 @@ func TestNumberTextKept(t *testing.T) {
 	rules, diags := Load("f.yml", []byte(src))
 	require.Empty(t, diags)
 	ms := rules[0].Searches[0].Groups[0].Matchers
-	assert.Equal(t, "string:00000429", kindName(ms[0].Values[0].Kind)+":"+ms[0].Values[0].Text)
-	assert.Equal(t, "number:00000429", kindName(ms[1].Values[0].Kind)+":"+ms[1].Values[0].Text)
+	assert.Equal(t, "string:00000429", ms[0].Values[0].Kind.String()+":"+ms[0].Values[0].Text)
+	assert.Equal(t, "number:00000429", ms[1].Values[0].Kind.String()+":"+ms[1].Values[0].Text)
 	assert.Equal(t, 429.0, ms[1].Values[0].Number)
 }
 

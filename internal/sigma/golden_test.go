@@ -24,7 +24,7 @@ func TestGolden(t *testing.T) {
 			require.NoError(t, err)
 			rules, diags := LoadFiles(map[string][]byte{path: data})
 			var b strings.Builder
-			b.WriteString(dump(rules))
+			b.WriteString(testutil.Dump(rules, true))
 			for _, d := range diags {
 				b.WriteString(d.String() + "\n")
 			}

@@ -20,7 +20,9 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 	errs := len(d.diags)
 	var detection, correlation, logsource, title, generate *pair
 	pairs := d.mapping(root)
+	r.MetaPos = map[string]rule.Pos{}
 	for i, p := range pairs {
+		r.MetaPos[p.key.Value] = d.pos(p.val)
 		switch p.key.Value {
 		case "title":
 			title = &pairs[i]
@@ -94,7 +96,8 @@ func (d *decoder) rule(root *yaml.Node) *rule.Rule {
 	default:
 		d.diags.Errorf(r.Pos, CodeMissingKey, "missing detection: a Sigma rule needs a detection (or a correlation) section")
 	}
-	if rule.Diagnostics(d.diags[errs:]).HasErrors() {
+	if errors := rule.Diagnostics(d.diags[errs:]).Errors(); len(errors) > 0 {
+		d.unloaded = append(d.unloaded, rule.Unloaded{Rule: r, Diags: errors})
 		return nil
 	}
 	return r
@@ -216,7 +219,7 @@ func (d *decoder) attack(p pair) rule.Attack {
 			if tac, ok := attack.LookupTactic(name); ok {
 				add(&a.Tactics, tac.ID)
 			} else {
-				d.diags.Warnf(d.pos(n), CodeAttackTag, "tag %q names no tactic of ATT&CK v%s; it stays a plain tag", tag, attack.Version)
+				d.diags.Warnf(d.pos(n), CodeAttackTag, "tag %q names no tactic of ATT&CK v%s; it stays a plain tag", tag, attack.Version())
 			}
 		}
 	}

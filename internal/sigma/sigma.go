@@ -9,17 +9,15 @@ package sigma
 
 import (
 	"bytes"
-	"errors"
-	"io"
-	"regexp"
 	"runtime"
 	"sort"
-	"strconv"
 	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma/fastyaml"
+	"github.com/detc/detc/internal/yamlnode"
 )
 
 // MaxFileSize bounds one Sigma file. The largest SigmaHQ rule is about
@@ -52,15 +50,23 @@ const (
 // Correlation rules come back unresolved (no searches or condition): pass
 // all loaded rules to ResolveCorrelations.
 func Load(file string, data []byte) ([]*rule.Rule, rule.Diagnostics) {
+	rules, _, diags := Decode(file, data)
+	return rules, diags
+}
+
+// Decode is Load that also returns the rules that did not load, with what
+// was read of them (title, id, name, position) and their errors, so that
+// reports can count them.
+func Decode(file string, data []byte) ([]*rule.Rule, []rule.Unloaded, rule.Diagnostics) {
 	d := &decoder{file: file, data: data}
 	start := rule.Pos{File: file, Line: 1, Col: 1}
 	if len(data) > MaxFileSize {
 		d.diags.Errorf(start, CodeTooLarge, "file is %d bytes; a Sigma file may be at most %d bytes (1 MiB)", len(data), MaxFileSize)
-		return nil, d.diags
+		return nil, nil, d.diags
 	}
 	docs := d.parse()
 	if d.fast != nil {
-		defer d.fast.release() // the rules keep no node
+		defer d.fast.Release() // the rules keep no node
 	}
 	var rules []*rule.Rule
 	empty := true
@@ -78,7 +84,7 @@ func Load(file string, data []byte) ([]*rule.Rule, rule.Diagnostics) {
 		d.diags.Errorf(start, CodeEmptyFile, "empty file: a Sigma file holds at least one rule")
 	}
 	d.diags.Sort()
-	return rules, d.diags
+	return rules, d.unloaded, d.diags
 }
 
 // LoadFiles loads several files in parallel (one worker per GOMAXPROCS)
@@ -131,25 +137,9 @@ type decoder struct {
 	lines   []int // offsets of line starts, computed on first use
 	nvalues int   // values read so far, against MaxValues
 	diags   rule.Diagnostics
-	fast    *fastParser // holds the nodes when the fast parser read the file
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// parserProblems are the yaml.v3 parser's (not scanner's) messages: for
-// these, yaml.v3 v3.0.1 prints a 0-based line number (that of the
-// collection being parsed), for scanner errors a 1-based one.
-var parserProblems = map[string]bool{
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected <document start>": true,
-	"did not find expected key":              true,
-	"did not find expected node content":     true,
-	"found duplicate %TAG directive":         true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found undefined tag handle":             true,
+	fast    *fastyaml.Parser // holds the nodes when the fast parser read the file
+	// unloaded are the rules of the file that did not load.
+	unloaded []rule.Unloaded
 }
 
 // parse splits the file into YAML documents. A syntax error ends the file
@@ -163,87 +153,29 @@ func (d *decoder) parse() (docs []*yaml.Node) {
 			d.diags.Errorf(rule.Pos{File: d.file, Line: 1, Col: 1}, CodeYAML, "YAML parser failed: %v", p)
 		}
 	}()
-	if docs, fast, ok := fastParse(d.data); ok {
+	if docs, fast, ok := fastyaml.Parse(d.data); ok {
 		d.fast = fast
 		return docs
 	}
-	if err := yamlDocs(d.data, &docs); err != nil {
+	if err := fastyaml.Decode(d.data, &docs); err != nil {
 		d.yamlError(err)
 	}
 	return docs
 }
 
-// yamlDocs appends the documents yaml.v3 reads from data to docs, up to
-// its first error.
-func yamlDocs(data []byte, docs *[]*yaml.Node) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if len(doc.Content) == 1 {
-			*docs = append(*docs, &doc)
-		}
-	}
-}
-
 // yamlError reports a yaml.v3 error at the line it names.
 func (d *decoder) yamlError(err error) {
-	msg := err.Error()
-	pos := rule.Pos{File: d.file, Line: 1, Col: 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		msg = msg[len(m[0]):]
-		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
-			pos.Line = n
-			if parserProblems[msg] {
-				pos.Line++
-			}
-		}
-	} else if len(msg) > 6 && msg[:6] == "yaml: " {
-		msg = msg[6:]
-	}
-	d.diags.Errorf(pos, CodeYAML, "YAML syntax error: %s", msg)
+	d.diags = append(d.diags, yamlnode.SyntaxDiagnostic(d.file, CodeYAML, err))
 }
 
-func (d *decoder) pos(n *yaml.Node) rule.Pos {
-	return rule.Pos{File: d.file, Line: n.Line, Col: n.Column}
-}
+func (d *decoder) pos(n *yaml.Node) rule.Pos { return yamlnode.Pos(d.file, n) }
 
-// deref follows a YAML alias to the node it names.
-func deref(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
-
-// kind names a node's type for messages.
-func kind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a map"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!null":
-			return "empty"
-		case "!!int", "!!float":
-			return "a number"
-		case "!!bool":
-			return "a boolean"
-		}
-		return "a string"
-	}
-	return "an alias"
-}
+// deref, isNull and kind are yamlnode's, named short for the decoder.
+var (
+	deref  = yamlnode.Deref
+	isNull = yamlnode.IsNull
+	kind   = yamlnode.Kind
+)
 
 // pair is one key and its value in a YAML map.
 type pair struct {

@@ -76,11 +76,29 @@ func TestLoadBadInput(t *testing.T) {
 		{"aggregation in a condition list", head + "detection:\n    sel:\n        a: b\n    timeframe: 5m\n    condition:\n        - sel | count() > 5\n        - sel\n", []string{
 			"f.yml:9:17: error: an aggregation (| ...) is supported only in a single condition, not in a list of conditions"}},
 		{"bad timeframe", head + "detection:\n    sel:\n        a: b\n    timeframe: 5x\n    condition: sel | count() > 5\n", []string{
-			`f.yml:7:16: error: timeframe "5x" is not a time span: write a positive number and a unit s, m, h or d (for example 5m)`}},
+			`f.yml:7:16: error: timeframe "5x" is not a time span: write a whole number and a unit s, m, h or d (for example 5m)`}},
+		{"negative timeframe", head + "detection:\n    sel:\n        a: b\n    timeframe: -5m\n    condition: sel | count() > 5\n", []string{
+			`f.yml:7:16: error: timeframe "-5m" is negative: a time span is at least 1s`}},
+		{"zero timeframe", head + "detection:\n    sel:\n        a: b\n    timeframe: 0s\n    condition: sel | count() > 5\n", []string{
+			`f.yml:7:16: error: timeframe "0s" is zero: a time span is at least 1s`}},
+		{"timeframe beyond a year", head + "detection:\n    sel:\n        a: b\n    timeframe: 99999999999d\n    condition: sel | count() > 5\n", []string{
+			`f.yml:7:16: error: timeframe "99999999999d" is longer than the longest time span, 365d`}},
+		{"timeframe list", head + "detection:\n    sel:\n        a: b\n    timeframe: [5m]\n    condition: sel | count() > 5\n", []string{
+			`f.yml:7:16: error: timeframe must be a time span such as 5m, not a list`}},
+		{"field name with ESC", head + "detection:\n    sel:\n        \"cs-\\ehost\": b\n    condition: sel\n", []string{
+			`f.yml:6:9: error: field name "cs-\x1bhost" has a control character (U+001B) at byte 3: no target can name it`}},
+		{"field name with U+0001", head + "detection:\n    sel:\n        \"a\\x01|contains\": b\n    condition: sel\n", []string{
+			`f.yml:6:9: error: field name "a\x01" has a control character (U+0001) at byte 1: no target can name it`}},
+		{"field name with a bidi override", head + "detection:\n    sel:\n        \"user\\u202Ename\": b\n    condition: sel\n", []string{
+			`f.yml:6:9: error: field name "user\u202ename" has an invisible format character (U+202E) at byte 4: no target can name it`}},
+		{"fieldref to a field with a tab", head + "detection:\n    sel:\n        a|fieldref: \"b\\tc\"\n    condition: sel\n", []string{
+			`f.yml:6:21: error: field "a": fieldref: field name "b\tc" has a control character (U+0009) at byte 1: no target can name it`}},
 		{"unknown modifier", head + "detection:\n    sel:\n        a|containz: b\n    condition: sel\n", []string{
-			`f.yml:6:9: error: unknown modifier "containz" on field "a"`}},
+			`f.yml:6:9: error: unknown modifier "containz" on field "a": did you mean "contains"?`}},
 		{"bad regex", head + "detection:\n    sel:\n        a|re: '(x'\n    condition: sel\n", []string{
 			"f.yml:6:15: error: field \"a\": regular expression does not compile: error parsing regexp: missing closing ): `(x`"}},
+		{"regex lookbehind", head + "detection:\n    sel:\n        a|re: '(?<!x)y'\n    condition: sel\n", []string{
+			`f.yml:6:15: error: field "a": regular expression "(?<!x)y" uses negative lookbehind, which RE2 (the regular expression syntax detc uses) does not support`}},
 		{"nested list value", head + "detection:\n    sel:\n        a: [[x]]\n    condition: sel\n", []string{
 			`f.yml:6:13: error: field "a": a value must be a string, number, boolean or null, not a list`}},
 		{"map value", head + "detection:\n    sel:\n        a: {b: c}\n    condition: sel\n", []string{

@@ -48,6 +48,20 @@ func Classpath() (string, error) {
 	return strings.Join(paths, string(os.PathListSeparator)), nil
 }
 
+// Available reports whether the checker can run here: the Lucene jars,
+// java and javac (make deps installs them).
+func Available() error {
+	if _, err := Classpath(); err != nil {
+		return err
+	}
+	for _, tool := range []string{"java", "javac"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is not on PATH; the Lucene checker needs a JDK (make deps installs it): %w", tool, err)
+		}
+	}
+	return nil
+}
+
 // Checker is a running LuceneChecker JVM.
 type Checker struct {
 	mu   sync.Mutex

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"github.com/detc/detc/internal/testutil"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +13,7 @@ import (
 // TestElasticsearchBehaviour checks that the checker parses and runs
 // query_string the way Elasticsearch does on keyword, long and ip fields.
 func TestElasticsearchBehaviour(t *testing.T) {
+	testutil.RequireChecker(t, "Lucene", Available())
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()

@@ -45,19 +45,7 @@ type variant struct {
 // explicit character classes. Word boundaries (\b, \B) have no Lucene form
 // and give an *Unsupported error.
 func Regex(expr string, flags rule.RegexFlags) (string, error) {
-	prefix := ""
-	if flags.IgnoreCase {
-		prefix += "i"
-	}
-	if flags.Multiline {
-		prefix += "m"
-	}
-	if flags.DotAll {
-		prefix += "s"
-	}
-	if prefix != "" {
-		expr = "(?" + prefix + ")" + expr
-	}
+	expr = flags.Prefix() + expr
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return "", fmt.Errorf("regular expression does not compile: %w", err)

@@ -3,7 +3,8 @@ package kqlcheck
 import (
 	_ "embed"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -27,14 +28,14 @@ func Workspace() (*Database, error) {
 		return nil, fmt.Errorf("workspace.yml: %w", err)
 	}
 	db := &Database{}
-	for _, name := range sortedKeys(y.Tables) {
+	for _, name := range slices.Sorted(maps.Keys(y.Tables)) {
 		cols, err := ParseSchema(y.Tables[name])
 		if err != nil {
 			return nil, fmt.Errorf("workspace.yml: table %s: %w", name, err)
 		}
 		db.Tables = append(db.Tables, Table{Name: name, Columns: cols})
 	}
-	for _, name := range sortedKeys(y.Functions) {
+	for _, name := range slices.Sorted(maps.Keys(y.Functions)) {
 		f := y.Functions[name]
 		cols, err := ParseSchema(f.Columns)
 		if err != nil {
@@ -71,13 +72,4 @@ func (db *Database) Columns(name string) ([]Column, bool) {
 		}
 	}
 	return nil, false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

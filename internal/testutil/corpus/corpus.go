@@ -3,12 +3,8 @@
 package corpus
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/detc/detc/internal/rule"
@@ -22,17 +18,7 @@ import (
 // testutil.SigmaCorpus).
 func Rules(t testing.TB) []*rule.Rule {
 	t.Helper()
-	dir := testutil.SigmaCorpus(t)
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yml") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		files[path] = data
-		return err
-	})
-	require.NoError(t, err)
+	files := testutil.SigmaCorpusFiles(t)
 	rules, diags := sigma.LoadFiles(files)
 	require.False(t, diags.HasErrors(), "the corpus must load: %v", diags)
 	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
@@ -45,4 +31,38 @@ var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|%[^%]+%`)
 // refusals can be counted by kind.
 func ReasonShape(reason string) string {
 	return quoted.ReplaceAllString(reason, `"…"`)
+}
+
+// Fields lists the fields a rule reads: matched fields, fields its values
+// refer to, and its aggregation's group-by and counted fields, sorted.
+func Fields(r *rule.Rule) []string {
+	seen := map[string]bool{}
+	for _, s := range r.Searches {
+		for _, g := range s.Groups {
+			for _, m := range g.Matchers {
+				if m.Field != "" {
+					seen[m.Field] = true
+				}
+				for _, v := range m.Values {
+					if v.Kind == rule.KindFieldRef {
+						seen[v.Text] = true
+					}
+				}
+			}
+		}
+	}
+	if a := r.Aggregation; a != nil {
+		for _, g := range a.GroupBy {
+			seen[g] = true
+		}
+		if a.Field != "" {
+			seen[a.Field] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for k := range seen {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }

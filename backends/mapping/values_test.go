@@ -1,0 +1,88 @@
+package mapping
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/internal/rule"
+)
+
+func directionProfile() (*Profile, *Source) {
+	src := &Source{Fields: map[string]Field{
+		"Initiated": {Names: []string{"network.direction"}, Values: map[string]string{"true": "egress", "false": "ingress"}},
+		"Image":     {Names: []string{"process.executable"}},
+	}}
+	return &Profile{Name: "p", Sources: []*Source{src}}, src
+}
+
+func matcherRule(ms ...*rule.Matcher) *rule.Rule {
+	return &rule.Rule{ID: "r", Searches: []*rule.Search{{Name: "sel", Groups: []*rule.Group{{Matchers: ms}}}}}
+}
+
+func str(s string) rule.Value {
+	return rule.Value{Kind: rule.KindString, Pattern: rule.ParsePattern(s), Text: s}
+}
+
+func TestTranslateValues(t *testing.T) {
+	p, src := directionProfile()
+	image := &rule.Matcher{Field: "Image", Op: rule.OpEndsWith, Values: []rule.Value{str(`\curl.exe`)}}
+	tests := []struct {
+		name    string
+		m       *rule.Matcher
+		want    []string // translated values; nil with err
+		wantErr string
+	}{
+		{"string value", &rule.Matcher{Field: "Initiated", Values: []rule.Value{str("true")}}, []string{"egress"}, ""},
+		{"any case, several values", &rule.Matcher{Field: "Initiated", Values: []rule.Value{str("TRUE"), str("false")}}, []string{"egress", "ingress"}, ""},
+		{"YAML boolean", &rule.Matcher{Field: "Initiated", Values: []rule.Value{{Kind: rule.KindBool, Text: "false"}}}, []string{"ingress"}, ""},
+		{"negated", &rule.Matcher{Field: "Initiated", Negate: true, Values: []rule.Value{str("true")}}, []string{"egress"}, ""},
+		{"contains", &rule.Matcher{Field: "Initiated", Op: rule.OpContains, Modifiers: []string{"contains"}, Values: []rule.Value{str("tru")}}, nil, "only an exact, case-insensitive comparison"},
+		{"wildcard", &rule.Matcher{Field: "Initiated", Values: []rule.Value{str("t*")}}, nil, `the value "t*" has wildcards`},
+		{"unknown value", &rule.Matcher{Field: "Initiated", Values: []rule.Value{str("yes")}}, nil, `the value "yes" has no translation`},
+		{"cased", &rule.Matcher{Field: "Initiated", Cased: true, Values: []rule.Value{str("true")}}, nil, "only an exact, case-insensitive comparison"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := matcherRule(image, tt.m)
+			before := tt.m.Values[0]
+			out, err := p.TranslateValues(r, src)
+			if tt.wantErr != "" {
+				var ve *ValueError
+				require.ErrorAs(t, err, &ve)
+				assert.Equal(t, "Initiated", ve.Field)
+				assert.Contains(t, ve.Reason, tt.wantErr)
+				assert.Contains(t, ve.Reason, "false is ingress, true is egress")
+				return
+			}
+			require.NoError(t, err)
+			got := out.Searches[0].Groups[0].Matchers[1]
+			var texts []string
+			for _, v := range got.Values {
+				lit, ok := v.Pattern.Literal()
+				require.True(t, ok)
+				assert.Equal(t, v.Text, lit)
+				texts = append(texts, lit)
+			}
+			assert.Equal(t, tt.want, texts)
+			assert.Equal(t, tt.m.Negate, got.Negate)
+			assert.Same(t, image, out.Searches[0].Groups[0].Matchers[0], "other matchers are shared")
+			assert.Equal(t, before, tt.m.Values[0], "the input rule is not changed")
+		})
+	}
+}
+
+func TestTranslateValuesWithoutTable(t *testing.T) {
+	p, src := directionProfile()
+	r := matcherRule(&rule.Matcher{Field: "Image", Op: rule.OpEndsWith, Values: []rule.Value{str(`\curl.exe`)}})
+	out, err := p.TranslateValues(r, src)
+	require.NoError(t, err)
+	assert.Same(t, r, out)
+}
+
+func TestParseValues(t *testing.T) {
+	p, err := Parse("p.yml", []byte("name: p\nsources:\n  - logsource: {category: network_connection}\n    fields:\n      Initiated: {name: network.direction, values: {\"true\": egress}}\n"), Schema{})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"true": "egress"}, p.Sources[0].Fields["Initiated"].Values)
+}
