@@ -66,10 +66,6 @@ detection: {sel: {x-made-up: 1}, condition: sel}`, target.Options{}, `field "x-m
 id: r
 logsource: {category: clipboard_capture, product: macos}
 detection: {sel: {TargetObject: x}, condition: sel}`, target.Options{}, "log source category=clipboard_capture,product=macos", "no source for log source"},
-		{"placeholder", `
-id: r
-logsource: {category: proxy}
-detection: {sel: {c-uri|expand: '%admin_paths%'}, condition: sel}`, target.Options{Profile: "raw"}, "placeholder %admin_paths%", "expand it before compiling"},
 		{"fieldref contains", `
 id: r
 logsource: {category: proxy}
