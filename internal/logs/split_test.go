@@ -131,3 +131,33 @@ func TestPieceMemoryStaysBounded(t *testing.T) {
 	}
 	require.Greater(t, pieces, 40)
 }
+
+// TestWholeLogs: the logs a piece could not start anywhere in are read
+// whole: events that may span lines (sysmon-json) and Zeek logs, whose
+// tab-separated rows need the #fields header before them. The others are
+// cut.
+func TestWholeLogs(t *testing.T) {
+	for _, c := range []struct {
+		format, log string
+		whole       bool
+	}{
+		{SysmonJSON, sysmonNested3 + "\n" + sysmonFlat1 + "\n", true},
+		{ZeekHTTP, zeekHTTPLine + "\n", true},
+		{ZeekDNS, zeekDNSLine + "\n", true},
+		{JSONL, `{"a":1}` + "\n", false},
+		{Squid, squidPOST + "\n", false},
+	} {
+		t.Run(c.format, func(t *testing.T) {
+			sp, err := NewSplitter(strings.NewReader(c.log), "log", Options{Format: c.format, All: true}, 0)
+			require.NoError(t, err)
+			rd := sp.Whole()
+			require.Equal(t, c.whole, rd != nil)
+			if rd == nil {
+				return
+			}
+			whole, err := NewReader(strings.NewReader(c.log), "log", Options{Format: c.format, All: true})
+			require.NoError(t, err)
+			require.Equal(t, readTrace(t, whole.Next), readTrace(t, rd.Next))
+		})
+	}
+}
