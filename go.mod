@@ -2,7 +2,13 @@ module github.com/detc/detc
 
 go 1.26
 
-require github.com/stretchr/testify v1.11.1
+require (
+	github.com/chromedp/cdproto v0.160.1
+	github.com/chromedp/chromedp v0.24.0
+	github.com/stretchr/testify v1.11.1
+)
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 
 require (
 	github.com/BobuSumisu/aho-corasick v1.0.3 // indirect

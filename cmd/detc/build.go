@@ -31,10 +31,12 @@ Send to SOAR), the runbooks under DIR/runbooks/, an ATT&CK Navigator layer
 under DIR/navigator/, block lists of the webhook endpoints minus the
 approved ones under DIR/blocklists/ (RPZ zone, Squid ACLs, PAN-OS EDLs, a
 domain list), gitleaks and GitHub secret-scanning rules for hard-coded
-webhook URLs under DIR/secret-scanning/, and the rules a target refused in
-DIR/refusals.json. docs/response.md says how to deploy the response files. The new output replaces DIR whole, and only once it is
-complete: a failed build leaves the previous one as it was. DIR must be
-empty, absent or an earlier build's output. The same input gives
+webhook URLs under DIR/secret-scanning/, the browsable catalog under
+DIR/site/ (open DIR/site/index.html; see detc site) and the rules a
+target refused in DIR/refusals.json. docs/response.md says how to deploy
+the response files. The new output replaces DIR whole, and only once it
+is complete: a failed build leaves the previous one as it was. DIR must
+be empty, absent or an earlier build's output. The same input gives
 byte-identical files.
 
 A refusal is reported on stderr as a warning; with --strict it is an error
@@ -87,7 +89,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		Out: *out, Backends: backends, Strict: *strict,
 		Runbook: build.Runbooks(checked, backends, set.Cards),
 		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(*runbookURL, r) }),
-		Extras:  []build.Extra{layer, blocklists, secrets},
+		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set)},
 	})
 	if res != nil {
 		sev := rule.Warning
@@ -108,12 +110,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc build: %v; %s was left as it was\n", err, *out)
 		return cli.ExitFail
 	}
-	detections := 0
-	for _, r := range set.Rules {
-		if !r.IsPivot() {
-			detections++
-		}
-	}
+	detections := countDetections(set.Rules)
 	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals\n",
 		detections, strings.Join(registry.Names(), ", "), *out, len(res.Files), len(res.Refusals))
 	return cli.ExitOK

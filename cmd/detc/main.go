@@ -30,7 +30,7 @@ type env struct {
 
 // commands in the order `detc --help` lists them.
 var commands = []*subcommand{
-	lintCmd, fmtCmd, compileCmd, testCmd, huntCmd, buildCmd, runbookCmd, diffCmd, versionCmd,
+	lintCmd, fmtCmd, compileCmd, testCmd, huntCmd, buildCmd, siteCmd, serveCmd, runbookCmd, diffCmd, versionCmd,
 }
 
 func main() {

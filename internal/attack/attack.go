@@ -11,6 +11,7 @@ import (
 	_ "embed"
 	"encoding/csv"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,4 +158,32 @@ func LookupTactic(idOrName string) (Tactic, bool) {
 func LookupTechnique(id string) (Technique, bool) {
 	tech, ok := load().techniques[strings.ToUpper(id)]
 	return tech, ok
+}
+
+// matrixOrder is the order of the Enterprise matrix's columns, as
+// attack.mitre.org and the Navigator show them (the CSV is by id).
+var matrixOrder = []string{"TA0043", "TA0042", "TA0001", "TA0002", "TA0003", "TA0004", "TA0005", "TA0112",
+	"TA0006", "TA0007", "TA0008", "TA0009", "TA0011", "TA0010", "TA0040"}
+
+// Tactics lists every tactic in the order of the matrix's columns.
+func Tactics() []Tactic {
+	t := load()
+	out := make([]Tactic, 0, len(matrixOrder))
+	for _, id := range matrixOrder {
+		if tac, ok := t.tactics[id]; ok { // a loaded release may lack one
+			out = append(out, tac)
+		}
+	}
+	return out
+}
+
+// Techniques lists every technique and sub-technique, sorted by id.
+func Techniques() []Technique {
+	t := load()
+	out := make([]Technique, 0, len(t.techniques))
+	for _, tech := range t.techniques {
+		out = append(out, tech)
+	}
+	slices.SortFunc(out, func(a, b Technique) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }

@@ -44,6 +44,19 @@ func TestLookupTactic(t *testing.T) {
 	assert.False(t, ok)
 }
 
+func TestTacticsInMatrixOrder(t *testing.T) {
+	tactics := Tactics()
+	require.Len(t, tactics, 15, "every tactic of the CSV is a column")
+	require.Equal(t, "Reconnaissance", tactics[0].Name)
+	require.Equal(t, "Impact", tactics[len(tactics)-1].Name)
+	for _, tac := range tactics {
+		require.NotEmpty(t, tac.Name, "matrix column %s is not a tactic of the CSV", tac.ID)
+	}
+	techs := Techniques()
+	require.Len(t, techs, 691)
+	require.Equal(t, "T1001", techs[0].ID)
+}
+
 // The bundled data knows v19's tactics: Stealth took Defense Evasion's id,
 // whose old name still finds it, and Defense Impairment is new; a v18.1
 // Defense Evasion technique counts under both successors.

@@ -1,0 +1,183 @@
+// Package site writes the detection catalog: static HTML pages (an index
+// with filters, a page per detection, an ATT&CK coverage matrix) that need
+// no server and make no request outside their folder, so they open from
+// file:// as from any static web server. detc build writes it under
+// site/; detc serve serves it beside the playground.
+package site
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/url"
+
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/build"
+	"github.com/detc/detc/internal/check"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/runbook"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+//go:embed playground/example.yml
+var exampleRule string
+
+//go:embed playground/example.jsonl
+var exampleEvents string
+
+// Name is the catalog's title.
+const Name = "detc detections"
+
+// Input is what the catalog is written from.
+type Input struct {
+	// Rules are the detections (pivots are left out).
+	Rules []*rule.Rule
+	// Backends are the targets, in the order the pages show them.
+	Backends []target.Backend
+	// Runbook renders a rule's runbook as Markdown (build.Runbooks).
+	Runbook func(*rule.Rule) (string, error)
+	// Sources holds each rule file's text, for the rule's source.
+	Sources map[string][]byte
+	// Playground adds a link to the playground page (detc serve).
+	Playground bool
+	// FixtureRoots, when set, are the absolute folders fixture files may
+	// be read from; a test naming a file elsewhere is shown unread (detc
+	// serve reads nothing outside the folders it is given).
+	FixtureRoots []string
+}
+
+// Runbooks is build.Runbooks for rules that have not been checked: each
+// rule is checked (check.All), and a rule with errors has no runbook.
+func Runbooks(rules []*rule.Rule, backends []target.Backend, cards map[string]*runbook.Card) func(*rule.Rule) (string, error) {
+	checked, _ := check.All(rules)
+	byRule := map[*rule.Rule]*check.Rule{}
+	for _, c := range checked {
+		byRule[c.Rule] = c
+	}
+	render := build.Runbooks(checked, backends, cards)
+	return func(r *rule.Rule) (string, error) {
+		c := byRule[r]
+		if c == nil {
+			if c, _ = check.Run(r); c == nil {
+				return "", nil
+			}
+		}
+		return render(c)
+	}
+}
+
+// Static lists the style sheet and script every page uses.
+func Static() ([]target.Artifact, error) {
+	var out []target.Artifact
+	for _, name := range []string{"style.css", "site.js", "favicon.svg"} {
+		data, err := staticFS.ReadFile("static/" + name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, target.Artifact{Path: name, Data: data})
+	}
+	return out, nil
+}
+
+// Generate writes the catalog: index.html, attack.html, one page per
+// detection and the static files. The same input gives the same bytes.
+func Generate(in Input) ([]target.Artifact, error) {
+	var views []*detectionView
+	taken := map[string]bool{}
+	for _, r := range in.Rules {
+		if r.IsPivot() {
+			continue
+		}
+		v, err := newDetectionView(r, in)
+		if err != nil {
+			return nil, err
+		}
+		// Lint refuses two rules with one id, but detc serve shows sets
+		// with lint errors: the second page gets a number.
+		for n := 2; taken[v.Page]; n++ {
+			v.Page = fmt.Sprintf("rule-%s-%d.html", build.FileName(r.IDOrName()), n)
+			v.Href = url.PathEscape(v.Page)
+		}
+		taken[v.Page] = true
+		views = append(views, v)
+	}
+	out, err := Static()
+	if err != nil {
+		return nil, err
+	}
+	nav := Nav{Playground: in.Playground}
+	index, err := Render("index.html", Page{Title: Name, Current: "index", Nav: nav, Body: newIndexView(views, in.Backends)})
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, target.Artifact{Path: "index.html", Data: index})
+	matrix, err := newMatrixView(views)
+	if err != nil {
+		return nil, err
+	}
+	page, err := Render("attack.html", Page{Title: "ATT&CK coverage · " + Name, Current: "attack", Nav: nav, Body: matrix})
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, target.Artifact{Path: "attack.html", Data: page})
+	if in.Playground {
+		pg, err := playground(in.Backends, nav)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pg...)
+	}
+	for _, v := range views {
+		page, err := Render("detection.html", Page{Title: v.Rule.Title + " · " + Name, Nav: nav, Body: v})
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", v.Rule.ID, err)
+		}
+		out = append(out, target.Artifact{Path: v.Page, Data: page})
+	}
+	return out, nil
+}
+
+// Nav says which pages the navigation bar links.
+type Nav struct {
+	Playground bool
+}
+
+// Page is what the layout template is given.
+type Page struct {
+	Title   string
+	Current string // index, attack, playground or "" for a detection
+	Nav     Nav
+	Body    any
+}
+
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"levelRank": levelRank,
+}).ParseFS(templateFS, "templates/*.html"))
+
+// Render executes one page template inside the layout.
+func Render(name string, p Page) ([]byte, error) {
+	t, err := templates.Clone()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.New("body").Parse(`{{template "` + name + `" .}}`); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// PageName is the file of a detection's page, relative to the catalog.
+func PageName(r *rule.Rule) string { return "rule-" + build.FileName(r.IDOrName()) + ".html" }
+
+// Href is PageName escaped for a link.
+func Href(r *rule.Rule) string { return url.PathEscape(PageName(r)) }
