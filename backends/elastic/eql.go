@@ -188,7 +188,9 @@ func eqlField(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
 }
 
-// eqlString writes an EQL string literal.
+// eqlString writes an EQL string literal. Elastic's EQL grammar takes
+// \u{...} with two to eight hex digits, so a control character is written
+// with at least two (\u{0c}, not \u{c}).
 func eqlString(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
@@ -206,7 +208,7 @@ func eqlString(s string) string {
 			b.WriteString(`\t`)
 		default:
 			if r < 0x20 || r == 0x7f {
-				fmt.Fprintf(&b, `\u{%x}`, r)
+				fmt.Fprintf(&b, `\u{%02x}`, r)
 				continue
 			}
 			b.WriteRune(r)

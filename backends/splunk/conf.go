@@ -85,7 +85,7 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 	var responses [][3]string
 	for _, e := range entries {
 		conf.WriteString("\n")
-		writeStanza(&conf, e.name, e.d, p)
+		writeStanza(&conf, e.name, e.d, p, b.scheduled(e.d.Query, opts))
 		if e.d.Query.Rule.Response != nil {
 			responses = append(responses, responseRow(e.name, e.d.Query.Rule.Rule))
 		}
@@ -189,7 +189,25 @@ func sanitizeLine(s string) string {
 	}, s)
 }
 
-func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.Profile) {
+// scheduled is the search a correlation search runs: over a CIM data
+// model, the tstats variant, which reads the accelerated summaries
+// (summariesonly=true) instead of searching the events behind the model,
+// as Splunk ES's own content does; the `| datamodel` form stays the
+// query of detc compile and the runbooks, for ad-hoc use. A rule tstats
+// cannot express keeps its `| datamodel` search.
+func (b *Backend) scheduled(q *target.Query, opts target.Options) string {
+	if !strings.HasPrefix(q.Text, "| datamodel ") {
+		return q.Text
+	}
+	opts.Profile, opts.Variant = q.Profile, VariantTstats
+	t, err := b.Compile(q.Rule, opts)
+	if err != nil {
+		return q.Text
+	}
+	return t.Text
+}
+
+func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.Profile, search string) {
 	q := d.Query
 	r := q.Rule
 	title := stanzaTitle(r.Rule)
@@ -212,7 +230,7 @@ func writeStanza(w *bytes.Buffer, name string, d target.Deployable, p *mapping.P
 		"quantity":                              "0",
 		"relation":                              "greater than",
 		"schedule_window":                       "auto",
-		"search":                                q.Text,
+		"search":                                search,
 	}
 	if len(r.Attack.Techniques) > 0 {
 		kv["action.correlationsearch.annotations"] = jsonText(map[string][]string{"mitre_attack": r.Attack.Techniques})

@@ -147,7 +147,13 @@ func TestPackageReadsBack(t *testing.T) {
 	require.Len(t, conf, 4)
 	s := conf["detc - Outbound POST to a chat webhook - Rule"]
 	require.NotNil(t, s)
-	assert.Equal(t, ds[0].Query.Text, s["search"])
+	// Over a data model the scheduled search reads the accelerated
+	// summaries (tstats); detc compile's query stays | datamodel.
+	require.True(t, strings.HasPrefix(ds[0].Query.Text, "| datamodel Web Web search"), ds[0].Query.Text)
+	tstats, err := b.Compile(ds[0].Query.Rule, target.Options{Variant: splunk.VariantTstats})
+	require.NoError(t, err)
+	assert.Equal(t, tstats.Text, s["search"])
+	assert.True(t, strings.HasPrefix(s["search"], "| tstats summariesonly=true "), s["search"])
 	_, err = parseSPL(s["search"])
 	require.NoError(t, err)
 	for _, k := range []string{"search", "enableSched", "cron_schedule", "dispatch.earliest_time", "dispatch.latest_time",

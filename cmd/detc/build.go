@@ -98,10 +98,13 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	secrets := build.Extra{Dir: "secret-scanning", Generate: func([]*rule.Rule) ([]target.Artifact, error) {
 		return secretscan.Files(set.Lists)
 	}}
+	// One compilation per rule and deployment serves runbooks and
+	// deployment files.
+	deps := build.CompileOnceFor(s.Deployments)
 	// No rule had an error, so checked is set.Rules then the shared pivots.
 	res, err := build.Run(checked[:len(set.Rules)], build.Options{
-		Out: *out, Deployments: s.Deployments, Strict: *strict, Enabled: s.Enabled,
-		Runbook: build.Runbooks(checked, s.Deployments, set.Cards),
+		Out: *out, Deployments: deps, Strict: *strict, Enabled: s.Enabled,
+		Runbook: build.Runbooks(checked, deps, set.Cards),
 		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
 		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set, s.Deployments)},
 	})

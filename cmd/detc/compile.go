@@ -7,10 +7,12 @@ import (
 	"strings"
 
 	"github.com/detc/detc/backends/registry"
+	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/load"
+	"github.com/detc/detc/internal/parallel"
 	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
 )
@@ -86,23 +88,38 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
 	printed := 0
-	for _, r := range set.Rules {
-		checked, checkDiags := check.Run(r)
-		cli.WriteDiagnostics(e.stderr, checkDiags, set.Sources)
-		for _, dep := range s.Deployments {
+	// Rules are checked and compiled on every core; the output keeps the
+	// rules' order.
+	results := parallel.Map(set.Rules, func(r *rule.Rule) compileResult {
+		checked, diags := check.Run(r)
+		res := compileResult{diags: diags, checked: checked != nil}
+		if checked != nil {
+			for _, dep := range s.Deployments {
+				q, err := dep.Backend.Compile(checked, dep.Options)
+				res.queries = append(res.queries, compiledQuery{q, err})
+			}
+		}
+		return res
+	})
+	for i, r := range set.Rules {
+		res := results[i]
+		cli.WriteDiagnostics(e.stderr, res.diags, set.Sources)
+		for j, dep := range s.Deployments {
 			b := dep.Backend
 			out := compiled{RuleID: r.ID, Title: r.Title, File: r.File, Target: b.Name(), Profile: dep.Profile()}
-			if checked == nil {
+			switch {
+			case !res.checked:
 				// A mistake in the rule, not a limit of the target.
 				failed = true
-				d := firstError(checkDiags)
+				d := firstError(res.diags)
 				out.Error = &compileError{Message: d.Summary, Line: d.Pos.Line, Column: d.Pos.Col}
-			} else if q, err := b.Compile(checked, dep.Options); err != nil {
+			case res.queries[j].err != nil:
 				failed = true
-				d := build.Refused(r, b.Name(), dep.Profile(), err, rule.Error)
+				d := build.Refused(r, b.Name(), dep.Profile(), res.queries[j].err, rule.Error)
 				cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, set.Sources)
 				out.Error = &compileError{Message: d.Summary, Line: d.Pos.Line, Column: d.Pos.Col}
-			} else {
+			default:
+				q := res.queries[j].q
 				out.Profile = q.Profile
 				out.Query = &q.Text
 			}
@@ -129,6 +146,19 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 		return cli.ExitFail
 	}
 	return cli.ExitOK
+}
+
+// compileResult is what checking and compiling one rule gave.
+type compileResult struct {
+	diags   rule.Diagnostics
+	checked bool
+	// queries are the rule's, one per deployment, when it checked.
+	queries []compiledQuery
+}
+
+type compiledQuery struct {
+	q   *target.Query
+	err error
 }
 
 // firstError is the first error of diagnostics that have one.

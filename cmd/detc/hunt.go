@@ -17,13 +17,17 @@ var huntCmd = &subcommand{
 	Command: cli.Command{
 		Name:    "hunt",
 		Summary: "run the detections over log files and print the alerts",
-		Usage:   "detc hunt [--rules PATH]... [--rule ID] [--log-format F] [--time-field NAME] [--timeout D] LOG...",
+		Usage:   "detc hunt [--rules PATH]... [--rule ID] [--log-format F] [--time-field NAME] [--timeout D] [--jobs N] LOG...",
 		Detail: `Streams each log file (plain or gzip, any size; "-" is stdin) through the
 detections with detc's evaluator and prints one JSON object per alert on
 stdout: rule_id, title, level, time, file, line and the event (for an
 aggregation, the group, value and window). Files are read in the order
 given and aggregations run across them, so give rotated logs oldest first.
 The log format is detected per file unless --log-format names it.
+Each log is cut into pieces of whole lines and matched on every core
+(--jobs N to use N); alerts come out in the log's order all the same.
+Logs whose events may span lines (sysmon-json) and Zeek logs are read in
+order on one core.
 Event times are read from the format's time field or, in JSON Lines, the
 first present of _time, @timestamp, timestamp, ts, time, TimeCreated,
 UtcTime, EventTime and eventTime (epoch seconds or milliseconds, RFC 3339,
@@ -58,6 +62,7 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	fs.Var(&detections, "rules", "detection `path` (file or folder); repeatable (default detections/)")
 	fs.Var(&detections, "detections", "same as --rules")
 	only := fs.String("rule", "", "hunt only with the detection of this `id` or name")
+	jobs := fs.Int("jobs", 0, "match on `N` goroutines (default: one per core); the output is the same for any N")
 	logFormat := fs.String("log-format", "", "log `format` of every file: "+strings.Join(logs.Names(), ", ")+" (default: detected per file)")
 	timeField := fs.String("time-field", "", "read event times from the field of this `name` (dotted for nested JSON, a column for Squid) in every file")
 	timeout := fs.Duration("timeout", 0, "stop after this `duration` (90s, 10m, 1h) even while waiting for input, and report what was read (default: none)")
@@ -71,6 +76,10 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 	}
 	if *timeout < 0 {
 		cli.Usagef(e.stderr, c.Name, "--timeout must be positive, not %s", *timeout)
+		return cli.ExitUsage
+	}
+	if *jobs < 0 {
+		cli.Usagef(e.stderr, c.Name, "--jobs must be 0 (all cores) or more")
 		return cli.ExitUsage
 	}
 	if *logFormat != "" {
@@ -87,7 +96,7 @@ func runHunt(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc hunt: %v\n", err)
 		return cli.ExitFail
 	}
-	opts := hunt.Options{Format: *logFormat, TimeField: *timeField, Timeout: *timeout,
+	opts := hunt.Options{Format: *logFormat, TimeField: *timeField, Timeout: *timeout, Jobs: *jobs,
 		Diag: func(d rule.Diagnostic) { cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, nil) },
 		Note: func(file, note string) { fmt.Fprintf(e.stderr, "detc hunt: %s: %s\n", file, note) },
 	}

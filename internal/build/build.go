@@ -18,6 +18,7 @@ import (
 
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/check"
+	"github.com/detc/detc/internal/parallel"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -162,8 +163,17 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 		}
 	}
 	if opts.Runbook != nil {
-		for _, r := range deployable {
+		type rendered struct {
+			md  string
+			err error
+		}
+		// Runbooks are written on every core, in the rules' order.
+		mds := parallel.Map(deployable, func(r *check.Rule) rendered {
 			md, err := opts.Runbook(r)
+			return rendered{md, err}
+		})
+		for i, r := range deployable {
+			md, err := mds[i].md, mds[i].err
 			if err != nil {
 				return nil, &RunbookError{Rule: r.Rule, Err: err}
 			}
@@ -180,17 +190,30 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	targeted, refused := map[*check.Rule]int{}, map[*check.Rule]int{}
 	for _, dep := range deps {
 		var ds []target.Deployable
+		var meant []*check.Rule
 		for _, r := range deployable {
 			if !r.TargetedAt(dep.Backend.Name(), dep.Profile()) {
 				res.Untargeted = append(res.Untargeted, Untargeted{RuleID: r.ID, Deployment: dep.Name()})
 				continue
 			}
 			targeted[r]++
+			meant = append(meant, r)
+		}
+		type result struct {
+			d       *target.Deployable
+			refusal *RefusalRecord
+		}
+		// Rules compile on every core, in the rules' order.
+		results := parallel.Map(meant, func(r *check.Rule) result {
 			brief := ""
 			if opts.Brief != nil {
 				brief = opts.Brief(r.Rule)
 			}
 			d, refusal := Compile(dep, r, brief, opts.Enabled)
+			return result{d, refusal}
+		})
+		for i, r := range meant {
+			d, refusal := results[i].d, results[i].refusal
 			if refusal != nil {
 				refused[r]++
 				res.Refusals = append(res.Refusals, *refusal)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/detc/detc/backends/mapping"
@@ -270,4 +271,44 @@ func TestTargetingAndPolicy(t *testing.T) {
 	require.ErrorIs(t, err, ErrUndeployed)
 	assert.Equal(t, []*rule.Rule{rs[1].Rule}, res.Undeployed)
 	assert.Equal(t, tree, testutil.ReadTree(t, out), "the previous build is kept")
+}
+
+// counting is a backend that counts its compilations per rule.
+type counting struct {
+	fake
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *counting) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
+	c.mu.Lock()
+	c.calls[r.ID]++
+	c.mu.Unlock()
+	return c.fake.Compile(r, opts)
+}
+
+// TestBuildCompilesOnce: with CompileOnce, a build compiles each rule once
+// per backend although its runbook and its deployment files both need the
+// query; without, twice.
+func TestBuildCompilesOnce(t *testing.T) {
+	for _, once := range []bool{true, false} {
+		c := &counting{fake: fake{name: "zeta"}, calls: map[string]int{}}
+		backends := []target.Backend{c}
+		if once {
+			backends = CompileOnce(backends)
+		}
+		rs := rules()
+		deps := Defaults(backends)
+		_, err := Run(rs, Options{Out: filepath.Join(t.TempDir(), "out"), Deployments: deps, Runbook: Runbooks(rs, deps, nil)})
+		require.NoError(t, err)
+		want := 2
+		if once {
+			want = 1
+		}
+		for _, r := range rs {
+			if !r.IsPivot() {
+				assert.Equal(t, want, c.calls[r.ID], "rule %s, CompileOnce %v", r.ID, once)
+			}
+		}
+	}
 }

@@ -57,6 +57,7 @@ type Detection struct {
 func Compile(set *load.Set, deps []build.Deployment, enabled func(*rule.Rule) bool) (map[string]*Detection, error) {
 	deps = append([]build.Deployment(nil), deps...)
 	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Dir < deps[j].Dir })
+	deps = build.CompileOnceFor(deps)
 	var checked []*check.Rule
 	byRule := map[*rule.Rule]*check.Rule{}
 	failed := map[*rule.Rule]rule.Diagnostics{}

@@ -84,6 +84,37 @@ func (a *Aggregator) Add(ts time.Time, ev Event) ([]Alert, error) {
 // AddAt is Add for an event found at ref, which the alerts of its group
 // name among their first events (a zero ref is not recorded).
 func (a *Aggregator) AddAt(ts time.Time, ev Event, ref Ref) ([]Alert, error) {
+	return a.AddMatched(ts, ev, ref, a.p.AggregationMatch(ev))
+}
+
+// AggregationMatch is how an event matches an aggregating rule: whether it
+// counts, and for a temporal aggregation which parts it matches (bit i for
+// part i). It reads only the event and the program, so goroutines can work
+// it out for an Aggregator that takes the events in order (AddMatched).
+func (p *Program) AggregationMatch(ev Event) AggregationMatch {
+	if p.rule.Aggregation == nil || p.rule.Aggregation.Func != rule.AggTemporal {
+		return AggregationMatch{Counts: p.Match(ev)}
+	}
+	in := newInput(ev)
+	var parts uint64
+	for i := range p.parts {
+		if p.evalNode(&p.parts[i], in) {
+			parts |= 1 << i
+		}
+	}
+	return AggregationMatch{Counts: parts != 0, Parts: parts}
+}
+
+// AggregationMatch is Program.AggregationMatch's answer.
+type AggregationMatch struct {
+	Counts bool
+	Parts  uint64
+}
+
+// AddMatched is AddAt for an event whose match is known (AggregationMatch).
+// An event that does not count still moves time on, closing the open
+// window when it is past it; ev is read only when the event counts.
+func (a *Aggregator) AddMatched(ts time.Time, ev Event, ref Ref, m AggregationMatch) ([]Alert, error) {
 	start := windowStart(ts.UnixNano(), a.window)
 	var alerts []Alert
 	if a.open && start < a.start {
@@ -94,21 +125,9 @@ func (a *Aggregator) AddAt(ts time.Time, ev Event, ref Ref) ([]Alert, error) {
 		alerts = a.close()
 	}
 	a.open, a.start = true, start
-	var parts uint64
-	if a.agg.Func == rule.AggTemporal {
-		in := newInput(ev)
-		for i := range a.p.parts {
-			if a.p.evalNode(&a.p.parts[i], in) {
-				parts |= 1 << i
-			}
-		}
-		if parts == 0 {
-			return alerts, nil
-		}
-	} else if !a.p.Match(ev) {
-		return alerts, nil
+	if m.Counts {
+		a.update(ev, m.Parts, ref)
 	}
-	a.update(ev, parts, ref)
 	return alerts, nil
 }
 

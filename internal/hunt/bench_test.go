@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -119,9 +120,10 @@ func packRules(b *testing.B) []*rule.Rule {
 	return set.Rules
 }
 
-// newHunter compiles the pack, reporting how many of its rules run.
-func newHunter(b *testing.B, rules []*rule.Rule) *Hunter {
-	h, _ := New(rules, io.Discard, Options{Format: "jsonl"})
+// newHunter compiles the pack, reporting how many of its rules run; jobs
+// is how many goroutines match (all cores when 0).
+func newHunter(b *testing.B, rules []*rule.Rule, jobs int) *Hunter {
+	h, _ := New(rules, io.Discard, Options{Format: "jsonl", Jobs: jobs})
 	require.NotEmpty(b, h.progs, "no rule of the pack compiles")
 	return h
 }
@@ -130,7 +132,12 @@ func newHunter(b *testing.B, rules []*rule.Rule) *Hunter {
 // field extraction, every rule of the pack, alert output) over generated
 // proxy events held in memory, on one goroutine.
 func BenchmarkHunt(b *testing.B) {
-	benchmarkHunt(b, packRules(b))
+	benchmarkHunt(b, packRules(b), 1)
+}
+
+// BenchmarkHuntAllCores is BenchmarkHunt with a worker per core.
+func BenchmarkHuntAllCores(b *testing.B) {
+	benchmarkHunt(b, packRules(b), 0)
 }
 
 // BenchmarkHuntOneRule is the same with one webhook rule (testdata), to
@@ -142,17 +149,17 @@ func BenchmarkHuntOneRule(b *testing.B) {
 			one = append(one, r)
 		}
 	}
-	benchmarkHunt(b, one)
+	benchmarkHunt(b, one, 1)
 }
 
-func benchmarkHunt(b *testing.B, rules []*rule.Rule) {
+func benchmarkHunt(b *testing.B, rules []*rule.Rule, jobs int) {
 	gen := newProxyGen(1)
 	var data []byte
 	const events = 50_000
 	for i := 0; i < events; i++ {
 		data = gen.next(data)
 	}
-	h := newHunter(b, rules)
+	h := newHunter(b, rules, jobs)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -186,7 +193,7 @@ func BenchmarkMatchPack(b *testing.B) {
 	for i := 0; i < events; i++ {
 		data = gen.next(data)
 	}
-	h := newHunter(b, packRules(b))
+	h := newHunter(b, packRules(b), 1)
 	rd, err := logs.NewReader(bytes.NewReader(data), "bench.jsonl", h.readOptions())
 	require.NoError(b, err)
 	var evs []*eval.FlatEvent
@@ -276,19 +283,26 @@ func (g *genReader) sample() {
 // (sampled every 32 MB). Memory stays flat: both are about the same for
 // 100 MB as for 1 GB.
 func BenchmarkHuntMemory1GB(b *testing.B) {
-	benchmarkMemory(b, 1<<30)
+	benchmarkMemory(b, 1<<30, 1)
+}
+
+// BenchmarkHuntMemory1GBAllCores is the gigabyte with a worker per core:
+// its wall time (ns/op) against BenchmarkHuntMemory1GB's is what the cores
+// give.
+func BenchmarkHuntMemory1GBAllCores(b *testing.B) {
+	benchmarkMemory(b, 1<<30, 0)
 }
 
 // BenchmarkHuntMemory100MB is the same over a tenth of the input, to show
 // that memory does not grow with it.
 func BenchmarkHuntMemory100MB(b *testing.B) {
-	benchmarkMemory(b, 100<<20)
+	benchmarkMemory(b, 100<<20, 1)
 }
 
-func benchmarkMemory(b *testing.B, size int64) {
+func benchmarkMemory(b *testing.B, size int64, jobs int) {
 	rules := packRules(b)
 	for i := 0; i < b.N; i++ {
-		h := newHunter(b, rules)
+		h := newHunter(b, rules, jobs)
 		runtime.GC()
 		g := &genReader{gen: newProxyGen(2), left: size}
 		g.sample()
@@ -308,5 +322,39 @@ func benchmarkMemory(b *testing.B, size int64) {
 		b.ReportMetric(float64(g.peakSys)/(1<<20), "sys-MB")
 		b.ReportMetric(float64(h.Stats().Events)/elapsed.Seconds(), "events/s")
 		b.ReportMetric(float64(len(h.progs)), "rules")
+	}
+}
+
+// BenchmarkHuntFile1GB hunts a gigabyte JSON Lines file (generated once into
+// a temporary folder, then read from the page cache) with the pack, on one
+// goroutine and with a worker per core: the ratio of their wall times
+// (ns/op) is what the cores give a hunt.
+func BenchmarkHuntFile1GB(b *testing.B) {
+	rules := packRules(b)
+	path := filepath.Join(b.TempDir(), "proxy.jsonl")
+	f, err := os.Create(path)
+	require.NoError(b, err)
+	_, err = io.Copy(f, &genReader{gen: newProxyGen(3), left: 1 << 30})
+	require.NoError(b, err)
+	require.NoError(b, f.Close())
+	for _, jobs := range []int{1, 0} {
+		name := "jobs=1"
+		if jobs == 0 {
+			name = "jobs=all"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(1 << 30)
+			for b.Loop() {
+				h := newHunter(b, rules, jobs)
+				cpu0, cpuOK := cpuTime()
+				start := time.Now()
+				require.Empty(b, h.File(path))
+				elapsed := time.Since(start)
+				if cpu1, ok := cpuTime(); ok && cpuOK {
+					b.ReportMetric(float64(h.Stats().Events)/(cpu1-cpu0).Seconds(), "events/cpu-s")
+				}
+				b.ReportMetric(float64(h.Stats().Events)/elapsed.Seconds(), "events/s")
+			}
+		})
 	}
 }

@@ -7,7 +7,6 @@ package hunt
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"sort"
@@ -33,6 +32,11 @@ type Options struct {
 	// Progress, when set, receives a progress line rewritten in place:
 	// pass os.Stderr when it is a terminal (IsTerminal), nil otherwise.
 	Progress io.Writer
+	// Jobs is how many goroutines match events (all cores when 0).
+	Jobs int
+	// PieceBytes is about how much of a log a worker takes at a time
+	// (logs.DefaultPieceBytes when 0).
+	PieceBytes int
 	// Diag receives warnings about the input as they are found: bad
 	// events, events out of time order for an aggregation. Nil drops them.
 	Diag func(rule.Diagnostic)
@@ -212,12 +216,12 @@ func (h *Hunter) stream(r io.Reader, name string, size int64) error {
 	if h.opts.Timeout > 0 {
 		r = &stopReader{r: r, stop: h.stop}
 	}
-	rd, err := logs.NewReader(r, name, h.readOptions())
+	sp, err := logs.NewSplitter(r, name, h.readOptions(), h.opts.PieceBytes)
 	if err != nil {
 		return h.checkTimeout(err)
 	}
-	defer rd.Close()
-	return h.checkTimeout(h.read(rd, name, size))
+	defer sp.Close()
+	return h.checkTimeout(h.hunt(sp, name, size))
 }
 
 // checkTimeout turns a read cut short by the timeout into the warning it
@@ -249,109 +253,6 @@ func (h *Hunter) readOptions() logs.Options {
 		TimeField: h.opts.TimeField, Now: h.opts.Now}
 }
 
-// progressEvery is how many events pass between looks at the clock.
-const progressEvery = 1 << 14
-
-func (h *Hunter) read(rd *logs.Reader, name string, size int64) error {
-	h.stats.Files++
-	bar := newProgress(h.opts.Progress, name, size)
-	var n int64 // events read
-	defer func() {
-		h.stats.Events += n
-		h.stats.Bytes += rd.BytesRead()
-		if n := rd.Skipped(); n > 0 {
-			h.stats.SkippedLines += n
-			h.stats.Skipped = append(h.stats.Skipped, FileCount{File: name, Count: n})
-		}
-		bar.done()
-		h.out.flush()
-	}()
-	// Which rules apply depends only on the event's log source: cache the
-	// list per source key instead of comparing log sources per event.
-	active := map[int][]*program{}
-	// Consecutive events mostly share their source: the last list is
-	// kept at hand.
-	var progs []*program
-	lastKey := 0
-	warned := int64(0)
-	timeField := ""
-	for {
-		ev, err := rd.Next()
-		if err != nil {
-			if err == io.EOF {
-				break
-			}
-			var ee *logs.EventError
-			if !errors.As(err, &ee) {
-				return err
-			}
-			h.stats.BadEvents++
-			warned++
-			if warned <= MaxWarningsPerFile {
-				h.warn(ee.Diagnostic())
-			}
-			continue
-		}
-		n++
-		if timeField == "" {
-			timeField = ev.TimeField()
-		}
-		if key := ev.SourceKey(); key != lastKey || progs == nil {
-			var ok bool
-			if progs, ok = active[key]; !ok {
-				progs = []*program{}
-				for _, p := range h.progs {
-					if ev.Applies(p.rule.LogSource) {
-						progs = append(progs, p)
-					}
-				}
-				active[key] = progs
-			}
-			lastKey = key
-		}
-		// The rules read the event's fields, which are its FlatEvent's:
-		// handing that over saves each Match finding it.
-		flat := &ev.FlatEvent
-		for _, p := range progs {
-			if p.agg != nil {
-				h.aggregate(p, ev, name)
-				continue
-			}
-			if p.prog.Match(flat) {
-				if err := h.out.event(p, name, ev); err != nil {
-					return err
-				}
-				h.stats.Alerts++
-			}
-		}
-		if n%progressEvery == 0 {
-			bar.update(rd.BytesRead(), n, h.stats.Alerts)
-		}
-	}
-	if warned > MaxWarningsPerFile {
-		h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "bad-event",
-			Summary: fmt.Sprintf("%d more bad events not shown (%d in all)", warned-MaxWarningsPerFile, warned)})
-	}
-	if timeField != "" && h.opts.Note != nil {
-		h.opts.Note(name, fmt.Sprintf("event times read from the field %q", timeField))
-	}
-	for _, p := range h.progs {
-		p.orderTotal += int64(p.order)
-		p.untimedTotal += int64(p.untimed)
-		if p.order > 0 {
-			h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "out-of-order",
-				Summary: fmt.Sprintf("%d events older than the open window were left out of the aggregation of %q: give logs in time order", p.order, p.rule.ID)})
-			p.order = 0
-		}
-		if p.untimed > 0 {
-			h.warn(rule.Diagnostic{Severity: rule.Warning, Pos: rule.Pos{File: name}, Code: "no-time",
-				Summary: fmt.Sprintf("%d matching events without a time were left out of the aggregation of %q (times are read from %s; name another field with --time-field)", p.untimed, p.rule.ID, h.timeFieldsText(rd.Format()))})
-			p.untimed = 0
-		}
-	}
-	return nil
-}
-
 // timeFieldsText names the fields times are looked for in, for messages.
 func (h *Hunter) timeFieldsText(f *logs.Format) string {
 	fields := f.TimeFrom()
@@ -369,26 +270,6 @@ func (h *Hunter) warn(d rule.Diagnostic) {
 	if h.opts.Diag != nil {
 		h.opts.Diag(d)
 	}
-}
-
-// aggregate feeds a matching event to the rule's aggregator, which copies
-// the little it keeps out of the reader's memory; temporal rules test
-// their parts on every event.
-func (h *Hunter) aggregate(p *program, ev *logs.Event, name string) {
-	if p.rule.Aggregation.Func != rule.AggTemporal && !p.prog.Match(&ev.FlatEvent) {
-		return
-	}
-	ts, ok := ev.Time()
-	if !ok {
-		p.untimed++
-		return
-	}
-	alerts, err := p.agg.AddAt(ts, &ev.FlatEvent, eval.Ref{File: name, Line: ev.Line})
-	if errors.Is(err, eval.ErrOutOfOrder) {
-		p.order++
-		return
-	}
-	h.emit(p, alerts)
 }
 
 func (h *Hunter) emit(p *program, alerts []eval.Alert) {

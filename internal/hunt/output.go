@@ -61,10 +61,8 @@ func matches(x eval.Explanation) []match {
 }
 
 type alertWriter struct {
-	w    *bufio.Writer
-	buf  bytes.Buffer
-	line []byte
-	err  error
+	w   *bufio.Writer
+	err error
 }
 
 func newAlertWriter(w io.Writer) *alertWriter {
@@ -105,15 +103,20 @@ func alertPrefix(r *rule.Rule) []byte {
 	return append(b, `,"time":`...)
 }
 
-// event writes the JSON line of an alert on one event: rule_id, title,
-// level, time (null when the event has none), file, line, the searches
-// that matched and the event.
-// Alerts can be many, so the line is built by hand in reused memory.
-func (a *alertWriter) event(p *program, file string, ev *logs.Event) error {
-	if a.err != nil {
-		return a.err
+// raw writes alert lines formatted already.
+func (a *alertWriter) raw(b []byte) error {
+	if a.err == nil && len(b) > 0 {
+		_, a.err = a.w.Write(b)
 	}
-	b := append(a.line[:0], p.prefix...)
+	return a.err
+}
+
+// appendEventAlert appends the JSON line of an alert on one event:
+// rule_id, title, level, time (null when the event has none), file, line,
+// the searches that matched and the event. Alerts can be many, so the
+// line is built by hand; scratch is scratch memory.
+func appendEventAlert(b []byte, scratch *bytes.Buffer, p *program, file string, ev *logs.Event) []byte {
+	b = append(b, p.prefix...)
 	if t, ok := ev.Time(); ok {
 		b = append(b, '"')
 		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
@@ -126,33 +129,30 @@ func (a *alertWriter) event(p *program, file string, ev *logs.Event) error {
 	b = append(b, `,"line":`...)
 	b = strconv.AppendInt(b, int64(ev.Line), 10)
 	b = append(b, `,"matches":`...)
-	a.buf.Reset()
-	enc := json.NewEncoder(&a.buf)
+	scratch.Reset()
+	enc := json.NewEncoder(scratch)
 	enc.SetEscapeHTML(false)
 	if enc.Encode(matches(p.prog.Explain(&ev.FlatEvent))) == nil {
-		b = append(b, bytes.TrimSuffix(a.buf.Bytes(), []byte("\n"))...)
+		b = append(b, bytes.TrimSuffix(scratch.Bytes(), []byte("\n"))...)
 	} else {
 		b = append(b, "[]"...)
 	}
 	b = append(b, `,"event":`...)
-	b = a.appendEvent(b, ev)
-	b = append(b, "}\n"...)
-	a.line = b
-	_, a.err = a.w.Write(b)
-	return a.err
+	b = appendEvent(b, scratch, ev)
+	return append(b, "}\n"...)
 }
 
 // appendEvent appends the event as the log has it when that is JSON
 // (compacted to one line), or else its taxonomy fields as an object.
-func (a *alertWriter) appendEvent(b []byte, ev *logs.Event) []byte {
+func appendEvent(b []byte, compact *bytes.Buffer, ev *logs.Event) []byte {
 	raw := ev.Raw()
 	if len(raw) > 0 && raw[0] == '{' {
 		if isCompact(raw) {
 			return append(b, raw...)
 		}
-		a.buf.Reset()
-		if json.Compact(&a.buf, raw) == nil {
-			return append(b, a.buf.Bytes()...)
+		compact.Reset()
+		if json.Compact(compact, raw) == nil {
+			return append(b, compact.Bytes()...)
 		}
 	}
 	obj := map[string]any{}

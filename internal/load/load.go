@@ -19,6 +19,7 @@ import (
 
 	"github.com/detc/detc/internal/fixture"
 	"github.com/detc/detc/internal/hclrule"
+	"github.com/detc/detc/internal/parallel"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/runbook"
 	"github.com/detc/detc/internal/sigma"
@@ -88,22 +89,22 @@ func Within(top string, paths []string) (*Set, rule.Diagnostics) {
 	set := &Set{Sources: map[string][]byte{}}
 	files, diags := Find(paths)
 	var hclFiles []hclrule.File
-	for _, f := range files {
-		data, d := Read(f)
-		diags = append(diags, d...)
-		if data == nil {
+	// Sigma files are read and parsed on every core; HCL files are parsed
+	// together below, as they share locals.
+	for i, l := range parallel.Map(files, readFile) {
+		f := files[i]
+		diags = append(diags, l.diags...)
+		if l.data == nil {
 			continue
 		}
 		set.Files = append(set.Files, f)
-		set.Sources[f] = data
+		set.Sources[f] = l.data
 		if IsHCL(f) {
-			hclFiles = append(hclFiles, hclrule.File{Name: f, Data: data})
+			hclFiles = append(hclFiles, hclrule.File{Name: f, Data: l.data})
 			continue
 		}
-		rules, unloaded, d := sigma.Decode(f, data)
-		diags = append(diags, d...)
-		set.Rules = append(set.Rules, rules...)
-		set.Unloaded = append(set.Unloaded, unloaded...)
+		set.Rules = append(set.Rules, l.rules...)
+		set.Unloaded = append(set.Unloaded, l.unloaded...)
 	}
 	// A subfolder still sees the shared lists of the folders above it, and
 	// their investigation pivots, which its runbooks show.
@@ -161,6 +162,25 @@ func Within(top string, paths []string) (*Set, rule.Diagnostics) {
 	slices.SortStableFunc(set.Unloaded, func(a, b rule.Unloaded) int { return compareRules(a.Rule, b.Rule) })
 	diags.Sort()
 	return set, diags
+}
+
+// loadedFile is one file read, and parsed when it is Sigma.
+type loadedFile struct {
+	data     []byte
+	rules    []*rule.Rule
+	unloaded []rule.Unloaded
+	diags    rule.Diagnostics
+}
+
+func readFile(f string) loadedFile {
+	data, diags := Read(f)
+	l := loadedFile{data: data, diags: diags}
+	if data != nil && !IsHCL(f) {
+		var d rule.Diagnostics
+		l.rules, l.unloaded, d = sigma.Decode(f, data)
+		l.diags = append(l.diags, d...)
+	}
+	return l
 }
 
 // Find lists the detection files under paths (DefaultPath when empty),
