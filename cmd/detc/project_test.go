@@ -64,7 +64,7 @@ func TestBuildFollowsTheProjectFile(t *testing.T) {
 	}, fileList(tree), "webhook_post is meant for kql/sentinel-asim only, not Defender XDR")
 
 	conf := tree["splunk/acme_detections/default/savedsearches.conf"]
-	assert.Contains(t, conf, `| search index="proxy" Web.http_method_raw="POST" `, "the index and the mapping override")
+	assert.Contains(t, conf, `from datamodel=Web where index="proxy" Web.http_method_raw="POST" `, "the index and the mapping override (build deploys tstats searches)")
 	assert.Contains(t, tree["splunk/acme_detections/default/app.conf"], "author = ACME SOC\n")
 	assert.Regexp(t, `(?m)^version = 1\.\d+\.\d+$`, tree["splunk/acme_detections/default/app.conf"])
 
