@@ -4,7 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/detc/detc/internal/rule"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestARMString(t *testing.T) {
@@ -37,4 +39,15 @@ func TestTemplateVersion(t *testing.T) {
 func TestSentinelTactic(t *testing.T) {
 	assert.Equal(t, "CommandAndControl", sentinelTactic("Command and Control"))
 	assert.Equal(t, "InitialAccess", sentinelTactic("Initial Access"))
+}
+
+// A technique newer than the bundled ATT&CK release (SigmaHQ tags v19's
+// T1685) is left out of relevantTechniques instead of failing the package;
+// its tactic stays.
+func TestAttackNamesLeaveOutUnknownTechniques(t *testing.T) {
+	r := &rule.Rule{Attack: rule.Attack{Tactics: []string{"TA0010"}, Techniques: []string{"T1685", "T1567.004"}}}
+	tactics, techniques, err := attackNames(r)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Exfiltration"}, tactics)
+	assert.Equal(t, []string{"T1567.004"}, techniques)
 }
