@@ -348,3 +348,18 @@ selection "webhook_host" {
     }
   }
 }
+
+# A connection (Sysmon event 3, Defender network events) to any webhook
+# host: a listed host or a subdomain of one.
+selection "webhook_destination" {
+  group {
+    match "DestinationHostname" {
+      equals = local.webhook_hosts
+    }
+  }
+  group {
+    match "DestinationHostname" {
+      endswith = local.webhook_suffixes
+    }
+  }
+}

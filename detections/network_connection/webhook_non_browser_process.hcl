@@ -27,19 +27,6 @@ detection "net_webhook_non_browser_process" {
     techniques = ["T1567.004"]
   }
 
-  selection "webhook_host" {
-    group {
-      match "DestinationHostname" {
-        equals = local.webhook_hosts
-      }
-    }
-    group {
-      match "DestinationHostname" {
-        endswith = local.webhook_suffixes
-      }
-    }
-  }
-
   selection "filter_browser" {
     match "Image" {
       endswith = local.browser_images
@@ -54,9 +41,9 @@ detection "net_webhook_non_browser_process" {
 
   # The hosts of approved integrations (organisation.hcl): a shared
   # selection in webhooks.hcl.
-  use_selections = ["integration_host"]
+  use_selections = ["webhook_destination", "integration_host"]
 
-  condition = "webhook_host and not 1 of filter_* and not integration_host"
+  condition = "webhook_destination and not 1 of filter_* and not integration_host"
 
   runbook {
     summary        = "A process that is neither a browser nor a chat client connected to a webhook host. The process (Image) is the lead: what it is, who started it and whether it is signed."

@@ -25,19 +25,6 @@ detection "net_webhook_repeated_connections" {
     techniques = ["T1567.004"]
   }
 
-  selection "webhook_host" {
-    group {
-      match "DestinationHostname" {
-        equals = local.webhook_hosts
-      }
-    }
-    group {
-      match "DestinationHostname" {
-        endswith = local.webhook_suffixes
-      }
-    }
-  }
-
   selection "filter_browser" {
     match "Image" {
       endswith = concat(local.browser_images, local.chat_client_images)
@@ -46,9 +33,9 @@ detection "net_webhook_repeated_connections" {
 
   # The hosts of approved integrations (organisation.hcl): a shared
   # selection in webhooks.hcl.
-  use_selections = ["integration_host"]
+  use_selections = ["webhook_destination", "integration_host"]
 
-  condition = "webhook_host and not filter_browser and not integration_host"
+  condition = "webhook_destination and not filter_browser and not integration_host"
 
   threshold {
     group_by = ["Computer", "Image", "DestinationHostname"]

@@ -23,20 +23,9 @@ detection "pivot_webhook_process" {
     techniques = ["T1567.004"]
   }
 
-  selection "webhook_host" {
-    group {
-      match "DestinationHostname" {
-        equals = local.webhook_hosts
-      }
-    }
-    group {
-      match "DestinationHostname" {
-        endswith = local.webhook_suffixes
-      }
-    }
-  }
+  use_selections = ["webhook_destination"]
 
-  condition = "webhook_host"
+  condition = "webhook_destination"
 
   threshold {
     group_by = ["Image", "DestinationHostname"]
