@@ -82,7 +82,7 @@ var (
 	topKeys       = []string{"name", "target", "description", "passthrough", "fields", "sources"}
 	sourceKeys    = []string{"logsource", "attrs", "fields"}
 	logSourceKeys = []string{"category", "product", "service"}
-	fieldKeys     = []string{"name", "names", "type", "unsupported", "values"}
+	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes"}
 )
 
 // Parse reads a profile from YAML for the target of schema. Every problem
@@ -417,7 +417,7 @@ func (p *parser) fields(n *yaml.Node) map[string]Field {
 }
 
 // field reads what one field becomes: a name, a list of names, or a map
-// with name/names, type, unsupported and values.
+// with name/names, type, unsupported, values and hashes.
 func (p *parser) field(kv pair) (Field, bool) {
 	v, ok := p.visit(kv.val)
 	if !ok {
@@ -476,17 +476,42 @@ func (p *parser) field(kv pair) (Field, bool) {
 				}
 			}
 			good = good && ok
+		case "hashes":
+			f.Hashes, ok = p.hashTable(q)
+			good = good && ok
 		default:
 			p.unknownKey(q.key, "in a field mapping", fieldKeys)
 			good = false
 		}
 	}
 	f.Names = append(name, f.Names...)
-	if good && len(f.Names) == 0 && f.Unsupported == "" {
-		p.diags.Errorf(p.pos(v), CodeMissingFields, "the mapping of field %q needs name, names or unsupported", kv.key.Value)
+	if good && len(f.Names) == 0 && f.Unsupported == "" && f.Hashes == nil {
+		p.diags.Errorf(p.pos(v), CodeMissingFields, "the mapping of field %q needs name, names, hashes or unsupported", kv.key.Value)
 		good = false
 	}
 	return f, good
+}
+
+// hashTable reads a field's hashes: a map from Sysmon's algorithm names to
+// the fields of the profile that hold each algorithm's hash.
+func (p *parser) hashTable(q pair) (map[string]string, bool) {
+	hn, ok := p.want(q, yaml.MappingNode, "a map from hash algorithms (SHA1, MD5, SHA256, IMPHASH) to field names")
+	if !ok {
+		return nil, false
+	}
+	hpairs, ok := p.mapping(hn, "hashes")
+	table := map[string]string{}
+	for _, hp := range hpairs {
+		algo := strings.ToUpper(hp.key.Value)
+		if _, known := HashLengths[algo]; !known {
+			p.diags.Errorf(p.pos(hp.key), CodeBadValue, "unknown hash algorithm %q%s; Sysmon writes %s", hp.key.Value,
+				suggest.DidYouMean(algo, hashAlgorithms()), strings.Join(hashAlgorithms(), ", "))
+			ok = false
+			continue
+		}
+		table[algo] = p.str(hp)
+	}
+	return table, ok
 }
 
 func (p *parser) targetNames(field string, seq *yaml.Node) ([]string, bool) {

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,57 +22,94 @@ func (e *ValueError) Error() string { return fmt.Sprintf("field %q: %s", e.Field
 // TranslateValues is the one place where a rule's values become the
 // target's, for every backend: each comparison on a field whose mapping in
 // source s has a value table (Field.Values) is rewritten to the target's
-// value. Only exact comparisons with plain values are translated (a
-// wildcard, contains, regex ... on such a field would mean something else
-// on the target's values) and every value must be in the table; otherwise
-// the rule is refused with a *ValueError. The rule is returned unchanged
-// when it compares no such field, else a copy: r itself is not modified.
+// value, and each comparison on Sysmon's Hashes where the target keeps one
+// field per algorithm (Field.Hashes) becomes comparisons on those fields.
+// Only the forms that select exactly the same events are rewritten (see
+// translate and splitHashes); any other comparison on such a field is
+// refused with a *ValueError. The rule is returned unchanged when it
+// compares no such field, else a copy: r itself is not modified.
 func (p *Profile) TranslateValues(r *rule.Rule, s *Source) (*rule.Rule, error) {
-	table := func(field string) map[string]string {
-		f, err := p.Field(s, field)
-		if err != nil {
-			return nil
+	// rewrite gives a matcher's alternatives on the target (an OR of
+	// matchers), or nil when the matcher stays as it is.
+	rewrite := func(m *rule.Matcher) ([]*rule.Matcher, error) {
+		if m.Field == "" {
+			return nil, nil
 		}
-		return f.Values
-	}
-	needed := false
-	for _, se := range r.Searches {
-		for _, g := range se.Groups {
-			for _, m := range g.Matchers {
-				if m.Field != "" && table(m.Field) != nil {
-					needed = true
-				}
+		f, err := p.Field(s, m.Field)
+		switch {
+		case err != nil:
+			return nil, nil
+		case f.Hashes != nil:
+			return p.splitHashes(m, f.Hashes, s)
+		case f.Values != nil:
+			nm, err := translate(m, f.Values)
+			if err != nil {
+				return nil, err
 			}
+			return []*rule.Matcher{nm}, nil
 		}
+		return nil, nil
 	}
-	if !needed {
-		return r, nil
-	}
-	out := *r
-	out.Searches = make([]*rule.Search, len(r.Searches))
+	var out *rule.Rule
 	for i, se := range r.Searches {
-		ns := *se
-		ns.Groups = make([]*rule.Group, len(se.Groups))
-		for j, g := range se.Groups {
-			ng := *g
-			ng.Matchers = make([]*rule.Matcher, len(g.Matchers))
+		var groups []*rule.Group
+		changed := false
+		for _, g := range se.Groups {
+			alts := make([][]*rule.Matcher, len(g.Matchers))
 			for k, m := range g.Matchers {
-				values := table(m.Field)
-				if m.Field == "" || values == nil {
-					ng.Matchers[k] = m
-					continue
-				}
-				nm, err := translate(m, values)
+				a, err := rewrite(m)
 				if err != nil {
 					return nil, err
 				}
-				ng.Matchers[k] = nm
+				if a == nil {
+					a = []*rule.Matcher{m}
+				} else {
+					changed = true
+				}
+				alts[k] = a
 			}
-			ns.Groups[j] = &ng
+			groups = append(groups, distribute(g, alts)...)
 		}
+		if !changed {
+			continue
+		}
+		if out == nil {
+			c := *r
+			c.Searches = slices.Clone(r.Searches)
+			out = &c
+		}
+		ns := *se
+		ns.Groups = groups
 		out.Searches[i] = &ns
 	}
-	return &out, nil
+	if out == nil {
+		return r, nil
+	}
+	return out, nil
+}
+
+// distribute turns a group (an AND of matchers) whose matchers each stand
+// for an OR of alternatives into the equivalent OR of groups, one for
+// each choice of an alternative per matcher. With one alternative each
+// it is the group itself, matchers in their order.
+func distribute(g *rule.Group, alts [][]*rule.Matcher) []*rule.Group {
+	combos := [][]*rule.Matcher{nil}
+	for _, a := range alts {
+		next := make([][]*rule.Matcher, 0, len(combos)*len(a))
+		for _, c := range combos {
+			for _, m := range a {
+				next = append(next, append(slices.Clip(c), m))
+			}
+		}
+		combos = next
+	}
+	out := make([]*rule.Group, len(combos))
+	for i, c := range combos {
+		ng := *g
+		ng.Matchers = c
+		out[i] = &ng
+	}
+	return out
 }
 
 // translate rewrites one matcher's values through the table.
