@@ -44,9 +44,11 @@ func (p *Profile) splitHashes(m *rule.Matcher, table map[string]string, s *Sourc
 		return &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf(format, args...) +
 			fmt.Sprintf(" (the target keeps Sysmon's %s as one field per algorithm: %s)", m.Field, p.describeHashes(table, s))}
 	}
-	if m.Op != rule.OpContains || m.Cased || m.FieldRef {
-		return nil, fail("only contains of a whole ALGO=hash token (such as SHA256=<64 hex digits>) can be split exactly, not %s: the algorithms and their order in the string depend on Sysmon's configuration",
-			strings.Join(append([]string{m.Op.String()}, m.Modifiers...), "|"))
+	switch {
+	case m.Cased:
+		return nil, fail("a case-sensitive comparison (%s) cannot be kept: Sysmon writes hashes in upper case, the target in its own case", comparison(m))
+	case m.Op != rule.OpContains || m.FieldRef:
+		return nil, fail("only contains of a whole ALGO=hash token (such as SHA256=<64 hex digits>) can be split exactly, not %s: the algorithms and their order in the string depend on Sysmon's configuration", comparison(m))
 	}
 	var order []string
 	byAlgo := map[string][]rule.Value{}

@@ -118,7 +118,7 @@ func translate(m *rule.Matcher, table map[string]string) (*rule.Matcher, error) 
 		return &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf(format, args...) + fmt.Sprintf(" (the target writes its values differently: %s)", describeTable(table))}
 	}
 	if m.Op != rule.OpEquals || m.FieldRef || m.Cased {
-		return nil, fail("only an exact, case-insensitive comparison can be translated, not %s", strings.Join(append([]string{m.Op.String()}, m.Modifiers...), "|"))
+		return nil, fail("only an exact, case-insensitive comparison can be translated, not %s", comparison(m))
 	}
 	nm := *m
 	nm.Values = make([]rule.Value, len(m.Values))
@@ -142,6 +142,15 @@ func translate(m *rule.Matcher, table map[string]string) (*rule.Matcher, error) 
 		nm.Values[i] = rule.Value{Kind: rule.KindString, Pattern: rule.LiteralPattern(to), Text: to, Pos: v.Pos}
 	}
 	return &nm, nil
+}
+
+// comparison writes a matcher's comparison for messages: its modifiers as
+// written, or equals.
+func comparison(m *rule.Matcher) string {
+	if len(m.Modifiers) == 0 {
+		return m.Op.String()
+	}
+	return strings.Join(m.Modifiers, "|")
 }
 
 // TargetValue is how the target writes the rule's value v of this field:
