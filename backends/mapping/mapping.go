@@ -67,6 +67,17 @@ type Field struct {
 	// value the field of this profile that holds that algorithm's hash.
 	// TranslateValues applies it (splitHashes).
 	Hashes map[string]string
+	// Account, when set, says the target keeps a Windows account
+	// (Sysmon's DOMAIN\name) as two fields: the profile's fields for the
+	// domain and for the name. TranslateValues applies it to rules for
+	// product windows (splitAccount).
+	Account *Account
+}
+
+// Account names the fields of a profile that hold an account's domain and
+// its name.
+type Account struct {
+	Domain, Name string
 }
 
 // MappingError says a field or log source has no mapping in a profile.

@@ -29,9 +29,9 @@ func (e *ValueError) Error() string { return fmt.Sprintf("field %q: %s", e.Field
 // refused with a *ValueError. The rule is returned unchanged when it
 // compares no such field, else a copy: r itself is not modified.
 func (p *Profile) TranslateValues(r *rule.Rule, s *Source) (*rule.Rule, error) {
-	// rewrite gives a matcher's alternatives on the target (an OR of
-	// matchers), or nil when the matcher stays as it is.
-	rewrite := func(m *rule.Matcher) ([]*rule.Matcher, error) {
+	// rewrite gives what a matcher becomes on the target, an OR of ANDs
+	// of matchers, or nil when it stays as it is.
+	rewrite := func(m *rule.Matcher) ([][]*rule.Matcher, error) {
 		if m.Field == "" {
 			return nil, nil
 		}
@@ -39,14 +39,16 @@ func (p *Profile) TranslateValues(r *rule.Rule, s *Source) (*rule.Rule, error) {
 		switch {
 		case err != nil:
 			return nil, nil
+		case f.Account != nil && strings.EqualFold(r.LogSource.Product, "windows"):
+			return p.splitAccount(m, f.Account, s)
+		case f.Account != nil && len(f.Names) == 0:
+			return nil, &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf("the target keeps the account as a domain and a name (%s); only a Windows rule's DOMAIN\\name is split into them, and this rule's log source is not product windows", p.describeAccount(f.Account, s))}
 		case f.Hashes != nil:
-			return p.splitHashes(m, f.Hashes, s)
+			alts, err := p.splitHashes(m, f.Hashes, s)
+			return each(alts), err
 		case f.Values != nil:
 			nm, err := translate(m, f.Values)
-			if err != nil {
-				return nil, err
-			}
-			return []*rule.Matcher{nm}, nil
+			return [][]*rule.Matcher{{nm}}, err
 		}
 		return nil, nil
 	}
@@ -55,18 +57,22 @@ func (p *Profile) TranslateValues(r *rule.Rule, s *Source) (*rule.Rule, error) {
 		var groups []*rule.Group
 		changed := false
 		for _, g := range se.Groups {
-			alts := make([][]*rule.Matcher, len(g.Matchers))
+			alts := make([][][]*rule.Matcher, len(g.Matchers))
+			size := 1
 			for k, m := range g.Matchers {
 				a, err := rewrite(m)
 				if err != nil {
 					return nil, err
 				}
 				if a == nil {
-					a = []*rule.Matcher{m}
+					a = [][]*rule.Matcher{{m}}
 				} else {
 					changed = true
 				}
 				alts[k] = a
+				if size *= len(a); size > MaxSplitGroups {
+					return nil, &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf("splitting the values of this selection into the target's fields would take more than %d alternatives", MaxSplitGroups)}
+				}
 			}
 			groups = append(groups, distribute(g, alts)...)
 		}
@@ -88,25 +94,52 @@ func (p *Profile) TranslateValues(r *rule.Rule, s *Source) (*rule.Rule, error) {
 	return out, nil
 }
 
+// MaxSplitGroups bounds the alternatives one group of a rule may become
+// when its comparisons are split into several fields of the target (each
+// split comparison multiplies them), so that a query stays of a size its
+// target accepts.
+const MaxSplitGroups = 256
+
+// each makes every matcher an alternative of its own.
+func each(ms []*rule.Matcher) [][]*rule.Matcher {
+	if ms == nil {
+		return nil
+	}
+	out := make([][]*rule.Matcher, len(ms))
+	for i, m := range ms {
+		out[i] = []*rule.Matcher{m}
+	}
+	return out
+}
+
 // distribute turns a group (an AND of matchers) whose matchers each stand
-// for an OR of alternatives into the equivalent OR of groups, one for
-// each choice of an alternative per matcher. With one alternative each
-// it is the group itself, matchers in their order.
-func distribute(g *rule.Group, alts [][]*rule.Matcher) []*rule.Group {
+// for an OR of ANDs of matchers into the equivalent OR of groups, one for
+// each choice of an alternative per matcher. With one single-matcher
+// alternative each it is the group itself, matchers in their order.
+func distribute(g *rule.Group, alts [][][]*rule.Matcher) []*rule.Group {
+	return groupsOf(g, product(alts))
+}
+
+// product multiplies out an AND of ORs of ANDs into an OR of ANDs.
+func product(ands [][][]*rule.Matcher) [][]*rule.Matcher {
 	combos := [][]*rule.Matcher{nil}
-	for _, a := range alts {
-		next := make([][]*rule.Matcher, 0, len(combos)*len(a))
+	for _, ors := range ands {
+		next := make([][]*rule.Matcher, 0, len(combos)*len(ors))
 		for _, c := range combos {
-			for _, m := range a {
-				next = append(next, append(slices.Clip(c), m))
+			for _, term := range ors {
+				next = append(next, append(slices.Clip(c), term...))
 			}
 		}
 		combos = next
 	}
-	out := make([]*rule.Group, len(combos))
-	for i, c := range combos {
+	return combos
+}
+
+func groupsOf(g *rule.Group, terms [][]*rule.Matcher) []*rule.Group {
+	out := make([]*rule.Group, len(terms))
+	for i, t := range terms {
 		ng := *g
-		ng.Matchers = c
+		ng.Matchers = t
 		out[i] = &ng
 	}
 	return out
