@@ -196,7 +196,7 @@ func TestHashesThroughBackends(t *testing.T) {
 		refusal   string
 	}{
 		{"defender md5", kql.New(), target.Options{Profile: "defender-xdr"}, md5, []string{`MD5 =~ "09d278f9de118ef09163c6140255c690"`}, ""},
-		{"defender has no import hash", kql.New(), target.Options{Profile: "defender-xdr"}, imphash, nil, "needs the IMPHASH hash, which the target does not record"},
+		{"defender has no import hash", kql.New(), target.Options{Profile: "defender-xdr"}, imphash, nil, "compares the IMPHASH hash, which the target does not record"},
 		{"ecs md5", elastic.New(), target.Options{Profile: "ecs", Lang: "eql"}, md5, []string{"process.hash.md5"}, ""},
 		{"ecs import hash", elastic.New(), target.Options{Profile: "ecs", Lang: "eql"}, imphash, []string{"process.pe.imphash"}, ""},
 		{"partial hash", kql.New(), target.Options{Profile: "defender-xdr"}, "Hashes|contains: 'MD5=09D278F9'", nil, "is not a whole MD5 hash"},

@@ -40,10 +40,12 @@ func hashAlgorithms() []string {
 // OR, one comparison per algorithm; with neq each value's comparison is
 // negated before that OR, which the per-algorithm comparisons keep.
 func (p *Profile) splitHashes(m *rule.Matcher, table map[string]string, s *Source) ([]*rule.Matcher, error) {
-	fail := func(format string, args ...any) error {
-		return &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf(format, args...) +
+	// failAt refuses the comparison, at pos.
+	failAt := func(pos rule.Pos, format string, args ...any) error {
+		return &ValueError{Field: m.Field, Pos: pos, Reason: fmt.Sprintf(format, args...) +
 			fmt.Sprintf(" (the target keeps Sysmon's %s as one field per algorithm: %s)", m.Field, p.describeHashes(table, s))}
 	}
+	fail := func(format string, args ...any) error { return failAt(m.Pos, format, args...) }
 	switch {
 	case m.Cased:
 		return nil, fail("a case-sensitive comparison (%s) cannot be kept: Sysmon writes hashes in upper case, the target in its own case", comparison(m))
@@ -69,7 +71,7 @@ func (p *Profile) splitHashes(m *rule.Matcher, table map[string]string, s *Sourc
 			return nil, fail("the value %q is all zeros, what Sysmon writes when it computed no %s, which the target does not keep as a hash", lit, algo)
 		}
 		if _, ok := table[algo]; !ok {
-			return nil, fail("the value %q needs the %s hash, which the target does not record for this log source", lit, algo)
+			return nil, failAt(m.ValuePos(v), "a value compares the %s hash, which the target does not record for this log source", algo)
 		}
 		if _, seen := byAlgo[algo]; !seen {
 			order = append(order, algo)

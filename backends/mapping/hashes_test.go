@@ -49,7 +49,7 @@ func TestSplitHashes(t *testing.T) {
 		{"several algorithms become alternatives", contains(false, "SHA256="+sha256Hex, "MD5="+md5Hex, "SHA1="+sha1Hex),
 			[]string{"sha256=" + sha256Hex, "md5=" + strings.ToLower(md5Hex), "sha1=" + strings.ToLower(sha1Hex)}, ""},
 		{"negated per value", contains(true, "MD5="+md5Hex, "SHA256="+sha256Hex), []string{"!md5=" + strings.ToLower(md5Hex), "!sha256=" + sha256Hex}, ""},
-		{"algorithm the target lacks", contains(false, "MD5="+md5Hex, "IMPHASH="+md5Hex), nil, `needs the IMPHASH hash, which the target does not record`},
+		{"algorithm the target lacks", contains(false, "MD5="+md5Hex, "IMPHASH="+md5Hex), nil, `compares the IMPHASH hash, which the target does not record`},
 		{"partial hash", contains(false, "MD5=09D278"), nil, "is not a whole MD5 hash (32 hexadecimal digits)"},
 		{"too long", contains(false, "MD5="+md5Hex+"0"), nil, "is not a whole MD5 hash"},
 		{"not hexadecimal", contains(false, "MD5="+strings.Repeat("g", 32)), nil, "is not a whole MD5 hash"},
