@@ -1,0 +1,281 @@
+package splunk
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/textutil"
+)
+
+// Keywords against the event's text. A keyword holds when a string value
+// of the event contains it. Splunk keeps the event's text in _raw, which
+// holds every value the add-ons extract, each written in the event's own
+// format: as it is (plain text, key=value), or escaped by JSON or XML. So a
+// keyword compiles to two tests:
+//
+//   - the exact test, `match(_raw, R)`, where R finds the keyword's text in
+//     any of the forms the formats write each character in (rawForms);
+//   - a prefilter in the search command: the terms of Splunk's index that
+//     every event passing the exact test contains (rawTerms), so that
+//     Splunk reads only the events holding them instead of every event.
+//
+// How Splunk indexes and matches terms (Splunk Enterprise documentation):
+//
+//   - segmenters.conf.spec (Admin Manual): events are cut into segments at
+//     major breakers, by default `[ ] < > ( ) { } | ! ; , ' " * \n \r \s
+//     \t & ? +`, `--` and URL-encoded forms such as %20, %2B, %3D; segments
+//     are cut again at minor breakers, by default `/ : = @ . - $ # % \ _`,
+//     and both the major segments and the pieces between minor breakers are
+//     indexed.
+//   - Search Manual, "Event segmentation and searching": the IP address
+//     91.205.189.15 is the major segment 91.205.189.15 and the minor
+//     segments 91, 205, 189, 15. Wildcards in the middle of a term may give
+//     inconsistent results when the term holds punctuation, so detc writes
+//     no wildcard in a term.
+//   - Search Manual, "Search command primer": keywords and quoted phrases
+//     are matched against _raw.
+//   - Search Manual, "Use CASE() and TERM() to match phrases": searches are
+//     case-insensitive unless CASE() is used; TERM(x) matches x as one
+//     token of the index, for x holding minor breakers but no major
+//     breaker and bounded by major breakers in the event; without TERM, a
+//     term with minor breakers is searched as the conjunction of its pieces
+//     and post-filtered.
+//
+// A term is safe when every event whose text holds the keyword, in any raw
+// form, has it as a token: a run of letters and digits that the keyword
+// itself bounds with breakers on both sides (the keyword may sit inside a
+// longer word, so its first and last pieces are not tokens), where each
+// bounding breaker stays a breaker in every raw form (`"` may be `\"` or
+// `&quot;`, both bounded by breakers; `<` may be `\u003c`, whose `c` would
+// join the next word, so `<` bounds no term). This assumes the default
+// segmentation; a sourcetype indexed with other breakers needs its own
+// mapping (see docs/backends/splunk.md).
+
+// majorBreakers and minorBreakers are segmenters.conf's single-character
+// defaults (\s is the space).
+const (
+	majorBreakers = " \t\n\r[]<>(){}|!;,'\"*&?+"
+	minorBreakers = `/:=@.-$#%\_`
+)
+
+func isBreaker(r rune) bool {
+	return r < utf8.RuneSelf && strings.ContainsRune(majorBreakers+minorBreakers, r)
+}
+
+func isMajor(r rune) bool { return r < utf8.RuneSelf && strings.ContainsRune(majorBreakers, r) }
+
+// rawForms lists the texts a character of a value may take in _raw: the
+// character itself; JSON's escapes (`\\`, `\"`, `\/`, `\n` and the other
+// short forms, `\uXXXX` for control characters, for the `< > & '` that
+// HTML-safe encoders such as Go's escape, and for any non-ASCII character,
+// which ASCII-only encoders such as Python's default escape, surrogate
+// pairs above U+FFFF); XML's entities (`&amp; &lt; &gt; &quot; &apos;`,
+// `&#34;`, `&#39;`). fold adds the \u forms of the character's other cases
+// (the regex is case-insensitive, which covers the rest).
+func rawForms(r rune, fold bool) []string {
+	forms := []string{string(r)}
+	switch r {
+	case '\\':
+		return append(forms, `\\`)
+	case '/':
+		return append(forms, `\/`)
+	case '"':
+		return append(forms, `\"`, "&quot;", "&#34;")
+	case '&':
+		return append(forms, "&amp;", `\u0026`)
+	case '<':
+		return append(forms, "&lt;", `\u003c`)
+	case '>':
+		return append(forms, "&gt;", `\u003e`)
+	case '\'':
+		return append(forms, "&apos;", "&#39;", `\u0027`)
+	case '\b':
+		forms = append(forms, `\b`)
+	case '\f':
+		forms = append(forms, `\f`)
+	case '\n':
+		forms = append(forms, `\n`)
+	case '\r':
+		forms = append(forms, `\r`)
+	case '\t':
+		forms = append(forms, `\t`)
+	}
+	if r >= 0x20 && r < utf8.RuneSelf {
+		return forms
+	}
+	runes := []rune{r}
+	if fold {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			runes = append(runes, f)
+		}
+	}
+	for _, x := range runes {
+		forms = append(forms, jsonEscape(x, "%04x"))
+		if up := jsonEscape(x, "%04X"); !fold && up != forms[len(forms)-1] {
+			forms = append(forms, up)
+		}
+	}
+	return forms
+}
+
+// jsonEscape writes a rune as JSON's \u escape (two for a surrogate pair),
+// with hex digits in the given format (%04x or %04X).
+func jsonEscape(r rune, hex string) string {
+	if r > 0xFFFF {
+		hi, lo := utf16.EncodeRune(r)
+		return fmt.Sprintf(`\u`+hex+`\u`+hex, hi, lo)
+	}
+	return fmt.Sprintf(`\u`+hex, r)
+}
+
+// rawAnyChar is one character of a value in its raw form, for the ?
+// wildcard: a \u escape (or pair), another JSON escape, an XML entity or
+// one character.
+const rawAnyChar = `(?:\\u[0-9A-Fa-f]{4}(?:\\u[0-9A-Fa-f]{4})?|\\[^u]|&(?:quot|amp|lt|gt|apos|#34|#39);|.)`
+
+// rawPatternBody is the unanchored regex over _raw of a keyword's pattern;
+// wild says whether it has a wildcard.
+func rawPatternBody(p rule.Pattern, fold bool) (string, bool) {
+	var b strings.Builder
+	wild := false
+	for _, part := range p {
+		switch part.Kind {
+		case rule.AnyRun:
+			b.WriteString(".*")
+			wild = true
+		case rule.AnyChar:
+			b.WriteString(rawAnyChar)
+			wild = true
+		default:
+			for _, r := range part.Text {
+				forms := rawForms(r, fold)
+				if len(forms) == 1 {
+					writeRegexRune(&b, r)
+					continue
+				}
+				b.WriteString("(?:")
+				for i, f := range forms {
+					if i > 0 {
+						b.WriteByte('|')
+					}
+					quoteRegexLiteral(&b, f)
+				}
+				b.WriteByte(')')
+			}
+		}
+	}
+	return b.String(), wild
+}
+
+// keepsBreaker reports whether every raw form of a breaker starts
+// (leading) or ends (!leading) with a breaker: then a word next to it in
+// the keyword is bounded in the event's text too. major asks for a major
+// breaker there (TERM needs the whole segment).
+func keepsBreaker(r rune, leading, major bool) bool {
+	is := isBreaker
+	if major {
+		is = isMajor
+	}
+	if !is(r) {
+		return false
+	}
+	for _, f := range rawForms(r, false) {
+		c, _ := utf8.DecodeRuneInString(f)
+		if !leading {
+			c, _ = utf8.DecodeLastRuneInString(f)
+		}
+		if !is(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// termChar: the characters a TERM() argument may hold here: letters,
+// digits and the minor breakers that no raw form changes and that mean
+// nothing to the search language.
+func termChar(r rune) bool {
+	return r < utf8.RuneSelf && (isASCIIAlnum(r) || strings.ContainsRune(".-_:@", r))
+}
+
+func isASCIIAlnum(r rune) bool { return r < utf8.RuneSelf && textutil.IsASCIIAlnum(byte(r)) }
+
+// rawTerms returns the index terms that the text of every event holding
+// the pattern contains, in search syntax: TERM(x) for a whole major
+// segment with minor breakers, "x" for a word between breakers. None when
+// the pattern has no safe term.
+func rawTerms(p rule.Pattern) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(t string) {
+		if k := strings.ToLower(t); !seen[k] {
+			seen[k] = true
+			out = append(out, t)
+		}
+	}
+	for _, part := range p {
+		if part.Kind != rule.Literal {
+			continue
+		}
+		s := []rune(part.Text)
+		// Whole major segments: TERM().
+		covered := make([]bool, len(s))
+		for i := 0; i < len(s); {
+			j := i
+			for j < len(s) && !isMajor(s[j]) {
+				j++
+			}
+			if i > 0 && j < len(s) && j > i && termSegment(s[i:j]) &&
+				keepsBreaker(s[i-1], false, true) && keepsBreaker(s[j], true, true) {
+				add("TERM(" + string(s[i:j]) + ")")
+				for k := i; k < j; k++ {
+					covered[k] = true
+				}
+			}
+			i = j + 1
+		}
+		// Words between breakers.
+		for i := 0; i < len(s); {
+			j := i
+			for j < len(s) && !isBreaker(s[j]) {
+				j++
+			}
+			if i > 0 && j < len(s) && j > i && !covered[i] && allAlnum(s[i:j]) &&
+				s[i-1] != '%' && // %2B, %3D ... are breakers of their own: the word would lose its start
+				keepsBreaker(s[i-1], false, false) && keepsBreaker(s[j], true, false) {
+				add(`"` + string(s[i:j]) + `"`)
+			}
+			i = j + 1
+		}
+	}
+	return out
+}
+
+// termSegment: a major segment TERM() can name here: minor breakers inside
+// (a plain word is a quoted term), letters or digits at both ends, no `--`
+// (a major breaker).
+func termSegment(s []rune) bool {
+	inner := false
+	for _, r := range s {
+		if !termChar(r) {
+			return false
+		}
+		if !isASCIIAlnum(r) {
+			inner = true
+		}
+	}
+	return inner && isASCIIAlnum(s[0]) && isASCIIAlnum(s[len(s)-1]) && !strings.Contains(string(s), "--")
+}
+
+func allAlnum(s []rune) bool {
+	for _, r := range s {
+		if !isASCIIAlnum(r) {
+			return false
+		}
+	}
+	return true
+}
