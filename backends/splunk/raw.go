@@ -70,7 +70,7 @@ func isMajor(r rune) bool { return r < utf8.RuneSelf && strings.ContainsRune(maj
 
 // rawForms lists the texts a character of a value may take in _raw: the
 // character itself; JSON's escapes (`\\`, `\"`, `\/`, `\n` and the other
-// short forms, `\uXXXX` for control characters, for the `< > & '` that
+// short forms, `\uXXXX` for control characters and DEL, for the `< > & '` that
 // HTML-safe encoders such as Go's escape, and for any non-ASCII character,
 // which ASCII-only encoders such as Python's default escape, surrogate
 // pairs above U+FFFF); XML's entities (`&amp; &lt; &gt; &quot; &apos;`,
@@ -86,13 +86,13 @@ func rawForms(r rune, fold bool) []string {
 	case '"':
 		return append(forms, `\"`, "&quot;", "&#34;")
 	case '&':
-		return append(forms, "&amp;", `\u0026`)
+		forms = append(forms, "&amp;")
 	case '<':
-		return append(forms, "&lt;", `\u003c`)
+		forms = append(forms, "&lt;")
 	case '>':
-		return append(forms, "&gt;", `\u003e`)
+		forms = append(forms, "&gt;")
 	case '\'':
-		return append(forms, "&apos;", "&#39;", `\u0027`)
+		forms = append(forms, "&apos;", "&#39;")
 	case '\b':
 		forms = append(forms, `\b`)
 	case '\f':
@@ -104,7 +104,7 @@ func rawForms(r rune, fold bool) []string {
 	case '\t':
 		forms = append(forms, `\t`)
 	}
-	if r >= 0x20 && r < utf8.RuneSelf {
+	if r >= 0x20 && r < 0x7f && !strings.ContainsRune("<>&'", r) {
 		return forms
 	}
 	runes := []rune{r}
@@ -116,6 +116,7 @@ func rawForms(r rune, fold bool) []string {
 	for _, x := range runes {
 		forms = append(forms, jsonEscape(x, "%04x"))
 		if up := jsonEscape(x, "%04X"); !fold && up != forms[len(forms)-1] {
+			// A case-sensitive regex needs the hex digits' other case.
 			forms = append(forms, up)
 		}
 	}
