@@ -207,8 +207,12 @@ func isASCIIAlnum(r rune) bool { return r < utf8.RuneSelf && textutil.IsASCIIAln
 
 // rawTerms returns the index terms that the text of every event holding
 // the pattern contains, in search syntax: TERM(x) for a whole major
-// segment with minor breakers, "x" for a word between breakers. None when
-// the pattern has no safe term.
+// segment with minor breakers, "x" for a word between breakers, "x*" for
+// a word after a breaker that the keyword does not end with a breaker
+// (a trailing wildcard; Splunk's Search Manual, "Wildcards", warns
+// against leading wildcards, which are slow, and wildcards inside terms
+// with punctuation: a keyword's first word may end a longer token, so it
+// gives no term). None when the pattern has no safe term.
 func rawTerms(p rule.Pattern) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -245,16 +249,27 @@ func rawTerms(p rule.Pattern) []string {
 			for j < len(s) && !isBreaker(s[j]) {
 				j++
 			}
-			if i > 0 && j < len(s) && j > i && !covered[i] && allAlnum(s[i:j]) &&
+			bounded := i > 0 && j > i && !covered[i] && allAlnum(s[i:j]) &&
 				s[i-1] != '%' && // %2B, %3D ... are breakers of their own: the word would lose its start
-				keepsBreaker(s[i-1], false, false) && keepsBreaker(s[j], true, false) {
+				keepsBreaker(s[i-1], false, false)
+			switch {
+			case bounded && j < len(s) && keepsBreaker(s[j], true, false):
 				add(`"` + string(s[i:j]) + `"`)
+			case bounded && j-i >= minPrefix:
+				// The word starts a token that may go on (the literal
+				// ends, or the next character's raw form may not be a
+				// breaker).
+				add(`"` + string(s[i:j]) + `*"`)
 			}
 			i = j + 1
 		}
 	}
 	return out
 }
+
+// minPrefix is the shortest word written as a prefix term (word*): a
+// shorter prefix matches too many of the index's terms to narrow much.
+const minPrefix = 3
 
 // termSegment: a major segment TERM() can name here: minor breakers inside
 // (a plain word is a quoted term), letters or digits at both ends, no `--`

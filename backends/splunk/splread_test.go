@@ -19,7 +19,8 @@ package splunk_test
 //     major segment into minor segments at the minor breakers; a quoted
 //     word (no breaker inside) matches when a segment of either kind
 //     equals it ignoring case; TERM(x) matches when a major segment equals
-//     x ignoring case. Phrases with breakers and wildcards in terms are
+//     x ignoring case; a quoted word with a trailing * matches the
+//     segments it starts. Phrases with breakers and other wildcards are
 //     outside the emitted subset and rejected.
 //   - where/eval: AND/OR/NOT over three-valued logic (a null operand makes
 //     a comparison null; where keeps only true); == compares numerically
@@ -483,16 +484,18 @@ func segments(raw string) (major, minor []string) {
 	return major, minor
 }
 
-// rawWord: a quoted search term of one word (no breaker, no wildcard).
+// rawWord: a quoted search term of one word (no breaker), or a word and a
+// trailing wildcard, which matches the segments it starts.
 func rawWord(w string) (searchPred, error) {
-	if w == "" || strings.ContainsAny(w, majorChars+minorChars) {
+	word, prefix := strings.CutSuffix(w, "*")
+	if word == "" || strings.ContainsAny(word, majorChars+minorChars) {
 		return nil, fmt.Errorf("search phrase %q: phrases with breakers are not part of the emitted subset", w)
 	}
 	return func(ev splEvent) bool {
 		for _, raw := range ev["_raw"] {
 			major, minor := segments(raw)
 			for _, seg := range append(major, minor...) {
-				if strings.EqualFold(seg, w) {
+				if strings.EqualFold(seg, word) || prefix && len(seg) >= len(word) && strings.EqualFold(seg[:len(word)], word) {
 					return true
 				}
 			}
