@@ -454,12 +454,19 @@ func (c *compiler) keyword(m *rule.Matcher) (*node, error) {
 	test := func(pats []rule.Pattern) *node {
 		bodies := make([]string, len(pats))
 		wild := false
-		terms := make([]*node, len(pats))
+		var terms []*node // each value's, once
+		seen := map[string]bool{}
 		for i, p := range pats {
 			var w bool
 			bodies[i], w = rawPatternBody(p, !m.Cased)
 			wild = wild || w
-			terms[i] = termsNode(rawTerms(p))
+			t := termsNode(rawTerms(p))
+			if t == nil || !seen[searchText(t, false)] {
+				terms = append(terms, t)
+			}
+			if t != nil {
+				seen[searchText(t, false)] = true
+			}
 		}
 		body := bodies[0]
 		if len(bodies) > 1 {
