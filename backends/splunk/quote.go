@@ -65,7 +65,8 @@ func writeRegexRune(b *strings.Builder, r rune) {
 	switch {
 	case r == '"' || r == '`' || r == '\'' || r == '<':
 		// Kept out of the text so that no quoting layer sees them (< so
-		// that no value can spell foreach's <<FIELD>> token).
+		// that no value can spell a <<FIELD>> template token, should a query
+		// be embedded in foreach or map).
 		fmt.Fprintf(b, `\x%02x`, r)
 	case r < utf8.RuneSelf && strings.ContainsRune(`\^$.|?*+()[]{}`, r):
 		b.WriteByte('\\')
