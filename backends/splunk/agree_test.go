@@ -572,6 +572,14 @@ parts: [dns_like, post]
 detection:
   dns_like: {cs-host|endswith: .slack.com}
   post: {cs-bytes|gt: 1000}
+`, `
+id: temporal-keywords
+logsource: {category: proxy}
+timeframe: 15m
+parts: [services, put]
+detection:
+  services: ['/services/']
+  put: {cs-method: PUT}
 `}
 
 func TestReaderAgreesWithEvaluator(t *testing.T) {
