@@ -77,33 +77,7 @@ func isMajor(r rune) bool { return r < utf8.RuneSelf && strings.ContainsRune(maj
 // `&#34;`, `&#39;`). fold adds the \u forms of the character's other cases
 // (the regex is case-insensitive, which covers the rest).
 func rawForms(r rune, fold bool) []string {
-	forms := []string{string(r)}
-	switch r {
-	case '\\':
-		return append(forms, `\\`)
-	case '/':
-		return append(forms, `\/`)
-	case '"':
-		return append(forms, `\"`, "&quot;", "&#34;")
-	case '&':
-		forms = append(forms, "&amp;")
-	case '<':
-		forms = append(forms, "&lt;")
-	case '>':
-		forms = append(forms, "&gt;")
-	case '\'':
-		forms = append(forms, "&apos;", "&#39;")
-	case '\b':
-		forms = append(forms, `\b`)
-	case '\f':
-		forms = append(forms, `\f`)
-	case '\n':
-		forms = append(forms, `\n`)
-	case '\r':
-		forms = append(forms, `\r`)
-	case '\t':
-		forms = append(forms, `\t`)
-	}
+	forms := append([]string{string(r)}, escapedForms[r]...)
 	if r >= 0x20 && r < 0x7f && !strings.ContainsRune("<>&'", r) {
 		return forms
 	}
@@ -121,6 +95,14 @@ func rawForms(r rune, fold bool) []string {
 		}
 	}
 	return forms
+}
+
+// escapedForms are the JSON escapes and XML entities of characters, but
+// \u escapes (rawForms adds those).
+var escapedForms = map[rune][]string{
+	'\\': {`\\`}, '/': {`\/`}, '"': {`\"`, "&quot;", "&#34;"},
+	'&': {"&amp;"}, '<': {"&lt;"}, '>': {"&gt;"}, '\'': {"&apos;", "&#39;"},
+	'\b': {`\b`}, '\f': {`\f`}, '\n': {`\n`}, '\r': {`\r`}, '\t': {`\t`},
 }
 
 // jsonEscape writes a rune as JSON's \u escape (two for a surrogate pair),
@@ -141,35 +123,23 @@ const rawAnyChar = `(?:\\u[0-9A-Fa-f]{4}(?:\\u[0-9A-Fa-f]{4})?|\\[^u]|&(?:quot|a
 // rawPatternBody is the unanchored regex over _raw of a keyword's pattern;
 // wild says whether it has a wildcard.
 func rawPatternBody(p rule.Pattern, fold bool) (string, bool) {
-	var b strings.Builder
-	wild := false
-	for _, part := range p {
-		switch part.Kind {
-		case rule.AnyRun:
-			b.WriteString(".*")
-			wild = true
-		case rule.AnyChar:
-			b.WriteString(rawAnyChar)
-			wild = true
-		default:
-			for _, r := range part.Text {
-				forms := rawForms(r, fold)
-				if len(forms) == 1 {
-					writeRegexRune(&b, r)
-					continue
-				}
-				b.WriteString("(?:")
-				for i, f := range forms {
-					if i > 0 {
-						b.WriteByte('|')
-					}
-					quoteRegexLiteral(&b, f)
-				}
-				b.WriteByte(')')
+	return regexBody(p, rawAnyChar, func(b *strings.Builder, s string) {
+		for _, r := range s {
+			forms := rawForms(r, fold)
+			if len(forms) == 1 {
+				writeRegexRune(b, r)
+				continue
 			}
+			b.WriteString("(?:")
+			for i, f := range forms {
+				if i > 0 {
+					b.WriteByte('|')
+				}
+				quoteRegexLiteral(b, f)
+			}
+			b.WriteByte(')')
 		}
-	}
-	return b.String(), wild
+	})
 }
 
 // keepsBreaker reports whether every raw form of a breaker starts
