@@ -2,7 +2,6 @@ package splunk
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -454,30 +453,19 @@ func (c *compiler) keyword(m *rule.Matcher) (*node, error) {
 	test := func(pats []rule.Pattern) *node {
 		bodies := make([]string, len(pats))
 		wild := false
-		var terms []*node // each value's, once
-		seen := map[string]bool{}
+		terms := make([][]string, len(pats))
 		for i, p := range pats {
 			var w bool
 			bodies[i], w = rawPatternBody(p, !m.Cased)
 			wild = wild || w
-			t := termsNode(rawTerms(p))
-			if t == nil || !seen[searchText(t, false)] {
-				terms = append(terms, t)
-			}
-			if t != nil {
-				seen[searchText(t, false)] = true
-			}
+			terms[i] = rawTerms(p)
 		}
 		body := bodies[0]
 		if len(bodies) > 1 {
 			body = "(?:" + strings.Join(bodies, "|") + ")"
 		}
 		a := whereAtom("keyword search", "match(_raw, "+evalString(regexFlags(!m.Cased, wild)+body)+")", "_raw")
-		if !slices.Contains(terms, nil) {
-			// Each value implies its terms, so the values' OR implies
-			// the OR of theirs; a value with none implies nothing.
-			a.terms = join(nOr, terms)
-		}
+		a.terms = termsAnyOf(terms)
 		return leaf(a)
 	}
 	if !m.Negate {
@@ -488,18 +476,6 @@ func (c *compiler) keyword(m *rule.Matcher) (*node, error) {
 		kids[i] = not(test([]rule.Pattern{p}))
 	}
 	return join(nOr, kids), nil
-}
-
-// termsNode is the AND of search terms, nil for none.
-func termsNode(terms []string) *node {
-	if len(terms) == 0 {
-		return nil
-	}
-	kids := make([]*node, len(terms))
-	for i, t := range terms {
-		kids[i] = leaf(&atom{search: t})
-	}
-	return join(nAnd, kids)
 }
 
 func formatNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -237,6 +237,50 @@ func rawTerms(p rule.Pattern) []string {
 	return out
 }
 
+// termsAnyOf is what a keyword's values imply: each value its terms (an
+// AND), the values' OR the OR of theirs; nil when a value has none, since
+// it implies nothing. A value whose terms include all of another's is left
+// out: that other alternative already admits its events.
+func termsAnyOf(lists [][]string) *node {
+	sets := make([]map[string]bool, len(lists))
+	for i, l := range lists {
+		if len(l) == 0 {
+			return nil
+		}
+		sets[i] = map[string]bool{}
+		for _, t := range l {
+			sets[i][strings.ToLower(t)] = true
+		}
+	}
+	within := func(a, b map[string]bool) bool { // a ⊆ b
+		for t := range a {
+			if !b[t] {
+				return false
+			}
+		}
+		return true
+	}
+	var alts []*node
+	for i, l := range lists {
+		covered := false
+		for j := range lists {
+			if j != i && within(sets[j], sets[i]) && (j < i || !within(sets[i], sets[j])) {
+				covered = true
+				break
+			}
+		}
+		if covered {
+			continue
+		}
+		terms := make([]*node, len(l))
+		for k, t := range l {
+			terms[k] = leaf(&atom{search: t})
+		}
+		alts = append(alts, join(nAnd, terms))
+	}
+	return join(nOr, alts)
+}
+
 // minPrefix is the shortest word written as a prefix term (word*): a
 // shorter prefix matches too many of the index's terms to narrow much.
 const minPrefix = 3
