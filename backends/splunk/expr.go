@@ -426,7 +426,7 @@ func (c *compiler) fieldRefCompare(name string, m *rule.Matcher, v rule.Value) (
 // keyword: a value matches when a string value of the event holds it,
 // which Splunk tests on the event's text, _raw (raw.go): match() is the
 // exact test, and the index terms each value implies narrow the base
-// search (see prefilter). Values are ORed; with Negate each value's test
+// search (see implied). Values are ORed; with Negate each value's test
 // is negated first.
 func (c *compiler) keyword(m *rule.Matcher) (*node, error) {
 	if c.tstats {
