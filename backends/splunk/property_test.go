@@ -171,9 +171,7 @@ func checkKeyword(t *testing.T, r *rule.Rule, values []string) {
 	require.NotContains(t, q.Text, "foreach", q.Text)
 	p, err := parseSPL(q.Text)
 	require.NoError(t, err, q.Text)
-	for _, name := range p.names {
-		require.Contains(t, []string{"search", "where"}, name, q.Text)
-	}
+	require.Equal(t, []string{"search", "where"}, p.names, q.Text)
 	for _, v := range values {
 		want := len(evaluatorOutcome(t, r, []fixtureEvent{{id: "e", fields: map[string]any{"kw": v}}})) == 1
 		for form, raw := range eventTexts(t, v) {
