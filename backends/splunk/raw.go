@@ -177,9 +177,10 @@ func isASCIIAlnum(r rune) bool { return r < utf8.RuneSelf && textutil.IsASCIIAln
 
 // rawTerms returns the index terms that the text of every event holding
 // the pattern contains, in search syntax: TERM(x) for a whole major
-// segment with minor breakers, "x" for a word between breakers, "x*" for
+// segment with minor breakers, "x" for a word between breakers, x* for
 // a word after a breaker that the keyword does not end with a breaker
-// (a trailing wildcard; Splunk's Search Manual, "Wildcards", warns
+// (a trailing wildcard, unquoted as in the Search Manual's "Wildcards"
+// example access*, which also warns
 // against leading wildcards, which are slow, and wildcards inside terms
 // with punctuation: a keyword's first word may end a longer token, so it
 // gives no term). None when the pattern has no safe term.
@@ -229,7 +230,7 @@ func rawTerms(p rule.Pattern) []string {
 				// The word starts a token that may go on (the literal
 				// ends, or the next character's raw form may not be a
 				// breaker).
-				add(`"` + string(s[i:j]) + `*"`)
+				add(string(s[i:j]) + "*")
 			}
 			i = j + 1
 		}

@@ -50,11 +50,12 @@ func TestReaderSemantics(t *testing.T) {
 		{`TERM(10.1)`, false, ""},    // not a whole major segment
 		{`TERM(ip":"10.1.2.3)`, false, "major breaker"},
 		{`TERM(x--y)`, false, ""}, // x and y are two major segments
-		{`"a b"`, false, "phrases with breakers"},
-		{`"z*"`, false, ""}, // no token starts with z
-		{`"AB*"`, true, ""}, // ABC starts with ab
-		{`"a*c"`, false, "phrases with breakers"},
-		{`"*bc"`, false, "phrases with breakers"},
+		{`"a b"`, false, "terms with breakers or wildcards"},
+		{`z*`, false, ""}, // no token starts with z
+		{`AB*`, true, ""}, // ABC starts with ab
+		{`"ab*"`, false, "terms with breakers or wildcards"},
+		{`a*c`, false, "bare term"},
+		{`*bc`, false, "bare term"},
 		{`abc`, false, "bare term"},
 		{`* | where match(_raw, "(?i)c:\\\\\\\\win")`, true, ""}, // where reads _raw as a field
 		{`* | where substr(f, 2, 1)=="B" AND len(f)==3`, true, ""},

@@ -19,9 +19,9 @@ package splunk_test
 //     major segment into minor segments at the minor breakers; a quoted
 //     word (no breaker inside) matches when a segment of either kind
 //     equals it ignoring case; TERM(x) matches when a major segment equals
-//     x ignoring case; a quoted word with a trailing * matches the
-//     segments it starts. Phrases with breakers and other wildcards are
-//     outside the emitted subset and rejected.
+//     x ignoring case; a bare word with a trailing * matches the segments
+//     it starts. Phrases with breakers and other wildcards are outside the
+//     emitted subset and rejected.
 //   - where/eval: AND/OR/NOT over three-valued logic (a null operand makes
 //     a comparison null; where keeps only true); == compares numerically
 //     when both sides are numbers, else as text; functions match (PCRE,
@@ -403,13 +403,17 @@ func (p *searchParser) comparison() (searchPred, error) {
 	t := p.toks[p.pos]
 	p.pos++
 	if t.quoted {
-		return rawWord(unquote(t.text))
+		return rawWord(unquote(t.text), false)
 	}
+
 	if arg, ok := strings.CutPrefix(t.text, "TERM("); ok {
 		return rawTerm(strings.TrimSuffix(arg, ")"))
 	}
 	if t.text == "*" {
 		return func(splEvent) bool { return true }, nil
+	}
+	if w, ok := strings.CutSuffix(t.text, "*"); ok && !strings.Contains(t.text, "=") {
+		return rawWord(w, true)
 	}
 	i := strings.Index(t.text, "=")
 	if i <= 0 {
@@ -484,12 +488,12 @@ func segments(raw string) (major, minor []string) {
 	return major, minor
 }
 
-// rawWord: a quoted search term of one word (no breaker), or a word and a
-// trailing wildcard, which matches the segments it starts.
-func rawWord(w string) (searchPred, error) {
-	word, prefix := strings.CutSuffix(w, "*")
+// rawWord: a quoted search term of one word (no breaker, no wildcard), or
+// with prefix a bare word and a trailing wildcard, which matches the
+// segments it starts.
+func rawWord(word string, prefix bool) (searchPred, error) {
 	if word == "" || strings.ContainsAny(word, majorChars+minorChars) {
-		return nil, fmt.Errorf("search phrase %q: phrases with breakers are not part of the emitted subset", w)
+		return nil, fmt.Errorf("search term %q: terms with breakers or wildcards are not part of the emitted subset", word)
 	}
 	return func(ev splEvent) bool {
 		for _, raw := range ev["_raw"] {
