@@ -226,10 +226,11 @@ func rawTerms(p rule.Pattern) []string {
 			switch {
 			case bounded && j < len(s) && keepsBreaker(s[j], true, false):
 				add(`"` + string(s[i:j]) + `"`)
-			case bounded && j-i >= minPrefix:
+			case bounded && j-i >= minPrefix && !isKeywordName(string(s[i:j])):
 				// The word starts a token that may go on (the literal
 				// ends, or the next character's raw form may not be a
-				// breaker).
+				// breaker). Unquoted, so not a word of the search
+				// language (NOT*).
 				add(string(s[i:j]) + "*")
 			}
 			i = j + 1
