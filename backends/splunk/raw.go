@@ -74,7 +74,7 @@ func isMajor(r rune) bool { return r < utf8.RuneSelf && strings.ContainsRune(maj
 // HTML-safe encoders such as Go's escape, and for any non-ASCII character,
 // which ASCII-only encoders such as Python's default escape, surrogate
 // pairs above U+FFFF); XML's entities (`&amp; &lt; &gt; &quot; &apos;`,
-// `&#34;`, `&#39;`). fold adds the \u forms of the character's other cases
+// `&#34;`, `&#39;`); CSV's `""`. fold adds the \u forms of the character's other cases
 // (the regex is case-insensitive, which covers the rest).
 func rawForms(r rune, fold bool) []string {
 	forms := append([]string{string(r)}, escapedForms[r]...)
@@ -97,10 +97,10 @@ func rawForms(r rune, fold bool) []string {
 	return forms
 }
 
-// escapedForms are the JSON escapes and XML entities of characters, but
-// \u escapes (rawForms adds those).
+// escapedForms are the JSON escapes, XML entities and CSV's doubled quote
+// of characters, but \u escapes (rawForms adds those).
 var escapedForms = map[rune][]string{
-	'\\': {`\\`}, '/': {`\/`}, '"': {`\"`, "&quot;", "&#34;"},
+	'\\': {`\\`}, '/': {`\/`}, '"': {`\"`, "&quot;", "&#34;", `""`},
 	'&': {"&amp;"}, '<': {"&lt;"}, '>': {"&gt;"}, '\'': {"&apos;", "&#39;"},
 	'\b': {`\b`}, '\f': {`\f`}, '\n': {`\n`}, '\r': {`\r`}, '\t': {`\t`},
 }
@@ -116,9 +116,9 @@ func jsonEscape(r rune, hex string) string {
 }
 
 // rawAnyChar is one character of a value in its raw form, for the ?
-// wildcard: a \u escape (or pair), another JSON escape, an XML entity or
-// one character.
-const rawAnyChar = `(?:\\u[0-9A-Fa-f]{4}(?:\\u[0-9A-Fa-f]{4})?|\\[^u]|&(?:quot|amp|lt|gt|apos|#34|#39);|.)`
+// wildcard: a \u escape (or pair), another JSON escape, an XML entity, a
+// doubled quote or one character.
+const rawAnyChar = `(?:\\u[0-9A-Fa-f]{4}(?:\\u[0-9A-Fa-f]{4})?|\\[^u]|&(?:quot|amp|lt|gt|apos|#34|#39);|\x22\x22|.)`
 
 // rawPatternBody is the unanchored regex over _raw of a keyword's pattern;
 // wild says whether it has a wildcard.
