@@ -14,8 +14,8 @@ import (
 // Keywords against the event's text. A keyword holds when a string value
 // of the event contains it. Splunk keeps the event's text in _raw, which
 // holds every value the add-ons extract, each written in the event's own
-// format: as it is (plain text, key=value), or escaped by JSON or XML. So a
-// keyword compiles to two tests:
+// format: as it is (plain text, key=value), or escaped by JSON, XML or CSV.
+// So a keyword compiles to two tests:
 //
 //   - the exact test, `match(_raw, R)`, where R finds the keyword's text in
 //     any of the forms the formats write each character in (rawForms);
@@ -37,7 +37,9 @@ import (
 //     inconsistent results when the term holds punctuation, so detc writes
 //     no wildcard in a term.
 //   - Search Manual, "Search command primer": keywords and quoted phrases
-//     are matched against _raw.
+//     are matched against _raw. "Wildcards": * matches any run of
+//     characters in the search command; access* is its example of a
+//     (slower) term search, and leading wildcards are slow.
 //   - Search Manual, "Use CASE() and TERM() to match phrases": searches are
 //     case-insensitive unless CASE() is used; TERM(x) matches x as one
 //     token of the index, for x holding minor breakers but no major
@@ -46,14 +48,14 @@ import (
 //     and post-filtered.
 //
 // A term is safe when every event whose text holds the keyword, in any raw
-// form, has it as a token: a run of letters and digits that the keyword
-// itself bounds with breakers on both sides (the keyword may sit inside a
-// longer word, so its first and last pieces are not tokens), where each
-// bounding breaker stays a breaker in every raw form (`"` may be `\"` or
-// `&quot;`, both bounded by breakers; `<` may be `\u003c`, whose `c` would
-// join the next word, so `<` bounds no term). This assumes the default
-// segmentation; a sourcetype indexed with other breakers needs its own
-// mapping (see docs/backends/splunk.md).
+// form, has it as a token (or, for word*, a token starting with it): a run
+// of letters and digits that the keyword itself bounds with breakers (the
+// keyword may sit inside a longer word, so its first piece is no token),
+// where each bounding breaker stays a breaker in every raw form (`"` may be
+// `\"` or `&quot;`, both bounded by breakers; `<` may be `\u003c`, whose `c`
+// would join the next word, so `<` bounds no term). This assumes the
+// default segmentation; a sourcetype indexed with other breakers needs its
+// own selection (see docs/backends/splunk.md).
 
 // majorBreakers and minorBreakers are segmenters.conf's single-character
 // defaults (\s is the space).
@@ -70,12 +72,13 @@ func isMajor(r rune) bool { return r < utf8.RuneSelf && strings.ContainsRune(maj
 
 // rawForms lists the texts a character of a value may take in _raw: the
 // character itself; JSON's escapes (`\\`, `\"`, `\/`, `\n` and the other
-// short forms, `\uXXXX` for control characters and DEL, for the `< > & '` that
-// HTML-safe encoders such as Go's escape, and for any non-ASCII character,
-// which ASCII-only encoders such as Python's default escape, surrogate
-// pairs above U+FFFF); XML's entities (`&amp; &lt; &gt; &quot; &apos;`,
-// `&#34;`, `&#39;`); CSV's `""`. fold adds the \u forms of the character's other cases
-// (the regex is case-insensitive, which covers the rest).
+// short forms, `\uXXXX` for control characters and DEL, for the `< > & '`
+// that HTML-safe encoders such as Go's escape, and for any non-ASCII
+// character, which ASCII-only encoders such as Python's default escape,
+// surrogate pairs above U+FFFF); XML's entities (`&amp; &lt; &gt; &quot;
+// &apos;`, `&#34;`, `&#39;`); CSV's `""`. fold adds the \u forms of the
+// character's other cases (the regex is case-insensitive, which covers the
+// rest).
 func rawForms(r rune, fold bool) []string {
 	forms := append([]string{string(r)}, escapedForms[r]...)
 	if r >= 0x20 && r < 0x7f && !strings.ContainsRune("<>&'", r) {
