@@ -171,6 +171,7 @@ func checkKeyword(t *testing.T, r *rule.Rule, values []string) {
 	q, err := splunk.New().Compile(testutil.Checked(t, r), target.Options{Profile: "raw"})
 	require.NoError(t, err)
 	require.NotContains(t, q.Text, "foreach", q.Text)
+	require.NotContains(t, q.Text, "`", "backticks expand macros:\n%s", q.Text)
 	p, err := parseSPL(q.Text)
 	require.NoError(t, err, q.Text)
 	require.Equal(t, []string{"search", "where"}, p.names, q.Text)
