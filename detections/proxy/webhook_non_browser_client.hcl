@@ -6,6 +6,10 @@ detection "proxy_webhook_non_browser_client" {
   level       = "medium"
   author      = "detc content team"
   date        = "2026-11-30"
+  # Not Defender XDR: DeviceNetworkEvents has no user agent;
+  # net_webhook_non_browser_process is its counterpart there (the process
+  # instead of the client).
+  targets = ["splunk", "kql/sentinel-asim", "kql/sentinel-csl", "kql/raw", "elastic"]
   references = [
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://github.com/SigmaHQ/sigma/blob/master/rules/web/proxy_generic/proxy_telegram_api.yml",

@@ -13,6 +13,9 @@ detection "proxy_webhook_upload_volume" {
   level       = "high"
   author      = "detc content team"
   date        = "2026-11-30"
+  # Not Defender XDR: DeviceNetworkEvents has no byte counts, so the
+  # volume sent cannot be summed there.
+  targets = ["splunk", "kql/sentinel-asim", "kql/sentinel-csl", "kql/raw", "elastic"]
   references = [
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://github.com/splunk/security_content/blob/develop/detections/network/high_volume_of_bytes_out_to_url.yml",
