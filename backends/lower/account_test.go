@@ -27,6 +27,7 @@ var accountRules = []string{
 	`User|startswith: 'NT AUTHORITY\NETWORK'`,
 	`User|contains: 'AUTHORITY\LOCAL S'`,
 	`User|startswith: 'NT'`,
+	`User|endswith: 'AUTHORITY\SYSTEM'`,
 	"User|endswith:\n      - 'SERVICE'\n      - 'SYSTEM'\n    CommandLine|contains: 'whoami'",
 	"User|contains|all:\n      - 'NT AUTH'\n      - 'SYS'",
 }
