@@ -57,8 +57,9 @@ func TestGoldenKibana(t *testing.T) {
 			sum := sha256.Sum256([]byte(r.ID + q.Text + runbook))
 			ds = append(ds, target.Deployable{Query: q, Runbook: runbook, Version: hex.EncodeToString(sum[:8]), Enabled: r.Status != "experimental"})
 		}
-		arts, err := b.Package(ds, target.Options{Profile: profile})
+		arts, refusals, err := b.Package(ds, target.Options{Profile: profile})
 		require.NoError(t, err)
+		require.Empty(t, refusals)
 		require.Len(t, arts, 1)
 		require.Equal(t, RulesFile, arts[0].Path)
 		testutil.Golden(t, "golden/kibana-"+profile+".ndjson", arts[0].Data)

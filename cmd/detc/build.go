@@ -16,6 +16,7 @@ import (
 	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/secretscan"
+	"github.com/detc/detc/internal/textutil"
 )
 
 var buildCmd = &subcommand{
@@ -104,6 +105,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	// No rule had an error, so checked is set.Rules then the shared pivots.
 	res, err := build.Run(checked[:len(set.Rules)], build.Options{
 		Out: *out, Deployments: deps, Strict: *strict, Enabled: s.Enabled,
+		AllowUndeployed: s.Checks.Below(target.CodeUndeployed, project.LevelError),
 		Runbook: build.Runbooks(checked, deps, set.Cards),
 		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
 		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set, s.Deployments)},
@@ -116,11 +118,12 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		for _, r := range res.Refusals {
 			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{r.Diagnostic(sev)}, set.Sources)
 		}
+		var undeployed rule.Diagnostics
 		for _, r := range res.Undeployed {
-			d := rule.Diagnostic{Severity: rule.Error, Pos: r.Pos, Code: "undeployed",
-				Summary: fmt.Sprintf("rule %s is refused by every target meant for it, so it would be deployed nowhere: fix what the refusals above name, or say which targets it is for (targets)", r.ID)}
-			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, set.Sources)
+			undeployed = append(undeployed, rule.Diagnostic{Severity: rule.Error, Pos: r.Pos, Code: target.CodeUndeployed,
+				Summary: fmt.Sprintf("rule %s is refused by every target meant for it, so it would be deployed nowhere: fix what the refusals above name, or say which targets it is for (targets)", r.ID)})
 		}
+		cli.WriteDiagnostics(e.stderr, s.Checks.Apply(undeployed), set.Sources)
 	}
 	var rbErr *build.RunbookError
 	switch {
@@ -143,6 +146,12 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals%s\n",
 		detections, strings.Join(names, ", "), *out, len(res.Files), len(res.Refusals), leftOut)
+	for _, n := range res.Counts {
+		fmt.Fprintf(e.stdout, "  %s: %d deployed, %d refused, %d left out by their targets\n", n.Dir, n.Deployed, n.Refused, n.Untargeted)
+	}
+	if n := len(res.Undeployed); n > 0 {
+		fmt.Fprintf(e.stdout, "  %s deployed nowhere: every target meant for them refused them\n", textutil.Plural(n, "detection"))
+	}
 	return cli.ExitOK
 }
 

@@ -41,6 +41,11 @@ type Options struct {
 	Deployments []Deployment
 	// Strict makes any refusal fail the build.
 	Strict bool
+	// AllowUndeployed lets the build succeed when every deployment meant
+	// for a rule refuses it (Result.Undeployed still lists the rule): the
+	// project set the undeployed check below error, as a team deploying
+	// a third party's rule set does.
+	AllowUndeployed bool
 	// Enabled says which rules are deployed enabled (the enablement
 	// policy); nil deploys every rule enabled.
 	Enabled func(r *rule.Rule) bool
@@ -105,7 +110,7 @@ type RefusalRecord struct {
 
 // Diagnostic renders the refusal for stderr.
 func (r RefusalRecord) Diagnostic(sev rule.Severity) rule.Diagnostic {
-	return rule.Diagnostic{Severity: sev, Pos: rule.Pos{File: r.File, Line: r.Line, Col: r.Column}, Code: "refused", Summary: r.Message}
+	return rule.Diagnostic{Severity: sev, Pos: rule.Pos{File: r.File, Line: r.Line, Col: r.Column}, Code: target.CodeRefused, Summary: r.Message}
 }
 
 // Result says what a build did.
@@ -118,6 +123,17 @@ type Result struct {
 	Untargeted []Untargeted
 	// Undeployed are the rules every deployment meant for them refused.
 	Undeployed []*rule.Rule
+	// Counts say, per deployment in folder order, what became of every
+	// rule the build was given that is not a pivot.
+	Counts []Count
+}
+
+// Count is what one deployment did with the build's rules: each rule is
+// deployed, refused (by the compiler or the packager) or left out by its
+// targets, so the three add up to the rules the build deploys.
+type Count struct {
+	Dir                           string
+	Deployed, Refused, Untargeted int
 }
 
 // Untargeted is a rule a deployment leaves out by the rule's targets.
@@ -191,9 +207,11 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	for _, dep := range deps {
 		var ds []target.Deployable
 		var meant []*check.Rule
+		count := Count{Dir: dep.Dir}
 		for _, r := range deployable {
 			if !r.TargetedAt(dep.Backend.Name(), dep.Profile()) {
 				res.Untargeted = append(res.Untargeted, Untargeted{RuleID: r.ID, Deployment: dep.Name()})
+				count.Untargeted++
 				continue
 			}
 			targeted[r]++
@@ -212,6 +230,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			d, refusal := Compile(dep, r, brief, opts.Enabled)
 			return result{d, refusal}
 		})
+		byID := map[string]*check.Rule{}
 		for i, r := range meant {
 			d, refusal := results[i].d, results[i].refusal
 			if refusal != nil {
@@ -220,11 +239,25 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 				continue
 			}
 			ds = append(ds, *d)
+			byID[r.ID] = r
 		}
-		arts, err := dep.Backend.Package(ds, dep.Options)
+		arts, packRefusals, err := dep.Backend.Package(ds, dep.Options)
 		if err != nil {
 			return nil, fmt.Errorf("%s: packaging failed: %w", dep.Dir, err)
 		}
+		// A rule the deployment format cannot hold is refused like one
+		// the query language cannot express; the others are deployed.
+		for _, pr := range packRefusals {
+			r, ok := byID[pr.RuleID]
+			if !ok {
+				return nil, fmt.Errorf("%s: packaging refused rule %q, which it was not given", dep.Dir, pr.RuleID)
+			}
+			refused[r]++
+			res.Refusals = append(res.Refusals, refusalRecord(r, dep, pr))
+		}
+		count.Refused = len(meant) - len(ds) + len(packRefusals)
+		count.Deployed = len(ds) - len(packRefusals)
+		res.Counts = append(res.Counts, count)
 		for _, a := range arts {
 			if err := add(files, dep.Dir, a); err != nil {
 				return nil, err
@@ -247,7 +280,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			}
 		}
 	}
-	if len(res.Undeployed) > 0 {
+	if len(res.Undeployed) > 0 && !opts.AllowUndeployed {
 		return res, fmt.Errorf("%w (%d detections)", ErrUndeployed, len(res.Undeployed))
 	}
 	if opts.Strict && len(res.Refusals) > 0 {
@@ -271,7 +304,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 // Refused turns a Compile error into a diagnostic at the construct the
 // target refused, or at the rule when the error has no position of its own.
 func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Severity) rule.Diagnostic {
-	d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: "refused"}
+	d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: target.CodeRefused}
 	var te *target.Refusal
 	if errors.As(err, &te) {
 		if te.Pos.IsValid() {
@@ -292,11 +325,18 @@ func Compile(dep Deployment, r *check.Rule, brief string, enabled func(*rule.Rul
 	b := dep.Backend
 	q, err := b.Compile(r, dep.Options)
 	if err != nil {
-		d := Refused(r.Rule, b.Name(), dep.Profile(), err, rule.Error)
-		return nil, &RefusalRecord{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
-			Target: b.Name(), Profile: dep.Profile(), Message: d.Summary}
+		rec := refusalRecord(r, dep, err)
+		return nil, &rec
 	}
 	return &target.Deployable{Query: q, Runbook: brief, Version: Version(q), Enabled: enabled == nil || enabled(r.Rule)}, nil
+}
+
+// refusalRecord is the line of refusals.json for a deployment's refusal
+// of a rule (err a *target.Refusal, or another compile error).
+func refusalRecord(r *check.Rule, dep Deployment, err error) RefusalRecord {
+	d := Refused(r.Rule, dep.Backend.Name(), dep.Profile(), err, rule.Error)
+	return RefusalRecord{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
+		Target: dep.Backend.Name(), Profile: dep.Profile(), Message: d.Summary}
 }
 
 // Version is a content hash of what a compiled rule means: its target,
