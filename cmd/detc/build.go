@@ -106,9 +106,9 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	res, err := build.Run(checked[:len(set.Rules)], build.Options{
 		Out: *out, Deployments: deps, Strict: *strict, Enabled: s.Enabled,
 		AllowUndeployed: s.Checks.Below(target.CodeUndeployed, project.LevelError),
-		Runbook: build.Runbooks(checked, deps, set.Cards),
-		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
-		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set, s.Deployments)},
+		Runbook:         build.Runbooks(checked, deps, set.Cards),
+		Brief:           build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
+		Extras:          []build.Extra{layer, blocklists, secrets, siteExtra(set, s.Deployments)},
 	})
 	if res != nil {
 		sev := rule.Warning

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,7 +32,7 @@ var (
 
 // TestCorpusBuild builds SigmaHQ's whole rule set (optional: it skips
 // where ../shared/sigma-corpus is absent, unless DETC_REQUIRE_CORPUS=1)
-// for every target with the policy a team adopting the set chooses: no
+// for every target in every real-schema profile, with the policy a team adopting the set chooses: no
 // fixture tests, and a rule every target refuses is a warning. The build
 // succeeds with no error and no ATT&CK tactic warning (SigmaHQ tags v19's
 // tactics), every rule is counted in every deployment, and every
@@ -39,7 +40,10 @@ var (
 func TestCorpusBuild(t *testing.T) {
 	rules := testutil.SigmaCorpus(t)
 	out := filepath.Join(t.TempDir(), "out")
-	code, stdout, stderr := detc(t, "build", "--config", "none", "--check", "fixture-coverage=off", "--check", "undeployed=warning", "--out", out, rules)
+	// Every target, in each of its profiles on a real schema.
+	code, stdout, stderr := detc(t, "build", "--config", "none", "--check", "fixture-coverage=off", "--check", "undeployed=warning",
+		"--profile", "splunk=cim", "--profile", "kql=sentinel-asim", "--profile", "kql=sentinel-csl", "--profile", "kql=defender-xdr", "--profile", "elastic=ecs",
+		"--out", out, rules)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr (end):\n%s", stdout, tail(stderr, 3000))
 	assert.NotRegexp(t, `(?m)^\S+: error: `, stderr)
 	assert.NotContains(t, stderr, "ATT&CK tactic", "SigmaHQ's tactics are all known")
@@ -58,7 +62,7 @@ func TestCorpusBuild(t *testing.T) {
 		deployed[c[1]] = n(2)
 		refused += n(3)
 	}
-	require.Len(t, deployed, 3, stdout)
+	require.Len(t, deployed, 5, stdout)
 	assert.Equal(t, refusalTotal, refused, "the deployments' refusals add up to the total")
 
 	var records []build.RefusalRecord
@@ -66,24 +70,42 @@ func TestCorpusBuild(t *testing.T) {
 	assert.Len(t, records, refusalTotal, "refusals.json lists every refusal")
 	assert.Len(t, refusalWarning.FindAllString(stderr, -1), refusalTotal, "every refusal is reported on stderr")
 
-	// Elastic: one Kibana rule per deployed rule, each line JSON.
+	for dir, n := range deployed {
+		switch strings.SplitN(dir, "/", 2)[0] {
+		case "elastic":
+			checkKibana(t, filepath.Join(out, dir), n)
+		case "kql":
+			checkSentinel(t, filepath.Join(out, dir), n)
+		case "splunk":
+			checkSplunk(t, filepath.Join(out, dir), n)
+		default:
+			t.Errorf("unexpected deployment %s", dir)
+		}
+	}
+}
+
+// checkKibana: one Kibana rule per deployed rule, each line JSON.
+func checkKibana(t *testing.T, dir string, deployed int) {
 	lines := 0
-	sc := bufio.NewScanner(bytes.NewReader(readFile(t, out, "elastic/detection-rules.ndjson")))
+	sc := bufio.NewScanner(bytes.NewReader(readFile(t, dir, "detection-rules.ndjson")))
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
 		var v map[string]any
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &v), "line %d", lines+1)
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &v), "%s: line %d", dir, lines+1)
 		require.NotEmpty(t, v["query"])
 		lines++
 	}
 	require.NoError(t, sc.Err())
-	assert.Equal(t, deployed["elastic"], lines)
+	assert.Equal(t, deployed, lines, dir)
+}
 
-	// Sentinel: one YAML file per deployed rule and the ARM template; all
-	// ASCII, as the Azure-Sentinel repository requires.
-	yamls, err := filepath.Glob(filepath.Join(out, "kql", kql.AnalyticsDir, "*.yaml"))
+// checkSentinel: one YAML file per deployed rule and the ARM template
+// holding them all; every file ASCII, as the Azure-Sentinel repository
+// requires.
+func checkSentinel(t *testing.T, dir string, deployed int) {
+	yamls, err := filepath.Glob(filepath.Join(dir, kql.AnalyticsDir, "*.yaml"))
 	require.NoError(t, err)
-	assert.Len(t, yamls, deployed["kql"])
+	assert.Len(t, yamls, deployed, dir)
 	for _, p := range yamls {
 		data, err := os.ReadFile(p)
 		require.NoError(t, err)
@@ -92,8 +114,8 @@ func TestCorpusBuild(t *testing.T) {
 		require.NotEmpty(t, doc["query"], p)
 		requireASCII(t, p, data)
 	}
-	arm := readFile(t, out, "kql/"+kql.ARMFile)
-	requireASCII(t, kql.ARMFile, arm)
+	arm := readFile(t, dir, kql.ARMFile)
+	requireASCII(t, dir+"/"+kql.ARMFile, arm)
 	var template struct{ Resources []struct{ Type string } }
 	require.NoError(t, json.Unmarshal(arm, &template))
 	alertRules := 0
@@ -102,15 +124,17 @@ func TestCorpusBuild(t *testing.T) {
 			alertRules++
 		}
 	}
-	assert.Equal(t, deployed["kql"], alertRules)
+	assert.Equal(t, deployed, alertRules, dir)
+}
 
-	// Splunk: one correlation search per deployed rule.
-	confs, err := filepath.Glob(filepath.Join(out, "splunk", "*", "default", "savedsearches.conf"))
+// checkSplunk: one correlation search per deployed rule.
+func checkSplunk(t *testing.T, dir string, deployed int) {
+	confs, err := filepath.Glob(filepath.Join(dir, "*", "default", "savedsearches.conf"))
 	require.NoError(t, err)
-	require.Len(t, confs, 1)
+	require.Len(t, confs, 1, dir)
 	conf, err := os.ReadFile(confs[0])
 	require.NoError(t, err)
-	assert.Len(t, regexp.MustCompile(`(?m)^\[detc - .*\]$`).FindAll(conf, -1), deployed["splunk"], "one stanza per deployed rule")
+	assert.Len(t, regexp.MustCompile(`(?m)^\[detc - .*\]$`).FindAll(conf, -1), deployed, "%s: one stanza per deployed rule", dir)
 }
 
 func readFile(t *testing.T, root, rel string) []byte {
