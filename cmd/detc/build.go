@@ -87,7 +87,8 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc build: the detections have errors; nothing was written\n")
 		return cli.ExitFail
 	}
-	layer := build.Extra{Dir: "navigator", Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
+	// The layer shows the techniques the build deploys detections for.
+	layer := build.Extra{Dir: "navigator", DeployedOnly: true, Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
 		data, err := navigator.Build("detc detections", rules, func(r *rule.Rule) string { return s.RunbookURL + build.FileName(r.ID) + ".md" })
 		return []target.Artifact{{Path: "layer.json", Data: data}}, err
 	}}

@@ -94,6 +94,10 @@ func Defaults(backends []target.Backend) []Deployment {
 type Extra struct {
 	Dir      string
 	Generate func(rules []*rule.Rule) ([]target.Artifact, error)
+	// DeployedOnly leaves out the rules every deployment meant for them
+	// refused (Options.AllowUndeployed), for an extra that says what the
+	// build deploys, such as the Navigator layer of the techniques covered.
+	DeployedOnly bool
 }
 
 // RefusalRecord is one rule a target could not express, as refusals.json
@@ -264,13 +268,20 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			}
 		}
 	}
+	var somewhere []*rule.Rule
 	for _, r := range deployable {
 		if n := targeted[r]; n > 0 && refused[r] == n {
 			res.Undeployed = append(res.Undeployed, r.Rule)
+			continue
 		}
+		somewhere = append(somewhere, r.Rule)
 	}
 	for _, x := range opts.Extras {
-		arts, err := x.Generate(deployed)
+		rules := deployed
+		if x.DeployedOnly {
+			rules = somewhere
+		}
+		arts, err := x.Generate(rules)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", x.Dir, err)
 		}

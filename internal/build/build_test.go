@@ -281,11 +281,23 @@ func TestTargetingAndPolicy(t *testing.T) {
 	assert.Equal(t, tree, testutil.ReadTree(t, out), "the previous build is kept")
 
 	// A project that allows it (--check undeployed=warning) gets the
-	// build, with the rule listed.
-	res, err = Run(rs, Options{Out: out, Deployments: deps, AllowUndeployed: true})
+	// build, with the rule listed; an extra of what is deployed leaves it
+	// out, the others have it.
+	extra := func(dir string, deployedOnly bool) Extra {
+		return Extra{Dir: dir, DeployedOnly: deployedOnly, Generate: func(rs []*rule.Rule) ([]target.Artifact, error) {
+			var ids []string
+			for _, r := range rs {
+				ids = append(ids, r.ID)
+			}
+			return []target.Artifact{{Path: "ids", Data: []byte(strings.Join(ids, " "))}}, nil
+		}}
+	}
+	res, err = Run(rs, Options{Out: out, Deployments: deps, AllowUndeployed: true, Extras: []Extra{extra("all", false), extra("covered", true)}})
 	require.NoError(t, err)
 	assert.Equal(t, []*rule.Rule{rs[1].Rule}, res.Undeployed)
 	tree = testutil.ReadTree(t, out)
+	assert.Equal(t, "r1 r2", tree["all/ids"])
+	assert.Equal(t, "r1", tree["covered/ids"])
 	assert.NotContains(t, tree, "a/rules/r2.txt")
 	assert.Contains(t, tree["refusals.json"], `"rule_id": "r2"`)
 }
