@@ -233,6 +233,21 @@ func TestPackageRefusals(t *testing.T) {
 	}
 }
 
+// TestPackageRefusesCollidingFile: two rule ids that make one file name
+// cannot both have a file: the second rule is refused.
+func TestPackageRefusesCollidingFile(t *testing.T) {
+	one := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"c-uri", nil, []any{"x"}})
+	two := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"c-uri", nil, []any{"y"}})
+	one.ID, two.ID = "web hook", "web_hook"
+	opts := target.Options{Profile: "sentinel-asim"}
+	arts, refusals, err := kql.New().Package(deployables(t, []*rule.Rule{one, two}, opts), opts)
+	require.NoError(t, err)
+	require.Len(t, refusals, 1)
+	assert.Equal(t, "test.yml:3:5: rule web_hook: kql/sentinel-asim cannot express its analytics rule file: analytics-rules/web_hook.yaml is already rule web hook's (both ids make one file name): give the rules ids that differ in letters or digits", refusals[0].Error())
+	require.Len(t, arts, 2)
+	assert.Equal(t, kql.AnalyticsDir+"/web_hook.yaml", arts[0].Path)
+}
+
 // TestPackageNonASCII: titles and descriptions in any language are kept,
 // written as escapes, so that the files are ASCII (the Azure-Sentinel
 // repository's NonAsciiValidations) and read back as the same text.
