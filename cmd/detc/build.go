@@ -50,9 +50,14 @@ Rules are deployed enabled when their status is in --enabled-statuses
 (default stable,test), disabled otherwise, in every target alike.
 
 A rule whose targets (HCL targets, Sigma targets) leave a deployment out is
-not compiled for it. A refusal is reported on stderr as a warning; with
---strict it is an error and nothing is written. A detection that every
-target meant for it refuses is an error: it would be deployed nowhere.
+not compiled for it. A target refuses a rule it cannot express, or one
+beyond a limit of its rule format (a Sentinel analytics rule's query of
+more than 10,000 characters); every other rule is still deployed. A
+refusal is reported on stderr as a warning, listed in DIR/refusals.json and
+counted in the summary; with --strict it is an error and nothing is
+written. A detection that every target meant for it refuses is an error
+(check undeployed): it would be deployed nowhere; a team deploying a third
+party's rule set makes it a warning with --check undeployed=warning.
 'detc list' shows the targets, profiles, languages and checks.`,
 		Example: "detc build --out out/ detections/\ndetc build --profile kql=sentinel-asim --profile kql=defender-xdr --lang eql --out out/ detections/\ndetc build --strict --check fixture-coverage=warning --out out/ detections/",
 	},
