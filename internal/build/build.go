@@ -422,6 +422,7 @@ func writeTree(out string, files map[string][]byte) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("cannot create %s: %w", parent, err)
 	}
+	removeStale(parent, "."+base+".new-")
 	tmp, err := os.MkdirTemp(parent, "."+base+".new-")
 	if err != nil {
 		return fmt.Errorf("cannot create a folder beside %s: %w", out, err)
@@ -455,6 +456,26 @@ func writeTree(out string, files map[string][]byte) error {
 		}
 	}
 	return nil
+}
+
+// removeStale removes the folders an interrupted build left beside the
+// output (a killed process cannot remove its own): those named with the
+// prefix of writeTree's new folders that hold the marker, written first.
+// It is best effort: a folder it cannot remove stays, and harms nothing.
+func removeStale(parent, prefix string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, Marker)); err == nil {
+			os.RemoveAll(dir)
+		}
+	}
 }
 
 func checkReplaceable(out string) error {

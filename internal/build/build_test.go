@@ -190,6 +190,22 @@ func TestFailedWriteKeepsPreviousOutput(t *testing.T) {
 	assert.Equal(t, []string{"out"}, entries(t, dir))
 }
 
+// TestRemovesStaleFolders: the folders a killed build left beside the
+// output are removed by the next build; other folders stay.
+func TestRemovesStaleFolders(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	for _, name := range []string{".out.new-123", ".out.new-123.old"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, name, "a"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name, Marker), []byte(markerText), 0o644))
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".out.new-mine"), 0o755), "no marker: not detc's")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "keep"), 0o755))
+	_, err := Run(rules(), Options{Out: out, Deployments: Defaults([]target.Backend{&fake{name: "a"}})})
+	require.NoError(t, err)
+	assert.Equal(t, []string{".out.new-mine", "keep", "out"}, entries(t, dir))
+}
+
 func TestRefusesForeignFolder(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "precious.txt"), []byte("keep"), 0o644))
