@@ -214,7 +214,7 @@ func (a *AnalyticsRule) Validate() error {
 	// only ASCII rule files, and the YAML keeps the query a readable block.
 	if i := strings.IndexFunc(a.Query, func(r rune) bool { return r > 0x7E }); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(a.Query[i:])
-		return a.errorf("the query holds %U (%q) outside a string literal", r, r)
+		return a.errorf("the query holds %U (%q) outside its string literals, which escape it: a table or column name of the profile must be ASCII", r, r)
 	}
 	if _, ok := map[string]bool{"Informational": true, "Low": true, "Medium": true, "High": true}[a.Severity]; !ok {
 		return a.errorf("severity %q is not Informational, Low, Medium or High", a.Severity)
