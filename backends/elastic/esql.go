@@ -139,6 +139,9 @@ func nullable(text string) *node {
 
 func (c *compiler) esqlMatcher(m *rule.Matcher) (*node, error) {
 	if m.IsKeyword() {
+		if c.chosenFor != "" {
+			return nil, c.refuse(m.Pos, "keyword search", "ES|QL compares fields; detc does not search all fields there, and Lucene, which does, cannot express %s in the same rule", c.chosenFor)
+		}
 		return nil, c.refuse(m.Pos, "keyword search", "ES|QL compares fields; detc does not search all fields there (use --lang lucene)")
 	}
 	fs, err := c.fields(m.Field, m.Pos)
@@ -188,6 +191,10 @@ func (c *compiler) esqlValue(m *rule.Matcher, v rule.Value, f field) (*node, err
 		return leaf(name + " IS NULL"), nil
 	case cmpCIDR:
 		return nullable("CIDR_MATCH(" + name + ", " + esqlString(cmp.text) + ")"), nil
+	case cmpCIDROfText:
+		// TO_IP is null (with a warning) for text that is no address,
+		// which matches no network, as in the evaluator.
+		return nullable("CIDR_MATCH(TO_IP(" + name + "), " + esqlString(cmp.text) + ")"), nil
 	case cmpRange:
 		return nullable(name + rangeOps[cmp.op] + number(cmp.num)), nil
 	case cmpRegex:
