@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,6 +119,16 @@ type Result struct {
 	Untargeted []Untargeted
 	// Undeployed are the rules every deployment meant for them refused.
 	Undeployed []*rule.Rule
+	// Languages count, per deployment in build order, the rules deployed
+	// in each query language (a target such as elastic picks it per rule).
+	Languages []LanguageCount
+}
+
+// LanguageCount is how many rules one deployment deploys in one language.
+type LanguageCount struct {
+	Deployment string
+	Lang       string
+	Rules      int
 }
 
 // Untargeted is a rule a deployment leaves out by the rule's targets.
@@ -147,6 +158,32 @@ var ErrRefused = errors.New("a target refused a rule")
 // ErrUndeployed is returned (wrapped) when every deployment meant for a
 // rule refused it: the rule would be deployed nowhere.
 var ErrUndeployed = errors.New("every target refuses a detection")
+
+// countLanguages counts a deployment's rules by query language, in the
+// order the backend lists its languages.
+func countLanguages(dep Deployment, ds []target.Deployable) []LanguageCount {
+	n := map[string]int{}
+	for _, d := range ds {
+		n[d.Query.Lang]++
+	}
+	out := make([]LanguageCount, 0, len(n))
+	for lang, c := range n {
+		out = append(out, LanguageCount{Deployment: dep.Name(), Lang: lang, Rules: c})
+	}
+	rank := func(lang string) int {
+		if i := slices.Index(dep.Backend.Langs(), lang); i >= 0 {
+			return i
+		}
+		return len(dep.Backend.Langs())
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if ri, rj := rank(out[i].Lang), rank(out[j].Lang); ri != rj {
+			return ri < rj
+		}
+		return out[i].Lang < out[j].Lang
+	})
+	return out
+}
 
 // Run compiles and packages checked rules. Pivot rules are compiled only
 // for runbooks, never deployed. Nothing is written unless every step
@@ -221,6 +258,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			}
 			ds = append(ds, *d)
 		}
+		res.Languages = append(res.Languages, countLanguages(dep, ds)...)
 		arts, err := dep.Backend.Package(ds, dep.Options)
 		if err != nil {
 			return nil, fmt.Errorf("%s: packaging failed: %w", dep.Dir, err)
