@@ -20,6 +20,7 @@ var eventFiles = map[string]string{
 	"dns":                "dns.jsonl",
 	"process_creation":   "process.jsonl",
 	"network_connection": "network.jsonl",
+	"ps_script":          "ps_script.jsonl",
 }
 
 // proof is one compiled rule with the events it runs over.
