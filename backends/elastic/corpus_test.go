@@ -98,16 +98,25 @@ func TestCorpus(t *testing.T) {
 	assert.GreaterOrEqual(t, float64(ok), 0.995*float64(len(rules)), "at least 99.5%% of the corpus must compile and parse")
 
 	for _, lang := range []string{EQL, ESQL} {
-		n := 0
+		n, literals := 0, 0
 		reasons := map[string]int{}
 		for _, r := range rules {
-			if _, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw", Lang: lang}); err != nil {
+			q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw", Lang: lang})
+			if err != nil {
 				reasons[reasonKind(err)]++
 				continue
 			}
 			n++
+			if lang == EQL {
+				// Every string literal lexes under Elastic's EQL grammar
+				// (\u{...} with two to eight hex digits, no raw line ends).
+				for _, lit := range eqlStringLiterals(q.Text) {
+					literals++
+					assert.Regexp(t, eqlStringToken, lit, "rule %s", r.ID)
+				}
+			}
 		}
-		t.Logf("%s/raw: %d of %d rules compile (no parser here: golden files prove the syntax)", lang, n, len(rules))
+		t.Logf("%s/raw: %d of %d rules compile (%d EQL string literals checked against the grammar's string token)", lang, n, len(rules), literals)
 		logCounts(t, reasons)
 	}
 }
