@@ -1,8 +1,9 @@
 // Package elastic compiles rules for Elastic Security: Lucene query_string
-// queries (the default), EQL for process and network events and ES|QL for
-// aggregations, with ECS or raw field names, and packages them as Kibana
-// detection rules in the NDJSON form that the detection engine's import
-// API accepts.
+// queries (the default), ES|QL where Lucene cannot say a rule exactly
+// (aggregations, two fields compared, analysed text, cidr on keyword
+// fields) and EQL on request, with ECS or raw field names, and packages
+// them as Kibana detection rules in the NDJSON form that the detection
+// engine's import API accepts.
 //
 // ECS keyword fields are exact and case-sensitive while Sigma values match
 // case-insensitively, so Lucene queries write a value that has letters as
@@ -68,7 +69,8 @@ func (*Backend) Variants() []string { return nil }
 // Profiles implements target.Backend: ecs (the default) and raw.
 func (*Backend) Profiles() []string { return builtin.Names() }
 
-// Langs implements target.Backend: lucene (the default), eql and esql.
+// Langs implements target.Backend: lucene (the default where it is exact:
+// chooseLang), eql and esql.
 func (*Backend) Langs() []string { return []string{Lucene, EQL, ESQL} }
 
 // Compile implements target.Backend.
