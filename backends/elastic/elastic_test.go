@@ -135,6 +135,23 @@ func TestDefaultLanguage(t *testing.T) {
 	}
 }
 
+// TestFieldRefToSeveralFields: ES|QL compares a field with one other
+// field; a fieldref to a field a mapping splits over two is refused.
+func TestFieldRefToSeveralFields(t *testing.T) {
+	r := sigmaRule(t, "category: proxy", "sel:\n  c-uri|contains|fieldref: cs-host\ncondition: sel")
+	p, err := parseProfile(`
+name: mine
+target: elastic
+sources:
+  - logsource: {category: proxy}
+    fields:
+      cs-host: {names: [url.domain, destination.domain], type: keyword}
+`)
+	require.NoError(t, err)
+	_, err = New().Compile(testutil.Checked(t, r), target.Options{Overrides: p})
+	assert.ErrorContains(t, err, `cannot express fieldref "cs-host" on field "c-uri": "cs-host" maps to 2 fields; detc compares a field with one`)
+}
+
 func TestOverrides(t *testing.T) {
 	r := sigmaRule(t, "category: proxy", "sel:\n  cs-host: x.com\ncondition: sel")
 	over := `

@@ -159,10 +159,14 @@ func (c *compiler) esqlValue(m *rule.Matcher, v rule.Value, f field) (*node, err
 	name := esqlField(f.Name)
 	switch cmp.kind {
 	case cmpFieldRef:
-		other, err := c.singleField(v.Text, v.Pos)
+		others, err := c.fields(v.Text, v.Pos)
 		if err != nil {
 			return nil, err
 		}
+		if len(others) != 1 {
+			return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "%q maps to %d fields; detc compares a field with one", v.Text, len(others))
+		}
+		other := others[0]
 		if !isString(f.Type) && f.Type != "" || !isString(other.Type) && other.Type != "" {
 			return nil, c.refuse(v.Pos, lazyConstruct{m, f}, "fieldref compares text fields")
 		}
