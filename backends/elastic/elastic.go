@@ -264,8 +264,10 @@ func (c *compiler) fields(name string, pos rule.Pos) ([]field, error) {
 			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value, in %s; ES|QL compares the whole value (--lang esql), or add a keyword or wildcard form of it (a multi-field in your index template; the integrations declare none) and map the field to it with --mapping", t, c.lang)
 		case isText(t):
 			// ES|QL reads a text field's value, not its terms: compared as
-			// a string.
-			t = "keyword"
+			// a string (the index still holds a text field).
+			c.types[n] = t
+			out = append(out, field{Name: n, Type: tKeyword})
+			continue
 		case t != "" && !isString(t) && !isNumeric(t) && t != tIP && t != "boolean":
 			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "type %q is not supported (keyword, wildcard, numeric, ip or boolean)", t)
 		}

@@ -69,17 +69,22 @@ func TestESQLAgreesWithEvaluator(t *testing.T) {
 	rl := luceneRLIKE(t, proofs)
 	for _, p := range proofs {
 		t.Run(p.rule.ID+"/"+p.profile, func(t *testing.T) {
-			var got []string
-			for i, d := range p.docs {
-				if p.parsed.matches(d, rl) {
-					got = append(got, p.ids[i])
-				}
-			}
-			sort.Strings(got)
-			assert.Equal(t, p.want, got, "query: %s", p.query)
+			assert.Equal(t, p.want, p.matches(rl), "query: %s", p.query)
 			assert.True(t, len(p.want) > 0 && len(p.want) < len(p.docs), "rule %s matches %d of %d events", p.rule.ID, len(p.want), len(p.docs))
 		})
 	}
+}
+
+// matches are the ids of the events the reader's WHERE keeps, sorted.
+func (p esqlProof) matches(rl rlikeOracle) []string {
+	var got []string
+	for i, d := range p.docs {
+		if p.parsed.matches(d, rl) {
+			got = append(got, p.ids[i])
+		}
+	}
+	sort.Strings(got)
+	return got
 }
 
 // luceneRLIKE runs every RLIKE pattern of the proofs over every string the

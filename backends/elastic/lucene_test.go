@@ -98,7 +98,7 @@ func indexEvents(t *testing.T, c *compiled, profile string, events []fixtureEven
 				if typ == "" {
 					typ = tKeyword
 				}
-				if prev, ok := fields[target]; ok && prev != typ && !(isText(typ) && prev == tKeyword) {
+				if prev, ok := fields[target]; ok && prev != typ {
 					t.Fatalf("%s: field %s is %s in the query and %s in the mapping", c.query.Rule.ID, target, prev, typ)
 				}
 				fields[target] = typ
