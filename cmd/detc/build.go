@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/detc/detc/backends/target"
@@ -158,6 +159,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	if n := len(res.Undeployed); n > 0 {
 		fmt.Fprintf(e.stdout, "  %s deployed nowhere: every target meant for them refused them\n", textutil.Plural(n, "detection"))
 	}
+	writeLanguages(e.stdout, s.Deployments, res.Languages)
 	return cli.ExitOK
 }
 
@@ -170,4 +172,28 @@ func runbookLink(base string, r *rule.Rule) string {
 		return base + name
 	}
 	return "runbooks/" + name + " in the detc build output"
+}
+
+// writeLanguages says, for each deployment of a target with several query
+// languages, how many rules it deploys in each (elastic picks the
+// language per rule unless the deployment sets one).
+func writeLanguages(w io.Writer, deps []build.Deployment, counts []build.LanguageCount) {
+	several := map[string]bool{}
+	for _, d := range deps {
+		several[d.Name()] = len(d.Backend.Langs()) > 1
+	}
+	var order []string
+	byDep := map[string][]string{}
+	for _, c := range counts {
+		if !several[c.Deployment] {
+			continue
+		}
+		if _, ok := byDep[c.Deployment]; !ok {
+			order = append(order, c.Deployment)
+		}
+		byDep[c.Deployment] = append(byDep[c.Deployment], fmt.Sprintf("%d %s", c.Rules, c.Lang))
+	}
+	for _, d := range order {
+		fmt.Fprintf(w, "  %s: %s\n", d, strings.Join(byDep[d], ", "))
+	}
 }

@@ -45,7 +45,8 @@ func TestBuildFollowsTheProjectFile(t *testing.T) {
 		"  elastic: 2 deployed, 0 refused, 0 left out by their targets\n"+
 		"  kql/defender-xdr: 1 deployed, 0 refused, 1 left out by their targets\n"+
 		"  kql/sentinel-asim: 2 deployed, 0 refused, 0 left out by their targets\n"+
-		"  splunk: 2 deployed, 0 refused, 0 left out by their targets\n", stdout)
+		"  splunk: 2 deployed, 0 refused, 0 left out by their targets\n"+
+		"  elastic/ecs: 2 eql\n", stdout)
 	tree := testutil.ReadTree(t, out)
 	assert.Equal(t, []string{
 		".detc-build",

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -130,6 +131,9 @@ type Result struct {
 	// Counts say, per deployment in folder order, what became of every
 	// rule the build was given that is not a pivot.
 	Counts []Count
+	// Languages count, per deployment in build order, the rules deployed
+	// in each query language (a target such as elastic picks it per rule).
+	Languages []LanguageCount
 }
 
 // Count is what one deployment did with the build's rules: each rule is
@@ -138,6 +142,13 @@ type Result struct {
 type Count struct {
 	Dir                           string
 	Deployed, Refused, Untargeted int
+}
+
+// LanguageCount is how many rules one deployment deploys in one language.
+type LanguageCount struct {
+	Deployment string
+	Lang       string
+	Rules      int
 }
 
 // Untargeted is a rule a deployment leaves out by the rule's targets.
@@ -167,6 +178,38 @@ var ErrRefused = errors.New("a target refused a rule")
 // ErrUndeployed is returned (wrapped) when every deployment meant for a
 // rule refused it: the rule would be deployed nowhere.
 var ErrUndeployed = errors.New("every target refuses a detection")
+
+// countLanguages counts a deployment's rules by query language, in the
+// order the backend lists its languages.
+func countLanguages(dep Deployment, ds []target.Deployable, packRefusals []*target.Refusal) []LanguageCount {
+	unpacked := map[string]bool{}
+	for _, pr := range packRefusals {
+		unpacked[pr.RuleID] = true
+	}
+	n := map[string]int{}
+	for _, d := range ds {
+		if !unpacked[d.Query.Rule.ID] {
+			n[d.Query.Lang]++
+		}
+	}
+	out := make([]LanguageCount, 0, len(n))
+	for lang, c := range n {
+		out = append(out, LanguageCount{Deployment: dep.Name(), Lang: lang, Rules: c})
+	}
+	rank := func(lang string) int {
+		if i := slices.Index(dep.Backend.Langs(), lang); i >= 0 {
+			return i
+		}
+		return len(dep.Backend.Langs())
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if ri, rj := rank(out[i].Lang), rank(out[j].Lang); ri != rj {
+			return ri < rj
+		}
+		return out[i].Lang < out[j].Lang
+	})
+	return out
+}
 
 // Run compiles and packages checked rules. Pivot rules are compiled only
 // for runbooks, never deployed. Nothing is written unless every step
@@ -259,6 +302,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			refused[r]++
 			res.Refusals = append(res.Refusals, refusalRecord(r, dep, pr))
 		}
+		res.Languages = append(res.Languages, countLanguages(dep, ds, packRefusals)...)
 		count.Refused = len(meant) - len(ds) + len(packRefusals)
 		count.Deployed = len(ds) - len(packRefusals)
 		res.Counts = append(res.Counts, count)
