@@ -1,9 +1,7 @@
 package splunk_test
 
 import (
-	"bufio"
 	"maps"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,210 +13,56 @@ import (
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/splunk"
-	"github.com/detc/detc/backends/target"
-	"github.com/detc/detc/internal/testutil"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/testutil/corpus"
-	"github.com/detc/detc/internal/testutil/schema"
+	"github.com/detc/detc/internal/testutil/splunkschema"
 )
 
-// cimDatasets reads testdata/schema/cim.txt: model.dataset -> its fields.
-func cimDatasets(t testing.TB) map[string]map[string]bool {
-	t.Helper()
-	f, err := os.Open("testdata/schema/cim.txt")
-	require.NoError(t, err)
-	defer f.Close()
-	out := map[string]map[string]bool{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		parts := strings.Fields(line)
-		require.GreaterOrEqual(t, len(parts), 3, line)
-		fields := map[string]bool{}
-		for _, p := range parts[2:] {
-			fields[p] = true
-		}
-		out[parts[0]+"."+parts[1]] = fields
-	}
-	require.NoError(t, sc.Err())
-	return out
-}
-
 var (
-	sysmonSource  = regexp.MustCompile(`source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"`)
-	eventCode     = regexp.MustCompile(`EventCode=(\d+)`)
-	xmlChannel    = regexp.MustCompile(`source="(XmlWinEventLog:[^"]+)"`)
-	sourcetype    = regexp.MustCompile(`sourcetype="([^"]+)"`)
 	sysmonMissing = regexp.MustCompile(`^Sysmon event ([0-9/]+) has no (\w+) field$`)
 	addonMissing  = regexp.MustCompile(`^the Splunk Add-on for [^:]+ does not extract (\S+)`)
 )
 
-// addonFields reads testdata/schema/addons.txt, the field names the
-// add-ons extract for the sources outside the data models: source ->
-// names, and the names no published source shows (unverified).
-func addonFields(t testing.TB) (documented, unverified map[string]map[string]bool) {
+func loadSchemas(t testing.TB) *splunkschema.Schemas {
 	t.Helper()
-	data, err := os.ReadFile("testdata/schema/addons.txt")
+	s, err := splunkschema.Load()
 	require.NoError(t, err)
-	documented, unverified = map[string]map[string]bool{}, map[string]map[string]bool{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		parts := strings.Split(line, " | ")
-		require.Len(t, parts, 3, line)
-		into := documented
-		if parts[1] == "unverified" {
-			into = unverified
-		}
-		if into[parts[0]] == nil {
-			into[parts[0]] = map[string]bool{}
-		}
-		for _, f := range strings.Fields(parts[2]) {
-			into[parts[0]][f] = true
-		}
-	}
-	return documented, unverified
-}
-
-// schemas is the published schema data the corpus check reads.
-type schemas struct {
-	cim, addon, unverified map[string]map[string]bool
-	sysmon                 map[int]map[string]bool
-}
-
-func loadSchemas(t testing.TB) schemas {
-	s := schemas{cim: cimDatasets(t), sysmon: schema.Sysmon()}
-	s.addon, s.unverified = addonFields(t)
 	return s
-}
-
-// addonSources names the add-on sources a search prefix selects (the keys
-// of addons.txt): each XmlWinEventLog channel and each sourcetype.
-func addonSources(prefix string) []string {
-	var out []string
-	for _, m := range xmlChannel.FindAllStringSubmatch(prefix, -1) {
-		out = append(out, m[1])
-	}
-	for _, m := range sourcetype.FindAllStringSubmatch(prefix, -1) {
-		out = append(out, "sourcetype="+m[1])
-	}
-	return out
-}
-
-// checkField says why a field name the query reads does not exist in the
-// source's published schema ("" when it does), and whether the name is
-// only accepted unverified (no published source shows it):
-//   - a CIM data model source: the dataset's fields (CIM definitions of
-//     splunk/pytest-splunk-addon), written Dataset.field;
-//   - Sysmon events through the Splunk Add-on for Sysmon: the fields of the
-//     events the search selects (every event without an EventCode term;
-//     Sysmon's schema), which the add-on
-//     extracts under their own names, and the System fields the Windows
-//     add-on extracts (addons.txt's XmlWinEventLog line);
-//   - other add-on sources (XmlWinEventLog channels, sourcetypes): the
-//     names addons.txt lists for every source the search selects (for a
-//     channel, with the System fields).
-//
-// A source with no schema data is an error, so no query goes unchecked.
-func checkField(src *mapping.Source, name string, s schemas) (why string, unverified bool) {
-	prefix := src.Attr("search_prefix")
-	switch {
-	case src.Attr("datamodel") != "":
-		ds := src.Attr("dataset")
-		fields := s.cim[src.Attr("datamodel")+"."+ds]
-		if fields == nil {
-			return "no CIM dataset " + src.Attr("datamodel") + "." + ds, false
-		}
-		field, ok := strings.CutPrefix(name, ds+".")
-		if !ok || !fields[field] {
-			return "not a field of the CIM dataset " + src.Attr("datamodel") + "." + ds, false
-		}
-	case sysmonSource.MatchString(prefix):
-		if s.addon["XmlWinEventLog"][name] {
-			return "", false
-		}
-		ids := eventCode.FindAllStringSubmatch(prefix, -1)
-		for id, fields := range s.sysmon {
-			selected := len(ids) == 0 // no EventCode: every Sysmon event
-			for _, m := range ids {
-				selected = selected || m[1] == strconv.Itoa(id)
-			}
-			if selected && fields[name] {
-				return "", false
-			}
-		}
-		return "no Sysmon event the search selects has this field", false
-	default:
-		keys := addonSources(prefix)
-		if len(keys) == 0 {
-			return "the search selects no source with schema data", false
-		}
-		for _, k := range keys {
-			_, known := s.addon[k]
-			_, knownU := s.unverified[k]
-			if !known && !knownU {
-				return "no schema data for " + k + " (testdata/schema/addons.txt)", false
-			}
-			switch {
-			case s.addon[k][name], strings.HasPrefix(k, "XmlWinEventLog:") && s.addon["XmlWinEventLog"][name]:
-			case s.unverified[k][name]:
-				unverified = true
-			default:
-				return k + " has no field of this name (testdata/schema/addons.txt)", false
-			}
-		}
-		return "", unverified
-	}
-	return "", false
 }
 
 // TestCorpusCIMSchema compiles the SigmaHQ corpus with the cim profile and
 // checks every field each query reads against the published schema of its
-// source (see checkField). Names accepted unverified are listed.
+// source (splunkschema.Check). Names accepted unverified are listed (and
+// counted in docs/coverage-sigmahq.md).
 func TestCorpusCIMSchema(t *testing.T) {
-	rules := corpus.Rules(t)
-	prof, err := splunk.New().(*splunk.Backend).Mapping("cim")
+	checked, diags := check.All(corpus.Rules(t))
+	require.False(t, diags.HasErrors(), "%v", diags)
+	res, err := splunkschema.CheckCorpus(checked)
 	require.NoError(t, err)
+	t.Logf("cim: %d of %d rules compile; %d of them read a field no published source shows (accepted unverified):", res.Compiled, res.Rules, res.UnverifiedRules)
+	for _, k := range slices.Sorted(maps.Keys(res.Unverified)) {
+		t.Logf("  unverified: %s (%d rules)", k, res.Unverified[k])
+	}
+	for _, msg := range slices.Sorted(maps.Keys(res.Bad)) {
+		t.Errorf("%s (%d rules)", msg, res.Bad[msg])
+	}
+}
+
+// TestAddonFieldsData: no name is both documented and unverified for a
+// source, and every source is a channel, the System line or a sourcetype.
+func TestAddonFieldsData(t *testing.T) {
 	s := loadSchemas(t)
-	b := splunk.New()
-	compiled, unverifiedRules := 0, 0
-	bad, unverified := map[string]int{}, map[string]int{}
-	for _, r := range rules {
-		q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "cim"})
-		if err != nil {
-			continue
-		}
-		compiled++
-		ruleUnverified := false
-		for _, f := range corpus.Fields(r) {
-			m, err := prof.Field(q.Source, f)
-			require.NoError(t, err, r.File)
-			for _, name := range m.Names {
-				why, unv := checkField(q.Source, name, s)
-				if why != "" {
-					bad[mapping.Describe(r.LogSource)+" "+f+" -> "+name+": "+why]++
-				}
-				if unv {
-					ruleUnverified = true
-					unverified[mapping.Describe(r.LogSource)+" "+name]++
-				}
-			}
-		}
-		if ruleUnverified {
-			unverifiedRules++
+	documented, unverified := s.Addon, s.Unverified
+	for src, names := range unverified {
+		for name := range names {
+			assert.False(t, documented[src][name], "%s: %s is documented and unverified", src, name)
 		}
 	}
-	t.Logf("cim: %d of %d rules compile; %d of them read a field no published source shows (accepted unverified):", compiled, len(rules), unverifiedRules)
-	for _, k := range slices.Sorted(maps.Keys(unverified)) {
-		t.Logf("  unverified: %s (%d rules)", k, unverified[k])
+	for src := range documented {
+		assert.Regexp(t, `^(XmlWinEventLog(:.+)?|sourcetype=\S+)$`, src)
 	}
-	for _, msg := range slices.Sorted(maps.Keys(bad)) {
-		t.Errorf("%s (%d rules)", msg, bad[msg])
-	}
+	assert.Contains(t, documented["XmlWinEventLog"], "EventCode")
+	assert.NotContains(t, documented["XmlWinEventLog"], "Provider_Name")
 }
 
 // TestCheckFieldFailsOnMissingNames: the check rejects a name the add-on
@@ -251,7 +95,7 @@ func TestCheckFieldFailsOnMissingNames(t *testing.T) {
 		{`index=main`, "x", false},
 	}
 	for _, tt := range tests {
-		why, _ := checkField(src(tt.prefix), tt.name, s)
+		why, _ := s.Check(src(tt.prefix), tt.name)
 		assert.Equal(t, tt.ok, why == "", "%s %s: %s", tt.prefix, tt.name, why)
 	}
 }
@@ -269,11 +113,11 @@ func TestProfileRefusalFacts(t *testing.T) {
 		for field, m := range src.Fields {
 			if g := addonMissing.FindStringSubmatch(m.Unsupported); g != nil {
 				addonN++
-				keys := addonSources(src.Attr("search_prefix"))
+				keys := splunkschema.AddonSources(src.Attr("search_prefix"))
 				require.NotEmpty(t, keys, "%s: %s", mapping.Describe(src.LogSource), m.Unsupported)
 				for _, k := range keys {
-					require.True(t, s.addon[k] != nil || s.unverified[k] != nil, "no schema data for %s", k)
-					assert.False(t, s.addon[k][g[1]] || s.unverified[k][g[1]] || s.addon["XmlWinEventLog"][g[1]],
+					require.True(t, s.Addon[k] != nil || s.Unverified[k] != nil, "no schema data for %s", k)
+					assert.False(t, s.Addon[k][g[1]] || s.Unverified[k][g[1]] || s.Addon["XmlWinEventLog"][g[1]],
 						"%s: %s lists %s", mapping.Describe(src.LogSource), k, g[1])
 				}
 				continue
@@ -286,8 +130,8 @@ func TestProfileRefusalFacts(t *testing.T) {
 			assert.Equal(t, field, g[2])
 			for _, id := range strings.Split(g[1], "/") {
 				n, _ := strconv.Atoi(id)
-				require.Contains(t, s.sysmon, n)
-				assert.False(t, s.sysmon[n][field], "%s: Sysmon event %d has %s", mapping.Describe(src.LogSource), n, field)
+				require.Contains(t, s.Sysmon, n)
+				assert.False(t, s.Sysmon[n][field], "%s: Sysmon event %d has %s", mapping.Describe(src.LogSource), n, field)
 			}
 		}
 	}
