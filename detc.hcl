@@ -9,7 +9,7 @@ target "splunk" {
 }
 
 target "kql" {
-  profiles = ["sentinel-asim"]
+  profiles = ["sentinel-asim", "defender-xdr"]
 }
 
 target "elastic" {

@@ -55,7 +55,9 @@ func loadEvents(t testing.TB, path string) []fixtureEvent {
 		dec.UseNumber()
 		var m map[string]any
 		require.NoError(t, dec.Decode(&m), "%s:%d", path, line)
-		fe := fixtureEvent{raw: text, fields: m}
+		// _raw is the line without _id, which names the fixture and is not
+		// event data (keywords match _raw).
+		fe := fixtureEvent{raw: fixtureID.ReplaceAllString(text, "{"), fields: m}
 		fe.id, _ = m["_id"].(string)
 		if fe.id == "" {
 			fe.id = fmt.Sprintf("L%d", line)
@@ -75,6 +77,8 @@ func loadEvents(t testing.TB, path string) []fixtureEvent {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].time.Before(out[j].time) })
 	return out
 }
+
+var fixtureID = regexp.MustCompile(`^\{"_id":"[^"]*",?`)
 
 // splunkEvent is the event as Splunk would hold it after JSON extraction
 // (nested objects as dotted names, numbers as their JSON text, null as no
@@ -414,6 +418,70 @@ detection:
   keywords: ['evil*example', 'x\*y']
   condition: keywords
 `, `
+id: keywords-raw-only
+logsource: {category: proxy}
+detection:
+  keywords: ['exfil-marker']
+  condition: keywords
+`, `
+id: keywords-quotes-backslashes
+logsource: {category: proxy}
+detection:
+  keywords: ['via "PASTEBIN" c:\temp\drop']
+  condition: keywords
+`, `
+id: keywords-entities
+logsource: {category: proxy}
+detection:
+  keywords: ['<b>&amp;']
+  condition: keywords
+`, `
+id: keywords-mixed-case-terms
+logsource: {category: proxy}
+detection:
+  keywords: ['CURL/8.4', '/SERVICES/T0ABC1234/b0def5678/']
+  condition: keywords
+`, `
+id: keywords-term
+logsource: {category: proxy}
+detection:
+  keywords: ['NT 10.0; Win64']
+  condition: keywords
+`, `
+id: keywords-not-filter
+logsource: {category: proxy}
+detection:
+  keywords: ['/services/']
+  filter: ['/T9/']
+  condition: keywords and not filter
+`, `
+id: keywords-one-of
+logsource: {category: proxy}
+detection:
+  kw_a: ['/services/']
+  kw_b: ['/webhooks/']
+  condition: 1 of kw_*
+`, `
+id: keywords-one-of-no-term
+logsource: {category: proxy}
+detection:
+  kw_a: ['/services/']
+  kw_b: ['curl']
+  condition: 1 of kw_*
+`, `
+id: keywords-or-field
+logsource: {category: proxy}
+detection:
+  sel: {cs-method: PUT}
+  keywords: ['/services/T9/']
+  condition: sel or keywords
+`, `
+id: keywords-question-mark
+logsource: {category: process_creation, product: windows}
+detection:
+  keywords: ['system32?curl.exe', 'CORP?bob']
+  condition: keywords
+`, `
 id: all-modifier
 logsource: {category: proxy}
 detection:
@@ -504,6 +572,14 @@ parts: [dns_like, post]
 detection:
   dns_like: {cs-host|endswith: .slack.com}
   post: {cs-bytes|gt: 1000}
+`, `
+id: temporal-keywords
+logsource: {category: proxy}
+timeframe: 15m
+parts: [services, put]
+detection:
+  services: ['/services/']
+  put: {cs-method: PUT}
 `}
 
 func TestReaderAgreesWithEvaluator(t *testing.T) {

@@ -46,6 +46,7 @@ func compileCorpus(t *testing.T, opts target.Options) (int, int, string) {
 		q, err := b.Compile(testutil.Checked(t, r), opts)
 		if err == nil {
 			compiled++
+			// The reader knows no foreach: no query reads every field.
 			_, perr := parseSPL(q.Text)
 			assert.NoError(t, perr, "%s: the reader cannot parse:\n%s", r.File, q.Text)
 			continue

@@ -2,7 +2,6 @@ package splunk
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -52,6 +51,10 @@ type atom struct {
 	whereNot string
 	// pos is the value's position, for refusals.
 	pos rule.Pos
+	// terms, for an atom without a search form, are search terms that
+	// every event it holds for contains (a keyword's index terms), nil
+	// when none are known.
+	terms *node
 }
 
 func leaf(a *atom) *node { return &node{kind: nAtom, atom: a} }
@@ -85,18 +88,9 @@ type compiler struct {
 	prof   *mapping.Profile
 	src    *mapping.Source
 	tstats bool
-	// keywords are the keyword flags the where part reads.
-	keywords []keywordFlag
 	// keyDefs are the eval definitions of derived key fields (see
 	// statsField), once each.
 	keyDefs []string
-}
-
-// keywordFlag is a field set to 1 by foreach when any field's value matches
-// the regex.
-type keywordFlag struct {
-	name  string
-	regex string
 }
 
 func (c *compiler) refuse(pos rule.Pos, construct, reason string, args ...any) error {
@@ -429,14 +423,16 @@ func (c *compiler) fieldRefCompare(name string, m *rule.Matcher, v rule.Value) (
 	return join(nOr, alts), nil
 }
 
-// keyword: a value matches when any field's value holds it. foreach sets a
-// flag per keyword matcher (per value when negated) before where reads it.
+// keyword: a value matches when a string value of the event holds it,
+// which Splunk tests on the event's text, _raw (raw.go): match() is the
+// exact test, and the index terms each value implies narrow the base
+// search (see implied). Values are ORed; with Negate each value's test
+// is negated first.
 func (c *compiler) keyword(m *rule.Matcher) (*node, error) {
 	if c.tstats {
-		return nil, c.refuse(m.Pos, "keyword search", "tstats reads indexed fields only and cannot search every field's value")
+		return nil, c.refuse(m.Pos, "keyword search", "tstats reads the data model's indexed fields only, not the event's text")
 	}
-	var bodies []string
-	var wilds []bool
+	pats := make([]rule.Pattern, 0, len(m.Values))
 	for _, v := range m.Values {
 		var p rule.Pattern
 		switch v.Kind {
@@ -452,25 +448,32 @@ func (c *compiler) keyword(m *rule.Matcher) (*node, error) {
 				return nil, c.refuse(v.Pos, fmt.Sprintf("keyword %q", p.String()), "it is not valid UTF-8; Splunk stores text as UTF-8, so it could never match")
 			}
 		}
-		body, w := patternBody(p)
-		bodies = append(bodies, body)
-		wilds = append(wilds, w)
+		pats = append(pats, p)
 	}
-	flag := func(bodies []string, wild bool) *node {
-		name := fmt.Sprintf("_detc_kw%d", len(c.keywords)+1)
+	test := func(pats []rule.Pattern) *node {
+		bodies := make([]string, len(pats))
+		wild := false
+		terms := make([][]string, len(pats))
+		for i, p := range pats {
+			var w bool
+			bodies[i], w = rawPatternBody(p, !m.Cased)
+			wild = wild || w
+			terms[i] = rawTerms(p)
+		}
 		body := bodies[0]
 		if len(bodies) > 1 {
 			body = "(?:" + strings.Join(bodies, "|") + ")"
 		}
-		c.keywords = append(c.keywords, keywordFlag{name: name, regex: regexFlags(!m.Cased, wild) + body})
-		return leaf(&atom{why: "keyword search", where: name + "==1", whereNot: name + "==0"})
+		a := whereAtom("keyword search", "match(_raw, "+evalString(regexFlags(!m.Cased, wild)+body)+")", "_raw")
+		a.terms = termsAnyOf(terms)
+		return leaf(a)
 	}
 	if !m.Negate {
-		return flag(bodies, slices.Contains(wilds, true)), nil
+		return test(pats), nil
 	}
-	kids := make([]*node, len(bodies))
-	for i, b := range bodies {
-		kids[i] = not(flag([]string{b}, wilds[i]))
+	kids := make([]*node, len(pats))
+	for i, p := range pats {
+		kids[i] = not(test([]rule.Pattern{p}))
 	}
 	return join(nOr, kids), nil
 }

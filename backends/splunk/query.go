@@ -12,12 +12,9 @@ import (
 	"github.com/detc/detc/internal/rule"
 )
 
-// keywordSkip names Splunk's default fields, which are not event data:
-// keyword searches do not look at them.
-const keywordSkip = `^(?:host|source|sourcetype|index|splunk_server|splunk_server_group|linecount|punct|eventtype|tag|tag::.*|timestartpos|timeendpos|date_.*)\z`
-
-// compile writes the rule's SPL: the source, the search command, keyword
-// flags, the where command and the aggregation, one command per line.
+// compile writes the rule's SPL: the source, the search command (with the
+// terms the where part implies), the where command and the aggregation,
+// one command per line.
 func (c *compiler) compile() (string, error) {
 	agg := c.r.Aggregation
 	if agg != nil && agg.Func == rule.AggTemporal {
@@ -38,8 +35,12 @@ func (c *compiler) compile() (string, error) {
 	if c.tstats {
 		return c.tstatsQuery(searchParts, whereParts)
 	}
+	if len(whereParts) > 0 {
+		if pf, kw := implied(join(nAnd, whereParts)); kw {
+			searchParts = append(searchParts, conjuncts(pf)...)
+		}
+	}
 	lines := c.head(searchParts)
-	lines = append(lines, c.keywordLines()...)
 	if len(whereParts) > 0 {
 		lines = append(lines, "| where "+whereText(join(nAnd, whereParts), false, true))
 	}
@@ -71,6 +72,45 @@ func searchable(n *node) bool {
 		}
 	}
 	return true
+}
+
+// implied returns search terms that hold for every event the node holds
+// for, nil when none are known, and whether they hold a keyword's index
+// terms (only those are worth adding: the rest of the node is already in
+// the search command when the search command can write it). The terms
+// are the node itself when the search command can write it, a keyword's
+// index terms, the terms of every part of an AND that has some, an OR's
+// only when every alternative has some. A NOT implies none (a term that
+// must be absent does not narrow an index search). The search command
+// then reads only the events that can pass the where command, which
+// still decides.
+func implied(n *node) (*node, bool) {
+	if searchable(n) {
+		return n, false
+	}
+	switch n.kind {
+	case nAtom:
+		return n.atom.terms, n.atom.terms != nil
+	case nNot:
+		return nil, false
+	}
+	var kids []*node
+	keyword := false
+	for _, k := range n.kids {
+		t, kw := implied(k)
+		if t == nil {
+			if n.kind == nOr {
+				return nil, false
+			}
+			continue
+		}
+		kids = append(kids, t)
+		keyword = keyword || kw
+	}
+	if len(kids) == 0 {
+		return nil, false
+	}
+	return join(n.kind, kids), keyword
 }
 
 // firstWhereOnly returns the first atom without a search form.
@@ -208,24 +248,6 @@ func whereText(n *node, neg, top bool) string {
 	return "(" + s + ")"
 }
 
-// keywordLines set the keyword flags: each starts at 0 and foreach sets it
-// to 1 when any event field (Splunk's default fields aside) matches.
-func (c *compiler) keywordLines() []string {
-	if len(c.keywords) == 0 {
-		return nil
-	}
-	inits := make([]string, len(c.keywords))
-	sets := []string{"_detc_v=if(match(\"<<FIELD>>\", " + evalString(keywordSkip) + "), null(), '<<FIELD>>')"}
-	for i, k := range c.keywords {
-		inits[i] = k.name + "=0"
-		sets = append(sets, k.name+"=if(match(_detc_v, "+evalString(k.regex)+"), 1, "+k.name+")")
-	}
-	return []string{
-		"| eval " + strings.Join(inits, ", "),
-		"| foreach * [eval " + strings.Join(sets, ", ") + "]",
-	}
-}
-
 // aggregation: tumbling windows aligned to the epoch (bin), one row per
 // window and group; a missing group-by field groups as "", as the
 // evaluator does.
@@ -274,11 +296,13 @@ func (c *compiler) temporal(agg *rule.Aggregation) (string, error) {
 		return "", c.refuse(agg.Pos, "temporal correlation", "tstats cannot evaluate several conditions per event")
 	}
 	var evals, any, all, maxes []string
+	var parts []*node
 	for i, part := range c.r.Parts {
 		n, err := c.expr(part)
 		if err != nil {
 			return "", err
 		}
+		parts = append(parts, n)
 		name := fmt.Sprintf("detc_part%d", i+1)
 		evals = append(evals, name+"=if("+whereText(n, false, true)+", 1, 0)")
 		any = append(any, name+"==1")
@@ -293,8 +317,14 @@ func (c *compiler) temporal(agg *rule.Aggregation) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	lines := c.head(nil)
-	lines = append(lines, c.keywordLines()...)
+	// Events that match no part are dropped: the search command reads
+	// only those holding what some part implies, when every part implies
+	// something.
+	var head []*node
+	if pf, kw := implied(join(nOr, parts)); kw {
+		head = []*node{pf}
+	}
+	lines := c.head(head)
 	lines = append(lines,
 		"| eval "+strings.Join(evals, ", "),
 		"| where "+strings.Join(any, " OR "),

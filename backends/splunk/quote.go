@@ -65,7 +65,8 @@ func writeRegexRune(b *strings.Builder, r rune) {
 	switch {
 	case r == '"' || r == '`' || r == '\'' || r == '<':
 		// Kept out of the text so that no quoting layer sees them (< so
-		// that no value can spell foreach's <<FIELD>> token).
+		// that no value can spell a <<FIELD>> template token, should a query
+		// be embedded in foreach or map).
 		fmt.Fprintf(b, `\x%02x`, r)
 	case r < utf8.RuneSelf && strings.ContainsRune(`\^$.|?*+()[]{}`, r):
 		b.WriteByte('\\')
@@ -108,6 +109,12 @@ func anchored(body string, op rule.Op, ignoreCase, wild bool) string {
 // patternBody is the unanchored regex of a pattern; wild says whether it
 // has a wildcard.
 func patternBody(p rule.Pattern) (string, bool) {
+	return regexBody(p, ".", quoteRegexLiteral)
+}
+
+// regexBody writes a pattern as a regex: * as any run, ? as anyChar, the
+// literal parts through literal.
+func regexBody(p rule.Pattern, anyChar string, literal func(*strings.Builder, string)) (string, bool) {
 	var b strings.Builder
 	wild := false
 	for _, part := range p {
@@ -116,10 +123,10 @@ func patternBody(p rule.Pattern) (string, bool) {
 			b.WriteString(".*")
 			wild = true
 		case rule.AnyChar:
-			b.WriteString(".")
+			b.WriteString(anyChar)
 			wild = true
 		default:
-			quoteRegexLiteral(&b, part.Text)
+			literal(&b, part.Text)
 		}
 	}
 	return b.String(), wild

@@ -11,7 +11,8 @@ import (
 // the ones the agreement tests rely on, so that a reader too lenient to
 // catch an emitter bug fails here.
 func TestReaderSemantics(t *testing.T) {
-	ev := splEvent{"_id": {"e"}, "f": {"ABC"}, "g": {"x*y"}, "n": {"0443"}, "p": {`C:\Win`}}
+	ev := splEvent{"_id": {"e"}, "f": {"ABC"}, "g": {"x*y"}, "n": {"0443"}, "p": {`C:\Win`},
+		"_raw": {`{"f":"ABC","ip":"10.1.2.3","url":"/a%2Bb/x.y","p":"C:\\Win","s":"x--y"}`}}
 	tests := []struct {
 		spl     string
 		match   bool
@@ -37,8 +38,26 @@ func TestReaderSemantics(t *testing.T) {
 		{`* | where n=="443"`, true, ""}, // numeric on both sides
 		{`* | where f=="abc"`, false, ""},
 		{`* | where cidrmatch("10.0.0.0/8", missing)`, false, ""},
-		{`* | eval k=0 | foreach * [eval k=if(match('<<FIELD>>', "Win"), 1, k)] | where k==1`, true, ""},
-		{`* | eval _k=0 | foreach * [eval _k=if(match('<<FIELD>>', "^e\\z"), 1, _k)] | where _k==1`, false, ""}, // _id is internal
+		{`"abc"`, true, ""},          // terms match _raw's tokens, ignoring case
+		{`"ab"`, false, ""},          // a part of a token is not a token
+		{`"10"`, true, ""},           // a minor segment of 10.1.2.3
+		{`"1"`, true, ""},            // ... and of 10.1.2.3
+		{`"win"`, true, ""},          // after the minor breaker \
+		{`"2Bb"`, false, ""},         // %2B is a major breaker: the token is b
+		{`"b"`, true, ""},            // the token after %2B
+		{`"y"`, true, ""},            // -- is a major breaker
+		{`TERM(10.1.2.3)`, true, ""}, // bounded by the major breaker "
+		{`TERM(10.1)`, false, ""},    // not a whole major segment
+		{`TERM(ip":"10.1.2.3)`, false, "major breaker"},
+		{`TERM(x--y)`, false, ""}, // x and y are two major segments
+		{`"a b"`, false, "terms with breakers or wildcards"},
+		{`z*`, false, ""}, // no token starts with z
+		{`AB*`, true, ""}, // ABC starts with ab
+		{`"ab*"`, false, "terms with breakers or wildcards"},
+		{`a*c`, false, "bare term"},
+		{`*bc`, false, "bare term"},
+		{`abc`, false, "bare term"},
+		{`* | where match(_raw, "(?i)c:\\\\\\\\win")`, true, ""}, // where reads _raw as a field
 		{`* | where substr(f, 2, 1)=="B" AND len(f)==3`, true, ""},
 		{`* | delete`, false, "unsupported command"},
 	}

@@ -11,13 +11,23 @@ package splunk_test
 //     (field names case-sensitive) with * as the only wildcard; inside
 //     double quotes \\ and \" are escapes; NOT f=v holds for events
 //     without f; f=* holds when f has a value.
+//   - search terms without a field match the tokens of _raw, as Splunk's
+//     index holds them (segmenters.conf.spec; Search Manual, "Event
+//     segmentation and searching", "Use CASE() and TERM() to match
+//     phrases"): _raw is cut into major segments at the default major
+//     breakers (single characters and the sequences -- %20 %2B ...), each
+//     major segment into minor segments at the minor breakers; a quoted
+//     word (no breaker inside) matches when a segment of either kind
+//     equals it ignoring case; TERM(x) matches when a major segment equals
+//     x ignoring case; a bare word with a trailing * matches the segments
+//     it starts. Phrases with breakers and other wildcards are outside the
+//     emitted subset and rejected.
 //   - where/eval: AND/OR/NOT over three-valued logic (a null operand makes
 //     a comparison null; where keeps only true); == compares numerically
 //     when both sides are numbers, else as text; functions match (PCRE,
 //     read through Go's engine after rejecting PCRE forms whose meaning
 //     differs), cidrmatch, isnull, isnotnull, null, tonumber, lower, len,
 //     substr, if.
-//   - foreach * iterates over fields not starting with _ (internal).
 //   - bin _time span=W (epoch-aligned), fillnull, stats (rows with a null
 //     by-field are dropped), tstats over the events given as the data
 //     model, datamodel ... search (the events given).
@@ -210,8 +220,6 @@ func parseCommand(name, rest string) (splCmd, error) {
 		}, nil
 	case "eval":
 		return parseEvalCmd(rest)
-	case "foreach":
-		return parseForeach(rest)
 	case "bin":
 		return parseBin(rest)
 	case "fillnull":
@@ -250,6 +258,13 @@ func lexSearch(s string) ([]stoken, error) {
 			}
 			toks = append(toks, stoken{text: s[i : j+1], quoted: true})
 			i = j + 1
+		case strings.HasPrefix(s[i:], "TERM("):
+			j := strings.IndexByte(s[i:], ')')
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated TERM(")
+			}
+			toks = append(toks, stoken{text: s[i : i+j+1]})
+			i += j + 1
 		default:
 			j := i
 			for j < len(s) && !strings.ContainsRune(" \t\n()\"", rune(s[j])) {
@@ -388,10 +403,17 @@ func (p *searchParser) comparison() (searchPred, error) {
 	t := p.toks[p.pos]
 	p.pos++
 	if t.quoted {
-		return nil, fmt.Errorf("bare phrase %s: keyword terms are not part of the emitted subset", t.text)
+		return rawWord(unquote(t.text), false)
+	}
+
+	if arg, ok := strings.CutPrefix(t.text, "TERM("); ok {
+		return rawTerm(strings.TrimSuffix(arg, ")"))
 	}
 	if t.text == "*" {
 		return func(splEvent) bool { return true }, nil
+	}
+	if w, ok := strings.CutSuffix(t.text, "*"); ok && !strings.Contains(t.text, "=") {
+		return rawWord(w, true)
 	}
 	i := strings.Index(t.text, "=")
 	if i <= 0 {
@@ -422,6 +444,86 @@ func (p *searchParser) comparison() (searchPred, error) {
 		return func(ev splEvent) bool { return len(ev[field]) > 0 && !match(ev) }, nil
 	}
 	return match, nil
+}
+
+// Splunk's default breakers (segmenters.conf.spec): the major ones,
+// single characters and sequences, and the minor ones.
+var (
+	majorChars     = " \t\n\r[]<>(){}|!;,'\"*&?+"
+	majorSequences = []string{"%2526", "%2520", "%21", "%26", "%3B", "%7C", "%20", "%2B", "%3D", "--", "%5D", "%5B", "%3A", "%0A", "%2C", "%28", "%29"}
+	minorChars     = `/:=@.-$#%\_`
+)
+
+// segments cuts an event's text as Splunk's index does: the major
+// segments, and the minor segments of each.
+func segments(raw string) (major, minor []string) {
+	start := 0
+	cut := func(end int) {
+		if end > start {
+			major = append(major, raw[start:end])
+		}
+	}
+	for i := 0; i < len(raw); {
+		n := 0
+		if strings.IndexByte(majorChars, raw[i]) >= 0 {
+			n = 1
+		}
+		for _, seq := range majorSequences {
+			if n == 0 && len(raw)-i >= len(seq) && strings.EqualFold(raw[i:i+len(seq)], seq) {
+				n = len(seq)
+			}
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		cut(i)
+		i += n
+		start = i
+	}
+	cut(len(raw))
+	for _, m := range major {
+		minor = append(minor, strings.FieldsFunc(m, func(r rune) bool { return strings.ContainsRune(minorChars, r) })...)
+	}
+	return major, minor
+}
+
+// rawWord: a quoted search term of one word (no breaker, no wildcard), or
+// with prefix a bare word and a trailing wildcard, which matches the
+// segments it starts.
+func rawWord(word string, prefix bool) (searchPred, error) {
+	if word == "" || strings.ContainsAny(word, majorChars+minorChars) {
+		return nil, fmt.Errorf("search term %q: terms with breakers or wildcards are not part of the emitted subset", word)
+	}
+	return func(ev splEvent) bool {
+		for _, raw := range ev["_raw"] {
+			major, minor := segments(raw)
+			for _, seg := range append(major, minor...) {
+				if strings.EqualFold(seg, word) || prefix && len(seg) >= len(word) && strings.EqualFold(seg[:len(word)], word) {
+					return true
+				}
+			}
+		}
+		return false
+	}, nil
+}
+
+// rawTerm: TERM(x), x holding no major breaker and no wildcard.
+func rawTerm(x string) (searchPred, error) {
+	if x == "" || strings.ContainsAny(x, majorChars) {
+		return nil, fmt.Errorf("TERM(%s): a term cannot hold a major breaker", x)
+	}
+	return func(ev splEvent) bool {
+		for _, raw := range ev["_raw"] {
+			major, _ := segments(raw)
+			for _, seg := range major {
+				if strings.EqualFold(seg, x) {
+					return true
+				}
+			}
+		}
+		return false
+	}, nil
 }
 
 // globFold matches s against a pattern where * is any run, ignoring case.
@@ -1031,41 +1133,6 @@ func parseEvalCmd(s string) (splCmd, error) {
 					return nil, fmt.Errorf("eval %s: a boolean cannot be stored in a field", a.field)
 				default:
 					ev[a.field] = []string{asText(v)}
-				}
-			}
-		}
-		return in, nil
-	}, nil
-}
-
-func parseForeach(s string) (splCmd, error) {
-	if !strings.HasPrefix(s, "* [") || !strings.HasSuffix(s, "]") {
-		return nil, fmt.Errorf("foreach: want * [template], got %q", s)
-	}
-	tmpl := s[3 : len(s)-1]
-	name, rest, _ := strings.Cut(tmpl, " ")
-	cache := map[string]splCmd{}
-	return func(in []splEvent) ([]splEvent, error) {
-		for _, ev := range in {
-			var fields []string
-			for f := range ev {
-				if !strings.HasPrefix(f, "_") {
-					fields = append(fields, f)
-				}
-			}
-			sort.Strings(fields)
-			for _, f := range fields {
-				body := strings.ReplaceAll(rest, "<<FIELD>>", f)
-				cmd, ok := cache[body]
-				if !ok {
-					var err error
-					if cmd, err = parseCommand(name, body); err != nil {
-						return nil, fmt.Errorf("foreach: %w", err)
-					}
-					cache[body] = cmd
-				}
-				if _, err := cmd([]splEvent{ev}); err != nil {
-					return nil, err
 				}
 			}
 		}

@@ -5,8 +5,10 @@
 // the same meaning (case-insensitive values with * wildcards, NOT, field
 // existence) and a where command, in negation normal form, for the rest
 // (case-sensitive values, ? wildcards, literal *, regular expressions,
-// CIDR, numbers, null, field references). Keyword searches read every
-// field through foreach. docs/backends/splunk.md states each rule.
+// CIDR, numbers, null, field references). Keyword searches test the
+// event's text (_raw) after the search command has narrowed the events by
+// the index terms they imply (raw.go). docs/backends/splunk.md states each
+// rule.
 package splunk
 
 import (

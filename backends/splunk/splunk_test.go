@@ -77,7 +77,7 @@ detection: {sel: {c-uri|utf16le|contains: é}, condition: sel}`, target.Options{
 		{"tstats keyword", `
 id: r
 logsource: {category: proxy}
-detection: {keywords: [x], condition: keywords}`, target.Options{Variant: splunk.VariantTstats}, "keyword search", "tstats reads indexed fields only"},
+detection: {keywords: [x], condition: keywords}`, target.Options{Variant: splunk.VariantTstats}, "keyword search", "tstats reads the data model's indexed fields only"},
 		{"tstats cased", `
 id: r
 logsource: {category: proxy}

@@ -11,7 +11,7 @@ detection "dns_webhook_lookup_non_browser" {
     "https://github.com/splunk/security_content/blob/develop/detections/endpoint/suspicious_process_with_discord_dns_query.yml",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["Other chat clients, Electron apps and browsers not in browser_images or chat_client_images (webhooks.hcl): add them there", "Integration servers (CI, monitoring) whose scripts post to approved webhooks: list them in approved_integration_computers (organisation.hcl)", "Developer tools and scripts that use the Discord, Slack or Telegram APIs legitimately"]
+  falsepositives = ["Other chat clients, Electron apps and browsers not in browser_images or chat_client_images (webhooks.hcl): add them there", "Integration servers (CI, monitoring) whose scripts post to approved webhooks: list them in approved_integration_computers (organisation.hcl)", "Developer tools and scripts that use the Discord, Slack or Telegram APIs legitimately: list the hosts that do so on purpose in approved_integration_computers (organisation.hcl)"]
   fields         = ["Computer", "Image", "QueryName", "QueryResults", "User"]
 
   logsource {

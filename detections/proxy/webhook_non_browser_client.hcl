@@ -6,12 +6,16 @@ detection "proxy_webhook_non_browser_client" {
   level       = "medium"
   author      = "detc content team"
   date        = "2026-11-30"
+  # Not Defender XDR: DeviceNetworkEvents has no user agent;
+  # net_webhook_non_browser_process is its counterpart there (the process
+  # instead of the client).
+  targets = ["splunk", "kql/sentinel-asim", "kql/sentinel-csl", "kql/raw", "elastic"]
   references = [
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://github.com/SigmaHQ/sigma/blob/master/rules/web/proxy_generic/proxy_telegram_api.yml",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["The organisation's own chat bots (their library sends a DiscordBot or HTTP-library agent): list the hosts they run on in approved_bot_source_ips (organisation.hcl)", "CI jobs, monitoring agents and chat-ops scripts that notify a chat channel through curl or an HTTP library: list their hosts in approved_integration_source_ips (organisation.hcl) and their endpoints in approved_webhook_url_prefixes (approved_webhooks.hcl)", "Developers testing webhooks from the command line"]
+  falsepositives = ["The organisation's own chat bots (their library sends a DiscordBot or HTTP-library agent): list the hosts they run on in approved_bot_source_ips (organisation.hcl)", "CI jobs, monitoring agents and chat-ops scripts that notify a chat channel through curl or an HTTP library: list their hosts in approved_integration_source_ips (organisation.hcl) and their endpoints in approved_webhook_url_prefixes (approved_webhooks.hcl)", "Developers testing webhooks from the command line: list a sanctioned test host in approved_integration_source_ips (organisation.hcl); anywhere else it is webhook use worth asking about"]
   fields         = ["src_ip", "cs-username", "cs-host", "c-uri", "cs-method", "c-useragent", "cs-bytes"]
 
   logsource {

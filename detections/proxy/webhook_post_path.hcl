@@ -6,6 +6,10 @@ detection "proxy_webhook_post_path" {
   level       = "high"
   author      = "detc content team"
   date        = "2026-11-30"
+  # Not Defender XDR: DeviceNetworkEvents has no HTTP method, and its
+  # RemoteUrl is only the host for HTTPS (net_webhook_non_browser_process
+  # and proc_webhook_upload_cli are its counterparts there).
+  targets = ["splunk", "kql/sentinel-asim", "kql/sentinel-csl", "kql/raw", "elastic"]
   references = [
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://github.com/redcanaryco/atomic-red-team/blob/master/atomics/T1567.004/T1567.004.md",

@@ -6,6 +6,10 @@ detection "proxy_webhook_unapproved_endpoint" {
   level       = "high"
   author      = "detc content team"
   date        = "2026-11-30"
+  # Not Defender XDR: DeviceNetworkEvents has no HTTP method, and its
+  # RemoteUrl is only the host for HTTPS, so no URL can be compared with
+  # the approved prefixes.
+  targets = ["splunk", "kql/sentinel-asim", "kql/sentinel-csl", "kql/raw", "elastic"]
   references = [
     "https://attack.mitre.org/techniques/T1567/004/",
   ]

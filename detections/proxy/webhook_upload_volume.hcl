@@ -13,12 +13,15 @@ detection "proxy_webhook_upload_volume" {
   level       = "high"
   author      = "detc content team"
   date        = "2026-11-30"
+  # Not Defender XDR: DeviceNetworkEvents has no byte counts, so the
+  # volume sent cannot be summed there.
+  targets = ["splunk", "kql/sentinel-asim", "kql/sentinel-csl", "kql/raw", "elastic"]
   references = [
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://github.com/splunk/security_content/blob/develop/detections/network/high_volume_of_bytes_out_to_url.yml",
   ]
   tags           = ["attack.exfiltration", "attack.t1567.004"]
-  falsepositives = ["The organisation's own chat bots uploading files to their channels: list the hosts they run on in approved_bot_source_ips (organisation.hcl)", "Approved integrations that upload reports or build artefacts to a chat channel: list their hosts in approved_integration_source_ips (organisation.hcl), or raise webhook_upload_volume_bytes", "Users sharing large files through the Discord or Slack web clients (discord.com is a webhook host too)"]
+  falsepositives = ["The organisation's own chat bots uploading files to their channels: list the hosts they run on in approved_bot_source_ips (organisation.hcl)", "Approved integrations that upload reports or build artefacts to a chat channel: list their hosts in approved_integration_source_ips (organisation.hcl), or raise webhook_upload_volume_bytes", "Users sharing large files through the Discord or Slack web clients (discord.com is a webhook host too): the host and byte count alone cannot tell them from a stealer, so no list silences them; raise webhook_upload_volume_bytes where such sharing is routine, and rely on proxy_webhook_post_path, which sees the URL"]
   fields         = ["src_ip", "cs-host", "cs-bytes"]
 
   logsource {

@@ -6,8 +6,6 @@ detection "saas_github_webhook_created" {
   level       = "medium"
   author      = "detc content team"
   date        = "2026-11-30"
-  # Elastic: the GitHub integration drops the hook configuration (config.url).
-  targets = ["splunk", "kql"]
   references = [
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://docs.github.com/en/organizations/keeping-your-organization-secure/managing-security-settings-for-your-organization/audit-log-events-for-your-organization",
@@ -61,6 +59,7 @@ detection "saas_github_webhook_created" {
 
   runbook {
     summary        = "A GitHub webhook was created or re-pointed to a URL that is not on the approved list. Every event the hook subscribes to (pushes, issues, pull requests) now goes to that URL, with the repository content the event carries."
+    log_sources    = ["The GitHub audit log (audit-log API or streaming) with the hook's configuration: config.url is the URL the hook posts to. Elastic: the GitHub integration's audit data stream keeps it as github.config.url only in versions whose pipeline keeps every audit key under github.* (elastic/integrations#13092, 2025); an older version drops it, and then every hook change alerts, approved ones too, because no URL can be approved: upgrade the integration."]
     key_indicators = ["The hook's URL (config.url) and events: a Discord, Slack, Telegram or request-catcher URL, or a push subscription on a private repository, is the exfiltration pattern."]
     l1_steps       = ["Ask the actor (and the repository's owners) whether the webhook is a sanctioned integration; if not, disable it in the repository or organisation settings at once and keep the audit entry."]
     containment    = ["Delete the webhook, review the actor's other recent audit entries (new deploy keys, personal access tokens, OAuth apps) and rotate any secret the hooked events could have carried."]
@@ -68,6 +67,6 @@ detection "saas_github_webhook_created" {
 
   test "github_audit" {
     fixture = "fixtures/saas/github_webhook_created.jsonl"
-    match   = ["repo-hook-discord", "org-hook-config-webhook-site", "repo-hook-no-url", "repo-hook-unapproved-slack", "lookalike-company-domain", "lookalike-hyphen-domain", "lookalike-userinfo"]
+    match   = ["repo-hook-discord", "org-hook-config-webhook-site", "repo-hook-no-url", "repo-hook-unapproved-slack", "lookalike-company-domain", "lookalike-hyphen-domain", "lookalike-userinfo", "repo-hook-repointed-from-ci"]
   }
 }

@@ -6,9 +6,12 @@ detection "script_webhook_url_in_powershell" {
   level       = "medium"
   author      = "detc content team"
   date        = "2026-11-30"
-  # Elastic: ECS keeps the script block only as analysed text, which cannot
-  # hold a URL substring match.
-  targets = ["splunk", "kql"]
+  # Not Defender XDR: its PowerShell telemetry (DeviceEvents
+  # PowerShellCommand) names the cmdlets run, not the script text;
+  # proc_webhook_url_powershell_cmdline is its counterpart there. Elastic
+  # compiles it to ES|QL, which compares the analysed script text's whole
+  # value (Lucene and EQL would match its words).
+  targets = ["splunk", "kql/sentinel-asim", "kql/sentinel-csl", "kql/raw", "elastic"]
   references = [
     "https://attack.mitre.org/techniques/T1567/004/",
     "https://github.com/splunk/security_content/blob/develop/detections/endpoint/windows_exfiltration_over_c2_via_invoke_restmethod.yml",
