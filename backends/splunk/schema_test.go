@@ -98,6 +98,14 @@ func TestCheckFieldFailsOnMissingNames(t *testing.T) {
 		why, _ := s.Check(src(tt.prefix), tt.name)
 		assert.Equal(t, tt.ok, why == "", "%s %s: %s", tt.prefix, tt.name, why)
 	}
+	web := &mapping.Source{Attrs: map[string]string{"datamodel": "Web", "dataset": "Web"}}
+	why, _ := s.Check(web, "Web.url")
+	assert.Empty(t, why)
+	why, _ = s.Check(web, "Web.url_extension")
+	assert.NotEmpty(t, why, "not a field of the CIM Web dataset")
+	why, unverified := s.Check(src(`sourcetype="linux:audit"`), "a0")
+	assert.Empty(t, why)
+	assert.True(t, unverified, "a0 is accepted only as unverified")
 }
 
 // TestProfileRefusalFacts: a field the cim profile refuses because a Sysmon
