@@ -11,8 +11,9 @@ import (
 // Lucene, EQL and ES|QL: which test it is, with the value checked against
 // the field's type. Every refusal of a value the field cannot hold is
 // written here; a language only writes the test, and refuses only what
-// its own syntax cannot say (a field compared with a field in Lucene and
-// EQL, a fraction on an integer field in Lucene).
+// its own syntax cannot say (a field compared with a field, or a keyword
+// field's text read as an address, in Lucene and EQL; a fraction on an
+// integer field in Lucene).
 type comparison struct {
 	kind cmpKind
 	// truth: cmpExists, exists:true; cmpNull, the field can hold "" (a
@@ -33,6 +34,7 @@ const (
 	cmpExists                      // the field is present (or absent)
 	cmpNull                        // the field is absent or empty
 	cmpCIDR                        // an ip field in a network
+	cmpCIDROfText                  // a keyword field's text, read as an address, in a network
 	cmpRange                       // a numeric field gt/gte/lt/lte a number
 	cmpRegex                       // a keyword field matches a regex
 	cmpNumber                      // a numeric field equals a number value
@@ -56,6 +58,9 @@ func (c *compiler) compare(m *rule.Matcher, v rule.Value, f field) (comparison, 
 		return comparison{kind: cmpNull, truth: isString(f.Type) || f.Type == ""}, nil
 	case m.Op == rule.OpCIDR:
 		p, err := c.cidr(v, f, construct)
+		if isString(f.Type) {
+			return comparison{kind: cmpCIDROfText, text: p}, err
+		}
 		return comparison{kind: cmpCIDR, text: p}, err
 	case m.Op >= rule.OpGt && m.Op <= rule.OpLte:
 		err := c.numeric(v, f, construct)

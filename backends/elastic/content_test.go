@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,11 +57,12 @@ func fits(typ, v string) bool {
 	return true
 }
 
-// contentPlan compiles one content-pack rule and indexes its fixture
-// events (those of its log source) under the profile's names and types.
-func contentPlan(t *testing.T, r *rule.Rule, profile string) (proof, bool) {
+// contentPlan compiles one content-pack rule in a language and indexes
+// its fixture events (those of its log source) under the profile's names
+// and types.
+func contentPlan(t *testing.T, r *rule.Rule, profile, lang string) (proof, bool) {
 	t.Helper()
-	c, err := compile(testutil.Checked(t, r), target.Options{Profile: profile, Lang: Lucene})
+	c, err := compile(testutil.Checked(t, r), target.Options{Profile: profile, Lang: lang})
 	if err != nil {
 		var te *target.Refusal
 		require.True(t, errors.As(err, &te), "%v", err)
@@ -134,8 +136,12 @@ func contentDoc(t *testing.T, id string, ev *logs.Event, p *mapping.Profile, c *
 			}
 			fields[n] = typ
 			for _, v := range valueTexts(ev.Values[i]) {
-				if fits(typ, v) {
-					doc.Fields = append(doc.Fields, [2]string{n, v})
+				// Two of the event's names for one log field that map
+				// to one target field are one value in the index, as
+				// the integration writes it (ES|QL would read two
+				// values as a multi-valued field).
+				if kv := [2]string{n, v}; fits(typ, v) && !slices.Contains(doc.Fields, kv) {
+					doc.Fields = append(doc.Fields, kv)
 				}
 			}
 		}
@@ -158,7 +164,7 @@ func TestContentPackOnLucene(t *testing.T) {
 			continue
 		}
 		for _, profile := range []string{"ecs", "raw"} {
-			if pr, ok := contentPlan(t, r, profile); ok {
+			if pr, ok := contentPlan(t, r, profile, Lucene); ok {
 				proofs = append(proofs, pr)
 			}
 		}
@@ -179,4 +185,52 @@ func TestContentPackOnLucene(t *testing.T) {
 		})
 	}
 	t.Logf("%d content-pack queries agree with the evaluator on their fixtures", len(proofs))
+}
+
+// TestContentPackOnESQL runs the content pack's detections without
+// aggregation, in ES|QL (the language detc picks for the PowerShell
+// script-block detection, whose ECS field is analysed text), through the
+// ES|QL reader over their own fixtures: the matches equal the evaluator's.
+func TestContentPackOnESQL(t *testing.T) {
+	root := testutil.RepoRoot(t)
+	set, diags := load.Paths([]string{filepath.Join(root, "detections")})
+	diags = append(diags, fixture.AttachSidecars(set.Rules, filepath.Join(root, "fixtures"))...)
+	require.False(t, diags.HasErrors(), "%v", diags)
+	var proofs []esqlProof
+	chosen := 0
+	for _, r := range set.Rules {
+		if len(r.Tests) == 0 || r.Aggregation != nil {
+			continue
+		}
+		for _, profile := range []string{"ecs", "raw"} {
+			pr, ok := contentPlan(t, r, profile, ESQL)
+			if !ok {
+				continue
+			}
+			q, err := parseESQL(pr.query)
+			require.NoError(t, err, "the reader cannot read %s", pr.query)
+			ep := esqlProof{rule: r, profile: profile, query: pr.query, parsed: q, want: pr.want}
+			for _, ev := range pr.segment.Events {
+				d := esqlDoc{values: map[string][]string{}, types: pr.segment.Fields}
+				for _, kv := range ev.Fields {
+					d.values[kv[0]] = append(d.values[kv[0]], kv[1])
+				}
+				ep.docs = append(ep.docs, d)
+				ep.ids = append(ep.ids, ev.ID)
+			}
+			proofs = append(proofs, ep)
+			if def, err := New().Compile(testutil.Checked(t, r), target.Options{Profile: profile}); err == nil && def.Lang == ESQL {
+				chosen++
+			}
+		}
+	}
+	require.NotEmpty(t, proofs)
+	assert.Positive(t, chosen, "a content-pack detection is in ES|QL by choice")
+	rl := luceneRLIKE(t, proofs)
+	for _, p := range proofs {
+		t.Run(p.rule.ID+"/"+p.profile, func(t *testing.T) {
+			assert.Equal(t, p.want, p.matches(rl), "query: %s", p.query)
+		})
+	}
+	t.Logf("%d content-pack ES|QL queries (%d by choice) agree with the evaluator on their fixtures", len(proofs), chosen)
 }

@@ -32,18 +32,32 @@ func reasonKind(err error) string {
 	return numbers.ReplaceAllString(construct+": "+quoted.ReplaceAllString(te.Reason, "…"), "N")
 }
 
-// TestCorpus compiles all 3,141 SigmaHQ rules with the raw profile and
-// parses every Lucene query with Lucene 8 (Elasticsearch's hooks, each
-// rule's field types): at least 99.5% must compile and parse, and every
-// refusal must say why. EQL and ES|QL counts are logged.
+// TestCorpus compiles all 3,141 SigmaHQ rules with the raw profile in the
+// language the target picks for each, parses every Lucene query with
+// Lucene 8 (Elasticsearch's hooks, each rule's field types) and reads
+// every ES|QL query with the test's ES|QL reader: at least 99.5% must
+// compile and parse, and every refusal must say why. The rules in ES|QL
+// by choice, and the EQL and ES|QL counts with --lang, are logged.
 func TestCorpus(t *testing.T) {
 	rules := corpus.Rules(t)
 	require.Len(t, rules, 3141)
 	b := New()
 	var segs []checker.Segment
 	refusals := map[string]int{}
+	chosen, unread := 0, 0
 	for _, r := range rules {
 		c, err := compile(testutil.Checked(t, r), target.Options{Profile: "raw"})
+		if err == nil && c.query.Lang == ESQL {
+			chosen++
+			if r.Aggregation == nil {
+				if _, perr := parseESQL(c.query.Text); perr != nil {
+					unread++
+					t.Errorf("rule %s: the ES|QL reader cannot read %q: %v", r.ID, c.query.Text, perr)
+				}
+			}
+			t.Logf("rule %s: ES|QL by choice", r.ID)
+			continue
+		}
 		if err != nil {
 			var te *target.Refusal
 			require.True(t, errors.As(err, &te), "rule %s: a refusal must be a *target.Refusal: %v", r.ID, err)
@@ -77,23 +91,36 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("rule %s: Lucene cannot parse %q: %s", res.ID, segs[i].Queries[0].Text, res.Err)
 		}
 	}
-	ok := len(results) - parseErrors - tooComplex
-	refused := len(rules) - len(results)
-	t.Logf("lucene/raw: %d of %d rules compile and parse (%.2f%%); %d refused, %d too complex to determinize, %d parse errors", ok, len(rules), 100*float64(ok)/float64(len(rules)), refused, tooComplex, parseErrors)
+	ok := len(results) - parseErrors - tooComplex + chosen - unread
+	refused := len(rules) - len(results) - chosen
+	t.Logf("elastic/raw: %d of %d rules compile and parse (%.2f%%): %d in Lucene, %d in ES|QL where Lucene cannot say them; %d refused, %d too complex to determinize, %d parse errors", ok, len(rules), 100*float64(ok)/float64(len(rules)), len(results)-parseErrors-tooComplex, chosen-unread, refused, tooComplex, parseErrors+unread)
 	logCounts(t, refusals)
 	assert.GreaterOrEqual(t, float64(ok), 0.995*float64(len(rules)), "at least 99.5%% of the corpus must compile and parse")
 
 	for _, lang := range []string{EQL, ESQL} {
-		n := 0
+		n, literals := 0, 0
 		reasons := map[string]int{}
 		for _, r := range rules {
-			if _, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw", Lang: lang}); err != nil {
+			q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "raw", Lang: lang})
+			if err != nil {
 				reasons[reasonKind(err)]++
 				continue
 			}
 			n++
+			if lang == EQL {
+				// Every string literal lexes under Elastic's EQL grammar
+				// (\u{...} with two to eight hex digits, no raw line ends).
+				for _, lit := range eqlStringLiterals(q.Text) {
+					literals++
+					assert.Regexp(t, eqlStringToken, lit, "rule %s", r.ID)
+				}
+			}
 		}
-		t.Logf("%s/raw: %d of %d rules compile (no parser here: golden files prove the syntax)", lang, n, len(rules))
+		checked := ""
+		if lang == EQL {
+			checked = fmt.Sprintf(" (%d string literals checked against the grammar's string token)", literals)
+		}
+		t.Logf("%s/raw: %d of %d rules compile%s", lang, n, len(rules), checked)
 		logCounts(t, reasons)
 	}
 }

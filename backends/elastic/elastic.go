@@ -1,8 +1,9 @@
 // Package elastic compiles rules for Elastic Security: Lucene query_string
-// queries (the default), EQL for process and network events and ES|QL for
-// aggregations, with ECS or raw field names, and packages them as Kibana
-// detection rules in the NDJSON form that the detection engine's import
-// API accepts.
+// queries (the default), ES|QL where Lucene cannot say a rule exactly
+// (aggregations, two fields compared, analysed text, cidr on keyword
+// fields) and EQL on request, with ECS or raw field names, and packages
+// them as Kibana detection rules in the NDJSON form that the detection
+// engine's import API accepts.
 //
 // ECS keyword fields are exact and case-sensitive while Sigma values match
 // case-insensitively, so Lucene queries write a value that has letters as
@@ -68,7 +69,8 @@ func (*Backend) Variants() []string { return nil }
 // Profiles implements target.Backend: ecs (the default) and raw.
 func (*Backend) Profiles() []string { return builtin.Names() }
 
-// Langs implements target.Backend: lucene (the default), eql and esql.
+// Langs implements target.Backend: lucene (the default where it is exact:
+// chooseLang), eql and esql.
 func (*Backend) Langs() []string { return []string{Lucene, EQL, ESQL} }
 
 // Compile implements target.Backend.
@@ -112,24 +114,17 @@ func compile(r *check.Rule, opts target.Options) (*compiled, error) {
 	if c.r, err = lower.TranslateValues(r, p, src, Name); err != nil {
 		return nil, err
 	}
-	lang := opts.Lang
-	switch lang {
-	case "":
-		lang = Lucene
-		if r.Aggregation != nil && thresholdOf(r.Aggregation) == nil {
-			// A Kibana threshold rule cannot say this; ES|QL can.
-			lang = ESQL
-		}
-		if readsText(r.Rule, p, src) {
-			// Lucene and EQL match an analysed text field's words; ES|QL
-			// compares its whole value.
-			lang = ESQL
-		}
+	if c.r.Condition != nil {
+		c.tree = lower.Condition(c.r, c.r.Condition)
 	}
-	c.lang = lang
 	if err := c.inferTypes(); err != nil {
 		return nil, err
 	}
+	lang := opts.Lang
+	if lang == "" {
+		lang, c.chosenFor = c.chooseLang()
+	}
+	c.lang = lang
 	var text string
 	switch lang {
 	case Lucene:
@@ -154,6 +149,12 @@ type compiler struct {
 	profile *mapping.Profile
 	source  *mapping.Source
 	lang    string
+	// tree is the rule's condition, lowered once: the language choice and
+	// the query both walk it.
+	tree *lower.Node
+	// chosenFor names what made the default language ES|QL (a rule
+	// compiled without --lang), for the refusals of what ES|QL lacks.
+	chosenFor string
 	// types are the target fields' types, from the profile or inferred.
 	types map[string]string
 	// inferred are the raw profile's guesses, by Sigma field name.
@@ -192,22 +193,56 @@ func isNumeric(t string) bool {
 
 func isText(t string) bool { return t == "text" || t == "match_only_text" }
 
-// readsText reports whether a rule compares a field the profile maps to an
-// analysed text field.
-func readsText(r *rule.Rule, p *mapping.Profile, src *mapping.Source) bool {
-	for _, s := range r.Searches {
-		for _, g := range s.Groups {
-			for _, m := range g.Matchers {
-				if m.Field == "" {
-					continue
-				}
-				if f, err := p.Field(src, m.Field); err == nil && isText(f.Type) {
-					return true
-				}
-			}
+// chooseLang picks the language of a rule compiled without --lang, once,
+// on its lowered condition: Lucene, unless the rule aggregates in a way a
+// Kibana threshold rule cannot, or a comparison needs ES|QL (needsESQL).
+// ES|QL expresses everything EQL can that Lucene cannot, so EQL is only
+// ever asked for. It returns the language and, for ES|QL, what made it
+// necessary.
+func (c *compiler) chooseLang() (string, string) {
+	if a := c.r.Aggregation; a != nil && thresholdOf(a) == nil {
+		return ESQL, fmt.Sprintf("aggregation %s", a.Func)
+	}
+	if c.tree == nil {
+		return Lucene, ""
+	}
+	for m := range c.tree.Matchers() {
+		if why := c.needsESQL(m); why != "" {
+			return ESQL, why
 		}
 	}
-	return false
+	return Lucene, ""
+}
+
+// needsESQL says which of a matcher's comparisons only ES|QL can write
+// exactly, or "": a comparison of two fields (fieldref), any comparison
+// with an analysed text field (Lucene and EQL match its words, ES|QL its
+// value) and cidr on a keyword field (ES|QL reads the text as an address
+// with TO_IP; Lucene and EQL test only ip fields).
+func (c *compiler) needsESQL(m *rule.Matcher) string {
+	if m.IsKeyword() {
+		return ""
+	}
+	f, err := c.profile.Field(c.source, m.Field)
+	if err != nil {
+		return "" // refused when the query is written
+	}
+	t := f.Type
+	if t == "" {
+		t = c.inferred[m.Field]
+	}
+	if isText(t) {
+		return fmt.Sprintf("the analysed %s field %q", t, m.Field)
+	}
+	for _, v := range m.Values {
+		switch {
+		case v.Kind == rule.KindFieldRef:
+			return fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field)
+		case m.Op == rule.OpCIDR && isString(t):
+			return fmt.Sprintf("cidr on the %s field %q", t, m.Field)
+		}
+	}
+	return ""
 }
 
 func isString(t string) bool { return t == "keyword" || t == "wildcard" || t == "constant_keyword" }
@@ -229,8 +264,10 @@ func (c *compiler) fields(name string, pos rule.Pos) ([]field, error) {
 			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "it is an analysed %s field, whose terms are words, not the value, in %s; ES|QL compares the whole value (--lang esql), or add a keyword or wildcard form of it (a multi-field in your index template; the integrations declare none) and map the field to it with --mapping", t, c.lang)
 		case isText(t):
 			// ES|QL reads a text field's value, not its terms: compared as
-			// a string.
-			t = "keyword"
+			// a string (the index still holds a text field).
+			c.types[n] = t
+			out = append(out, field{Name: n, Type: tKeyword})
+			continue
 		case t != "" && !isString(t) && !isNumeric(t) && t != tIP && t != "boolean":
 			return nil, c.refuse(pos, fmt.Sprintf("field %q (%s)", name, n), "type %q is not supported (keyword, wildcard, numeric, ip or boolean)", t)
 		}
@@ -251,6 +288,10 @@ const (
 )
 
 var useNames = [...]string{useNeutral: "", useString: "as a string", useNumber: "with a numeric comparison", useIP: "with cidr"}
+
+func stringAndIP(a, b use) bool {
+	return a == useString && b == useIP || a == useIP && b == useString
+}
 
 func matcherUse(m *rule.Matcher) use {
 	switch m.Op {
@@ -300,6 +341,12 @@ func (c *compiler) inferTypes() error {
 			return
 		}
 		if prev := uses[m.Field]; prev != useNeutral && prev != u {
+			if stringAndIP(prev, u) {
+				// Only a keyword field holds both: the text is compared,
+				// and ES|QL reads it as an address for cidr (TO_IP).
+				uses[m.Field] = useString
+				return
+			}
 			err = c.refuse(m.Pos, fmt.Sprintf("field %q", m.Field), "it is compared %s and %s elsewhere in the rule; an Elasticsearch field has one type", useNames[u], useNames[prev])
 			return
 		}
@@ -309,6 +356,12 @@ func (c *compiler) inferTypes() error {
 		for _, g := range s.Groups {
 			for _, m := range g.Matchers {
 				visit(m)
+				for _, v := range m.Values {
+					if v.Kind == rule.KindFieldRef {
+						// The other field is compared as text too.
+						visit(&rule.Matcher{Field: v.Text, Op: m.Op, Values: []rule.Value{v}, Pos: v.Pos})
+					}
+				}
 			}
 		}
 	}
@@ -347,6 +400,9 @@ func (c *compiler) inferTypes() error {
 func (c *compiler) condition(e rule.Expr, matcher func(*rule.Matcher) (*node, error)) (*node, error) {
 	if e == nil {
 		return nil, c.refuse(c.r.Pos, "a rule without a condition", "there is nothing to search for")
+	}
+	if e == c.r.Condition && c.tree != nil {
+		return c.lowered(c.tree, matcher)
 	}
 	return c.lowered(lower.Condition(c.r, e), matcher)
 }
@@ -448,10 +504,11 @@ func (c *compiler) matcherNode(m *rule.Matcher, fs []field, value func(*rule.Mat
 // The checks below are the same in every language: a comparison that does
 // not fit the field's type is refused before any syntax is written.
 
-// cidr checks that a cidr value meets an ip field and returns the network,
-// host bits cleared.
+// cidr checks that a cidr value meets an ip field, or a keyword field
+// whose text ES|QL reads as an address, and returns the network, host
+// bits cleared.
 func (c *compiler) cidr(v rule.Value, f field, construct any) (string, error) {
-	if f.Type != tIP {
+	if f.Type != tIP && !isString(f.Type) {
 		return "", c.refuse(v.Pos, construct, "cidr needs an ip field")
 	}
 	p, err := netip.ParsePrefix(v.Text)

@@ -41,14 +41,18 @@ func TestRefusals(t *testing.T) {
 		{"unmapped field", proxy, "sel:\n  Foo: x\ncondition: sel", "ecs", "", `elastic/ecs cannot express field "Foo": no mapping`},
 		{"unsupported field", proxy, "sel:\n  cs-cookie: x\ncondition: sel", "ecs", "", "ECS has no cookie field"},
 		{"unknown log source", "category: file_event", "sel:\n  TargetFilename: x\ncondition: sel", "ecs", "", "no source for log source category=file_event"},
-		{"cidr on a keyword field", proxy, "sel:\n  cs-host|cidr: 10.0.0.0/8\ncondition: sel", "ecs", "", "cidr needs an ip field"},
+		{"cidr on a keyword field in lucene", proxy, "sel:\n  cs-host|cidr: 10.0.0.0/8\ncondition: sel", "ecs", Lucene, "cidr needs an ip field in a Lucene query; ES|QL reads a keyword field's text as an address"},
+		{"cidr on a keyword field in eql", proxy, "sel:\n  cs-host|cidr: 10.0.0.0/8\ncondition: sel", "ecs", EQL, "detc writes EQL's cidrMatch on ip fields only"},
+		{"cidr on a long field", proxy, "sel:\n  cs-bytes|cidr: 10.0.0.0/8\ncondition: sel", "ecs", "", "cidr needs an ip field"},
 		{"range on a keyword field", proxy, "sel:\n  cs-host|gt: 5\ncondition: sel", "ecs", "", "compares as text, not as a number"},
 		{"wildcard on an ip field", proxy, "sel:\n  src_ip|startswith: '10.'\ncondition: sel", "ecs", "", "an ip field takes addresses"},
 		{"text on a long field", proxy, "sel:\n  cs-bytes: abc\ncondition: sel", "ecs", "", "a numeric field takes numbers"},
-		{"one field, two types", proxy, "a:\n  src_ip|cidr: 10.0.0.0/8\nb:\n  src_ip|contains: '10.'\ncondition: a or b", "raw", "", "an Elasticsearch field has one type"},
-		{"fieldref in lucene", proxy, "sel:\n  cs-host|fieldref: r-dns\ncondition: sel", "raw", "", "cannot compare two fields"},
+		{"one field, two types", proxy, "a:\n  src_ip|gt: 10\nb:\n  src_ip|contains: '10.'\ncondition: a or b", "raw", "", "an Elasticsearch field has one type"},
+		{"one keyword field with cidr in lucene", proxy, "a:\n  src_ip|cidr: 10.0.0.0/8\nb:\n  src_ip|contains: '10.'\ncondition: a or b", "raw", Lucene, "cidr needs an ip field in a Lucene query"},
+		{"fieldref in lucene", proxy, "sel:\n  cs-host|fieldref: r-dns\ncondition: sel", "raw", Lucene, "cannot compare two fields"},
+		{"fieldref and keywords", proxy, "sel:\n  cs-host|fieldref: r-dns\nkeywords:\n  - x\ncondition: sel and keywords", "raw", "", `ES|QL compares fields; detc does not search all fields there, and Lucene, which does, cannot express fieldref "r-dns" on field "cs-host" in the same rule`},
 		{"fieldref in eql", proxy, "sel:\n  cs-host|fieldref: r-dns\ncondition: sel", "raw", EQL, "EQL cannot compare a field with another field"},
-		{"word boundary", proxy, "sel:\n  c-uri|re: '\\bx'\ncondition: sel", "raw", "", "no word-boundary assertion"},
+		{"word boundary", proxy, "sel:\n  c-uri|re: 'x?\\bb'\ncondition: sel", "raw", "", "no word-boundary assertion, and the characters around this one do not decide it"},
 		{"regex too long", proxy, "sel:\n  c-uri|contains: '" + strings.Repeat("ab", 130) + "'\ncondition: sel", "raw", "", "index.max_regex_length"},
 		{"keywords in eql", proxy, "keywords:\n  - x\ncondition: keywords", "raw", EQL, "no search over all fields"},
 		{"keywords in esql", proxy, "keywords:\n  - x\ncondition: keywords", "raw", ESQL, "does not search all fields"},
@@ -95,6 +99,57 @@ func TestLanguageChoice(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ESQL, q.Lang)
 	assert.Contains(t, q.Text, `TO_LOWER(powershell.file.script_block_text) LIKE "*hooks.slack.com/services/*"`)
+}
+
+// TestDefaultLanguage: without --lang, a rule is Lucene unless one of its
+// comparisons needs ES|QL, decided on the lowered condition (a search the
+// condition does not use does not count).
+func TestDefaultLanguage(t *testing.T) {
+	proxy, ps := "category: proxy", "category: ps_script\nproduct: windows"
+	tests := []struct {
+		name, logsource, detection, profile, want, text string
+	}{
+		{"plain", proxy, "sel:\n  cs-method: POST\ncondition: sel", "ecs", Lucene, `http.request.method:/[Pp][Oo][Ssſ][Tt]/`},
+		{"fieldref", proxy, "sel:\n  c-uri|contains|fieldref: cs-host\ncondition: not sel", "ecs", ESQL, `NOT COALESCE(LOCATE(TO_LOWER(url.full), TO_LOWER(url.domain)) > 0, false)`},
+		{"cased fieldref", proxy, "sel:\n  c-uri|cased|startswith|fieldref: cs-host\ncondition: sel", "raw", ESQL, "STARTS_WITH(`c-uri`, `cs-host`)"},
+		{"unused fieldref", proxy, "sel:\n  cs-method: POST\nother:\n  c-uri|fieldref: cs-host\ncondition: sel", "ecs", Lucene, `http.request.method:/[Pp][Oo][Ssſ][Tt]/`},
+		{"cidr on a keyword field", proxy, "sel:\n  cs-host|cidr: 10.0.0.0/8\ncondition: sel", "ecs", ESQL, `CIDR_MATCH(TO_IP(url.domain), "10.0.0.0/8")`},
+		{"cidr on an ip field", proxy, "sel:\n  src_ip|cidr: 10.0.0.0/8\ncondition: sel", "ecs", Lucene, `source.ip:"10.0.0.0/8"`},
+		{"raw field with cidr and text", proxy, "a:\n  IpAddress|cidr: 10.0.0.0/8\nb:\n  IpAddress: '-'\ncondition: not a and not b", "raw", ESQL, `NOT COALESCE(CIDR_MATCH(TO_IP(IpAddress), "10.0.0.0/8"), false) AND NOT COALESCE(IpAddress == "-", false)`},
+		{"analysed text field", ps, "sel:\n  ScriptBlockText|contains: x\ncondition: sel", "ecs", ESQL, `TO_LOWER(powershell.file.script_block_text) LIKE "*x*"`},
+		{"text field kept as keyword by raw", ps, "sel:\n  ScriptBlockText|contains: x\ncondition: sel", "raw", Lucene, `ScriptBlockText:/.*[Xx].*/`},
+	}
+	b := New()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := sigmaRule(t, tt.logsource, tt.detection)
+			q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: tt.profile})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, q.Lang)
+			assert.Contains(t, q.Text, tt.text)
+			// --lang still forces a language: the same rule in Lucene is
+			// refused when ES|QL was needed.
+			_, err = b.Compile(testutil.Checked(t, r), target.Options{Profile: tt.profile, Lang: Lucene})
+			assert.Equal(t, tt.want == Lucene, err == nil, "%v", err)
+		})
+	}
+}
+
+// TestFieldRefToSeveralFields: ES|QL compares a field with one other
+// field; a fieldref to a field a mapping splits over two is refused.
+func TestFieldRefToSeveralFields(t *testing.T) {
+	r := sigmaRule(t, "category: proxy", "sel:\n  c-uri|contains|fieldref: cs-host\ncondition: sel")
+	p, err := parseProfile(`
+name: mine
+target: elastic
+sources:
+  - logsource: {category: proxy}
+    fields:
+      cs-host: {names: [url.domain, destination.domain], type: keyword}
+`)
+	require.NoError(t, err)
+	_, err = New().Compile(testutil.Checked(t, r), target.Options{Overrides: p})
+	assert.ErrorContains(t, err, `cannot express fieldref "cs-host" on field "c-uri": "cs-host" maps to 2 fields; detc compares a field with one`)
 }
 
 func TestOverrides(t *testing.T) {

@@ -83,7 +83,7 @@ func (c *compiler) eqlValue(m *rule.Matcher, v rule.Value, f field) (*node, erro
 	name := eqlField(f.Name)
 	switch cmp.kind {
 	case cmpFieldRef:
-		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "EQL cannot compare a field with another field")
+		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "EQL cannot compare a field with another field; ES|QL can (--lang esql)")
 	case cmpExists:
 		if cmp.truth {
 			return leaf(name + " != null"), nil
@@ -96,6 +96,8 @@ func (c *compiler) eqlValue(m *rule.Matcher, v rule.Value, f field) (*node, erro
 		return leaf(name + " == null"), nil
 	case cmpCIDR:
 		return leaf("cidrMatch(" + name + ", " + eqlString(cmp.text) + ")"), nil
+	case cmpCIDROfText:
+		return nil, c.refuse(v.Pos, lazyConstruct{m, f}, "detc writes EQL's cidrMatch on ip fields only; ES|QL reads a keyword field's text as an address (--lang esql)")
 	case cmpRange:
 		return leaf(name + rangeOps[cmp.op] + number(cmp.num)), nil
 	case cmpRegex:

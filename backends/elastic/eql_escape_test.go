@@ -62,3 +62,46 @@ func TestEQLStringEscapesEveryControlCharacter(t *testing.T) {
 	assert.Equal(t, `"\u{0c}"`, eqlString("\f"))
 	assert.Equal(t, `"\u{7f}"`, eqlString("\x7f"))
 }
+
+// eqlStringLiterals returns the double-quoted string literals of an EQL
+// query (raw """...""" strings and backquoted names skipped), as the
+// grammar's lexer would cut them: each must then match eqlStringToken.
+func eqlStringLiterals(q string) []string {
+	var out []string
+	for i := 0; i < len(q); i++ {
+		switch {
+		case strings.HasPrefix(q[i:], `"""`):
+			end := strings.Index(q[i+3:], `"""`)
+			if end < 0 {
+				return append(out, q[i:])
+			}
+			i += 3 + end + 2
+		case q[i] == '"':
+			j := i + 1
+			for j < len(q) && q[j] != '"' {
+				if q[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			out = append(out, q[i:min(j+1, len(q))])
+			i = j
+		case q[i] == '`':
+			j := i + 1
+			for j < len(q) && (q[j] != '`' || j+1 < len(q) && q[j+1] == '`') {
+				if q[j] == '`' {
+					j++
+				}
+				j++
+			}
+			i = j
+		}
+	}
+	return out
+}
+
+// TestEQLStringLiterals: the literal finder the corpus test uses skips
+// backquoted names and raw strings and keeps escaped quotes inside.
+func TestEQLStringLiterals(t *testing.T) {
+	assert.Equal(t, []string{`"a\"b"`, `"c"`}, eqlStringLiterals("any where `x\"y` : \"a\\\"b\" and z regex \"\"\"[\"]\"\"\" and w == \"c\""))
+}

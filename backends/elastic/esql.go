@@ -139,6 +139,9 @@ func nullable(text string) *node {
 
 func (c *compiler) esqlMatcher(m *rule.Matcher) (*node, error) {
 	if m.IsKeyword() {
+		if c.chosenFor != "" {
+			return nil, c.refuse(m.Pos, "keyword search", "ES|QL compares fields; detc does not search all fields there, and Lucene, which does, cannot express %s in the same rule", c.chosenFor)
+		}
 		return nil, c.refuse(m.Pos, "keyword search", "ES|QL compares fields; detc does not search all fields there (use --lang lucene)")
 	}
 	fs, err := c.fields(m.Field, m.Pos)
@@ -156,10 +159,14 @@ func (c *compiler) esqlValue(m *rule.Matcher, v rule.Value, f field) (*node, err
 	name := esqlField(f.Name)
 	switch cmp.kind {
 	case cmpFieldRef:
-		other, err := c.singleField(v.Text, v.Pos)
+		others, err := c.fields(v.Text, v.Pos)
 		if err != nil {
 			return nil, err
 		}
+		if len(others) != 1 {
+			return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "%q maps to %d fields; detc compares a field with one", v.Text, len(others))
+		}
+		other := others[0]
 		if !isString(f.Type) && f.Type != "" || !isString(other.Type) && other.Type != "" {
 			return nil, c.refuse(v.Pos, lazyConstruct{m, f}, "fieldref compares text fields")
 		}
@@ -188,6 +195,10 @@ func (c *compiler) esqlValue(m *rule.Matcher, v rule.Value, f field) (*node, err
 		return leaf(name + " IS NULL"), nil
 	case cmpCIDR:
 		return nullable("CIDR_MATCH(" + name + ", " + esqlString(cmp.text) + ")"), nil
+	case cmpCIDROfText:
+		// TO_IP is null (with a warning) for text that is no address,
+		// which matches no network, as in the evaluator.
+		return nullable("CIDR_MATCH(TO_IP(" + name + "), " + esqlString(cmp.text) + ")"), nil
 	case cmpRange:
 		return nullable(name + rangeOps[cmp.op] + number(cmp.num)), nil
 	case cmpRegex:

@@ -38,18 +38,22 @@ func TestGolden(t *testing.T) {
 }
 
 // TestGoldenKibana packages the test rules as the import API reads them:
-// the default language for each rule, EQL for process rules.
+// the default language for each rule (ES|QL where Lucene cannot say it),
+// EQL for the other process rules: query, threshold, eql and esql rules in
+// one file.
 func TestGoldenKibana(t *testing.T) {
 	b := New()
 	for _, profile := range []string{"ecs", "raw"} {
 		var ds []target.Deployable
 		for _, r := range testRules(t) {
 			opts := target.Options{Profile: profile}
-			if r.LogSource.Category == "process_creation" {
-				opts.Lang = EQL
-			}
 			q, err := b.Compile(testutil.Checked(t, r), opts)
 			require.NoError(t, err, r.ID)
+			if r.LogSource.Category == "process_creation" && q.Lang == Lucene {
+				opts.Lang = EQL
+				q, err = b.Compile(testutil.Checked(t, r), opts)
+				require.NoError(t, err, r.ID)
+			}
 			runbook := ""
 			if len(r.Attack.Techniques) > 0 {
 				runbook = "## Triage\n\n1. Who sent the request?\n2. Is the webhook approved?\n"
@@ -57,8 +61,9 @@ func TestGoldenKibana(t *testing.T) {
 			sum := sha256.Sum256([]byte(r.ID + q.Text + runbook))
 			ds = append(ds, target.Deployable{Query: q, Runbook: runbook, Version: hex.EncodeToString(sum[:8]), Enabled: r.Status != "experimental"})
 		}
-		arts, err := b.Package(ds, target.Options{Profile: profile})
+		arts, refusals, err := b.Package(ds, target.Options{Profile: profile})
 		require.NoError(t, err)
+		require.Empty(t, refusals)
 		require.Len(t, arts, 1)
 		require.Equal(t, RulesFile, arts[0].Path)
 		testutil.Golden(t, "golden/kibana-"+profile+".ndjson", arts[0].Data)

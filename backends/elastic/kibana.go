@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -108,24 +109,32 @@ type kibanaTechnique struct {
 }
 
 // Package implements target.Backend: one NDJSON file with a Kibana
-// detection rule per compiled rule, sorted by rule id.
-func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, error) {
+// detection rule per compiled rule, sorted by rule id. A rule whose rule
+// object cannot be written (its threshold fields refused by the profile)
+// is refused; the others are packaged.
+func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, []*target.Refusal, error) {
 	sorted := append([]target.Deployable(nil), ds...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Query.Rule.ID < sorted[j].Query.Rule.ID })
 	var out bytes.Buffer
+	var refusals []*target.Refusal
 	for _, d := range sorted {
 		kr, err := kibana(d, opts)
+		var refusal *target.Refusal
+		if errors.As(err, &refusal) {
+			refusals = append(refusals, refusal)
+			continue
+		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		// Encoder ends each object with a newline; queries keep their < > &.
 		enc := json.NewEncoder(&out)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(kr); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return []target.Artifact{{Path: RulesFile, Data: out.Bytes()}}, nil
+	return []target.Artifact{{Path: RulesFile, Data: out.Bytes()}}, refusals, nil
 }
 
 // kibana builds one rule's import object.

@@ -139,7 +139,7 @@ func (c *compiler) luceneValue(m *rule.Matcher, v rule.Value, f field) (*node, e
 	exists := leaf("_exists_:" + luceneField(f.Name))
 	switch cmp.kind {
 	case cmpFieldRef:
-		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "a Lucene query cannot compare two fields of an event")
+		return nil, c.refuse(v.Pos, fmt.Sprintf("fieldref %q on field %q", v.Text, m.Field), "a Lucene query cannot compare two fields of an event; ES|QL can, and is the language detc picks for such a rule unless --lang says otherwise")
 	case cmpExists:
 		if cmp.truth {
 			return exists, nil
@@ -152,6 +152,8 @@ func (c *compiler) luceneValue(m *rule.Matcher, v rule.Value, f field) (*node, e
 		return not(exists), nil
 	case cmpCIDR:
 		return term(f.Name, quote(cmp.text)), nil
+	case cmpCIDROfText:
+		return nil, c.refuse(v.Pos, lazyConstruct{m, f}, "cidr needs an ip field in a Lucene query; ES|QL reads a keyword field's text as an address (TO_IP), and is the language detc picks for such a rule unless --lang says otherwise")
 	case cmpRange:
 		ops := map[rule.Op]string{rule.OpGt: ">", rule.OpGte: ">=", rule.OpLt: "<", rule.OpLte: "<="}
 		return term(f.Name, ops[cmp.op]+escapeTerm(number(cmp.num))), nil

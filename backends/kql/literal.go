@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
 	"unicode/utf8"
+
+	"github.com/detc/detc/internal/textutil"
 )
 
 // Quote writes s as a KQL string literal that the parser reads back as
@@ -52,18 +53,7 @@ func Quote(s string) string {
 				b.WriteRune(r)
 				continue
 			}
-			var units [2]uint16
-			n := 1
-			if r >= 0x10000 {
-				r -= 0x10000
-				units[0], units[1] = uint16(0xD800+(r>>10)), uint16(0xDC00+(r&0x3FF))
-				n = 2
-			} else {
-				units[0] = uint16(r)
-			}
-			for _, u := range units[:n] {
-				fmt.Fprintf(&b, `\u%04X`, u)
-			}
+			textutil.WriteUTF16Escape(&b, r)
 		}
 	}
 	b.WriteByte('"')

@@ -3,12 +3,15 @@ package kql
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/textutil"
 	"gopkg.in/yaml.v3"
 )
 
@@ -23,24 +26,32 @@ const (
 // Package writes each compiled rule as a Sentinel scheduled analytics rule
 // in the Azure-Sentinel repository's YAML format, and all of them as one
 // ARM template (Microsoft.SecurityInsights/alertRules) with a workspace
-// parameter.
-func (backend) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, error) {
+// parameter. A rule beyond a limit of Sentinel's analytics rules (its
+// query's length, its schedule) is refused and the others are packaged.
+func (backend) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, []*target.Refusal, error) {
 	var out []target.Artifact
 	var rules []*AnalyticsRule
+	var refusals []*target.Refusal
 	paths := map[string]string{}
 	for _, d := range ds {
 		a, err := NewAnalyticsRule(d, opts)
+		var refusal *target.Refusal
+		if errors.As(err, &refusal) {
+			refusals = append(refusals, refusal)
+			continue
+		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		path := AnalyticsDir + "/" + fileName(a.RuleID) + ".yaml"
 		if other, dup := paths[path]; dup {
-			return nil, fmt.Errorf("%s: rule %s: its file %s is also rule %s's", a.Pos, a.RuleID, path, other)
+			refusals = append(refusals, a.refuse("its analytics rule file", "%s is already rule %s's (both ids make one file name): give the rules ids that differ in letters or digits", path, other))
+			continue
 		}
 		paths[path] = a.RuleID
 		data, err := a.YAML()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, target.Artifact{Path: path, Data: data})
 		rules = append(rules, a)
@@ -48,16 +59,16 @@ func (backend) Package(ds []target.Deployable, opts target.Options) ([]target.Ar
 	if len(rules) > 0 {
 		data, err := ARMTemplate(rules)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, target.Artifact{Path: ARMFile, Data: data})
 		playbooks, err := Playbooks(rules)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, playbooks...)
 	}
-	return out, nil
+	return out, refusals, nil
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -122,24 +133,55 @@ func (a *AnalyticsRule) YAML() ([]byte, error) {
 	if err := enc.Close(); err != nil {
 		return nil, a.errorf("writing YAML: %v", err)
 	}
-	return buf.Bytes(), nil
+	return textutil.EscapeNonASCII(buf.Bytes(), yamlEscape), nil
+}
+
+// yamlEscape writes r as a YAML double-quoted scalar's escape. The
+// Azure-Sentinel repository takes only ASCII rule files (its
+// NonAsciiValidations test reads the file's bytes), while titles and
+// descriptions may be in any language: a scalar with characters outside
+// ASCII is double-quoted (scalar, text) and those characters escaped, so
+// the file is ASCII and reads back as the same text.
+func yamlEscape(b *strings.Builder, r rune) {
+	if r > 0xFFFF {
+		fmt.Fprintf(b, `\U%08X`, r)
+		return
+	}
+	fmt.Fprintf(b, `\u%04X`, r)
 }
 
 func mapNode() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
 func seqNode() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"} }
 
 // scalar is a string node; the encoder quotes it when plain style would
-// read as something else.
-func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+// read as something else, and it is double-quoted when it holds
+// characters outside ASCII, which YAML() escapes.
+func scalar(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	if !isASCII(s) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
 
 // text is a string node written as a literal block when it spans lines,
-// as the repository writes descriptions and queries.
+// as the repository writes descriptions and queries (unless it holds
+// characters outside ASCII: see scalar).
 func text(s string) *yaml.Node {
 	n := scalar(s)
-	if strings.Contains(s, "\n") {
+	if strings.Contains(s, "\n") && n.Style == 0 {
 		n.Style = yaml.LiteralStyle
 	}
 	return n
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func strings2seq(ss []string) *yaml.Node {
@@ -271,7 +313,9 @@ func armJSON(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("kql: writing an ARM template: %w", err)
 	}
-	return buf.Bytes(), nil
+	// JSON strings take \u escapes: the template stays ASCII like the
+	// rule files, and reads back as the same text.
+	return textutil.EscapeNonASCII(buf.Bytes(), textutil.WriteUTF16Escape), nil
 }
 
 // armString escapes a literal for ARM, which evaluates a string starting

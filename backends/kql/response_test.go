@@ -82,8 +82,9 @@ func TestSentinelResponse(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, want, "the pack declares responses")
-	arts, err := kql.New().Package(ds, opts)
+	arts, refusals, err := kql.New().Package(ds, opts)
 	require.NoError(t, err)
+	require.Empty(t, refusals)
 	files := map[string][]byte{}
 	for _, a := range arts {
 		files[a.Path] = a.Data

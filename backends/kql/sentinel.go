@@ -45,6 +45,12 @@ type AnalyticsRule struct {
 	// RuleID and Pos say which detc rule this is, for messages.
 	RuleID string
 	Pos    rule.Pos
+	// profile is the deployment's profile, for refusals; scheduleSet says
+	// the profile's attrs set the schedule (frequency or period), so that
+	// a schedule out of Sentinel's range is the profile's error, not the
+	// rule's refusal.
+	profile     string
+	scheduleSet bool
 }
 
 // DataConnector is a required data connector and the tables it fills.
@@ -65,8 +71,14 @@ type FieldMapping struct {
 	ColumnName string
 }
 
-// Limits the Azure-Sentinel repository's template validation enforces
-// (.script/tests/detectionTemplateSchemaValidation).
+// Limits of Sentinel's scheduled analytics rules, as Microsoft documents
+// them and the Azure-Sentinel repository's template validation enforces
+// them (.script/tests/detectionTemplateSchemaValidation, its
+// AnalyticsTemplateInternalModelBase and QueryBasedTemplateInternalModel):
+// the query 1 to 10,000 characters, and the lookback at most 14 days
+// ("Scheduled analytics rules in Microsoft Sentinel",
+// https://learn.microsoft.com/azure/sentinel/scheduled-rules-overview);
+// the name at most 256 characters, the description 5,000.
 const (
 	MaxQueryLength       = 10000
 	MaxNameLength        = 256
@@ -129,6 +141,7 @@ func NewAnalyticsRule(d target.Deployable, opts target.Options) (*AnalyticsRule,
 		Response:         r.Response,
 		RuleID:           r.ID,
 		Pos:              r.Pos,
+		profile:          q.Profile,
 	}
 	if a.Name == "" {
 		a.Name = r.ID
@@ -164,37 +177,44 @@ func (a *AnalyticsRule) errorf(format string, args ...any) error {
 	return fmt.Errorf("%s: rule %s: Sentinel analytics rule: %s", a.Pos, a.RuleID, fmt.Sprintf(format, args...))
 }
 
-// Validate checks the limits Sentinel's template validation enforces.
+// refuse is the refusal of a rule that is beyond a limit of Sentinel's
+// analytics rules: the rule is left out of the package, the others stay.
+func (a *AnalyticsRule) refuse(construct, format string, args ...any) *target.Refusal {
+	return &target.Refusal{RuleID: a.RuleID, Target: Name, Profile: a.profile, Pos: a.Pos, Construct: construct, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks the limits Sentinel's template validation enforces. A
+// rule beyond a limit of Sentinel (its query's or name's length, the
+// schedule its window needs) is a *target.Refusal; anything else is an
+// error of the profile or of detc.
 func (a *AnalyticsRule) Validate() error {
+	if err := a.validateSchedule(); err != nil {
+		return err
+	}
 	switch {
 	case !guidPattern.MatchString(a.ID):
 		return a.errorf("id %q is not a GUID", a.ID)
-	case a.Name == "" || textutil.UTF16Len(a.Name) > MaxNameLength:
-		return a.errorf("name must be 1 to %d characters, not %d", MaxNameLength, textutil.UTF16Len(a.Name))
+	case a.Name == "":
+		return a.errorf("the name is empty")
+	case textutil.UTF16Len(a.Name) > MaxNameLength:
+		return a.refuse("its title as an analytics rule name", "it is %d characters; Sentinel takes at most %d: shorten the title", textutil.UTF16Len(a.Name), MaxNameLength)
 	case textutil.UTF16Len(a.Description) > MaxDescriptionLength:
 		return a.errorf("description must be at most %d characters, not %d", MaxDescriptionLength, textutil.UTF16Len(a.Description))
-	case a.Query == "" || textutil.UTF16Len(a.Query) > MaxQueryLength:
-		return a.errorf("the query must be 1 to %d characters, not %d: split the rule or shorten its value lists", MaxQueryLength, textutil.UTF16Len(a.Query))
-	case a.QueryFrequency < MinFrequency || a.QueryFrequency > MaxPeriod:
-		return a.errorf("queryFrequency %s is outside 5m to 14d", isoDuration(a.QueryFrequency))
-	case a.QueryPeriod < MinFrequency || a.QueryPeriod > MaxPeriod:
-		return a.errorf("queryPeriod %s is outside 5m to 14d", isoDuration(a.QueryPeriod))
-	case a.QueryPeriod < a.QueryFrequency:
-		return a.errorf("queryPeriod %s is shorter than queryFrequency %s", isoDuration(a.QueryPeriod), isoDuration(a.QueryFrequency))
-	case a.QueryPeriod >= 48*time.Hour && a.QueryFrequency < time.Hour:
-		return a.errorf("a queryPeriod of 2 days or more needs a queryFrequency of at least 1 hour")
-	case a.QueryFrequency%time.Minute != 0 || a.QueryPeriod%time.Minute != 0:
-		return a.errorf("queryFrequency and queryPeriod must be whole minutes")
+	case a.Query == "":
+		return a.errorf("the query is empty")
+	case textutil.UTF16Len(a.Query) > MaxQueryLength:
+		return a.refuse("its query in a scheduled analytics rule", "the query is %d characters; Sentinel takes at most %d: split the rule or shorten its value lists", textutil.UTF16Len(a.Query), MaxQueryLength)
 	case a.TriggerThreshold < 0 || a.TriggerThreshold > MaxTriggerThreshold:
 		return a.errorf("triggerThreshold must be 0 to %d", MaxTriggerThreshold)
 	case !versionPattern.MatchString(a.Version):
 		return a.errorf("version %q is not X.Y.Z", a.Version)
 	}
-	for _, f := range []struct{ name, text string }{{"name", a.Name}, {"description", a.Description}, {"query", a.Query}} {
-		if i := strings.IndexFunc(f.text, func(r rune) bool { return r > 0x7E }); i >= 0 {
-			r, _ := utf8.DecodeRuneInString(f.text[i:])
-			return a.errorf("the %s holds %U (%q): the Azure-Sentinel repository accepts ASCII-only rule files; write it in ASCII", f.name, r, r)
-		}
+	// KQL literals write every character outside ASCII as an escape
+	// (Quote), so a query is ASCII: the Azure-Sentinel repository takes
+	// only ASCII rule files, and the YAML keeps the query a readable block.
+	if i := strings.IndexFunc(a.Query, func(r rune) bool { return r > 0x7E }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(a.Query[i:])
+		return a.errorf("the query holds %U (%q) outside its string literals, which escape it: a table or column name of the profile must be ASCII", r, r)
 	}
 	if _, ok := map[string]bool{"Informational": true, "Low": true, "Medium": true, "High": true}[a.Severity]; !ok {
 		return a.errorf("severity %q is not Informational, Low, Medium or High", a.Severity)
@@ -225,6 +245,31 @@ func (a *AnalyticsRule) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validateSchedule checks the schedule against Sentinel's range: a
+// schedule the rule's aggregation window asks for is the rule's refusal,
+// one the profile's attrs set is the profile's error.
+func (a *AnalyticsRule) validateSchedule() error {
+	problem := ""
+	switch {
+	case a.QueryFrequency < MinFrequency || a.QueryFrequency > MaxPeriod:
+		problem = fmt.Sprintf("queryFrequency %s is outside 5m to 14d", isoDuration(a.QueryFrequency))
+	case a.QueryPeriod < MinFrequency || a.QueryPeriod > MaxPeriod:
+		problem = fmt.Sprintf("queryPeriod %s is outside 5m to 14d", isoDuration(a.QueryPeriod))
+	case a.QueryPeriod < a.QueryFrequency:
+		problem = fmt.Sprintf("queryPeriod %s is shorter than queryFrequency %s", isoDuration(a.QueryPeriod), isoDuration(a.QueryFrequency))
+	case a.QueryPeriod >= 48*time.Hour && a.QueryFrequency < time.Hour:
+		problem = "a queryPeriod of 2 days or more needs a queryFrequency of at least 1 hour"
+	case a.QueryFrequency%time.Minute != 0 || a.QueryPeriod%time.Minute != 0:
+		problem = "queryFrequency and queryPeriod must be whole minutes"
+	default:
+		return nil
+	}
+	if a.scheduleSet {
+		return a.errorf("%s", problem)
+	}
+	return a.refuse("its aggregation window in a scheduled analytics rule", "the window needs a schedule Sentinel does not run: %s", problem)
 }
 
 func hasRequired(sets [][]string, have map[string]bool) bool {
@@ -354,6 +399,7 @@ func (a *AnalyticsRule) schedule(r *rule.Rule, src *mapping.Source) error {
 				return a.errorf("attrs.%s: %v", o.attr, err)
 			}
 			*o.dst = d
+			a.scheduleSet = true
 		}
 	}
 	return nil

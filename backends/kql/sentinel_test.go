@@ -46,8 +46,9 @@ func TestPackageGolden(t *testing.T) {
 	for _, p := range []string{"sentinel-asim", "raw"} {
 		opts := target.Options{Profile: p}
 		ds := deployables(t, rules, opts)
-		arts, err := kql.New().Package(ds, opts)
+		arts, refusals, err := kql.New().Package(ds, opts)
 		require.NoError(t, err)
+		require.Empty(t, refusals)
 		require.Len(t, arts, len(ds)+1)
 		for i, a := range arts {
 			testutil.Golden(t, filepath.Join("package", p, a.Path), a.Data)
@@ -75,8 +76,9 @@ func TestPackageContent(t *testing.T) {
 	for _, p := range kql.New().Profiles() {
 		opts := target.Options{Profile: p}
 		ds := deployables(t, set.Rules, opts)
-		arts, err := kql.New().Package(ds, opts)
+		arts, refusals, err := kql.New().Package(ds, opts)
 		require.NoError(t, err, p)
+		require.Empty(t, refusals)
 		for i, a := range arts {
 			switch {
 			case a.Path == kql.ARMFile:
@@ -138,14 +140,10 @@ func overrides(t testing.TB, attrs string) *mapping.Profile {
 	return p
 }
 
-// TestPackageLimits: a rule the Sentinel validation would reject is an
-// error naming the rule and the limit.
+// TestPackageLimits: a profile setting or rule the Sentinel validation
+// would reject is an error naming the rule and the limit.
 func TestPackageLimits(t *testing.T) {
 	proxy := rule.LogSource{Category: "proxy"}
-	long := make([]any, 700)
-	for i := range long {
-		long[i] = "value-number-" + strings.Repeat("x", 4) + string(rune('a'+i%26))
-	}
 	tests := []struct {
 		name  string
 		attrs string
@@ -153,7 +151,6 @@ func TestPackageLimits(t *testing.T) {
 		field field
 		want  string
 	}{
-		{"query too long", "", nil, field{"c-uri", []string{"contains"}, long}, "the query must be 1 to 10000 characters"},
 		{"frequency too short", "frequency: 1m", nil, field{"c-uri", nil, []any{"x"}}, "queryFrequency PT1M is outside 5m to 14d"},
 		{"period too long", "period: 15d", nil, field{"c-uri", nil, []any{"x"}}, "queryPeriod P15D is outside 5m to 14d"},
 		{"period below frequency", "frequency: 2h, period: 1h", nil, field{"c-uri", nil, []any{"x"}}, "queryPeriod PT1H is shorter than queryFrequency PT2H"},
@@ -166,9 +163,7 @@ func TestPackageLimits(t *testing.T) {
 		{"unknown entity type", `entities: "Mailbox:Upn=SrcUsername"`, nil, field{"c-uri", nil, []any{"x"}}, `entity type "Mailbox" is not one detc maps`},
 		{"bad entities syntax", `entities: "IP"`, nil, field{"c-uri", nil, []any{"x"}}, `attrs.entities item "IP" is not Type:Identifier=Column`},
 		{"no level", "", func(r *rule.Rule) { r.Level = "" }, field{"c-uri", nil, []any{"x"}}, `level "" has no Sentinel severity`},
-		{"long name", "", func(r *rule.Rule) { r.Title = strings.Repeat("n", 257) }, field{"c-uri", nil, []any{"x"}}, "name must be 1 to 256 characters, not 257"},
 		{"unknown tactic", "", func(r *rule.Rule) { r.Attack.Tactics = []string{"TA9999"} }, field{"c-uri", nil, []any{"x"}}, `unknown ATT&CK tactic "TA9999"`},
-		{"non-ASCII title", "", func(r *rule.Rule) { r.Title = "Webhook \u2013 upload" }, field{"c-uri", nil, []any{"x"}}, `the name holds U+2013 ('–'): the Azure-Sentinel repository accepts ASCII-only rule files`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,12 +177,109 @@ func TestPackageLimits(t *testing.T) {
 			}
 			q, err := kql.New().Compile(testutil.Checked(t, r), opts)
 			require.NoError(t, err)
-			_, err = kql.New().Package([]target.Deployable{{Query: q}}, opts)
+			_, refusals, err := kql.New().Package([]target.Deployable{{Query: q}}, opts)
 			require.Error(t, err)
+			assert.Empty(t, refusals)
 			assert.Contains(t, err.Error(), "test.yml:3:5: rule t1: Sentinel analytics rule: ")
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// TestPackageRefusals: a rule beyond a limit of Sentinel's analytics
+// rules (its query's length, its title's, the schedule its window needs)
+// is refused with the reason, and the other rules are still packaged.
+func TestPackageRefusals(t *testing.T) {
+	proxy := rule.LogSource{Category: "proxy"}
+	long := make([]any, 700)
+	for i := range long {
+		long[i] = "value-number-" + strings.Repeat("x", 4) + string(rune('a'+i%26))
+	}
+	tests := []struct {
+		name  string
+		r     func(*rule.Rule)
+		field field
+		want  string
+	}{
+		{"query too long", nil, field{"c-uri", []string{"contains"}, long},
+			"test.yml:3:5: rule t1: kql/sentinel-asim cannot express its query in a scheduled analytics rule: the query is 32184 characters; Sentinel takes at most 10000: split the rule or shorten its value lists"},
+		{"long name", func(r *rule.Rule) { r.Title = strings.Repeat("n", 257) }, field{"c-uri", nil, []any{"x"}},
+			"test.yml:3:5: rule t1: kql/sentinel-asim cannot express its title as an analytics rule name: it is 257 characters; Sentinel takes at most 256: shorten the title"},
+		{"window beyond the lookback", func(r *rule.Rule) {
+			r.Aggregation = &rule.Aggregation{Func: rule.AggCount, Op: rule.CmpGt, Threshold: 5, Window: 8 * 24 * time.Hour, Pos: r.Pos}
+		}, field{"c-uri", nil, []any{"x"}},
+			"test.yml:3:5: rule t1: kql/sentinel-asim cannot express its aggregation window in a scheduled analytics rule: the window needs a schedule Sentinel does not run: queryPeriod P16D is outside 5m to 14d"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := testRule(t, proxy, false, tt.field)
+			if tt.r != nil {
+				tt.r(r)
+			}
+			other := testRule(t, proxy, false, field{"c-uri", nil, []any{"y"}})
+			other.ID = "t2"
+			opts := target.Options{Profile: "sentinel-asim"}
+			ds := deployables(t, []*rule.Rule{r, other}, opts)
+			require.Len(t, ds, 2)
+			arts, refusals, err := kql.New().Package(ds, opts)
+			require.NoError(t, err)
+			require.Len(t, refusals, 1)
+			assert.Equal(t, tt.want, refusals[0].Error())
+			assert.Equal(t, "t1", refusals[0].RuleID)
+			require.Len(t, arts, 2, "the other rule and the ARM template")
+			assert.Equal(t, kql.AnalyticsDir+"/t2.yaml", arts[0].Path)
+			assert.Equal(t, 1, strings.Count(string(arts[1].Data), `"kind": "Scheduled"`))
+		})
+	}
+}
+
+// TestPackageRefusesCollidingFile: two rule ids that make one file name
+// cannot both have a file: the second rule is refused.
+func TestPackageRefusesCollidingFile(t *testing.T) {
+	one := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"c-uri", nil, []any{"x"}})
+	two := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"c-uri", nil, []any{"y"}})
+	one.ID, two.ID = "web hook", "web_hook"
+	opts := target.Options{Profile: "sentinel-asim"}
+	arts, refusals, err := kql.New().Package(deployables(t, []*rule.Rule{one, two}, opts), opts)
+	require.NoError(t, err)
+	require.Len(t, refusals, 1)
+	assert.Equal(t, "test.yml:3:5: rule web_hook: kql/sentinel-asim cannot express its analytics rule file: analytics-rules/web_hook.yaml is already rule web hook's (both ids make one file name): give the rules ids that differ in letters or digits", refusals[0].Error())
+	require.Len(t, arts, 2)
+	assert.Equal(t, kql.AnalyticsDir+"/web_hook.yaml", arts[0].Path)
+}
+
+// TestPackageNonASCII: titles and descriptions in any language are kept,
+// written as escapes, so that the files are ASCII (the Azure-Sentinel
+// repository's NonAsciiValidations) and read back as the same text.
+func TestPackageNonASCII(t *testing.T) {
+	r := testRule(t, rule.LogSource{Category: "proxy"}, false, field{"c-uri", nil, []any{"x"}})
+	r.Title = "Webhook \u2013 upload \U0001F600"
+	r.Description = "Größer als \u2248 100 Anfragen.\nZweite Zeile."
+	opts := target.Options{Profile: "sentinel-asim"}
+	ds := deployables(t, []*rule.Rule{r}, opts)
+	arts, refusals, err := kql.New().Package(ds, opts)
+	require.NoError(t, err)
+	require.Empty(t, refusals)
+	require.Len(t, arts, 2)
+	for _, a := range arts {
+		for i, c := range a.Data {
+			require.Less(t, c, byte(0x80), "%s: byte %d is not ASCII", a.Path, i)
+		}
+	}
+	assert.Contains(t, string(arts[0].Data), `name: "Webhook \u2013 upload \U0001F600"`)
+	doc := assertYAML(t, arts[0].Data)
+	assert.Equal(t, r.Title, doc["name"])
+	assert.True(t, strings.HasPrefix(doc["description"].(string), r.Description+"\n\n"), doc["description"])
+
+	assert.Contains(t, string(arts[1].Data), `"displayName": "Webhook \u2013 upload \uD83D\uDE00"`)
+	var arm struct {
+		Resources []struct {
+			Properties struct{ DisplayName, Description string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(arts[1].Data, &arm))
+	assert.Equal(t, r.Title, arm.Resources[0].Properties.DisplayName)
+	assert.True(t, strings.HasPrefix(arm.Resources[0].Properties.Description, r.Description+"\n\n"))
 }
 
 // TestAnalyticsRuleFields checks what the YAML carries: severity, ATT&CK
@@ -257,8 +349,9 @@ func TestARMEnabledFollowsTheDeployable(t *testing.T) {
 	require.NotEmpty(t, ds)
 	q := ds[0].Query
 	for _, enabled := range []bool{true, false} {
-		arts, err := kql.New().Package([]target.Deployable{{Query: q, Enabled: enabled}}, target.Options{})
+		arts, refusals, err := kql.New().Package([]target.Deployable{{Query: q, Enabled: enabled}}, target.Options{})
 		require.NoError(t, err)
+		require.Empty(t, refusals)
 		arm := arts[len(arts)-1]
 		require.Equal(t, kql.ARMFile, arm.Path)
 		assert.Contains(t, string(arm.Data), fmt.Sprintf(`"enabled": %t,`, enabled))

@@ -10,6 +10,8 @@
 package lower
 
 import (
+	"iter"
+
 	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/rule"
 )
@@ -65,4 +67,23 @@ func conditions(c *check.Rule, es []rule.Expr) []*Node {
 		out[i] = Condition(c, e)
 	}
 	return out
+}
+
+// Matchers yields the tree's leaves, left to right: what a backend looks
+// at to decide, once per rule, how the rule can be written (the Elastic
+// target's choice of query language).
+func (n *Node) Matchers() iter.Seq[*rule.Matcher] {
+	return func(yield func(*rule.Matcher) bool) { n.walk(yield) }
+}
+
+func (n *Node) walk(yield func(*rule.Matcher) bool) bool {
+	if n.Op == Match {
+		return yield(n.Matcher)
+	}
+	for _, k := range n.Kids {
+		if !k.walk(yield) {
+			return false
+		}
+	}
+	return true
 }

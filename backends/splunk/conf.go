@@ -42,11 +42,12 @@ const (
 
 // Package implements target.Backend: a Splunk app folder with one
 // Enterprise Security correlation search per rule. Pivot rules are
-// investigation searches, not detections, and are left out.
-func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, error) {
+// investigation searches, not detections, and are left out. A rule whose
+// saved search name another rule already has is refused.
+func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, []*target.Refusal, error) {
 	p, err := b.profile(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	type entry struct {
 		name string
@@ -56,7 +57,7 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 	titles := map[string]int{}
 	for _, d := range ds {
 		if d.Query == nil || d.Query.Rule == nil {
-			return nil, fmt.Errorf("splunk: package: a deployable has no compiled query")
+			return nil, nil, fmt.Errorf("splunk: package: a deployable has no compiled query")
 		}
 		if d.Query.Rule.IsPivot() {
 			continue
@@ -65,19 +66,27 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 		entries = append(entries, entry{d: d})
 	}
 	seen := map[string]string{}
-	for i := range entries {
-		r := entries[i].d.Query.Rule
+	var refusals []*target.Refusal
+	named := entries[:0]
+	for _, e := range entries {
+		r := e.d.Query.Rule
 		t := stanzaTitle(r.Rule)
 		if titles[t] > 1 {
 			t += " (" + sanitizeLine(r.ID) + ")"
 		}
 		name := "detc - " + t + " - Rule"
 		if other, dup := seen[name]; dup {
-			return nil, fmt.Errorf("%s: rule %s: saved search %q is also the name of rule %s: give the rules distinct titles or ids", r.Pos, r.ID, name, other)
+			// Splunk keys saved searches by name: the second would
+			// replace the first.
+			refusals = append(refusals, target.Refuse(r.Rule, Name, p.Name, r.Pos, "its saved search name",
+				"%q is already rule %s's: give the rules distinct titles or ids", name, other))
+			continue
 		}
 		seen[name] = r.ID
-		entries[i].name = name
+		e.name = name
+		named = append(named, e)
 	}
+	entries = named
 	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
 
 	var conf bytes.Buffer
@@ -92,7 +101,7 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 	}
 	app, err := appIdentity(opts.App, conf.Bytes())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	arts := []target.Artifact{
 		{Path: app.Name + "/default/app.conf", Data: appConf(app)},
@@ -102,7 +111,7 @@ func (b *Backend) Package(ds []target.Deployable, opts target.Options) ([]target
 	if len(responses) > 0 {
 		arts = append(arts, target.Artifact{Path: app.Name + "/" + responsesLookup, Data: responsesCSV(responses)})
 	}
-	return arts, nil
+	return arts, refusals, nil
 }
 
 // appIdentity fills the app's defaults and checks what the user set. The

@@ -84,8 +84,9 @@ detection:
 
 func TestPackageGolden(t *testing.T) {
 	b := splunk.New()
-	arts, err := b.Package(deployables(t, target.Options{}, packageRules...), target.Options{})
+	arts, refusals, err := b.Package(deployables(t, target.Options{}, packageRules...), target.Options{})
 	require.NoError(t, err)
+	require.Empty(t, refusals)
 	require.Len(t, arts, 3)
 	for _, a := range arts {
 		assert.True(t, strings.HasPrefix(a.Path, splunk.AppID+"/"), a.Path)
@@ -100,8 +101,9 @@ func TestPackageGolden(t *testing.T) {
 	for i, j := 0, len(ds)-1; i < j; i, j = i+1, j-1 {
 		ds[i], ds[j] = ds[j], ds[i]
 	}
-	again, err := b.Package(ds, target.Options{})
+	again, refusals, err := b.Package(ds, target.Options{})
 	require.NoError(t, err)
+	require.Empty(t, refusals)
 	assert.Equal(t, arts, again)
 }
 
@@ -141,8 +143,9 @@ func readConf(t *testing.T, data string) map[string]map[string]string {
 func TestPackageReadsBack(t *testing.T) {
 	b := splunk.New()
 	ds := deployables(t, target.Options{}, packageRules...)
-	arts, err := b.Package(ds, target.Options{})
+	arts, refusals, err := b.Package(ds, target.Options{})
 	require.NoError(t, err)
+	require.Empty(t, refusals)
 	conf := readConf(t, string(arts[1].Data))
 	require.Len(t, conf, 4)
 	s := conf["detc - Outbound POST to a chat webhook - Rule"]
@@ -182,16 +185,25 @@ func TestPackageReadsBack(t *testing.T) {
 
 func TestPackageErrors(t *testing.T) {
 	b := splunk.New()
-	_, err := b.Package([]target.Deployable{{}}, target.Options{})
+	_, _, err := b.Package([]target.Deployable{{}}, target.Options{})
 	assert.ErrorContains(t, err, "no compiled query")
-	_, err = b.Package(nil, target.Options{Profile: "nope"})
+	_, _, err = b.Package(nil, target.Options{Profile: "nope"})
 	assert.EqualError(t, err, `target splunk has no profile "nope" (profiles: cim, raw)`)
 
-	// Two rules whose titles and ids both collide cannot get distinct names.
-	r := &rule.Rule{ID: "same", Title: "T", LogSource: rule.LogSource{Category: "dns"}}
+}
+
+// Two rules whose titles and ids both collide cannot get distinct saved
+// search names: the second is refused, the first deployed.
+func TestPackageRefusesCollidingName(t *testing.T) {
+	r := &rule.Rule{ID: "same", Title: "T", Level: "low", LogSource: rule.LogSource{Category: "dns"}, Pos: rule.Pos{File: "a.yml", Line: 1, Col: 1}}
 	q := &target.Query{Rule: &check.Rule{Rule: r}, Text: "*"} // packaging reads metadata only
-	_, err = b.Package([]target.Deployable{{Query: q}, {Query: q}}, target.Options{})
-	assert.ErrorContains(t, err, "give the rules distinct titles or ids")
+	arts, refusals, err := splunk.New().Package([]target.Deployable{{Query: q}, {Query: q}}, target.Options{})
+	require.NoError(t, err)
+	require.Len(t, refusals, 1)
+	assert.Equal(t, "a.yml:1:1: rule same: splunk/cim cannot express its saved search name: \"detc - T (same) - Rule\" is already rule same's: give the rules distinct titles or ids", refusals[0].Error())
+	conf := readConf(t, string(arts[1].Data))
+	assert.Len(t, conf, 1)
+	assert.Contains(t, conf, "detc - T (same) - Rule")
 }
 
 // A group-by field mapped to several fields is grouped by the field the
@@ -209,8 +221,9 @@ detection:
   condition: sel | count() by cs-host > 10
 `)
 	require.Contains(t, ds[0].Query.Text, "| eval cs_host=coalesce('Web.url_domain', 'Web.dest')\n")
-	arts, err := b.Package(ds, target.Options{})
+	arts, refusals, err := b.Package(ds, target.Options{})
 	require.NoError(t, err)
+	require.Empty(t, refusals)
 	s := readConf(t, string(arts[1].Data))["detc - Posts per webhook host - Rule"]
 	require.NotNil(t, s)
 	assert.Equal(t, "cs_host", s["alert.suppress.fields"])
@@ -220,8 +233,9 @@ detection:
 func TestPackageAppIdentity(t *testing.T) {
 	b := splunk.New()
 	ds := deployables(t, target.Options{}, packageRules...)
-	arts, err := b.Package(ds, target.Options{App: target.App{Name: "acme_soc", Author: "ACME SOC", Version: "2.4.1"}})
+	arts, refusals, err := b.Package(ds, target.Options{App: target.App{Name: "acme_soc", Author: "ACME SOC", Version: "2.4.1"}})
 	require.NoError(t, err)
+	require.Empty(t, refusals)
 	require.Len(t, arts, 3)
 	assert.Equal(t, "acme_soc/default/app.conf", arts[0].Path)
 	conf := string(arts[0].Data)
@@ -232,8 +246,9 @@ func TestPackageAppIdentity(t *testing.T) {
 	// The default version follows the searches: a changed search is a new
 	// version, so Splunk sees an upgrade.
 	version := func(ds []target.Deployable) string {
-		arts, err := b.Package(ds, target.Options{})
+		arts, refusals, err := b.Package(ds, target.Options{})
 		require.NoError(t, err)
+		require.Empty(t, refusals)
 		m := regexp.MustCompile(`(?m)^version = (.*)$`).FindStringSubmatch(string(arts[0].Data))
 		require.NotNil(t, m)
 		return m[1]
@@ -245,7 +260,7 @@ func TestPackageAppIdentity(t *testing.T) {
 	assert.NotEqual(t, v1, version(ds))
 
 	for _, app := range []target.App{{Name: "../escape"}, {Name: "1app"}, {Version: "latest"}} {
-		_, err := b.Package(ds, target.Options{App: app})
+		_, _, err := b.Package(ds, target.Options{App: app})
 		assert.Error(t, err, "%+v", app)
 	}
 }

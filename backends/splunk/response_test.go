@@ -118,8 +118,9 @@ func TestSavedSearchesSpec(t *testing.T) {
 	resp, problem := rule.NewResponse([]string{rule.RespNotify, rule.RespBlockEndpoint, rule.RespIsolateHost}, rule.Pos{})
 	require.Empty(t, problem)
 	ds[0].Query.Rule.Response = resp
-	arts, err := splunk.New().Package(ds, target.Options{})
+	arts, refusals, err := splunk.New().Package(ds, target.Options{})
 	require.NoError(t, err)
+	require.Empty(t, refusals)
 	files := map[string][]byte{}
 	for _, a := range arts {
 		files[a.Path] = a.Data

@@ -50,6 +50,13 @@ type Query struct {
 	Source *mapping.Source
 }
 
+// Diagnostic codes of refusals: a rule a deployment refuses, and a rule
+// every deployment meant for it refuses (deployed nowhere).
+const (
+	CodeRefused    = "refused"
+	CodeUndeployed = "undeployed"
+)
+
 // Refusal is the error of a backend that cannot express a construct of
 // a (checked) rule with the same meaning. It names the rule, the construct
 // and the target. (build.RefusalRecord is its line in refusals.json.)
@@ -131,8 +138,12 @@ type Backend interface {
 	// The rule has passed internal/check: a backend refuses only what its
 	// target cannot express, never a mistake in the rule.
 	Compile(r *check.Rule, opts Options) (*Query, error)
-	// Package writes the deployment files for compiled rules.
-	Package(ds []Deployable, opts Options) ([]Artifact, error)
+	// Package writes the deployment files for compiled rules. A rule the
+	// deployment format cannot hold (a documented limit of the SIEM, such
+	// as the length of a Sentinel analytics rule's query) is left out and
+	// returned as its *Refusal; every other rule is packaged. The error is
+	// for what fails the whole package: options, profiles, a backend bug.
+	Package(ds []Deployable, opts Options) ([]Artifact, []*Refusal, error)
 }
 
 // Mapper is a backend whose profiles are mapping data, which lint reads

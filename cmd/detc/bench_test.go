@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"path/filepath"
 	"testing"
 
 	"github.com/detc/detc/backends/registry"
@@ -49,5 +50,20 @@ func BenchmarkCorpusCompile(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			benchmarkCommand(b, "compile", "--target", name, "--json", dir)
 		})
+	}
+}
+
+// BenchmarkCorpusBuildCommand is `detc build` over the corpus for every
+// target in its default profile, with the policy of a team adopting the
+// set (no fixture tests, rules every target refuses allowed): lint,
+// compile, runbooks, deployment files, the Navigator layer and the
+// catalog, written to disk. A failed build fails the benchmark.
+func BenchmarkCorpusBuildCommand(b *testing.B) {
+	dir := testutil.SigmaCorpus(b)
+	out := filepath.Join(b.TempDir(), "out")
+	for b.Loop() {
+		if code := run([]string{"build", "--config", "none", "--check", "fixture-coverage=off", "--check", "undeployed=warning", "--out", out, dir}, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("detc build exited %d", code)
+		}
 	}
 }

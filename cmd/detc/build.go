@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/detc/detc/backends/target"
@@ -16,6 +17,7 @@ import (
 	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/secretscan"
+	"github.com/detc/detc/internal/textutil"
 )
 
 var buildCmd = &subcommand{
@@ -49,9 +51,14 @@ Rules are deployed enabled when their status is in --enabled-statuses
 (default stable,test), disabled otherwise, in every target alike.
 
 A rule whose targets (HCL targets, Sigma targets) leave a deployment out is
-not compiled for it. A refusal is reported on stderr as a warning; with
---strict it is an error and nothing is written. A detection that every
-target meant for it refuses is an error: it would be deployed nowhere.
+not compiled for it. A target refuses a rule it cannot express, or one
+beyond a limit of its rule format (a Sentinel analytics rule's query of
+more than 10,000 characters); every other rule is still deployed. A
+refusal is reported on stderr as a warning, listed in DIR/refusals.json and
+counted in the summary; with --strict it is an error and nothing is
+written. A detection that every target meant for it refuses is an error
+(check undeployed): it would be deployed nowhere; a team deploying a third
+party's rule set makes it a warning with --check undeployed=warning.
 'detc list' shows the targets, profiles, languages and checks.`,
 		Example: "detc build --out out/ detections/\ndetc build --profile kql=sentinel-asim --profile kql=defender-xdr --lang eql --out out/ detections/\ndetc build --strict --check fixture-coverage=warning --out out/ detections/",
 	},
@@ -86,7 +93,8 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc build: the detections have errors; nothing was written\n")
 		return cli.ExitFail
 	}
-	layer := build.Extra{Dir: "navigator", Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
+	// The layer shows the techniques the build deploys detections for.
+	layer := build.Extra{Dir: "navigator", DeployedOnly: true, Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
 		data, err := navigator.Build("detc detections", rules, func(r *rule.Rule) string { return s.RunbookURL + build.FileName(r.ID) + ".md" })
 		return []target.Artifact{{Path: "layer.json", Data: data}}, err
 	}}
@@ -104,9 +112,10 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	// No rule had an error, so checked is set.Rules then the shared pivots.
 	res, err := build.Run(checked[:len(set.Rules)], build.Options{
 		Out: *out, Deployments: deps, Strict: *strict, Enabled: s.Enabled,
-		Runbook: build.Runbooks(checked, deps, set.Cards),
-		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
-		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set, s.Deployments)},
+		AllowUndeployed: s.Checks.Below(target.CodeUndeployed, project.LevelError),
+		Runbook:         build.Runbooks(checked, deps, set.Cards),
+		Brief:           build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
+		Extras:          []build.Extra{layer, blocklists, secrets, siteExtra(set, s.Deployments)},
 	})
 	if res != nil {
 		sev := rule.Warning
@@ -116,11 +125,12 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		for _, r := range res.Refusals {
 			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{r.Diagnostic(sev)}, set.Sources)
 		}
+		var undeployed rule.Diagnostics
 		for _, r := range res.Undeployed {
-			d := rule.Diagnostic{Severity: rule.Error, Pos: r.Pos, Code: "undeployed",
-				Summary: fmt.Sprintf("rule %s is refused by every target meant for it, so it would be deployed nowhere: fix what the refusals above name, or say which targets it is for (targets)", r.ID)}
-			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{d}, set.Sources)
+			undeployed = append(undeployed, rule.Diagnostic{Severity: rule.Error, Pos: r.Pos, Code: target.CodeUndeployed,
+				Summary: fmt.Sprintf("rule %s is refused by every target meant for it, so it would be deployed nowhere: fix what the refusals above name, or say which targets it is for (targets)", r.ID)})
 		}
+		cli.WriteDiagnostics(e.stderr, s.Checks.Apply(undeployed), set.Sources)
 	}
 	var rbErr *build.RunbookError
 	switch {
@@ -143,6 +153,13 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "built %d detections for %s into %s: %d files, %d refusals%s\n",
 		detections, strings.Join(names, ", "), *out, len(res.Files), len(res.Refusals), leftOut)
+	for _, n := range res.Counts {
+		fmt.Fprintf(e.stdout, "  %s: %d deployed, %d refused, %d left out by their targets\n", n.Dir, n.Deployed, n.Refused, n.Untargeted)
+	}
+	if n := len(res.Undeployed); n > 0 {
+		fmt.Fprintf(e.stdout, "  %s deployed nowhere: every target meant for them refused them\n", textutil.Plural(n, "detection"))
+	}
+	writeLanguages(e.stdout, s.Deployments, res.Languages)
 	return cli.ExitOK
 }
 
@@ -155,4 +172,28 @@ func runbookLink(base string, r *rule.Rule) string {
 		return base + name
 	}
 	return "runbooks/" + name + " in the detc build output"
+}
+
+// writeLanguages says, for each deployment of a target with several query
+// languages, how many rules it deploys in each (elastic picks the
+// language per rule unless the deployment sets one).
+func writeLanguages(w io.Writer, deps []build.Deployment, counts []build.LanguageCount) {
+	several := map[string]bool{}
+	for _, d := range deps {
+		several[d.Name()] = len(d.Backend.Langs()) > 1
+	}
+	var order []string
+	byDep := map[string][]string{}
+	for _, c := range counts {
+		if !several[c.Deployment] {
+			continue
+		}
+		if _, ok := byDep[c.Deployment]; !ok {
+			order = append(order, c.Deployment)
+		}
+		byDep[c.Deployment] = append(byDep[c.Deployment], fmt.Sprintf("%d %s", c.Rules, c.Lang))
+	}
+	for _, d := range order {
+		fmt.Fprintf(w, "  %s: %s\n", d, strings.Join(byDep[d], ", "))
+	}
 }

@@ -24,9 +24,11 @@ var compileCmd = &subcommand{
 		Usage:   "detc compile --target splunk|kql|elastic [--profile NAME]... [--lang L] [--variant V] [--mapping FILE]... [--index I] [--json] [PATH...]",
 		Detail: `Prints, for each rule, a "# <rule id> <title>" line and the query, with
 a blank line between rules. With --json it prints one JSON object per rule
-per line: {"rule_id","title","file","target","profile","query"}, or "error":
-{"message","line","column"} in place of "query" when the target refuses the
-rule. A refusal is also reported on stderr and makes the exit status 1.
+per line: {"rule_id","title","file","target","profile","lang","query"}, or
+"error": {"message","line","column"} in place of "lang" and "query" when the
+target refuses the rule. "lang" is the query language, which the elastic
+target picks per rule without --lang (lucene, or esql where Lucene cannot
+say the rule exactly). A refusal is also reported on stderr and makes the exit status 1.
 
 --profile picks the field mapping (each target's first profile is its
 default; "raw" keeps the rule's field names); with several, each rule is
@@ -51,6 +53,7 @@ type compiled struct {
 	File    string        `json:"file"`
 	Target  string        `json:"target"`
 	Profile string        `json:"profile"`
+	Lang    string        `json:"lang,omitempty"`
 	Query   *string       `json:"query,omitempty"`
 	Error   *compileError `json:"error,omitempty"`
 }
@@ -121,6 +124,7 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 			default:
 				q := res.queries[j].q
 				out.Profile = q.Profile
+				out.Lang = q.Lang
 				out.Query = &q.Text
 			}
 			switch {

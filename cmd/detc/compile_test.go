@@ -50,8 +50,9 @@ func TestCompileJSON(t *testing.T) {
 		objs = append(objs, m)
 	}
 	for _, m := range objs[:2] {
-		assert.Equal(t, []string{"file", "profile", "query", "rule_id", "target", "title"}, keys(m))
+		assert.Equal(t, []string{"file", "lang", "profile", "query", "rule_id", "target", "title"}, keys(m))
 		assert.Equal(t, "elastic", m["target"])
+		assert.Equal(t, "lucene", m["lang"], "the language elastic picked for the rule")
 		assert.Equal(t, "ecs", m["profile"])
 		assert.Equal(t, "testdata/good/proxy.hcl", m["file"])
 		assert.NotEmpty(t, m["query"])
@@ -192,4 +193,23 @@ func TestEveryCommandReportsTheRuleError(t *testing.T) {
 		})
 	}
 	assert.NoDirExists(t, out, "build writes nothing")
+}
+
+// TestCompileJSONLanguagePerRule: without --lang, the elastic target
+// writes a rule Lucene cannot express (two fields compared) in ES|QL and
+// says so in the JSON line; --lang lucene forces Lucene and is refused.
+func TestCompileJSONLanguagePerRule(t *testing.T) {
+	dir := t.TempDir()
+	rule := "title: Own image\nid: 5e1f0000-0000-4000-8000-000000000001\nlogsource:\n  category: process_creation\n  product: windows\ndetection:\n  same:\n    Image|fieldref: ParentImage\n  condition: same\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "own.yml"), []byte(rule), 0o644))
+	code, stdout, stderr := detc(t, "compile", "--target", "elastic", "--json", dir)
+	require.Equal(t, 0, code, stderr)
+	var line map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &line), stdout)
+	assert.Equal(t, "esql", line["lang"])
+	assert.Contains(t, line["query"], "TO_LOWER(process.executable) == TO_LOWER(process.parent.executable)")
+
+	code, _, stderr = detc(t, "compile", "--target", "elastic", "--lang", "lucene", "--json", dir)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "a Lucene query cannot compare two fields of an event")
 }

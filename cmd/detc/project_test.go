@@ -41,7 +41,12 @@ func TestBuildFollowsTheProjectFile(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	code, stdout, stderr := detc(t, "build", "--strict", "--out", out, ".")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, "built 2 detections for splunk/cim, kql/sentinel-asim, kql/defender-xdr, elastic/ecs into "+out+": 21 files, 0 refusals, 1 left out by the detections' targets\n", stdout)
+	assert.Equal(t, "built 2 detections for splunk/cim, kql/sentinel-asim, kql/defender-xdr, elastic/ecs into "+out+": 21 files, 0 refusals, 1 left out by the detections' targets\n"+
+		"  elastic: 2 deployed, 0 refused, 0 left out by their targets\n"+
+		"  kql/defender-xdr: 1 deployed, 0 refused, 1 left out by their targets\n"+
+		"  kql/sentinel-asim: 2 deployed, 0 refused, 0 left out by their targets\n"+
+		"  splunk: 2 deployed, 0 refused, 0 left out by their targets\n"+
+		"  elastic/ecs: 2 eql\n", stdout)
 	tree := testutil.ReadTree(t, out)
 	assert.Equal(t, []string{
 		".detc-build",

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +42,11 @@ type Options struct {
 	Deployments []Deployment
 	// Strict makes any refusal fail the build.
 	Strict bool
+	// AllowUndeployed lets the build succeed when every deployment meant
+	// for a rule refuses it (Result.Undeployed still lists the rule): the
+	// project set the undeployed check below error, as a team deploying
+	// a third party's rule set does.
+	AllowUndeployed bool
 	// Enabled says which rules are deployed enabled (the enablement
 	// policy); nil deploys every rule enabled.
 	Enabled func(r *rule.Rule) bool
@@ -89,6 +95,10 @@ func Defaults(backends []target.Backend) []Deployment {
 type Extra struct {
 	Dir      string
 	Generate func(rules []*rule.Rule) ([]target.Artifact, error)
+	// DeployedOnly leaves out the rules every deployment meant for them
+	// refused (Options.AllowUndeployed), for an extra that says what the
+	// build deploys, such as the Navigator layer of the techniques covered.
+	DeployedOnly bool
 }
 
 // RefusalRecord is one rule a target could not express, as refusals.json
@@ -105,7 +115,7 @@ type RefusalRecord struct {
 
 // Diagnostic renders the refusal for stderr.
 func (r RefusalRecord) Diagnostic(sev rule.Severity) rule.Diagnostic {
-	return rule.Diagnostic{Severity: sev, Pos: rule.Pos{File: r.File, Line: r.Line, Col: r.Column}, Code: "refused", Summary: r.Message}
+	return rule.Diagnostic{Severity: sev, Pos: rule.Pos{File: r.File, Line: r.Line, Col: r.Column}, Code: target.CodeRefused, Summary: r.Message}
 }
 
 // Result says what a build did.
@@ -118,6 +128,27 @@ type Result struct {
 	Untargeted []Untargeted
 	// Undeployed are the rules every deployment meant for them refused.
 	Undeployed []*rule.Rule
+	// Counts say, per deployment in folder order, what became of every
+	// rule the build was given that is not a pivot.
+	Counts []Count
+	// Languages count, per deployment in build order, the rules deployed
+	// in each query language (a target such as elastic picks it per rule).
+	Languages []LanguageCount
+}
+
+// Count is what one deployment did with the build's rules: each rule is
+// deployed, refused (by the compiler or the packager) or left out by its
+// targets, so the three add up to the rules the build deploys.
+type Count struct {
+	Dir                           string
+	Deployed, Refused, Untargeted int
+}
+
+// LanguageCount is how many rules one deployment deploys in one language.
+type LanguageCount struct {
+	Deployment string
+	Lang       string
+	Rules      int
 }
 
 // Untargeted is a rule a deployment leaves out by the rule's targets.
@@ -147,6 +178,38 @@ var ErrRefused = errors.New("a target refused a rule")
 // ErrUndeployed is returned (wrapped) when every deployment meant for a
 // rule refused it: the rule would be deployed nowhere.
 var ErrUndeployed = errors.New("every target refuses a detection")
+
+// countLanguages counts a deployment's rules by query language, in the
+// order the backend lists its languages.
+func countLanguages(dep Deployment, ds []target.Deployable, packRefusals []*target.Refusal) []LanguageCount {
+	unpacked := map[string]bool{}
+	for _, pr := range packRefusals {
+		unpacked[pr.RuleID] = true
+	}
+	n := map[string]int{}
+	for _, d := range ds {
+		if !unpacked[d.Query.Rule.ID] {
+			n[d.Query.Lang]++
+		}
+	}
+	out := make([]LanguageCount, 0, len(n))
+	for lang, c := range n {
+		out = append(out, LanguageCount{Deployment: dep.Name(), Lang: lang, Rules: c})
+	}
+	rank := func(lang string) int {
+		if i := slices.Index(dep.Backend.Langs(), lang); i >= 0 {
+			return i
+		}
+		return len(dep.Backend.Langs())
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if ri, rj := rank(out[i].Lang), rank(out[j].Lang); ri != rj {
+			return ri < rj
+		}
+		return out[i].Lang < out[j].Lang
+	})
+	return out
+}
 
 // Run compiles and packages checked rules. Pivot rules are compiled only
 // for runbooks, never deployed. Nothing is written unless every step
@@ -191,9 +254,11 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	for _, dep := range deps {
 		var ds []target.Deployable
 		var meant []*check.Rule
+		count := Count{Dir: dep.Dir}
 		for _, r := range deployable {
 			if !r.TargetedAt(dep.Backend.Name(), dep.Profile()) {
 				res.Untargeted = append(res.Untargeted, Untargeted{RuleID: r.ID, Deployment: dep.Name()})
+				count.Untargeted++
 				continue
 			}
 			targeted[r]++
@@ -212,6 +277,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			d, refusal := Compile(dep, r, brief, opts.Enabled)
 			return result{d, refusal}
 		})
+		byID := map[string]*check.Rule{}
 		for i, r := range meant {
 			d, refusal := results[i].d, results[i].refusal
 			if refusal != nil {
@@ -220,24 +286,46 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 				continue
 			}
 			ds = append(ds, *d)
+			byID[r.ID] = r
 		}
-		arts, err := dep.Backend.Package(ds, dep.Options)
+		arts, packRefusals, err := dep.Backend.Package(ds, dep.Options)
 		if err != nil {
 			return nil, fmt.Errorf("%s: packaging failed: %w", dep.Dir, err)
 		}
+		// A rule the deployment format cannot hold is refused like one
+		// the query language cannot express; the others are deployed.
+		for _, pr := range packRefusals {
+			r, ok := byID[pr.RuleID]
+			if !ok {
+				return nil, fmt.Errorf("%s: packaging refused rule %q, which it was not given", dep.Dir, pr.RuleID)
+			}
+			refused[r]++
+			res.Refusals = append(res.Refusals, refusalRecord(r, dep, pr))
+		}
+		res.Languages = append(res.Languages, countLanguages(dep, ds, packRefusals)...)
+		count.Refused = len(meant) - len(ds) + len(packRefusals)
+		count.Deployed = len(ds) - len(packRefusals)
+		res.Counts = append(res.Counts, count)
 		for _, a := range arts {
 			if err := add(files, dep.Dir, a); err != nil {
 				return nil, err
 			}
 		}
 	}
+	var somewhere []*rule.Rule
 	for _, r := range deployable {
 		if n := targeted[r]; n > 0 && refused[r] == n {
 			res.Undeployed = append(res.Undeployed, r.Rule)
+			continue
 		}
+		somewhere = append(somewhere, r.Rule)
 	}
 	for _, x := range opts.Extras {
-		arts, err := x.Generate(deployed)
+		rules := deployed
+		if x.DeployedOnly {
+			rules = somewhere
+		}
+		arts, err := x.Generate(rules)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", x.Dir, err)
 		}
@@ -247,7 +335,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			}
 		}
 	}
-	if len(res.Undeployed) > 0 {
+	if len(res.Undeployed) > 0 && !opts.AllowUndeployed {
 		return res, fmt.Errorf("%w (%d detections)", ErrUndeployed, len(res.Undeployed))
 	}
 	if opts.Strict && len(res.Refusals) > 0 {
@@ -271,7 +359,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 // Refused turns a Compile error into a diagnostic at the construct the
 // target refused, or at the rule when the error has no position of its own.
 func Refused(r *rule.Rule, targetName, profile string, err error, sev rule.Severity) rule.Diagnostic {
-	d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: "refused"}
+	d := rule.Diagnostic{Severity: sev, Pos: r.Pos, Code: target.CodeRefused}
 	var te *target.Refusal
 	if errors.As(err, &te) {
 		if te.Pos.IsValid() {
@@ -292,11 +380,18 @@ func Compile(dep Deployment, r *check.Rule, brief string, enabled func(*rule.Rul
 	b := dep.Backend
 	q, err := b.Compile(r, dep.Options)
 	if err != nil {
-		d := Refused(r.Rule, b.Name(), dep.Profile(), err, rule.Error)
-		return nil, &RefusalRecord{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
-			Target: b.Name(), Profile: dep.Profile(), Message: d.Summary}
+		rec := refusalRecord(r, dep, err)
+		return nil, &rec
 	}
 	return &target.Deployable{Query: q, Runbook: brief, Version: Version(q), Enabled: enabled == nil || enabled(r.Rule)}, nil
+}
+
+// refusalRecord is the line of refusals.json for a deployment's refusal
+// of a rule (err a *target.Refusal, or another compile error).
+func refusalRecord(r *check.Rule, dep Deployment, err error) RefusalRecord {
+	d := Refused(r.Rule, dep.Backend.Name(), dep.Profile(), err, rule.Error)
+	return RefusalRecord{RuleID: r.ID, File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
+		Target: dep.Backend.Name(), Profile: dep.Profile(), Message: d.Summary}
 }
 
 // Version is a content hash of what a compiled rule means: its target,
@@ -371,6 +466,7 @@ func writeTree(out string, files map[string][]byte) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("cannot create %s: %w", parent, err)
 	}
+	removeStale(parent, "."+base+".new-")
 	tmp, err := os.MkdirTemp(parent, "."+base+".new-")
 	if err != nil {
 		return fmt.Errorf("cannot create a folder beside %s: %w", out, err)
@@ -404,6 +500,26 @@ func writeTree(out string, files map[string][]byte) error {
 		}
 	}
 	return nil
+}
+
+// removeStale removes the folders an interrupted build left beside the
+// output (a killed process cannot remove its own): those named with the
+// prefix of writeTree's new folders that hold the marker, written first.
+// It is best effort: a folder it cannot remove stays, and harms nothing.
+func removeStale(parent, prefix string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, Marker)); err == nil {
+			os.RemoveAll(dir)
+		}
+	}
 }
 
 func checkReplaceable(out string) error {

@@ -19,13 +19,15 @@ import (
 )
 
 // fake compiles a rule to "<name>:<id>" and packages one file per rule plus
-// an index. It refuses rules whose id is in refuse and, with failPackage,
-// fails in Package, after Compile succeeded for every rule.
+// an index. It refuses rules whose id is in refuse, refuses in Package the
+// rules whose id is in refusePackage and, with failPackage, fails in
+// Package, after Compile succeeded for every rule.
 type fake struct {
-	name        string
-	refuse      map[string]bool
-	failPackage bool
-	paths       []string // when set, Package writes these paths instead
+	name          string
+	refuse        map[string]bool
+	refusePackage map[string]bool
+	failPackage   bool
+	paths         []string // when set, Package writes these paths instead
 }
 
 func (f *fake) Name() string       { return f.name }
@@ -45,24 +47,30 @@ func (f *fake) Compile(r *check.Rule, opts target.Options) (*target.Query, error
 	return &target.Query{Rule: r, Target: f.name, Profile: profile, Text: f.name + ":" + r.ID}, nil
 }
 
-func (f *fake) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, error) {
+func (f *fake) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, []*target.Refusal, error) {
 	if f.failPackage {
-		return nil, errors.New("disk on fire")
+		return nil, nil, errors.New("disk on fire")
 	}
 	if f.paths != nil {
 		var out []target.Artifact
 		for _, p := range f.paths {
 			out = append(out, target.Artifact{Path: p, Data: []byte("x")})
 		}
-		return out, nil
+		return out, nil, nil
 	}
 	var out []target.Artifact
+	var refusals []*target.Refusal
 	var index strings.Builder
 	for _, d := range ds {
-		out = append(out, target.Artifact{Path: "rules/" + d.Query.Rule.ID + ".txt", Data: []byte(d.Query.Text + "\n" + d.Runbook)})
-		fmt.Fprintf(&index, "%s %s enabled=%t\n", d.Query.Rule.ID, d.Version, d.Enabled)
+		r := d.Query.Rule
+		if f.refusePackage[r.ID] {
+			refusals = append(refusals, target.Refuse(r.Rule, f.name, d.Query.Profile, r.Pos, "its deployment file", "too long"))
+			continue
+		}
+		out = append(out, target.Artifact{Path: "rules/" + r.ID + ".txt", Data: []byte(d.Query.Text + "\n" + d.Runbook)})
+		fmt.Fprintf(&index, "%s %s enabled=%t\n", r.ID, d.Version, d.Enabled)
 	}
-	return append(out, target.Artifact{Path: "index.txt", Data: []byte(index.String())}), nil
+	return append(out, target.Artifact{Path: "index.txt", Data: []byte(index.String())}), refusals, nil
 }
 
 // rules are stand-ins for checked rules: the fake backends read only
@@ -182,6 +190,22 @@ func TestFailedWriteKeepsPreviousOutput(t *testing.T) {
 	assert.Equal(t, []string{"out"}, entries(t, dir))
 }
 
+// TestRemovesStaleFolders: the folders a killed build left beside the
+// output are removed by the next build; other folders stay.
+func TestRemovesStaleFolders(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	for _, name := range []string{".out.new-123", ".out.new-123.old"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, name, "a"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name, Marker), []byte(markerText), 0o644))
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".out.new-mine"), 0o755), "no marker: not detc's")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "keep"), 0o755))
+	_, err := Run(rules(), Options{Out: out, Deployments: Defaults([]target.Backend{&fake{name: "a"}})})
+	require.NoError(t, err)
+	assert.Equal(t, []string{".out.new-mine", "keep", "out"}, entries(t, dir))
+}
+
 func TestRefusesForeignFolder(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "precious.txt"), []byte("keep"), 0o644))
@@ -271,6 +295,56 @@ func TestTargetingAndPolicy(t *testing.T) {
 	require.ErrorIs(t, err, ErrUndeployed)
 	assert.Equal(t, []*rule.Rule{rs[1].Rule}, res.Undeployed)
 	assert.Equal(t, tree, testutil.ReadTree(t, out), "the previous build is kept")
+
+	// A project that allows it (--check undeployed=warning) gets the
+	// build, with the rule listed; an extra of what is deployed leaves it
+	// out, the others have it.
+	extra := func(dir string, deployedOnly bool) Extra {
+		return Extra{Dir: dir, DeployedOnly: deployedOnly, Generate: func(rs []*rule.Rule) ([]target.Artifact, error) {
+			var ids []string
+			for _, r := range rs {
+				ids = append(ids, r.ID)
+			}
+			return []target.Artifact{{Path: "ids", Data: []byte(strings.Join(ids, " "))}}, nil
+		}}
+	}
+	res, err = Run(rs, Options{Out: out, Deployments: deps, AllowUndeployed: true, Extras: []Extra{extra("all", false), extra("covered", true)}})
+	require.NoError(t, err)
+	assert.Equal(t, []*rule.Rule{rs[1].Rule}, res.Undeployed)
+	tree = testutil.ReadTree(t, out)
+	assert.Equal(t, "r1 r2", tree["all/ids"])
+	assert.Equal(t, "r1", tree["covered/ids"])
+	assert.NotContains(t, tree, "a/rules/r2.txt")
+	assert.Contains(t, tree["refusals.json"], `"rule_id": "r2"`)
+}
+
+// TestPackagingRefusals: a rule the packager refuses (beyond a limit of
+// the deployment format) is left out of that target alone, reported like
+// a compile refusal, listed in refusals.json and counted; every other
+// rule is deployed.
+func TestPackagingRefusals(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	deps := Defaults([]target.Backend{&fake{name: "alpha", refusePackage: map[string]bool{"r1": true}}, &fake{name: "zeta", refuse: map[string]bool{"r2": true}}})
+	res, err := Run(rules(), Options{Out: out, Deployments: deps})
+	require.NoError(t, err)
+	tree := testutil.ReadTree(t, out)
+	assert.NotContains(t, tree, "alpha/rules/r1.txt")
+	assert.Contains(t, tree, "alpha/rules/r2.txt")
+	assert.Contains(t, tree, "zeta/rules/r1.txt")
+	require.Len(t, res.Refusals, 2)
+	assert.Equal(t, "a.hcl:1:1: warning: rule r1: alpha/default cannot express its deployment file: too long", res.Refusals[0].Diagnostic(rule.Warning).String())
+	assert.Equal(t, "r2", res.Refusals[1].RuleID)
+	assert.Contains(t, tree["refusals.json"], `"message": "rule r1: alpha/default cannot express its deployment file: too long"`)
+	assert.Equal(t, []Count{{Dir: "alpha", Deployed: 1, Refused: 1}, {Dir: "zeta", Deployed: 1, Refused: 1}}, res.Counts)
+	assert.Empty(t, res.Undeployed)
+
+	// Refused by one target's packager and the other's compiler: deployed
+	// nowhere.
+	deps[1].Backend = &fake{name: "zeta", refuse: map[string]bool{"r1": true}}
+	res, err = Run(rules(), Options{Out: out, Deployments: deps})
+	require.ErrorIs(t, err, ErrUndeployed)
+	require.Len(t, res.Undeployed, 1)
+	assert.Equal(t, "r1", res.Undeployed[0].ID)
 }
 
 // counting is a backend that counts its compilations per rule.

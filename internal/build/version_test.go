@@ -117,8 +117,9 @@ func TestPackageUsesDeployableVersion(t *testing.T) {
 			versions := map[string]bool{}
 			for _, v := range []string{"0123456789ab", "fedcba987654"} {
 				d.Version = v
-				arts, err := b.Package([]target.Deployable{*d}, target.Options{})
+				arts, refusals, err := b.Package([]target.Deployable{*d}, target.Options{})
 				require.NoError(t, err)
+				require.Empty(t, refusals)
 				var text strings.Builder
 				for _, a := range arts {
 					text.Write(a.Data)

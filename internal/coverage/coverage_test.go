@@ -26,8 +26,8 @@ func (fake) Profiles() []string { return []string{"strict", "loose"} }
 func (fake) Langs() []string    { return []string{"q"} }
 func (fake) Title() string      { return "fake" }
 func (fake) Variants() []string { return nil }
-func (fake) Package([]target.Deployable, target.Options) ([]target.Artifact, error) {
-	return nil, nil
+func (fake) Package([]target.Deployable, target.Options) ([]target.Artifact, []*target.Refusal, error) {
+	return nil, nil, nil
 }
 func (fake) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	switch {

@@ -144,9 +144,13 @@ func compileFor(dep build.Deployment, r *check.Rule, brief string, pivot bool, e
 		// and repeat it, so it is pinned here.
 		opts.App.Version = diffAppVersion
 	}
-	arts, err := b.Package([]target.Deployable{*d}, opts)
+	arts, refusals, err := b.Package([]target.Deployable{*d}, opts)
 	if err != nil {
 		return append(outs, Output{Target: name, Part: PartDeployment, Name: name, Text: fmt.Sprintf("packaging failed: %v\n", err)})
+	}
+	if len(refusals) > 0 {
+		msg := build.Refused(r.Rule, b.Name(), dep.Profile(), refusals[0], rule.Error).Summary
+		return append(outs, Output{Target: name, Part: PartDeployment, Name: name, Text: "refused: " + msg + "\n"})
 	}
 	sort.Slice(arts, func(i, j int) bool { return arts[i].Path < arts[j].Path })
 	for _, a := range arts {

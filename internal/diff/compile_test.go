@@ -74,8 +74,8 @@ func TestCompileNeedsUniqueIDs(t *testing.T) {
 // failing packages nothing.
 type failing struct{ fake }
 
-func (failing) Package([]target.Deployable, target.Options) ([]target.Artifact, error) {
-	return nil, errors.New("disk on fire")
+func (failing) Package([]target.Deployable, target.Options) ([]target.Artifact, []*target.Refusal, error) {
+	return nil, nil, errors.New("disk on fire")
 }
 
 func TestCompilePackagingFails(t *testing.T) {

@@ -44,14 +44,14 @@ func (fake) Compile(r *check.Rule, opts target.Options) (*target.Query, error) {
 	return &target.Query{Rule: r, Target: "fake", Profile: "default", Lang: "q", Text: strings.TrimSuffix(b.String(), "\n")}, nil
 }
 
-func (fake) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, error) {
+func (fake) Package(ds []target.Deployable, opts target.Options) ([]target.Artifact, []*target.Refusal, error) {
 	var out []target.Artifact
 	for _, d := range ds {
 		r := d.Query.Rule
 		out = append(out, target.Artifact{Path: "rules/" + r.ID + ".conf", Data: []byte(fmt.Sprintf(
 			"title = %s\nversion = %s\nquery = %s\nrunbook = %q\n", r.Title, d.Version, strings.ReplaceAll(d.Query.Text, "\n", "; "), d.Runbook))})
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 var backends = build.Defaults([]target.Backend{fake{}})

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/attack"
 	"github.com/detc/detc/internal/blocklist"
 	"github.com/detc/detc/internal/check"
@@ -70,6 +71,7 @@ var Checks = []CheckInfo{
 	{CodeUnknownField, "warning", "a field that neither the Sigma taxonomy of the rule's log source nor any mapping profile knows"},
 	{CodeNoCard, "warning", "a detection whose ATT&CK technique has no runbook card"},
 	{fixture.CodeCoverage, "error", "a detection without a positive and a negative fixture case"},
+	{target.CodeUndeployed, "error", "a detection that every target meant for it refuses, so that detc build would deploy it nowhere"},
 }
 
 // CheckCodes lists the codes of Checks.

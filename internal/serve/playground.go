@@ -139,9 +139,12 @@ func (s *server) result(r *rule.Rule, b target.Backend, opts target.Options, run
 	} else {
 		text := strings.TrimRight(q.Text, "\n")
 		rr.Query = &text
-		arts, err := b.Package([]target.Deployable{{Query: q, Runbook: md, Version: build.Version(q)}}, opts)
+		arts, refusals, err := b.Package([]target.Deployable{{Query: q, Runbook: md, Version: build.Version(q)}}, opts)
 		if err != nil {
 			rr.Deployment = []Artifact{{Path: b.Name(), Text: "cannot package: " + err.Error()}}
+		}
+		for _, ref := range refusals {
+			rr.Deployment = append(rr.Deployment, Artifact{Path: b.Name(), Text: "refused: " + build.Refused(r, b.Name(), opts.Profile, ref, rule.Error).Summary})
 		}
 		for _, a := range arts {
 			rr.Deployment = append(rr.Deployment, Artifact{Path: b.Name() + "/" + a.Path, Text: string(a.Data)})

@@ -115,9 +115,14 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 		if refusal != nil {
 			st.OK, st.Reason = false, refusal.Message
 		} else {
-			arts, err := b.Package([]target.Deployable{*d}, target.Options{})
+			arts, refusals, err := b.Package([]target.Deployable{*d}, target.Options{})
 			if err != nil {
 				return nil, fmt.Errorf("%s: packaging rule %s: %w", b.Name(), r.ID, err)
+			}
+			if len(refusals) > 0 {
+				// Beyond a limit of the target's deployment format.
+				st.OK, st.Reason = false, build.Refused(r, b.Name(), d.Query.Profile, refusals[0], rule.Error).Summary
+				arts = nil
 			}
 			for _, a := range arts {
 				v.Deploy = append(v.Deploy, deployView{Target: st.Title, Path: b.Name() + "/" + a.Path, Text: string(a.Data)})

@@ -42,15 +42,16 @@ type variant struct {
 // expression finds a match. Lucene's match is anchored, so an unanchored
 // expression is framed by .* and the RE2 anchors ^ and $ become the
 // absence of that frame. Perl classes (\d, \s, \w) and (?i) become
-// explicit character classes. Word boundaries (\b, \B) have no Lucene form
-// and give an *Unsupported error.
+// explicit character classes. Word boundaries (\b, \B) have no Lucene form:
+// those the expression's own characters decide are rewritten away
+// (boundary.go), the others give an *Unsupported error.
 func Regex(expr string, flags rule.RegexFlags) (string, error) {
 	expr = flags.Prefix() + expr
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return "", fmt.Errorf("regular expression does not compile: %w", err)
 	}
-	vs, err := variants(re)
+	vs, err := variants(resolveBoundaries(re))
 	if err != nil {
 		return "", err
 	}
@@ -124,7 +125,7 @@ func variants(re *syntax.Regexp) ([]variant, error) {
 	case syntax.OpEndLine:
 		return []variant{{end: lineEdge, atom: true}}, nil
 	case syntax.OpWordBoundary, syntax.OpNoWordBoundary:
-		return nil, unsupported(`word boundary \b or \B`, "Lucene regular expressions have no word-boundary assertion")
+		return nil, unsupported(`word boundary \b or \B`, "Lucene regular expressions have no word-boundary assertion, and the characters around this one do not decide it")
 	case syntax.OpCapture:
 		return variants(re.Sub[0])
 	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
