@@ -74,7 +74,7 @@ func TestBuildUndeployed(t *testing.T) {
 				assert.NotContains(t, stderr, tt.absent)
 			}
 			if !tt.deployed {
-				assert.Contains(t, stderr, "every target refuses a detection (1 detections); out was left as it was")
+				assert.Contains(t, stderr, "every target refuses a detection (1 detection); out was left as it was")
 				assert.NoDirExists(t, "out")
 				return
 			}

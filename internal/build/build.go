@@ -23,6 +23,7 @@ import (
 	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/parallel"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/textutil"
 )
 
 // Marker is the file every build output holds. A build replaces an
@@ -370,7 +371,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 		}
 	}
 	if n := countErrors(undeployed); n > 0 {
-		return res, fmt.Errorf("%w (%d detections)", ErrUndeployed, n)
+		return res, fmt.Errorf("%w (%s)", ErrUndeployed, textutil.Plural(n, "detection"))
 	}
 	if opts.Strict && len(res.Refusals) > 0 {
 		return res, fmt.Errorf("%w (%d refusals; --strict)", ErrRefused, len(res.Refusals))
