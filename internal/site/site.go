@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"sync"
 
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/check"
+	"github.com/detc/detc/internal/parallel"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/runbook"
 )
@@ -88,13 +90,36 @@ func Static() ([]target.Artifact, error) {
 // Generate writes the catalog: index.html, attack.html, one page per
 // detection and the static files. The same input gives the same bytes.
 func Generate(in Input) ([]target.Artifact, error) {
+	var detections []*rule.Rule
+	for _, r := range in.Rules {
+		if !r.IsPivot() {
+			detections = append(detections, r)
+		}
+	}
+	nav := Nav{Playground: in.Playground}
+	type made struct {
+		v    *detectionView
+		page []byte
+		err  error
+	}
+	// Each detection's page is made and written on every core; only what
+	// the index and the matrix show is kept of its view. The first error
+	// in the rules' order is returned, as one at a time would.
+	pages := parallel.Map(detections, func(r *rule.Rule) made {
+		v, err := newDetectionView(r, in)
+		if err != nil {
+			return made{err: err}
+		}
+		page, err := Render("detection.html", Page{Title: v.Rule.Title + " · " + Name, Nav: nav, Body: v})
+		if err != nil {
+			return made{err: fmt.Errorf("rule %s: %w", r.ID, err)}
+		}
+		return made{v: v.listing(), page: page}
+	})
 	var views []*detectionView
 	taken := map[string]bool{}
-	for _, r := range in.Rules {
-		if r.IsPivot() {
-			continue
-		}
-		v, err := newDetectionView(r, in)
+	for i, r := range detections {
+		v, err := pages[i].v, pages[i].err
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +136,6 @@ func Generate(in Input) ([]target.Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	nav := Nav{Playground: in.Playground}
 	index, err := Render("index.html", Page{Title: Name, Current: "index", Nav: nav, Body: newIndexView(views, in.Backends)})
 	if err != nil {
 		return nil, err
@@ -133,12 +157,8 @@ func Generate(in Input) ([]target.Artifact, error) {
 		}
 		out = append(out, pg...)
 	}
-	for _, v := range views {
-		page, err := Render("detection.html", Page{Title: v.Rule.Title + " · " + Name, Nav: nav, Body: v})
-		if err != nil {
-			return nil, fmt.Errorf("rule %s: %w", v.Rule.ID, err)
-		}
-		out = append(out, target.Artifact{Path: v.Page, Data: page})
+	for i, v := range views {
+		out = append(out, target.Artifact{Path: v.Page, Data: pages[i].page})
 	}
 	return out, nil
 }
@@ -160,13 +180,34 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"levelRank": levelRank,
 }).ParseFS(templateFS, "templates/*.html"))
 
+// pageLayouts holds, per page template, the layout with that page as its body,
+// made once: html/template escapes a template set on its first execution,
+// which cost as much as executing a detection page when every page had a
+// fresh clone. An escaped template is safe to execute concurrently.
+var pageLayouts sync.Map // page template name → *pageTemplate
+
+type pageTemplate struct {
+	once sync.Once
+	t    *template.Template
+	err  error
+}
+
+func pageLayout(name string) (*template.Template, error) {
+	v, _ := pageLayouts.LoadOrStore(name, &pageTemplate{})
+	pt := v.(*pageTemplate)
+	pt.once.Do(func() {
+		if pt.t, pt.err = templates.Clone(); pt.err != nil {
+			return
+		}
+		_, pt.err = pt.t.New("body").Parse(`{{template "` + name + `" .}}`)
+	})
+	return pt.t, pt.err
+}
+
 // Render executes one page template inside the layout.
 func Render(name string, p Page) ([]byte, error) {
-	t, err := templates.Clone()
+	t, err := pageLayout(name)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := t.New("body").Parse(`{{template "` + name + `" .}}`); err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
