@@ -210,12 +210,18 @@ func Render(name string, p Page) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
+	b := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(b)
+	b.Reset()
+	if err := t.ExecuteTemplate(b, "layout.html", p); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	// The page is copied out at its size: the buffer, grown to the largest
+	// page, serves the next one.
+	return bytes.Clone(b.Bytes()), nil
 }
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // PageName is the file of a detection's page, relative to the catalog.
 func PageName(r *rule.Rule) string { return "rule-" + build.FileName(r.IDOrName()) + ".html" }
