@@ -74,6 +74,44 @@ func Runbooks(rules []*rule.Rule, deps []build.Deployment, cards map[string]*run
 	}
 }
 
+// SharedRunbooks lets a build and its catalog render each runbook once:
+// render is the build's Runbook hook (build.Runbooks over checked), and
+// forBuild, which build.Options takes instead, remembers what it writes
+// for forCatalog (Input.Runbook) to give again. A rule forBuild was not
+// asked for is rendered when the catalog asks.
+func SharedRunbooks(checked []*check.Rule, render func(*check.Rule) (string, error)) (forBuild func(*check.Rule) (string, error), forCatalog func(*rule.Rule) (string, error)) {
+	type rendered struct {
+		once sync.Once
+		md   string
+		err  error
+	}
+	// Filled here and only read after, so the hooks can run on every core.
+	byRule := map[*rule.Rule]*rendered{}
+	checkedOf := map[*rule.Rule]*check.Rule{}
+	for _, c := range checked {
+		byRule[c.Rule] = &rendered{}
+		checkedOf[c.Rule] = c
+	}
+	forBuild = func(c *check.Rule) (string, error) {
+		m := byRule[c.Rule]
+		if m == nil {
+			return render(c)
+		}
+		m.once.Do(func() { m.md, m.err = render(c) })
+		return m.md, m.err
+	}
+	forCatalog = func(r *rule.Rule) (string, error) {
+		c := checkedOf[r]
+		if c == nil {
+			if c, _ = check.Run(r); c == nil {
+				return "", nil
+			}
+		}
+		return forBuild(c)
+	}
+	return forBuild, forCatalog
+}
+
 // Static lists the style sheet and script every page uses.
 func Static() ([]target.Artifact, error) {
 	var out []target.Artifact
