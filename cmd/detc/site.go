@@ -80,8 +80,8 @@ func siteRunbooks(set *load.Set, deps []build.Deployment) func(*rule.Rule) (stri
 // siteExtra is the catalog as a build output (out/site/), showing the
 // runbooks the build wrote (runbook, from site.SharedRunbooks).
 func siteExtra(set *load.Set, runbook func(*rule.Rule) (string, error)) build.Extra {
-	return build.Extra{Dir: "site", Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
-		return site.Generate(siteInput(set, rules, false, runbook))
+	return build.Extra{Dir: "site", Write: func(rules []*rule.Rule, add func(target.Artifact) error) error {
+		return site.GenerateTo(siteInput(set, rules, false, runbook), add)
 	}}
 }
 

@@ -81,7 +81,7 @@ func (v *detectionView) listing() *detectionView {
 }
 
 func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
-	v := &detectionView{Rule: r, Page: PageName(r), Href: Href(r), LogSource: LogSourceText(r.LogSource)}
+	v := &detectionView{Rule: r, LogSource: LogSourceText(r.LogSource)}
 	for _, id := range r.Attack.Techniques {
 		link := attackLink{ID: id}
 		if t, ok := attack.LookupTechnique(id); ok {

@@ -128,47 +128,90 @@ func Static() ([]target.Artifact, error) {
 // Generate writes the catalog: index.html, attack.html, one page per
 // detection and the static files. The same input gives the same bytes.
 func Generate(in Input) ([]target.Artifact, error) {
-	var detections []*rule.Rule
-	for _, r := range in.Rules {
-		if !r.IsPivot() {
-			detections = append(detections, r)
+	var pages []target.Artifact
+	head, err := makeCatalog(in, func(n int) { pages = make([]target.Artifact, n) }, func(i int, a target.Artifact) error {
+		pages[i] = a
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(head, pages...), nil
+}
+
+// GenerateTo writes the catalog as Generate does, handing each file to add
+// as soon as it is made, so that the pages are never all in memory at
+// once (a build's out/site/). add is called from several goroutines.
+func GenerateTo(in Input, add func(target.Artifact) error) error {
+	head, err := makeCatalog(in, func(int) {}, func(_ int, a target.Artifact) error { return add(a) })
+	if err != nil {
+		return err
+	}
+	for _, a := range head {
+		if err := add(a); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// makeCatalog makes the catalog: each detection's page goes to page (with
+// its place among the detections, from several goroutines) as soon as it
+// is written, after count is told how many there are; the other files
+// are returned.
+func makeCatalog(in Input, count func(int), page func(i int, a target.Artifact) error) ([]target.Artifact, error) {
+	var detections []*rule.Rule
+	var names []string
+	taken := map[string]bool{}
+	for _, r := range in.Rules {
+		if r.IsPivot() {
+			continue
+		}
+		// Lint refuses two rules with one id, but detc serve shows sets
+		// with lint errors: the second page gets a number.
+		name := PageName(r)
+		for n := 2; taken[name]; n++ {
+			name = fmt.Sprintf("rule-%s-%d.html", build.FileName(r.IDOrName()), n)
+		}
+		taken[name] = true
+		detections = append(detections, r)
+		names = append(names, name)
+	}
+	count(len(detections))
 	nav := Nav{Playground: in.Playground}
 	type made struct {
-		v    *detectionView
-		page []byte
-		err  error
+		v   *detectionView
+		err error
 	}
 	// Each detection's page is made and written on every core; only what
 	// the index and the matrix show is kept of its view. The first error
 	// in the rules' order is returned, as one at a time would.
-	pages := parallel.Map(detections, func(r *rule.Rule) made {
+	order := make([]int, len(detections))
+	for i := range order {
+		order[i] = i
+	}
+	results := parallel.Map(order, func(i int) made {
+		r := detections[i]
 		v, err := newDetectionView(r, in)
 		if err != nil {
 			return made{err: err}
 		}
-		page, err := Render("detection.html", Page{Title: v.Rule.Title + " · " + Name, Nav: nav, Body: v})
+		v.Page, v.Href = names[i], url.PathEscape(names[i])
+		data, err := Render("detection.html", Page{Title: v.Rule.Title + " · " + Name, Nav: nav, Body: v})
+		if err == nil {
+			err = page(i, target.Artifact{Path: v.Page, Data: data})
+		}
 		if err != nil {
 			return made{err: fmt.Errorf("rule %s: %w", r.ID, err)}
 		}
-		return made{v: v.listing(), page: page}
+		return made{v: v.listing()}
 	})
-	var views []*detectionView
-	taken := map[string]bool{}
-	for i, r := range detections {
-		v, err := pages[i].v, pages[i].err
-		if err != nil {
-			return nil, err
+	views := make([]*detectionView, len(results))
+	for i := range results {
+		if results[i].err != nil {
+			return nil, results[i].err
 		}
-		// Lint refuses two rules with one id, but detc serve shows sets
-		// with lint errors: the second page gets a number.
-		for n := 2; taken[v.Page]; n++ {
-			v.Page = fmt.Sprintf("rule-%s-%d.html", build.FileName(r.IDOrName()), n)
-			v.Href = url.PathEscape(v.Page)
-		}
-		taken[v.Page] = true
-		views = append(views, v)
+		views[i] = results[i].v
 	}
 	out, err := Static()
 	if err != nil {
@@ -183,20 +226,17 @@ func Generate(in Input) ([]target.Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := Render("attack.html", Page{Title: "ATT&CK coverage · " + Name, Current: "attack", Nav: nav, Body: matrix})
+	attackPage, err := Render("attack.html", Page{Title: "ATT&CK coverage · " + Name, Current: "attack", Nav: nav, Body: matrix})
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, target.Artifact{Path: "attack.html", Data: page})
+	out = append(out, target.Artifact{Path: "attack.html", Data: attackPage})
 	if in.Playground {
 		pg, err := playground(in.Backends, nav)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, pg...)
-	}
-	for i, v := range views {
-		out = append(out, target.Artifact{Path: v.Page, Data: pages[i].page})
 	}
 	return out, nil
 }
