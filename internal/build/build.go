@@ -337,7 +337,19 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			rules = somewhere
 		}
 		if x.Write != nil {
-			if err := x.Write(rules, func(a target.Artifact) error { return files.add(x.Dir, a) }); err != nil {
+			var addErr error // add's errors name the folder already
+			var once sync.Once
+			err := x.Write(rules, func(a target.Artifact) error {
+				err := files.add(x.Dir, a)
+				if err != nil {
+					once.Do(func() { addErr = err })
+				}
+				return err
+			})
+			if err != nil && addErr != nil && errors.Is(err, addErr) {
+				return nil, err
+			}
+			if err != nil {
 				return nil, fmt.Errorf("%s: %w", x.Dir, err)
 			}
 			continue
