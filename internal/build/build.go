@@ -548,6 +548,10 @@ type tree struct {
 
 func newTree(out string) (*tree, error) {
 	out = filepath.Clean(out)
+	// Checked before anything is made, and again before the swap.
+	if err := checkReplaceable(out); err != nil {
+		return nil, err
+	}
 	parent, base := filepath.Split(out)
 	if parent == "" {
 		parent = "."
