@@ -100,7 +100,9 @@ func classRune(b *strings.Builder, r rune) {
 // Pattern writes a Sigma wildcard pattern as a Lucene regex: * is .*, ? is
 // one character, literal text is escaped and, unless cased, every letter
 // becomes a class of its case forms. The op adds the implied wildcards of
-// contains, startswith and endswith. Invalid UTF-8 cannot be written.
+// contains, startswith and endswith. Invalid UTF-8 cannot be written, nor
+// a pattern Lucene could not determinize (a *TooComplex error: many ?
+// after a *).
 func Pattern(p rule.Pattern, op rule.Op, cased bool) (string, error) {
 	var parts rule.Pattern
 	if op == rule.OpContains || op == rule.OpEndsWith {
@@ -132,7 +134,11 @@ func Pattern(p rule.Pattern, op rule.Op, cased bool) (string, error) {
 		}
 		lastRun = false
 	}
-	return guardTrailingBackslash(b.String()), nil
+	out := guardTrailingBackslash(b.String())
+	if err := CheckDeterminizable(out); err != nil {
+		return "", err
+	}
+	return out, nil
 }
 
 // guardTrailingBackslash rewrites a final escaped backslash as a class:

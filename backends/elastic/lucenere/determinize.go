@@ -1,0 +1,610 @@
+package lucenere
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Elasticsearch runs every regex detc writes (query_string /regex/ terms,
+// EQL's regex, ES|QL's RLIKE) through Lucene's RegExp, whose automaton it
+// determinizes with Lucene's default limit, and rejects the query when the
+// subset construction goes past it (TooComplexToDeterminizeException):
+//
+//   - Lucene 8 (Elasticsearch 7, and the tests' checker):
+//     RegExp.toAutomaton() uses Operations.DEFAULT_MAX_DETERMINIZED_STATES,
+//     10,000 states, and minimizes after every union, concatenation and
+//     repetition (RegExp.toAutomatonInternal);
+//   - Lucene 9 and 10 (Elasticsearch 8 and 9): DEFAULT_DETERMINIZE_WORK_LIMIT
+//     is 10,000, and Operations.determinize turns it into an effort limit
+//     of workLimit*10 (LUCENE-9981), the effort being the number of NFA
+//     states of each subset it expands, summed. Lucene 9 still minimizes
+//     each node; Lucene 10 determinizes the whole NFA once (RegexpQuery,
+//     and Elasticsearch's RLikePattern.createAutomaton, which EQL and
+//     ES|QL share: Operations.determinize(..., DEFAULT_DETERMINIZE_WORK_LIMIT)).
+//
+// Sources: apache/lucene lucene/core/src/java/org/apache/lucene/util/
+// automaton/Operations.java and RegExp.java (branch_8x, branch_9x, main),
+// elastic/elasticsearch x-pack/plugin/esql-core .../regex/RLikePattern.java.
+//
+// detc has no Lucene at compile time, so it measures the regex it wrote
+// itself: the position (Glushkov) automaton of the Lucene regex, which is
+// what Lucene's Operations build once their virtual epsilons are followed
+// (one state per character class, counted repetitions copied out), then
+// the subset construction over code-point intervals, as in
+// Operations.determinize, counting both measures and stopping as soon as
+// either passes its limit. Every subexpression Lucene 8 and 9 minimize on
+// their own is measured too, where it is big enough to matter. The
+// automaton differs from Lucene's in details, so detc refuses from
+// stateBudget states on, a margin below Lucene's 10,000; the tests check
+// the estimate against the real Lucene.
+const (
+	// LuceneLimit is Lucene's default limit: maxDeterminizedStates in
+	// Lucene 8, DEFAULT_DETERMINIZE_WORK_LIMIT in Lucene 9 and 10.
+	LuceneLimit = 10000
+	// stateBudget is the most subset states detc lets through.
+	stateBudget = LuceneLimit * 9 / 10
+	// workBudget is Lucene 9's effort limit (workLimit*10), with the
+	// same margin.
+	workBudget = LuceneLimit * 10 * 9 / 10
+	// maxPositions bounds the automaton detc builds: a regex with more
+	// character positions (counted repetitions copied out) is refused.
+	maxPositions = 50000
+	// smallNode is the size below which a subexpression cannot pass either
+	// budget: 2^11 subsets of at most 12 positions.
+	smallNode = 11
+)
+
+// TooComplex is a regex Elasticsearch would reject when the query runs:
+// Lucene cannot determinize its automaton within its limit.
+type TooComplex struct {
+	// Regex is the Lucene regex, Sub the part of it that goes past the
+	// limit (Lucene determinizes parts on their own).
+	Regex, Sub string
+	// States and Work are what detc counted when it stopped.
+	States, Work int
+}
+
+func (e *TooComplex) Error() string {
+	part := ""
+	if e.Sub != e.Regex {
+		part = fmt.Sprintf(", in its part %s, which Lucene 8 and 9 determinize on their own", quoteShort(e.Sub))
+	}
+	passed := fmt.Sprintf("more than %s states", thousands(stateBudget))
+	if e.States <= stateBudget {
+		passed = fmt.Sprintf("%s units of work or more", thousands(workBudget))
+	}
+	return fmt.Sprintf("Elasticsearch cannot determinize this regular expression within Lucene's limit of 10,000 "+
+		"(states in Lucene 8, work in Lucene 9 and 10) and rejects the query when it runs: "+
+		"the subset construction of %s%s takes %s (detc's budget, set below Lucene's limit because its count "+
+		"estimates Lucene's); bound the repetitions or split the expression",
+		quoteShort(e.Regex), part, passed)
+}
+
+// thousands writes n with a comma between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func quoteShort(s string) string {
+	const max = 120
+	if utf8.RuneCountInString(s) > max {
+		r := []rune(s)
+		s = string(r[:max]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// CheckDeterminizable returns a *TooComplex error when Lucene could not
+// determinize the regex within its limit (by detc's estimate, which errs
+// on the side of refusing), and an error for syntax outside what this
+// package writes.
+func CheckDeterminizable(regex string) error {
+	n, err := parseLucene(regex)
+	if err != nil {
+		return err
+	}
+	return checkNode(regex, n, n)
+}
+
+// checkNode measures n and then its parts that Lucene 8 and 9 determinize
+// on their own.
+func checkNode(regex string, root, n *lnode) error {
+	if n.positions() <= smallNode {
+		return nil
+	}
+	if states, work, ok := measure(n); !ok {
+		sub := regex
+		if n != root {
+			sub = n.String()
+		}
+		return &TooComplex{Regex: regex, Sub: sub, States: states, Work: work}
+	}
+	for _, s := range n.subs {
+		if err := checkNode(regex, root, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lnode is a node of a Lucene regex: a character class (sorted, disjoint
+// ranges), a concatenation, a union, or a repetition of its one sub.
+type lnode struct {
+	kind     lkind
+	ranges   [][2]rune
+	subs     []*lnode
+	min, max int // repetition bounds; max -1 for none
+	size     int // positions, counted repetitions copied out (capped)
+}
+
+type lkind uint8
+
+const (
+	lClass lkind = iota
+	lConcat
+	lUnion
+	lRepeat
+)
+
+func (n *lnode) positions() int { return n.size }
+
+// setSize computes the number of positions of n, capped above maxPositions.
+func (n *lnode) setSize() *lnode {
+	switch n.kind {
+	case lClass:
+		n.size = 1
+	case lConcat, lUnion:
+		n.size = 0
+		for _, s := range n.subs {
+			n.size = min(n.size+s.size, maxPositions+1)
+		}
+	case lRepeat:
+		copies := max(n.max, n.min+1, 1)
+		n.size = min(n.subs[0].size*copies, maxPositions+1)
+	}
+	return n
+}
+
+// String writes n back in Lucene syntax (for the refusal's message).
+func (n *lnode) String() string {
+	var b strings.Builder
+	n.write(&b)
+	return b.String()
+}
+
+func (n *lnode) write(b *strings.Builder) {
+	switch n.kind {
+	case lClass:
+		flat := make([]rune, 0, 2*len(n.ranges))
+		for _, r := range n.ranges {
+			flat = append(flat, r[0], r[1])
+		}
+		c, err := class(flat)
+		if err != nil {
+			c = "[]"
+		}
+		b.WriteString(c)
+	case lConcat, lUnion:
+		b.WriteByte('(')
+		for i, s := range n.subs {
+			if i > 0 && n.kind == lUnion {
+				b.WriteByte('|')
+			}
+			s.write(b)
+		}
+		b.WriteByte(')')
+	case lRepeat:
+		n.subs[0].write(b)
+		b.WriteByte('{')
+		b.WriteString(strconv.Itoa(n.min))
+		if n.max != n.min {
+			b.WriteByte(',')
+			if n.max >= 0 {
+				b.WriteString(strconv.Itoa(n.max))
+			}
+		}
+		b.WriteByte('}')
+	}
+}
+
+// parseLucene reads the Lucene regex syntax this package writes: literals
+// and \-escapes, ., classes ([...], [^...]), groups, |, *, +, ? and {n},
+// {n,}, {n,m}.
+func parseLucene(s string) (*lnode, error) {
+	p := &lparser{s: s}
+	n := p.union()
+	if p.err == nil && p.i < len(s) {
+		p.fail("unexpected " + strconv.QuoteRune(p.peek()))
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	return n, nil
+}
+
+type lparser struct {
+	s   string
+	i   int
+	err error
+}
+
+func (p *lparser) fail(msg string) {
+	if p.err == nil {
+		p.err = fmt.Errorf("lucene regex %q at offset %d: %s", p.s, p.i, msg)
+	}
+}
+
+func (p *lparser) peek() rune {
+	r, _ := utf8.DecodeRuneInString(p.s[p.i:])
+	return r
+}
+
+func (p *lparser) next() rune {
+	r, w := utf8.DecodeRuneInString(p.s[p.i:])
+	p.i += w
+	return r
+}
+
+func (p *lparser) more() bool { return p.err == nil && p.i < len(p.s) }
+
+func (p *lparser) union() *lnode {
+	alts := []*lnode{p.concat()}
+	for p.more() && p.peek() == '|' {
+		p.next()
+		alts = append(alts, p.concat())
+	}
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	return (&lnode{kind: lUnion, subs: alts}).setSize()
+}
+
+func (p *lparser) concat() *lnode {
+	var parts []*lnode
+	for p.more() && p.peek() != '|' && p.peek() != ')' {
+		parts = append(parts, p.repeat())
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return (&lnode{kind: lConcat, subs: parts}).setSize()
+}
+
+func (p *lparser) repeat() *lnode {
+	n := p.atom()
+	for p.more() {
+		lo, hi := 0, 0
+		switch p.peek() {
+		case '*':
+			lo, hi = 0, -1
+		case '+':
+			lo, hi = 1, -1
+		case '?':
+			lo, hi = 0, 1
+		case '{':
+			p.next()
+			lo, hi = p.bounds()
+			if p.err != nil {
+				return n
+			}
+			n = (&lnode{kind: lRepeat, subs: []*lnode{n}, min: lo, max: hi}).setSize()
+			continue
+		default:
+			return n
+		}
+		p.next()
+		n = (&lnode{kind: lRepeat, subs: []*lnode{n}, min: lo, max: hi}).setSize()
+	}
+	return n
+}
+
+// bounds reads n}, n,} or n,m} after a {.
+func (p *lparser) bounds() (int, int) {
+	lo := p.number()
+	hi := lo
+	if p.more() && p.peek() == ',' {
+		p.next()
+		hi = -1
+		if p.more() && p.peek() != '}' {
+			hi = p.number()
+		}
+	}
+	if !p.more() || p.next() != '}' || hi >= 0 && hi < lo {
+		p.fail("bad repetition")
+	}
+	return lo, hi
+}
+
+func (p *lparser) number() int {
+	start := p.i
+	for p.more() && '0' <= p.peek() && p.peek() <= '9' {
+		p.next()
+	}
+	v, err := strconv.Atoi(p.s[start:p.i])
+	if err != nil {
+		p.fail("bad number")
+	}
+	return v
+}
+
+func (p *lparser) atom() *lnode {
+	switch r := p.next(); r {
+	case '(':
+		var n *lnode
+		if p.more() && p.peek() == ')' {
+			n = (&lnode{kind: lConcat}).setSize()
+		} else {
+			n = p.union()
+		}
+		if !p.more() || p.next() != ')' {
+			p.fail("unclosed group")
+		}
+		return n
+	case '[':
+		return p.class()
+	case '.':
+		return classNode([][2]rune{{0, utf8.MaxRune}})
+	case '\\':
+		if !p.more() {
+			p.fail("escape at the end")
+			return classNode(nil)
+		}
+		c := p.next()
+		return classNode([][2]rune{{c, c}})
+	default:
+		if r < utf8.RuneSelf && containsByte(`*+?{}|)]#@&<>~"`, byte(r)) {
+			p.fail("operator " + strconv.QuoteRune(r) + " detc does not write")
+		}
+		return classNode([][2]rune{{r, r}})
+	}
+}
+
+func containsByte(s string, c byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return true
+		}
+	}
+	return false
+}
+
+func classNode(rs [][2]rune) *lnode {
+	return (&lnode{kind: lClass, ranges: rs}).setSize()
+}
+
+// class reads a class after its [: runes, ranges a-b, \-escapes, and a
+// leading ^ for the complement over every code point.
+func (p *lparser) class() *lnode {
+	negated := false
+	if p.more() && p.peek() == '^' {
+		p.next()
+		negated = true
+	}
+	var rs [][2]rune
+	for p.more() && p.peek() != ']' {
+		lo := p.classRune()
+		hi := lo
+		if p.more() && p.peek() == '-' && p.i+1 < len(p.s) && p.s[p.i+1] != ']' {
+			p.next()
+			hi = p.classRune()
+		}
+		if hi < lo {
+			p.fail("bad range")
+		}
+		rs = append(rs, [2]rune{lo, hi})
+	}
+	if !p.more() || p.next() != ']' {
+		p.fail("unclosed class")
+	}
+	rs = normalize(rs)
+	if negated {
+		rs = complement(rs)
+	}
+	return classNode(rs)
+}
+
+func (p *lparser) classRune() rune {
+	r := p.next()
+	if r == '\\' && p.more() {
+		r = p.next()
+	}
+	return r
+}
+
+// normalize sorts ranges and merges those that overlap or touch.
+func normalize(rs [][2]rune) [][2]rune {
+	slices.SortFunc(rs, func(a, b [2]rune) int { return int(a[0] - b[0]) })
+	var out [][2]rune
+	for _, r := range rs {
+		if len(out) > 0 && r[0] <= out[len(out)-1][1]+1 {
+			out[len(out)-1][1] = max(out[len(out)-1][1], r[1])
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// glushkov is the position automaton of a node: state 0 is the start,
+// every other state a character position reached by its class.
+type glushkov struct {
+	class  [][][2]rune
+	follow [][]int32
+}
+
+// fragment is what a subexpression contributes: its first and last
+// positions and whether it matches the empty text.
+type fragment struct {
+	first, last []int32
+	nullable    bool
+}
+
+func buildGlushkov(n *lnode) *glushkov {
+	g := &glushkov{class: [][][2]rune{nil}, follow: [][]int32{nil}}
+	f := g.build(n)
+	g.follow[0] = f.first
+	for i, fs := range g.follow {
+		slices.Sort(fs)
+		g.follow[i] = slices.Compact(fs)
+	}
+	return g
+}
+
+func (g *glushkov) link(from, to []int32) {
+	for _, p := range from {
+		g.follow[p] = append(g.follow[p], to...)
+	}
+}
+
+func (g *glushkov) build(n *lnode) fragment {
+	switch n.kind {
+	case lClass:
+		p := int32(len(g.class))
+		g.class = append(g.class, n.ranges)
+		g.follow = append(g.follow, nil)
+		return fragment{first: []int32{p}, last: []int32{p}}
+	case lConcat:
+		f := fragment{nullable: true}
+		for _, s := range n.subs {
+			f = g.concat(f, g.build(s))
+		}
+		return f
+	case lUnion:
+		var f fragment
+		for _, s := range n.subs {
+			sf := g.build(s)
+			f.first = append(f.first, sf.first...)
+			f.last = append(f.last, sf.last...)
+			f.nullable = f.nullable || sf.nullable
+		}
+		return f
+	}
+	// A repetition: min copies, then max-min optional ones (or a star),
+	// each nested in the one before, as Operations.repeat builds them.
+	sub := n.subs[0]
+	f := fragment{nullable: true}
+	for i := 0; i < n.min; i++ {
+		f = g.concat(f, g.build(sub))
+	}
+	if n.max < 0 {
+		s := g.build(sub)
+		g.link(s.last, s.first)
+		s.nullable = true
+		return g.concat(f, s)
+	}
+	var opt []fragment
+	for i := n.min; i < n.max; i++ {
+		opt = append(opt, g.build(sub))
+	}
+	// x(x(x)?)?: fold from the innermost copy outwards.
+	var tail fragment
+	for i := len(opt) - 1; i >= 0; i-- {
+		o := opt[i]
+		if i < len(opt)-1 {
+			o = g.concat(o, tail)
+		}
+		o.nullable = true
+		tail = o
+	}
+	if len(opt) > 0 {
+		f = g.concat(f, tail)
+	}
+	return f
+}
+
+func (g *glushkov) concat(a, b fragment) fragment {
+	g.link(a.last, b.first)
+	f := fragment{nullable: a.nullable && b.nullable}
+	f.first = append(f.first, a.first...)
+	if a.nullable {
+		f.first = append(f.first, b.first...)
+	}
+	f.last = append(f.last, b.last...)
+	if b.nullable {
+		f.last = append(f.last, a.last...)
+	}
+	return f
+}
+
+// measure runs the subset construction of n's position automaton over
+// code-point intervals, as Operations.determinize does, and reports the
+// subsets made and the work spent (NFA states of each subset expanded,
+// summed), false as soon as either goes past its budget.
+func measure(n *lnode) (states, work int, ok bool) {
+	if n.size > maxPositions {
+		return 0, 0, false
+	}
+	g := buildGlushkov(n)
+	type event struct {
+		point rune
+		pos   int32
+		delta int32
+	}
+	seen := map[string]struct{}{"\x00\x00\x00\x00": {}}
+	queue := [][]int32{{0}}
+	states = 1
+	count := make([]int32, len(g.class))
+	var events []event
+	var active []int32
+	var key []byte
+	for len(queue) > 0 {
+		set := queue[0]
+		queue = queue[1:]
+		work += len(set)
+		if work >= workBudget {
+			return states, work, false
+		}
+		events = events[:0]
+		for _, p := range set {
+			for _, q := range g.follow[p] {
+				for _, r := range g.class[q] {
+					events = append(events, event{r[0], q, 1}, event{r[1] + 1, q, -1})
+				}
+			}
+		}
+		slices.SortFunc(events, func(a, b event) int { return int(a.point - b.point) })
+		active = active[:0]
+		for i := 0; i < len(events); {
+			point := events[i].point
+			for ; i < len(events) && events[i].point == point; i++ {
+				e := events[i]
+				count[e.pos] += e.delta
+				switch {
+				case e.delta > 0 && count[e.pos] == 1:
+					active = append(active, e.pos)
+				case e.delta < 0 && count[e.pos] == 0:
+					j := slices.Index(active, e.pos)
+					active[j] = active[len(active)-1]
+					active = active[:len(active)-1]
+				}
+			}
+			if len(active) == 0 {
+				continue
+			}
+			sub := slices.Clone(active)
+			slices.Sort(sub)
+			key = key[:0]
+			for _, p := range sub {
+				key = binary.LittleEndian.AppendUint32(key, uint32(p))
+			}
+			if _, ok := seen[string(key)]; ok {
+				continue
+			}
+			seen[string(key)] = struct{}{}
+			states++
+			if states > stateBudget {
+				return states, work, false
+			}
+			queue = append(queue, sub)
+		}
+	}
+	return states, work, true
+}
