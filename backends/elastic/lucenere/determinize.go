@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -53,35 +52,25 @@ const (
 	// maxPositions bounds the automaton detc builds: a regex with more
 	// character positions (counted repetitions copied out) is refused.
 	maxPositions = 50000
-	// smallNode is the size below which a subexpression cannot pass either
-	// budget: 2^11 subsets of at most 12 positions.
-	smallNode = 11
+	// smallRegex is the size up to which a regex cannot pass either
+	// budget: 2^11 subsets of at most 11 positions, and the start.
+	smallRegex = 11
 )
 
 // TooComplex is a regex Elasticsearch would reject when the query runs:
 // Lucene cannot determinize its automaton within its limit.
 type TooComplex struct {
-	// Regex is the Lucene regex, Sub the part of it that goes past the
-	// limit (Lucene determinizes parts on their own).
-	Regex, Sub string
-	// States and Work are what detc counted when it stopped.
-	States, Work int
+	// Regex is the Lucene regex; Over says which of detc's budgets it
+	// passes.
+	Regex, Over string
 }
 
 func (e *TooComplex) Error() string {
-	part := ""
-	if e.Sub != e.Regex {
-		part = fmt.Sprintf(", in its part %s, which Lucene 8 and 9 determinize on their own", quoteShort(e.Sub))
-	}
-	passed := fmt.Sprintf("more than %s states", thousands(stateBudget))
-	if e.States <= stateBudget {
-		passed = fmt.Sprintf("%s units of work or more", thousands(workBudget))
-	}
 	return fmt.Sprintf("Elasticsearch cannot determinize this regular expression within Lucene's limit of 10,000 "+
 		"(states in Lucene 8, work in Lucene 9 and 10) and rejects the query when it runs: "+
-		"the subset construction of %s%s takes %s (detc's budget, set below Lucene's limit because its count "+
+		"the subset construction of %s takes %s (detc's budget, set below Lucene's limit because its count "+
 		"estimates Lucene's); bound the repetitions or split the expression",
-		quoteShort(e.Regex), part, passed)
+		quoteShort(e.Regex), e.Over)
 }
 
 // thousands writes n with a comma between groups of three digits.
@@ -111,26 +100,11 @@ func CheckDeterminizable(regex string) error {
 	if err != nil {
 		return err
 	}
-	return checkNode(regex, n, n)
-}
-
-// checkNode measures n and then its parts that Lucene 8 and 9 determinize
-// on their own.
-func checkNode(regex string, root, n *lnode) error {
-	if n.positions() <= smallNode {
+	if n.size <= smallRegex {
 		return nil
 	}
-	if states, work, ok := measure(n); !ok {
-		sub := regex
-		if n != root {
-			sub = n.String()
-		}
-		return &TooComplex{Regex: regex, Sub: sub, States: states, Work: work}
-	}
-	for _, s := range n.subs {
-		if err := checkNode(regex, root, s); err != nil {
-			return err
-		}
+	if _, _, over := measure(n); over != "" {
+		return &TooComplex{Regex: regex, Over: over}
 	}
 	return nil
 }
@@ -154,8 +128,6 @@ const (
 	lRepeat
 )
 
-func (n *lnode) positions() int { return n.size }
-
 // setSize computes the number of positions of n, capped above maxPositions.
 func (n *lnode) setSize() *lnode {
 	switch n.kind {
@@ -171,48 +143,6 @@ func (n *lnode) setSize() *lnode {
 		n.size = min(n.subs[0].size*copies, maxPositions+1)
 	}
 	return n
-}
-
-// String writes n back in Lucene syntax (for the refusal's message).
-func (n *lnode) String() string {
-	var b strings.Builder
-	n.write(&b)
-	return b.String()
-}
-
-func (n *lnode) write(b *strings.Builder) {
-	switch n.kind {
-	case lClass:
-		flat := make([]rune, 0, 2*len(n.ranges))
-		for _, r := range n.ranges {
-			flat = append(flat, r[0], r[1])
-		}
-		c, err := class(flat)
-		if err != nil {
-			c = "[]"
-		}
-		b.WriteString(c)
-	case lConcat, lUnion:
-		b.WriteByte('(')
-		for i, s := range n.subs {
-			if i > 0 && n.kind == lUnion {
-				b.WriteByte('|')
-			}
-			s.write(b)
-		}
-		b.WriteByte(')')
-	case lRepeat:
-		n.subs[0].write(b)
-		b.WriteByte('{')
-		b.WriteString(strconv.Itoa(n.min))
-		if n.max != n.min {
-			b.WriteByte(',')
-			if n.max >= 0 {
-				b.WriteString(strconv.Itoa(n.max))
-			}
-		}
-		b.WriteByte('}')
-	}
 }
 
 // parseLucene reads the Lucene regex syntax this package writes: literals
@@ -537,74 +467,96 @@ func (g *glushkov) concat(a, b fragment) fragment {
 // measure runs the subset construction of n's position automaton over
 // code-point intervals, as Operations.determinize does, and reports the
 // subsets made and the work spent (NFA states of each subset expanded,
-// summed), false as soon as either goes past its budget.
-func measure(n *lnode) (states, work int, ok bool) {
+// summed). It stops as soon as either goes past its budget and says which
+// in over ("" when neither does).
+//
+// The code points are cut once into atoms, the intervals between the
+// bounds of every class, so that each class is a span of atoms and the
+// subsets a set reaches are read off atom by atom, in order.
+func measure(n *lnode) (states, work int, over string) {
 	if n.size > maxPositions {
-		return 0, 0, false
+		return 0, 0, fmt.Sprintf("more than %s character positions once its counted repetitions are written out", thousands(maxPositions))
 	}
 	g := buildGlushkov(n)
-	type event struct {
-		point rune
-		pos   int32
-		delta int32
-	}
-	seen := map[string]struct{}{"\x00\x00\x00\x00": {}}
+	spans, atoms := atomSpans(g.class)
+	buckets := make([][]int32, atoms)
+	seen := map[string]struct{}{string(appendKey(nil, []int32{0})): {}}
 	queue := [][]int32{{0}}
 	states = 1
-	count := make([]int32, len(g.class))
-	var events []event
-	var active []int32
+	var targets []int32
 	var key []byte
 	for len(queue) > 0 {
 		set := queue[0]
 		queue = queue[1:]
 		work += len(set)
 		if work >= workBudget {
-			return states, work, false
+			return states, work, thousands(workBudget) + " units of work or more"
 		}
-		events = events[:0]
+		targets = targets[:0]
 		for _, p := range set {
-			for _, q := range g.follow[p] {
-				for _, r := range g.class[q] {
-					events = append(events, event{r[0], q, 1}, event{r[1] + 1, q, -1})
+			targets = append(targets, g.follow[p]...)
+		}
+		slices.Sort(targets)
+		targets = slices.Compact(targets)
+		// Positions in increasing order: each bucket is sorted and unique.
+		for _, q := range targets {
+			for _, span := range spans[q] {
+				for a := span[0]; a < span[1]; a++ {
+					buckets[a] = append(buckets[a], q)
 				}
 			}
 		}
-		slices.SortFunc(events, func(a, b event) int { return int(a.point - b.point) })
-		active = active[:0]
-		for i := 0; i < len(events); {
-			point := events[i].point
-			for ; i < len(events) && events[i].point == point; i++ {
-				e := events[i]
-				count[e.pos] += e.delta
-				switch {
-				case e.delta > 0 && count[e.pos] == 1:
-					active = append(active, e.pos)
-				case e.delta < 0 && count[e.pos] == 0:
-					j := slices.Index(active, e.pos)
-					active[j] = active[len(active)-1]
-					active = active[:len(active)-1]
-				}
-			}
-			if len(active) == 0 {
+		for a := range buckets {
+			next := buckets[a]
+			if len(next) == 0 || a > 0 && slices.Equal(next, buckets[a-1]) {
 				continue
 			}
-			sub := slices.Clone(active)
-			slices.Sort(sub)
-			key = key[:0]
-			for _, p := range sub {
-				key = binary.LittleEndian.AppendUint32(key, uint32(p))
-			}
+			key = appendKey(key[:0], next)
 			if _, ok := seen[string(key)]; ok {
 				continue
 			}
 			seen[string(key)] = struct{}{}
 			states++
 			if states > stateBudget {
-				return states, work, false
+				return states, work, "more than " + thousands(stateBudget) + " states"
 			}
-			queue = append(queue, sub)
+			queue = append(queue, slices.Clone(next))
+		}
+		for a := range buckets {
+			buckets[a] = buckets[a][:0]
 		}
 	}
-	return states, work, true
+	return states, work, ""
+}
+
+func appendKey(key []byte, set []int32) []byte {
+	for _, p := range set {
+		key = binary.LittleEndian.AppendUint32(key, uint32(p))
+	}
+	return key
+}
+
+// atomSpans cuts the code points at the bounds of every class into
+// atoms, and returns each class as the spans [from, to) of the atoms its
+// ranges cover, and the number of atoms.
+func atomSpans(classes [][][2]rune) ([][][2]int32, int) {
+	var points []rune
+	for _, c := range classes {
+		for _, r := range c {
+			points = append(points, r[0], r[1]+1)
+		}
+	}
+	slices.Sort(points)
+	points = slices.Compact(points)
+	atom := func(r rune) int32 {
+		i, _ := slices.BinarySearch(points, r)
+		return int32(i)
+	}
+	spans := make([][][2]int32, len(classes))
+	for i, c := range classes {
+		for _, r := range c {
+			spans[i] = append(spans[i], [2]int32{atom(r[0]), atom(r[1] + 1)})
+		}
+	}
+	return spans, max(len(points)-1, 0)
 }
