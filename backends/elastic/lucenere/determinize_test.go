@@ -3,6 +3,7 @@ package lucenere
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -110,5 +111,43 @@ func BenchmarkCheckDeterminizable(b *testing.B) {
 				_ = CheckDeterminizable(re)
 			}
 		})
+	}
+}
+
+// TestPatternBound checks the bound Pattern trusts instead of measuring
+// against the measure, on random patterns of case-folded letters that
+// overlap (a, A, k and the Kelvin sign, b) joined by *.
+func TestPatternBound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	letters := []string{"a", "A", "b", "k", "\u212a", "-"}
+	for i := 0; i < 2000; i++ {
+		var b strings.Builder
+		for j := rng.IntN(12); j >= 0; j-- {
+			if rng.IntN(4) == 0 {
+				b.WriteByte('*')
+			} else {
+				b.WriteString(letters[rng.IntN(len(letters))])
+			}
+		}
+		p := rule.ParsePattern(b.String())
+		op := []rule.Op{rule.OpEquals, rule.OpContains, rule.OpStartsWith, rule.OpEndsWith}[rng.IntN(4)]
+		cased := rng.IntN(2) == 0
+		re, err := Pattern(p, op, cased)
+		require.NoError(t, err)
+		var parts rule.Pattern
+		if op == rule.OpContains || op == rule.OpEndsWith {
+			parts = append(parts, rule.Part{Kind: rule.AnyRun})
+		}
+		parts = append(parts, p...)
+		if op == rule.OpContains || op == rule.OpStartsWith {
+			parts = append(parts, rule.Part{Kind: rule.AnyRun})
+		}
+		bound, _, ok := patternBound(parts)
+		require.True(t, ok)
+		n, err := parseLucene(re)
+		require.NoError(t, err)
+		states, _, over := measure(n)
+		require.Empty(t, over)
+		assert.LessOrEqual(t, states, bound, "pattern %q (%v, cased %v): %s", b.String(), op, cased, re)
 	}
 }

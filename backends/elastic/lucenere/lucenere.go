@@ -135,10 +135,52 @@ func Pattern(p rule.Pattern, op rule.Op, cased bool) (string, error) {
 		lastRun = false
 	}
 	out := guardTrailingBackslash(b.String())
-	if err := CheckDeterminizable(out); err != nil {
-		return "", err
+	if !boundedPattern(parts) {
+		if err := CheckDeterminizable(out); err != nil {
+			return "", err
+		}
 	}
 	return out, nil
+}
+
+// boundedPattern reports whether a pattern's automaton is small enough
+// without measuring it, as most are.
+func boundedPattern(parts rule.Pattern) bool {
+	subsets, positions, ok := patternBound(parts)
+	return ok && subsets <= stateBudget && subsets*positions < workBudget
+}
+
+// patternBound bounds the subsets of a pattern's subset construction.
+// Without ? wildcards, a pattern is literal segments joined by *, each
+// character a class of its case forms (classes that are equal or
+// disjoint). A subset is then fixed by how many segments have matched in
+// order, m, and, for each of the next m+1 segments, the longest prefix of
+// it the text ends with (the shorter ones follow, as in
+// Knuth-Morris-Pratt): at most (k+1)*(|s1|+1)*...*(|sk|+1) subsets for k
+// segments, and the start. The work is at most the subsets times the
+// positions. ok is false for a pattern with ? or a bound past the budget.
+func patternBound(parts rule.Pattern) (subsets, positions int, ok bool) {
+	subsets, segments, segment := 1, 1, 0
+	for _, part := range parts {
+		switch part.Kind {
+		case rule.AnyChar:
+			return 0, 0, false
+		case rule.AnyRun:
+			positions++
+			subsets *= segment + 1
+			segments++
+			segment = 0
+		default:
+			n := utf8.RuneCountInString(part.Text)
+			positions += n
+			segment += n
+		}
+		if subsets > stateBudget || segment > stateBudget {
+			return 0, 0, false
+		}
+	}
+	subsets *= segment + 1
+	return subsets*segments + 1, positions, subsets <= stateBudget
 }
 
 // guardTrailingBackslash rewrites a final escaped backslash as a class:
