@@ -61,6 +61,23 @@ type Field struct {
 	// "egress"): keys are the rule's values, compared case-insensitively.
 	// TranslateValues applies it.
 	Values map[string]string
+	// Hashes, when set, says the target keeps Sysmon's Hashes string
+	// ("SHA1=...,MD5=...,IMPHASH=...") as one field per algorithm: the
+	// keys are Sysmon's algorithm names (SHA1, MD5, SHA256, IMPHASH), each
+	// value the field of this profile that holds that algorithm's hash.
+	// TranslateValues applies it (splitHashes).
+	Hashes map[string]string
+	// Account, when set, says the target keeps a Windows account
+	// (Sysmon's DOMAIN\name) as two fields: the profile's fields for the
+	// domain and for the name. TranslateValues applies it to rules for
+	// product windows (splitAccount).
+	Account *Account
+}
+
+// Account names the fields of a profile that hold an account's domain and
+// its name.
+type Account struct {
+	Domain, Name string
 }
 
 // MappingError says a field or log source has no mapping in a profile.

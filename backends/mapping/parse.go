@@ -82,7 +82,8 @@ var (
 	topKeys       = []string{"name", "target", "description", "passthrough", "fields", "sources"}
 	sourceKeys    = []string{"logsource", "attrs", "fields"}
 	logSourceKeys = []string{"category", "product", "service"}
-	fieldKeys     = []string{"name", "names", "type", "unsupported", "values"}
+	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes", "account"}
+	accountKeys   = []string{"domain", "name"}
 )
 
 // Parse reads a profile from YAML for the target of schema. Every problem
@@ -417,7 +418,7 @@ func (p *parser) fields(n *yaml.Node) map[string]Field {
 }
 
 // field reads what one field becomes: a name, a list of names, or a map
-// with name/names, type, unsupported and values.
+// with name/names, type, unsupported, values, hashes and account.
 func (p *parser) field(kv pair) (Field, bool) {
 	v, ok := p.visit(kv.val)
 	if !ok {
@@ -476,17 +477,72 @@ func (p *parser) field(kv pair) (Field, bool) {
 				}
 			}
 			good = good && ok
+		case "hashes":
+			f.Hashes, ok = p.hashTable(q)
+			good = good && ok
+		case "account":
+			f.Account, ok = p.account(q)
+			good = good && ok
 		default:
 			p.unknownKey(q.key, "in a field mapping", fieldKeys)
 			good = false
 		}
 	}
 	f.Names = append(name, f.Names...)
-	if good && len(f.Names) == 0 && f.Unsupported == "" {
-		p.diags.Errorf(p.pos(v), CodeMissingFields, "the mapping of field %q needs name, names or unsupported", kv.key.Value)
+	if good && len(f.Names) == 0 && f.Unsupported == "" && f.Hashes == nil && f.Account == nil {
+		p.diags.Errorf(p.pos(v), CodeMissingFields, "the mapping of field %q needs name, names, hashes, account or unsupported", kv.key.Value)
 		good = false
 	}
 	return f, good
+}
+
+// hashTable reads a field's hashes: a map from Sysmon's algorithm names to
+// the fields of the profile that hold each algorithm's hash.
+func (p *parser) hashTable(q pair) (map[string]string, bool) {
+	hn, ok := p.want(q, yaml.MappingNode, "a map from hash algorithms (SHA1, MD5, SHA256, IMPHASH) to field names")
+	if !ok {
+		return nil, false
+	}
+	hpairs, ok := p.mapping(hn, "hashes")
+	table := map[string]string{}
+	for _, hp := range hpairs {
+		algo := strings.ToUpper(hp.key.Value)
+		if _, known := HashLengths[algo]; !known {
+			p.diags.Errorf(p.pos(hp.key), CodeBadValue, "unknown hash algorithm %q%s; Sysmon writes %s", hp.key.Value,
+				suggest.DidYouMean(algo, hashAlgorithms()), strings.Join(hashAlgorithms(), ", "))
+			ok = false
+			continue
+		}
+		table[algo] = p.str(hp)
+	}
+	return table, ok
+}
+
+// account reads a field's account: the profile's fields for the domain
+// and the name of a Windows account.
+func (p *parser) account(q pair) (*Account, bool) {
+	an, ok := p.want(q, yaml.MappingNode, "a map with the domain and name fields")
+	if !ok {
+		return nil, false
+	}
+	apairs, ok := p.mapping(an, "account")
+	a := &Account{}
+	for _, ap := range apairs {
+		switch ap.key.Value {
+		case "domain":
+			a.Domain = p.str(ap)
+		case "name":
+			a.Name = p.str(ap)
+		default:
+			p.unknownKey(ap.key, "in an account", accountKeys)
+			ok = false
+		}
+	}
+	if ok && (a.Domain == "" || a.Name == "") {
+		p.diags.Errorf(p.pos(an), CodeMissingFields, "an account needs both domain and name")
+		ok = false
+	}
+	return a, ok
 }
 
 func (p *parser) targetNames(field string, seq *yaml.Node) ([]string, bool) {

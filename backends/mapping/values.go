@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,57 +22,127 @@ func (e *ValueError) Error() string { return fmt.Sprintf("field %q: %s", e.Field
 // TranslateValues is the one place where a rule's values become the
 // target's, for every backend: each comparison on a field whose mapping in
 // source s has a value table (Field.Values) is rewritten to the target's
-// value. Only exact comparisons with plain values are translated (a
-// wildcard, contains, regex ... on such a field would mean something else
-// on the target's values) and every value must be in the table; otherwise
-// the rule is refused with a *ValueError. The rule is returned unchanged
-// when it compares no such field, else a copy: r itself is not modified.
+// value, and each comparison on Sysmon's Hashes where the target keeps one
+// field per algorithm (Field.Hashes) becomes comparisons on those fields.
+// Only the forms that select exactly the same events are rewritten (see
+// translate and splitHashes); any other comparison on such a field is
+// refused with a *ValueError. The rule is returned unchanged when it
+// compares no such field, else a copy: r itself is not modified.
 func (p *Profile) TranslateValues(r *rule.Rule, s *Source) (*rule.Rule, error) {
-	table := func(field string) map[string]string {
-		f, err := p.Field(s, field)
-		if err != nil {
-			return nil
+	// rewrite gives what a matcher becomes on the target, an OR of ANDs
+	// of matchers, or nil when it stays as it is.
+	rewrite := func(m *rule.Matcher) ([][]*rule.Matcher, error) {
+		if m.Field == "" {
+			return nil, nil
 		}
-		return f.Values
-	}
-	needed := false
-	for _, se := range r.Searches {
-		for _, g := range se.Groups {
-			for _, m := range g.Matchers {
-				if m.Field != "" && table(m.Field) != nil {
-					needed = true
-				}
-			}
+		f, err := p.Field(s, m.Field)
+		switch {
+		case err != nil:
+			return nil, nil
+		case f.Account != nil && strings.EqualFold(r.LogSource.Product, "windows"):
+			return p.splitAccount(m, f.Account, s)
+		case f.Account != nil && len(f.Names) == 0:
+			return nil, &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf("the target keeps the account as a domain and a name (%s); only a Windows rule's DOMAIN\\name is split into them, and this rule's log source is not product windows", p.describeAccount(f.Account, s))}
+		case f.Hashes != nil:
+			alts, err := p.splitHashes(m, f.Hashes, s)
+			return each(alts), err
+		case f.Values != nil:
+			nm, err := translate(m, f.Values)
+			return [][]*rule.Matcher{{nm}}, err
 		}
+		return nil, nil
 	}
-	if !needed {
-		return r, nil
-	}
-	out := *r
-	out.Searches = make([]*rule.Search, len(r.Searches))
+	var out *rule.Rule
 	for i, se := range r.Searches {
-		ns := *se
-		ns.Groups = make([]*rule.Group, len(se.Groups))
-		for j, g := range se.Groups {
-			ng := *g
-			ng.Matchers = make([]*rule.Matcher, len(g.Matchers))
+		var groups []*rule.Group
+		changed := false
+		for _, g := range se.Groups {
+			alts := make([][][]*rule.Matcher, len(g.Matchers))
+			size := 1
 			for k, m := range g.Matchers {
-				values := table(m.Field)
-				if m.Field == "" || values == nil {
-					ng.Matchers[k] = m
-					continue
-				}
-				nm, err := translate(m, values)
+				a, err := rewrite(m)
 				if err != nil {
 					return nil, err
 				}
-				ng.Matchers[k] = nm
+				if a == nil {
+					a = [][]*rule.Matcher{{m}}
+				} else {
+					changed = true
+				}
+				alts[k] = a
+				if size *= len(a); size > MaxSplitGroups {
+					return nil, &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf("splitting the values of this selection into the target's fields would take more than %d alternatives", MaxSplitGroups)}
+				}
 			}
-			ns.Groups[j] = &ng
+			groups = append(groups, distribute(g, alts)...)
 		}
+		if !changed {
+			continue
+		}
+		if out == nil {
+			c := *r
+			c.Searches = slices.Clone(r.Searches)
+			out = &c
+		}
+		ns := *se
+		ns.Groups = groups
 		out.Searches[i] = &ns
 	}
-	return &out, nil
+	if out == nil {
+		return r, nil
+	}
+	return out, nil
+}
+
+// MaxSplitGroups bounds the alternatives one group of a rule may become
+// when its comparisons are split into several fields of the target (each
+// split comparison multiplies them), so that a query stays of a size its
+// target accepts.
+const MaxSplitGroups = 256
+
+// each makes every matcher an alternative of its own.
+func each(ms []*rule.Matcher) [][]*rule.Matcher {
+	if ms == nil {
+		return nil
+	}
+	out := make([][]*rule.Matcher, len(ms))
+	for i, m := range ms {
+		out[i] = []*rule.Matcher{m}
+	}
+	return out
+}
+
+// distribute turns a group (an AND of matchers) whose matchers each stand
+// for an OR of ANDs of matchers into the equivalent OR of groups, one for
+// each choice of an alternative per matcher. With one single-matcher
+// alternative each it is the group itself, matchers in their order.
+func distribute(g *rule.Group, alts [][][]*rule.Matcher) []*rule.Group {
+	return groupsOf(g, product(alts))
+}
+
+// product multiplies out an AND of ORs of ANDs into an OR of ANDs.
+func product(ands [][][]*rule.Matcher) [][]*rule.Matcher {
+	combos := [][]*rule.Matcher{nil}
+	for _, ors := range ands {
+		next := make([][]*rule.Matcher, 0, len(combos)*len(ors))
+		for _, c := range combos {
+			for _, term := range ors {
+				next = append(next, append(slices.Clip(c), term...))
+			}
+		}
+		combos = next
+	}
+	return combos
+}
+
+func groupsOf(g *rule.Group, terms [][]*rule.Matcher) []*rule.Group {
+	out := make([]*rule.Group, len(terms))
+	for i, t := range terms {
+		ng := *g
+		ng.Matchers = t
+		out[i] = &ng
+	}
+	return out
 }
 
 // translate rewrites one matcher's values through the table.
@@ -80,7 +151,7 @@ func translate(m *rule.Matcher, table map[string]string) (*rule.Matcher, error) 
 		return &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf(format, args...) + fmt.Sprintf(" (the target writes its values differently: %s)", describeTable(table))}
 	}
 	if m.Op != rule.OpEquals || m.FieldRef || m.Cased {
-		return nil, fail("only an exact, case-insensitive comparison can be translated, not %s", strings.Join(append([]string{m.Op.String()}, m.Modifiers...), "|"))
+		return nil, fail("only an exact, case-insensitive comparison can be translated, not %s", comparison(m))
 	}
 	nm := *m
 	nm.Values = make([]rule.Value, len(m.Values))
@@ -104,6 +175,15 @@ func translate(m *rule.Matcher, table map[string]string) (*rule.Matcher, error) 
 		nm.Values[i] = rule.Value{Kind: rule.KindString, Pattern: rule.LiteralPattern(to), Text: to, Pos: v.Pos}
 	}
 	return &nm, nil
+}
+
+// comparison writes a matcher's comparison for messages: its modifiers as
+// written, or equals.
+func comparison(m *rule.Matcher) string {
+	if len(m.Modifiers) == 0 {
+		return m.Op.String()
+	}
+	return strings.Join(m.Modifiers, "|")
 }
 
 // TargetValue is how the target writes the rule's value v of this field:

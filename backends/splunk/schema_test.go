@@ -1,9 +1,9 @@
 package splunk_test
 
 import (
-	"bufio"
-	"os"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,147 +13,136 @@ import (
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/splunk"
-	"github.com/detc/detc/backends/target"
-	"github.com/detc/detc/internal/testutil"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/testutil/corpus"
-	"github.com/detc/detc/internal/testutil/schema"
+	"github.com/detc/detc/internal/testutil/splunkschema"
 )
-
-// cimDatasets reads testdata/schema/cim.txt: model.dataset -> its fields.
-func cimDatasets(t testing.TB) map[string]map[string]bool {
-	t.Helper()
-	f, err := os.Open("testdata/schema/cim.txt")
-	require.NoError(t, err)
-	defer f.Close()
-	out := map[string]map[string]bool{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		parts := strings.Fields(line)
-		require.GreaterOrEqual(t, len(parts), 3, line)
-		fields := map[string]bool{}
-		for _, p := range parts[2:] {
-			fields[p] = true
-		}
-		out[parts[0]+"."+parts[1]] = fields
-	}
-	require.NoError(t, sc.Err())
-	return out
-}
 
 var (
-	sysmonSource  = regexp.MustCompile(`source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"`)
-	eventCode     = regexp.MustCompile(`EventCode=(\d+)`)
-	winEventLog   = regexp.MustCompile(`source="XmlWinEventLog:`)
 	sysmonMissing = regexp.MustCompile(`^Sysmon event ([0-9/]+) has no (\w+) field$`)
+	addonMissing  = regexp.MustCompile(`^the Splunk Add-on for [^:]+ does not extract (\S+)`)
 )
 
-// checkField says why a field name the query reads does not exist in the
-// source's published schema ("" when it does):
-//   - a CIM data model source: the dataset's fields (CIM definitions of
-//     splunk/pytest-splunk-addon), written Dataset.field;
-//   - Sysmon events through the Splunk Add-on for Sysmon: the fields of the
-//     events the search selects (Sysmon's schema), which the add-on
-//     extracts under their own names, and the event's System fields;
-//   - other Windows event log channels (XmlWinEventLog): the add-on
-//     extracts each EventData value under its own name, so the name must
-//     be the rule's own field name (EventID is EventCode).
-//
-// Sources outside these (the GitHub add-on's JSON keys) are not checked.
-func checkField(src *mapping.Source, sigmaField, name string, cim map[string]map[string]bool, sysmon map[int]map[string]bool) string {
-	prefix := src.Attr("search_prefix")
-	switch {
-	case src.Attr("datamodel") != "":
-		ds := src.Attr("dataset")
-		fields := cim[src.Attr("datamodel")+"."+ds]
-		if fields == nil {
-			return "no CIM dataset " + src.Attr("datamodel") + "." + ds
-		}
-		field, ok := strings.CutPrefix(name, ds+".")
-		if !ok || !fields[field] {
-			return "not a field of the CIM dataset " + src.Attr("datamodel") + "." + ds
-		}
-	case sysmonSource.MatchString(prefix):
-		if name == "EventCode" || name == "Computer" || name == "Provider_Name" || name == "Channel" {
-			return ""
-		}
-		for _, m := range eventCode.FindAllStringSubmatch(prefix, -1) {
-			id, _ := strconv.Atoi(m[1])
-			if sysmon[id][name] {
-				return ""
-			}
-		}
-		return "no Sysmon event the search selects has this field"
-	case winEventLog.MatchString(prefix):
-		if name != sigmaField && !(sigmaField == "EventID" && name == "EventCode") {
-			return "the add-on extracts EventData values under their own names"
-		}
-	}
-	return ""
+func loadSchemas(t testing.TB) *splunkschema.Schemas {
+	t.Helper()
+	s, err := splunkschema.Load()
+	require.NoError(t, err)
+	return s
 }
 
 // TestCorpusCIMSchema compiles the SigmaHQ corpus with the cim profile and
 // checks every field each query reads against the published schema of its
-// source (see checkField).
+// source (splunkschema.Check). Names accepted unverified are listed (and
+// counted in docs/coverage-sigmahq.md).
 func TestCorpusCIMSchema(t *testing.T) {
-	rules := corpus.Rules(t)
-	prof, err := splunk.New().(*splunk.Backend).Mapping("cim")
+	checked, diags := check.All(corpus.Rules(t))
+	require.False(t, diags.HasErrors(), "%v", diags)
+	res, err := splunkschema.CheckCorpus(checked)
 	require.NoError(t, err)
-	cim, sysmon := cimDatasets(t), schema.Sysmon()
-	b := splunk.New()
-	compiled, checked := 0, 0
-	bad := map[string]int{}
-	for _, r := range rules {
-		q, err := b.Compile(testutil.Checked(t, r), target.Options{Profile: "cim"})
-		if err != nil {
-			continue
-		}
-		compiled++
-		if q.Source.Attr("datamodel") != "" || winEventLog.MatchString(q.Source.Attr("search_prefix")) {
-			checked++
-		}
-		for _, f := range corpus.Fields(r) {
-			m, err := prof.Field(q.Source, f)
-			require.NoError(t, err, r.File)
-			for _, name := range m.Names {
-				if why := checkField(q.Source, f, name, cim, sysmon); why != "" {
-					bad[mapping.Describe(r.LogSource)+" "+f+" -> "+name+": "+why]++
-				}
-			}
-		}
+	t.Logf("cim: %d of %d rules compile; %d of them read a field no published source shows (accepted unverified):", res.Compiled, res.Rules, res.UnverifiedRules)
+	for _, k := range slices.Sorted(maps.Keys(res.Unverified)) {
+		t.Logf("  unverified: %s (%d rules)", k, res.Unverified[k])
 	}
-	t.Logf("cim: %d of %d rules compile, %d of them on a checked source", compiled, len(rules), checked)
-	for msg, n := range bad {
-		t.Errorf("%s (%d rules)", msg, n)
+	for _, msg := range slices.Sorted(maps.Keys(res.Bad)) {
+		t.Errorf("%s (%d rules)", msg, res.Bad[msg])
 	}
 }
 
+// TestAddonFieldsData: no name is both documented and unverified for a
+// source, and every source is a channel, the System line or a sourcetype.
+func TestAddonFieldsData(t *testing.T) {
+	s := loadSchemas(t)
+	documented, unverified := s.Addon, s.Unverified
+	for src, names := range unverified {
+		for name := range names {
+			assert.False(t, documented[src][name], "%s: %s is documented and unverified", src, name)
+		}
+	}
+	for src := range documented {
+		assert.Regexp(t, `^(XmlWinEventLog(:.+)?|sourcetype=\S+)$`, src)
+	}
+	assert.Contains(t, documented["XmlWinEventLog"], "EventCode")
+	assert.NotContains(t, documented["XmlWinEventLog"], "Provider_Name")
+}
+
+// TestCheckFieldFailsOnMissingNames: the check rejects a name the add-on
+// does not extract, on every kind of source.
+func TestCheckFieldFailsOnMissingNames(t *testing.T) {
+	s := loadSchemas(t)
+	src := func(prefix string) *mapping.Source {
+		return &mapping.Source{Attrs: map[string]string{"search_prefix": prefix}}
+	}
+	tests := []struct {
+		prefix, name string
+		ok           bool
+	}{
+		{`source="XmlWinEventLog:Security"`, "TargetUserName", true},
+		{`source="XmlWinEventLog:Security"`, "EventCode", true},
+		{`source="XmlWinEventLog:Security"`, "Provider_Name", false},
+		{`source="XmlWinEventLog:Security"`, "NoSuchField", false},
+		{`source="XmlWinEventLog:System"`, "Binary", false},
+		{`source="XmlWinEventLog:Microsoft-Windows-Windows Defender/Operational"`, "New_Value", true},
+		{`source="XmlWinEventLog:Microsoft-Windows-Windows Defender/Operational"`, "NewValue", false},
+		{`source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=1`, "CommandLine", true},
+		{`source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=11`, "CommandLine", false},
+		{`sourcetype="aws:cloudtrail"`, "userIdentity.arn", true},
+		{`sourcetype="aws:cloudtrail"`, "requestParameters", true},
+		{`sourcetype="aws:cloudtrail"`, "userIdentity", false},
+		{`sourcetype="linux:audit"`, "unit", false},
+		{`sourcetype="OktaIM2:log"`, "target.displayName", false},
+		{`sourcetype="OktaIM2:log"`, "target{}.displayName", true},
+		{`sourcetype="no:such:sourcetype"`, "x", false},
+		{`index=main`, "x", false},
+	}
+	for _, tt := range tests {
+		why, _ := s.Check(src(tt.prefix), tt.name)
+		assert.Equal(t, tt.ok, why == "", "%s %s: %s", tt.prefix, tt.name, why)
+	}
+	web := &mapping.Source{Attrs: map[string]string{"datamodel": "Web", "dataset": "Web"}}
+	why, _ := s.Check(web, "Web.url")
+	assert.Empty(t, why)
+	why, _ = s.Check(web, "Web.url_extension")
+	assert.NotEmpty(t, why, "not a field of the CIM Web dataset")
+	why, unverified := s.Check(src(`sourcetype="linux:audit"`), "a0")
+	assert.Empty(t, why)
+	assert.True(t, unverified, "a0 is accepted only as unverified")
+}
+
 // TestProfileRefusalFacts: a field the cim profile refuses because a Sysmon
-// event lacks it is really missing from those events, and present ones are
-// never refused so.
+// event lacks it is really missing from those events, and a field refused
+// because the add-on does not extract it is missing from the add-on's
+// schema data (addons.txt, documented and unverified names alike).
 func TestProfileRefusalFacts(t *testing.T) {
 	prof, err := splunk.New().(*splunk.Backend).Mapping("cim")
 	require.NoError(t, err)
-	sysmon := schema.Sysmon()
-	n := 0
+	s := loadSchemas(t)
+	sysmonN, addonN := 0, 0
 	for _, src := range prof.Sources {
 		for field, m := range src.Fields {
+			if g := addonMissing.FindStringSubmatch(m.Unsupported); g != nil {
+				addonN++
+				keys := splunkschema.AddonSources(src.Attr("search_prefix"))
+				require.NotEmpty(t, keys, "%s: %s", mapping.Describe(src.LogSource), m.Unsupported)
+				for _, k := range keys {
+					require.True(t, s.Addon[k] != nil || s.Unverified[k] != nil, "no schema data for %s", k)
+					assert.False(t, s.Addon[k][g[1]] || s.Unverified[k][g[1]] || s.Addon["XmlWinEventLog"][g[1]],
+						"%s: %s lists %s", mapping.Describe(src.LogSource), k, g[1])
+				}
+				continue
+			}
 			g := sysmonMissing.FindStringSubmatch(m.Unsupported)
 			if g == nil {
 				continue
 			}
-			n++
+			sysmonN++
 			assert.Equal(t, field, g[2])
 			for _, id := range strings.Split(g[1], "/") {
 				n, _ := strconv.Atoi(id)
-				require.Contains(t, sysmon, n)
-				assert.False(t, sysmon[n][field], "%s: Sysmon event %d has %s", mapping.Describe(src.LogSource), n, field)
+				require.Contains(t, s.Sysmon, n)
+				assert.False(t, s.Sysmon[n][field], "%s: Sysmon event %d has %s", mapping.Describe(src.LogSource), n, field)
 			}
 		}
 	}
-	assert.Positive(t, n)
+	assert.Positive(t, sysmonN)
+	assert.Positive(t, addonN)
 }

@@ -50,11 +50,15 @@ type Query struct {
 	Source *mapping.Source
 }
 
-// Diagnostic codes of refusals: a rule a deployment refuses, and a rule
-// every deployment meant for it refuses (deployed nowhere).
+// Diagnostic codes of refusals: a rule a deployment refuses; a rule every
+// deployment meant for it refuses (deployed nowhere), for what the SIEMs
+// lack; and one deployed nowhere because a target refuses a field that
+// looks misspelt (no taxonomy or profile knows it, a known field is a
+// near miss): a mistake in the rule, not a limit of the SIEMs.
 const (
-	CodeRefused    = "refused"
-	CodeUndeployed = "undeployed"
+	CodeRefused                = "refused"
+	CodeUndeployed             = "undeployed"
+	CodeUndeployedUnknownField = "undeployed-unknown-field"
 )
 
 // Refusal is the error of a backend that cannot express a construct of

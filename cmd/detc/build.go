@@ -56,9 +56,14 @@ beyond a limit of its rule format (a Sentinel analytics rule's query of
 more than 10,000 characters); every other rule is still deployed. A
 refusal is reported on stderr as a warning, listed in DIR/refusals.json and
 counted in the summary; with --strict it is an error and nothing is
-written. A detection that every target meant for it refuses is an error
-(check undeployed): it would be deployed nowhere; a team deploying a third
-party's rule set makes it a warning with --check undeployed=warning.
+written. A detection that every target meant for it refuses is deployed
+nowhere: a warning (check undeployed), counted in the summary and marked
+in refusals.json, when the refusals are what the SIEMs lack (a log source
+they do not collect, a field they do not carry); an error (check
+undeployed-unknown-field) when a target refuses a field that looks
+misspelt: no Sigma taxonomy or profile knows it and a known field is at
+most two edits away (cs-hots for cs-host). --check undeployed=error makes
+every detection deployed nowhere fail the build.
 'detc list' shows the targets, profiles, languages and checks.`,
 		Example: "detc build --out out/ detections/\ndetc build --profile kql=sentinel-asim --profile kql=defender-xdr --lang eql --out out/ detections/\ndetc build --strict --check fixture-coverage=warning --out out/ detections/",
 	},
@@ -112,10 +117,10 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	// No rule had an error, so checked is set.Rules then the shared pivots.
 	res, err := build.Run(checked[:len(set.Rules)], build.Options{
 		Out: *out, Deployments: deps, Strict: *strict, Enabled: s.Enabled,
-		AllowUndeployed: s.Checks.Below(target.CodeUndeployed, project.LevelError),
-		Runbook:         build.Runbooks(checked, deps, set.Cards),
-		Brief:           build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
-		Extras:          []build.Extra{layer, blocklists, secrets, siteExtra(set, s.Deployments)},
+		Known: knownProfiles(s), Severities: s.Checks.Apply,
+		Runbook: build.Runbooks(checked, deps, set.Cards),
+		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
+		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set, s.Deployments)},
 	})
 	if res != nil {
 		sev := rule.Warning
@@ -125,12 +130,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		for _, r := range res.Refusals {
 			cli.WriteDiagnostics(e.stderr, rule.Diagnostics{r.Diagnostic(sev)}, set.Sources)
 		}
-		var undeployed rule.Diagnostics
-		for _, r := range res.Undeployed {
-			undeployed = append(undeployed, rule.Diagnostic{Severity: rule.Error, Pos: r.Pos, Code: target.CodeUndeployed,
-				Summary: fmt.Sprintf("rule %s is refused by every target meant for it, so it would be deployed nowhere: fix what the refusals above name, or say which targets it is for (targets)", r.ID)})
-		}
-		cli.WriteDiagnostics(e.stderr, s.Checks.Apply(undeployed), set.Sources)
+		cli.WriteDiagnostics(e.stderr, res.UndeployedDiagnostics, set.Sources)
 	}
 	var rbErr *build.RunbookError
 	switch {
@@ -157,7 +157,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stdout, "  %s: %d deployed, %d refused, %d left out by their targets\n", n.Dir, n.Deployed, n.Refused, n.Untargeted)
 	}
 	if n := len(res.Undeployed); n > 0 {
-		fmt.Fprintf(e.stdout, "  %s deployed nowhere: every target meant for them refused them\n", textutil.Plural(n, "detection"))
+		fmt.Fprintf(e.stdout, "  %s deployed nowhere: every target meant for them refused them (refusals.json marks their refusals deployed_nowhere)\n", textutil.Plural(n, "detection"))
 	}
 	writeLanguages(e.stdout, s.Deployments, res.Languages)
 	return cli.ExitOK

@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -188,7 +190,19 @@ func TestCIPipelineOnTheShippedPack(t *testing.T) {
 	require.Contains(t, codes, build)
 	assert.Equal(t, 1, codes[build], "the build is red")
 	assert.Contains(t, stderrs[build], `warning: rule `+"7d3f6a2e-5b1c-4f0a-9e6d-2c8b1a4f5e01"+`: field "cs-hots" is not a field of log source category=proxy in the Sigma taxonomy or any mapping profile (did you mean "cs-host"?)`)
-	assert.Contains(t, stderrs[build], "would be deployed nowhere")
+	// The error is at the misspelt field, and a plain build fails on it
+	// too (undeployed-unknown-field), not only --strict on the refusals.
+	typo := regexp.MustCompile(`(?m)^detections/proxy/webhook_post_path\.hcl:(\d+):(\d+): error: rule 7d3f6a2e-5b1c-4f0a-9e6d-2c8b1a4f5e01 would be deployed nowhere: field "cs-hots" is not a field of log source category=proxy in the Sigma taxonomy or any mapping profile \(did you mean "cs-host"\?\), and every target meant for the rule refuses it$`)
+	m := typo.FindStringSubmatch(stderrs[build])
+	require.NotNil(t, m, stderrs[build])
+	line, _ := strconv.Atoi(m[1])
+	col, _ := strconv.Atoi(m[2])
+	lines := strings.Split(strings.Replace(string(data), `match "cs-method"`, `match "cs-hots"`, 1), "\n")
+	require.Less(t, line-1, len(lines))
+	assert.True(t, strings.HasPrefix(lines[line-1][col-1:], `match "cs-hots"`), "the error is at the field: %q", lines[line-1])
+	code, _, stderr = detc(t, "build", "--out", "out/", "detections/")
+	assert.Equal(t, 1, code, "a plain build is red on the typo")
+	assert.Regexp(t, typo, stderr)
 	lint := "detc lint detections/"
 	assert.Contains(t, stderrs[lint], `(did you mean "cs-host"?)`, "lint names the typo")
 }

@@ -28,23 +28,48 @@ var (
 	countLine = regexp.MustCompile(`(?m)^  (\S+): (\d+) deployed, (\d+) refused, (\d+) left out by their targets$`)
 	// refusalWarning is a refusal's diagnostic on stderr.
 	refusalWarning = regexp.MustCompile(`(?m)^\S+:\d+:\d+: warning: rule \S+: \S+/\S+ cannot express `)
+	// undeployedWarning is a rule deployed nowhere for what the SIEMs lack.
+	undeployedWarning = regexp.MustCompile(`(?m)^\S+:\d+:\d+: warning: rule \S+ is deployed nowhere: every target meant for it refuses it`)
+	nowhereLine       = regexp.MustCompile(`(?m)^  (\d+) detections? deployed nowhere: `)
 )
 
 // TestCorpusBuild builds SigmaHQ's whole rule set (optional: it skips
 // where ../shared/sigma-corpus is absent, unless DETC_REQUIRE_CORPUS=1)
-// for every target in every real-schema profile, with the policy a team adopting the set chooses: no
-// fixture tests, and a rule every target refuses is a warning. The build
-// succeeds with no error and no ATT&CK tactic warning (SigmaHQ tags v19's
-// tactics), every rule is counted in every deployment, and every
-// deployment file parses.
+// with the policy a team adopting the set chooses, no fixture tests
+// (--check fixture-coverage=off and nothing else): first with issue 13's
+// command (every target in its default profile), then for every target
+// in each of its real-schema profiles. The build succeeds with no error
+// and no ATT&CK tactic warning (SigmaHQ tags v19's tactics); the rules
+// every target refuses (their log source is not collected, their fields
+// not carried) are warnings, each counted in the summary and marked in
+// refusals.json; every rule is counted in every deployment, and every
+// deployment file parses. (--config none stands for a folder without a
+// detc.hcl: the test runs inside detc's repository, whose detc.hcl would
+// be found.)
 func TestCorpusBuild(t *testing.T) {
 	rules := testutil.SigmaCorpus(t)
-	out := filepath.Join(t.TempDir(), "out")
-	// Every target, in each of its profiles on a real schema.
-	code, stdout, stderr := detc(t, "build", "--config", "none", "--check", "fixture-coverage=off", "--check", "undeployed=warning",
-		"--profile", "splunk=cim", "--profile", "kql=sentinel-asim", "--profile", "kql=sentinel-csl", "--profile", "kql=defender-xdr", "--profile", "elastic=ecs",
-		"--out", out, rules)
-	require.Equal(t, 0, code, "stdout:\n%s\nstderr (end):\n%s", stdout, tail(stderr, 3000))
+	tests := []struct {
+		name        string
+		profiles    []string
+		deployments int
+	}{
+		{"the issue's command", nil, 3},
+		{"every real-schema profile", []string{"--profile", "splunk=cim", "--profile", "kql=sentinel-asim", "--profile", "kql=sentinel-csl", "--profile", "kql=defender-xdr", "--profile", "elastic=ecs"}, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"build", "--config", "none", "--check", "fixture-coverage=off"}, tt.profiles...)
+			code, stdout, stderr := detc(t, append(args, "--out", out, rules)...)
+			require.Equal(t, 0, code, "stdout:\n%s\nstderr (end):\n%s", stdout, tail(stderr, 3000))
+			checkCorpusBuild(t, out, stdout, stderr, tt.deployments)
+		})
+	}
+}
+
+// checkCorpusBuild checks a successful whole-corpus build's report and
+// files.
+func checkCorpusBuild(t *testing.T, out, stdout, stderr string, deployments int) {
 	assert.NotRegexp(t, `(?m)^\S+: error: `, stderr)
 	assert.NotContains(t, stderr, "ATT&CK tactic", "SigmaHQ's tactics are all known")
 	assert.NotContains(t, stderr, "belongs to tactic")
@@ -62,13 +87,30 @@ func TestCorpusBuild(t *testing.T) {
 		deployed[c[1]] = n(2)
 		refused += n(3)
 	}
-	require.Len(t, deployed, 5, stdout)
+	require.Len(t, deployed, deployments, stdout)
 	assert.Equal(t, refusalTotal, refused, "the deployments' refusals add up to the total")
 
 	var records []build.RefusalRecord
 	require.NoError(t, json.Unmarshal(readFile(t, out, build.RefusalsFile), &records))
 	assert.Len(t, records, refusalTotal, "refusals.json lists every refusal")
 	assert.Len(t, refusalWarning.FindAllString(stderr, -1), refusalTotal, "every refusal is reported on stderr")
+
+	// Every rule deployed nowhere is a warning, counted in the summary
+	// and marked in refusals.json; none is a misspelt field.
+	m = nowhereLine.FindStringSubmatch(stdout)
+	require.NotNil(t, m, "the summary counts the rules deployed nowhere:\n%s", stdout)
+	nowhere, _ := strconv.Atoi(m[1])
+	assert.Positive(t, nowhere)
+	assert.Len(t, undeployedWarning.FindAllString(stderr, -1), nowhere, "one warning for each rule deployed nowhere")
+	marked := map[string]bool{}
+	for _, r := range records {
+		if r.DeployedNowhere {
+			marked[r.RuleID] = true
+		}
+	}
+	assert.Len(t, marked, nowhere, "refusals.json marks the refusals of each rule deployed nowhere")
+	assert.NotContains(t, stderr, "would be deployed nowhere")
+	t.Logf("%d rules deployed nowhere, %d refusals", nowhere, refusalTotal)
 
 	for dir, n := range deployed {
 		switch strings.SplitN(dir, "/", 2)[0] {

@@ -59,17 +59,23 @@ func loadDetections(paths []string, s *project.Settings) (*load.Set, rule.Diagno
 // diagnostics, with the severities the project and --check give checks.
 func lintDetections(set *load.Set, diags rule.Diagnostics, s *project.Settings, found rule.Diagnostics) rule.Diagnostics {
 	diags = append(diags, found...)
+	diags = append(diags, lint.Fields(set.Rules, knownProfiles(s))...)
+	diags = append(diags, lint.Targets(set.Rules, registry.Targetable())...)
+	diags = s.Checks.Apply(diags)
+	diags.Sort()
+	return diags
+}
+
+// knownProfiles are the mapping profiles whose field names lint knows:
+// detc's built-in ones and the project's overrides.
+func knownProfiles(s *project.Settings) []*mapping.Profile {
 	profiles := registry.Mappings()
 	for _, d := range s.Deployments {
 		if d.Options.Overrides != nil {
 			profiles = append([]*mapping.Profile{d.Options.Overrides}, profiles...)
 		}
 	}
-	diags = append(diags, lint.Fields(set.Rules, profiles)...)
-	diags = append(diags, lint.Targets(set.Rules, registry.Targetable())...)
-	diags = s.Checks.Apply(diags)
-	diags.Sort()
-	return diags
+	return profiles
 }
 
 // pick returns the rules whose id or name is only (all of them when only

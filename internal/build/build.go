@@ -17,10 +17,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/check"
+	"github.com/detc/detc/internal/lint"
 	"github.com/detc/detc/internal/parallel"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/textutil"
 )
 
 // Marker is the file every build output holds. A build replaces an
@@ -42,11 +45,18 @@ type Options struct {
 	Deployments []Deployment
 	// Strict makes any refusal fail the build.
 	Strict bool
-	// AllowUndeployed lets the build succeed when every deployment meant
-	// for a rule refuses it (Result.Undeployed still lists the rule): the
-	// project set the undeployed check below error, as a team deploying
-	// a third party's rule set does.
-	AllowUndeployed bool
+	// Known are the mapping profiles lint knows field names from (the
+	// built-in ones and the project's overrides): a rule deployed nowhere
+	// because a target refused a field that none of them nor the Sigma
+	// taxonomy knows, and that is a near miss of one they know, has a
+	// misspelt field (target.CodeUndeployedUnknownField, an error); any
+	// other rule deployed nowhere is refused for what the SIEMs lack
+	// (target.CodeUndeployed, a warning).
+	Known []*mapping.Profile
+	// Severities, when set, applies the project's check severities to the
+	// diagnostics of the rules deployed nowhere; an error among them fails
+	// the build.
+	Severities func(rule.Diagnostics) rule.Diagnostics
 	// Enabled says which rules are deployed enabled (the enablement
 	// policy); nil deploys every rule enabled.
 	Enabled func(r *rule.Rule) bool
@@ -96,7 +106,7 @@ type Extra struct {
 	Dir      string
 	Generate func(rules []*rule.Rule) ([]target.Artifact, error)
 	// DeployedOnly leaves out the rules every deployment meant for them
-	// refused (Options.AllowUndeployed), for an extra that says what the
+	// refused (Result.Undeployed), for an extra that says what the
 	// build deploys, such as the Navigator layer of the techniques covered.
 	DeployedOnly bool
 }
@@ -111,6 +121,9 @@ type RefusalRecord struct {
 	Target  string `json:"target"`
 	Profile string `json:"profile"`
 	Message string `json:"message"`
+	// DeployedNowhere marks the refusals of a rule that every deployment
+	// meant for it refused.
+	DeployedNowhere bool `json:"deployed_nowhere,omitempty"`
 }
 
 // Diagnostic renders the refusal for stderr.
@@ -126,8 +139,12 @@ type Result struct {
 	// Untargeted are the rules left out of a deployment because they say
 	// they are meant for other targets or profiles.
 	Untargeted []Untargeted
-	// Undeployed are the rules every deployment meant for them refused.
-	Undeployed []*rule.Rule
+	// Undeployed are the rules every deployment meant for them refused,
+	// and UndeployedDiagnostics say why, one for each (the project's
+	// severities applied, so fewer when it turned a check off; with
+	// Strict, errors).
+	Undeployed            []*rule.Rule
+	UndeployedDiagnostics rule.Diagnostics
 	// Counts say, per deployment in folder order, what became of every
 	// rule the build was given that is not a pivot.
 	Counts []Count
@@ -176,7 +193,8 @@ func (e *RunbookError) Diagnostic() rule.Diagnostic {
 var ErrRefused = errors.New("a target refused a rule")
 
 // ErrUndeployed is returned (wrapped) when every deployment meant for a
-// rule refused it: the rule would be deployed nowhere.
+// rule refused it and its diagnostic is an error: a misspelt field, or a
+// project that makes the undeployed check an error.
 var ErrUndeployed = errors.New("every target refuses a detection")
 
 // countLanguages counts a deployment's rules by query language, in the
@@ -247,10 +265,10 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	}
 	deps := append([]Deployment(nil), opts.Deployments...)
 	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Dir < deps[j].Dir })
-	// targeted and refused count, per rule, the deployments meant for it
-	// and those that refused it: a rule every one of them refuses is
-	// deployed nowhere, which fails the build.
-	targeted, refused := map[*check.Rule]int{}, map[*check.Rule]int{}
+	// targeted counts, per rule, the deployments meant for it, and refused
+	// holds the refusals (indexes in res.Refusals) of those that refused
+	// it: a rule every one of them refuses is deployed nowhere.
+	targeted, refused := map[*check.Rule]int{}, map[*check.Rule][]int{}
 	for _, dep := range deps {
 		var ds []target.Deployable
 		var meant []*check.Rule
@@ -281,7 +299,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 		for i, r := range meant {
 			d, refusal := results[i].d, results[i].refusal
 			if refusal != nil {
-				refused[r]++
+				refused[r] = append(refused[r], len(res.Refusals))
 				res.Refusals = append(res.Refusals, *refusal)
 				continue
 			}
@@ -299,7 +317,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			if !ok {
 				return nil, fmt.Errorf("%s: packaging refused rule %q, which it was not given", dep.Dir, pr.RuleID)
 			}
-			refused[r]++
+			refused[r] = append(refused[r], len(res.Refusals))
 			res.Refusals = append(res.Refusals, refusalRecord(r, dep, pr))
 		}
 		res.Languages = append(res.Languages, countLanguages(dep, ds, packRefusals)...)
@@ -313,13 +331,30 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 		}
 	}
 	var somewhere []*rule.Rule
+	var undeployed rule.Diagnostics
 	for _, r := range deployable {
-		if n := targeted[r]; n > 0 && refused[r] == n {
-			res.Undeployed = append(res.Undeployed, r.Rule)
+		if n := targeted[r]; n == 0 || len(refused[r]) < n {
+			somewhere = append(somewhere, r.Rule)
 			continue
 		}
-		somewhere = append(somewhere, r.Rule)
+		res.Undeployed = append(res.Undeployed, r.Rule)
+		var recs []RefusalRecord
+		for _, i := range refused[r] {
+			res.Refusals[i].DeployedNowhere = true
+			recs = append(recs, res.Refusals[i])
+		}
+		undeployed = append(undeployed, Undeployed(r.Rule, recs, opts.Known))
 	}
+	if opts.Severities != nil {
+		undeployed = opts.Severities(undeployed)
+	}
+	if opts.Strict {
+		// A rule deployed nowhere has refusals, which --strict makes errors.
+		for i := range undeployed {
+			undeployed[i].Severity = rule.Error
+		}
+	}
+	res.UndeployedDiagnostics = undeployed
 	for _, x := range opts.Extras {
 		rules := deployed
 		if x.DeployedOnly {
@@ -335,8 +370,8 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			}
 		}
 	}
-	if len(res.Undeployed) > 0 && !opts.AllowUndeployed {
-		return res, fmt.Errorf("%w (%d detections)", ErrUndeployed, len(res.Undeployed))
+	if n := countErrors(undeployed); n > 0 {
+		return res, fmt.Errorf("%w (%s)", ErrUndeployed, textutil.Plural(n, "detection"))
 	}
 	if opts.Strict && len(res.Refusals) > 0 {
 		return res, fmt.Errorf("%w (%d refusals; --strict)", ErrRefused, len(res.Refusals))
@@ -354,6 +389,43 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	}
 	sort.Strings(res.Files)
 	return res, nil
+}
+
+// Undeployed is the diagnostic of a rule every deployment meant for it
+// refused (refusals are theirs). When a refusal is at a field that no
+// taxonomy or profile knows (lint.UnknownFields, over the known profiles)
+// and that is a near miss of a field they know, the rule's author
+// misspelt it: an error at the field, with the name it meant. Otherwise
+// the refusals are facts about the SIEMs (a log source they do not
+// collect, a field or value they do not carry): a warning at the rule.
+func Undeployed(r *rule.Rule, refusals []RefusalRecord, known []*mapping.Profile) rule.Diagnostic {
+	refusedAt := map[rule.Pos]bool{}
+	for _, rec := range refusals {
+		refusedAt[rule.Pos{File: rec.File, Line: rec.Line, Col: rec.Column}] = true
+	}
+	for _, u := range lint.UnknownFields(r, known) {
+		if _, misspelt := u.Misspelt(); !misspelt {
+			continue
+		}
+		for _, at := range u.At {
+			if refusedAt[at] {
+				return rule.Diagnostic{Severity: rule.Error, Pos: at, Code: target.CodeUndeployedUnknownField,
+					Summary: fmt.Sprintf("rule %s would be deployed nowhere: %s, and every target meant for the rule refuses it", r.Label(), u)}
+			}
+		}
+	}
+	return rule.Diagnostic{Severity: rule.Warning, Pos: r.Pos, Code: target.CodeUndeployed,
+		Summary: fmt.Sprintf("rule %s is deployed nowhere: every target meant for it refuses it (the refusals above say why); map what they lack (--mapping) or say which targets it is for (targets)", r.Label())}
+}
+
+func countErrors(diags rule.Diagnostics) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == rule.Error {
+			n++
+		}
+	}
+	return n
 }
 
 // Refused turns a Compile error into a diagnostic at the construct the

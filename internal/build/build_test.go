@@ -263,7 +263,8 @@ func TestRunbooks(t *testing.T) {
 // TestTargetingAndPolicy: a rule meant for one target profile is compiled
 // only there, a target deployed in two profiles gets a folder for each,
 // the enablement policy reaches the deployables, and a rule that every
-// deployment meant for it refuses fails the build.
+// deployment meant for it refuses is reported (a warning, which a
+// project's severities can make an error that fails the build).
 func TestTargetingAndPolicy(t *testing.T) {
 	a, b := &fake{name: "a", refuse: map[string]bool{"r2": true}}, &fake{name: "b"}
 	deps := []Deployment{
@@ -289,16 +290,24 @@ func TestTargetingAndPolicy(t *testing.T) {
 	require.Len(t, res.Refusals, 1, "a refuses r2, which is meant for it")
 	assert.Empty(t, res.Undeployed, "b deploys r2")
 
-	// r2 meant for a alone, which refuses it: deployed nowhere.
+	// r2 meant for a alone, which refuses it: deployed nowhere. A project
+	// that makes the check an error (--check undeployed=error) gets no
+	// build.
 	rs[1].Targets = &rule.Targets{Names: []string{"a"}}
-	res, err = Run(rs, Options{Out: out, Deployments: deps})
+	asError := func(ds rule.Diagnostics) rule.Diagnostics {
+		for i := range ds {
+			ds[i].Severity = rule.Error
+		}
+		return ds
+	}
+	res, err = Run(rs, Options{Out: out, Deployments: deps, Severities: asError})
 	require.ErrorIs(t, err, ErrUndeployed)
 	assert.Equal(t, []*rule.Rule{rs[1].Rule}, res.Undeployed)
 	assert.Equal(t, tree, testutil.ReadTree(t, out), "the previous build is kept")
 
-	// A project that allows it (--check undeployed=warning) gets the
-	// build, with the rule listed; an extra of what is deployed leaves it
-	// out, the others have it.
+	// By default the refusals are facts about the targets: the build is
+	// written, with the rule listed and warned about; an extra of what is
+	// deployed leaves it out, the others have it.
 	extra := func(dir string, deployedOnly bool) Extra {
 		return Extra{Dir: dir, DeployedOnly: deployedOnly, Generate: func(rs []*rule.Rule) ([]target.Artifact, error) {
 			var ids []string
@@ -308,14 +317,26 @@ func TestTargetingAndPolicy(t *testing.T) {
 			return []target.Artifact{{Path: "ids", Data: []byte(strings.Join(ids, " "))}}, nil
 		}}
 	}
-	res, err = Run(rs, Options{Out: out, Deployments: deps, AllowUndeployed: true, Extras: []Extra{extra("all", false), extra("covered", true)}})
+	res, err = Run(rs, Options{Out: out, Deployments: deps, Extras: []Extra{extra("all", false), extra("covered", true)}})
 	require.NoError(t, err)
 	assert.Equal(t, []*rule.Rule{rs[1].Rule}, res.Undeployed)
+	require.Len(t, res.UndeployedDiagnostics, 1)
+	assert.Equal(t, "a.hcl:9:1: warning: rule r2 is deployed nowhere: every target meant for it refuses it (the refusals above say why); map what they lack (--mapping) or say which targets it is for (targets)",
+		res.UndeployedDiagnostics[0].String())
+	assert.Equal(t, target.CodeUndeployed, res.UndeployedDiagnostics[0].Code)
 	tree = testutil.ReadTree(t, out)
 	assert.Equal(t, "r1 r2", tree["all/ids"])
 	assert.Equal(t, "r1", tree["covered/ids"])
 	assert.NotContains(t, tree, "a/rules/r2.txt")
 	assert.Contains(t, tree["refusals.json"], `"rule_id": "r2"`)
+	assert.Contains(t, tree["refusals.json"], `"deployed_nowhere": true`)
+
+	// --strict fails on the refusals, and reports the rule as an error.
+	res, err = Run(rs, Options{Out: out, Deployments: deps, Strict: true})
+	require.ErrorIs(t, err, ErrUndeployed)
+	require.Len(t, res.UndeployedDiagnostics, 1)
+	assert.Equal(t, rule.Error, res.UndeployedDiagnostics[0].Severity)
+	assert.Equal(t, tree, testutil.ReadTree(t, out), "the previous build is kept")
 }
 
 // TestPackagingRefusals: a rule the packager refuses (beyond a limit of
@@ -342,9 +363,11 @@ func TestPackagingRefusals(t *testing.T) {
 	// nowhere.
 	deps[1].Backend = &fake{name: "zeta", refuse: map[string]bool{"r1": true}}
 	res, err = Run(rules(), Options{Out: out, Deployments: deps})
-	require.ErrorIs(t, err, ErrUndeployed)
+	require.NoError(t, err)
 	require.Len(t, res.Undeployed, 1)
 	assert.Equal(t, "r1", res.Undeployed[0].ID)
+	require.Len(t, res.UndeployedDiagnostics, 1)
+	assert.Equal(t, target.CodeUndeployed, res.UndeployedDiagnostics[0].Code)
 }
 
 // counting is a backend that counts its compilations per rule.
@@ -384,5 +407,59 @@ func TestBuildCompilesOnce(t *testing.T) {
 				assert.Equal(t, want, c.calls[r.ID], "rule %s, CompileOnce %v", r.ID, once)
 			}
 		}
+	}
+}
+
+// TestUndeployed: a rule deployed nowhere is a mistake in the rule (an
+// error at the field) only when a refusal is at a field that no taxonomy
+// or profile knows and that is a near miss of a known one; otherwise the
+// refusals are facts about the targets (a warning at the rule).
+func TestUndeployed(t *testing.T) {
+	at := func(line, col int) rule.Pos { return rule.Pos{File: "r.yml", Line: line, Col: col} }
+	// A proxy rule comparing field at 8:9 and cs-method at 9:9.
+	proxyRule := func(source rule.LogSource, field string) *rule.Rule {
+		return &rule.Rule{ID: "r1", Pos: at(1, 1), LogSource: source, Searches: []*rule.Search{{Name: "sel", Groups: []*rule.Group{{Matchers: []*rule.Matcher{
+			{Field: field, Op: rule.OpContains, Pos: at(8, 9)},
+			{Field: "cs-method", Op: rule.OpEquals, Pos: at(9, 9)},
+		}}}}}}
+	}
+	proxy := rule.LogSource{Category: "proxy"}
+	refusedAt := func(p rule.Pos) []RefusalRecord {
+		return []RefusalRecord{
+			{RuleID: "r1", File: p.File, Line: p.Line, Column: p.Col, Target: "splunk", Profile: "cim"},
+			{RuleID: "r1", File: "r.yml", Line: 1, Column: 1, Target: "kql", Profile: "sentinel-asim"},
+		}
+	}
+	withField := &mapping.Profile{Name: "team", Sources: []*mapping.Source{{LogSource: proxy, Fields: map[string]mapping.Field{"cs-hots": {Names: []string{"hots"}}}}}}
+	tests := []struct {
+		name     string
+		rule     *rule.Rule
+		refusals []RefusalRecord
+		known    []*mapping.Profile
+		want     string
+	}{
+		{"a misspelt field a target refuses", proxyRule(proxy, "cs-hots"), refusedAt(at(8, 9)), nil,
+			`r.yml:8:9: error: rule r1 would be deployed nowhere: field "cs-hots" is not a field of log source category=proxy in the Sigma taxonomy or any mapping profile (did you mean "cs-host"?), and every target meant for the rule refuses it`},
+		{"a misspelt field, the targets refuse the log source", proxyRule(proxy, "cs-hots"), refusedAt(at(1, 1)), nil,
+			"r.yml:1:1: warning: rule r1 is deployed nowhere: every target meant for it refuses it (the refusals above say why); map what they lack (--mapping) or say which targets it is for (targets)"},
+		{"a misspelt field, a target refuses another field", proxyRule(proxy, "cs-hots"), refusedAt(at(9, 9)), nil,
+			"r.yml:1:1: warning: rule r1 is deployed nowhere: every target meant for it refuses it (the refusals above say why); map what they lack (--mapping) or say which targets it is for (targets)"},
+		{"an unknown field that is no near miss", proxyRule(proxy, "x-forwarded-for"), refusedAt(at(8, 9)), nil,
+			"r.yml:1:1: warning: rule r1 is deployed nowhere: every target meant for it refuses it (the refusals above say why); map what they lack (--mapping) or say which targets it is for (targets)"},
+		{"a field a profile knows", proxyRule(proxy, "cs-hots"), refusedAt(at(8, 9)), []*mapping.Profile{withField},
+			"r.yml:1:1: warning: rule r1 is deployed nowhere: every target meant for it refuses it (the refusals above say why); map what they lack (--mapping) or say which targets it is for (targets)"},
+		{"a log source nothing knows", proxyRule(rule.LogSource{Product: "opencanary"}, "cs-hots"), refusedAt(at(8, 9)), nil,
+			"r.yml:1:1: warning: rule r1 is deployed nowhere: every target meant for it refuses it (the refusals above say why); map what they lack (--mapping) or say which targets it is for (targets)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Undeployed(tt.rule, tt.refusals, tt.known)
+			assert.Equal(t, tt.want, d.String())
+			code := target.CodeUndeployed
+			if d.Severity == rule.Error {
+				code = target.CodeUndeployedUnknownField
+			}
+			assert.Equal(t, code, d.Code)
+		})
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/check"
+	"github.com/detc/detc/internal/textutil"
 )
 
 // SourceRow is one log source of a rule corpus: how many of its rules each
@@ -35,6 +37,24 @@ type SourceTable struct {
 	Compiled []int
 	Sources  []SourceRow // most rules first
 	Reasons  [][]Reason  // per column, most rules first
+	// Collections are the real-schema profiles' shares of the rules
+	// whose log source the SIEM collects, in column order.
+	Collections []Collection
+	// Unchecked is what the schema checks accept without a published
+	// source, per column that has any (the caller fills it from the check).
+	Unchecked []Unchecked
+}
+
+// Unchecked is the part of a column's compiled rules whose queries read a
+// name the schema check accepts although no published source shows it.
+type Unchecked struct {
+	Column Column
+	// Rules counts the compiled rules reading any such name; Names counts
+	// them by "log source name".
+	Rules int
+	Names map[string]int
+	// Where is the data file that lists the names.
+	Where string
 }
 
 // BuildBySource compiles every rule for every profile of every backend
@@ -51,6 +71,14 @@ func BuildBySource(rules []*check.Rule, backends []target.Backend) *SourceTable 
 	for _, b := range backends {
 		byName[b.Name()] = b
 	}
+	profiles := make([]*mapping.Profile, len(t.Columns))
+	colls := make([]*Collection, len(t.Columns))
+	gaps := make([]map[string]*GapSource, len(t.Columns))
+	for ci, c := range t.Columns {
+		if profiles[ci] = realSchema(byName[c.Target], c.Profile); profiles[ci] != nil {
+			colls[ci], gaps[ci] = &Collection{Column: c}, map[string]*GapSource{}
+		}
+	}
 	for _, r := range rules {
 		ls := logSource(r.LogSource)
 		row := bySource[ls]
@@ -61,6 +89,9 @@ func BuildBySource(rules []*check.Rule, backends []target.Backend) *SourceTable 
 		row.Rules++
 		for ci, c := range t.Columns {
 			_, err := byName[c.Target].Compile(r, target.Options{Profile: c.Profile})
+			if colls[ci] != nil {
+				colls[ci].count(profiles[ci], r.LogSource, err == nil, gaps[ci])
+			}
 			if err == nil {
 				row.Compiled[ci]++
 				t.Compiled[ci]++
@@ -86,6 +117,22 @@ func BuildBySource(rules []*check.Rule, backends []target.Backend) *SourceTable 
 		}
 		return a.LogSource < b.LogSource
 	})
+	for ci, c := range colls {
+		if c == nil {
+			continue
+		}
+		for _, g := range gaps[ci] {
+			c.GapSources = append(c.GapSources, *g)
+		}
+		sort.Slice(c.GapSources, func(i, j int) bool {
+			a, b := c.GapSources[i], c.GapSources[j]
+			if a.Rules != b.Rules {
+				return a.Rules > b.Rules
+			}
+			return a.LogSource < b.LogSource
+		})
+		t.Collections = append(t.Collections, *c)
+	}
 	for ci := range t.Columns {
 		var list []Reason
 		for _, re := range reasons[ci] {
@@ -127,6 +174,8 @@ func (t *SourceTable) Markdown(title, intro string) []byte {
 		}
 		b.WriteString("\n")
 	}
+	t.writeCollections(&b)
+	t.writeUnchecked(&b)
 	b.WriteString("\n## Why rules are refused\n\n")
 	b.WriteString("For each target and profile, every reason it gave, with the number of rules and their log sources.\n")
 	for ci, c := range t.Columns {
@@ -159,4 +208,68 @@ func sourceList(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
 	}
 	return strings.Join(parts, "; ")
+}
+
+// writeCollections renders, per real-schema profile, the share of the
+// rules whose log source the SIEM collects that compile, and the
+// collected sources the profile does not map.
+func (t *SourceTable) writeCollections(b *strings.Builder) {
+	if len(t.Collections) == 0 {
+		return
+	}
+	b.WriteString("\n## Rules whose log source the SIEM collects\n\n")
+	b.WriteString("A SIEM collects a log source when the profile maps it (docs/profiles.md) or when the SIEM's vendor ships a connector, add-on or integration that collects it (named in the lists below the table): a rule on such a source that the profile does not map is a gap of the profile and counts against it. Rules on sources the SIEM is not known to collect are left out of these figures.\n\n")
+	b.WriteString("| Profile | Rules on mapped sources | of them compile | Rules on collected sources the profile does not map | Collected rules | of them compile |\n| --- | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, c := range t.Collections {
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %d (%.1f%%) |\n", c.Column, c.Mapped, c.MappedCompiled, c.Gap, c.Collected(), c.MappedCompiled, c.Percent())
+	}
+	for _, c := range t.Collections {
+		if len(c.GapSources) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "\n%s collects but does not map: ", c.Column)
+		parts := make([]string, len(c.GapSources))
+		for i, g := range c.GapSources {
+			parts[i] = fmt.Sprintf("%s (%s; %s)", escape(g.LogSource), textutil.Plural(g.Rules, "rule"), escape(g.Via))
+		}
+		b.WriteString(strings.Join(parts, ", ") + ".\n")
+	}
+}
+
+// writeUnchecked renders the names each column's schema check accepts
+// unverified, with the rules that read them.
+func (t *SourceTable) writeUnchecked(b *strings.Builder) {
+	if len(t.Unchecked) == 0 {
+		return
+	}
+	b.WriteString("\n## Fields no published schema shows\n\n")
+	b.WriteString("Compiled queries whose fields the corpus tests accept without a published source for them (the add-on's field list could not be established): these are unchecked, not proven.\n")
+	for _, u := range t.Unchecked {
+		fmt.Fprintf(b, "\n%s: %s of %d compiled read such a name (listed in %s): ", u.Column, textutil.Plural(u.Rules, "rule"), t.compiled(u.Column), u.Where)
+		names := make([]string, 0, len(u.Names))
+		for n := range u.Names {
+			names = append(names, n)
+		}
+		sort.Slice(names, func(i, j int) bool {
+			if u.Names[names[i]] != u.Names[names[j]] {
+				return u.Names[names[i]] > u.Names[names[j]]
+			}
+			return names[i] < names[j]
+		})
+		parts := make([]string, len(names))
+		for i, n := range names {
+			parts[i] = fmt.Sprintf("%s (%d)", escape(n), u.Names[n])
+		}
+		b.WriteString(strings.Join(parts, ", ") + ".\n")
+	}
+}
+
+// compiled is a column's count of compiled rules.
+func (t *SourceTable) compiled(c Column) int {
+	for i, col := range t.Columns {
+		if col == c {
+			return t.Compiled[i]
+		}
+	}
+	return 0
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 	"github.com/detc/detc/internal/testutil/corpus"
+	"github.com/detc/detc/internal/testutil/splunkschema"
 )
 
 // fake refuses dns rules in its "strict" profile, and fails with a plain
@@ -123,7 +124,11 @@ func TestSigmaHQCoverageDoc(t *testing.T) {
 	checked, diags := check.All(corpus.Rules(t))
 	require.False(t, diags.HasErrors(), "the corpus must pass the check: %v", diags)
 	t.Chdir(testutil.RepoRoot(t))
-	doc := BuildBySource(checked, registry.All()).Markdown("Coverage of SigmaHQ's rules", sigmaHQIntro)
+	tab := BuildBySource(checked, registry.All())
+	res, err := splunkschema.CheckCorpus(checked)
+	require.NoError(t, err)
+	tab.Unchecked = []Unchecked{{Column: Column{"splunk", "cim", true}, Rules: res.UnverifiedRules, Names: res.Unverified, Where: "internal/testutil/splunkschema/addons.txt"}}
+	doc := tab.Markdown("Coverage of SigmaHQ's rules", sigmaHQIntro)
 	testutil.GoldenFile(t, "docs/coverage-sigmahq.md", doc)
 }
 
@@ -147,4 +152,44 @@ func TestProfilesDoc(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(doc), "## kql/defender-xdr")
 	testutil.GoldenFile(t, "docs/profiles.md", doc)
+}
+
+// mapped is the fake backend with a real-schema profile "strict" that
+// maps proxy and dns: it shows its mapping, as the real backends do.
+type mapped struct{ fake }
+
+func (mapped) Mapping(profile string) (*mapping.Profile, error) {
+	if profile == "loose" {
+		return &mapping.Profile{Name: profile, Passthrough: true}, nil
+	}
+	return &mapping.Profile{Name: profile, Sources: []*mapping.Source{
+		{LogSource: rule.LogSource{Category: "proxy"}},
+		{LogSource: rule.LogSource{Category: "dns"}},
+	}}, nil
+}
+
+// TestCollections: a real-schema profile's share counts the rules on the
+// sources it maps and, against it, those on sources the SIEM collects
+// that it does not map; other sources and passthrough profiles are left
+// out.
+func TestCollections(t *testing.T) {
+	collected["fake/strict"] = []carried{{Product: "windows", Via: "the fake connector"}}
+	defer delete(collected, "fake/strict")
+	tab := BuildBySource(rules(), []target.Backend{mapped{}})
+	require.Len(t, tab.Collections, 1, "loose takes any source: no figure")
+	c := tab.Collections[0]
+	assert.Equal(t, Column{"fake", "strict", true}, c.Column)
+	assert.Equal(t, 4, c.Mapped, "proxy_post, dns_a, pivot_x, dns_burst")
+	assert.Equal(t, 1, c.MappedCompiled, "strict refuses dns")
+	assert.Equal(t, 1, c.Gap, "broken's windows source is collected, not mapped")
+	assert.Equal(t, []GapSource{{LogSource: "windows", Rules: 1, Via: "the fake connector"}}, c.GapSources)
+	assert.InDelta(t, 20.0, c.Percent(), 0.001)
+	md := string(tab.Markdown("t", ""))
+	assert.Contains(t, md, "| fake/strict | 4 | 1 | 1 | 5 | 1 (20.0%) |")
+	assert.Contains(t, md, "fake/strict collects but does not map: windows (1 rule; the fake connector).")
+	assert.NotContains(t, md, "## Fields no published schema shows")
+
+	tab.Unchecked = []Unchecked{{Column: Column{"fake", "strict", true}, Rules: 1, Names: map[string]int{"proxy x": 1, "dns y": 2}, Where: "x.txt"}}
+	md = string(tab.Markdown("t", ""))
+	assert.Contains(t, md, "fake/strict: 1 rule of 2 compiled read such a name (listed in x.txt): dns y (2), proxy x (1).")
 }

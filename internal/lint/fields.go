@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -34,35 +35,80 @@ var taxonomy = map[string][]string{
 // Fields warns about each field name a rule uses that neither the Sigma
 // taxonomy of its log source nor any of the profiles (detc's built-in
 // mapping profiles and the project's overrides) knows for that source,
-// with the nearest known name. Rules of a log source that nothing knows
-// are left alone: there is nothing to compare with.
+// with the nearest known name, at the first matcher that uses it.
 func Fields(rules []*rule.Rule, profiles []*mapping.Profile) rule.Diagnostics {
 	var diags rule.Diagnostics
 	for _, r := range rules {
-		known, ok := knownFields(r.LogSource, profiles)
-		if !ok {
-			continue
-		}
-		seen := map[string]bool{}
-		for _, s := range r.Searches {
-			for _, g := range s.Groups {
-				for _, m := range g.Matchers {
-					if m.IsKeyword() || known[m.Field] || seen[m.Field] {
-						continue
-					}
-					seen[m.Field] = true
-					names := make([]string, 0, len(known))
-					for n := range known {
-						names = append(names, n)
-					}
-					sort.Strings(names)
-					diags.Warnf(m.Pos, CodeUnknownField, "rule %s: field %q is not a field of log source %s in the Sigma taxonomy or any mapping profile%s",
-						r.Label(), m.Field, mapping.Describe(r.LogSource), suggest.DidYouMean(m.Field, names))
-				}
-			}
+		for _, u := range UnknownFields(r, profiles) {
+			diags.Warnf(u.At[0], CodeUnknownField, "rule %s: %s", r.Label(), u)
 		}
 	}
 	return diags
+}
+
+// UnknownField is a field name a rule compares that neither the Sigma
+// taxonomy of its log source nor any profile knows for that source.
+type UnknownField struct {
+	Field string
+	// At are the positions of the matchers that compare it, in the
+	// rule's order.
+	At     []rule.Pos
+	source rule.LogSource
+	known  []string // the names known for the source, sorted
+}
+
+// String says what is wrong, with the nearest known name.
+func (u UnknownField) String() string {
+	return fmt.Sprintf("field %q is not a field of log source %s in the Sigma taxonomy or any mapping profile%s",
+		u.Field, mapping.Describe(u.source), suggest.DidYouMean(u.Field, u.known))
+}
+
+// Misspelt returns the known field the name is most likely a misspelling
+// of (suggest.Misspelt): a field that nothing knows is not by itself a
+// mistake (a SIEM's own fields no profile maps yet), a near miss of a
+// known one is.
+func (u UnknownField) Misspelt() (string, bool) {
+	return suggest.Misspelt(u.Field, u.known)
+}
+
+// UnknownFields lists the fields of r that neither the Sigma taxonomy of
+// its log source nor any of the profiles knows for that source, in the
+// order the rule first uses them. A rule of a log source that nothing
+// knows has none: there is nothing to compare with.
+func UnknownFields(r *rule.Rule, profiles []*mapping.Profile) []UnknownField {
+	known, ok := knownFields(r.LogSource, profiles)
+	if !ok {
+		return nil
+	}
+	var out []UnknownField
+	index := map[string]int{}
+	for _, s := range r.Searches {
+		for _, g := range s.Groups {
+			for _, m := range g.Matchers {
+				if m.IsKeyword() || known[m.Field] {
+					continue
+				}
+				i, seen := index[m.Field]
+				if !seen {
+					i = len(out)
+					index[m.Field] = i
+					out = append(out, UnknownField{Field: m.Field, source: r.LogSource})
+				}
+				out[i].At = append(out[i].At, m.Pos)
+			}
+		}
+	}
+	if len(out) > 0 {
+		names := make([]string, 0, len(known))
+		for n := range known {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for i := range out {
+			out[i].known = names
+		}
+	}
+	return out
 }
 
 // knownFields are the field names known for a log source, and whether

@@ -71,7 +71,8 @@ var Checks = []CheckInfo{
 	{CodeUnknownField, "warning", "a field that neither the Sigma taxonomy of the rule's log source nor any mapping profile knows"},
 	{CodeNoCard, "warning", "a detection whose ATT&CK technique has no runbook card"},
 	{fixture.CodeCoverage, "error", "a detection without a positive and a negative fixture case"},
-	{target.CodeUndeployed, "error", "a detection that every target meant for it refuses, so that detc build would deploy it nowhere"},
+	{target.CodeUndeployed, "warning", "a detection that every target meant for it refuses, for what the SIEMs lack (a log source or field they do not carry), so that detc build deploys it nowhere"},
+	{target.CodeUndeployedUnknownField, "error", "a detection that detc build would deploy nowhere because a target refuses a field that looks misspelt: no taxonomy or profile knows it, and a known field is at most two edits away"},
 }
 
 // CheckCodes lists the codes of Checks.

@@ -13,8 +13,20 @@ import (
 // candidate, so the answer does not depend on map order when candidates
 // are sorted.
 func Closest(name string, candidates []string) (string, bool) {
+	return closest(name, candidates, max(1, len([]rune(name))/3))
+}
+
+// Misspelt returns the candidate name is most likely a misspelling of:
+// Closest's answer when it is at most two edits away. Closest's limit
+// grows with the name, which suits a hint but not a verdict: long dotted
+// names share most of their text with their neighbours
+// (properties.result is five edits from properties.message).
+func Misspelt(name string, candidates []string) (string, bool) {
+	return closest(name, candidates, min(2, max(1, len([]rune(name))/3)))
+}
+
+func closest(name string, candidates []string, limit int) (string, bool) {
 	best, bestDist := "", -1
-	limit := max(1, len([]rune(name))/3)
 	lower := strings.ToLower(name)
 	for _, c := range candidates {
 		d := distance(lower, strings.ToLower(c), limit)

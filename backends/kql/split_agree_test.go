@@ -1,0 +1,219 @@
+package kql_test
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/backends/kql"
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/eval"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma"
+	"github.com/detc/detc/internal/testutil"
+	"github.com/detc/detc/internal/testutil/corpus"
+)
+
+// splitRules compare the fields defender-xdr splits: Sysmon's Hashes into
+// the MD5, SHA1 and SHA256 columns, DOMAIN\name into the initiating
+// process's account domain and name.
+var splitRules = []string{
+	"category: process_creation\ndetection:\n  sel:\n    Hashes|contains:\n      - 'MD5=09D278F9DE118EF09163C6140255C690'\n      - 'SHA256=6C0D4B1C1F6F1C8A0C2A5D6E1B0A9F8E7D6C5B4A392817160504F3E2D1C0B0A9'\n    CommandLine|contains: ' -x '\n  condition: sel",
+	"category: process_creation\ndetection:\n  sel:\n    ParentUser|contains:\n      - 'AUTHORI'\n      - 'AUTORI'\n  filter:\n    Hashes|contains: 'SHA1=0A1B2C3D4E5F60718293A4B5C6D7E8F901234567'\n  condition: sel and not filter",
+	"category: file_event\ndetection:\n  sel:\n    User: 'NT AUTHORITY\\SYSTEM'\n    TargetFilename|endswith: '.exe'\n  condition: sel",
+	"category: file_event\ndetection:\n  sel:\n    User|endswith: '\\SYSTEM'\n  filter:\n    User|startswith: 'NT AUTHORITY\\NETWORK'\n  condition: sel and not filter",
+	"category: image_load\ndetection:\n  sel:\n    Hashes|contains|all:\n      - 'SHA1=0A1B2C3D4E5F60718293A4B5C6D7E8F901234567'\n      - 'MD5=FEDCBA98765432100123456789ABCDEF'\n  condition: sel",
+}
+
+// TestDefenderSplitsAgreeWithEvaluator: each rule, compiled for
+// defender-xdr and read back with the independent reader, decides on
+// Defender's rows (hashes one column per algorithm in lower case, the
+// account's domain and name apart) as the evaluator decides on Sysmon's
+// events (Hashes as SHA1=...,MD5=... in any order and subset, User as
+// DOMAIN\name): the test rules and SigmaHQ's that compile. The profile's
+// extend (Defender's own User column of process creation) is left out of
+// the query and its result given in the row.
+func TestDefenderSplitsAgreeWithEvaluator(t *testing.T) {
+	var rules []*rule.Rule
+	for i, body := range splitRules {
+		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  product: windows\n  %s\n", 900+i, body)
+		loaded, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
+		require.False(t, diags.HasErrors(), "%v", diags)
+		rules = append(rules, loaded...)
+	}
+	assert.Equal(t, len(splitRules), agreeOnDefender(t, rules))
+}
+
+func TestDefenderSplitsAgreeWithEvaluatorOnCorpus(t *testing.T) {
+	var rules []*rule.Rule
+	for _, r := range corpus.Rules(t) {
+		fields := corpus.Fields(r)
+		if r.Aggregation == nil && (slices.Contains(fields, "Hashes") || slices.Contains(fields, "ParentUser") ||
+			(slices.Contains(fields, "User") && r.LogSource.Category != "process_creation")) {
+			rules = append(rules, r)
+		}
+	}
+	checked := agreeOnDefender(t, rules)
+	t.Logf("%d SigmaHQ rules compared", checked)
+	assert.GreaterOrEqual(t, checked, 10)
+}
+
+var filterAction = regexp.MustCompile(`^ActionType == "([A-Za-z]+)"$`)
+
+// agreeOnDefender returns how many rules it compared: those that compile,
+// whose source's filter is one ActionType and whose other fields are
+// string columns.
+func agreeOnDefender(t *testing.T, rules []*rule.Rule) (checked int) {
+	prof, err := kql.Profile("defender-xdr", nil)
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(13, 17))
+	hits := 0
+rules:
+	for _, r := range rules {
+		q, err := kql.New().Compile(testutil.Checked(t, r), target.Options{Profile: "defender-xdr"})
+		if err != nil {
+			continue
+		}
+		src, err := prof.Resolve(r.LogSource)
+		require.NoError(t, err)
+		action := ""
+		if f := src.Attr("filter"); f != "" {
+			m := filterAction.FindStringSubmatch(f)
+			if m == nil {
+				continue
+			}
+			action = m[1]
+		}
+		columns := map[string]string{}
+		cands := candidates(r)
+		for f := range cands {
+			if f == "Hashes" || f == "Message" || isAccount(prof, src, f) {
+				continue
+			}
+			field, err := prof.Field(src, f)
+			if err != nil || (field.Type != "" && field.Type != "string") {
+				continue rules
+			}
+			columns[f] = field.Names[0]
+		}
+		var clauses []string
+		for _, c := range strings.Split(q.Text, "\n| ") {
+			if !strings.HasPrefix(c, "extend ") {
+				clauses = append(clauses, c)
+			}
+		}
+		match, err := readQuery(strings.Join(clauses, "\n| "))
+		require.NoError(t, err, q.Text)
+		prog, diags := eval.Compile(r)
+		require.False(t, diags.HasErrors(), "%v", diags)
+		for i := 0; i < 300; i++ {
+			ev, row := eval.MapEvent{}, map[string]string{"ActionType": action}
+			for _, f := range slices.Sorted(maps.Keys(columns)) {
+				if rng.IntN(4) > 0 {
+					v := cands[f][rng.IntN(len(cands[f]))]
+					ev[f], row[columns[f]] = v, v
+				}
+			}
+			sysmonHashes(rng, r, ev, row)
+			for _, f := range []string{"User", "ParentUser"} {
+				if isAccount(prof, src, f) {
+					sysmonAccount(rng, r, f, ev, row)
+				}
+			}
+			want := prog.Match(ev)
+			if want {
+				hits++
+			}
+			if !assert.Equal(t, want, match(row), "%s: Sysmon event %v, Defender row %v\n%s", r.File, ev, row, q.Text) {
+				break
+			}
+		}
+		checked++
+	}
+	assert.Positive(t, hits, "the events must match as well as miss")
+	return checked
+}
+
+func isAccount(p *mapping.Profile, src *mapping.Source, field string) bool {
+	f, err := p.Field(src, field)
+	return err == nil && f.Account != nil
+}
+
+// sysmonHashes writes Hashes as Sysmon does, hashes from the rule or
+// random ones, and Defender's columns in lower case.
+func sysmonHashes(rng *rand.Rand, r *rule.Rule, ev eval.MapEvent, row map[string]string) {
+	named := map[string][]string{}
+	for _, v := range ruleStrings(r, "Hashes") {
+		if algo, hex, ok := strings.Cut(v, "="); ok {
+			named[strings.ToUpper(algo)] = append(named[strings.ToUpper(algo)], hex)
+		}
+	}
+	if rng.IntN(8) == 0 {
+		return
+	}
+	var parts []string
+	for _, i := range rng.Perm(4) {
+		algo := []string{"MD5", "SHA1", "SHA256", "IMPHASH"}[i]
+		if rng.IntN(4) == 0 {
+			continue
+		}
+		hex := make([]byte, mapping.HashLengths[algo])
+		for j := range hex {
+			hex[j] = "0123456789ABCDEF"[rng.IntN(16)]
+		}
+		h := string(hex)
+		if vs := named[algo]; len(vs) > 0 && rng.IntN(2) == 0 {
+			h = strings.ToUpper(vs[rng.IntN(len(vs))])
+		}
+		parts = append(parts, algo+"="+h)
+		if algo != "IMPHASH" {
+			row[algo] = strings.ToLower(h)
+		}
+	}
+	ev["Hashes"] = strings.Join(parts, ",")
+}
+
+// sysmonAccount writes an account as DOMAIN\name from pieces of the
+// rule's values, and Defender's initiating process account columns in
+// lower case.
+func sysmonAccount(rng *rand.Rand, r *rule.Rule, field string, ev eval.MapEvent, row map[string]string) {
+	pieces := []string{"NT AUTHORITY", "AUTORITE NT", "SYSTEM", "CORP", "alice"}
+	for _, v := range ruleStrings(r, field) {
+		for _, p := range strings.Split(v, `\`) {
+			if p != "" {
+				pieces = append(pieces, p, "x"+p, p+"x")
+			}
+		}
+	}
+	if rng.IntN(6) == 0 {
+		return
+	}
+	domain, name := pieces[rng.IntN(len(pieces))], pieces[rng.IntN(len(pieces))]
+	ev[field] = domain + `\` + name
+	row["InitiatingProcessAccountDomain"], row["InitiatingProcessAccountName"] = strings.ToLower(domain), strings.ToLower(name)
+}
+
+// ruleStrings lists the literal values a rule compares field with.
+func ruleStrings(r *rule.Rule, field string) []string {
+	var out []string
+	for _, s := range r.Searches {
+		for _, g := range s.Groups {
+			for _, m := range g.Matchers {
+				for _, v := range m.Values {
+					if lit, ok := v.Pattern.Literal(); ok && m.Field == field {
+						out = append(out, lit)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
