@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -35,20 +36,21 @@ import (
 // (one state per character class, counted repetitions copied out), then
 // the subset construction over code-point intervals, as in
 // Operations.determinize, counting both measures and stopping as soon as
-// either passes its limit. Every subexpression Lucene 8 and 9 minimize on
-// their own is measured too, where it is big enough to matter. The
-// automaton differs from Lucene's in details, so detc refuses from
-// stateBudget states on, a margin below Lucene's 10,000; the tests check
-// the estimate against the real Lucene.
+// either passes its limit. The parts Lucene 8 and 9 determinize on their
+// own are parts of this automaton, whose subsets hold theirs. The
+// automaton differs from Lucene's in details (Lucene skips determinizing
+// an automaton that is deterministic already, and minimizes parts), so
+// detc refuses from stateBudget states on, a margin below Lucene's
+// 10,000; the tests check the estimate against the real Lucene.
 const (
-	// LuceneLimit is Lucene's default limit: maxDeterminizedStates in
+	// luceneLimit is Lucene's default limit: maxDeterminizedStates in
 	// Lucene 8, DEFAULT_DETERMINIZE_WORK_LIMIT in Lucene 9 and 10.
-	LuceneLimit = 10000
+	luceneLimit = 10000
 	// stateBudget is the most subset states detc lets through.
-	stateBudget = LuceneLimit * 9 / 10
+	stateBudget = luceneLimit * 9 / 10
 	// workBudget is Lucene 9's effort limit (workLimit*10), with the
 	// same margin.
-	workBudget = LuceneLimit * 10 * 9 / 10
+	workBudget = luceneLimit * 10 * 9 / 10
 	// maxPositions bounds the automaton detc builds: a regex with more
 	// character positions (counted repetitions copied out) is refused.
 	maxPositions = 50000
@@ -66,11 +68,11 @@ type TooComplex struct {
 }
 
 func (e *TooComplex) Error() string {
-	return fmt.Sprintf("Elasticsearch cannot determinize this regular expression within Lucene's limit of 10,000 "+
+	return fmt.Sprintf("Elasticsearch cannot determinize this regular expression within Lucene's limit of %s "+
 		"(states in Lucene 8, work in Lucene 9 and 10) and rejects the query when it runs: "+
 		"the subset construction of %s takes %s (detc's budget, set below Lucene's limit because its count "+
 		"estimates Lucene's); bound the repetitions or split the expression",
-		quoteShort(e.Regex), e.Over)
+		thousands(luceneLimit), quoteShort(e.Regex), e.Over)
 }
 
 // thousands writes n with a comma between groups of three digits.
@@ -82,11 +84,11 @@ func thousands(n int) string {
 	return s
 }
 
+// quoteShort quotes s, cut after 120 characters.
 func quoteShort(s string) string {
-	const max = 120
-	if utf8.RuneCountInString(s) > max {
-		r := []rune(s)
-		s = string(r[:max]) + "…"
+	const most = 120
+	if utf8.RuneCountInString(s) > most {
+		s = string([]rune(s)[:most]) + "…"
 	}
 	return strconv.Quote(s)
 }
@@ -290,20 +292,11 @@ func (p *lparser) atom() *lnode {
 		c := p.next()
 		return classNode([][2]rune{{c, c}})
 	default:
-		if r < utf8.RuneSelf && containsByte(`*+?{}|)]#@&<>~"`, byte(r)) {
+		if strings.ContainsRune(`*+?{}|)]#@&<>~"`, r) {
 			p.fail("operator " + strconv.QuoteRune(r) + " detc does not write")
 		}
 		return classNode([][2]rune{{r, r}})
 	}
-}
-
-func containsByte(s string, c byte) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return true
-		}
-	}
-	return false
 }
 
 func classNode(rs [][2]rune) *lnode {
