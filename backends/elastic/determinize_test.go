@@ -2,11 +2,15 @@ package elastic
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/detc/detc/backends/elastic/checker"
 	"github.com/detc/detc/backends/elastic/lucenere"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -75,6 +79,49 @@ func TestDeterminizeAgainstLucene(t *testing.T) {
 			assert.Equal(t, tt.detcRefuses, err != nil, "detc's verdict on %q: %v", tt.re, err)
 			if rejected {
 				assert.Error(t, err, "Lucene rejects %q, detc must refuse it", tt.re)
+			}
+		})
+	}
+}
+
+// TestWildcardsAgainstLucene: a wildcard term is an automaton too
+// (WildcardQuery, determinized with the same limit), and a pattern Lucene
+// rejects is refused in every language, with a reason.
+func TestWildcardsAgainstLucene(t *testing.T) {
+	tests := []struct {
+		name, term    string
+		value         string
+		op            rule.Op
+		luceneRejects bool
+	}{
+		{"endswith a then 11 characters", `*a???????????`, "a???????????", rule.OpEndsWith, false},
+		{"endswith a then 13 characters", `*a?????????????`, "a?????????????", rule.OpEndsWith, true},
+		{"a path", `*\\AppData\\*\\Temp\\*.exe`, `*\AppData\*\Temp\*.exe`, rule.OpEquals, false},
+	}
+	seg := checker.Segment{Fields: map[string]string{"f": tKeyword}}
+	for _, tt := range tests {
+		seg.Queries = append(seg.Queries, checker.Query{ID: tt.name, Text: "f:" + tt.term})
+	}
+	results, err := luceneChecker(t).Run([]checker.Segment{seg})
+	require.NoError(t, err)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rejected := strings.Contains(results[i].Err, "TooComplexToDeterminizeException")
+			require.True(t, results[i].Err == "" || rejected, results[i].Err)
+			assert.Equal(t, tt.luceneRejects, rejected, "Lucene's verdict on %s", tt.term)
+			modifiers := "|cased"
+			if tt.op != rule.OpEquals {
+				modifiers = "|" + tt.op.String() + modifiers
+			}
+			r := sigmaRule(t, "category: proxy", fmt.Sprintf("sel:\n  c-uri%s: '%s'\ncondition: sel", modifiers, tt.value))
+			for _, lang := range []string{Lucene, EQL, ESQL} {
+				_, err := New().Compile(testutil.Checked(t, r), target.Options{Profile: "raw", Lang: lang})
+				if !tt.luceneRejects {
+					assert.NoError(t, err, lang)
+					continue
+				}
+				require.Error(t, err, lang)
+				assert.Contains(t, err.Error(), "Elasticsearch cannot determinize this wildcard pattern within Lucene's limit of 10,000", lang)
 			}
 		})
 	}

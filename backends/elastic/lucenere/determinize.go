@@ -65,14 +65,20 @@ type TooComplex struct {
 	// Regex is the Lucene regex; Over says which of detc's budgets it
 	// passes.
 	Regex, Over string
+	// Wildcards is set for a wildcard pattern, whose automaton is Regex's.
+	Wildcards bool
 }
 
 func (e *TooComplex) Error() string {
-	return fmt.Sprintf("Elasticsearch cannot determinize this regular expression within Lucene's limit of %s "+
+	what := "regular expression"
+	if e.Wildcards {
+		what = "wildcard pattern"
+	}
+	return fmt.Sprintf("Elasticsearch cannot determinize this %s within Lucene's limit of %s "+
 		"(states in Lucene 8, work in Lucene 9 and 10) and rejects the query when it runs: "+
 		"the subset construction of %s takes %s (detc's budget, set below Lucene's limit because its count "+
 		"estimates Lucene's); bound the repetitions or split the expression",
-		thousands(luceneLimit), quoteShort(e.Regex), e.Over)
+		what, thousands(luceneLimit), quoteShort(e.Regex), e.Over)
 }
 
 // thousands writes n with a comma between groups of three digits.

@@ -100,6 +100,30 @@ func TestTranslationsAreChecked(t *testing.T) {
 	assert.NoError(t, err)
 }
 
+func TestCheckWildcards(t *testing.T) {
+	tests := []struct {
+		value   string
+		op      rule.Op
+		wantErr bool
+	}{
+		{`*\AppData\*\Temp\*.exe`, rule.OpEquals, false},
+		{"a" + strings.Repeat("?", 11), rule.OpEndsWith, false},
+		{"a" + strings.Repeat("?", 13), rule.OpEndsWith, true},
+		{"a" + strings.Repeat("?", 13), rule.OpStartsWith, false}, // anchored: a chain
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			err := CheckWildcards(rule.ParsePattern(tt.value), tt.op)
+			if !tt.wantErr {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "Elasticsearch cannot determinize this wildcard pattern within Lucene's limit of 10,000")
+		})
+	}
+}
+
 func BenchmarkCheckDeterminizable(b *testing.B) {
 	for _, re := range []string{
 		`.*[Ww][Ee][Rr][Ff][Aa][Uu][Ll][Tt][Ssſ][Ee][Cc][Uu][Rr][Ee]\.[Ee][Xx][Ee].*`,
@@ -134,15 +158,7 @@ func TestPatternBound(t *testing.T) {
 		cased := rng.IntN(2) == 0
 		re, err := Pattern(p, op, cased)
 		require.NoError(t, err)
-		var parts rule.Pattern
-		if op == rule.OpContains || op == rule.OpEndsWith {
-			parts = append(parts, rule.Part{Kind: rule.AnyRun})
-		}
-		parts = append(parts, p...)
-		if op == rule.OpContains || op == rule.OpStartsWith {
-			parts = append(parts, rule.Part{Kind: rule.AnyRun})
-		}
-		bound, _, ok := patternBound(parts)
+		bound, _, ok := patternBound(framed(p, op))
 		require.True(t, ok)
 		n, err := parseLucene(re)
 		require.NoError(t, err)
