@@ -470,20 +470,28 @@ func (g *glushkov) concat(a, b fragment) fragment {
 // in over ("" when neither does).
 //
 // The code points are cut once into atoms, the intervals between the
-// bounds of every class, so that each class is a span of atoms and the
-// subsets a set reaches are read off atom by atom, in order.
+// bounds of every class, so that each class is a set of spans of atoms.
+// From a set, a character reaches the next positions of every class that
+// holds it: the targets are grouped by class, each atom gets the mask of
+// the classes that hold it, and each distinct mask is one successor.
 func measure(n *lnode) (states, work int, over string) {
 	if n.size > maxPositions {
 		return 0, 0, fmt.Sprintf("more than %s character positions once its counted repetitions are written out", thousands(maxPositions))
 	}
 	g := buildGlushkov(n)
-	spans, atoms := atomSpans(g.class)
-	buckets := make([][]int32, atoms)
+	classOf, spans, atoms := alphabet(g.class)
+	local := make([]int, len(spans)) // a class's index among present, -1 if absent
+	for i := range local {
+		local[i] = -1
+	}
+	var present []int32  // the classes of this set's targets
+	var groups [][]int32 // the targets of each present class, sorted
+	var masks []uint64   // per atom, the present classes that hold it
+	var targets, next []int32
+	var key []byte
 	seen := map[string]struct{}{string(appendKey(nil, []int32{0})): {}}
 	queue := [][]int32{{0}}
 	states = 1
-	var targets []int32
-	var key []byte
 	for len(queue) > 0 {
 		set := queue[0]
 		queue = queue[1:]
@@ -497,19 +505,43 @@ func measure(n *lnode) (states, work int, over string) {
 		}
 		slices.Sort(targets)
 		targets = slices.Compact(targets)
-		// Positions in increasing order: each bucket is sorted and unique.
+		present = present[:0]
 		for _, q := range targets {
-			for _, span := range spans[q] {
+			c := classOf[q]
+			if local[c] < 0 {
+				local[c] = len(present)
+				present = append(present, c)
+				if len(groups) < len(present) {
+					groups = append(groups, nil)
+				}
+				groups[local[c]] = groups[local[c]][:0]
+			}
+			groups[local[c]] = append(groups[local[c]], q)
+		}
+		words := (len(present) + 63) / 64
+		masks = slices.Grow(masks[:0], atoms*words)[:atoms*words]
+		clear(masks)
+		for i, c := range present {
+			for _, span := range spans[c] {
 				for a := span[0]; a < span[1]; a++ {
-					buckets[a] = append(buckets[a], q)
+					masks[int(a)*words+i/64] |= 1 << (i % 64)
 				}
 			}
 		}
-		for a := range buckets {
-			next := buckets[a]
-			if len(next) == 0 || a > 0 && slices.Equal(next, buckets[a-1]) {
+		var prev []uint64
+		for a := 0; a < atoms; a++ {
+			m := masks[a*words : (a+1)*words]
+			if !slices.ContainsFunc(m, func(w uint64) bool { return w != 0 }) || slices.Equal(m, prev) {
 				continue
 			}
+			prev = m
+			next = next[:0]
+			for i := range present {
+				if m[i/64]&(1<<(i%64)) != 0 {
+					next = append(next, groups[i]...)
+				}
+			}
+			slices.Sort(next)
 			key = appendKey(key[:0], next)
 			if _, ok := seen[string(key)]; ok {
 				continue
@@ -521,8 +553,8 @@ func measure(n *lnode) (states, work int, over string) {
 			}
 			queue = append(queue, slices.Clone(next))
 		}
-		for a := range buckets {
-			buckets[a] = buckets[a][:0]
+		for _, c := range present {
+			local[c] = -1
 		}
 	}
 	return states, work, ""
@@ -535,10 +567,11 @@ func appendKey(key []byte, set []int32) []byte {
 	return key
 }
 
-// atomSpans cuts the code points at the bounds of every class into
-// atoms, and returns each class as the spans [from, to) of the atoms its
-// ranges cover, and the number of atoms.
-func atomSpans(classes [][][2]rune) ([][][2]int32, int) {
+// alphabet cuts the code points at the bounds of every class into atoms.
+// It returns each position's class (positions with the same ranges share
+// one), each class as the spans [from, to) of the atoms its ranges cover,
+// and the number of atoms.
+func alphabet(classes [][][2]rune) (classOf []int32, spans [][][2]int32, atoms int) {
 	var points []rune
 	for _, c := range classes {
 		for _, r := range c {
@@ -551,11 +584,26 @@ func atomSpans(classes [][][2]rune) ([][][2]int32, int) {
 		i, _ := slices.BinarySearch(points, r)
 		return int32(i)
 	}
-	spans := make([][][2]int32, len(classes))
+	ids := map[string]int32{}
+	classOf = make([]int32, len(classes))
+	var key []byte
 	for i, c := range classes {
+		key = key[:0]
 		for _, r := range c {
-			spans[i] = append(spans[i], [2]int32{atom(r[0]), atom(r[1] + 1)})
+			key = binary.LittleEndian.AppendUint32(key, uint32(r[0]))
+			key = binary.LittleEndian.AppendUint32(key, uint32(r[1]))
 		}
+		id, ok := ids[string(key)]
+		if !ok {
+			id = int32(len(spans))
+			ids[string(key)] = id
+			var ss [][2]int32
+			for _, r := range c {
+				ss = append(ss, [2]int32{atom(r[0]), atom(r[1] + 1)})
+			}
+			spans = append(spans, ss)
+		}
+		classOf[i] = id
 	}
-	return spans, max(len(points)-1, 0)
+	return classOf, spans, max(len(points)-1, 0)
 }
