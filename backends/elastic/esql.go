@@ -260,6 +260,10 @@ func lowerPattern(p rule.Pattern) rule.Pattern {
 	return out
 }
 
+// likeEscaper escapes a LIKE pattern's literal text (made once: a
+// Replacer builds its tables on first use).
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`)
+
 // likePattern writes a LIKE pattern: * and ? are wildcards, and a
 // backslash escapes them and itself.
 func likePattern(p rule.Pattern, op rule.Op) string {
@@ -274,7 +278,7 @@ func likePattern(p rule.Pattern, op rule.Op) string {
 		case rule.AnyChar:
 			b.WriteByte('?')
 		default:
-			b.WriteString(strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`).Replace(part.Text))
+			b.WriteString(likeEscaper.Replace(part.Text))
 		}
 	}
 	if op == rule.OpContains || op == rule.OpStartsWith {

@@ -297,9 +297,10 @@ func escapeTerm(s string) string {
 func luceneField(name string) string { return escapeTerm(name) }
 
 // quote writes an exact term: inside quotes only " and \ are special.
-func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
-}
+func quote(s string) string { return `"` + quoteEscaper.Replace(s) + `"` }
+
+// quoteEscaper is made once: a Replacer builds its tables on first use.
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // number writes a number without exponent or trailing zeros.
 func number(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

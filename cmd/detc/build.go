@@ -17,6 +17,7 @@ import (
 	"github.com/detc/detc/internal/project"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/secretscan"
+	"github.com/detc/detc/internal/site"
 	"github.com/detc/detc/internal/textutil"
 )
 
@@ -114,13 +115,15 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	// One compilation per rule and deployment serves runbooks and
 	// deployment files.
 	deps := build.CompileOnceFor(s.Deployments)
+	// The catalog shows the runbooks the build writes.
+	runbooks, siteRunbooks := site.SharedRunbooks(checked, build.Runbooks(checked, deps, set.Cards))
 	// No rule had an error, so checked is set.Rules then the shared pivots.
 	res, err := build.Run(checked[:len(set.Rules)], build.Options{
 		Out: *out, Deployments: deps, Strict: *strict, Enabled: s.Enabled,
 		Known: knownProfiles(s), Severities: s.Checks.Apply,
-		Runbook: build.Runbooks(checked, deps, set.Cards),
+		Runbook: runbooks,
 		Brief:   build.Briefs(set.Cards, func(r *rule.Rule) string { return runbookLink(s.RunbookURL, r) }),
-		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set, s.Deployments)},
+		Extras:  []build.Extra{layer, blocklists, secrets, siteExtra(set, siteRunbooks)},
 	})
 	if res != nil {
 		sev := rule.Warning

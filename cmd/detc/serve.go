@@ -100,7 +100,7 @@ func newServer(h http.Handler, e *env) *http.Server {
 func serveHandler(e *env, paths []string, s *project.Settings) (http.Handler, error) {
 	set, diags := loadDetections(paths, s)
 	cli.WriteDiagnostics(e.stderr, diags, set.Sources)
-	in := siteInput(set, set.Rules, true, s.Deployments)
+	in := siteInput(set, set.Rules, true, siteRunbooks(set, s.Deployments))
 	if len(paths) == 0 {
 		paths = []string{load.DefaultPath}
 	}

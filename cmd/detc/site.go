@@ -53,7 +53,7 @@ func runSite(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc site: the detections have errors; nothing was written\n")
 		return cli.ExitFail
 	}
-	arts, err := site.Generate(siteInput(set, set.Rules, false, s.Deployments))
+	arts, err := site.Generate(siteInput(set, set.Rules, false, siteRunbooks(set, s.Deployments)))
 	if err == nil {
 		err = build.WriteFolder(*out, arts)
 	}
@@ -66,16 +66,22 @@ func runSite(c *cli.Command, e *env, args []string) int {
 }
 
 // siteInput is what the catalog of a loaded set is written from, by detc
-// build, site and serve alike.
-func siteInput(set *load.Set, rules []*rule.Rule, playground bool, deps []build.Deployment) site.Input {
-	return site.Input{Rules: rules, Backends: registry.All(), Runbook: site.Runbooks(set.RunbookRules(), deps, set.Cards),
-		Sources: set.Sources, Playground: playground}
+// build, site and serve alike, with runbook rendering each rule's runbook.
+func siteInput(set *load.Set, rules []*rule.Rule, playground bool, runbook func(*rule.Rule) (string, error)) site.Input {
+	return site.Input{Rules: rules, Backends: registry.All(), Runbook: runbook, Sources: set.Sources, Playground: playground}
 }
 
-// siteExtra is the catalog as a build output (out/site/).
-func siteExtra(set *load.Set, deps []build.Deployment) build.Extra {
-	return build.Extra{Dir: "site", Generate: func(rules []*rule.Rule) ([]target.Artifact, error) {
-		return site.Generate(siteInput(set, rules, false, deps))
+// siteRunbooks renders the runbooks of a catalog written on its own (detc
+// site and serve).
+func siteRunbooks(set *load.Set, deps []build.Deployment) func(*rule.Rule) (string, error) {
+	return site.Runbooks(set.RunbookRules(), deps, set.Cards)
+}
+
+// siteExtra is the catalog as a build output (out/site/), showing the
+// runbooks the build wrote (runbook, from site.SharedRunbooks).
+func siteExtra(set *load.Set, runbook func(*rule.Rule) (string, error)) build.Extra {
+	return build.Extra{Dir: "site", Write: func(rules []*rule.Rule, add func(target.Artifact) error) error {
+		return site.GenerateTo(siteInput(set, rules, false, runbook), add)
 	}}
 }
 

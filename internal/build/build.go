@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
@@ -105,6 +106,10 @@ func Defaults(backends []target.Backend) []Deployment {
 type Extra struct {
 	Dir      string
 	Generate func(rules []*rule.Rule) ([]target.Artifact, error)
+	// Write, set instead of Generate, hands each file to add as soon as it
+	// is made (add may be called from several goroutines), so that a large
+	// extra such as the catalog is never held whole in memory.
+	Write func(rules []*rule.Rule, add func(target.Artifact) error) error
 	// DeployedOnly leaves out the rules every deployment meant for them
 	// refused (Result.Undeployed), for an extra that says what the
 	// build deploys, such as the Navigator layer of the techniques covered.
@@ -233,7 +238,13 @@ func countLanguages(dep Deployment, ds []target.Deployable, packRefusals []*targ
 // for runbooks, never deployed. Nothing is written unless every step
 // succeeds.
 func Run(rules []*check.Rule, opts Options) (*Result, error) {
-	files := map[string][]byte{Marker: []byte(markerText)}
+	// Each file goes to disk as soon as it is made, into a new folder that
+	// replaces the output only when every step succeeded.
+	files, err := newTree(opts.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer files.discard()
 	res := &Result{}
 	var deployable []*check.Rule
 	var deployed []*rule.Rule
@@ -258,7 +269,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			if err != nil {
 				return nil, &RunbookError{Rule: r.Rule, Err: err}
 			}
-			if err := add(files, "runbooks", target.Artifact{Path: FileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
+			if err := files.add("runbooks", target.Artifact{Path: FileName(r.ID) + ".md", Data: []byte(md)}); err != nil {
 				return nil, err
 			}
 		}
@@ -325,7 +336,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 		count.Deployed = len(ds) - len(packRefusals)
 		res.Counts = append(res.Counts, count)
 		for _, a := range arts {
-			if err := add(files, dep.Dir, a); err != nil {
+			if err := files.add(dep.Dir, a); err != nil {
 				return nil, err
 			}
 		}
@@ -360,12 +371,30 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 		if x.DeployedOnly {
 			rules = somewhere
 		}
+		if x.Write != nil {
+			var addErr error // add's errors name the folder already
+			var once sync.Once
+			err := x.Write(rules, func(a target.Artifact) error {
+				err := files.add(x.Dir, a)
+				if err != nil {
+					once.Do(func() { addErr = err })
+				}
+				return err
+			})
+			if err != nil && addErr != nil && errors.Is(err, addErr) {
+				return nil, err
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", x.Dir, err)
+			}
+			continue
+		}
 		arts, err := x.Generate(rules)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", x.Dir, err)
 		}
 		for _, a := range arts {
-			if err := add(files, x.Dir, a); err != nil {
+			if err := files.add(x.Dir, a); err != nil {
 				return nil, err
 			}
 		}
@@ -380,14 +409,13 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	files[RefusalsFile] = append(refusals, '\n')
-	if err := writeTree(opts.Out, files); err != nil {
+	if err := files.add("", target.Artifact{Path: RefusalsFile, Data: append(refusals, '\n')}); err != nil {
 		return nil, err
 	}
-	for p := range files {
-		res.Files = append(res.Files, p)
+	if err := files.commit(); err != nil {
+		return nil, err
 	}
-	sort.Strings(res.Files)
+	res.Files = files.names()
 	return res, nil
 }
 
@@ -507,68 +535,123 @@ func FileName(id string) string {
 	}, id)
 }
 
-// add puts an artifact under dir, refusing paths that would escape the
-// output folder and two artifacts with one path: both are backend bugs
-// that would otherwise lose or misplace files.
-func add(files map[string][]byte, dir string, a target.Artifact) error {
-	clean := path.Clean(a.Path)
-	if a.Path == "" || path.IsAbs(a.Path) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(a.Path, `\`) {
-		return fmt.Errorf("%s: artifact path %q is not a relative path inside the output folder", dir, a.Path)
-	}
-	p := path.Join(dir, clean)
-	if _, dup := files[p]; dup {
-		return fmt.Errorf("%s: two artifacts are written to %s", dir, p)
-	}
-	files[p] = a.Data
-	return nil
+// tree is a build's output being written: a new folder beside the output
+// (named with a prefix removeStale knows, the marker written first) that
+// commit swaps in and discard removes.
+type tree struct {
+	out, tmp string
+	mu       sync.Mutex
+	files    map[string]bool // paths written, relative to tmp
+	dirs     map[string]bool // folders made
+	done     bool
 }
 
-// writeTree writes files into a new folder beside out, then swaps it in:
-// the old output is renamed away, the new one renamed in, the old removed.
-// Until the swap, out is untouched; a failure leaves it as it was.
-func writeTree(out string, files map[string][]byte) error {
+func newTree(out string) (*tree, error) {
 	out = filepath.Clean(out)
+	// Checked before anything is made, and again before the swap.
 	if err := checkReplaceable(out); err != nil {
-		return err
+		return nil, err
 	}
 	parent, base := filepath.Split(out)
 	if parent == "" {
 		parent = "."
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("cannot create %s: %w", parent, err)
+		return nil, fmt.Errorf("cannot create %s: %w", parent, err)
 	}
 	removeStale(parent, "."+base+".new-")
 	tmp, err := os.MkdirTemp(parent, "."+base+".new-")
 	if err != nil {
-		return fmt.Errorf("cannot create a folder beside %s: %w", out, err)
+		return nil, fmt.Errorf("cannot create a folder beside %s: %w", out, err)
 	}
+	t := &tree{out: out, tmp: tmp, files: map[string]bool{}, dirs: map[string]bool{".": true}}
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.RemoveAll(tmp)
-		return err
+		t.discard()
+		return nil, err
 	}
-	if err := writeFiles(tmp, files); err != nil {
-		os.RemoveAll(tmp)
+	if err := t.add("", target.Artifact{Path: Marker, Data: []byte(markerText)}); err != nil {
+		t.discard()
+		return nil, err
+	}
+	return t, nil
+}
+
+// add writes an artifact under dir, refusing paths that would escape the
+// output folder and two artifacts with one path: both are backend bugs
+// that would otherwise lose or misplace files. It is safe for concurrent
+// use.
+func (t *tree) add(dir string, a target.Artifact) error {
+	clean := path.Clean(a.Path)
+	if a.Path == "" || path.IsAbs(a.Path) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(a.Path, `\`) {
+		return fmt.Errorf("%s: artifact path %q is not a relative path inside the output folder", dir, a.Path)
+	}
+	p := path.Join(dir, clean)
+	t.mu.Lock()
+	if t.files[p] {
+		t.mu.Unlock()
+		return fmt.Errorf("%s: two artifacts are written to %s", dir, p)
+	}
+	t.files[p] = true
+	folder := path.Dir(p)
+	made := t.dirs[folder]
+	t.mu.Unlock()
+	dst := filepath.Join(t.tmp, filepath.FromSlash(p))
+	if !made {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("cannot create %s: %w", filepath.Dir(dst), err)
+		}
+		t.mu.Lock()
+		t.dirs[folder] = true
+		t.mu.Unlock()
+	}
+	if err := os.WriteFile(dst, a.Data, 0o644); err != nil {
+		return fmt.Errorf("cannot write %s: %w", dst, err)
+	}
+	return nil
+}
+
+// names are the paths written, sorted.
+func (t *tree) names() []string {
+	out := make([]string, 0, len(t.files))
+	for p := range t.files {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// discard removes the new folder unless it was swapped in.
+func (t *tree) discard() {
+	if !t.done {
+		os.RemoveAll(t.tmp)
+		t.done = true
+	}
+}
+
+// commit swaps the new folder in: the old output is renamed away, the new
+// one renamed in, the old removed. Until the swap, out is untouched; a
+// failure leaves it as it was.
+func (t *tree) commit() error {
+	if err := checkReplaceable(t.out); err != nil {
 		return err
 	}
 	old := ""
-	if _, err := os.Lstat(out); err == nil {
-		old = tmp + ".old"
-		if err := os.Rename(out, old); err != nil {
-			os.RemoveAll(tmp)
-			return fmt.Errorf("cannot move the previous %s aside: %w", out, err)
+	if _, err := os.Lstat(t.out); err == nil {
+		old = t.tmp + ".old"
+		if err := os.Rename(t.out, old); err != nil {
+			return fmt.Errorf("cannot move the previous %s aside: %w", t.out, err)
 		}
 	}
-	if err := os.Rename(tmp, out); err != nil {
+	if err := os.Rename(t.tmp, t.out); err != nil {
 		if old != "" {
-			os.Rename(old, out)
+			os.Rename(old, t.out)
 		}
-		os.RemoveAll(tmp)
-		return fmt.Errorf("cannot move the new build into %s: %w", out, err)
+		return fmt.Errorf("cannot move the new build into %s: %w", t.out, err)
 	}
+	t.done = true
 	if old != "" {
 		if err := os.RemoveAll(old); err != nil {
-			return fmt.Errorf("the build is in %s, but the previous one could not be removed from %s: %w", out, old, err)
+			return fmt.Errorf("the build is in %s, but the previous one could not be removed from %s: %w", t.out, old, err)
 		}
 	}
 	return nil
@@ -614,24 +697,6 @@ func checkReplaceable(out string) error {
 	}
 	if _, err := os.Stat(filepath.Join(out, Marker)); err != nil {
 		return fmt.Errorf("refusing to replace %s: it holds files that detc build did not write (no %s in it)", out, Marker)
-	}
-	return nil
-}
-
-func writeFiles(root string, files map[string][]byte) error {
-	names := make([]string, 0, len(files))
-	for p := range files {
-		names = append(names, p)
-	}
-	sort.Strings(names)
-	for _, p := range names {
-		dst := filepath.Join(root, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("cannot create %s: %w", filepath.Dir(dst), err)
-		}
-		if err := os.WriteFile(dst, files[p], 0o644); err != nil {
-			return fmt.Errorf("cannot write %s: %w", dst, err)
-		}
 	}
 	return nil
 }

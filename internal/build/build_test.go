@@ -132,6 +132,50 @@ func TestRunWritesTree(t *testing.T) {
 	assert.Equal(t, []string{"out"}, entries(t, filepath.Dir(out)), "no temporary folder is left beside the output")
 }
 
+// An extra that writes its files as it makes them (Extra.Write, from
+// several goroutines) ends up in the output like one that returns them;
+// when it fails, the build fails and leaves nothing beside the output.
+func TestExtraWrite(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	deps := Defaults([]target.Backend{&fake{name: "a"}})
+	write := func(fail bool) Extra {
+		return Extra{Dir: "site", Write: func(rs []*rule.Rule, add func(target.Artifact) error) error {
+			var wg sync.WaitGroup
+			errs := make([]error, len(rs))
+			for i, r := range rs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = add(target.Artifact{Path: "pages/" + r.ID + ".html", Data: []byte(r.Title)})
+				}()
+			}
+			wg.Wait()
+			if fail {
+				return errors.New("template broken")
+			}
+			return errors.Join(errs...)
+		}}
+	}
+	res, err := Run(rules(), Options{Out: out, Deployments: deps, Extras: []Extra{write(false)}})
+	require.NoError(t, err)
+	got := testutil.ReadTree(t, out)
+	assert.Equal(t, "One", got["site/pages/r1.html"])
+	assert.Contains(t, res.Files, "site/pages/r2.html")
+	before := got
+
+	_, err = Run(rules(), Options{Out: out, Deployments: deps, Extras: []Extra{write(true)}})
+	assert.EqualError(t, err, "site: template broken")
+	assert.Equal(t, before, testutil.ReadTree(t, out))
+	assert.Equal(t, []string{"out"}, entries(t, dir))
+
+	_, err = Run(rules(), Options{Out: out, Deployments: deps, Extras: []Extra{write(false), {Dir: "site", Write: func(rs []*rule.Rule, add func(target.Artifact) error) error {
+		return add(target.Artifact{Path: "pages/r1.html"})
+	}}}})
+	assert.EqualError(t, err, "site: two artifacts are written to site/pages/r1.html")
+	assert.Equal(t, []string{"out"}, entries(t, dir))
+}
+
 func TestRunIsDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	opts := Options{Deployments: Defaults([]target.Backend{&fake{name: "a"}, &fake{name: "b", refuse: map[string]bool{"r1": true}}})}

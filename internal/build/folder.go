@@ -7,11 +7,15 @@ import "github.com/detc/detc/backends/target"
 // failure leaves the previous output as it was. detc site writes the
 // catalog alone with it.
 func WriteFolder(out string, arts []target.Artifact) error {
-	files := map[string][]byte{Marker: []byte(markerText)}
+	files, err := newTree(out)
+	if err != nil {
+		return err
+	}
+	defer files.discard()
 	for _, a := range arts {
-		if err := add(files, "", a); err != nil {
+		if err := files.add("", a); err != nil {
 			return err
 		}
 	}
-	return writeTree(out, files)
+	return files.commit()
 }

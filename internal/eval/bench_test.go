@@ -204,3 +204,18 @@ func BenchmarkLitSet(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCompileDistinctSearches compiles rules whose searches are all
+// new to the process, as a corpus build does: numbering a new search
+// must not cost more as the table grows.
+func BenchmarkCompileDistinctSearches(b *testing.B) {
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		n++
+		r := mkRule(b, nil, search1("sel", f("cs-host|endswith", fmt.Sprintf("host%d.example", n))))
+		if _, diags := Compile(r); diags.HasErrors() {
+			b.Fatal(diags)
+		}
+	}
+}

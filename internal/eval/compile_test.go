@@ -35,3 +35,19 @@ func TestFieldsAndKeywords(t *testing.T) {
 	assert.Equal(t, []string{"a"}, p.Fields())
 	assert.False(t, p.NeedsKeywords())
 }
+
+// Searches with the same content get one number wherever they are
+// compiled (their results are shared on an event); any difference in a
+// value, field or modifier gives another number.
+func TestSearchNumbers(t *testing.T) {
+	a := compile(t, mkRule(t, nil, search1("sel", f("cs-host|endswith", "number-test.example"))))
+	b := compile(t, mkRule(t, nil, search1("other", f("cs-host|endswith", "number-test.example"))))
+	c := compile(t, mkRule(t, nil, search1("sel", f("cs-host|endswith", "number-test.example2"))))
+	d := compile(t, mkRule(t, nil, search1("sel", f("cs-host|startswith", "number-test.example"))))
+	assert.Equal(t, a.searches[0].number, b.searches[0].number)
+	assert.Same(t, a.searches[0].uses, b.searches[0].uses)
+	assert.GreaterOrEqual(t, a.searches[0].uses.Load(), int32(2))
+	assert.NotEqual(t, a.searches[0].number, c.searches[0].number)
+	assert.NotEqual(t, a.searches[0].number, d.searches[0].number)
+	assert.NotEqual(t, c.searches[0].number, d.searches[0].number)
+}

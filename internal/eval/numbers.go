@@ -11,19 +11,16 @@ import (
 	"github.com/detc/detc/internal/rule"
 )
 
-// Numbers shared by every program of the process. Field names get numbers
-// so that a FlatEvent can index its fields and a matcher find its field
-// without comparing names. Searches get numbers by their content, so that
-// a search several rules share (the same webhook host list in a detection
-// and a pivot, say) runs once per event: the FlatEvent remembers its
-// result.
-var (
-	fieldNumbers  numbering
-	searchNumbers numbering
-)
+// Field names get numbers shared by every program of the process, so that
+// a FlatEvent can index its fields and a matcher find its field without
+// comparing names.
+var fieldNumbers numbering
 
 // numbering gives keys small numbers, in order. It only grows, and is
-// copied on write so that reading it takes no lock.
+// copied on write so that reading it takes no lock: events look field
+// names up while programs compile. A copy per new key is quadratic in the
+// keys, which is cheap for field names (under 1% of a corpus build) but
+// was not for searches (searchNumbers).
 type numbering struct {
 	mu sync.Mutex
 	t  atomic.Pointer[map[string]int32]
@@ -57,12 +54,19 @@ func (n *numbering) number(key string) int32 {
 // fieldNumber numbers a field name (at compile time).
 func fieldNumber(name string) int32 { return fieldNumbers.number(name) }
 
-// searchUses counts the compiled searches of each number: a search is
-// remembered on events only when some other compiled search has its
-// number (for one rule alone, remembering costs more than it saves).
-var searchUses struct {
-	mu   sync.Mutex
-	uses []*atomic.Int32
+// searchNumbers numbers searches by their content, for every program of
+// the process, so that a search several rules share (the same webhook host
+// list in a detection and a pivot, say) runs once per event: the FlatEvent
+// remembers its result. Only compiling reads the table, so it is a map
+// under a lock that grows in place (linear in the searches; a copy on
+// write per new search made a corpus build quadratic). uses counts the
+// compiled searches of each number: a search is remembered on events only
+// when some other compiled search has its number (for one rule alone,
+// remembering costs more than it saves).
+var searchNumbers struct {
+	mu    sync.Mutex
+	byKey map[string]int32
+	uses  []*atomic.Int32
 }
 
 // searchNumber numbers a search by everything that decides its result,
@@ -91,13 +95,18 @@ func searchNumber(s *rule.Search) (int32, *atomic.Int32) {
 		}
 		b = append(b, ')')
 	}
-	n := searchNumbers.number(string(b))
-	searchUses.mu.Lock()
-	defer searchUses.mu.Unlock()
-	for int(n) >= len(searchUses.uses) {
-		searchUses.uses = append(searchUses.uses, new(atomic.Int32))
+	searchNumbers.mu.Lock()
+	defer searchNumbers.mu.Unlock()
+	n, ok := searchNumbers.byKey[string(b)]
+	if !ok {
+		if searchNumbers.byKey == nil {
+			searchNumbers.byKey = map[string]int32{}
+		}
+		n = int32(len(searchNumbers.uses))
+		searchNumbers.byKey[string(b)] = n
+		searchNumbers.uses = append(searchNumbers.uses, new(atomic.Int32))
 	}
-	uses := searchUses.uses[n]
+	uses := searchNumbers.uses[n]
 	uses.Add(1)
 	return n, uses
 }

@@ -73,8 +73,15 @@ type sourceView struct {
 	Text        string
 }
 
+// listing is what the index and the matrix show of a detection, without
+// the page's queries, deployment entries, runbook, tests and source.
+func (v *detectionView) listing() *detectionView {
+	return &detectionView{Rule: v.Rule, Page: v.Page, Href: v.Href, LogSource: v.LogSource,
+		Techniques: v.Techniques, Tactics: v.Tactics, Targets: v.Targets}
+}
+
 func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
-	v := &detectionView{Rule: r, Page: PageName(r), Href: Href(r), LogSource: LogSourceText(r.LogSource)}
+	v := &detectionView{Rule: r, LogSource: LogSourceText(r.LogSource)}
 	for _, id := range r.Attack.Techniques {
 		link := attackLink{ID: id}
 		if t, ok := attack.LookupTechnique(id); ok {
@@ -108,10 +115,11 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 			// A mistake in the rule, not a limit of the target.
 			st.OK, st.Reason = false, firstError(cdiags)
 			v.Targets = append(v.Targets, st)
-			v.Queries = append(v.Queries, queries(b, r, nil, st.Reason)...)
+			v.Queries = append(v.Queries, queries(b, r, nil, b.Langs()[0], st.Reason)...)
 			continue
 		}
 		d, refusal := build.Compile(build.Deployment{Backend: b, Dir: b.Name()}, checked, md, nil)
+		defaultLang := b.Langs()[0]
 		if refusal != nil {
 			st.OK, st.Reason = false, refusal.Message
 		} else {
@@ -127,9 +135,12 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 			for _, a := range arts {
 				v.Deploy = append(v.Deploy, deployView{Target: st.Title, Path: b.Name() + "/" + a.Path, Text: string(a.Data)})
 			}
+			if d.Query.Lang != "" {
+				defaultLang = d.Query.Lang
+			}
 		}
 		v.Targets = append(v.Targets, st)
-		v.Queries = append(v.Queries, queries(b, r, checked, "")...)
+		v.Queries = append(v.Queries, queries(b, r, checked, defaultLang, "")...)
 	}
 	for i := range v.Queries {
 		v.Queries[i].ID = fmt.Sprintf("q%d", i+1)
@@ -143,15 +154,9 @@ func newDetectionView(r *rule.Rule, in Input) (*detectionView, error) {
 }
 
 // queries compiles r in every profile and language of b. The default is
-// what a build deploys: the first profile, in the language the backend
-// picks for the rule (Elastic picks ES|QL for some aggregations).
-func queries(b target.Backend, r *rule.Rule, checked *check.Rule, invalid string) []queryView {
-	defaultLang := b.Langs()[0]
-	if checked != nil {
-		if q, err := b.Compile(checked, target.Options{}); err == nil && q.Lang != "" {
-			defaultLang = q.Lang
-		}
-	}
+// what a build deploys: the first profile, in defaultLang, the language
+// the backend picks for the rule (Elastic picks ES|QL for some rules).
+func queries(b target.Backend, r *rule.Rule, checked *check.Rule, defaultLang, invalid string) []queryView {
 	var out []queryView
 	for pi, p := range b.Profiles() {
 		for _, l := range b.Langs() {

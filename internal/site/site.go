@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"sync"
 
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/build"
 	"github.com/detc/detc/internal/check"
+	"github.com/detc/detc/internal/parallel"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/runbook"
 )
@@ -72,6 +74,44 @@ func Runbooks(rules []*rule.Rule, deps []build.Deployment, cards map[string]*run
 	}
 }
 
+// SharedRunbooks lets a build and its catalog render each runbook once:
+// render is the build's Runbook hook (build.Runbooks over checked), and
+// forBuild, which build.Options takes instead, remembers what it writes
+// for forCatalog (Input.Runbook) to give again. A rule forBuild was not
+// asked for is rendered when the catalog asks.
+func SharedRunbooks(checked []*check.Rule, render func(*check.Rule) (string, error)) (forBuild func(*check.Rule) (string, error), forCatalog func(*rule.Rule) (string, error)) {
+	type rendered struct {
+		once sync.Once
+		md   string
+		err  error
+	}
+	// Filled here and only read after, so the hooks can run on every core.
+	byRule := map[*rule.Rule]*rendered{}
+	checkedOf := map[*rule.Rule]*check.Rule{}
+	for _, c := range checked {
+		byRule[c.Rule] = &rendered{}
+		checkedOf[c.Rule] = c
+	}
+	forBuild = func(c *check.Rule) (string, error) {
+		m := byRule[c.Rule]
+		if m == nil {
+			return render(c)
+		}
+		m.once.Do(func() { m.md, m.err = render(c) })
+		return m.md, m.err
+	}
+	forCatalog = func(r *rule.Rule) (string, error) {
+		c := checkedOf[r]
+		if c == nil {
+			if c, _ = check.Run(r); c == nil {
+				return "", nil
+			}
+		}
+		return forBuild(c)
+	}
+	return forBuild, forCatalog
+}
+
 // Static lists the style sheet and script every page uses.
 func Static() ([]target.Artifact, error) {
 	var out []target.Artifact
@@ -88,30 +128,95 @@ func Static() ([]target.Artifact, error) {
 // Generate writes the catalog: index.html, attack.html, one page per
 // detection and the static files. The same input gives the same bytes.
 func Generate(in Input) ([]target.Artifact, error) {
-	var views []*detectionView
+	var pages []target.Artifact
+	head, err := makeCatalog(in, func(n int) { pages = make([]target.Artifact, n) }, func(i int, a target.Artifact) error {
+		pages[i] = a
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(head, pages...), nil
+}
+
+// GenerateTo writes the catalog as Generate does, handing each file to add
+// as soon as it is made, so that the pages are never all in memory at
+// once (a build's out/site/). add is called from several goroutines.
+func GenerateTo(in Input, add func(target.Artifact) error) error {
+	head, err := makeCatalog(in, func(int) {}, func(_ int, a target.Artifact) error { return add(a) })
+	if err != nil {
+		return err
+	}
+	for _, a := range head {
+		if err := add(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// makeCatalog makes the catalog: each detection's page goes to page (with
+// its place among the detections, from several goroutines) as soon as it
+// is written, after count is told how many there are; the other files
+// are returned.
+func makeCatalog(in Input, count func(int), page func(i int, a target.Artifact) error) ([]target.Artifact, error) {
+	var detections []*rule.Rule
+	var names []string
 	taken := map[string]bool{}
 	for _, r := range in.Rules {
 		if r.IsPivot() {
 			continue
 		}
-		v, err := newDetectionView(r, in)
-		if err != nil {
-			return nil, err
-		}
 		// Lint refuses two rules with one id, but detc serve shows sets
 		// with lint errors: the second page gets a number.
-		for n := 2; taken[v.Page]; n++ {
-			v.Page = fmt.Sprintf("rule-%s-%d.html", build.FileName(r.IDOrName()), n)
-			v.Href = url.PathEscape(v.Page)
+		name := PageName(r)
+		for n := 2; taken[name]; n++ {
+			name = fmt.Sprintf("rule-%s-%d.html", build.FileName(r.IDOrName()), n)
 		}
-		taken[v.Page] = true
-		views = append(views, v)
+		taken[name] = true
+		detections = append(detections, r)
+		names = append(names, name)
+	}
+	count(len(detections))
+	nav := Nav{Playground: in.Playground}
+	type made struct {
+		v   *detectionView
+		err error
+	}
+	// Each detection's page is made and written on every core; only what
+	// the index and the matrix show is kept of its view. The first error
+	// in the rules' order is returned, as one at a time would.
+	order := make([]int, len(detections))
+	for i := range order {
+		order[i] = i
+	}
+	results := parallel.Map(order, func(i int) made {
+		r := detections[i]
+		v, err := newDetectionView(r, in)
+		if err != nil {
+			return made{err: err}
+		}
+		v.Page, v.Href = names[i], url.PathEscape(names[i])
+		data, err := Render("detection.html", Page{Title: v.Rule.Title + " · " + Name, Nav: nav, Body: v})
+		if err == nil {
+			err = page(i, target.Artifact{Path: v.Page, Data: data})
+		}
+		if err != nil {
+			return made{err: fmt.Errorf("rule %s: %w", r.ID, err)}
+		}
+		return made{v: v.listing()}
+	})
+	views := make([]*detectionView, len(results))
+	for i := range results {
+		if results[i].err != nil {
+			return nil, results[i].err
+		}
+		views[i] = results[i].v
 	}
 	out, err := Static()
 	if err != nil {
 		return nil, err
 	}
-	nav := Nav{Playground: in.Playground}
 	index, err := Render("index.html", Page{Title: Name, Current: "index", Nav: nav, Body: newIndexView(views, in.Backends)})
 	if err != nil {
 		return nil, err
@@ -121,24 +226,17 @@ func Generate(in Input) ([]target.Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := Render("attack.html", Page{Title: "ATT&CK coverage · " + Name, Current: "attack", Nav: nav, Body: matrix})
+	attackPage, err := Render("attack.html", Page{Title: "ATT&CK coverage · " + Name, Current: "attack", Nav: nav, Body: matrix})
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, target.Artifact{Path: "attack.html", Data: page})
+	out = append(out, target.Artifact{Path: "attack.html", Data: attackPage})
 	if in.Playground {
 		pg, err := playground(in.Backends, nav)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, pg...)
-	}
-	for _, v := range views {
-		page, err := Render("detection.html", Page{Title: v.Rule.Title + " · " + Name, Nav: nav, Body: v})
-		if err != nil {
-			return nil, fmt.Errorf("rule %s: %w", v.Rule.ID, err)
-		}
-		out = append(out, target.Artifact{Path: v.Page, Data: page})
 	}
 	return out, nil
 }
@@ -160,21 +258,48 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"levelRank": levelRank,
 }).ParseFS(templateFS, "templates/*.html"))
 
+// pageLayouts holds, per page template, the layout with that page as its body,
+// made once: html/template escapes a template set on its first execution,
+// which cost as much as executing a detection page when every page had a
+// fresh clone. An escaped template is safe to execute concurrently.
+var pageLayouts sync.Map // page template name → *pageTemplate
+
+type pageTemplate struct {
+	once sync.Once
+	t    *template.Template
+	err  error
+}
+
+func pageLayout(name string) (*template.Template, error) {
+	v, _ := pageLayouts.LoadOrStore(name, &pageTemplate{})
+	pt := v.(*pageTemplate)
+	pt.once.Do(func() {
+		if pt.t, pt.err = templates.Clone(); pt.err != nil {
+			return
+		}
+		_, pt.err = pt.t.New("body").Parse(`{{template "` + name + `" .}}`)
+	})
+	return pt.t, pt.err
+}
+
 // Render executes one page template inside the layout.
 func Render(name string, p Page) ([]byte, error) {
-	t, err := templates.Clone()
+	t, err := pageLayout(name)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := t.New("body").Parse(`{{template "` + name + `" .}}`); err != nil {
+	b := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(b)
+	b.Reset()
+	if err := t.ExecuteTemplate(b, "layout.html", p); err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	// The page is copied out at its size: the buffer, grown to the largest
+	// page, serves the next one.
+	return bytes.Clone(b.Bytes()), nil
 }
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // PageName is the file of a detection's page, relative to the catalog.
 func PageName(r *rule.Rule) string { return "rule-" + build.FileName(r.IDOrName()) + ".html" }

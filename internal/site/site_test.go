@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/detc/detc/backends/registry"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/check"
 	"github.com/detc/detc/internal/load"
 	"github.com/detc/detc/internal/navigator"
 	"github.com/detc/detc/internal/rule"
@@ -243,4 +245,36 @@ func BenchmarkGenerate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A build and its catalog render each runbook once, and the catalog shows
+// what the build wrote; a rule the build did not render is rendered when
+// the catalog asks.
+func TestSharedRunbooks(t *testing.T) {
+	set, diags := load.Paths([]string{"testdata/rules"})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	checked, diags := check.All(set.RunbookRules())
+	require.False(t, diags.HasErrors(), "%v", diags)
+	renders := map[*rule.Rule]int{}
+	var mu sync.Mutex
+	forBuild, forCatalog := SharedRunbooks(checked[1:], func(c *check.Rule) (string, error) {
+		mu.Lock()
+		renders[c.Rule]++
+		mu.Unlock()
+		return "runbook of " + c.ID, nil
+	})
+	for _, c := range checked[1:] {
+		md, err := forBuild(c)
+		require.NoError(t, err)
+		assert.Equal(t, "runbook of "+c.ID, md)
+	}
+	for _, r := range set.Rules {
+		md, err := forCatalog(r)
+		require.NoError(t, err)
+		assert.Equal(t, "runbook of "+r.ID, md)
+	}
+	for _, c := range checked[1:] {
+		assert.Equal(t, 1, renders[c.Rule], "rule %s", c.ID)
+	}
+	assert.Equal(t, 1, renders[set.Rules[0]], "the rule the build did not render")
 }
