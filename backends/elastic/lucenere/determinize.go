@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -104,18 +105,38 @@ func quoteShort(s string) string {
 // on the side of refusing), and an error for syntax outside what this
 // package writes.
 func CheckDeterminizable(regex string) error {
-	n, err := parseLucene(regex)
-	if err != nil {
+	verdicts.Lock()
+	err, ok := verdicts.m[regex]
+	verdicts.Unlock()
+	if ok {
 		return err
 	}
-	if n.size <= smallRegex {
-		return nil
+	n, err := parseLucene(regex)
+	if err != nil || n.size <= smallRegex {
+		return err
 	}
 	if _, _, over := measure(n); over != "" {
-		return &TooComplex{Regex: regex, Over: over}
+		err = &TooComplex{Regex: regex, Over: over}
 	}
-	return nil
+	verdicts.Lock()
+	if len(verdicts.m) >= maxVerdicts {
+		clear(verdicts.m)
+	}
+	verdicts.m[regex] = err
+	verdicts.Unlock()
+	return err
 }
+
+// verdicts remembers the verdicts on the regexes measured: a rule's
+// regexes are checked in each pass of the backend and for each
+// deployment, and a large automaton takes milliseconds. At most
+// maxVerdicts are kept (the cache starts over when full).
+var verdicts = struct {
+	sync.Mutex
+	m map[string]error
+}{m: map[string]error{}}
+
+const maxVerdicts = 4096
 
 // lnode is a node of a Lucene regex: a character class (sorted, disjoint
 // ranges), a concatenation, a union, or a repetition of its one sub.

@@ -162,8 +162,9 @@ func CheckWildcards(p rule.Pattern, op rule.Op) error {
 	_, err := Pattern(p, op, false)
 	var tc *TooComplex
 	if errors.As(err, &tc) {
-		tc.Wildcards = true
-		return tc
+		w := *tc // the cached verdict on the regex stays as it is
+		w.Wildcards = true
+		return &w
 	}
 	return nil
 }
