@@ -1,9 +1,11 @@
 package elastic
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 
+	"github.com/detc/detc/backends/elastic/lucenere"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -103,6 +105,10 @@ func (c *compiler) compare(m *rule.Matcher, v rule.Value, f field) (comparison, 
 		return comparison{kind: cmpIP, text: addr.String()}, nil
 	case f.Type == "boolean":
 		return comparison{}, c.refuse(v.Pos, construct, "a boolean field takes true or false, not the text %q", v.Pattern.String())
+	}
+	// Wildcard terms, like, : and RLIKE all become one automaton.
+	if err := lucenere.CheckWildcards(v.Pattern, m.Op); err != nil {
+		return comparison{}, c.refuse(v.Pos, fmt.Sprintf("value %q on field %q", v.Pattern.String(), m.Field), "%v", err)
 	}
 	return comparison{kind: cmpString}, nil
 }

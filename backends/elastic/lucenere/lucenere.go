@@ -8,6 +8,7 @@
 package lucenere
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -100,16 +101,11 @@ func classRune(b *strings.Builder, r rune) {
 // Pattern writes a Sigma wildcard pattern as a Lucene regex: * is .*, ? is
 // one character, literal text is escaped and, unless cased, every letter
 // becomes a class of its case forms. The op adds the implied wildcards of
-// contains, startswith and endswith. Invalid UTF-8 cannot be written.
+// contains, startswith and endswith. Invalid UTF-8 cannot be written, nor
+// a pattern Lucene could not determinize (a *TooComplex error: many ?
+// after a *).
 func Pattern(p rule.Pattern, op rule.Op, cased bool) (string, error) {
-	var parts rule.Pattern
-	if op == rule.OpContains || op == rule.OpEndsWith {
-		parts = append(parts, rule.Part{Kind: rule.AnyRun})
-	}
-	parts = append(parts, p...)
-	if op == rule.OpContains || op == rule.OpStartsWith {
-		parts = append(parts, rule.Part{Kind: rule.AnyRun})
-	}
+	parts := framed(p, op)
 	var b strings.Builder
 	lastRun := false
 	for _, part := range parts {
@@ -132,7 +128,85 @@ func Pattern(p rule.Pattern, op rule.Op, cased bool) (string, error) {
 		}
 		lastRun = false
 	}
-	return guardTrailingBackslash(b.String()), nil
+	out := guardTrailingBackslash(b.String())
+	if !boundedPattern(parts) {
+		if err := CheckDeterminizable(out); err != nil {
+			return "", err
+		}
+	}
+	return out, nil
+}
+
+// framed is the pattern with the wildcards its op implies.
+func framed(p rule.Pattern, op rule.Op) rule.Pattern {
+	var parts rule.Pattern
+	if op == rule.OpContains || op == rule.OpEndsWith {
+		parts = append(parts, rule.Part{Kind: rule.AnyRun})
+	}
+	parts = append(parts, p...)
+	if op == rule.OpContains || op == rule.OpStartsWith {
+		parts = append(parts, rule.Part{Kind: rule.AnyRun})
+	}
+	return parts
+}
+
+// CheckWildcards returns a *TooComplex error for a pattern whose automaton
+// Lucene could not determinize within its limit, however it is written:
+// a query_string wildcard term (WildcardQuery), EQL's like and :, ES|QL's
+// LIKE, or a regex, all of which Elasticsearch turns into the automaton of
+// the regex Pattern writes (* is .*, ? any character) and determinizes.
+func CheckWildcards(p rule.Pattern, op rule.Op) error {
+	if boundedPattern(framed(p, op)) {
+		return nil
+	}
+	_, err := Pattern(p, op, false)
+	var tc *TooComplex
+	if errors.As(err, &tc) {
+		w := *tc // the cached verdict on the regex stays as it is
+		w.Wildcards = true
+		return &w
+	}
+	return nil
+}
+
+// boundedPattern reports whether a pattern's automaton is small enough
+// without measuring it, as most are.
+func boundedPattern(parts rule.Pattern) bool {
+	subsets, positions, ok := patternBound(parts)
+	return ok && subsets <= stateBudget && subsets*positions < workBudget
+}
+
+// patternBound bounds the subsets of a pattern's subset construction.
+// Without ? wildcards, a pattern is literal segments joined by *, each
+// character a class of its case forms (classes that are equal or
+// disjoint). A subset is then fixed by how many segments have matched in
+// order, m, and, for each of the next m+1 segments, the longest prefix of
+// it the text ends with (the shorter ones follow, as in
+// Knuth-Morris-Pratt): at most (k+1)*(|s1|+1)*...*(|sk|+1) subsets for k
+// segments, and the start. The work is at most the subsets times the
+// positions. ok is false for a pattern with ? or a bound past the budget.
+func patternBound(parts rule.Pattern) (subsets, positions int, ok bool) {
+	subsets, segments, segment := 1, 1, 0
+	for _, part := range parts {
+		switch part.Kind {
+		case rule.AnyChar:
+			return 0, 0, false
+		case rule.AnyRun:
+			positions++
+			subsets *= segment + 1
+			segments++
+			segment = 0
+		default:
+			n := utf8.RuneCountInString(part.Text)
+			positions += n
+			segment += n
+		}
+		if subsets > stateBudget || segment > stateBudget {
+			return 0, 0, false
+		}
+	}
+	subsets *= segment + 1
+	return subsets*segments + 1, positions, subsets <= stateBudget
 }
 
 // guardTrailingBackslash rewrites a final escaped backslash as a class:

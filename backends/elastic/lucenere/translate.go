@@ -44,7 +44,9 @@ type variant struct {
 // absence of that frame. Perl classes (\d, \s, \w) and (?i) become
 // explicit character classes. Word boundaries (\b, \B) have no Lucene form:
 // those the expression's own characters decide are rewritten away
-// (boundary.go), the others give an *Unsupported error.
+// (boundary.go), the others give an *Unsupported error. A regex Lucene
+// could not determinize within its limit gives a *TooComplex error
+// (determinize.go).
 func Regex(expr string, flags rule.RegexFlags) (string, error) {
 	expr = flags.Prefix() + expr
 	re, err := syntax.Parse(expr, syntax.Perl)
@@ -73,7 +75,11 @@ func Regex(expr string, flags rule.RegexFlags) (string, error) {
 		}
 		alts = append(alts, collapseRuns(b.String()))
 	}
-	return guardTrailingBackslash(strings.Join(alts, "|")), nil
+	out := guardTrailingBackslash(strings.Join(alts, "|"))
+	if err := CheckDeterminizable(out); err != nil {
+		return "", err
+	}
+	return out, nil
 }
 
 // collapseRuns removes the frame's .* where the body already starts or
