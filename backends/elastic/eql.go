@@ -143,7 +143,11 @@ func literalWildcards(p rule.Pattern) bool {
 
 // wildcardText writes a pattern with * and ? wildcards (and the op's
 // implied ones), its literal text unescaped: for EQL's :/like, which have
-// no escape for * and ?, callers check literalWildcards first.
+// no escape for * and ?, callers check literalWildcards first. A backslash
+// is literal there: Elasticsearch's EQL optimizer (ReplaceWildcards,
+// toLikePattern) turns the pattern into a LIKE pattern whose escape
+// character is U+0001, and Elastic's own prebuilt rules rely on it
+// (process.executable : "?:\\Windows\\System32\\*.exe").
 func wildcardText(p rule.Pattern, op rule.Op) string {
 	var b strings.Builder
 	if op == rule.OpContains || op == rule.OpEndsWith {
