@@ -64,13 +64,7 @@ func TestASIMNetworkProcessEitherSide(t *testing.T) {
 	}
 	require.Len(t, extend, 3)
 	require.Empty(t, rest, "an extend this test cannot read")
-	var clauses []string
-	for _, c := range strings.Split(q.Text, "\n| ") {
-		if !strings.HasPrefix(c, "extend ") {
-			clauses = append(clauses, c)
-		}
-	}
-	match, err := readQuery(strings.Join(clauses, "\n| "))
+	match, err := readQuery(withoutExtend(q.Text))
 	require.NoError(t, err, q.Text)
 	prog, diags := eval.Compile(r)
 	require.False(t, diags.HasErrors(), "%v", diags)
