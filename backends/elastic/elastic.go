@@ -106,14 +106,11 @@ func compile(r *check.Rule, opts target.Options) (*compiled, error) {
 		return nil, err
 	}
 	c := &compiler{r: r, profile: p, types: map[string]string{}}
-	src, err := p.Resolve(r.LogSource)
+	src, translated, err := lower.Source(r, p, Name)
 	if err != nil {
-		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "%s", mapping.Reason(err))
-	}
-	c.source = src
-	if c.r, err = lower.TranslateValues(r, p, src, Name); err != nil {
 		return nil, err
 	}
+	c.source, c.r = src, translated
 	if c.r.Condition != nil {
 		c.tree = lower.Condition(c.r, c.r.Condition)
 	}

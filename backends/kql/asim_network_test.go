@@ -51,10 +51,7 @@ func TestASIMNetworkProcessEitherSide(t *testing.T) {
 	r := rules[0]
 	q, err := kql.New().Compile(testutil.Checked(t, r), target.Options{Profile: "sentinel-asim"})
 	require.NoError(t, err)
-	prof, err := kql.Profile("sentinel-asim", nil)
-	require.NoError(t, err)
-	source, err := prof.Resolve(r.LogSource)
-	require.NoError(t, err)
+	source := q.Source
 
 	var extend [][]string
 	rest := source.Attr("extend")

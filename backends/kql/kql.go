@@ -97,14 +97,11 @@ func (c *compiler) refuse(pos rule.Pos, construct, reason string, args ...any) e
 }
 
 func (c *compiler) compile() (string, *mapping.Source, error) {
-	src, err := c.prof.Resolve(c.r.LogSource)
+	src, r, err := lower.Source(c.r, c.prof, Name)
 	if err != nil {
-		return "", nil, c.refuse(c.r.LogSource.Pos, "the log source "+mapping.Describe(c.r.LogSource), "%s", mapping.Reason(err))
-	}
-	c.src = src
-	if c.r, err = lower.TranslateValues(c.r, c.prof, src, Name); err != nil {
 		return "", nil, err
 	}
+	c.src, c.r = src, r
 	c.used = map[string]bool{}
 	var lines []string
 	head, err := c.sourceLine()

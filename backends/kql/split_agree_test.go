@@ -82,8 +82,7 @@ rules:
 		if err != nil {
 			continue
 		}
-		src, err := prof.Resolve(r.LogSource)
-		require.NoError(t, err)
+		src := q.Source
 		action := ""
 		if f := src.Attr("filter"); f != "" {
 			m := filterAction.FindStringSubmatch(f)

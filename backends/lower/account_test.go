@@ -34,7 +34,7 @@ var accountRules = []string{
 
 // accountProfile splits User and ParentUser as Defender and the Elastic
 // Windows integration do.
-func accountProfile(t *testing.T) (*mapping.Profile, *mapping.Source) {
+func accountProfile(t *testing.T) *mapping.Profile {
 	p, err := mapping.Parse("account.yml", []byte(`name: account
 sources:
   - logsource: {category: process_creation}
@@ -50,7 +50,7 @@ sources:
       ParentImage: ParentImage
 `), mapping.Schema{})
 	require.NoError(t, err)
-	return p, p.Sources[0]
+	return p
 }
 
 // TestAccountSplitAgreesWithEvaluator: on generated Windows events
@@ -63,8 +63,8 @@ func TestAccountSplitAgreesWithEvaluator(t *testing.T) {
 	for i, s := range accountRules {
 		rules = append(rules, loadRule(t, s, 200+i))
 	}
-	p, src := accountProfile(t)
-	assert.Equal(t, len(accountRules), checkSplitAgreement(t, rules, p, src, accountEvent))
+	p := accountProfile(t)
+	assert.Equal(t, len(accountRules), checkSplitAgreement(t, rules, p, accountEvent))
 }
 
 func TestAccountSplitAgreesWithEvaluatorOnCorpus(t *testing.T) {
@@ -76,8 +76,8 @@ func TestAccountSplitAgreesWithEvaluatorOnCorpus(t *testing.T) {
 			rules = append(rules, r)
 		}
 	}
-	p, src := accountProfile(t)
-	checked := checkSplitAgreement(t, rules, p, src, accountEvent)
+	p := accountProfile(t)
+	checked := checkSplitAgreement(t, rules, p, accountEvent)
 	assert.Greater(t, checked, 10, "SigmaHQ's process creation rules on User or ParentUser that the split accepts")
 }
 

@@ -32,11 +32,12 @@ var hashRules = []string{
 }
 
 // hashProfile keeps every algorithm in a field of its own, as the
-// Windows integration does.
-func hashProfile(t *testing.T) (*mapping.Profile, *mapping.Source) {
+// Windows integration does; its one source, for no log source in
+// particular, serves the Hashes rules of every Sysmon category.
+func hashProfile(t *testing.T) *mapping.Profile {
 	p, err := mapping.Parse("hashes.yml", []byte(`name: hashes
 sources:
-  - logsource: {category: process_creation}
+  - logsource: {}
     fields:
       Hashes: {hashes: {MD5: md5, SHA1: sha1, SHA256: sha256, IMPHASH: imphash}}
       md5: md5
@@ -46,7 +47,7 @@ sources:
       CommandLine: CommandLine
 `), mapping.Schema{})
 	require.NoError(t, err)
-	return p, p.Sources[0]
+	return p
 }
 
 func loadRule(t *testing.T, selection string, n int) *rule.Rule {
@@ -83,8 +84,8 @@ func TestHashesSplitAgreesWithEvaluatorOnCorpus(t *testing.T) {
 }
 
 func checkHashAgreement(t *testing.T, rules []*rule.Rule) (checked int) {
-	p, src := hashProfile(t)
-	return checkSplitAgreement(t, rules, p, src, func(rng *rand.Rand, r *rule.Rule, sysmon, split eval.MapEvent) {
+	p := hashProfile(t)
+	return checkSplitAgreement(t, rules, p, func(rng *rand.Rand, r *rule.Rule, sysmon, split eval.MapEvent) {
 		tokens, _ := ruleValues(r)
 		if rng.IntN(8) == 0 {
 			return // no Hashes
@@ -108,16 +109,16 @@ func checkHashAgreement(t *testing.T, rules []*rule.Rule) (checked int) {
 
 // checkSplitAgreement compares, on 300 generated events per rule, the
 // evaluator on the rule and Sysmon's event with the evaluator on the
-// rule as p's TranslateValues rewrites it and the target's event: fields
+// rule as lower.Source rewrites it for p and the target's event: fields
 // the split leaves alone get the same candidate values in both, gen
 // writes the split field in each form. It returns the rules compared
 // (the refused ones are not).
-func checkSplitAgreement(t *testing.T, rules []*rule.Rule, p *mapping.Profile, src *mapping.Source, gen func(*rand.Rand, *rule.Rule, eval.MapEvent, eval.MapEvent)) (checked int) {
+func checkSplitAgreement(t *testing.T, rules []*rule.Rule, p *mapping.Profile, gen func(*rand.Rand, *rule.Rule, eval.MapEvent, eval.MapEvent)) (checked int) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	hits := 0
 	for _, r := range rules {
 		c := testutil.Checked(t, r)
-		split, err := lower.TranslateValues(c, p, src, "test")
+		_, split, err := lower.Source(c, p, "test")
 		if err != nil {
 			continue // refused: nothing to compare
 		}

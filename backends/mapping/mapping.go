@@ -7,6 +7,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,6 +34,9 @@ type Profile struct {
 // Source is how a target reads one log source.
 type Source struct {
 	LogSource rule.LogSource
+	// Label names the source in refusals: required where the profile
+	// lists several sources (alternatives) for one log source.
+	Label string
 	// Attrs are backend-specific settings (index, sourcetype, table,
 	// datamodel, index_pattern, ...).
 	Attrs  map[string]string
@@ -94,26 +98,126 @@ func (e *MappingError) Error() string {
 	return fmt.Sprintf("field %q: profile %q: %s", e.Field, e.Profile, e.Reason)
 }
 
-// Resolve picks the source for a rule's log source: the one whose set keys
-// (category, product, service) all equal the rule's, preferring the one
-// with the most keys. A passthrough profile with no match gives an empty
-// source, so raw queries add no source clause.
-func (p *Profile) Resolve(ls rule.LogSource) (*Source, error) {
-	var best *Source
+// Alternatives returns the sources a rule of log source ls may read, in
+// the profile's order of preference: the source whose set keys (category,
+// product, service) all equal the rule's, preferring the one with the most
+// keys, and every later source of the profile for the same log source (a
+// source's alternatives: Resolve picks one per rule). A passthrough
+// profile with no match gives an empty source, so raw queries add no
+// source clause.
+func (p *Profile) Alternatives(ls rule.LogSource) ([]*Source, error) {
+	var best []*Source
 	bestScore := -1
 	for _, s := range p.Sources {
 		score, ok := s.matches(ls)
-		if ok && score > bestScore {
-			best, bestScore = s, score
+		switch {
+		case !ok:
+		case score > bestScore:
+			best, bestScore = []*Source{s}, score
+		case score == bestScore && sameLogSource(s.LogSource, best[0].LogSource):
+			best = append(best, s)
 		}
 	}
 	if best != nil {
 		return best, nil
 	}
 	if p.Passthrough {
-		return &Source{Attrs: p.Attrs}, nil
+		return []*Source{{Attrs: p.Attrs}}, nil
 	}
 	return nil, &MappingError{Profile: p.Name, Reason: fmt.Sprintf("no source for log source %s (the profile's %d sources are listed in docs/profiles.md; add one in a mapping file)", Describe(ls), len(p.Sources))}
+}
+
+// sameLogSource reports whether two sources are written for the same log
+// source (alternatives of each other).
+func sameLogSource(a, b rule.LogSource) bool {
+	return strings.EqualFold(a.Category, b.Category) && strings.EqualFold(a.Product, b.Product) && strings.EqualFold(a.Service, b.Service)
+}
+
+// FieldUse is a field a rule reads (a comparison, a fieldref value, an
+// aggregation's field or key) and where the rule first reads it.
+type FieldUse struct {
+	Field string
+	Pos   rule.Pos
+}
+
+// Resolve picks the source rule r reads and returns r with the source's
+// value transforms applied (TranslateValues): of the alternatives for its
+// log source, the first whose mapping expresses every field of uses
+// (mapped, not unsupported) and whose transforms rewrite every value the
+// rule compares. A log source with one source gives it whatever it lacks,
+// so that the backend refuses the first field it cannot write. When no
+// alternative expresses the rule, the error is a *SourceError saying what
+// each lacks; a *MappingError when the profile has no source for the log
+// source; a *ValueError when its one source cannot rewrite a value.
+func (p *Profile) Resolve(r *rule.Rule, uses []FieldUse) (*Source, *rule.Rule, error) {
+	alts, err := p.Alternatives(r.LogSource)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(alts) == 1 {
+		out, err := p.TranslateValues(r, alts[0])
+		return alts[0], out, err
+	}
+	se := &SourceError{Profile: p.Name, LogSource: r.LogSource}
+	for _, s := range alts {
+		lack := p.lack(s, uses)
+		if lack == nil {
+			out, err := p.TranslateValues(r, s)
+			var ve *ValueError
+			if !errors.As(err, &ve) {
+				return s, out, err
+			}
+			lack = &Lack{Source: s, Field: ve.Field, Pos: ve.Pos, Reason: ve.Reason}
+		}
+		se.Lacks = append(se.Lacks, *lack)
+	}
+	return nil, nil, se
+}
+
+// lack is the first field of uses that source s cannot express (nil when
+// it expresses them all).
+func (p *Profile) lack(s *Source, uses []FieldUse) *Lack {
+	for _, u := range uses {
+		if _, err := p.Field(s, u.Field); err != nil {
+			return &Lack{Source: s, Field: u.Field, Pos: u.Pos, Reason: Reason(err)}
+		}
+	}
+	return nil
+}
+
+// SourceError says that none of a log source's alternative sources
+// expresses a rule, and what each lacks, in the profile's order.
+type SourceError struct {
+	Profile   string
+	LogSource rule.LogSource
+	Lacks     []Lack
+}
+
+// Lack is the first field an alternative source cannot express for a
+// rule, where the rule reads it, and why.
+type Lack struct {
+	Source *Source
+	Field  string
+	Pos    rule.Pos
+	Reason string
+}
+
+func (e *SourceError) Error() string {
+	return fmt.Sprintf("field %q: profile %q: %s", e.Lacks[0].Field, e.Profile, e.Detail())
+}
+
+// Detail says what each alternative lacks, each named by its label; a
+// field other than the first alternative's is named.
+func (e *SourceError) Detail() string {
+	parts := make([]string, len(e.Lacks))
+	for i, l := range e.Lacks {
+		if l.Field == e.Lacks[0].Field {
+			parts[i] = fmt.Sprintf("%s: %s", l.Source.Label, l.Reason)
+		} else {
+			parts[i] = fmt.Sprintf("%s: field %q: %s", l.Source.Label, l.Field, l.Reason)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (s *Source) matches(ls rule.LogSource) (int, bool) {
@@ -179,8 +283,13 @@ func (p *Profile) Field(s *Source, name string) (Field, error) {
 }
 
 // Merge lays an override profile over p and returns the result; p is not
-// changed. Sources are matched by equal log source; their attributes and
-// fields are merged key by key, and new sources are added.
+// changed. Sources are matched by equal log source (category, product
+// and service, case-insensitively); their attributes and
+// fields are merged key by key, and new sources are added. An override's
+// source for a log source with alternatives is merged into the first (the
+// preferred one) and replaces the others: the rules read the user's
+// source, never a built-in alternative the user did not write. The
+// override's own further sources for that log source are its alternatives.
 func (p *Profile) Merge(o *Profile) *Profile {
 	if o == nil {
 		return p
@@ -188,20 +297,27 @@ func (p *Profile) Merge(o *Profile) *Profile {
 	out := &Profile{Name: p.Name, Target: p.Target, Description: p.Description, Passthrough: p.Passthrough || o.Passthrough,
 		Fields: mergeFields(p.Fields, o.Fields), Attrs: mergeAttrs(p.Attrs, o.Attrs)}
 	for _, s := range p.Sources {
-		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Attrs: mergeAttrs(s.Attrs, o.Attrs), Fields: mergeFields(s.Fields, nil)})
+		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Label: s.Label, Attrs: mergeAttrs(s.Attrs, o.Attrs), Fields: mergeFields(s.Fields, nil)})
 	}
+	var overridden []rule.LogSource
 	for _, os := range o.Sources {
-		merged := false
-		for _, s := range out.Sources {
-			if s.LogSource == os.LogSource {
-				s.Attrs = mergeAttrs(s.Attrs, os.Attrs)
-				s.Fields = mergeFields(s.Fields, os.Fields)
-				merged = true
-			}
+		same := func(s *Source) bool { return sameLogSource(s.LogSource, os.LogSource) }
+		first := -1
+		if !slices.ContainsFunc(overridden, func(ls rule.LogSource) bool { return sameLogSource(ls, os.LogSource) }) {
+			first = slices.IndexFunc(out.Sources, same)
+			overridden = append(overridden, os.LogSource)
 		}
-		if !merged {
-			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Attrs: mergeAttrs(o.Attrs, os.Attrs), Fields: mergeFields(os.Fields, nil)})
+		if first < 0 {
+			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Label: os.Label, Attrs: mergeAttrs(o.Attrs, os.Attrs), Fields: mergeFields(os.Fields, nil)})
+			continue
 		}
+		s := out.Sources[first]
+		s.Attrs = mergeAttrs(s.Attrs, os.Attrs)
+		s.Fields = mergeFields(s.Fields, os.Fields)
+		if os.Label != "" {
+			s.Label = os.Label
+		}
+		out.Sources = slices.DeleteFunc(out.Sources, func(x *Source) bool { return x != s && same(x) })
 	}
 	return out
 }
@@ -233,8 +349,12 @@ func mergeFields(a, b map[string]Field) map[string]Field {
 // returned whole.
 func Reason(err error) string {
 	var me *MappingError
-	if errors.As(err, &me) {
+	var se *SourceError
+	switch {
+	case errors.As(err, &me):
 		return me.Reason
+	case errors.As(err, &se):
+		return se.Detail()
 	}
 	return err.Error()
 }

@@ -55,7 +55,7 @@ func TestResolveAndField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := p.Resolve(tt.ls)
+			s, err := resolve(p, tt.ls)
 			if err == nil && tt.field != "" {
 				var f Field
 				f, err = p.Field(s, tt.field)
@@ -77,7 +77,7 @@ func TestResolveAndField(t *testing.T) {
 
 func TestPassthroughAndMerge(t *testing.T) {
 	raw := &Profile{Name: "raw", Passthrough: true}
-	s, err := raw.Resolve(rule.LogSource{Category: "anything"})
+	s, err := resolve(raw, rule.LogSource{Category: "anything"})
 	require.NoError(t, err)
 	f, err := raw.Field(s, "cs-host")
 	require.NoError(t, err)
@@ -96,17 +96,17 @@ sources:
 `), testSchema)
 	require.NoError(t, err)
 	merged := base.Merge(over)
-	s, err = merged.Resolve(rule.LogSource{Category: "proxy"})
+	s, err = resolve(merged, rule.LogSource{Category: "proxy"})
 	require.NoError(t, err)
 	assert.Equal(t, "proxy_idx", s.Attr("index"))
 	assert.Equal(t, "Web", s.Attr("datamodel"), "attributes not overridden are kept")
 	f, err = merged.Field(s, "c-uri")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"my_url"}, f.Names)
-	_, err = merged.Resolve(rule.LogSource{Category: "firewall"})
+	_, err = resolve(merged, rule.LogSource{Category: "firewall"})
 	require.NoError(t, err, "a new source is added")
 
-	s, _ = base.Resolve(rule.LogSource{Category: "proxy"})
+	s, _ = resolve(base, rule.LogSource{Category: "proxy"})
 	f, _ = base.Field(s, "c-uri")
 	assert.Equal(t, []string{"Web.url"}, f.Names, "merge leaves the base profile unchanged")
 }
@@ -130,9 +130,9 @@ func TestParseErrors(t *testing.T) {
 		{"misspelt top key", "soruces:\n  - logsource: {category: proxy}\n", []string{
 			`bad.yml:1:1: error: unknown key "soruces" at the top of a mapping file (did you mean "sources"?); the keys are name, target, description, passthrough, fields, sources`}},
 		{"misspelt source key", "sources:\n  - logsource: {category: proxy}\n    attr: {datamodel: Web}\n", []string{
-			`bad.yml:3:5: error: unknown key "attr" in a source (did you mean "attrs"?); the keys are logsource, attrs, fields`}},
+			`bad.yml:3:5: error: unknown key "attr" in a source (did you mean "attrs"?); the keys are logsource, label, attrs, fields`}},
 		{"source key with no near name", "sources:\n  - logsource: {category: proxy}\n    mapping: {}\n", []string{
-			`bad.yml:3:5: error: unknown key "mapping" in a source; the keys are logsource, attrs, fields`}},
+			`bad.yml:3:5: error: unknown key "mapping" in a source; the keys are logsource, label, attrs, fields`}},
 		{"misspelt attribute", "sources:\n  - logsource: {category: proxy}\n    attrs:\n      datamodle: Web\n", []string{
 			`bad.yml:4:7: error: unknown splunk source attribute "datamodle" (did you mean "datamodel"?); splunk reads datamodel, dataset, index, only_product`}},
 		{"misspelt logsource key", "sources:\n  - logsource: {categroy: proxy}\n", []string{
@@ -169,6 +169,13 @@ func TestParseErrors(t *testing.T) {
 			`bad.yml:2:37: error: unknown splunk field type "lnog" (did you mean "long"?); splunk knows long, string`}},
 		{"merge cycle", "fields: &m {a: b, <<: *m}\n", []string{
 			"bad.yml:1:23: error: the merge key (<<) names a map it is part of"}},
+		{"alternative without a label", "sources:\n  - logsource: {category: proxy}\n    label: one\n  - logsource: {category: Proxy}\n    attrs: {index: b}\n", []string{
+			"bad.yml:4:5: error: log source category=Proxy has 2 sources (alternatives, the first at line 2): each needs a label, which names it in refusals"}},
+		{"alternatives with one label", "sources:\n  - logsource: {category: proxy}\n    label: same\n  - logsource: {category: proxy}\n    label: same\n", []string{
+			`bad.yml:4:5: error: log source category=proxy has 2 sources (alternatives, the first at line 2): label "same" names two of them`}},
+		{"alternatives serving other rules", "sources:\n  - logsource: {category: process_creation, product: windows}\n    label: a\n    attrs: {only_product: \"true\"}\n" +
+			"  - logsource: {category: process_creation, product: windows}\n    label: b\n", []string{
+			`bad.yml:5:5: error: log source category=process_creation,product=windows has 2 sources (alternatives, the first at line 2): each must set only_product alike (this one "", the first "true")`}},
 		{"every unknown key is named", "nmae: x\nsoruces: []\n", []string{
 			`bad.yml:1:1: error: unknown key "nmae" at the top of a mapping file (did you mean "name"?); the keys are name, target, description, passthrough, fields, sources`,
 			`bad.yml:2:1: error: unknown key "soruces" at the top of a mapping file (did you mean "sources"?); the keys are name, target, description, passthrough, fields, sources`}},
@@ -201,7 +208,7 @@ sources:
     fields: {c-uri: *urls}
 `), testSchema)
 	require.NoError(t, err)
-	s, err := p.Resolve(rule.LogSource{Category: "proxy"})
+	s, err := resolve(p, rule.LogSource{Category: "proxy"})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"datamodel": "Web", "dataset": "Proxy"}, s.Attrs, "keys written in the map win over merged ones")
 	assert.Equal(t, []string{"Web.url", "Web.uri"}, s.Fields["c-uri"].Names)
@@ -289,7 +296,7 @@ sources:
 		{rule.LogSource{Category: "process_creation", Product: "linux"}, ""},
 		{rule.LogSource{Category: "dns"}, ""},
 	} {
-		src, err := p.Resolve(tc.ls)
+		src, err := resolve(p, tc.ls)
 		if tc.table == "" {
 			assert.Error(t, err, "%+v", tc.ls)
 			continue
@@ -297,4 +304,65 @@ sources:
 		require.NoError(t, err, "%+v", tc.ls)
 		assert.Equal(t, tc.table, src.Attr("table"))
 	}
+}
+
+// resolve is the source a rule of log source ls that reads no field
+// reads.
+func resolve(p *Profile, ls rule.LogSource) (*Source, error) {
+	s, _, err := p.Resolve(&rule.Rule{LogSource: ls}, nil)
+	return s, err
+}
+
+// TestMergeAlternatives: a user's source for a log source with
+// alternatives is merged into the first and replaces the others; the
+// user's further sources for it are its alternatives.
+func TestMergeAlternatives(t *testing.T) {
+	schema := Schema{Target: "t", Attrs: []string{"table", "filter"}}
+	base, err := Parse("p.yml", []byte(`sources:
+  - logsource: {category: process_creation, product: windows}
+    label: event 4688
+    attrs: {table: SecurityEvent, filter: "EventID == 4688"}
+    fields: {Image: NewProcessName}
+  - logsource: {category: process_creation, product: windows}
+    label: Sysmon event 1
+    attrs: {table: WindowsEvent}
+    fields: {Image: Image, OriginalFileName: OriginalFileName}
+  - logsource: {category: dns}
+    attrs: {table: DnsEvents}
+`), schema)
+	require.NoError(t, err)
+	ls := rule.LogSource{Category: "process_creation", Product: "windows"}
+	tests := []struct {
+		name, override string
+		want           []string // each alternative: label table filter fields
+	}{
+		{"no override", ``, []string{
+			"event 4688 SecurityEvent EventID == 4688 [Image]",
+			"Sysmon event 1 WindowsEvent  [Image OriginalFileName]"}},
+		{"an attribute of the user's", "sources:\n  - logsource: {category: Process_Creation, product: windows}\n    attrs: {table: MyEvents}\n", []string{
+			"event 4688 MyEvents EventID == 4688 [Image]"}},
+		{"the user's own alternatives", "sources:\n  - logsource: {category: process_creation, product: windows}\n    label: mine\n    attrs: {table: Mine, filter: ''}\n    fields: {OriginalFileName: OFN}\n" +
+			"  - logsource: {category: process_creation, product: windows}\n    label: theirs\n    attrs: {table: Theirs}\n", []string{
+			"mine Mine  [Image OriginalFileName]",
+			"theirs Theirs  []"}},
+		{"another log source", "sources:\n  - logsource: {category: dns}\n    attrs: {table: MyDns}\n", []string{
+			"event 4688 SecurityEvent EventID == 4688 [Image]",
+			"Sysmon event 1 WindowsEvent  [Image OriginalFileName]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := Parse("mine.yml", []byte(tt.override), schema)
+			require.NoError(t, err)
+			alts, err := base.Merge(o).Alternatives(ls)
+			require.NoError(t, err)
+			var got []string
+			for _, s := range alts {
+				got = append(got, fmt.Sprintf("%s %s %s %v", s.Label, s.Attr("table"), s.Attr("filter"), base.FieldNames(s)))
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	alts, err := base.Alternatives(ls)
+	require.NoError(t, err)
+	assert.Len(t, alts, 2, "merge leaves the base profile unchanged")
 }

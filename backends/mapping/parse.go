@@ -3,6 +3,7 @@ package mapping
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"sort"
@@ -80,7 +81,7 @@ func registeredTargets() []string {
 // The keys of each map of a mapping file.
 var (
 	topKeys       = []string{"name", "target", "description", "passthrough", "fields", "sources"}
-	sourceKeys    = []string{"logsource", "attrs", "fields"}
+	sourceKeys    = []string{"logsource", "label", "attrs", "fields"}
 	logSourceKeys = []string{"category", "product", "service"}
 	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes", "account"}
 	accountKeys   = []string{"domain", "name"}
@@ -345,6 +346,7 @@ func (p *parser) sources(kv pair) []*Source {
 		return nil
 	}
 	var out []*Source
+	var at []*yaml.Node // each source's map, for the alternatives' errors
 	for _, item := range v.Content {
 		pairs, ok := p.mapping(item, "a source")
 		if !ok {
@@ -355,6 +357,8 @@ func (p *parser) sources(kv pair) []*Source {
 			switch kv.key.Value {
 			case "logsource":
 				s.LogSource = p.logSource(kv.val)
+			case "label":
+				s.Label = p.str(kv)
 			case "attrs":
 				s.Attrs = p.attrs(kv.val)
 			case "fields":
@@ -364,8 +368,43 @@ func (p *parser) sources(kv pair) []*Source {
 			}
 		}
 		out = append(out, s)
+		at = append(at, yamlnode.Deref(item))
 	}
+	p.checkAlternatives(out, at)
 	return out
+}
+
+// checkAlternatives checks the sources written for one log source (a
+// source and its alternatives, Profile.Resolve): each needs a label of its
+// own, which refusals name, and all must say alike whether the target
+// collects the category from their product only, or the later ones would
+// serve only some of the rules the first serves.
+func (p *parser) checkAlternatives(sources []*Source, at []*yaml.Node) {
+	for i, s := range sources {
+		first := slices.IndexFunc(sources, func(o *Source) bool { return sameLogSource(o.LogSource, s.LogSource) })
+		alts := 0
+		for _, o := range sources {
+			if sameLogSource(o.LogSource, s.LogSource) {
+				alts++
+			}
+		}
+		if alts < 2 {
+			continue
+		}
+		where := fmt.Sprintf("log source %s has %d sources (alternatives, the first at line %d)", Describe(s.LogSource), alts, at[first].Line)
+		switch {
+		case s.Label == "":
+			p.diags.Errorf(p.pos(at[i]), CodeMissingFields, "%s: each needs a label, which names it in refusals", where)
+		case i != first && s.Attr(OnlyProduct) != sources[first].Attr(OnlyProduct):
+			p.diags.Errorf(p.pos(at[i]), CodeBadValue, "%s: each must set %s alike (this one %q, the first %q)", where, OnlyProduct, s.Attr(OnlyProduct), sources[first].Attr(OnlyProduct))
+		}
+		for _, o := range sources[:i] {
+			if sameLogSource(o.LogSource, s.LogSource) && o.Label == s.Label && s.Label != "" {
+				p.diags.Errorf(p.pos(at[i]), CodeDuplicate, "%s: label %q names two of them", where, s.Label)
+				break
+			}
+		}
+	}
 }
 
 func (p *parser) logSource(n *yaml.Node) rule.LogSource {

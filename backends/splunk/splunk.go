@@ -75,19 +75,16 @@ func (b *Backend) Compile(r *check.Rule, opts target.Options) (*target.Query, er
 		return nil, err
 	}
 	c := &compiler{r: r, prof: p, tstats: opts.Variant == VariantTstats}
-	src, err := p.Resolve(r.LogSource)
+	src, translated, err := lower.Source(r, p, Name)
 	if err != nil {
-		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "%s", mapping.Reason(err))
+		return nil, err
 	}
 	if !p.Passthrough && src.Attr("datamodel") == "" && strings.TrimSpace(src.Attr("search_prefix")+src.Attr("index")+src.Attr("sourcetype")) == "" {
 		// Without any, the search would read every event of the time
 		// range, not the log source's.
 		return nil, c.refuse(r.LogSource.Pos, "log source "+mapping.Describe(r.LogSource), "profile %q gives it no datamodel, search_prefix, index or sourcetype", p.Name)
 	}
-	c.src = src
-	if c.r, err = lower.TranslateValues(r, p, src, Name); err != nil {
-		return nil, err
-	}
+	c.src, c.r = src, translated
 	text, err := c.compile()
 	if err != nil {
 		return nil, err

@@ -141,7 +141,7 @@ func realSchema(b target.Backend, profile string) *mapping.Profile {
 
 // count adds one rule's outcome in a real-schema profile.
 func (c *Collection) count(p *mapping.Profile, ls rule.LogSource, compiled bool, gaps map[string]*GapSource) {
-	if _, err := p.Resolve(ls); err == nil {
+	if _, err := p.Alternatives(ls); err == nil {
 		c.Mapped++
 		if compiled {
 			c.MappedCompiled++

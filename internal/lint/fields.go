@@ -126,16 +126,15 @@ func knownFields(ls rule.LogSource, profiles []*mapping.Profile) (map[string]boo
 		if p.Passthrough {
 			continue
 		}
-		src, err := p.Resolve(ls)
+		alts, err := p.Alternatives(ls)
 		if err != nil {
 			continue
 		}
 		ok = true
-		for n := range p.Fields {
-			known[n] = true
-		}
-		for n := range src.Fields {
-			known[n] = true
+		for _, src := range alts {
+			for _, n := range p.FieldNames(src) {
+				known[n] = true
+			}
 		}
 	}
 	return known, ok
