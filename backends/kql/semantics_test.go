@@ -213,7 +213,7 @@ func TestRefusals(t *testing.T) {
 		{"ASIM URL path", "sentinel-asim", proxy, []field{{"c-uri-stem", nil, []any{"/x"}}},
 			`ASIM has no URL path column`},
 		{"no source", "sentinel-asim", rule.LogSource{Category: "antivirus"}, []field{{"f", nil, []any{"x"}}},
-			`cannot express the log source category=antivirus: no source for log source category=antivirus`},
+			`cannot express log source category=antivirus: no source for log source category=antivirus`},
 	}
 	b := kql.New()
 	for _, tt := range tests {
