@@ -47,7 +47,11 @@ func Profiles(backends []target.Backend) ([]byte, error) {
 						mapped++
 					}
 				}
-				fmt.Fprintf(&b, "| %s | %s | %d | %d |\n", mapping.Describe(s.LogSource), reads(s), mapped, refused)
+				name := mapping.Describe(s.LogSource)
+				if s.Label != "" {
+					name += ": " + escape(s.Label)
+				}
+				fmt.Fprintf(&b, "| %s | %s | %d | %d |\n", name, reads(s), mapped, refused)
 			}
 		}
 	}
@@ -74,7 +78,10 @@ const profilesHeader = `# Profiles
 Every built-in field-mapping profile's log sources: what the query reads
 for each (a CIM data model, search terms, a table or function with its
 filter, index patterns with their event category and filter), and how many
-Sigma taxonomy fields the source maps and refuses. The profile files
+Sigma taxonomy fields the source maps and refuses. A log source with
+several sources (named by their labels) lists them in order of
+preference: a rule reads the first that expresses every field it uses.
+The profile files
 (` + "`backends/*/profiles/*.yml`" + `) hold the field names and the reasons;
 docs/mappings.md explains the choices and how to override them.
 `
