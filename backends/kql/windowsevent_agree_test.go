@@ -30,9 +30,17 @@ var sysmonProcessRules = []string{
 	"detection:\n  sel:\n    Description: 'Windows Command Processor'\n    Company|contains: 'Microsoft'\n    ParentUser|endswith: '\\SYSTEM'\n  condition: sel",
 }
 
-// sysmonLift is one column of the source's extend: a Sysmon field lifted
-// from EventData as a string under its own name.
-var sysmonLift = regexp.MustCompile(`^(\w+) = tostring\(EventData\.(\w+)\)$`)
+// eventDataLift is one column of a WindowsEvent source's extend: a field
+// of the event lifted from EventData under its own name.
+var eventDataLift = regexp.MustCompile(`^(\w+) = to(?:string|int)\(EventData\.(\w+)\)$`)
+
+// The WindowsEvent sources that are second alternatives.
+var (
+	sysmonProcess = windowsEventSource{label: "Sysmon event 1 (WindowsEvent)", filter: `Provider == "Microsoft-Windows-Sysmon" and EventID == 1`}
+	securityLog   = windowsEventSource{label: "Security channel (WindowsEvent)", filter: `Channel == "Security"`}
+)
+
+type windowsEventSource struct{ label, filter string }
 
 // TestSentinelCSLSysmonProcessAgrees: each rule, compiled for sentinel-csl
 // from Sysmon's event 1 and read back with the independent reader, decides
@@ -49,7 +57,7 @@ func TestSentinelCSLSysmonProcessAgrees(t *testing.T) {
 		require.False(t, diags.HasErrors(), "%v", diags)
 		rules = append(rules, loaded...)
 	}
-	assert.Equal(t, len(sysmonProcessRules), agreeOnSysmonProcess(t, rules, true))
+	assert.Equal(t, len(sysmonProcessRules), agreeOnWindowsEvent(t, rules, "sentinel-csl", sysmonProcess, true))
 }
 
 func TestSentinelCSLSysmonProcessAgreesOnCorpus(t *testing.T) {
@@ -59,30 +67,55 @@ func TestSentinelCSLSysmonProcessAgreesOnCorpus(t *testing.T) {
 			rules = append(rules, r)
 		}
 	}
-	checked := agreeOnSysmonProcess(t, rules, false)
+	checked := agreeOnWindowsEvent(t, rules, "sentinel-csl", sysmonProcess, false)
 	t.Logf("%d SigmaHQ rules compared", checked)
 	assert.Greater(t, checked, 500)
 }
 
-// agreeOnSysmonProcess returns how many rules it compared; all must read
-// Sysmon's event 1 when every is set, else the others are passed over.
-func agreeOnSysmonProcess(t *testing.T, rules []*rule.Rule, every bool) (checked int) {
-	prof, err := kql.Profile("sentinel-csl", nil)
+// TestSecurityChannelAgreesOnCorpus: SigmaHQ's Security log rules that
+// need a field SecurityEvent keeps no column for read the Security
+// channel in WindowsEvent, in sentinel-csl and sentinel-asim, and decide
+// on its rows as the evaluator decides on the events.
+func TestSecurityChannelAgreesOnCorpus(t *testing.T) {
+	var rules []*rule.Rule
+	for _, r := range corpus.Rules(t) {
+		if r.Aggregation == nil && r.LogSource.Service == "security" && r.LogSource.Product == "windows" && !hasEmptyValue(r) {
+			rules = append(rules, r)
+		}
+	}
+	for _, profile := range []string{"sentinel-csl", "sentinel-asim"} {
+		checked := agreeOnWindowsEvent(t, rules, profile, securityLog, false)
+		t.Logf("%s: %d SigmaHQ rules compared", profile, checked)
+		assert.Greater(t, checked, 25, profile)
+	}
+}
+
+// agreeOnWindowsEvent compiles each rule for profile and compares the
+// query with the evaluator on rows of want, a WindowsEvent source: the
+// rows are the events' fields, so the source's filter and extend are
+// checked to be what the rows stand for (its events; each field lifted
+// from EventData under its own name) and left out of the query. It
+// returns how many rules it compared; all must read want when every is
+// set, else the others are passed over, and so are rules on a field of
+// another type than string (the reader's columns are strings).
+func agreeOnWindowsEvent(t *testing.T, rules []*rule.Rule, profile string, want windowsEventSource, every bool) (checked int) {
+	prof, err := kql.Profile(profile, nil)
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(19, 23))
 	hits := 0
+rules:
 	for _, r := range rules {
-		q, err := kql.New().Compile(testutil.Checked(t, r), target.Options{Profile: "sentinel-csl"})
-		if !every && (err != nil || q.Source.Attr("table") != "WindowsEvent") {
+		q, err := kql.New().Compile(testutil.Checked(t, r), target.Options{Profile: profile})
+		if !every && (err != nil || q.Source.Label != want.label) {
 			continue
 		}
 		require.NoError(t, err, r.File)
 		src := q.Source
-		require.Equal(t, "Sysmon event 1 (WindowsEvent)", src.Label, r.File)
+		require.Equal(t, want.label, src.Label, r.File)
 		filter := src.Attr("filter")
-		require.Equal(t, `Provider == "Microsoft-Windows-Sysmon" and EventID == 1`, filter)
+		require.Equal(t, want.filter, filter)
 		for _, col := range strings.Split(src.Attr("extend"), ",") {
-			m := sysmonLift.FindStringSubmatch(strings.TrimSpace(col))
+			m := eventDataLift.FindStringSubmatch(strings.TrimSpace(col))
 			require.True(t, m != nil && m[1] == m[2], "an extend this test cannot read: %q", col)
 		}
 		text, found := strings.CutPrefix(withoutExtend(q.Text), "WindowsEvent\n| where "+filter+"\n")
@@ -100,6 +133,9 @@ func agreeOnSysmonProcess(t *testing.T, rules []*rule.Rule, every bool) (checked
 			}
 			field, err := prof.Field(src, f)
 			require.NoError(t, err, "%s: %s", r.File, f)
+			if field.Type != "" && field.Type != "string" {
+				continue rules
+			}
 			columns[f] = field.Names[0]
 		}
 		prog, diags := eval.Compile(r)
