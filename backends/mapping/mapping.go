@@ -158,7 +158,7 @@ func (p *Profile) Resolve(r *rule.Rule, uses []FieldUse) (*Source, *rule.Rule, e
 		out, err := p.TranslateValues(r, alts[0])
 		return alts[0], out, err
 	}
-	se := &SourceError{Profile: p.Name, LogSource: r.LogSource}
+	se := &SourceError{Profile: p.Name}
 	for _, s := range alts {
 		lack := p.lack(s, uses)
 		if lack == nil {
@@ -188,9 +188,8 @@ func (p *Profile) lack(s *Source, uses []FieldUse) *Lack {
 // SourceError says that none of a log source's alternative sources
 // expresses a rule, and what each lacks, in the profile's order.
 type SourceError struct {
-	Profile   string
-	LogSource rule.LogSource
-	Lacks     []Lack
+	Profile string
+	Lacks   []Lack
 }
 
 // Lack is the first field an alternative source cannot express for a
