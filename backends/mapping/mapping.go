@@ -37,6 +37,11 @@ type Source struct {
 	// datamodel, index_pattern, ...).
 	Attrs  map[string]string
 	Fields map[string]Field
+	// Unsupported, when set, says why the target does not collect the log
+	// source at all (Defender XDR keeps no PowerShell script block text):
+	// a rule on it is refused with that reason, and the source does not
+	// count as one the SIEM collects.
+	Unsupported string
 }
 
 // Attr returns a source attribute ("" when unset or for a nil source).
@@ -106,6 +111,9 @@ func (p *Profile) Resolve(ls rule.LogSource) (*Source, error) {
 		if ok && score > bestScore {
 			best, bestScore = s, score
 		}
+	}
+	if best != nil && best.Unsupported != "" {
+		return nil, &MappingError{Profile: p.Name, Reason: best.Unsupported}
 	}
 	if best != nil {
 		return best, nil
@@ -188,7 +196,7 @@ func (p *Profile) Merge(o *Profile) *Profile {
 	out := &Profile{Name: p.Name, Target: p.Target, Description: p.Description, Passthrough: p.Passthrough || o.Passthrough,
 		Fields: mergeFields(p.Fields, o.Fields), Attrs: mergeAttrs(p.Attrs, o.Attrs)}
 	for _, s := range p.Sources {
-		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Attrs: mergeAttrs(s.Attrs, o.Attrs), Fields: mergeFields(s.Fields, nil)})
+		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Attrs: mergeAttrs(s.Attrs, o.Attrs), Fields: mergeFields(s.Fields, nil), Unsupported: s.Unsupported})
 	}
 	for _, os := range o.Sources {
 		merged := false
@@ -196,11 +204,15 @@ func (p *Profile) Merge(o *Profile) *Profile {
 			if s.LogSource == os.LogSource {
 				s.Attrs = mergeAttrs(s.Attrs, os.Attrs)
 				s.Fields = mergeFields(s.Fields, os.Fields)
+				// The override says whether the team collects the source: a
+				// table or fields of its own make a source the built-in
+				// profile does not collect one it reads.
+				s.Unsupported = os.Unsupported
 				merged = true
 			}
 		}
 		if !merged {
-			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Attrs: mergeAttrs(o.Attrs, os.Attrs), Fields: mergeFields(os.Fields, nil)})
+			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Attrs: mergeAttrs(o.Attrs, os.Attrs), Fields: mergeFields(os.Fields, nil), Unsupported: os.Unsupported})
 		}
 	}
 	return out

@@ -80,7 +80,7 @@ func registeredTargets() []string {
 // The keys of each map of a mapping file.
 var (
 	topKeys       = []string{"name", "target", "description", "passthrough", "fields", "sources"}
-	sourceKeys    = []string{"logsource", "attrs", "fields"}
+	sourceKeys    = []string{"logsource", "attrs", "fields", "unsupported"}
 	logSourceKeys = []string{"category", "product", "service"}
 	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes", "account"}
 	accountKeys   = []string{"domain", "name"}
@@ -359,9 +359,17 @@ func (p *parser) sources(kv pair) []*Source {
 				s.Attrs = p.attrs(kv.val)
 			case "fields":
 				s.Fields = p.fields(kv.val)
+			case "unsupported":
+				s.Unsupported = p.str(kv)
+				if s.Unsupported == "" {
+					p.diags.Errorf(p.pos(kv.val), CodeMissingFields, "a source's unsupported needs the reason the target does not collect it")
+				}
 			default:
 				p.unknownKey(kv.key, "in a source", sourceKeys)
 			}
+		}
+		if s.Unsupported != "" && (len(s.Attrs) > 0 || len(s.Fields) > 0) {
+			p.diags.Errorf(p.pos(item), CodeMissingFields, "a source the target does not collect (unsupported) has no attrs or fields")
 		}
 		out = append(out, s)
 	}
