@@ -49,7 +49,7 @@ func TestDefenderSplitsAgreeWithEvaluator(t *testing.T) {
 		require.False(t, diags.HasErrors(), "%v", diags)
 		rules = append(rules, loaded...)
 	}
-	assert.Equal(t, len(splitRules), agreeOnDefender(t, rules))
+	assert.Equal(t, len(splitRules), agreeOnDefender(t, "defender-xdr", rules))
 }
 
 func TestDefenderSplitsAgreeWithEvaluatorOnCorpus(t *testing.T) {
@@ -61,24 +61,26 @@ func TestDefenderSplitsAgreeWithEvaluatorOnCorpus(t *testing.T) {
 			rules = append(rules, r)
 		}
 	}
-	checked := agreeOnDefender(t, rules)
+	checked := agreeOnDefender(t, "defender-xdr", rules)
 	t.Logf("%d SigmaHQ rules compared", checked)
 	assert.GreaterOrEqual(t, checked, 10)
 }
 
 var filterAction = regexp.MustCompile(`^ActionType == "([A-Za-z]+)"$`)
 
-// agreeOnDefender returns how many rules it compared: those that compile,
-// whose source's filter is one ActionType and whose other fields are
-// string columns.
-func agreeOnDefender(t *testing.T, rules []*rule.Rule) (checked int) {
-	prof, err := kql.Profile("defender-xdr", nil)
+// agreeOnDefender compares rules compiled for a profile that reads
+// Defender's tables (defender-xdr, or sentinel-csl for Linux and macOS)
+// with the evaluator, and returns how many it compared: those that
+// compile, whose source's filter is one ActionType and whose other fields
+// are string columns.
+func agreeOnDefender(t *testing.T, profile string, rules []*rule.Rule) (checked int) {
+	prof, err := kql.Profile(profile, nil)
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(13, 17))
 	hits := 0
 rules:
 	for _, r := range rules {
-		q, err := kql.New().Compile(testutil.Checked(t, r), target.Options{Profile: "defender-xdr"})
+		q, err := kql.New().Compile(testutil.Checked(t, r), target.Options{Profile: profile})
 		if err != nil {
 			continue
 		}
