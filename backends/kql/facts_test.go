@@ -95,6 +95,7 @@ var absences = map[string]absence{
 	"thread start address":            {Columns: `startaddress`},
 	"thread start function":           {Columns: `startfunction`},
 	"thread start module":             {Columns: `startmodule`},
+	"call stack":                      {Columns: `calltrace|callstack|stacktrace`},
 	"current directory":               {Columns: `currentdirectory|workingdirectory`},
 	"parent id of the target process": {Columns: `^(processparentid|parentprocessid|targetparentprocessid)$`},
 	"file creation time":              {Columns: `^(file)?creationtime$|filecreat`},

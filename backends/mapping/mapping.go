@@ -77,6 +77,12 @@ type Field struct {
 	// domain and for the name. TranslateValues applies it to rules for
 	// product windows (splitAccount).
 	Account *Account
+	// FileName, when set, says the target keeps only the file name of
+	// this Windows path (Sysmon's TargetImage, ImageLoaded) in a form a
+	// rule can rely on: the profile's field that holds it. TranslateValues
+	// rewrites the comparisons that speak of the file name alone
+	// (splitFileName) and refuses the others.
+	FileName string
 }
 
 // Account names the fields of a profile that hold an account's domain and

@@ -82,7 +82,7 @@ var (
 	topKeys       = []string{"name", "target", "description", "passthrough", "fields", "sources"}
 	sourceKeys    = []string{"logsource", "attrs", "fields", "unsupported"}
 	logSourceKeys = []string{"category", "product", "service"}
-	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes", "account"}
+	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes", "account", "file_name"}
 	accountKeys   = []string{"domain", "name"}
 )
 
@@ -426,7 +426,8 @@ func (p *parser) fields(n *yaml.Node) map[string]Field {
 }
 
 // field reads what one field becomes: a name, a list of names, or a map
-// with name/names, type, unsupported, values, hashes and account.
+// with name/names, type, unsupported, values, hashes, account and
+// file_name.
 func (p *parser) field(kv pair) (Field, bool) {
 	v, ok := p.visit(kv.val)
 	if !ok {
@@ -491,14 +492,16 @@ func (p *parser) field(kv pair) (Field, bool) {
 		case "account":
 			f.Account, ok = p.account(q)
 			good = good && ok
+		case "file_name":
+			f.FileName = p.str(q)
 		default:
 			p.unknownKey(q.key, "in a field mapping", fieldKeys)
 			good = false
 		}
 	}
 	f.Names = append(name, f.Names...)
-	if good && len(f.Names) == 0 && f.Unsupported == "" && f.Hashes == nil && f.Account == nil {
-		p.diags.Errorf(p.pos(v), CodeMissingFields, "the mapping of field %q needs name, names, hashes, account or unsupported", kv.key.Value)
+	if good && len(f.Names) == 0 && f.Unsupported == "" && f.Hashes == nil && f.Account == nil && f.FileName == "" {
+		p.diags.Errorf(p.pos(v), CodeMissingFields, "the mapping of field %q needs name, names, hashes, account, file_name or unsupported", kv.key.Value)
 		good = false
 	}
 	return f, good
