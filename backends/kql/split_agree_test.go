@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -24,13 +25,17 @@ import (
 
 // splitRules compare the fields defender-xdr splits: Sysmon's Hashes into
 // the MD5, SHA1 and SHA256 columns, DOMAIN\name into the initiating
-// process's account domain and name.
+// process's account domain and name, a process's or driver's path into its
+// file name, and the access mask Defender keeps as a number.
 var splitRules = []string{
 	"category: process_creation\ndetection:\n  sel:\n    Hashes|contains:\n      - 'MD5=09D278F9DE118EF09163C6140255C690'\n      - 'SHA256=6C0D4B1C1F6F1C8A0C2A5D6E1B0A9F8E7D6C5B4A392817160504F3E2D1C0B0A9'\n    CommandLine|contains: ' -x '\n  condition: sel",
 	"category: process_creation\ndetection:\n  sel:\n    ParentUser|contains:\n      - 'AUTHORI'\n      - 'AUTORI'\n  filter:\n    Hashes|contains: 'SHA1=0A1B2C3D4E5F60718293A4B5C6D7E8F901234567'\n  condition: sel and not filter",
 	"category: file_event\ndetection:\n  sel:\n    User: 'NT AUTHORITY\\SYSTEM'\n    TargetFilename|endswith: '.exe'\n  condition: sel",
 	"category: file_event\ndetection:\n  sel:\n    User|endswith: '\\SYSTEM'\n  filter:\n    User|startswith: 'NT AUTHORITY\\NETWORK'\n  condition: sel and not filter",
 	"category: image_load\ndetection:\n  sel:\n    Hashes|contains|all:\n      - 'SHA1=0A1B2C3D4E5F60718293A4B5C6D7E8F901234567'\n      - 'MD5=FEDCBA98765432100123456789ABCDEF'\n  condition: sel",
+	"category: process_access\ndetection:\n  sel:\n    TargetImage|endswith: '\\lsass.exe'\n    GrantedAccess:\n      - '0x1010'\n      - '0x1FFFFF'\n  filter:\n    SourceUser|contains: 'AUTHORI'\n  condition: sel and not filter",
+	"category: process_access\ndetection:\n  sel:\n    TargetImage|endswith:\n      - '\\calc.exe'\n      - 'vcredist_x64.exe'\n    GrantedAccess|endswith:\n      - '10'\n      - 'FF'\n  filter:\n    GrantedAccess|startswith: '0x80000000'\n  condition: sel and not filter",
+	"category: driver_load\ndetection:\n  sel:\n    - ImageLoaded|endswith:\n        - '\\gdrv.sys'\n        - '\\RTCore64.sys'\n    - Hashes|contains: 'SHA1=0A1B2C3D4E5F60718293A4B5C6D7E8F901234567'\n  condition: sel",
 }
 
 // TestDefenderSplitsAgreeWithEvaluator: each rule, compiled for
@@ -49,7 +54,7 @@ func TestDefenderSplitsAgreeWithEvaluator(t *testing.T) {
 		require.False(t, diags.HasErrors(), "%v", diags)
 		rules = append(rules, loaded...)
 	}
-	assert.Equal(t, len(splitRules), agreeOnDefender(t, rules))
+	assert.Equal(t, len(splitRules), agreeOnDefender(t, "defender-xdr", rules))
 }
 
 func TestDefenderSplitsAgreeWithEvaluatorOnCorpus(t *testing.T) {
@@ -57,28 +62,31 @@ func TestDefenderSplitsAgreeWithEvaluatorOnCorpus(t *testing.T) {
 	for _, r := range corpus.Rules(t) {
 		fields := corpus.Fields(r)
 		if r.Aggregation == nil && (slices.Contains(fields, "Hashes") || slices.Contains(fields, "ParentUser") ||
-			(slices.Contains(fields, "User") && r.LogSource.Category != "process_creation")) {
+			(slices.Contains(fields, "User") && r.LogSource.Category != "process_creation") ||
+			r.LogSource.Category == "process_access" || r.LogSource.Category == "driver_load") {
 			rules = append(rules, r)
 		}
 	}
-	checked := agreeOnDefender(t, rules)
+	checked := agreeOnDefender(t, "defender-xdr", rules)
 	t.Logf("%d SigmaHQ rules compared", checked)
 	assert.GreaterOrEqual(t, checked, 10)
 }
 
 var filterAction = regexp.MustCompile(`^ActionType == "([A-Za-z]+)"$`)
 
-// agreeOnDefender returns how many rules it compared: those that compile,
-// whose source's filter is one ActionType and whose other fields are
-// string columns.
-func agreeOnDefender(t *testing.T, rules []*rule.Rule) (checked int) {
-	prof, err := kql.Profile("defender-xdr", nil)
+// agreeOnDefender compares rules compiled for a profile that reads
+// Defender's tables (defender-xdr, or sentinel-csl for Linux and macOS)
+// with the evaluator, and returns how many it compared: those that
+// compile, whose source's filter is one ActionType and whose other fields
+// are string columns.
+func agreeOnDefender(t *testing.T, profile string, rules []*rule.Rule) (checked int) {
+	prof, err := kql.Profile(profile, nil)
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(13, 17))
 	hits := 0
 rules:
 	for _, r := range rules {
-		q, err := kql.New().Compile(testutil.Checked(t, r), target.Options{Profile: "defender-xdr"})
+		q, err := kql.New().Compile(testutil.Checked(t, r), target.Options{Profile: profile})
 		if err != nil {
 			continue
 		}
@@ -94,7 +102,7 @@ rules:
 		columns := map[string]string{}
 		cands := candidates(r)
 		for f := range cands {
-			if f == "Hashes" || f == "Message" || isAccount(prof, src, f) {
+			if f == "Hashes" || f == "Message" || f == "GrantedAccess" || isAccount(prof, src, f) || fileNameOf(prof, src, f) != "" {
 				continue
 			}
 			field, err := prof.Field(src, f)
@@ -116,9 +124,14 @@ rules:
 				}
 			}
 			sysmonHashes(rng, r, ev, row)
-			for _, f := range []string{"User", "ParentUser"} {
-				if isAccount(prof, src, f) {
+			for _, f := range slices.Sorted(maps.Keys(cands)) {
+				switch {
+				case isAccount(prof, src, f):
 					sysmonAccount(rng, r, f, ev, row)
+				case fileNameOf(prof, src, f) != "":
+					sysmonPath(rng, r, f, fileNameOf(prof, src, f), ev, row)
+				case f == "GrantedAccess":
+					sysmonAccessMask(rng, r, ev, row)
 				}
 			}
 			want := prog.Match(ev)
@@ -138,6 +151,74 @@ rules:
 func isAccount(p *mapping.Profile, src *mapping.Source, field string) bool {
 	f, err := p.Field(src, field)
 	return err == nil && f.Account != nil
+}
+
+// fileNameOf is the column that holds the file name of a path the profile
+// compares by its file name only, or "".
+func fileNameOf(p *mapping.Profile, src *mapping.Source, field string) string {
+	f, err := p.Field(src, field)
+	if err != nil || f.FileName == "" {
+		return ""
+	}
+	name, err := p.Field(src, f.FileName)
+	if err != nil {
+		return ""
+	}
+	return name.Names[0]
+}
+
+// sysmonPath writes a path as Sysmon does, in a folder of any form and
+// with a file name made of pieces of the rule's values, and Defender's
+// file name column with that name in another case.
+func sysmonPath(rng *rand.Rand, r *rule.Rule, field, column string, ev eval.MapEvent, row map[string]string) {
+	folders := []string{`C:\Windows\System32`, `C:\Users\alice\AppData\Local\Temp`, `\SystemRoot\System32\drivers`, `C:\lsass.exe`, `C:\ProgramData\x\calc.exe.d`}
+	names := []string{"lsass.exe", "svchost.exe", "ntfs.sys", "x.sys"}
+	for _, v := range ruleStrings(r, field) {
+		parts := strings.Split(v, `\`)
+		n := parts[len(parts)-1]
+		if n != "" {
+			names = append(names, n, "x"+n, n+"x", n[1:])
+		}
+	}
+	if rng.IntN(6) == 0 {
+		return
+	}
+	name := names[rng.IntN(len(names))]
+	ev[field] = folders[rng.IntN(len(folders))] + `\` + name
+	if rng.IntN(2) == 0 {
+		name = strings.ToUpper(name)
+	}
+	row[column] = name
+}
+
+// sysmonAccessMask writes an access mask as Sysmon does (0x and lower-case
+// hex), from the rule's values, their neighbours and random masks (the
+// high bit too), and as the profile's extend rebuilds it from Defender's
+// decimal DesiredAccess: binary_and with 0xFFFFFFFF, then tohex (lower
+// case, no leading zeros).
+func sysmonAccessMask(rng *rand.Rand, r *rule.Rule, ev eval.MapEvent, row map[string]string) {
+	masks := []uint32{0x1010, 0x1410, 0x1fffff, 0x80000000, 0x40, 0x10}
+	for _, v := range ruleStrings(r, "GrantedAccess") {
+		hex := strings.TrimPrefix(strings.ToLower(v), "0x")
+		if n, err := strconv.ParseUint(hex, 16, 32); err == nil {
+			m := uint32(n)
+			masks = append(masks, m, m|0x1000, m<<4, m^1)
+		}
+	}
+	if rng.IntN(8) == 0 {
+		return
+	}
+	m := masks[rng.IntN(len(masks))]
+	if rng.IntN(4) == 0 {
+		m = rng.Uint32()
+	}
+	ev["GrantedAccess"] = fmt.Sprintf("0x%x", m)
+	// Defender's number, signed or not: the mask keeps its 32 bits.
+	desired := int64(int32(m))
+	if rng.IntN(2) == 0 {
+		desired = int64(m)
+	}
+	row["GrantedAccess"] = "0x" + strconv.FormatInt(desired&0xFFFFFFFF, 16)
 }
 
 // sysmonHashes writes Hashes as Sysmon does, hashes from the rule or

@@ -126,11 +126,5 @@ func negate(term [][]*rule.Matcher) [][]*rule.Matcher {
 // describeAccount names the target's fields for an account's domain and
 // name.
 func (p *Profile) describeAccount(a *Account, s *Source) string {
-	name := func(field string) string {
-		if f, err := p.Field(s, field); err == nil && len(f.Names) > 0 {
-			return strings.Join(f.Names, " or ")
-		}
-		return field
-	}
-	return "the domain in " + name(a.Domain) + ", the name in " + name(a.Name)
+	return "the domain in " + p.describeField(a.Domain, s) + ", the name in " + p.describeField(a.Name, s)
 }

@@ -20,7 +20,8 @@ func accountProfile() (*Profile, *Source) {
 }
 
 // writeTerms prints an OR of ANDs of matchers: "|" between alternatives,
-// "&" between the matchers of one, "!" for a negated matcher.
+// "&" between the matchers of one, "!" for a negated matcher, a matcher's
+// values (an OR) separated by ", ".
 func writeTerms(groups []*rule.Group) string {
 	var ors []string
 	for _, g := range groups {
@@ -30,8 +31,12 @@ func writeTerms(groups []*rule.Group) string {
 			if m.Negate {
 				neg = "!"
 			}
-			lit, _ := m.Values[0].Pattern.Literal()
-			ands = append(ands, neg+m.Field+" "+m.Op.String()+" "+lit)
+			var lits []string
+			for _, v := range m.Values {
+				lit, _ := v.Pattern.Literal()
+				lits = append(lits, lit)
+			}
+			ands = append(ands, neg+m.Field+" "+m.Op.String()+" "+strings.Join(lits, ", "))
 		}
 		ors = append(ors, strings.Join(ands, " & "))
 	}

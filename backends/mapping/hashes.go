@@ -95,11 +95,7 @@ func (p *Profile) describeHashes(table map[string]string, s *Source) string {
 		if !ok {
 			continue
 		}
-		name := field
-		if f, err := p.Field(s, field); err == nil && len(f.Names) > 0 {
-			name = strings.Join(f.Names, " or ")
-		}
-		parts = append(parts, algo+" in "+name)
+		parts = append(parts, algo+" in "+p.describeField(field, s))
 	}
 	return strings.Join(parts, ", ")
 }

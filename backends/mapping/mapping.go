@@ -41,6 +41,11 @@ type Source struct {
 	// datamodel, index_pattern, ...).
 	Attrs  map[string]string
 	Fields map[string]Field
+	// Unsupported, when set, says why the target does not collect the log
+	// source at all (Defender XDR keeps no PowerShell script block text):
+	// a rule on it is refused with that reason, and the source does not
+	// count as one the SIEM collects.
+	Unsupported string
 }
 
 // Attr returns a source attribute ("" when unset or for a nil source).
@@ -76,6 +81,12 @@ type Field struct {
 	// domain and for the name. TranslateValues applies it to rules for
 	// product windows (splitAccount).
 	Account *Account
+	// FileName, when set, says the target keeps only the file name of
+	// this Windows path (Sysmon's TargetImage, ImageLoaded) in a form a
+	// rule can rely on: the profile's field that holds it. TranslateValues
+	// rewrites the comparisons that speak of the file name alone
+	// (splitFileName) and refuses the others.
+	FileName string
 }
 
 // Account names the fields of a profile that hold an account's domain and
@@ -117,6 +128,9 @@ func (p *Profile) Alternatives(ls rule.LogSource) ([]*Source, error) {
 		case score == bestScore && sameLogSource(s.LogSource, best[0].LogSource):
 			best = append(best, s)
 		}
+	}
+	if best != nil && best[0].Unsupported != "" {
+		return nil, &MappingError{Profile: p.Name, Reason: best[0].Unsupported}
 	}
 	if best != nil {
 		return best, nil
@@ -296,7 +310,7 @@ func (p *Profile) Merge(o *Profile) *Profile {
 	out := &Profile{Name: p.Name, Target: p.Target, Description: p.Description, Passthrough: p.Passthrough || o.Passthrough,
 		Fields: mergeFields(p.Fields, o.Fields), Attrs: mergeAttrs(p.Attrs, o.Attrs)}
 	for _, s := range p.Sources {
-		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Label: s.Label, Attrs: mergeAttrs(s.Attrs, o.Attrs), Fields: mergeFields(s.Fields, nil)})
+		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Label: s.Label, Attrs: mergeAttrs(s.Attrs, o.Attrs), Fields: mergeFields(s.Fields, nil), Unsupported: s.Unsupported})
 	}
 	var overridden []rule.LogSource
 	for _, os := range o.Sources {
@@ -307,12 +321,16 @@ func (p *Profile) Merge(o *Profile) *Profile {
 			overridden = append(overridden, os.LogSource)
 		}
 		if first < 0 {
-			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Label: os.Label, Attrs: mergeAttrs(o.Attrs, os.Attrs), Fields: mergeFields(os.Fields, nil)})
+			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Label: os.Label, Attrs: mergeAttrs(o.Attrs, os.Attrs), Fields: mergeFields(os.Fields, nil), Unsupported: os.Unsupported})
 			continue
 		}
 		s := out.Sources[first]
 		s.Attrs = mergeAttrs(s.Attrs, os.Attrs)
 		s.Fields = mergeFields(s.Fields, os.Fields)
+		// The override says whether the team collects the source: a
+		// table or fields of its own make a source the built-in profile
+		// does not collect one it reads.
+		s.Unsupported = os.Unsupported
 		if os.Label != "" {
 			s.Label = os.Label
 		}

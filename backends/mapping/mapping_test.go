@@ -29,6 +29,8 @@ sources:
   - logsource: {category: dns}
     fields:
       query: Network_Resolution.DNS.query
+  - logsource: {category: ps_script, product: windows}
+    unsupported: "the SIEM keeps no script block text"
 `
 
 func TestResolveAndField(t *testing.T) {
@@ -52,6 +54,7 @@ func TestResolveAndField(t *testing.T) {
 		{"unsupported", rule.LogSource{Category: "proxy"}, "c-uri-extension", "", nil, "", `field "c-uri-extension": profile "cim": the Web data model has no extension field`},
 		{"unmapped", rule.LogSource{Category: "dns"}, "answer", "", nil, "", `field "answer": profile "cim": no mapping for this field`},
 		{"no source", rule.LogSource{Category: "process_creation", Product: "windows"}, "", "", nil, "", `profile "cim": no source for log source category=process_creation,product=windows`},
+		{"a source the SIEM does not collect", rule.LogSource{Category: "ps_script", Product: "windows"}, "", "", nil, "", `profile "cim": the SIEM keeps no script block text`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,6 +112,22 @@ sources:
 	s, _ = resolve(base, rule.LogSource{Category: "proxy"})
 	f, _ = base.Field(s, "c-uri")
 	assert.Equal(t, []string{"Web.url"}, f.Names, "merge leaves the base profile unchanged")
+
+	scripts := rule.LogSource{Category: "ps_script", Product: "windows"}
+	_, err = resolve(merged, scripts)
+	require.Error(t, err, "an override that does not name the source keeps it uncollected")
+	collects, err := Parse("mine.yml", []byte(`
+sources:
+  - logsource: {category: ps_script, product: windows}
+    attrs: {index: powershell}
+    fields: {ScriptBlockText: ScriptBlockText}
+`), testSchema)
+	require.NoError(t, err)
+	s, err = resolve(base.Merge(collects), scripts)
+	require.NoError(t, err, "a team that collects the source says how it reads it")
+	assert.Equal(t, "powershell", s.Attr("index"))
+	_, err = resolve(base, scripts)
+	require.Error(t, err, "merge leaves the base profile unchanged")
 }
 
 // testSchema stands for a backend's: the attributes the tests' profiles set.
@@ -130,17 +149,17 @@ func TestParseErrors(t *testing.T) {
 		{"misspelt top key", "soruces:\n  - logsource: {category: proxy}\n", []string{
 			`bad.yml:1:1: error: unknown key "soruces" at the top of a mapping file (did you mean "sources"?); the keys are name, target, description, passthrough, fields, sources`}},
 		{"misspelt source key", "sources:\n  - logsource: {category: proxy}\n    attr: {datamodel: Web}\n", []string{
-			`bad.yml:3:5: error: unknown key "attr" in a source (did you mean "attrs"?); the keys are logsource, label, attrs, fields`}},
+			`bad.yml:3:5: error: unknown key "attr" in a source (did you mean "attrs"?); the keys are logsource, label, attrs, fields, unsupported`}},
 		{"source key with no near name", "sources:\n  - logsource: {category: proxy}\n    mapping: {}\n", []string{
-			`bad.yml:3:5: error: unknown key "mapping" in a source; the keys are logsource, label, attrs, fields`}},
+			`bad.yml:3:5: error: unknown key "mapping" in a source; the keys are logsource, label, attrs, fields, unsupported`}},
 		{"misspelt attribute", "sources:\n  - logsource: {category: proxy}\n    attrs:\n      datamodle: Web\n", []string{
 			`bad.yml:4:7: error: unknown splunk source attribute "datamodle" (did you mean "datamodel"?); splunk reads datamodel, dataset, index, only_product`}},
 		{"misspelt logsource key", "sources:\n  - logsource: {categroy: proxy}\n", []string{
 			`bad.yml:2:17: error: unknown key "categroy" in a logsource (did you mean "category"?); the keys are category, product, service`}},
 		{"misspelt field key", "fields:\n  cs-bytes: {nmae: bytes_out}\n", []string{
-			`bad.yml:2:14: error: unknown key "nmae" in a field mapping (did you mean "name"?); the keys are name, names, type, unsupported, values, hashes, account`}},
+			`bad.yml:2:14: error: unknown key "nmae" in a field mapping (did you mean "name"?); the keys are name, names, type, unsupported, values, hashes, account, file_name`}},
 		{"field mapping without a name", "sources:\n  - logsource: {category: proxy}\n    fields:\n      x: {type: long}\n", []string{
-			`bad.yml:4:10: error: the mapping of field "x" needs name, names, hashes, account or unsupported`}},
+			`bad.yml:4:10: error: the mapping of field "x" needs name, names, hashes, account, file_name or unsupported`}},
 		{"wrongly typed value", "sources:\n  - logsource: {category: proxy}\n    fields: [a, b]\n", []string{
 			"bad.yml:3:13: error: fields must be a map, not a list"}},
 		{"sources not a list", "sources: {category: proxy}\n", []string{
@@ -173,9 +192,15 @@ func TestParseErrors(t *testing.T) {
 			"bad.yml:4:5: error: log source category=Proxy has 2 sources (alternatives, the first at line 2): each needs a label, which names it in refusals"}},
 		{"alternatives with one label", "sources:\n  - logsource: {category: proxy}\n    label: same\n  - logsource: {category: proxy}\n    label: same\n", []string{
 			`bad.yml:4:5: error: log source category=proxy has 2 sources (alternatives, the first at line 2): label "same" names two of them`}},
+		{"alternative of an uncollected source", "sources:\n  - logsource: {category: ps_script}\n    unsupported: not kept\n  - logsource: {category: ps_script}\n    label: b\n    attrs: {index: x}\n", []string{
+			"bad.yml:2:5: error: log source category=ps_script has 2 sources (alternatives, the first at line 2): a log source the target does not collect (unsupported) has that one source"}},
 		{"alternatives serving other rules", "sources:\n  - logsource: {category: process_creation, product: windows}\n    label: a\n    attrs: {only_product: \"true\"}\n" +
 			"  - logsource: {category: process_creation, product: windows}\n    label: b\n", []string{
 			`bad.yml:5:5: error: log source category=process_creation,product=windows has 2 sources (alternatives, the first at line 2): each must set only_product alike (this one "", the first "true")`}},
+		{"uncollected source with fields", "sources:\n  - logsource: {category: ps_script}\n    unsupported: not kept\n    fields: {a: b}\n", []string{
+			"bad.yml:2:5: error: a source the target does not collect (unsupported) has no attrs or fields"}},
+		{"uncollected source without a reason", "sources:\n  - logsource: {category: ps_script}\n    unsupported: \"\"\n", []string{
+			"bad.yml:3:18: error: a source's unsupported needs the reason the target does not collect it"}},
 		{"every unknown key is named", "nmae: x\nsoruces: []\n", []string{
 			`bad.yml:1:1: error: unknown key "nmae" at the top of a mapping file (did you mean "name"?); the keys are name, target, description, passthrough, fields, sources`,
 			`bad.yml:2:1: error: unknown key "soruces" at the top of a mapping file (did you mean "sources"?); the keys are name, target, description, passthrough, fields, sources`}},

@@ -81,9 +81,9 @@ func registeredTargets() []string {
 // The keys of each map of a mapping file.
 var (
 	topKeys       = []string{"name", "target", "description", "passthrough", "fields", "sources"}
-	sourceKeys    = []string{"logsource", "label", "attrs", "fields"}
+	sourceKeys    = []string{"logsource", "label", "attrs", "fields", "unsupported"}
 	logSourceKeys = []string{"category", "product", "service"}
-	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes", "account"}
+	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes", "account", "file_name"}
 	accountKeys   = []string{"domain", "name"}
 )
 
@@ -363,9 +363,17 @@ func (p *parser) sources(kv pair) []*Source {
 				s.Attrs = p.attrs(kv.val)
 			case "fields":
 				s.Fields = p.fields(kv.val)
+			case "unsupported":
+				s.Unsupported = p.str(kv)
+				if s.Unsupported == "" {
+					p.diags.Errorf(p.pos(kv.val), CodeMissingFields, "a source's unsupported needs the reason the target does not collect it")
+				}
 			default:
 				p.unknownKey(kv.key, "in a source", sourceKeys)
 			}
+		}
+		if s.Unsupported != "" && (len(s.Attrs) > 0 || len(s.Fields) > 0) {
+			p.diags.Errorf(p.pos(item), CodeMissingFields, "a source the target does not collect (unsupported) has no attrs or fields")
 		}
 		out = append(out, s)
 		at = append(at, yamlnode.Deref(item))
@@ -393,6 +401,8 @@ func (p *parser) checkAlternatives(sources []*Source, at []*yaml.Node) {
 		}
 		where := fmt.Sprintf("log source %s has %d sources (alternatives, the first at line %d)", Describe(s.LogSource), alts, at[first].Line)
 		switch {
+		case s.Unsupported != "":
+			p.diags.Errorf(p.pos(at[i]), CodeBadValue, "%s: a log source the target does not collect (unsupported) has that one source", where)
 		case s.Label == "":
 			p.diags.Errorf(p.pos(at[i]), CodeMissingFields, "%s: each needs a label, which names it in refusals", where)
 		case i != first && s.Attr(OnlyProduct) != sources[first].Attr(OnlyProduct):
@@ -457,7 +467,8 @@ func (p *parser) fields(n *yaml.Node) map[string]Field {
 }
 
 // field reads what one field becomes: a name, a list of names, or a map
-// with name/names, type, unsupported, values, hashes and account.
+// with name/names, type, unsupported, values, hashes, account and
+// file_name.
 func (p *parser) field(kv pair) (Field, bool) {
 	v, ok := p.visit(kv.val)
 	if !ok {
@@ -522,14 +533,16 @@ func (p *parser) field(kv pair) (Field, bool) {
 		case "account":
 			f.Account, ok = p.account(q)
 			good = good && ok
+		case "file_name":
+			f.FileName = p.str(q)
 		default:
 			p.unknownKey(q.key, "in a field mapping", fieldKeys)
 			good = false
 		}
 	}
 	f.Names = append(name, f.Names...)
-	if good && len(f.Names) == 0 && f.Unsupported == "" && f.Hashes == nil && f.Account == nil {
-		p.diags.Errorf(p.pos(v), CodeMissingFields, "the mapping of field %q needs name, names, hashes, account or unsupported", kv.key.Value)
+	if good && len(f.Names) == 0 && f.Unsupported == "" && f.Hashes == nil && f.Account == nil && f.FileName == "" {
+		p.diags.Errorf(p.pos(v), CodeMissingFields, "the mapping of field %q needs name, names, hashes, account, file_name or unsupported", kv.key.Value)
 		good = false
 	}
 	return f, good

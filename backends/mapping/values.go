@@ -23,9 +23,11 @@ func (e *ValueError) Error() string { return fmt.Sprintf("field %q: %s", e.Field
 // target's, for every backend: each comparison on a field whose mapping in
 // source s has a value table (Field.Values) is rewritten to the target's
 // value, and each comparison on Sysmon's Hashes where the target keeps one
-// field per algorithm (Field.Hashes) becomes comparisons on those fields.
+// field per algorithm (Field.Hashes) becomes comparisons on those fields,
+// and each comparison on a Windows path of which the target keeps only the
+// file name (Field.FileName) one on that file name.
 // Only the forms that select exactly the same events are rewritten (see
-// translate and splitHashes); any other comparison on such a field is
+// translate, splitHashes, splitAccount and splitFileName); any other comparison on such a field is
 // refused with a *ValueError. The rule is returned unchanged when it
 // compares no such field, else a copy: r itself is not modified.
 func (p *Profile) TranslateValues(r *rule.Rule, s *Source) (*rule.Rule, error) {
@@ -45,6 +47,9 @@ func (p *Profile) TranslateValues(r *rule.Rule, s *Source) (*rule.Rule, error) {
 			return nil, &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf("the target keeps the account as a domain and a name (%s); only a Windows rule's DOMAIN\\name is split into them, and this rule's log source is not product windows", p.describeAccount(f.Account, s))}
 		case f.Hashes != nil:
 			alts, err := p.splitHashes(m, f.Hashes, s)
+			return each(alts), err
+		case f.FileName != "":
+			alts, err := p.splitFileName(m, f.FileName, s)
 			return each(alts), err
 		case f.Values != nil:
 			nm, err := translate(m, f.Values)

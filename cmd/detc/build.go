@@ -81,7 +81,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 	if err != nil {
 		return cli.Exit(err)
 	}
-	s, code := openProject(c, e, pf)
+	s, code := openProject(c, e, pf, paths)
 	if s == nil {
 		return code
 	}

@@ -81,7 +81,7 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 		cli.Usagef(e.stderr, c.Name, "give one --target, not %d (targets: %s)", len(pf.Targets), strings.Join(registry.Names(), ", "))
 		return cli.ExitUsage
 	}
-	s, code := openProject(c, e, pf)
+	s, code := openProject(c, e, pf, paths)
 	if s == nil {
 		return code
 	}

@@ -80,7 +80,7 @@ func TestCompileMappingErrors(t *testing.T) {
 	code, stdout, stderr := detc(t, "compile", "--target", "elastic", "--mapping", bad, "testdata/good")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, stdout)
-	assert.Equal(t, bad+`:4:5: error: unknown key "atrs" in a source (did you mean "attrs"?); the keys are logsource, label, attrs, fields
+	assert.Equal(t, bad+`:4:5: error: unknown key "atrs" in a source (did you mean "attrs"?); the keys are logsource, label, attrs, fields, unsupported
     4 |     atrs:
       |     ^
 `+bad+`:7:13: error: unknown elastic source attribute "indx" (did you mean "index"?); elastic reads category, filter, index, only_product

@@ -91,7 +91,7 @@ func runDiff(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "detc diff: %v\n", err)
 		return cli.ExitFail
 	}
-	s, code := openProject(c, e, pf)
+	s, code := openProject(c, e, pf, paths)
 	if s == nil {
 		return code
 	}

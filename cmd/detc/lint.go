@@ -47,7 +47,7 @@ func runLint(c *cli.Command, e *env, args []string) int {
 		cli.Usagef(e.stderr, c.Name, "unknown format %q (formats: %s)", *format, strings.Join(cli.Formats(), ", "))
 		return cli.ExitUsage
 	}
-	s, code := openProject(c, e, pf)
+	s, code := openProject(c, e, pf, paths)
 	if s == nil {
 		return code
 	}

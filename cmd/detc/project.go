@@ -11,11 +11,12 @@ import (
 	"github.com/detc/detc/internal/project"
 )
 
-// openProject reads detc.hcl (or --config) and lays the flags over it. On
+// openProject reads detc.hcl (or --config; found from the working folder,
+// else from the first input path) and lays the flags over it. On
 // a problem it reports it and returns the exit status: 2 for a wrong
 // flag, 1 for a wrong project file.
-func openProject(c *cli.Command, e *env, f *project.Flags) (*project.Settings, int) {
-	s, cfg, err := project.Open(f)
+func openProject(c *cli.Command, e *env, f *project.Flags, inputs []string) (*project.Settings, int) {
+	s, cfg, err := project.Open(f, inputs)
 	var usage *project.UsageError
 	var conf *project.ConfigError
 	switch {

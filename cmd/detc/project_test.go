@@ -92,6 +92,28 @@ func TestBuildFollowsTheProjectFile(t *testing.T) {
 	assert.Contains(t, tree["runbooks/11111111-1111-4111-8111-111111111111.md"], "index=\"proxy\"", "runbooks show the deployed queries")
 }
 
+// A run from outside the repository, given the repository's detections,
+// reads the detc.hcl above them: the same deployments as from inside.
+func TestProjectFileFoundFromTheInputs(t *testing.T) {
+	dir := projectRepo(t)
+	inside := filepath.Join(dir, "out-inside")
+	code, want, stderr := detc(t, "build", "--strict", "--out", inside, ".")
+	require.Equal(t, 0, code, stderr)
+
+	t.Chdir(t.TempDir()) // no detc.hcl here or above
+	outside := filepath.Join(dir, "out-outside")
+	code, got, stderr := detc(t, "build", "--strict", "--out", outside, filepath.Join(dir, "detections"))
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, strings.ReplaceAll(want, inside, outside), got)
+	in, out := testutil.ReadTree(t, inside), testutil.ReadTree(t, outside)
+	require.Equal(t, fileList(in), fileList(out))
+	for name, data := range in {
+		if !strings.HasPrefix(name, "site/") { // the catalog shows the paths as given
+			assert.Equal(t, data, out[name], name)
+		}
+	}
+}
+
 func TestFlagsOverrideTheProjectFile(t *testing.T) {
 	dir := projectRepo(t)
 	out := filepath.Join(dir, "out")
@@ -246,7 +268,7 @@ func TestCompileHelpListsProfiles(t *testing.T) {
 // in its default profile, the fixtures folder of the working folder.
 func noProject(t *testing.T) *project.Settings {
 	t.Helper()
-	s, _, err := project.Open(&project.Flags{Config: project.NoConfig})
+	s, _, err := project.Open(&project.Flags{Config: project.NoConfig}, nil)
 	require.NoError(t, err)
 	return s
 }

@@ -49,7 +49,7 @@ func runTest(c *cli.Command, e *env, args []string) int {
 		cli.Usagef(e.stderr, c.Name, "unknown format %q (formats: %s)", *format, strings.Join(report.TestFormats, ", "))
 		return cli.ExitUsage
 	}
-	s, code := openProject(c, e, pf)
+	s, code := openProject(c, e, pf, paths)
 	if s == nil {
 		return code
 	}

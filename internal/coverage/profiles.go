@@ -39,6 +39,10 @@ func Profiles(backends []target.Backend) ([]byte, error) {
 			}
 			b.WriteString("| Log source | Reads | Fields mapped | Fields refused |\n| --- | --- | ---: | ---: |\n")
 			for _, s := range p.Sources {
+				if s.Unsupported != "" {
+					fmt.Fprintf(&b, "| %s | not collected: %s | 0 | 0 |\n", mapping.Describe(s.LogSource), escape(s.Unsupported))
+					continue
+				}
 				mapped, refused := 0, 0
 				for _, f := range s.Fields {
 					if f.Unsupported != "" {

@@ -38,6 +38,40 @@ func TestFindWalksUp(t *testing.T) {
 	assert.Equal(t, filepath.Join(root, "detections", FileName), got)
 }
 
+func TestFindForFallsBackToTheFirstInput(t *testing.T) {
+	team := t.TempDir()
+	rules := filepath.Join(team, "detections", "proxy")
+	require.NoError(t, os.MkdirAll(rules, 0o755))
+	rule := filepath.Join(rules, "post.yml")
+	require.NoError(t, os.WriteFile(rule, nil, 0o644))
+	teamFile := filepath.Join(team, FileName)
+	require.NoError(t, os.WriteFile(teamFile, nil, 0o644))
+	elsewhere := t.TempDir()
+	here := t.TempDir()
+	hereFile := filepath.Join(here, FileName)
+	require.NoError(t, os.WriteFile(hereFile, nil, 0o644))
+
+	for _, tc := range []struct {
+		name   string
+		wd     string
+		inputs []string
+		want   string
+	}{
+		{"a folder input", elsewhere, []string{rules}, teamFile},
+		{"a file input", elsewhere, []string{rule}, teamFile},
+		{"only the first input counts", elsewhere, []string{elsewhere, rule}, ""},
+		{"a missing input is the loader's to report", elsewhere, []string{filepath.Join(team, "nope")}, ""},
+		{"no inputs", elsewhere, nil, ""},
+		{"the working folder's file wins", here, []string{rule}, hereFile},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := findFor(tc.wd, tc.inputs)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
 const fullConfig = `
 targets          = ["splunk", "kql"]
 fixtures         = "tests/fixtures"

@@ -147,8 +147,9 @@ const NoConfig = "none"
 const ConfigEnv = "DETC_CONFIG"
 
 // Open finds and reads the project file (--config, $DETC_CONFIG, or
-// detc.hcl in the working folder or above) and resolves it with the flags.
-func Open(f *Flags) (*Settings, *Config, error) {
+// detc.hcl in the working folder or above, else above the first input
+// path) and resolves it with the flags.
+func Open(f *Flags, inputs []string) (*Settings, *Config, error) {
 	path := first(f.Config, os.Getenv(ConfigEnv))
 	wd, err := os.Getwd()
 	if err != nil {
@@ -161,7 +162,7 @@ func Open(f *Flags) (*Settings, *Config, error) {
 		s, err := Resolve(cfg, f)
 		return s, cfg, err
 	case "":
-		if path, err = Find(wd); err != nil {
+		if path, err = findFor(wd, inputs); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -171,6 +172,26 @@ func Open(f *Flags) (*Settings, *Config, error) {
 	}
 	s, err := Resolve(cfg, f)
 	return s, cfg, err
+}
+
+// findFor finds the project file of a run in the working folder or above;
+// when there is none there, in the folder of the first input path or
+// above, so that "detc build ~/team/detections" run from elsewhere reads
+// the team's detc.hcl and fixtures rather than the defaults.
+func findFor(wd string, inputs []string) (string, error) {
+	path, err := Find(wd)
+	if path != "" || err != nil || len(inputs) == 0 {
+		return path, err
+	}
+	dir := inputs[0]
+	info, err := os.Stat(dir)
+	if err != nil {
+		return "", nil // the loader reports a missing input
+	}
+	if !info.IsDir() {
+		dir = filepath.Dir(dir)
+	}
+	return Find(dir)
 }
 
 // Resolve lays the flags over the project file. A wrong flag value is a

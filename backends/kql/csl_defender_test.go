@@ -1,0 +1,106 @@
+package kql_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/backends/kql"
+	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/sigma"
+	"github.com/detc/detc/internal/testutil/corpus"
+)
+
+// cslDefenderSources are the log sources sentinel-csl reads from the
+// Defender XDR connector's tables (Defender for Endpoint on Linux and
+// macOS), as the defender-xdr profile reads them.
+var cslDefenderSources = []rule.LogSource{
+	{Category: "process_creation", Product: "linux"},
+	{Category: "process_creation", Product: "macos"},
+	{Category: "file_event", Product: "linux"},
+	{Category: "file_event", Product: "macos"},
+	{Category: "network_connection", Product: "linux"},
+}
+
+// TestCslDefenderSourcesMatchDefenderXDR: for these log sources the two
+// profiles read the same table the same way (filter, extend, connector,
+// entities) and map every field alike, so the copy in sentinel-csl.yml
+// cannot drift from defender-xdr.yml.
+func TestCslDefenderSourcesMatchDefenderXDR(t *testing.T) {
+	csl, err := kql.Profile("sentinel-csl", nil)
+	require.NoError(t, err)
+	xdr, err := kql.Profile("defender-xdr", nil)
+	require.NoError(t, err)
+	for _, ls := range cslDefenderSources {
+		t.Run(mapping.Describe(ls), func(t *testing.T) {
+			cs, err := csl.Alternatives(ls)
+			require.NoError(t, err)
+			ds, err := xdr.Alternatives(ls)
+			require.NoError(t, err)
+			require.Len(t, cs, 1)
+			require.Len(t, ds, 1)
+			c, d := cs[0], ds[0]
+			assert.Equal(t, ls, c.LogSource, "sentinel-csl must read its own source for the product, not another product's")
+			assert.NotEmpty(t, c.Attr("table"))
+			assert.Equal(t, d.Attrs, c.Attrs)
+			assert.Equal(t, csl.FieldNames(c), xdr.FieldNames(d))
+			for _, name := range xdr.FieldNames(d) {
+				want, wantErr := xdr.Field(d, name)
+				got, gotErr := csl.Field(c, name)
+				assert.Equal(t, want, got, name)
+				assert.Equal(t, reason(wantErr), reason(gotErr), name)
+			}
+		})
+	}
+}
+
+// reason is a field's refusal reason, "" when it is mapped.
+func reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	return mapping.Reason(err)
+}
+
+// unixRules are Linux and macOS rules on the sources sentinel-csl reads
+// from Defender's tables, in the shapes SigmaHQ's rules take.
+var unixRules = []string{
+	"product: linux\n  category: process_creation\ndetection:\n  sel:\n    Image|endswith: '/crontab'\n    CommandLine|contains: ' -r'\n  filter:\n    ParentImage|startswith: '/usr/lib/'\n  condition: sel and not filter",
+	"product: macos\n  category: process_creation\ndetection:\n  sel:\n    Image: '/usr/bin/osascript'\n    CommandLine|contains|all:\n      - 'display dialog'\n      - 'password'\n  condition: sel",
+	"product: linux\n  category: file_event\ndetection:\n  sel:\n    TargetFilename|startswith:\n      - '/etc/cron.d/'\n      - '/var/spool/cron/'\n  filter:\n    Image: '/usr/sbin/anacron'\n  condition: sel and not filter",
+	"product: macos\n  category: file_event\ndetection:\n  sel:\n    TargetFilename|contains: '/Library/LaunchAgents/'\n    TargetFilename|endswith: '.plist'\n  condition: sel",
+	"product: linux\n  category: network_connection\ndetection:\n  sel:\n    Image|endswith:\n      - '/nc'\n      - '/ncat'\n    Initiated: 'true'\n    DestinationHostname|endswith: '.onion'\n  condition: sel",
+}
+
+// TestCslUnixRulesAgreeWithEvaluator: Linux and macOS rules compiled for
+// sentinel-csl and read back decide on Defender's rows as the evaluator
+// decides on the rule's events: the rules above and SigmaHQ's that
+// compile.
+func TestCslUnixRulesAgreeWithEvaluator(t *testing.T) {
+	var rules []*rule.Rule
+	for i, body := range unixRules {
+		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  %s\n", 950+i, body)
+		loaded, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
+		require.False(t, diags.HasErrors(), "%v", diags)
+		rules = append(rules, loaded...)
+	}
+	assert.Equal(t, len(unixRules), agreeOnDefender(t, "sentinel-csl", rules))
+}
+
+func TestCslUnixRulesAgreeWithEvaluatorOnCorpus(t *testing.T) {
+	var rules []*rule.Rule
+	for _, r := range corpus.Rules(t) {
+		for _, ls := range cslDefenderSources {
+			if strings.EqualFold(r.LogSource.Category, ls.Category) && strings.EqualFold(r.LogSource.Product, ls.Product) && r.Aggregation == nil {
+				rules = append(rules, r)
+			}
+		}
+	}
+	checked := agreeOnDefender(t, "sentinel-csl", rules)
+	t.Logf("%d of %d SigmaHQ Linux and macOS rules compared", checked, len(rules))
+	assert.GreaterOrEqual(t, checked, 100)
+}
