@@ -1,7 +1,6 @@
 package kql_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/rule"
-	"github.com/detc/detc/internal/sigma"
 	"github.com/detc/detc/internal/testutil"
 	"github.com/detc/detc/internal/testutil/corpus"
 )
@@ -82,10 +80,7 @@ var unixRules = []string{
 func TestCslUnixRulesAgreeWithEvaluator(t *testing.T) {
 	var rules []*rule.Rule
 	for i, body := range unixRules {
-		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  %s\n", 950+i, body)
-		loaded, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
-		require.False(t, diags.HasErrors(), "%v", diags)
-		rules = append(rules, loaded...)
+		rules = append(rules, snippetRule(t, 950+i, body))
 	}
 	assert.Equal(t, len(unixRules), agreeOnDefender(t, "sentinel-csl", rules))
 }
@@ -112,10 +107,7 @@ func TestCslUnixRulesAgreeWithEvaluatorOnCorpus(t *testing.T) {
 // that can never match, and Windows rules keep DOMAIN\name.
 func TestUnixUserRefused(t *testing.T) {
 	load := func(product string, n int) *rule.Rule {
-		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  product: %s\n  category: process_creation\ndetection:\n  sel:\n    User: root\n  condition: sel\n", n, product)
-		loaded, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
-		require.False(t, diags.HasErrors(), "%v", diags)
-		return loaded[0]
+		return snippetRule(t, n, "product: "+product+"\n  category: process_creation\ndetection:\n  sel:\n    User: root\n  condition: sel")
 	}
 	for _, profile := range []string{"defender-xdr", "sentinel-csl"} {
 		for i, product := range []string{"linux", "macos"} {

@@ -18,7 +18,6 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/eval"
 	"github.com/detc/detc/internal/rule"
-	"github.com/detc/detc/internal/sigma"
 	"github.com/detc/detc/internal/testutil"
 	"github.com/detc/detc/internal/testutil/corpus"
 )
@@ -49,10 +48,7 @@ var splitRules = []string{
 func TestDefenderSplitsAgreeWithEvaluator(t *testing.T) {
 	var rules []*rule.Rule
 	for i, body := range splitRules {
-		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  product: windows\n  %s\n", 900+i, body)
-		loaded, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
-		require.False(t, diags.HasErrors(), "%v", diags)
-		rules = append(rules, loaded...)
+		rules = append(rules, snippetRule(t, 900+i, "product: windows\n  "+body))
 	}
 	assert.Equal(t, len(splitRules), agreeOnDefender(t, "defender-xdr", rules))
 }
