@@ -188,8 +188,9 @@ func sysmonPath(rng *rand.Rand, r *rule.Rule, field, column string, ev eval.MapE
 	row[column] = name
 }
 
-// sysmonAccessMask writes an access mask as Sysmon does (0x and lower-case
-// hex), from the rule's values, their neighbours and random masks (the
+// sysmonAccessMask writes an access mask as Sysmon does (0x and hex digits
+// without leading zeros, in either case: published events show 0x1FFFFF
+// and 0x143a), from the rule's values, their neighbours and random masks (the
 // high bit too), and as the profile's extend rebuilds it from Defender's
 // decimal DesiredAccess: binary_and with 0xFFFFFFFF, then tohex (lower
 // case, no leading zeros).
@@ -210,6 +211,9 @@ func sysmonAccessMask(rng *rand.Rand, r *rule.Rule, ev eval.MapEvent, row map[st
 		m = rng.Uint32()
 	}
 	ev["GrantedAccess"] = fmt.Sprintf("0x%x", m)
+	if rng.IntN(2) == 0 {
+		ev["GrantedAccess"] = fmt.Sprintf("0x%X", m)
+	}
 	// Defender's number, signed or not: the mask keeps its 32 bits.
 	desired := int64(int32(m))
 	if rng.IntN(2) == 0 {
