@@ -1,7 +1,6 @@
 package kql_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -10,8 +9,9 @@ import (
 
 	"github.com/detc/detc/backends/kql"
 	"github.com/detc/detc/backends/mapping"
+	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/rule"
-	"github.com/detc/detc/internal/sigma"
+	"github.com/detc/detc/internal/testutil"
 	"github.com/detc/detc/internal/testutil/corpus"
 )
 
@@ -83,10 +83,7 @@ var unixRules = []string{
 func TestCslUnixRulesAgreeWithEvaluator(t *testing.T) {
 	var rules []*rule.Rule
 	for i, body := range unixRules {
-		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  %s\n", 950+i, body)
-		loaded, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
-		require.False(t, diags.HasErrors(), "%v", diags)
-		rules = append(rules, loaded...)
+		rules = append(rules, snippetRule(t, 950+i, body))
 	}
 	assert.Equal(t, len(unixRules), agreeOnDefender(t, "sentinel-csl", rules))
 }
@@ -103,4 +100,30 @@ func TestCslUnixRulesAgreeWithEvaluatorOnCorpus(t *testing.T) {
 	checked := agreeOnDefender(t, "sentinel-csl", rules)
 	t.Logf("%d of %d SigmaHQ Linux and macOS rules compared", checked, len(rules))
 	assert.GreaterOrEqual(t, checked, 100)
+}
+
+// TestUnixUserRefused: Sysmon for Linux writes User as the bare user name
+// (SigmaHQ's Linux rules compare User: root), while the Windows source's
+// User is DOMAIN\name rebuilt from Defender's AccountDomain and
+// AccountName, which such a value never equals: both profiles refuse User
+// on Linux and macOS process creation instead of compiling a comparison
+// that can never match, and Windows rules keep DOMAIN\name.
+func TestUnixUserRefused(t *testing.T) {
+	load := func(product string, n int) *rule.Rule {
+		return snippetRule(t, n, "product: "+product+"\n  category: process_creation\ndetection:\n  sel:\n    User: root\n  condition: sel")
+	}
+	for _, profile := range []string{"defender-xdr", "sentinel-csl"} {
+		for i, product := range []string{"linux", "macos"} {
+			t.Run(profile+" "+product, func(t *testing.T) {
+				_, err := kql.New().Compile(testutil.Checked(t, load(product, 970+i)), target.Options{Profile: profile})
+				var ref *target.Refusal
+				require.ErrorAs(t, err, &ref)
+				assert.Contains(t, ref.Reason, "bare user name")
+				assert.Equal(t, 8, ref.Pos.Line)
+			})
+		}
+	}
+	q, err := kql.New().Compile(testutil.Checked(t, load("windows", 972)), target.Options{Profile: "defender-xdr"})
+	require.NoError(t, err)
+	assert.Contains(t, q.Text, `User = strcat(AccountDomain, "\\", AccountName)`)
 }

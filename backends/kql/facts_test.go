@@ -37,9 +37,6 @@ func TestProfileRefusalFacts(t *testing.T) {
 		prof, err := kql.Profile(name, nil)
 		require.NoError(t, err)
 		for _, src := range prof.Sources {
-			if src.Unsupported != "" {
-				continue // TestUncollectedSources
-			}
 			where := name + " " + mapping.Describe(src.LogSource)
 			from := src.Attr("table") + src.Attr("function")
 			_, ok := ws.Columns(from)
@@ -157,52 +154,6 @@ func TestProfileRefusalAbsences(t *testing.T) {
 						}
 						assert.False(t, re.MatchString(c.Name), "%s: %q, but %s has the column %s", where, m.Unsupported, from, c.Name)
 					}
-				}
-			}
-		}
-	}
-	assert.Positive(t, checked)
-}
-
-// uncollected are the log sources a profile says its SIEM does not
-// collect, by the words after "does not collect", each with the column
-// names that would make the claim false in any table the profile reads.
-var uncollected = map[string]string{
-	"PowerShell script block logging": `scriptblock`,
-}
-
-var notCollectedPhrase = regexp.MustCompile(`\bdoes not collect ([A-Za-z0-9 -]+?)(?:$|[;(,.:])`)
-
-// TestUncollectedSources checks every source a profile declares its SIEM
-// does not collect: no table or function the profile reads has a column
-// that would hold it.
-func TestUncollectedSources(t *testing.T) {
-	ws, err := kqlcheck.Workspace()
-	require.NoError(t, err)
-	checked := 0
-	for _, name := range kql.New().Profiles() {
-		prof, err := kql.Profile(name, nil)
-		require.NoError(t, err)
-		for _, src := range prof.Sources {
-			if src.Unsupported == "" {
-				continue
-			}
-			where := name + " " + mapping.Describe(src.LogSource)
-			g := notCollectedPhrase.FindStringSubmatch(src.Unsupported)
-			if !assert.NotNil(t, g, "%s: %q says not what the SIEM does not collect", where, src.Unsupported) {
-				continue
-			}
-			claim, ok := uncollected[strings.TrimSpace(g[1])]
-			if !assert.True(t, ok, "%s: add what would refute %q to uncollected", where, g[1]) {
-				continue
-			}
-			checked++
-			re := regexp.MustCompile(`(?i)` + claim)
-			for _, other := range prof.Sources {
-				from := other.Attr("table") + other.Attr("function")
-				cols, _ := ws.Columns(from)
-				for _, c := range cols {
-					assert.False(t, re.MatchString(c.Name), "%s: %q, but %s (read for %s) has the column %s", where, src.Unsupported, from, mapping.Describe(other.LogSource), c.Name)
 				}
 			}
 		}

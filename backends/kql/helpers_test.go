@@ -2,13 +2,14 @@ package kql_test
 
 import (
 	"fmt"
-	"github.com/detc/detc/internal/testutil"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/detc/detc/internal/testutil"
 
 	"github.com/stretchr/testify/require"
 
@@ -150,4 +151,16 @@ func loadRules(t testing.TB, dir string) []*rule.Rule {
 	rules, diags := sigma.LoadFiles(files)
 	require.False(t, diags.HasErrors(), "%v", diags)
 	return rules
+}
+
+// snippetRule loads a test's Sigma rule written as its logsource's lines
+// and detection (body, indented as under "logsource:"), with an id ending
+// in n.
+func snippetRule(t testing.TB, n int, body string) *rule.Rule {
+	t.Helper()
+	src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  %s\n", n, body)
+	loaded, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	require.Len(t, loaded, 1)
+	return loaded[0]
 }

@@ -106,7 +106,7 @@ func lexKQL(src string) ([]token, error) {
 			toks = append(toks, token{'r', src[i:j]})
 			i = j
 		default:
-			for _, op := range []string{"=~", "==", "!=", ">=", "<=", ">", "<", "(", ")", ",", "*", "="} {
+			for _, op := range []string{"=~", "==", "!=", ">=", "<=", ">", "<", "(", ")", ",", "*", "=", "."} {
 				if strings.HasPrefix(src[i:], op) {
 					toks = append(toks, token{'p', op})
 					i += len(op)
@@ -298,18 +298,12 @@ func (p *kparser) unary() (node, error) {
 var boolFuncs = map[string]bool{"isempty": true, "isnotempty": true, "coalesce": true,
 	"ipv4_is_in_range": true, "ipv4_is_in_any_range": true, "ipv6_is_in_range": true, "ipv6_is_in_any_range": true}
 
-func (p *kparser) boolCall() (node, error) {
-	name := p.next().text
-	p.next() // (
-	var args []node
+// callArgs reads a call's arguments, each with arg (given its index), up
+// to and including the closing parenthesis.
+func callArgs[T any](p *kparser, arg func(i int) (T, error)) ([]T, error) {
+	var args []T
 	for p.peek().text != ")" {
-		var a node
-		var err error
-		if name == "coalesce" && len(args) == 0 {
-			a, err = p.or()
-		} else {
-			a, err = p.operand()
-		}
+		a, err := arg(len(args))
 		if err != nil {
 			return nil, err
 		}
@@ -319,6 +313,21 @@ func (p *kparser) boolCall() (node, error) {
 		}
 	}
 	p.next()
+	return args, nil
+}
+
+func (p *kparser) boolCall() (node, error) {
+	name := p.next().text
+	p.next() // (
+	args, err := callArgs(p, func(i int) (node, error) {
+		if name == "coalesce" && i == 0 {
+			return p.or()
+		}
+		return p.operand()
+	})
+	if err != nil {
+		return nil, err
+	}
 	switch name {
 	case "isempty", "isnotempty":
 		want := name == "isempty"

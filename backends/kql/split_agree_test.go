@@ -18,7 +18,6 @@ import (
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/eval"
 	"github.com/detc/detc/internal/rule"
-	"github.com/detc/detc/internal/sigma"
 	"github.com/detc/detc/internal/testutil"
 	"github.com/detc/detc/internal/testutil/corpus"
 )
@@ -44,15 +43,14 @@ var splitRules = []string{
 // account's domain and name apart) as the evaluator decides on Sysmon's
 // events (Hashes as SHA1=...,MD5=... in any order and subset, User as
 // DOMAIN\name): the test rules and SigmaHQ's that compile. The profile's
-// extend (Defender's own User column of process creation) is left out of
-// the query and its result given in the row.
+// extend is left out of the query: the row holds its result, Defender's
+// own User column of process creation as given, process access's
+// GrantedAccess as the extend expression computes it from the row's
+// AdditionalFields (extend_eval_test.go).
 func TestDefenderSplitsAgreeWithEvaluator(t *testing.T) {
 	var rules []*rule.Rule
 	for i, body := range splitRules {
-		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  product: windows\n  %s\n", 900+i, body)
-		loaded, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
-		require.False(t, diags.HasErrors(), "%v", diags)
-		rules = append(rules, loaded...)
+		rules = append(rules, snippetRule(t, 900+i, "product: windows\n  "+body))
 	}
 	assert.Equal(t, len(splitRules), agreeOnDefender(t, "defender-xdr", rules))
 }
@@ -115,6 +113,11 @@ rules:
 		require.NoError(t, err, q.Text)
 		prog, diags := eval.Compile(r)
 		require.False(t, diags.HasErrors(), "%v", diags)
+		var grantedAccess xnode
+		if cands["GrantedAccess"] != nil {
+			grantedAccess, err = extendColumn(src.Attr("extend"), "GrantedAccess")
+			require.NoError(t, err)
+		}
 		for i := 0; i < 300; i++ {
 			ev, row := eval.MapEvent{}, map[string]string{"ActionType": action}
 			for _, f := range slices.Sorted(maps.Keys(columns)) {
@@ -131,7 +134,7 @@ rules:
 				case fileNameOf(prof, src, f) != "":
 					sysmonPath(rng, r, f, fileNameOf(prof, src, f), ev, row)
 				case f == "GrantedAccess":
-					sysmonAccessMask(rng, r, ev, row)
+					sysmonAccessMask(rng, r, grantedAccess, ev, row)
 				}
 			}
 			want := prog.Match(ev)
@@ -191,12 +194,14 @@ func sysmonPath(rng *rand.Rand, r *rule.Rule, field, column string, ev eval.MapE
 	row[column] = name
 }
 
-// sysmonAccessMask writes an access mask as Sysmon does (0x and lower-case
-// hex), from the rule's values, their neighbours and random masks (the
-// high bit too), and as the profile's extend rebuilds it from Defender's
-// decimal DesiredAccess: binary_and with 0xFFFFFFFF, then tohex (lower
-// case, no leading zeros).
-func sysmonAccessMask(rng *rand.Rand, r *rule.Rule, ev eval.MapEvent, row map[string]string) {
+// sysmonAccessMask writes an access mask as Sysmon does (0x and hex digits
+// without leading zeros, in either case: published events show 0x1FFFFF
+// and 0x143a), from the rule's values, their neighbours and random masks (the
+// high bit too), and Defender's decimal DesiredAccess in AdditionalFields
+// (signed or not), from which the profile's own extend expression
+// (grantedAccess, read by the independent reader) gives the row's
+// GrantedAccess. An event without a mask is a row without the key.
+func sysmonAccessMask(rng *rand.Rand, r *rule.Rule, grantedAccess xnode, ev eval.MapEvent, row map[string]string) {
 	masks := []uint32{0x1010, 0x1410, 0x1fffff, 0x80000000, 0x40, 0x10}
 	for _, v := range ruleStrings(r, "GrantedAccess") {
 		hex := strings.TrimPrefix(strings.ToLower(v), "0x")
@@ -205,7 +210,13 @@ func sysmonAccessMask(rng *rand.Rand, r *rule.Rule, ev eval.MapEvent, row map[st
 			masks = append(masks, m, m|0x1000, m<<4, m^1)
 		}
 	}
+	defer func() {
+		if v := grantedAccess(row); v.kind == 's' {
+			row["GrantedAccess"] = v.s
+		}
+	}()
 	if rng.IntN(8) == 0 {
+		row["AdditionalFields"] = `{}`
 		return
 	}
 	m := masks[rng.IntN(len(masks))]
@@ -213,12 +224,14 @@ func sysmonAccessMask(rng *rand.Rand, r *rule.Rule, ev eval.MapEvent, row map[st
 		m = rng.Uint32()
 	}
 	ev["GrantedAccess"] = fmt.Sprintf("0x%x", m)
-	// Defender's number, signed or not: the mask keeps its 32 bits.
+	if rng.IntN(2) == 0 {
+		ev["GrantedAccess"] = fmt.Sprintf("0x%X", m)
+	}
 	desired := int64(int32(m))
 	if rng.IntN(2) == 0 {
 		desired = int64(m)
 	}
-	row["GrantedAccess"] = "0x" + strconv.FormatInt(desired&0xFFFFFFFF, 16)
+	row["AdditionalFields"] = fmt.Sprintf(`{"DesiredAccess":%d}`, desired)
 }
 
 // sysmonHashes writes Hashes as Sysmon does, hashes from the rule or

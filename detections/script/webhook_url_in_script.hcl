@@ -6,8 +6,8 @@ detection "script_webhook_url_in_powershell" {
   level       = "medium"
   author      = "detc content team"
   date        = "2026-11-30"
-  # Not Defender XDR: its PowerShell telemetry (DeviceEvents
-  # PowerShellCommand) names the cmdlets run, not the script text;
+  # Not Defender XDR: the script content it records (DeviceEvents
+  # AmsiScriptContent) is not documented as the 4104 script block text;
   # proc_webhook_url_powershell_cmdline is its counterpart there. Elastic
   # compiles it to ES|QL, which compares the analysed script text's whole
   # value (Lucene and EQL would match its words).
