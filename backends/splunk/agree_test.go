@@ -522,6 +522,27 @@ detection:
   condition: sel and not 1 of filter*
   filter_parent: {ParentImage|endswith: '\explorer.exe'}
 `, `
+id: process-version-info
+logsource: {category: process_creation, product: windows}
+detection:
+  desc: {Description|contains: ['7-Zip', 'cloud storage']}
+  vendor: {Product: rclone, Company|startswith: 'https://rclone.'}
+  filter: {FileVersion: '23.01'}
+  condition: (desc or vendor) and not filter
+`, `
+id: process-parent-user
+logsource: {category: process_creation, product: windows}
+detection:
+  sel: {Image|endswith: '\notepad.exe'}
+  same: {User|fieldref: ParentUser}
+  condition: sel and not same
+`, `
+id: process-logon-id
+logsource: {category: process_creation, product: windows}
+detection:
+  sel: {LogonId: '0x3E7', IntegrityLevel: System}
+  condition: sel
+`, `
 id: dns-case
 logsource: {category: dns}
 detection:

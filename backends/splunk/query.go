@@ -444,6 +444,10 @@ func (c *compiler) keyLines() []string {
 func (c *compiler) tstatsQuery(searchParts, whereParts []*node) (string, error) {
 	dm := c.src.Attr("datamodel")
 	if dm == "" {
+		if alts, _ := c.prof.Alternatives(c.r.LogSource); len(alts) > 1 && alts[0] != c.src {
+			// A data model source may come first but lack what the rule reads.
+			return "", c.refuse(c.r.LogSource.Pos, "the tstats variant", "profile %q reads log source %s for this rule from %s, which has no data model (the profile's earlier sources for it cannot express the rule); tstats reads accelerated data models", c.prof.Name, mapping.Describe(c.r.LogSource), c.src.Label)
+		}
 		return "", c.refuse(c.r.LogSource.Pos, "the tstats variant", "profile %q has no data model for log source %s; tstats reads accelerated data models", c.prof.Name, mapping.Describe(c.r.LogSource))
 	}
 	if len(whereParts) > 0 {

@@ -48,6 +48,26 @@ func TestCorpusCIMSchema(t *testing.T) {
 	}
 }
 
+// TestProfileNamesInSchema: every name the cim profile maps a field to is
+// in the published schema of its source (splunkschema.Check), whether or
+// not a rule reads it, so a misspelt name fails without the corpus.
+func TestProfileNamesInSchema(t *testing.T) {
+	prof, err := splunk.New().(*splunk.Backend).Mapping("cim")
+	require.NoError(t, err)
+	s := loadSchemas(t)
+	n := 0
+	for _, src := range prof.Sources {
+		for _, field := range slices.Sorted(maps.Keys(src.Fields)) {
+			for _, name := range src.Fields[field].Names {
+				why, _ := s.Check(src, name)
+				assert.Empty(t, why, "%s %s: %s -> %s", mapping.Describe(src.LogSource), src.Label, field, name)
+				n++
+			}
+		}
+	}
+	assert.Greater(t, n, 500, "the profile's sources were read")
+}
+
 // TestAddonFieldsData: no name is both documented and unverified for a
 // source, and every source is a channel, the System line or a sourcetype.
 func TestAddonFieldsData(t *testing.T) {

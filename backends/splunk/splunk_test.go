@@ -101,6 +101,25 @@ detection: {sel: {TargetObject|endswith: '\Run\x'}, condition: sel}`, target.Opt
 			LogSource: rule.LogSource{Category: "clipboard_capture", Product: "macos"},
 			Fields:    map[string]mapping.Field{"TargetObject": {Names: []string{"registry_path"}}},
 		}}}}, "log source category=clipboard_capture,product=macos", `profile "cim" gives it no datamodel, search_prefix, index or sourcetype`},
+		// Only Windows rules read Sysmon's event 1: a rule of no product
+		// or of Linux reads the data model, which has no Description.
+		{"process field of Sysmon only, no product", `
+id: r
+logsource: {category: process_creation}
+detection: {sel: {Description: 7-Zip Console}, condition: sel}`, target.Options{}, `field "Description"`, "no mapping for this field"},
+		{"process field of Sysmon only, Linux", `
+id: r
+logsource: {category: process_creation, product: linux}
+detection: {sel: {LogonId: 0}, condition: sel}`, target.Options{}, `field "LogonId"`, "no mapping for this field"},
+		{"process field of neither Windows source", `
+id: r
+logsource: {category: process_creation, product: windows}
+detection: {sel: {Description: x, NoSuchField: y}, condition: sel}`, target.Options{}, `field "Description"`,
+			`Endpoint.Processes (data model): no mapping for this field (add one in a mapping file: see docs/mappings.md); Sysmon event 1 (add-on): field "NoSuchField": no mapping`},
+		{"tstats over the Sysmon alternative", `
+id: r
+logsource: {category: process_creation, product: windows}
+detection: {sel: {Description: 7-Zip Console}, condition: sel}`, target.Options{Variant: splunk.VariantTstats}, "the tstats variant", "from Sysmon event 1 (add-on), which has no data model (the profile's earlier sources for it cannot express the rule)"},
 		{"sub-second window", `
 id: r
 logsource: {category: proxy}
@@ -199,6 +218,19 @@ id: r
 logsource: {product: github, service: audit}
 detection: {sel: {action: hook.create}, filter: {config.url|startswith: 'https://ci.corp.example/'}, condition: sel and not filter}`,
 			`(sourcetype="github:cloud:audit" OR sourcetype="github:enterprise:audit") action="hook.create" NOT config.url="https://ci.corp.example/*"`, "actor"},
+		// Windows process creation: the data model while it has every
+		// field the rule reads, as for a rule of any OS ...
+		{`
+id: r
+logsource: {category: process_creation, product: windows}
+detection: {sel: {Image|endswith: '\7z.exe', IntegrityLevel: High}, condition: sel}`,
+			"| datamodel Endpoint Processes search\n| search Processes.process_path=\"*\\\\7z.exe\" Processes.process_integrity_level=\"High\"", "Processes.dest"},
+		// ... else Sysmon's event 1 (Description is no data model field).
+		{`
+id: r
+logsource: {category: process_creation, product: windows}
+detection: {sel: {Image|endswith: '\7z.exe', Description: 7-Zip Console}, condition: sel}`,
+			`source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=1 Image="*\\7z.exe" Description="7-Zip Console"`, "Computer"},
 		// A dns_query rule of another product keeps the data model.
 		{`
 id: r
