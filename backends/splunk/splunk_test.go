@@ -275,3 +275,53 @@ func splunkSchema() mapping.Schema {
 	s, _ := mapping.SchemaFor(splunk.Name)
 	return s
 }
+
+// TestWindowsProcessOverrides: a mapping file's process_creation source
+// for Windows replaces both built-in alternatives (Sysmon's event 1 is no
+// longer read); one of no product changes the rules of no product only.
+func TestWindowsProcessOverrides(t *testing.T) {
+	b := splunk.New()
+	parse := func(doc string) *mapping.Profile {
+		p, err := mapping.Parse("mine.yml", []byte(doc), splunkSchema())
+		require.NoError(t, err)
+		return p
+	}
+	windows := parse(`
+name: mine
+sources:
+  - logsource: {category: process_creation, product: windows}
+    attrs: {datamodel: "", search_prefix: "index=edr sourcetype=edr:process"}
+    fields: {Image: image_path}
+`)
+	anyOS := parse(`
+name: mine
+sources:
+  - logsource: {category: process_creation}
+    attrs: {datamodel: "", search_prefix: "index=edr sourcetype=edr:process"}
+    fields: {Image: image_path}
+`)
+	win := func(sel string) *rule.Rule {
+		return testRule(t, "id: r\nlogsource: {category: process_creation, product: windows}\ndetection: {sel: "+sel+", condition: sel}")
+	}
+	noProduct := testRule(t, `
+id: r
+logsource: {category: process_creation}
+detection: {sel: {Image|endswith: '\7z.exe'}, condition: sel}`)
+
+	q, err := b.Compile(testutil.Checked(t, win(`{Image|endswith: '\7z.exe'}`)), target.Options{Overrides: windows})
+	require.NoError(t, err)
+	assert.Equal(t, `index=edr sourcetype=edr:process image_path="*\\7z.exe"`, q.Text)
+	_, err = b.Compile(testutil.Checked(t, win(`{Description: 7-Zip Console}`)), target.Options{Overrides: windows})
+	require.Error(t, err, "the user's Windows source replaces Sysmon's event 1")
+	assert.Contains(t, err.Error(), `field "Description"`)
+	q, err = b.Compile(testutil.Checked(t, noProduct), target.Options{Overrides: windows})
+	require.NoError(t, err)
+	assert.Equal(t, "| datamodel Endpoint Processes search\n| search Processes.process_path=\"*\\\\7z.exe\"", q.Text)
+
+	q, err = b.Compile(testutil.Checked(t, noProduct), target.Options{Overrides: anyOS})
+	require.NoError(t, err)
+	assert.Equal(t, `index=edr sourcetype=edr:process image_path="*\\7z.exe"`, q.Text)
+	q, err = b.Compile(testutil.Checked(t, win(`{Image|endswith: '\7z.exe'}`)), target.Options{Overrides: anyOS})
+	require.NoError(t, err)
+	assert.Equal(t, "| datamodel Endpoint Processes search\n| search Processes.process_path=\"*\\\\7z.exe\"", q.Text)
+}
