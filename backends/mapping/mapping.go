@@ -329,8 +329,10 @@ func (p *Profile) Merge(o *Profile) *Profile {
 		s.Fields = mergeFields(s.Fields, os.Fields)
 		// The override says whether the team collects the source: a
 		// table or fields of its own make a source the built-in profile
-		// does not collect one it reads.
-		s.Unsupported = os.Unsupported
+		// does not collect one it reads; a bare logsource changes nothing.
+		if os.Unsupported != "" || len(os.Attrs) > 0 || len(os.Fields) > 0 {
+			s.Unsupported = os.Unsupported
+		}
 		if os.Label != "" {
 			s.Label = os.Label
 		}

@@ -116,6 +116,10 @@ sources:
 	scripts := rule.LogSource{Category: "ps_script", Product: "windows"}
 	_, err = resolve(merged, scripts)
 	require.Error(t, err, "an override that does not name the source keeps it uncollected")
+	bare, err := Parse("mine.yml", []byte("sources:\n  - logsource: {category: ps_script, product: windows}\n"), testSchema)
+	require.NoError(t, err)
+	_, err = resolve(base.Merge(bare), scripts)
+	require.Error(t, err, "a bare logsource in an override keeps the source uncollected")
 	collects, err := Parse("mine.yml", []byte(`
 sources:
   - logsource: {category: ps_script, product: windows}
