@@ -35,11 +35,19 @@ var taxonomy = map[string][]string{
 // Fields warns about each field name a rule uses that neither the Sigma
 // taxonomy of its log source nor any of the profiles (detc's built-in
 // mapping profiles and the project's overrides) knows for that source,
-// with the nearest known name, at the first matcher that uses it.
+// with the nearest known name, at the first matcher that uses it. The
+// names known for a log source are gathered once for all its rules.
 func Fields(rules []*rule.Rule, profiles []*mapping.Profile) rule.Diagnostics {
 	var diags rule.Diagnostics
+	bySource := map[string]*knownNames{}
 	for _, r := range rules {
-		for _, u := range UnknownFields(r, profiles) {
+		key := strings.ToLower(mapping.Describe(r.LogSource))
+		known, seen := bySource[key]
+		if !seen {
+			known = knownFields(r.LogSource, profiles)
+			bySource[key] = known
+		}
+		for _, u := range unknownIn(r, known) {
 			diags.Warnf(u.At[0], CodeUnknownField, "rule %s: %s", r.Label(), u)
 		}
 	}
@@ -76,8 +84,13 @@ func (u UnknownField) Misspelt() (string, bool) {
 // order the rule first uses them. A rule of a log source that nothing
 // knows has none: there is nothing to compare with.
 func UnknownFields(r *rule.Rule, profiles []*mapping.Profile) []UnknownField {
-	known, ok := knownFields(r.LogSource, profiles)
-	if !ok {
+	return unknownIn(r, knownFields(r.LogSource, profiles))
+}
+
+// unknownIn lists the fields of r that known lacks (none when known is
+// nil: nothing knows the source).
+func unknownIn(r *rule.Rule, known *knownNames) []UnknownField {
+	if known == nil {
 		return nil
 	}
 	var out []UnknownField
@@ -85,35 +98,42 @@ func UnknownFields(r *rule.Rule, profiles []*mapping.Profile) []UnknownField {
 	for _, s := range r.Searches {
 		for _, g := range s.Groups {
 			for _, m := range g.Matchers {
-				if m.IsKeyword() || known[m.Field] {
+				if m.IsKeyword() || known.set[m.Field] {
 					continue
 				}
 				i, seen := index[m.Field]
 				if !seen {
 					i = len(out)
 					index[m.Field] = i
-					out = append(out, UnknownField{Field: m.Field, source: r.LogSource})
+					out = append(out, UnknownField{Field: m.Field, source: r.LogSource, known: known.list()})
 				}
 				out[i].At = append(out[i].At, m.Pos)
 			}
 		}
 	}
-	if len(out) > 0 {
-		names := make([]string, 0, len(known))
-		for n := range known {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for i := range out {
-			out[i].known = names
-		}
-	}
 	return out
 }
 
-// knownFields are the field names known for a log source, and whether
-// anything knows the source at all.
-func knownFields(ls rule.LogSource, profiles []*mapping.Profile) (map[string]bool, bool) {
+// knownNames are the field names known for a log source.
+type knownNames struct {
+	set    map[string]bool
+	sorted []string // built on first use: most sources never need it
+}
+
+func (k *knownNames) list() []string {
+	if k.sorted == nil {
+		k.sorted = make([]string, 0, len(k.set))
+		for n := range k.set {
+			k.sorted = append(k.sorted, n)
+		}
+		sort.Strings(k.sorted)
+	}
+	return k.sorted
+}
+
+// knownFields are the field names known for a log source, nil when
+// nothing knows the source at all.
+func knownFields(ls rule.LogSource, profiles []*mapping.Profile) *knownNames {
 	known := map[string]bool{}
 	ok := false
 	if names, has := taxonomy[strings.ToLower(ls.Category)]; has {
@@ -131,13 +151,19 @@ func knownFields(ls rule.LogSource, profiles []*mapping.Profile) (map[string]boo
 			continue
 		}
 		ok = true
+		for n := range p.Fields {
+			known[n] = true
+		}
 		for _, src := range alts {
-			for _, n := range p.FieldNames(src) {
+			for n := range src.Fields {
 				known[n] = true
 			}
 		}
 	}
-	return known, ok
+	if !ok {
+		return nil
+	}
+	return &knownNames{set: known}
 }
 
 // CodeUnknownTarget is a rule's targets naming a target or profile detc
