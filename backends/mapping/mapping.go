@@ -42,10 +42,12 @@ type Source struct {
 	Attrs  map[string]string
 	Fields map[string]Field
 	// Unsupported, when set, says why the target does not collect the log
-	// source at all (Defender XDR keeps no PowerShell script block text):
-	// a rule on it is refused with that reason, and the source does not
-	// count as one the SIEM collects.
+	// source at all: a rule on it is refused with that reason, and the
+	// source does not count as one the SIEM collects.
 	Unsupported string
+	// Pos is where the source is written (a mapping file or a project
+	// file's source block), for diagnostics about a user's override.
+	Pos rule.Pos
 }
 
 // Attr returns a source attribute ("" when unset or for a nil source).
@@ -310,7 +312,7 @@ func (p *Profile) Merge(o *Profile) *Profile {
 	out := &Profile{Name: p.Name, Target: p.Target, Description: p.Description, Passthrough: p.Passthrough || o.Passthrough,
 		Fields: mergeFields(p.Fields, o.Fields), Attrs: mergeAttrs(p.Attrs, o.Attrs)}
 	for _, s := range p.Sources {
-		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Label: s.Label, Attrs: mergeAttrs(s.Attrs, o.Attrs), Fields: mergeFields(s.Fields, nil), Unsupported: s.Unsupported})
+		out.Sources = append(out.Sources, &Source{LogSource: s.LogSource, Label: s.Label, Attrs: mergeAttrs(s.Attrs, o.Attrs), Fields: mergeFields(s.Fields, nil), Unsupported: s.Unsupported, Pos: s.Pos})
 	}
 	var overridden []rule.LogSource
 	for _, os := range o.Sources {
@@ -321,7 +323,7 @@ func (p *Profile) Merge(o *Profile) *Profile {
 			overridden = append(overridden, os.LogSource)
 		}
 		if first < 0 {
-			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Label: os.Label, Attrs: mergeAttrs(o.Attrs, os.Attrs), Fields: mergeFields(os.Fields, nil), Unsupported: os.Unsupported})
+			out.Sources = append(out.Sources, &Source{LogSource: os.LogSource, Label: os.Label, Attrs: mergeAttrs(o.Attrs, os.Attrs), Fields: mergeFields(os.Fields, nil), Unsupported: os.Unsupported, Pos: os.Pos})
 			continue
 		}
 		s := out.Sources[first]
@@ -396,4 +398,49 @@ func (p *Profile) FieldNames(s *Source) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Shadow is a user's source that some rules of its log source do not
+// read: the profile has sources for more specific log sources (more keys
+// set, agreeing on the keys the user's source sets) that the override
+// does not name, and a rule reads the most specific source.
+type Shadow struct {
+	Source *Source
+	Hidden []rule.LogSource
+}
+
+// Shadowed lists the sources of over that the more specific sources of
+// base hide from some rules.
+func Shadowed(base, over *Profile) []Shadow {
+	var out []Shadow
+	for _, os := range over.Sources {
+		var hidden []rule.LogSource
+		for _, s := range base.Sources {
+			if !refines(s.LogSource, os.LogSource) ||
+				slices.ContainsFunc(over.Sources, func(x *Source) bool { return sameLogSource(x.LogSource, s.LogSource) }) ||
+				slices.ContainsFunc(hidden, func(ls rule.LogSource) bool { return sameLogSource(ls, s.LogSource) }) {
+				continue
+			}
+			hidden = append(hidden, s.LogSource)
+		}
+		if len(hidden) > 0 {
+			out = append(out, Shadow{Source: os, Hidden: hidden})
+		}
+	}
+	return out
+}
+
+// refines reports whether log source a is more specific than b: it sets
+// every key b sets, to the same value, and more.
+func refines(a, b rule.LogSource) bool {
+	more := false
+	for _, kv := range [][2]string{{a.Category, b.Category}, {a.Product, b.Product}, {a.Service, b.Service}} {
+		switch {
+		case kv[1] != "" && !strings.EqualFold(kv[0], kv[1]):
+			return false
+		case kv[1] == "" && kv[0] != "":
+			more = true
+		}
+	}
+	return more
 }

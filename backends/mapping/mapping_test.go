@@ -395,3 +395,36 @@ func TestMergeAlternatives(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, alts, 2, "merge leaves the base profile unchanged")
 }
+
+func TestShadowed(t *testing.T) {
+	base, err := Parse("cim.yml", []byte(cim), testSchema)
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name, over string
+		want       map[string][]string // a source of over: the log sources hidden from it
+	}{
+		{"a source whose log source the profile refines", "sources:\n  - logsource: {category: proxy}\n    attrs: {index: web}\n",
+			map[string][]string{"category=proxy": {"category=proxy,product=zscaler"}}},
+		{"the refinement named too", "sources:\n  - logsource: {category: proxy}\n    attrs: {index: web}\n  - logsource: {category: proxy, product: zscaler}\n    attrs: {index: web}\n",
+			map[string][]string{}},
+		{"a product across categories", "sources:\n  - logsource: {product: windows}\n    attrs: {index: win}\n",
+			map[string][]string{"product=windows": {"category=ps_script,product=windows"}}},
+		{"the most specific source", "sources:\n  - logsource: {category: proxy, product: zscaler}\n    attrs: {index: z}\n",
+			map[string][]string{}},
+		{"a log source the profile lacks", "sources:\n  - logsource: {category: firewall}\n    attrs: {index: fw}\n",
+			map[string][]string{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			over, err := Parse("mine.yml", []byte(tt.over), testSchema)
+			require.NoError(t, err)
+			got := map[string][]string{}
+			for _, sh := range Shadowed(base, over) {
+				for _, ls := range sh.Hidden {
+					got[Describe(sh.Source.LogSource)] = append(got[Describe(sh.Source.LogSource)], Describe(ls))
+				}
+				assert.Equal(t, "mine.yml", sh.Source.Pos.File, "the warning points into the user's file")
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}

@@ -352,7 +352,7 @@ func (p *parser) sources(kv pair) []*Source {
 		if !ok {
 			continue
 		}
-		s := &Source{Attrs: map[string]string{}, Fields: map[string]Field{}}
+		s := &Source{Attrs: map[string]string{}, Fields: map[string]Field{}, Pos: p.pos(item)}
 		for _, kv := range pairs {
 			switch kv.key.Value {
 			case "logsource":

@@ -9,6 +9,7 @@ import (
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/internal/cli"
 	"github.com/detc/detc/internal/project"
+	"github.com/detc/detc/internal/rule"
 )
 
 // openProject reads detc.hcl (or --config; found from the working folder,
@@ -21,20 +22,17 @@ func openProject(c *cli.Command, e *env, f *project.Flags, inputs []string) (*pr
 	var conf *project.ConfigError
 	switch {
 	case err == nil:
+		writeSettingsDiags(e, s.Warnings)
 		return s, cli.ExitOK
 	case errors.As(err, &usage):
 		cli.Usagef(e.stderr, c.Name, "%s", usage.Msg)
 		return nil, cli.ExitUsage
 	case errors.As(err, &conf):
 		inFile := cfg == nil // the file did not parse
-		sources := map[string][]byte{}
 		for _, d := range conf.Diags {
 			inFile = inFile || (cfg.File != "" && d.Pos.File == cfg.File)
-			if _, ok := sources[d.Pos.File]; !ok && d.Pos.File != "" {
-				sources[d.Pos.File] = snippetSource(d.Pos.File)
-			}
 		}
-		cli.WriteDiagnostics(e.stderr, conf.Diags, sources)
+		writeSettingsDiags(e, conf.Diags)
 		if inFile {
 			fmt.Fprintf(e.stderr, "detc %s: the project file has errors\n", c.Name)
 		}
@@ -43,6 +41,18 @@ func openProject(c *cli.Command, e *env, f *project.Flags, inputs []string) (*pr
 		fmt.Fprintf(e.stderr, "detc %s: %v\n", c.Name, err)
 		return nil, cli.ExitFail
 	}
+}
+
+// writeSettingsDiags writes diagnostics about the project file, the
+// mapping files and the flags, each with its source line.
+func writeSettingsDiags(e *env, diags rule.Diagnostics) {
+	sources := map[string][]byte{}
+	for _, d := range diags {
+		if _, ok := sources[d.Pos.File]; !ok && d.Pos.File != "" {
+			sources[d.Pos.File] = snippetSource(d.Pos.File)
+		}
+	}
+	cli.WriteDiagnostics(e.stderr, diags, sources)
 }
 
 // snippetSource is a file's text for the source line under a diagnostic,

@@ -140,6 +140,25 @@ func TestFlagsOverrideTheProjectFile(t *testing.T) {
 	}
 }
 
+// A source block for a log source whose rules the profile partly reads
+// from more specific sources is reported: it does not reach those rules.
+func TestShadowedSourceWarned(t *testing.T) {
+	dir := projectRepo(t)
+	hcl := "targets = [\"splunk\"]\n\ntarget \"splunk\" {\n  source {\n    category = \"process_creation\"\n    index    = \"edr\"\n  }\n}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "detc.hcl"), []byte(hcl), 0o644))
+	code, _, stderr := detc(t, "lint", ".")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "detc.hcl:4:3: warning: target splunk, profile cim: this source for log source category=process_creation is not read by rules of category=process_creation,product=windows, which the profile reads from its own sources for them")
+
+	// Naming the Windows log source too covers every process rule.
+	hcl = strings.Replace(hcl, "}\n}\n", "}\n  source {\n    category = \"process_creation\"\n    product  = \"windows\"\n    index    = \"edr\"\n  }\n}\n", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "detc.hcl"), []byte(hcl), 0o644))
+	code, _, stderr = detc(t, "lint", ".")
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stderr, "shadowed")
+	assert.NotContains(t, stderr, "is not read by rules of")
+}
+
 func TestProjectFileErrors(t *testing.T) {
 	dir := projectRepo(t)
 	write := func(text string) {

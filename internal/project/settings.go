@@ -50,6 +50,9 @@ type Settings struct {
 	Fixtures string
 	// Checks are the severities the project and --check set.
 	Checks Severities
+	// Warnings are what a command reports about the settings before it
+	// runs (a mapping override that some rules do not read).
+	Warnings rule.Diagnostics
 }
 
 // Enabled applies the enablement policy to a rule.
@@ -217,6 +220,8 @@ func Resolve(cfg *Config, f *Flags) (*Settings, error) {
 		r.diags.Sort()
 		return nil, &ConfigError{Diags: r.diags}
 	}
+	r.warnings.Sort()
+	s.Warnings = r.warnings
 	return s, nil
 }
 
@@ -243,10 +248,11 @@ func root(cfg *Config) string {
 }
 
 type resolver struct {
-	cfg   *Config
-	f     *Flags
-	usage error
-	diags rule.Diagnostics
+	cfg      *Config
+	f        *Flags
+	usage    error
+	diags    rule.Diagnostics
+	warnings rule.Diagnostics
 	// used records the [TARGET=]VALUE flag values some deployed target
 	// took, so that one meant for a target not deployed is not lost.
 	used map[string]bool
@@ -439,6 +445,7 @@ func (r *resolver) deployments(b target.Backend) []build.Deployment {
 	}
 	var out []build.Deployment
 	for _, p := range profiles {
+		r.shadowed(b, p, overrides)
 		dir := name
 		if len(profiles) > 1 {
 			dir += "/" + p
@@ -446,6 +453,34 @@ func (r *resolver) deployments(b target.Backend) []build.Deployment {
 		out = append(out, build.Deployment{Backend: b, Dir: dir, Options: target.Options{Profile: p, Lang: lang, Variant: variant, Overrides: overrides, App: app}})
 	}
 	return out
+}
+
+// CodeShadowedSource is a mapping override's source that some rules of its
+// log source do not read, because the profile reads them from a more
+// specific source the override does not name.
+const CodeShadowedSource = "shadowed-source"
+
+// shadowed warns about each source of the overrides that the profile's
+// more specific sources hide from some rules (a source for
+// category=process_creation, where the profile reads Windows rules from
+// its own category=process_creation,product=windows sources).
+func (r *resolver) shadowed(b target.Backend, profile string, overrides *mapping.Profile) {
+	m, ok := b.(target.Mapper)
+	if overrides == nil || !ok {
+		return
+	}
+	base, err := m.Mapping(profile)
+	if err != nil {
+		return // checkOption has reported the profile
+	}
+	for _, sh := range mapping.Shadowed(base, overrides) {
+		names := make([]string, len(sh.Hidden))
+		for i, ls := range sh.Hidden {
+			names[i] = mapping.Describe(ls)
+		}
+		r.warnings.Warnf(sh.Source.Pos, CodeShadowedSource, "target %s, profile %s: this source for log source %s is not read by rules of %s, which the profile reads from its own sources for them; add a source for each of those log sources to change what their rules read",
+			b.Name(), profile, mapping.Describe(sh.Source.LogSource), strings.Join(names, "; "))
+	}
 }
 
 // reads reports whether a target's backend reads a source attribute (its
@@ -511,7 +546,7 @@ func (r *resolver) overrides(b target.Backend, t *Target) *mapping.Profile {
 				r.diags.Errorf(src.Pos, CodeConfig, "target %s has no %s for a source (%s is for %s)", name, attr, attr, strings.Join(readersOf(attr), ", "))
 			}
 		}
-		merge(&mapping.Profile{Sources: []*mapping.Source{{LogSource: src.LogSource, Attrs: src.Attrs}}})
+		merge(&mapping.Profile{Sources: []*mapping.Source{{LogSource: src.LogSource, Attrs: src.Attrs, Pos: src.Pos}}})
 	}
 	return acc
 }
