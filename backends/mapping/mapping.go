@@ -89,6 +89,11 @@ type Field struct {
 	// rewrites the comparisons that speak of the file name alone
 	// (splitFileName) and refuses the others.
 	FileName string
+	// CasedUnsupported, when set, says why a case-sensitive comparison
+	// (Sigma's cased) on the field cannot keep its meaning: the letter
+	// case the target writes differs from the rule's source, or is not
+	// known. TranslateValues refuses such a comparison with it.
+	CasedUnsupported string
 }
 
 // Account names the fields of a profile that hold an account's domain and

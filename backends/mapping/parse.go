@@ -83,7 +83,7 @@ var (
 	topKeys       = []string{"name", "target", "description", "passthrough", "fields", "sources"}
 	sourceKeys    = []string{"logsource", "label", "attrs", "fields", "unsupported"}
 	logSourceKeys = []string{"category", "product", "service"}
-	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes", "account", "file_name"}
+	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes", "account", "file_name", "cased_unsupported"}
 	accountKeys   = []string{"domain", "name"}
 )
 
@@ -467,8 +467,8 @@ func (p *parser) fields(n *yaml.Node) map[string]Field {
 }
 
 // field reads what one field becomes: a name, a list of names, or a map
-// with name/names, type, unsupported, values, hashes, account and
-// file_name.
+// with name/names, type, unsupported, values, hashes, account,
+// file_name and cased_unsupported.
 func (p *parser) field(kv pair) (Field, bool) {
 	v, ok := p.visit(kv.val)
 	if !ok {
@@ -517,6 +517,8 @@ func (p *parser) field(kv pair) (Field, bool) {
 			}
 		case "unsupported":
 			f.Unsupported = p.str(q)
+		case "cased_unsupported":
+			f.CasedUnsupported = p.str(q)
 		case "values":
 			vn, ok := p.want(q, yaml.MappingNode, "a map from the rule's values to the target's")
 			if ok {

@@ -41,6 +41,8 @@ func (p *Profile) TranslateValues(r *rule.Rule, s *Source) (*rule.Rule, error) {
 		switch {
 		case err != nil:
 			return nil, nil
+		case m.Cased && f.CasedUnsupported != "":
+			return nil, &ValueError{Field: m.Field, Pos: m.Pos, Reason: "a case-sensitive comparison (cased) cannot be kept: " + f.CasedUnsupported}
 		case f.Account != nil && strings.EqualFold(r.LogSource.Product, "windows"):
 			return p.splitAccount(m, f.Account, s)
 		case f.Account != nil && len(f.Names) == 0:

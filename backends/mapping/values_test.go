@@ -81,6 +81,41 @@ func TestTranslateValuesWithoutTable(t *testing.T) {
 	assert.Same(t, r, out)
 }
 
+func TestCasedUnsupported(t *testing.T) {
+	src, err := Parse("p.yml", []byte(`
+sources:
+  - logsource: {category: process_access}
+    fields:
+      GrantedAccess: {name: GrantedAccess, cased_unsupported: "the mask is rebuilt in lower case"}
+`), testSchema)
+	require.NoError(t, err)
+	s := src.Sources[0]
+	for _, tt := range []struct {
+		name    string
+		m       *rule.Matcher
+		wantErr string
+	}{
+		{"case-insensitive", &rule.Matcher{Field: "GrantedAccess", Values: []rule.Value{str("0x1FFFFF")}}, ""},
+		{"case-insensitive endswith", &rule.Matcher{Field: "GrantedAccess", Op: rule.OpEndsWith, Values: []rule.Value{str("10")}}, ""},
+		{"cased", &rule.Matcher{Field: "GrantedAccess", Cased: true, Values: []rule.Value{str("0x1FFFFF")}}, "a case-sensitive comparison (cased) cannot be kept: the mask is rebuilt in lower case"},
+		{"cased, negated", &rule.Matcher{Field: "GrantedAccess", Cased: true, Negate: true, Values: []rule.Value{str("0x1410")}}, "cannot be kept"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := matcherRule(tt.m)
+			out, err := src.TranslateValues(r, s)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				assert.Same(t, r, out, "a comparison the field can keep is not rewritten")
+				return
+			}
+			var ve *ValueError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, "GrantedAccess", ve.Field)
+			assert.Contains(t, ve.Reason, tt.wantErr)
+		})
+	}
+}
+
 func TestParseValues(t *testing.T) {
 	p, err := Parse("p.yml", []byte("name: p\nsources:\n  - logsource: {category: network_connection}\n    fields:\n      Initiated: {name: network.direction, values: {\"true\": egress}}\n"), Schema{})
 	require.NoError(t, err)
