@@ -163,6 +163,7 @@ func runBuild(c *cli.Command, e *env, args []string) int {
 		fmt.Fprintf(e.stdout, "  %s deployed nowhere: every target meant for them refused them (refusals.json marks their refusals deployed_nowhere)\n", textutil.Plural(n, "detection"))
 	}
 	writeLanguages(e.stdout, s.Deployments, res.Languages)
+	writeSources(e.stdout, res.Sources)
 	return cli.ExitOK
 }
 
@@ -175,6 +176,21 @@ func runbookLink(base string, r *rule.Rule) string {
 		return base + name
 	}
 	return "runbooks/" + name + " in the detc build output"
+}
+
+// writeSources says, for each log source a deployment reads from
+// alternative sources, how many rules read each (the profile picks one per
+// rule: the first that expresses it).
+func writeSources(w io.Writer, counts []build.SourceCount) {
+	for i := 0; i < len(counts); {
+		j := i
+		var parts []string
+		for ; j < len(counts) && counts[j].Deployment == counts[i].Deployment && counts[j].LogSource == counts[i].LogSource; j++ {
+			parts = append(parts, fmt.Sprintf("%d from %s", counts[j].Rules, counts[j].Label))
+		}
+		fmt.Fprintf(w, "  %s, %s: %s\n", counts[i].Deployment, counts[i].LogSource, strings.Join(parts, ", "))
+		i = j
+	}
 }
 
 // writeLanguages says, for each deployment of a target with several query

@@ -291,3 +291,22 @@ func noProject(t *testing.T) *project.Settings {
 	require.NoError(t, err)
 	return s
 }
+
+// The build summary says, for a log source the profile reads from
+// alternative sources, how many rules read each.
+func TestBuildCountsAlternativeSources(t *testing.T) {
+	dir := t.TempDir()
+	rules := map[string]string{
+		// Event 4688 has every field: the first source.
+		"whoami.yml": "title: whoami\nid: 0f0c2a54-6d3e-4b8e-9a51-1d1f0e7c2a01\nstatus: test\nlevel: low\nlogsource:\n  category: process_creation\n  product: windows\ndetection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n  condition: sel\n",
+		// Event 4688 has no original file name: Sysmon's event 1.
+		"renamed.yml": "title: renamed whoami\nid: 0f0c2a54-6d3e-4b8e-9a51-1d1f0e7c2a02\nstatus: test\nlevel: low\nlogsource:\n  category: process_creation\n  product: windows\ndetection:\n  sel:\n    OriginalFileName: 'whoami.exe'\n  filter:\n    Image|endswith: '\\whoami.exe'\n  condition: sel and not filter\n",
+	}
+	for name, text := range rules {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := detc(t, "build", "--config", "none", "--check", "fixture-coverage=off", "--target", "kql", "--profile", "kql=sentinel-csl", "--out", out, dir)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "  kql/sentinel-csl, category=process_creation,product=windows: 1 from Sysmon event 1 (WindowsEvent), 1 from event 4688 (SecurityEvent)\n")
+}

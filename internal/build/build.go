@@ -156,6 +156,20 @@ type Result struct {
 	// Languages count, per deployment in build order, the rules deployed
 	// in each query language (a target such as elastic picks it per rule).
 	Languages []LanguageCount
+	// Sources count, per deployment in build order, the rules deployed
+	// from each source of a log source the profile reads from several
+	// (alternatives, chosen per rule), so a review sees which rules read
+	// which table.
+	Sources []SourceCount
+}
+
+// SourceCount is how many rules one deployment deploys from one of the
+// alternative sources of a log source.
+type SourceCount struct {
+	Deployment string
+	LogSource  string // mapping.Describe of the log source
+	Label      string // the source's label
+	Rules      int
 }
 
 // Count is what one deployment did with the build's rules: each rule is
@@ -201,6 +215,37 @@ var ErrRefused = errors.New("a target refused a rule")
 // rule refused it and its diagnostic is an error: a misspelt field, or a
 // project that makes the undeployed check an error.
 var ErrUndeployed = errors.New("every target refuses a detection")
+
+// countSources counts a deployment's rules by the alternative source each
+// reads (sources with a label), by log source, then most rules first.
+func countSources(dep Deployment, ds []target.Deployable, packRefusals []*target.Refusal) []SourceCount {
+	unpacked := map[string]bool{}
+	for _, pr := range packRefusals {
+		unpacked[pr.RuleID] = true
+	}
+	type key struct{ logSource, label string }
+	n := map[key]int{}
+	for _, d := range ds {
+		if src := d.Query.Source; src != nil && src.Label != "" && !unpacked[d.Query.Rule.ID] {
+			n[key{mapping.Describe(src.LogSource), src.Label}]++
+		}
+	}
+	out := make([]SourceCount, 0, len(n))
+	for k, c := range n {
+		out = append(out, SourceCount{Deployment: dep.Name(), LogSource: k.logSource, Label: k.label, Rules: c})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case a.LogSource != b.LogSource:
+			return a.LogSource < b.LogSource
+		case a.Rules != b.Rules:
+			return a.Rules > b.Rules
+		}
+		return a.Label < b.Label
+	})
+	return out
+}
 
 // countLanguages counts a deployment's rules by query language, in the
 // order the backend lists its languages.
@@ -332,6 +377,7 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			res.Refusals = append(res.Refusals, refusalRecord(r, dep, pr))
 		}
 		res.Languages = append(res.Languages, countLanguages(dep, ds, packRefusals)...)
+		res.Sources = append(res.Sources, countSources(dep, ds, packRefusals)...)
 		count.Refused = len(meant) - len(ds) + len(packRefusals)
 		count.Deployed = len(ds) - len(packRefusals)
 		res.Counts = append(res.Counts, count)
