@@ -28,7 +28,9 @@ per line: {"rule_id","title","file","target","profile","lang","query"}, or
 "error": {"message","line","column"} in place of "lang" and "query" when the
 target refuses the rule. "lang" is the query language, which the elastic
 target picks per rule without --lang (lucene, or esql where Lucene cannot
-say the rule exactly). A refusal is also reported on stderr and makes the exit status 1.
+say the rule exactly). "source", where the profile reads the rule's log
+source from alternative sources, names the one the rule reads (the first
+that expresses it: "Sysmon event 1 (WindowsEvent)"). A refusal is also reported on stderr and makes the exit status 1.
 
 --profile picks the field mapping (each target's first profile is its
 default; "raw" keeps the rule's field names); with several, each rule is
@@ -54,6 +56,7 @@ type compiled struct {
 	Target  string        `json:"target"`
 	Profile string        `json:"profile"`
 	Lang    string        `json:"lang,omitempty"`
+	Source  string        `json:"source,omitempty"`
 	Query   *string       `json:"query,omitempty"`
 	Error   *compileError `json:"error,omitempty"`
 }
@@ -125,6 +128,9 @@ func runCompile(c *cli.Command, e *env, args []string) int {
 				q := res.queries[j].q
 				out.Profile = q.Profile
 				out.Lang = q.Lang
+				if q.Source != nil {
+					out.Source = q.Source.Label
+				}
 				out.Query = &q.Text
 			}
 			switch {

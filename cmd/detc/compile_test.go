@@ -213,3 +213,27 @@ func TestCompileJSONLanguagePerRule(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "a Lucene query cannot compare two fields of an event")
 }
+
+// TestCompileJSONNamesTheSource: where the profile reads a log source from
+// alternative sources, the JSON line names the one the rule reads.
+func TestCompileJSONNamesTheSource(t *testing.T) {
+	dir := t.TempDir()
+	for name, sel := range map[string]string{"image.yml": "Image|endswith: '\\whoami.exe'", "original.yml": "OriginalFileName: whoami.exe"} {
+		rule := "title: " + name + "\nid: 5e1f0000-0000-4000-8000-00000000000" + string(name[0]) + "\nlogsource:\n  category: process_creation\n  product: windows\ndetection:\n  sel:\n    " + sel + "\n  condition: sel\n"
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(rule), 0o644))
+	}
+	code, stdout, stderr := detc(t, "compile", "--config", "none", "--target", "kql", "--profile", "sentinel-csl", "--profile", "sentinel-asim", "--json", dir)
+	require.Equal(t, 0, code, stderr)
+	sources := map[string]any{}
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var line map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &line), l)
+		sources[line["title"].(string)+" "+line["profile"].(string)] = line["source"]
+	}
+	assert.Equal(t, map[string]any{
+		"image.yml sentinel-csl":     "event 4688 (SecurityEvent)",
+		"original.yml sentinel-csl":  "Sysmon event 1 (WindowsEvent)",
+		"image.yml sentinel-asim":    nil, // one source: no name to give
+		"original.yml sentinel-asim": nil,
+	}, sources)
+}
