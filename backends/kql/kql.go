@@ -112,23 +112,57 @@ func (c *compiler) compile() (string, *mapping.Source, error) {
 	if f := src.Attr("filter"); f != "" {
 		lines = append(lines, "| where "+f)
 	}
-	if e := src.Attr("extend"); e != "" {
-		lines = append(lines, "| extend "+strings.Join(splitTopLevel(e), ",\n    "))
-	}
+	var body []string
 	if agg := c.r.Aggregation; agg != nil {
-		more, err := c.aggregation(agg)
-		if err != nil {
-			return "", nil, err
-		}
-		lines = append(lines, more...)
+		body, err = c.aggregation(agg)
 	} else {
-		more, err := c.where(c.r.Condition)
-		if err != nil {
-			return "", nil, err
-		}
-		lines = append(lines, more...)
+		body, err = c.where(c.r.Condition)
 	}
-	return strings.Join(lines, "\n"), src, nil
+	if err != nil {
+		return "", nil, err
+	}
+	if e := src.Attr("extend"); e != "" {
+		if kept := usedColumns(splitTopLevel(e), strings.Join(body, "\n")+"\n"+src.Attr("entities")); len(kept) > 0 {
+			lines = append(lines, "| extend "+strings.Join(kept, ",\n    "))
+		}
+	}
+	return strings.Join(append(lines, body...), "\n"), src, nil
+}
+
+// usedColumns keeps the profile's extend items (Name = expression) whose
+// column the rest of the query or the source's entity mappings name: the
+// WindowsEvent sources lift every field of the event from EventData, and a
+// rule reads a few. A column named anywhere as a whole word is kept (a
+// name inside a string literal only keeps one too many); none refers to
+// another item of the same extend, which Kusto does not allow.
+func usedColumns(items []string, rest string) []string {
+	var kept []string
+	for _, item := range items {
+		name, _, _ := strings.Cut(item, "=")
+		if name = strings.TrimSpace(name); name == "" || wholeWord(rest, name) {
+			kept = append(kept, item)
+		}
+	}
+	return kept
+}
+
+// wholeWord reports whether name occurs in s with no identifier character
+// (letter, digit, underscore) on either side.
+func wholeWord(s, name string) bool {
+	isIdent := func(b byte) bool {
+		return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+	}
+	for i := 0; ; {
+		j := strings.Index(s[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !isIdent(s[start-1])) && (end == len(s) || !isIdent(s[end])) {
+			return true
+		}
+		i = start + 1
+	}
 }
 
 // sourceLine is the tabular expression the query starts from: a table, or

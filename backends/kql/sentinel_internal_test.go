@@ -51,3 +51,28 @@ func TestAttackNamesLeaveOutUnknownTechniques(t *testing.T) {
 	assert.Equal(t, []string{"Exfiltration"}, tactics)
 	assert.Equal(t, []string{"T1567.004"}, techniques)
 }
+
+func TestUsedColumns(t *testing.T) {
+	items := []string{
+		"Image = tostring(EventData.Image)",
+		"ProcessId = tostring(EventData.ProcessId)",
+		"ParentProcessId = tostring(EventData.ParentProcessId)",
+		"User = tostring(EventData.User)",
+		"Hashes = strcat(\"SHA1=\", SHA1)",
+	}
+	for _, tt := range []struct {
+		name, rest string
+		want       []string
+	}{
+		{"only what the query reads", `| where Image endswith @"\x.exe"`, items[:1]},
+		{"a whole word, not part of a longer name", "| where ParentProcessId == \"4\"", items[2:3]},
+		{"entity mappings keep their columns", "| where Image =~ \"a\"\nAccount:FullName=User", []string{items[0], items[3]}},
+		{"a name at the very start and end", "Hashes", items[4:]},
+		{"none used", "| where Computer =~ \"h\"", nil},
+		{"an underscore is part of a name", "| where User_Name == 1", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, usedColumns(items, tt.rest))
+		})
+	}
+}
