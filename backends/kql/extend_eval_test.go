@@ -6,7 +6,8 @@ package kql_test
 // a missing member is null, tolong of text that is not a whole number is
 // null, binary_and of a null is null, tohex writes lower-case digits
 // without leading zeros (a negative long as its 64-bit two's complement),
-// iff takes the else branch unless the predicate is true, strcat reads a
+// iff takes the else branch unless the predicate is true, case the value
+// of its first true predicate or else its last argument, strcat reads a
 // null as "". Columns are strings, as in the where-clause reader.
 
 import (
@@ -38,30 +39,69 @@ type xnode func(row map[string]string) xv
 // extendColumn reads the assignment of column in an extend clause (the
 // source's attrs.extend: "A = expr, B = expr") and returns its expression.
 func extendColumn(extend, column string) (xnode, error) {
-	toks, err := lexKQL(extend)
+	names, exprs, err := extendColumns(extend)
 	if err != nil {
 		return nil, err
 	}
-	p := &kparser{toks: toks}
-	for p.pos < len(p.toks) {
-		name := p.next()
-		if err := p.expect("="); err != nil {
-			return nil, err
-		}
-		x, err := p.scalar()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name.text, err)
-		}
-		if name.text == column {
-			return x, nil
-		}
-		if p.pos < len(p.toks) {
-			if err := p.expect(","); err != nil {
-				return nil, err
-			}
+	for i, name := range names {
+		if name == column {
+			return exprs[i], nil
 		}
 	}
 	return nil, fmt.Errorf("the extend assigns no %s", column)
+}
+
+// extendColumns reads every assignment of an extend clause, in order.
+func extendColumns(extend string) ([]string, []xnode, error) {
+	toks, err := lexKQL(extend)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &kparser{toks: toks}
+	var names []string
+	var exprs []xnode
+	for p.pos < len(p.toks) {
+		name := p.next()
+		if err := p.expect("="); err != nil {
+			return nil, nil, err
+		}
+		x, err := p.scalar()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %v", name.text, err)
+		}
+		names, exprs = append(names, name.text), append(exprs, x)
+		if p.pos < len(p.toks) {
+			if err := p.expect(","); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return names, exprs, nil
+}
+
+// argument reads an argument of iff or case: a scalar if one ends there,
+// otherwise a predicate (A == "x" and isnotempty(B)), read as the
+// where-clause reader reads one; a predicate's null stays null.
+func (p *kparser) argument() (xnode, error) {
+	start := p.pos
+	if x, err := p.scalar(); err == nil && (p.peek().text == "," || p.peek().text == ")") {
+		return x, nil
+	}
+	p.pos = start
+	pred, err := p.or()
+	if err != nil {
+		return nil, err
+	}
+	return func(row map[string]string) xv {
+		switch v := pred(row); v.kind {
+		case 'b':
+			return xv{kind: 'b', b: v.b}
+		case 'n':
+			return xNull
+		default:
+			return xv{kind: 's', s: v.s}
+		}
+	}, nil
 }
 
 // scalar reads a literal, a column, a function call, each optionally
@@ -80,7 +120,12 @@ func (p *kparser) scalar() (xnode, error) {
 		x = func(map[string]string) xv { return xv{kind: 'l', l: n} }
 	case t.kind == 'i' && p.peek().text == "(":
 		p.next()
-		args, err := callArgs(p, func(int) (xnode, error) { return p.scalar() })
+		args, err := callArgs(p, func(int) (xnode, error) {
+			if t.text == "iff" || t.text == "case" {
+				return p.argument()
+			}
+			return p.scalar()
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -127,6 +172,18 @@ func xfunc(name string, args []xnode) (xnode, error) {
 				return args[1](row)
 			}
 			return args[2](row)
+		}, nil
+	case "case":
+		if len(args)%2 == 0 {
+			return nil, fmt.Errorf("case takes pairs and an else value")
+		}
+		return func(row map[string]string) xv {
+			for i := 0; i+1 < len(args); i += 2 {
+				if c := args[i](row); c.kind == 'b' && c.b {
+					return args[i+1](row)
+				}
+			}
+			return args[len(args)-1](row)
 		}, nil
 	case "isnull":
 		return func(row map[string]string) xv { return xv{kind: 'b', b: args[0](row).kind == 'n'} }, nil
@@ -215,6 +272,10 @@ func TestExtendReader(t *testing.T) {
 		{`isnull(tolong(parse_json(A).K))`, map[string]string{"A": `{}`}, xv{kind: 'b', b: true}},
 		{`iff(isnull(A), "none", strcat("<", A, ">"))`, map[string]string{"A": "x"}, xv{kind: 's', s: "<x>"}},
 		{`iff(isnull(A), "none", A)`, nil, xv{kind: 's', s: "none"}},
+		{`iff(isnotempty(A), A, B)`, map[string]string{"A": "", "B": "b"}, xv{kind: 's', s: "b"}},
+		{`case(A == "x" and B == "y", "1", A == "x", "2", "")`, map[string]string{"A": "x", "B": "y"}, xv{kind: 's', s: "1"}},
+		{`case(A == "x" and B == "y", "1", A == "x", "2", "")`, map[string]string{"A": "x", "B": "z"}, xv{kind: 's', s: "2"}},
+		{`case(A == "x" and B == "y", "1", A == "x", "2", "")`, map[string]string{"A": "X", "B": "y"}, xv{kind: 's', s: ""}},
 	}
 	for _, tt := range tests {
 		x, err := extendColumn("X = "+tt.expr, "X")
