@@ -215,14 +215,7 @@ func (c *compiler) stringTerm(v rule.Value, op rule.Op, cased bool) (string, err
 		}
 		return c.regexTerm(v, re)
 	}
-	var full rule.Pattern
-	if op == rule.OpContains || op == rule.OpEndsWith {
-		full = append(full, rule.Part{Kind: rule.AnyRun})
-	}
-	full = append(full, p...)
-	if op == rule.OpContains || op == rule.OpStartsWith {
-		full = append(full, rule.Part{Kind: rule.AnyRun})
-	}
+	full := p.Framed(op)
 	if lit, ok := full.Literal(); ok {
 		return quote(lit), nil
 	}

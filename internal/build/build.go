@@ -216,17 +216,29 @@ var ErrRefused = errors.New("a target refused a rule")
 // project that makes the undeployed check an error.
 var ErrUndeployed = errors.New("every target refuses a detection")
 
-// countSources counts a deployment's rules by the alternative source each
-// reads (sources with a label), by log source, then most rules first.
-func countSources(dep Deployment, ds []target.Deployable, packRefusals []*target.Refusal) []SourceCount {
+// packedQueries are the queries of ds the packager did not refuse: the
+// rules a deployment deploys.
+func packedQueries(ds []target.Deployable, packRefusals []*target.Refusal) []*target.Query {
 	unpacked := map[string]bool{}
 	for _, pr := range packRefusals {
 		unpacked[pr.RuleID] = true
 	}
+	var out []*target.Query
+	for _, d := range ds {
+		if !unpacked[d.Query.Rule.ID] {
+			out = append(out, d.Query)
+		}
+	}
+	return out
+}
+
+// countSources counts a deployment's rules by the alternative source each
+// reads (sources with a label), by log source, then most rules first.
+func countSources(dep Deployment, packed []*target.Query) []SourceCount {
 	type key struct{ logSource, label string }
 	n := map[key]int{}
-	for _, d := range ds {
-		if src := d.Query.Source; src != nil && src.Label != "" && !unpacked[d.Query.Rule.ID] {
+	for _, q := range packed {
+		if src := q.Source; src != nil && src.Label != "" {
 			n[key{mapping.Describe(src.LogSource), src.Label}]++
 		}
 	}
@@ -249,16 +261,10 @@ func countSources(dep Deployment, ds []target.Deployable, packRefusals []*target
 
 // countLanguages counts a deployment's rules by query language, in the
 // order the backend lists its languages.
-func countLanguages(dep Deployment, ds []target.Deployable, packRefusals []*target.Refusal) []LanguageCount {
-	unpacked := map[string]bool{}
-	for _, pr := range packRefusals {
-		unpacked[pr.RuleID] = true
-	}
+func countLanguages(dep Deployment, packed []*target.Query) []LanguageCount {
 	n := map[string]int{}
-	for _, d := range ds {
-		if !unpacked[d.Query.Rule.ID] {
-			n[d.Query.Lang]++
-		}
+	for _, q := range packed {
+		n[q.Lang]++
 	}
 	out := make([]LanguageCount, 0, len(n))
 	for lang, c := range n {
@@ -376,8 +382,9 @@ func Run(rules []*check.Rule, opts Options) (*Result, error) {
 			refused[r] = append(refused[r], len(res.Refusals))
 			res.Refusals = append(res.Refusals, refusalRecord(r, dep, pr))
 		}
-		res.Languages = append(res.Languages, countLanguages(dep, ds, packRefusals)...)
-		res.Sources = append(res.Sources, countSources(dep, ds, packRefusals)...)
+		packed := packedQueries(ds, packRefusals)
+		res.Languages = append(res.Languages, countLanguages(dep, packed)...)
+		res.Sources = append(res.Sources, countSources(dep, packed)...)
 		count.Refused = len(meant) - len(ds) + len(packRefusals)
 		count.Deployed = len(ds) - len(packRefusals)
 		res.Counts = append(res.Counts, count)

@@ -110,15 +110,7 @@ func isASCII(s string) bool {
 // startswith or endswith).
 func newStrMatcher(p rule.Pattern, op rule.Op, cased bool) *strMatcher {
 	m := &strMatcher{cased: cased}
-	var parts rule.Pattern
-	if op == rule.OpContains || op == rule.OpEndsWith {
-		parts = append(parts, rule.Part{Kind: rule.AnyRun})
-	}
-	parts = append(parts, p...)
-	if op == rule.OpContains || op == rule.OpStartsWith {
-		parts = append(parts, rule.Part{Kind: rule.AnyRun})
-	}
-	for _, part := range parts {
+	for _, part := range p.Framed(op) {
 		switch part.Kind {
 		case rule.AnyRun:
 			if n := len(m.units); n == 0 || m.units[n-1].kind != unitAnyRun {

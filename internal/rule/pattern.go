@@ -92,6 +92,20 @@ func (p Pattern) Literal() (string, bool) {
 	return b.String(), true
 }
 
+// Framed is the pattern a whole value must match under op: a leading *
+// for contains and endswith, a trailing one for contains and startswith.
+func (p Pattern) Framed(op Op) Pattern {
+	var parts Pattern
+	if op == OpContains || op == OpEndsWith {
+		parts = append(parts, Part{Kind: AnyRun})
+	}
+	parts = append(parts, p...)
+	if op == OpContains || op == OpStartsWith {
+		parts = append(parts, Part{Kind: AnyRun})
+	}
+	return parts
+}
+
 // HasWildcards reports whether the pattern has a * or ?.
 func (p Pattern) HasWildcards() bool {
 	_, lit := p.Literal()

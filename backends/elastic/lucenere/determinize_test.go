@@ -175,7 +175,7 @@ func TestPatternBound(t *testing.T) {
 		cased := rng.IntN(2) == 0
 		re, err := Pattern(p, op, cased)
 		require.NoError(t, err)
-		bound, _, ok := patternBound(framed(p, op))
+		bound, _, ok := patternBound(p.Framed(op))
 		require.True(t, ok)
 		n, err := parseLucene(re)
 		require.NoError(t, err)

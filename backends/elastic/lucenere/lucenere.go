@@ -105,7 +105,7 @@ func classRune(b *strings.Builder, r rune) {
 // a pattern Lucene could not determinize (a *TooComplex error: many ?
 // after a *).
 func Pattern(p rule.Pattern, op rule.Op, cased bool) (string, error) {
-	parts := framed(p, op)
+	parts := p.Framed(op)
 	var b strings.Builder
 	lastRun := false
 	for _, part := range parts {
@@ -137,26 +137,13 @@ func Pattern(p rule.Pattern, op rule.Op, cased bool) (string, error) {
 	return out, nil
 }
 
-// framed is the pattern with the wildcards its op implies.
-func framed(p rule.Pattern, op rule.Op) rule.Pattern {
-	var parts rule.Pattern
-	if op == rule.OpContains || op == rule.OpEndsWith {
-		parts = append(parts, rule.Part{Kind: rule.AnyRun})
-	}
-	parts = append(parts, p...)
-	if op == rule.OpContains || op == rule.OpStartsWith {
-		parts = append(parts, rule.Part{Kind: rule.AnyRun})
-	}
-	return parts
-}
-
 // CheckWildcards returns a *TooComplex error for a pattern whose automaton
 // Lucene could not determinize within its limit, however it is written:
 // a query_string wildcard term (WildcardQuery), EQL's like and :, ES|QL's
 // LIKE, or a regex, all of which Elasticsearch turns into the automaton of
 // the regex Pattern writes (* is .*, ? any character) and determinizes.
 func CheckWildcards(p rule.Pattern, op rule.Op) error {
-	if boundedPattern(framed(p, op)) {
+	if boundedPattern(p.Framed(op)) {
 		return nil
 	}
 	_, err := Pattern(p, op, false)
