@@ -75,6 +75,13 @@ var sentinelCarried = append([]carried{
 	// (audit-userspace, audisp-syslog(8)); Microsoft's msticpy documents
 	// collecting Linux audit logs into the workspace.
 	{Product: "linux", Service: "*", Via: "Syslog connector (Syslog table)"},
+	// SigmaHQ's rules on product linux alone match keywords in any Linux
+	// log, the system's syslog first, which the Syslog connector collects.
+	{Product: "linux", Via: "Syslog connector (Syslog table)"},
+	// Microsoft Learn, "Azure Kubernetes Service (AKS) connector for
+	// Microsoft Sentinel": the kube-audit and kube-audit-admin diagnostic
+	// logs (Kubernetes API server audit events).
+	{Product: "kubernetes", Service: "audit", Via: "Azure Kubernetes Service (AKS) connector (kube-audit diagnostics)"},
 	// The Microsoft 365 connector reads three workloads of the Office 365
 	// Management Activity API: Exchange, SharePoint and Teams (the
 	// Sentinel REST API's OfficeDataConnector dataTypes exchange,
@@ -121,7 +128,13 @@ var collected = map[string][]carried{
 		{Product: "m365", Service: "*", Via: "Splunk Add-on for Microsoft Office 365"},
 		{Product: "gcp", Service: "*", Via: "Splunk Add-on for Google Cloud Platform, Splunk Add-on for Google Workspace"},
 		{Product: "zeek", Service: "*", Via: "Splunk Add-on for Zeek aka Bro"},
-		{Category: "firewall", Via: "CIM Network_Traffic data model"},
+		// splunk/security_content data_sources/palo_alto_network_traffic.yml:
+		// pan:traffic from the Palo Alto Networks Add-on, CIM Network_Traffic.
+		{Category: "firewall", Via: "Palo Alto Networks Add-on (pan:traffic, CIM Network_Traffic)"},
+		// The add-on's source types (splunk.github.io/splunk-add-on-for-
+		// apache-web-server, Sourcetypes): apache:error is the error log
+		// SigmaHQ's apache rules read.
+		{Service: "apache", Via: "Splunk Add-on for Apache Web Server (apache:error)"},
 	}, azure("Splunk Add-on for Microsoft Cloud Services")...),
 	"kql/sentinel-asim": sentinelCarried,
 	"kql/sentinel-csl":  sentinelCarried,
@@ -165,6 +178,10 @@ var collected = map[string][]carried{
 		{Product: "fortigate", Via: "Fortinet FortiGate integration"},
 		// elastic/integrations packages/atlassian_bitbucket, data stream audit.
 		{Product: "bitbucket", Service: "audit", Via: "Atlassian Bitbucket integration (audit data stream)"},
+		// elastic/integrations packages/apache/data_stream/error and
+		// packages/nginx/data_stream/error: the servers' error logs.
+		{Service: "apache", Via: "Apache HTTP Server integration (error data stream)"},
+		{Service: "nginx", Via: "Nginx integration (error data stream)"},
 	}, azure("Azure Logs integration")...),
 }
 
