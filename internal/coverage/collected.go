@@ -145,6 +145,10 @@ var collected = map[string][]carried{
 		{Category: "file_event", Product: "*", Via: "DeviceFileEvents (Windows, Linux, macOS)"},
 		// Microsoft Learn, DeviceFileEvents: ActionType FileRenamed with
 		// PreviousFileName; DeviceEvents: ActionType AntivirusDetection.
+		// Microsoft's own hunting queries read both
+		// (microsoft/Microsoft-365-Defender-Hunting-Queries: "Exploits/Print
+		// Spooler RCE/Suspicious DLLs in spool folder.md", "Protection
+		// events/AV Detections with Source.txt").
 		{Category: "file_rename", Product: "windows", Via: "DeviceFileEvents (ActionType FileRenamed)"},
 		{Category: "antivirus", Via: "DeviceEvents (ActionType AntivirusDetection)"},
 		{Category: "network_connection", Product: "*", Via: "DeviceNetworkEvents"},
