@@ -12,6 +12,7 @@ import (
 	"github.com/detc/detc/backends/splunk"
 	"github.com/detc/detc/backends/target"
 	"github.com/detc/detc/internal/eval"
+	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 )
 
@@ -152,4 +153,24 @@ func TestSyslogSourcesAgreeWithEvaluator(t *testing.T) {
 		})
 	}
 	testutil.GoldenParts(t, "queries/syslog-cim.spl", parts)
+}
+
+// TestSyslogSelectionFields: the sshd source selects on process, which the
+// add-on extracts from linux_secure lines (addons.txt [U]).
+func TestSyslogSelectionFields(t *testing.T) {
+	alts, err := cimProfile(t).Alternatives(rule.LogSource{Product: "linux", Service: "sshd"})
+	require.NoError(t, err)
+	require.Len(t, alts, 1)
+	src := alts[0]
+	fields := prefixFields(src)
+	require.Contains(t, fields, "process")
+	s := loadSchemas(t)
+	for name := range fields {
+		if name == "sourcetype" {
+			continue
+		}
+		why, unverified := s.Check(src, name)
+		assert.Empty(t, why, name)
+		assert.False(t, unverified, name)
+	}
 }
