@@ -72,7 +72,7 @@ detection:
     - 'Corrupted MAC on input'
   condition: keywords
 `, func(l syslogLine, process string) bool {
-		return l.sourcetype == "linux_secure" && (process == "sshd" || process == "sshd-session")
+		return l.sourcetype == "linux_secure" && (process == "sshd" || process == "sshd-session" || process == "sshd-auth")
 	}},
 	{`
 id: syslog-disabling-tools
