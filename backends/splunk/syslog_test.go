@@ -42,7 +42,7 @@ var syslogLines = []syslogLine{
 	{"syslog", "Dec  3 11:06:02 ns1 named[812]: exiting (due to fatal error)"},
 	{"syslog", "Dec  3 11:06:30 ns1 named[812]: zone example.com/IN: loaded serial 2024120301"},
 	// The system log holds an sshd-like message of another program: it is
-	// no line of the authentication log.
+	// no sshd line.
 	{"syslog", "Dec  3 11:07:00 ns1 kernel: [12345.678901] audit: incorrect signature on module"},
 }
 
@@ -53,8 +53,8 @@ var syslogHeader = regexp.MustCompile(`^\w{3} [ \d]\d \d\d:\d\d:\d\d (\S+) ([^\s
 // syslogRules are SigmaHQ's rules on the sshd and syslog services
 // (lnx_sshd_susp_ssh, lnx_syslog_security_tools_disabling_syslog,
 // lnx_syslog_susp_named), each with the events of its log source: the
-// sshd daemon's lines of the authentication log, every line of the
-// system log.
+// sshd daemon's lines of the authentication log, every line of either
+// log.
 var syslogRules = []struct {
 	doc    string
 	source func(l syslogLine, process string) bool
@@ -84,7 +84,7 @@ detection:
     - 'stopping firewalld'
     - 'stopping falcon-sensor'
   condition: keywords
-`, func(l syslogLine, _ string) bool { return l.sourcetype == "syslog" }},
+`, anySyslogLine},
 	{`
 id: syslog-named
 logsource: {product: linux, service: syslog}
@@ -94,8 +94,11 @@ detection:
     - ' denied AXFR from '
     - ' exiting (due to fatal error)'
   condition: keywords
-`, func(l syslogLine, _ string) bool { return l.sourcetype == "syslog" }},
+`, anySyslogLine},
 }
+
+// anySyslogLine: the syslog service is every line of both files.
+func anySyslogLine(syslogLine, string) bool { return true }
 
 // TestSyslogSourcesAgreeWithEvaluator: the cim profile's Linux syslog
 // sources select the lines of their service, and the keyword search over
