@@ -206,15 +206,19 @@ func o365Record(sourcetype string, m map[string]any) map[string]any {
 	return out
 }
 
-// cloudRules are SigmaHQ's rules on these sources (their detections as
-// written: azure_identity_protection_atypical_travel,
+// cloudRules are SigmaHQ's rules on these sources, their detections as
+// written (azure_identity_protection_atypical_travel,
 // ..._anonymous_ip_address, gcp_bucket_modified_or_deleted,
 // gcp_firewall_rule_modified_or_deleted, gcp_kubernetes_admission_controller,
-// gcp_service_account_disabled_or_deleted, gcp_bucket_enumeration,
-// gcp_gworkspace_user_granted_admin_privileges, gcp_gworkspace_govattack's
-// shape with the suspicious_login names, microsoft365_bypass_conditional_access,
-// microsoft365_disabling_mfa, microsoft365_new_federated_domain_added_audit,
-// microsoft365_suspicious_email_delivered).
+// gcp_gworkspace_user_granted_admin_privileges,
+// gcp_gworkspace_suspicious_login with serviceName spelt as the record
+// has it, microsoft365_bypass_conditional_access, microsoft365_disabling_mfa,
+// microsoft365_new_federated_domain_added_audit,
+// microsoft365_suspicious_email_delivered), and two variants:
+// gcp_service_account_disabled_or_deleted with the IAM API's own method
+// name added (its audit logs write google.iam.admin.v1.DisableServiceAccount,
+// which the rule's .serviceAccounts.disable does not end), and
+// gcp_bucket_enumeration on the entry's own names.
 var cloudRules = []cloudRule{
 	{`
 id: risk-atypical-travel
