@@ -156,8 +156,9 @@ func TestSaaSSourcesOnLucene(t *testing.T) {
 			},
 			[]string{"caa"}},
 		{"workspace-login", "product: gcp\n  service: google_workspace.login",
-			// gcp_gworkspace_suspicious_login.yml
-			"detection:\n  selection:\n    protoPayload.Servicename: 'login.googleapis.com'\n    protoPayload.metadata.event.eventName:\n      - 'suspicious_login_less_secure_app'\n      - 'suspicious_login'\n      - 'suspicious_programmatic_login'\n  condition: selection",
+			// gcp_gworkspace_suspicious_login.yml with the service key spelt
+			// serviceName (SigmaHQ's Servicename is refused below)
+			"detection:\n  selection:\n    protoPayload.serviceName: 'login.googleapis.com'\n    protoPayload.metadata.event.eventName:\n      - 'suspicious_login_less_secure_app'\n      - 'suspicious_login'\n      - 'suspicious_programmatic_login'\n  condition: selection",
 			map[string]string{"event.provider": tKeyword, "event.action": tKeyword},
 			[]saasEvent{
 				login("suspicious", "suspicious_login"),
@@ -221,7 +222,7 @@ func workspace(id, name, newValue string) saasEvent {
 // login is a Google Workspace login activity.
 func login(id, name string) saasEvent {
 	return saasEvent{id,
-		map[string]any{"protoPayload": map[string]any{"Servicename": "login.googleapis.com", "metadata": map[string]any{"event": map[string]any{"eventName": name}}}},
+		map[string]any{"protoPayload": map[string]any{"serviceName": "login.googleapis.com", "metadata": map[string]any{"event": map[string]any{"eventName": name}}}},
 		[][2]string{{"event.provider", "login"}, {"event.action", name}}}
 }
 
@@ -233,6 +234,9 @@ func TestSaaSSourcesRefuse(t *testing.T) {
 		{"product: m365\n  service: threat_management",
 			"sel:\n    eventSource: SecurityComplianceCenter\n    Payload|contains|all:\n      - 'New-ComplianceSearchAction'\n      - 'Export'\n      - 'pst'",
 			`field "Payload"`, "keeps the record's text only in event.original"},
+		{"product: gcp\n  service: google_workspace.login",
+			"sel:\n    protoPayload.Servicename: 'login.googleapis.com'",
+			`field "protoPayload.Servicename"`, "no Workspace audit record has a key of this spelling"},
 		{"product: gcp\n  service: google_workspace.admin",
 			"sel:\n    eventService: 'drive.googleapis.com'",
 			`field "eventService"`, `the value "drive.googleapis.com" has no translation`},
