@@ -89,8 +89,9 @@ func TestSaaSSourcesOnLucene(t *testing.T) {
 			},
 			[]string{"added"}},
 		{"m365-audit-conditional-access", "product: m365\n  service: audit",
-			// microsoft365_bypass_conditional_access.yml
-			"detection:\n  selection:\n    Operation: 'UserLoggedIn'\n    ApplicationId: '9ba1a5c7-f17a-4de9-a1f1-6178c8d51223'\n    ResultStatus: 'Success'\n    RequestType: 'Cmsi:Cmsi'\n  filter_main_bjectid:\n    ObjectId: '0000000a-0000-0000-c000-000000000000'\n  condition: selection and not 1 of filter_main_*",
+			// microsoft365_bypass_conditional_access.yml's selection (its
+			// ObjectId filter is refused: TestSaaSSourcesRefuse)
+			"detection:\n  selection:\n    Operation: 'UserLoggedIn'\n    ApplicationId: '9ba1a5c7-f17a-4de9-a1f1-6178c8d51223'\n    ResultStatus: 'Success'\n    RequestType: 'Cmsi:Cmsi'\n  condition: selection",
 			map[string]string{"event.action": tKeyword, "event.provider": tKeyword, "o365.audit.ApplicationId": tKeyword, "o365.audit.ResultStatus": tKeyword,
 				"o365.audit.ExtendedProperties.RequestType": tKeyword, "o365.audit.ObjectId": tKeyword},
 			[]saasEvent{
@@ -98,20 +99,23 @@ func TestSaaSSourcesOnLucene(t *testing.T) {
 				logon("intune", "Cmsi:Cmsi", "0000000a-0000-0000-c000-000000000000"),
 				logon("oauth", "OAuth2:Authorize", "00000002-0000-0000-c000-000000000000"),
 			},
-			[]string{"cmsi"}},
-		{"m365-audit-federated-domain", "product: m365\n  service: audit",
-			// microsoft365_new_federated_domain_added_audit.yml
-			"detection:\n  selection_domain:\n    Operation|contains: 'domain'\n  selection_operation:\n    Operation|contains:\n      - 'add'\n      - 'new'\n  condition: all of selection_*",
+			[]string{"cmsi", "intune"}},
+		{"m365-audit-renamed-operation", "product: m365\n  service: audit",
+			// an operation the pipeline renames ("Add user." is
+			// added-user-account), and comparisons it cannot change
+			"detection:\n  selection:\n    Operation: 'add user.'\n  other:\n    Operation|contains: 'domain'\n  condition: selection or other",
 			map[string]string{"event.action": tKeyword, "event.provider": tKeyword},
 			[]saasEvent{
+				{"add-user", map[string]any{"Operation": "Add user.", "Workload": "AzureActiveDirectory"},
+					[][2]string{{"event.action", "added-user-account"}, {"event.provider", "AzureActiveDirectory"}}},
+				{"update-user", map[string]any{"Operation": "Update user.", "Workload": "AzureActiveDirectory"},
+					[][2]string{{"event.action", "modified-user-account"}, {"event.provider", "AzureActiveDirectory"}}},
 				{"add-domain", map[string]any{"Operation": "Add domain to company.", "Workload": "AzureActiveDirectory"},
 					[][2]string{{"event.action", "Add domain to company."}, {"event.provider", "AzureActiveDirectory"}}},
-				{"set-domain", map[string]any{"Operation": "Set domain authentication.", "Workload": "AzureActiveDirectory"},
-					[][2]string{{"event.action", "Set domain authentication."}, {"event.provider", "AzureActiveDirectory"}}},
-				{"new-accepted", map[string]any{"Operation": "New-AcceptedDomain", "Workload": "Exchange"},
-					[][2]string{{"event.action", "New-AcceptedDomain"}, {"event.provider", "Exchange"}}},
+				{"team", map[string]any{"Operation": "TeamCreated", "Workload": "MicrosoftTeams"},
+					[][2]string{{"event.action", "added-group-account-to"}, {"event.provider", "MicrosoftTeams"}}},
 			},
-			[]string{"add-domain", "new-accepted"}},
+			[]string{"add-domain", "add-user"}},
 		{"m365-audit-threat-intelligence", "product: m365\n  service: audit",
 			// microsoft365_suspicious_email_delivered.yml
 			"detection:\n  selection:\n    Workload: 'ThreatIntelligence'\n    Operation: 'TIMailData'\n    Directionality: 'Inbound'\n  filter_main_blocked:\n    DeliveryAction: 'Blocked'\n  condition: selection and not 1 of filter_main_*",
@@ -240,6 +244,15 @@ func TestSaaSSourcesRefuse(t *testing.T) {
 		{"product: gcp\n  service: google_workspace.admin",
 			"sel:\n    eventService: 'drive.googleapis.com'",
 			`field "eventService"`, `the value "drive.googleapis.com" has no translation`},
+		// microsoft365_bypass_conditional_access.yml's filter
+		{"product: m365\n  service: audit",
+			"sel:\n    ObjectId: '0000000a-0000-0000-c000-000000000000'",
+			`field "ObjectId"`, "moves ObjectId out of o365.audit.ObjectId on SharePoint file and sharing records"},
+		// microsoft365_new_federated_domain_added_audit.yml: "add" is in
+		// added-group-account-to, the pipeline's name for TeamCreated
+		{"product: m365\n  service: audit",
+			"sel:\n    Operation|contains:\n      - 'add'\n      - 'new'",
+			`field "Operation"`, `the value "add" does not match "TeamCreated" but matches "added-group-account-to"`},
 	}
 	for i, tt := range tests {
 		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  %s\ndetection:\n  %s\n  condition: sel\n", 1130+i, tt.logsource, tt.detection)

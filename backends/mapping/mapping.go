@@ -72,6 +72,14 @@ type Field struct {
 	// "egress"): keys are the rule's values, compared case-insensitively.
 	// TranslateValues applies it.
 	Values map[string]string
+	// Renamed, when set, lists the few values the target writes
+	// differently while it writes every other value as the rule's source
+	// does (the Elastic Microsoft 365 pipeline's own names for five
+	// operations): keys are the source's values, each with the target's.
+	// TranslateValues keeps a comparison that the renaming cannot change,
+	// rewrites an equality with a renamed value, and refuses the rest
+	// (renameValues).
+	Renamed map[string]string
 	// Hashes, when set, says the target keeps Sysmon's Hashes string
 	// ("SHA1=...,MD5=...,IMPHASH=...") as one field per algorithm: the
 	// keys are Sysmon's algorithm names (SHA1, MD5, SHA256, IMPHASH), each

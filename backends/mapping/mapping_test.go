@@ -161,7 +161,7 @@ func TestParseErrors(t *testing.T) {
 		{"misspelt logsource key", "sources:\n  - logsource: {categroy: proxy}\n", []string{
 			`bad.yml:2:17: error: unknown key "categroy" in a logsource (did you mean "category"?); the keys are category, product, service`}},
 		{"misspelt field key", "fields:\n  cs-bytes: {nmae: bytes_out}\n", []string{
-			`bad.yml:2:14: error: unknown key "nmae" in a field mapping (did you mean "name"?); the keys are name, names, type, unsupported, values, hashes, account, file_name, cased_unsupported`}},
+			`bad.yml:2:14: error: unknown key "nmae" in a field mapping (did you mean "name"?); the keys are name, names, type, unsupported, values, renamed, hashes, account, file_name, cased_unsupported`}},
 		{"field mapping without a name", "sources:\n  - logsource: {category: proxy}\n    fields:\n      x: {type: long}\n", []string{
 			`bad.yml:4:10: error: the mapping of field "x" needs name, names, hashes, account, file_name or unsupported`}},
 		{"wrongly typed value", "sources:\n  - logsource: {category: proxy}\n    fields: [a, b]\n", []string{

@@ -83,7 +83,7 @@ var (
 	topKeys       = []string{"name", "target", "description", "passthrough", "fields", "sources"}
 	sourceKeys    = []string{"logsource", "label", "attrs", "fields", "unsupported"}
 	logSourceKeys = []string{"category", "product", "service"}
-	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "hashes", "account", "file_name", "cased_unsupported"}
+	fieldKeys     = []string{"name", "names", "type", "unsupported", "values", "renamed", "hashes", "account", "file_name", "cased_unsupported"}
 	accountKeys   = []string{"domain", "name"}
 )
 
@@ -526,6 +526,16 @@ func (p *parser) field(kv pair) (Field, bool) {
 				f.Values = map[string]string{}
 				for _, vp := range vpairs {
 					f.Values[vp.key.Value] = p.str(vp)
+				}
+			}
+			good = good && ok
+		case "renamed":
+			vn, ok := p.want(q, yaml.MappingNode, "a map from the values the target renames to its names for them")
+			if ok {
+				vpairs, _ := p.mapping(vn, "renamed")
+				f.Renamed = map[string]string{}
+				for _, vp := range vpairs {
+					f.Renamed[vp.key.Value] = p.str(vp)
 				}
 			}
 			good = good && ok

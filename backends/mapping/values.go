@@ -2,10 +2,12 @@ package mapping
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/detc/detc/internal/eval"
 	"github.com/detc/detc/internal/rule"
 )
 
@@ -55,6 +57,9 @@ func (p *Profile) TranslateValues(r *rule.Rule, s *Source) (*rule.Rule, error) {
 			return each(alts), err
 		case f.Values != nil:
 			nm, err := translate(m, f.Values)
+			return [][]*rule.Matcher{{nm}}, err
+		case f.Renamed != nil:
+			nm, err := renameValues(m, f.Renamed)
 			return [][]*rule.Matcher{{nm}}, err
 		}
 		return nil, nil
@@ -180,6 +185,41 @@ func translate(m *rule.Matcher, table map[string]string) (*rule.Matcher, error) 
 			return nil, fail("the value %q has no translation", text)
 		}
 		nm.Values[i] = rule.Value{Kind: rule.KindString, Pattern: rule.LiteralPattern(to), Text: to, Pos: v.Pos}
+	}
+	return &nm, nil
+}
+
+// renameValues is a comparison on a field whose target writes the values
+// in renamed (the source's value: the target's) its own way and every
+// other value as the source does. A value that compares each renamed
+// pair alike (both match, or neither) is kept, since the renaming cannot
+// change its result; an exact comparison with a renamed value becomes one
+// with the target's name for it; any other value is refused. Whether a
+// value matches is the evaluator's own decision (eval.MatchesText), so
+// modifiers, wildcards and case compare as everywhere else.
+func renameValues(m *rule.Matcher, renamed map[string]string) (*rule.Matcher, error) {
+	if m.FieldRef {
+		return nil, &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf("a field reference cannot be kept on a field whose values the target partly renames (%s)", describeTable(renamed))}
+	}
+	nm := *m
+	nm.Values = slices.Clone(m.Values)
+	for i, v := range m.Values {
+		one := *m
+		one.Values, one.Negate = []rule.Value{v}, false
+		for _, from := range slices.Sorted(maps.Keys(renamed)) {
+			to := renamed[from]
+			before, after := eval.MatchesText(&one, from), eval.MatchesText(&one, to)
+			if before == after {
+				continue
+			}
+			_, literal := v.Pattern.Literal()
+			if m.Op != rule.OpEquals || v.Kind != rule.KindString || !literal || !before {
+				verdict := map[bool]string{true: "matches", false: "does not match"}
+				return nil, &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf("the value %q %s %q but %s %q, the target's name for it, and only an exact comparison with a renamed value can be rewritten (the target renames %s)", v.Text, verdict[before], from, verdict[after], to, describeTable(renamed))}
+			}
+			nm.Values[i] = rule.Value{Kind: rule.KindString, Pattern: rule.LiteralPattern(to), Text: to, Pos: v.Pos}
+			break
+		}
 	}
 	return &nm, nil
 }

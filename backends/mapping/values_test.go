@@ -121,3 +121,60 @@ func TestParseValues(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"true": "egress"}, p.Sources[0].Fields["Initiated"].Values)
 }
+
+// TestRenamedValues: a field whose target renames a few values and keeps
+// the others (the Elastic Microsoft 365 pipeline's operation names). A
+// comparison is kept when the renaming cannot change its result, an
+// exact comparison with a renamed value is rewritten, and any other is
+// refused, as the evaluator decides the matches.
+func TestRenamedValues(t *testing.T) {
+	src := &Source{Fields: map[string]Field{
+		"Operation": {Names: []string{"event.action"}, Renamed: map[string]string{"Add user.": "added-user-account", "TeamCreated": "added-group-account-to"}},
+	}}
+	p := &Profile{Name: "p", Sources: []*Source{src}}
+	tests := []struct {
+		name    string
+		m       *rule.Matcher
+		want    []string // values after translation; nil with err
+		wantErr string
+	}{
+		{"other value kept", &rule.Matcher{Field: "Operation", Values: []rule.Value{str("UserLoggedIn")}}, []string{"UserLoggedIn"}, ""},
+		{"renamed value rewritten", &rule.Matcher{Field: "Operation", Values: []rule.Value{str("add user.")}}, []string{"added-user-account"}, ""},
+		{"negated renamed value rewritten", &rule.Matcher{Field: "Operation", Negate: true, Values: []rule.Value{str("TeamCreated"), str("MemberRemoved")}}, []string{"added-group-account-to", "MemberRemoved"}, ""},
+		{"contains both or neither", &rule.Matcher{Field: "Operation", Op: rule.OpContains, Modifiers: []string{"contains"}, Values: []rule.Value{str("domain"), str("user")}}, []string{"domain", "user"}, ""},
+		{"contains one only", &rule.Matcher{Field: "Operation", Op: rule.OpContains, Modifiers: []string{"contains"}, Values: []rule.Value{str("add")}}, nil, `the value "add" does not match "TeamCreated" but matches "added-group-account-to"`},
+		{"wildcard over a renamed value", &rule.Matcher{Field: "Operation", Values: []rule.Value{str("Add *")}}, nil, `the value "Add *" matches "Add user." but does not match "added-user-account"`},
+		{"the target's name", &rule.Matcher{Field: "Operation", Values: []rule.Value{str("added-user-account")}}, nil, `does not match "Add user." but matches "added-user-account"`},
+		{"cased, other case", &rule.Matcher{Field: "Operation", Cased: true, Values: []rule.Value{str("add user.")}}, []string{"add user."}, ""},
+		{"field reference", &rule.Matcher{Field: "Operation", FieldRef: true, Values: []rule.Value{{Kind: rule.KindFieldRef, Text: "Workload"}}}, nil, "a field reference cannot be kept"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := p.TranslateValues(matcherRule(tt.m), src)
+			if tt.wantErr != "" {
+				var ve *ValueError
+				require.ErrorAs(t, err, &ve)
+				assert.Equal(t, "Operation", ve.Field)
+				assert.Contains(t, ve.Reason, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			var got []string
+			for _, v := range out.Searches[0].Groups[0].Matchers[0].Values {
+				got = append(got, v.Text)
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestParseRenamed(t *testing.T) {
+	p, err := Parse("p.yml", []byte("name: p\nsources:\n  - logsource: {product: m365, service: audit}\n    fields:\n      Operation: {name: event.action, renamed: {\"Add user.\": added-user-account}}\n"), Schema{})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"Add user.": "added-user-account"}, p.Sources[0].Fields["Operation"].Renamed)
+
+	_, err = Parse("p.yml", []byte("name: p\nsources:\n  - logsource: {product: m365, service: audit}\n    fields:\n      Operation: {name: event.action, renamed: [a, b]}\n"), Schema{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "p.yml:5:")
+	assert.Contains(t, err.Error(), "a map from the values the target renames to its names for them")
+}

@@ -330,3 +330,11 @@ func (m *matcher) keywordIn(vm *valueMatcher, v Value, ev Event) bool {
 	}
 	return false
 }
+
+// MatchesText reports whether the matcher alone matches an event whose
+// field holds the text s: the evaluator's decision, for code that must
+// know how a rule's comparison treats a given value (mapping's renamed
+// values).
+func MatchesText(m *rule.Matcher, s string) bool {
+	return compileMatcher(m).match(newInput(MapEvent{m.Field: s}))
+}
