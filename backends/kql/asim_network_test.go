@@ -62,10 +62,10 @@ func asimDefenderRow(ev eval.MapEvent, outbound bool) map[string]string {
 	return row
 }
 
-// asimNetworkQuery compiles a rule for sentinel-asim and returns the
+// asimQuery compiles a rule for sentinel-asim and returns the
 // rule's evaluator program and a matcher of the parser's rows that first
 // adds the columns of the source's extend, as Kusto would.
-func asimNetworkQuery(t *testing.T, src string) (*eval.Program, func(row map[string]string) bool, string) {
+func asimQuery(t *testing.T, src string) (*eval.Program, func(row map[string]string) bool, string) {
 	t.Helper()
 	rules, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
 	require.False(t, diags.HasErrors(), "%v", diags)
@@ -97,7 +97,7 @@ func asimNetworkQuery(t *testing.T, src string) (*eval.Program, func(row map[str
 // evaluator decides on the Sysmon events, whichever side the parser put
 // the process on (the connections a process opens are on the Dst* side).
 func TestASIMNetworkProcessEitherSide(t *testing.T) {
-	prog, match, text := asimNetworkQuery(t, "title: t\nid: 6f1c2d3e-0000-4000-8000-000000000950\nlogsource:\n  category: network_connection\n  product: windows\n"+
+	prog, match, text := asimQuery(t, "title: t\nid: 6f1c2d3e-0000-4000-8000-000000000950\nlogsource:\n  category: network_connection\n  product: windows\n"+
 		"detection:\n  sel:\n    Image|endswith: '\\powershell.exe'\n    DestinationHostname|endswith: 'discord.com'\n  filter:\n    User|contains: 'svc_'\n  condition: sel and not filter\n")
 	matchedInitiated := false
 	for _, image := range []string{`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`, `C:\Program Files\Google\Chrome\Application\chrome.exe`} {
@@ -125,7 +125,7 @@ func TestASIMNetworkInitiated(t *testing.T) {
 			"detection:\n  sel:\n    Image|endswith: '\\regsvr32.exe'\n    Initiated: " + value + "\n  condition: sel\n"
 	}
 	for _, value := range []string{"'true'", "'false'", "true"} {
-		prog, match, text := asimNetworkQuery(t, rule(value))
+		prog, match, text := asimQuery(t, rule(value))
 		matched := 0
 		for _, initiated := range []any{"true", "false", "", nil} {
 			ev := eval.MapEvent{"Image": `C:\Windows\System32\regsvr32.exe`, "User": `CORP\alice`, "ProcessId": "4242", "DestinationHostname": "evil.example"}
