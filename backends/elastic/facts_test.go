@@ -52,3 +52,59 @@ func TestProfileRefusalFacts(t *testing.T) {
 	}
 	assert.Positive(t, checked)
 }
+
+// sysmonPipelineMoves are the Sysmon EventData names the Windows
+// integration's sysmon_operational ingest pipeline takes out of
+// winlog.event_data (elastic/integrations, packages/windows/data_stream/
+// sysmon_operational/elasticsearch/ingest_pipeline/default.yml: its
+// rename, convert-and-remove and cleanup processors), with where the value
+// goes ("" when it is dropped). A field mapped to winlog.event_data.<name>
+// for one of them names a field no indexed Sysmon event has.
+var sysmonPipelineMoves = map[string]string{
+	"RuleName": "rule.name", "UtcTime": "", "Hash": "file.hash.*", "Hashes": "process.hash.* or file.hash.*",
+	"ProcessGuid": "process.entity_id", "ProcessId": "process.pid", "Image": "process.executable",
+	"SourceProcessGuid": "process.entity_id", "SourceProcessGUID": "process.entity_id", "SourceProcessId": "process.pid",
+	"SourceThreadId": "process.thread.id", "SourceImage": "process.executable", "Destination": "process.executable",
+	"CommandLine": "process.command_line", "CurrentDirectory": "process.working_directory",
+	"ParentProcessGuid": "process.parent.entity_id", "ParentProcessId": "process.parent.pid",
+	"ParentImage": "process.parent.executable", "ParentCommandLine": "process.parent.command_line",
+	"OriginalFileName": "process.pe.original_file_name or file.pe.original_file_name",
+	"TargetFilename": "file.path", "Device": "file.path", "PipeName": "file.name", "ImageLoaded": "file.path",
+	"Protocol": "network.transport", "DestinationPortName": "network.protocol", "SourcePortName": "network.protocol",
+	"SourceIp": "source.ip", "SourceHostname": "source.domain", "SourcePort": "source.port",
+	"DestinationIp": "destination.ip", "DestinationHostname": "destination.domain", "DestinationPort": "destination.port",
+	"QueryName": "dns.question.name", "QueryStatus": "sysmon.dns.status", "QueryResults": "dns.answers",
+	"Initiated": "network.direction", "SourceIsIpv6": "network.type", "DestinationIsIpv6": "",
+	"User": "user.domain and user.name", "Archived": "sysmon.file.archived", "IsExecutable": "sysmon.file.is_executable",
+	"TargetObject": "registry.path", "Type": "message", "TargetProcessGuid": "winlog.event_data.TargetProcessGUID",
+}
+
+// TestSysmonFieldsWherePipelineLeavesThem: every field a Sysmon source of
+// the ecs profile reads from winlog.event_data is one the Windows
+// integration's pipeline leaves there.
+func TestSysmonFieldsWherePipelineLeavesThem(t *testing.T) {
+	prof, err := (&Backend{}).Mapping("ecs")
+	require.NoError(t, err)
+	checked := 0
+	for _, src := range prof.Sources {
+		if !strings.Contains(src.Attr("index"), "sysmon_operational") {
+			continue
+		}
+		for field := range src.Fields {
+			f, err := prof.Field(src, field)
+			if err != nil {
+				continue
+			}
+			for _, name := range f.Names {
+				data, ok := strings.CutPrefix(name, "winlog.event_data.")
+				if !ok {
+					continue
+				}
+				checked++
+				to, moved := sysmonPipelineMoves[data]
+				assert.False(t, moved, "%s: %s reads %s, which the pipeline moves to %q", mapping.Describe(src.LogSource), field, name, to)
+			}
+		}
+	}
+	assert.Positive(t, checked)
+}
