@@ -69,7 +69,7 @@ var sysmonPipelineMoves = map[string]string{
 	"ParentProcessGuid": "process.parent.entity_id", "ParentProcessId": "process.parent.pid",
 	"ParentImage": "process.parent.executable", "ParentCommandLine": "process.parent.command_line",
 	"OriginalFileName": "process.pe.original_file_name or file.pe.original_file_name",
-	"TargetFilename": "file.path", "Device": "file.path", "PipeName": "file.name", "ImageLoaded": "file.path",
+	"TargetFilename":   "file.path", "Device": "file.path", "PipeName": "file.name", "ImageLoaded": "file.path",
 	"Protocol": "network.transport", "DestinationPortName": "network.protocol", "SourcePortName": "network.protocol",
 	"SourceIp": "source.ip", "SourceHostname": "source.domain", "SourcePort": "source.port",
 	"DestinationIp": "destination.ip", "DestinationHostname": "destination.domain", "DestinationPort": "destination.port",
