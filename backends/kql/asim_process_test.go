@@ -47,7 +47,7 @@ func asimDefenderProcessRow(image, fileName string) map[string]string {
 // on a Defender row (whose TargetProcessFilename is the image's own file
 // name) as on an event without version information.
 func TestASIMProcessVersionInfo(t *testing.T) {
-	head := "title: t\nid: 6f1c2d3e-0000-4000-8000-00000000096%d\nlogsource:\n  category: process_creation\n  product: windows\ndetection:\n"
+	head := "title: t\nid: 6f1c2d3e-0000-4000-8000-00000000097%d\nlogsource:\n  category: process_creation\n  product: windows\ndetection:\n"
 	rules := []string{
 		"  sel:\n    OriginalFileName: 'Cmd.Exe'\n  condition: sel\n",
 		"  sel:\n    OriginalFileName: 'Cmd.Exe'\n  filter:\n    Image|endswith: '\\cmd.exe'\n  condition: sel and not filter\n",
