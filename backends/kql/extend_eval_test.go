@@ -8,7 +8,8 @@ package kql_test
 // without leading zeros (a negative long as its 64-bit two's complement),
 // iff takes the else branch unless the predicate is true, case the value
 // of its first true predicate or else its last argument, strcat reads a
-// null as "". Columns are strings, as in the where-clause reader.
+// null as "", column_ifexists is the named column if the row has it, else
+// its default. Columns are strings, as in the where-clause reader.
 
 import (
 	"bytes"
@@ -161,7 +162,7 @@ func (p *kparser) scalar() (xnode, error) {
 }
 
 func xfunc(name string, args []xnode) (xnode, error) {
-	want := map[string]int{"iff": 3, "isnull": 1, "tolong": 1, "parse_json": 1, "tohex": 1, "binary_and": 2}
+	want := map[string]int{"iff": 3, "isnull": 1, "tolong": 1, "parse_json": 1, "tohex": 1, "binary_and": 2, "column_ifexists": 2}
 	if n, ok := want[name]; ok && n != len(args) {
 		return nil, fmt.Errorf("%s takes %d arguments", name, n)
 	}
@@ -238,6 +239,15 @@ func xfunc(name string, args []xnode) (xnode, error) {
 				return xNull
 			}
 			return xv{kind: 's', s: strconv.FormatUint(uint64(v.l), 16)}
+		}, nil
+	case "column_ifexists":
+		// column_ifexists("Name", default): the column when the row has
+		// it, else the default.
+		return func(row map[string]string) xv {
+			if v, ok := row[args[0](row).s]; ok {
+				return xv{kind: 's', s: v}
+			}
+			return args[1](row)
 		}, nil
 	case "strcat":
 		return func(row map[string]string) xv {
