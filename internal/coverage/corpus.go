@@ -40,21 +40,6 @@ type SourceTable struct {
 	// Collections are the real-schema profiles' shares of the rules
 	// whose log source the SIEM collects, in column order.
 	Collections []Collection
-	// Unchecked is what the schema checks accept without a published
-	// source, per column that has any (the caller fills it from the check).
-	Unchecked []Unchecked
-}
-
-// Unchecked is the part of a column's compiled rules whose queries read a
-// name the schema check accepts although no published source shows it.
-type Unchecked struct {
-	Column Column
-	// Rules counts the compiled rules reading any such name; Names counts
-	// them by "log source name".
-	Rules int
-	Names map[string]int
-	// Where is the data file that lists the names.
-	Where string
 }
 
 // BuildBySource compiles every rule for every profile of every backend
@@ -175,7 +160,6 @@ func (t *SourceTable) Markdown(title, intro string) []byte {
 		b.WriteString("\n")
 	}
 	t.writeCollections(&b)
-	t.writeUnchecked(&b)
 	b.WriteString("\n## Why rules are refused\n\n")
 	b.WriteString("For each target and profile, every reason it gave, with the number of rules and their log sources.\n")
 	for ci, c := range t.Columns {
@@ -234,42 +218,4 @@ func (t *SourceTable) writeCollections(b *strings.Builder) {
 		}
 		b.WriteString(strings.Join(parts, ", ") + ".\n")
 	}
-}
-
-// writeUnchecked renders the names each column's schema check accepts
-// unverified, with the rules that read them.
-func (t *SourceTable) writeUnchecked(b *strings.Builder) {
-	if len(t.Unchecked) == 0 {
-		return
-	}
-	b.WriteString("\n## Fields no published schema shows\n\n")
-	b.WriteString("Compiled queries whose fields the corpus tests accept without a published source for them (the add-on's field list could not be established): these are unchecked, not proven.\n")
-	for _, u := range t.Unchecked {
-		fmt.Fprintf(b, "\n%s: %s of %d compiled read such a name (listed in %s): ", u.Column, textutil.Plural(u.Rules, "rule"), t.compiled(u.Column), u.Where)
-		names := make([]string, 0, len(u.Names))
-		for n := range u.Names {
-			names = append(names, n)
-		}
-		sort.Slice(names, func(i, j int) bool {
-			if u.Names[names[i]] != u.Names[names[j]] {
-				return u.Names[names[i]] > u.Names[names[j]]
-			}
-			return names[i] < names[j]
-		})
-		parts := make([]string, len(names))
-		for i, n := range names {
-			parts[i] = fmt.Sprintf("%s (%d)", escape(n), u.Names[n])
-		}
-		b.WriteString(strings.Join(parts, ", ") + ".\n")
-	}
-}
-
-// compiled is a column's count of compiled rules.
-func (t *SourceTable) compiled(c Column) int {
-	for i, col := range t.Columns {
-		if col == c {
-			return t.Compiled[i]
-		}
-	}
-	return 0
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 	"github.com/detc/detc/internal/testutil/corpus"
-	"github.com/detc/detc/internal/testutil/splunkschema"
 )
 
 // fake refuses dns rules in its "strict" profile, and fails with a plain
@@ -125,9 +124,6 @@ func TestSigmaHQCoverageDoc(t *testing.T) {
 	require.False(t, diags.HasErrors(), "the corpus must pass the check: %v", diags)
 	t.Chdir(testutil.RepoRoot(t))
 	tab := BuildBySource(checked, registry.All())
-	res, err := splunkschema.CheckCorpus(checked)
-	require.NoError(t, err)
-	tab.Unchecked = []Unchecked{{Column: Column{"splunk", "cim", true}, Rules: res.UnverifiedRules, Names: res.Unverified, Where: "internal/testutil/splunkschema/addons.txt"}}
 	doc := tab.Markdown("Coverage of SigmaHQ's rules", sigmaHQIntro)
 	testutil.GoldenFile(t, "docs/coverage-sigmahq.md", doc)
 }
@@ -187,9 +183,4 @@ func TestCollections(t *testing.T) {
 	md := string(tab.Markdown("t", ""))
 	assert.Contains(t, md, "| fake/strict | 4 | 1 | 1 | 5 | 1 (20.0%) |")
 	assert.Contains(t, md, "fake/strict collects but does not map: windows (1 rule; the fake connector).")
-	assert.NotContains(t, md, "## Fields no published schema shows")
-
-	tab.Unchecked = []Unchecked{{Column: Column{"fake", "strict", true}, Rules: 1, Names: map[string]int{"proxy x": 1, "dns y": 2}, Where: "x.txt"}}
-	md = string(tab.Markdown("t", ""))
-	assert.Contains(t, md, "fake/strict: 1 rule of 2 compiled read such a name (listed in x.txt): dns y (2), proxy x (1).")
 }

@@ -1,0 +1,113 @@
+package elastic
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detc/detc/backends/elastic/checker"
+	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/sigma"
+	"github.com/detc/detc/internal/testutil"
+)
+
+// windowsChannelEvent is one event of a Windows channel: its Sigma fields
+// and the fields the winlog input indexes for it.
+type windowsChannelEvent struct {
+	id      string
+	channel string
+	eventID string
+	data    map[string]string // EventData by name
+}
+
+// TestWindowsChannelsOnLucene: rules on AppLocker's and exploit
+// protection's channels, compiled for ecs, match on real Lucene the events
+// as the winlog input indexes them (winlog.channel, event.code,
+// winlog.event_data.<Name>) exactly as the evaluator matches them in
+// Sigma's form, events of another channel included.
+func TestWindowsChannelsOnLucene(t *testing.T) {
+	const kernel, exe = "Microsoft-Windows-Security-Mitigations/KernelMode", "Microsoft-Windows-AppLocker/EXE and DLL"
+	tests := []struct {
+		service, body string
+		events        []windowsChannelEvent
+		want          []string
+	}{
+		{"security-mitigations",
+			"detection:\n  sel:\n    EventID:\n      - 11\n      - 12\n    ImageName|contains: '\\Users\\Public\\'\n  filter:\n    ProcessPath|endswith: '\\MpCmdRun.exe'\n  condition: sel and not filter",
+			[]windowsChannelEvent{
+				{"blocked", kernel, "12", map[string]string{"ProcessPath": `\Device\HarddiskVolume3\Windows\System32\rundll32.exe`, "ImageName": `\Users\Public\x.dll`}},
+				{"audit", kernel, "11", map[string]string{"ProcessPath": `\Device\HarddiskVolume3\Windows\explorer.exe`, "ImageName": `\Users\Public\y.dll`}},
+				{"defender", kernel, "12", map[string]string{"ProcessPath": `\Device\HarddiskVolume3\ProgramData\Microsoft\Windows Defender\MpCmdRun.exe`, "ImageName": `\Users\Public\z.dll`}},
+				{"other-path", kernel, "12", map[string]string{"ProcessPath": `\Device\HarddiskVolume3\Windows\System32\svchost.exe`, "ImageName": `\Windows\System32\a.dll`}},
+				{"other-channel", "Microsoft-Windows-CodeIntegrity/Operational", "12", map[string]string{"ProcessPath": `\x.exe`, "ImageName": `\Users\Public\x.dll`}},
+			},
+			[]string{"audit", "blocked"}},
+		{"applocker",
+			"detection:\n  sel:\n    EventID:\n      - 8004\n      - 8007\n  condition: sel",
+			[]windowsChannelEvent{
+				{"exe", exe, "8004", nil},
+				{"script", "Microsoft-Windows-AppLocker/MSI and Script", "8007", nil},
+				{"allowed", exe, "8002", nil},
+				{"other-channel", "Application", "8004", nil},
+			},
+			[]string{"exe", "script"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.service, func(t *testing.T) {
+			src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  product: windows\n  service: %s\n%s\n", 1010+i, tt.service, tt.body)
+			rules, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
+			require.False(t, diags.HasErrors(), "%v", diags)
+			r := rules[0]
+			c, err := compile(testutil.Checked(t, r), target.Options{Profile: "ecs", Lang: Lucene})
+			require.NoError(t, err)
+			seg := checker.Segment{
+				Fields:  map[string]string{"winlog.channel": tKeyword, "event.code": tKeyword},
+				Queries: []checker.Query{{ID: r.ID, Text: c.query.Text}},
+			}
+			var fixtures []fixtureEvent
+			for _, ev := range tt.events {
+				fields := map[string]any{"Channel": ev.channel, "EventID": json.Number(ev.eventID)}
+				doc := checker.Event{ID: ev.id, Fields: [][2]string{{"winlog.channel", ev.channel}, {"event.code", ev.eventID}}}
+				for name, v := range ev.data {
+					fields[name] = v
+					doc.Fields = append(doc.Fields, [2]string{"winlog.event_data." + name, v})
+					seg.Fields["winlog.event_data."+name] = tKeyword
+				}
+				if ev.id != "other-channel" { // the evaluator knows no channels: the query must leave it out
+					fixtures = append(fixtures, fixtureEvent{ID: ev.id, Fields: fields})
+				}
+				seg.Events = append(seg.Events, doc)
+			}
+			want := evaluatorMatches(t, r, fixtures)
+			require.Equal(t, tt.want, want, "the evaluator's side of the test")
+			results, err := luceneChecker(t).Run([]checker.Segment{seg})
+			require.NoError(t, err)
+			require.Len(t, results, 1)
+			require.Empty(t, results[0].Err, c.query.Text)
+			got := append([]string(nil), results[0].Matches...)
+			sort.Strings(got)
+			assert.Equal(t, want, got, c.query.Text)
+		})
+	}
+}
+
+// TestClassicPowerShellStartRefusesData: the Windows integration's
+// powershell pipeline does not keep events 400 and 600's text, so a rule
+// on Data is refused, naming why.
+func TestClassicPowerShellStartRefusesData(t *testing.T) {
+	for i, category := range []string{"ps_classic_start", "ps_classic_provider_start"} {
+		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  product: windows\n  category: %s\ndetection:\n  sel:\n    Data|contains: 'HostName=ConsoleHost'\n  condition: sel\n", 1020+i, category)
+		rules, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
+		require.False(t, diags.HasErrors(), "%v", diags)
+		_, err := New().Compile(testutil.Checked(t, rules[0]), target.Options{Profile: "ecs"})
+		var refusal *target.Refusal
+		require.True(t, errors.As(err, &refusal), "%s: %v", category, err)
+		assert.Equal(t, `field "Data"`, refusal.Construct)
+		assert.Contains(t, refusal.Reason, "removes it, so the text is not kept")
+	}
+}
