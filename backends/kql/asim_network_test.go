@@ -2,6 +2,7 @@ package kql_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,8 +23,16 @@ import (
 // boolean; EventProduct "Sysmon", Initiated dropped (Azure/Azure-Sentinel
 // Parsers/ASimNetworkSession/Parsers/vimNetworkSessionMicrosoftSysmon.yaml,
 // ...MicrosoftSysmonWindowsEvent.yaml).
+//
+// The parser renames the event's Computer to Dvc and fills DvcHostname,
+// DvcDomain and DvcFQDN from the remote host's name (its Hostname is
+// DstHostname when Initiated is true, SrcHostname when it is false: the
+// peer in both cases, since Sysmon's SourceHostname of an inbound
+// connection is the peer's), which the row takes to be DestinationHostname.
 func asimSysmonRow(ev eval.MapEvent) map[string]string {
-	row := map[string]string{"DstFQDN": fmt.Sprint(ev["DestinationHostname"]), "EventProduct": "Sysmon"}
+	peer := fmt.Sprint(ev["DestinationHostname"])
+	row := map[string]string{"DstFQDN": peer, "EventProduct": "Sysmon",
+		"Dvc": fmt.Sprint(ev["Computer"]), "DvcHostname": strings.Split(peer, ".")[0], "DvcFQDN": peer}
 	var side string
 	switch ev["Initiated"] {
 	case "true":
@@ -45,27 +54,37 @@ func asimSysmonRow(ev eval.MapEvent) map[string]string {
 }
 
 // asimDefenderRow is a Defender for Endpoint connection as the ASIM
-// parser for it returns it (vimNetworkSessionMicrosoft365Defender.yaml):
-// the device's process on the Src* side of the connections it opened, on
-// the Dst* side of the ones it accepted, each with its AppType "Process".
+// parser for it returns it (vimNetworkSessionMicrosoft365Defender.yaml,
+// version 0.4): the device's process on the Src* side of the connections
+// it opened, on the Dst* side of the ones it accepted, each with its
+// AppType "Process". Its *ProcessName is InitiatingProcessFileName, the
+// file name alone; DeviceNetworkEvents' InitiatingProcessFolderPath, which
+// the parser neither renames nor drops, keeps the path. DvcHostname is
+// DeviceName's first label, DvcFQDN DeviceName when it has a dot, Dvc
+// DvcHostname.
 func asimDefenderRow(ev eval.MapEvent, outbound bool) map[string]string {
 	side, other := "Dst", "Src"
 	if outbound {
 		side, other = "Src", "Dst"
 	}
+	image, device := fmt.Sprint(ev["Image"]), fmt.Sprint(ev["Computer"])
+	label := strings.Split(device, ".")[0]
 	row := map[string]string{"DstFQDN": fmt.Sprint(ev["DestinationHostname"]), "EventProduct": "M365 Defender for Endpoint",
-		side + "AppType": "Process", other + "AppType": ""}
-	for sysmon, asim := range map[string]string{"Image": "ProcessName", "ProcessId": "ProcessId", "User": "Username"} {
+		side + "AppType": "Process", other + "AppType": "",
+		"InitiatingProcessFolderPath": image, "DvcHostname": label, "DvcFQDN": device, "Dvc": label}
+	for sysmon, asim := range map[string]string{"ProcessId": "ProcessId", "User": "Username"} {
 		row[side+asim] = fmt.Sprint(ev[sysmon])
 		row[other+asim] = ""
 	}
+	row[side+"ProcessName"] = image[strings.LastIndex(image, `\`)+1:]
+	row[other+"ProcessName"] = ""
 	return row
 }
 
-// asimNetworkQuery compiles a rule for sentinel-asim and returns the
+// asimQuery compiles a rule for sentinel-asim and returns the
 // rule's evaluator program and a matcher of the parser's rows that first
 // adds the columns of the source's extend, as Kusto would.
-func asimNetworkQuery(t *testing.T, src string) (*eval.Program, func(row map[string]string) bool, string) {
+func asimQuery(t *testing.T, src string) (*eval.Program, func(row map[string]string) bool, string) {
 	t.Helper()
 	rules, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
 	require.False(t, diags.HasErrors(), "%v", diags)
@@ -97,7 +116,7 @@ func asimNetworkQuery(t *testing.T, src string) (*eval.Program, func(row map[str
 // evaluator decides on the Sysmon events, whichever side the parser put
 // the process on (the connections a process opens are on the Dst* side).
 func TestASIMNetworkProcessEitherSide(t *testing.T) {
-	prog, match, text := asimNetworkQuery(t, "title: t\nid: 6f1c2d3e-0000-4000-8000-000000000950\nlogsource:\n  category: network_connection\n  product: windows\n"+
+	prog, match, text := asimQuery(t, "title: t\nid: 6f1c2d3e-0000-4000-8000-000000000950\nlogsource:\n  category: network_connection\n  product: windows\n"+
 		"detection:\n  sel:\n    Image|endswith: '\\powershell.exe'\n    DestinationHostname|endswith: 'discord.com'\n  filter:\n    User|contains: 'svc_'\n  condition: sel and not filter\n")
 	matchedInitiated := false
 	for _, image := range []string{`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`, `C:\Program Files\Google\Chrome\Application\chrome.exe`} {
@@ -125,7 +144,7 @@ func TestASIMNetworkInitiated(t *testing.T) {
 			"detection:\n  sel:\n    Image|endswith: '\\regsvr32.exe'\n    Initiated: " + value + "\n  condition: sel\n"
 	}
 	for _, value := range []string{"'true'", "'false'", "true"} {
-		prog, match, text := asimNetworkQuery(t, rule(value))
+		prog, match, text := asimQuery(t, rule(value))
 		matched := 0
 		for _, initiated := range []any{"true", "false", "", nil} {
 			ev := eval.MapEvent{"Image": `C:\Windows\System32\regsvr32.exe`, "User": `CORP\alice`, "ProcessId": "4242", "DestinationHostname": "evil.example"}
@@ -156,4 +175,33 @@ func TestASIMNetworkInitiatedLinuxRefused(t *testing.T) {
 	_, err := kql.New().Compile(testutil.Checked(t, rules[0]), target.Options{Profile: "sentinel-asim"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Sysmon for Linux")
+}
+
+// TestASIMNetworkDefenderImageAndComputer: a rule on Image and Computer
+// decides on Defender's rows, whose ASIM process name is the file name
+// alone and whose DvcHostname is the device's first label, and on Sysmon's,
+// whose DvcHostname is the peer's, as the evaluator decides on the events
+// (Sysmon's Image a full path, its Computer the host's full name).
+func TestASIMNetworkDefenderImageAndComputer(t *testing.T) {
+	prog, match, text := asimQuery(t, "title: t\nid: 6f1c2d3e-0000-4000-8000-000000000953\nlogsource:\n  category: network_connection\n  product: windows\n"+
+		"detection:\n  sel:\n    DestinationHostname|endswith: 'discord.com'\n  filter_browser:\n    Image|endswith: '\\chrome.exe'\n"+
+		"  filter_host:\n    Computer: 'BUILD01.corp.example'\n  condition: sel and not 1 of filter_*\n")
+	matched := 0
+	for _, image := range []string{`C:\Users\bob\AppData\Local\Temp\upd.exe`, `C:\Program Files\Google\Chrome\Application\chrome.exe`} {
+		for _, computer := range []string{"WS-0417.corp.example", "BUILD01.corp.example"} {
+			ev := eval.MapEvent{"Image": image, "Computer": computer, "User": `CORP\bob`, "ProcessId": "4242", "DestinationHostname": "discord.com"}
+			want := prog.Match(ev)
+			if want {
+				matched++
+			}
+			for _, initiated := range []string{"true", "false"} {
+				ev["Initiated"] = initiated
+				assert.Equal(t, want, match(asimSysmonRow(ev)), "Sysmon %v\n%s", ev, text)
+			}
+			for _, outbound := range []bool{true, false} {
+				assert.Equal(t, want, match(asimDefenderRow(ev, outbound)), "Defender outbound=%v %v\n%s", outbound, ev, text)
+			}
+		}
+	}
+	assert.Equal(t, 1, matched)
 }

@@ -9,7 +9,8 @@ package kql_test
 // iff takes the else branch unless the predicate is true, case the value
 // of its first true predicate or else its last argument, strcat reads a
 // null as "", tostring writes a null as "", a dynamic string as its text
-// and an object or array as JSON. Columns are strings, as in the
+// and an object or array as JSON, column_ifexists is the named column if
+// the row has it, else its default. Columns are strings, as in the
 // where-clause reader; a column read with .Member or [index] is a dynamic
 // column (AKSAudit's ObjectRef) whose row value is its JSON text.
 
@@ -197,7 +198,7 @@ func dynamic(v xv) xv {
 }
 
 func xfunc(name string, args []xnode) (xnode, error) {
-	want := map[string]int{"iff": 3, "isnull": 1, "tolong": 1, "tostring": 1, "parse_json": 1, "tohex": 1, "binary_and": 2}
+	want := map[string]int{"iff": 3, "isnull": 1, "tolong": 1, "tostring": 1, "parse_json": 1, "tohex": 1, "binary_and": 2, "column_ifexists": 2}
 	if n, ok := want[name]; ok && n != len(args) {
 		return nil, fmt.Errorf("%s takes %d arguments", name, n)
 	}
@@ -292,6 +293,15 @@ func xfunc(name string, args []xnode) (xnode, error) {
 				return xv{kind: 's', s: strings.TrimSpace(string(text))}
 			}
 			return xv{kind: 's'} // tostring of null is ""
+		}, nil
+	case "column_ifexists":
+		// column_ifexists("Name", default): the column when the row has
+		// it, else the default.
+		return func(row map[string]string) xv {
+			if v, ok := row[args[0](row).s]; ok {
+				return xv{kind: 's', s: v}
+			}
+			return args[1](row)
 		}, nil
 	case "strcat":
 		return func(row map[string]string) xv {

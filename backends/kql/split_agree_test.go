@@ -35,6 +35,7 @@ var splitRules = []string{
 	"category: process_access\ndetection:\n  sel:\n    TargetImage|endswith: '\\lsass.exe'\n    GrantedAccess:\n      - '0x1010'\n      - '0x1FFFFF'\n  filter:\n    SourceUser|contains: 'AUTHORI'\n  condition: sel and not filter",
 	"category: process_access\ndetection:\n  sel:\n    TargetImage|endswith:\n      - '\\calc.exe'\n      - 'vcredist_x64.exe'\n    GrantedAccess|endswith:\n      - '10'\n      - 'FF'\n  filter:\n    GrantedAccess|startswith: '0x80000000'\n  condition: sel and not filter",
 	"category: driver_load\ndetection:\n  sel:\n    - ImageLoaded|endswith:\n        - '\\gdrv.sys'\n        - '\\RTCore64.sys'\n    - Hashes|contains: 'SHA1=0A1B2C3D4E5F60718293A4B5C6D7E8F901234567'\n  condition: sel",
+	"category: create_remote_thread\ndetection:\n  sel:\n    TargetImage|endswith:\n      - '\\lsass.exe'\n      - 'svchost.exe'\n  filter:\n    SourceImage|endswith: '\\MsMpEng.exe'\n  condition: sel and not filter",
 }
 
 // TestDefenderSplitsAgreeWithEvaluator: each rule, compiled for
@@ -61,7 +62,7 @@ func TestDefenderSplitsAgreeWithEvaluatorOnCorpus(t *testing.T) {
 		fields := corpus.Fields(r)
 		if r.Aggregation == nil && (slices.Contains(fields, "Hashes") || slices.Contains(fields, "ParentUser") ||
 			(slices.Contains(fields, "User") && r.LogSource.Category != "process_creation") ||
-			r.LogSource.Category == "process_access" || r.LogSource.Category == "driver_load") {
+			r.LogSource.Category == "process_access" || r.LogSource.Category == "driver_load" || r.LogSource.Category == "create_remote_thread") {
 			rules = append(rules, r)
 		}
 	}

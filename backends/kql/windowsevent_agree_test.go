@@ -21,9 +21,12 @@ import (
 	"github.com/detc/detc/internal/testutil/corpus"
 )
 
-// sysmonProcessRules need a field the Security log's event 4688 lacks, so
-// sentinel-csl reads them from Sysmon's event 1 in WindowsEvent.
+// sysmonProcessRules need a field the Security log's event 4688 lacks (or
+// holds in another sense: its SubjectAccount is the creator's account, not
+// the new process's, which Sysmon's User is), so sentinel-csl reads them
+// from Sysmon's event 1 in WindowsEvent.
 var sysmonProcessRules = []string{
+	"detection:\n  sel:\n    Image|endswith: '\\rundll32.exe'\n    User|contains:\n      - 'AUTHORI'\n      - 'AUTORI'\n  condition: sel",
 	"detection:\n  sel:\n    OriginalFileName: 'PowerShell.EXE'\n    CommandLine|contains: ' -enc '\n  condition: sel",
 	"detection:\n  sel:\n    ParentCommandLine|contains|all:\n      - 'winword'\n      - '.docm'\n  filter:\n    IntegrityLevel: 'Low'\n  condition: sel and not filter",
 	"detection:\n  sel:\n    Hashes|contains: 'IMPHASH=4A07F944A83E8A7C2525EFA35DD30E2F'\n  sel_img:\n    Image|endswith: '\\rundll32.exe'\n    CurrentDirectory|startswith: 'C:\\Users\\'\n  condition: sel or sel_img",
