@@ -2,7 +2,6 @@ package kql
 
 import (
 	"fmt"
-	"github.com/detc/detc/internal/textutil"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/detc/detc/backends/lower"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/internal/rule"
+	"github.com/detc/detc/internal/textutil"
 )
 
 // expr is a KQL boolean expression with how tightly it binds, so that
@@ -579,6 +579,9 @@ func (c *compiler) keyword(m *rule.Matcher, neg bool) (expr, error) {
 		if v.Kind != rule.KindString {
 			return expr{}, c.refuse(v.Pos, construct, "a %v keyword cannot be searched for", v.Kind)
 		}
+		if header := c.src.Attr("keyword_header"); header != "" && crossesHeader(v.Text) {
+			return expr{}, c.refuse(v.Pos, construct, "the logged line has %q before its message, which %s keeps apart from the message's column, so a keyword that begins with a space or runs across \"]: \" can match the line where no column holds it", header, c.src.Attr("table"))
+		}
 		s, err := classify(v.Pattern, rule.OpContains, m.Cased)
 		if err != nil {
 			return expr{}, c.refuse(v.Pos, construct, "%v", err)
@@ -602,6 +605,16 @@ func (c *compiler) keyword(m *rule.Matcher, neg bool) (expr, error) {
 		terms = append(terms, x)
 	}
 	return orOf(terms), nil
+}
+
+// crossesHeader reports whether a keyword may match a logged line only
+// across the end of its header ("host program[pid]: "), which a table such
+// as Syslog keeps in other columns than the message: a keyword that
+// begins with white space (the header's last character) or holds "]: "
+// (the end of a program tag with its pid).
+func crossesHeader(keyword string) bool {
+	first, _ := utf8.DecodeRuneInString(keyword)
+	return unicode.IsSpace(first) || strings.Contains(keyword, "]: ")
 }
 
 // shape is what a string pattern needs in KQL.

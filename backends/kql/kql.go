@@ -32,6 +32,7 @@ var profileFiles embed.FS
 // file's attrs may set.
 var schema = mapping.Register(mapping.Schema{Target: Name, Attrs: []string{
 	"table", "function", "args", "filter", "extend", "entities", "time", "connector", "datatypes", "frequency", "period",
+	"keyword_header",
 }, Types: []string{ // Kusto's scalar types, and the aliases emit reads
 	"string", "int", "long", "real", "double", "decimal", "bool", "boolean", "datetime", "timespan", "guid", "dynamic",
 }})
