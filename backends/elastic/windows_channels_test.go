@@ -96,18 +96,29 @@ func TestWindowsChannelsOnLucene(t *testing.T) {
 	}
 }
 
-// TestClassicPowerShellStartRefusesData: the Windows integration's
-// powershell pipeline does not keep events 400 and 600's text, so a rule
-// on Data is refused, naming why.
-func TestClassicPowerShellStartRefusesData(t *testing.T) {
-	for i, category := range []string{"ps_classic_start", "ps_classic_provider_start"} {
-		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  product: windows\n  category: %s\ndetection:\n  sel:\n    Data|contains: 'HostName=ConsoleHost'\n  condition: sel\n", 1020+i, category)
+// TestUnnamedDataRefused: the channels whose classic providers write
+// their details as unnamed <Data> elements keep no field Data in Elastic:
+// the winlog input names the elements winlog.event_data.param1, param2, ...
+// by position (so a query on winlog.event_data.Data, as the profile once
+// compiled, never matched on Lucene), and the powershell pipeline splits
+// the Windows PowerShell log's elements into fields and removes them. A
+// rule on Data is refused, naming the channel and why.
+func TestUnnamedDataRefused(t *testing.T) {
+	for i, tt := range []struct{ logsource, reason string }{
+		{"category: ps_classic_start", "splits event 400's text (param3) into fields and removes it"},
+		{"category: ps_classic_provider_start", "splits event 600's text (param3) into fields and removes it"},
+		{"service: powershell-classic", "the Windows PowerShell log's unnamed <Data> elements (param1-3) are split into fields and removed"},
+		{"service: application", "the Application log's classic providers write unnamed <Data> elements, which the winlog input names winlog.event_data.param1, param2, ... by position"},
+		{"service: msexchange-management", "MSExchange Management writes unnamed <Data> elements, which the winlog input names winlog.event_data.param1, param2, ... by position"},
+	} {
+		src := fmt.Sprintf("title: t\nid: 6f1c2d3e-0000-4000-8000-%012d\nlogsource:\n  product: windows\n  %s\ndetection:\n  sel:\n    Data|contains: 'HostName=ConsoleHost'\n  condition: sel\n", 1020+i, tt.logsource)
 		rules, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
 		require.False(t, diags.HasErrors(), "%v", diags)
 		_, err := New().Compile(testutil.Checked(t, rules[0]), target.Options{Profile: "ecs"})
 		var refusal *target.Refusal
-		require.True(t, errors.As(err, &refusal), "%s: %v", category, err)
-		assert.Equal(t, `field "Data"`, refusal.Construct)
-		assert.Contains(t, refusal.Reason, "removes it, so the text is not kept")
+		if assert.True(t, errors.As(err, &refusal), "%s: %v", tt.logsource, err) {
+			assert.Equal(t, `field "Data"`, refusal.Construct)
+			assert.Contains(t, refusal.Reason, tt.reason)
+		}
 	}
 }
