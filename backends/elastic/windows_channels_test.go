@@ -122,3 +122,19 @@ func TestUnnamedDataRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestApplicationMessageRefused: Sigma's Message on the Application log is
+// the rendered description; winlog.event_data.Message is a field no
+// classic provider writes, and the rendered text is only in message, an
+// analysed text field.
+func TestApplicationMessageRefused(t *testing.T) {
+	// win_software_atera_rmm_agent_install.yml
+	src := "title: t\nid: 6f1c2d3e-0000-4000-8000-000000001090\nlogsource:\n  product: windows\n  service: application\ndetection:\n  sel:\n    EventID: 1033\n    Provider_Name: MsiInstaller\n    Message|contains: AteraAgent\n  condition: sel\n"
+	rules, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	_, err := New().Compile(testutil.Checked(t, rules[0]), target.Options{Profile: "ecs"})
+	var refusal *target.Refusal
+	require.True(t, errors.As(err, &refusal), "%v", err)
+	assert.Equal(t, `field "Message"`, refusal.Construct)
+	assert.Contains(t, refusal.Reason, "rendered description")
+}

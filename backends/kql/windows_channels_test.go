@@ -95,3 +95,20 @@ func TestUnnamedDataRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestApplicationMessageRefused: Sigma's Message on the Application log is
+// the rendered description, which WindowsEvent does not keep; reading
+// EventData.Message compared a field no classic provider writes.
+func TestApplicationMessageRefused(t *testing.T) {
+	// win_software_atera_rmm_agent_install.yml
+	src := "title: t\nid: 6f1c2d3e-0000-4000-8000-000000001090\nlogsource:\n  product: windows\n  service: application\ndetection:\n  sel:\n    EventID: 1033\n    Provider_Name: MsiInstaller\n    Message|contains: AteraAgent\n  condition: sel\n"
+	loaded, diags := sigma.LoadFiles(map[string][]byte{"t.yml": []byte(src)})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	for _, profile := range []string{"sentinel-csl", "sentinel-asim"} {
+		_, err := kql.New().Compile(testutil.Checked(t, loaded[0]), target.Options{Profile: profile})
+		var refusal *target.Refusal
+		require.True(t, errors.As(err, &refusal), "%s: %v", profile, err)
+		assert.Equal(t, `field "Message"`, refusal.Construct)
+		assert.Contains(t, refusal.Reason, "rendered description")
+	}
+}
