@@ -214,8 +214,8 @@ func TestRefusals(t *testing.T) {
 			`ASIM has no URL path column`},
 		{"cased access mask on Defender", "defender-xdr", rule.LogSource{Category: "process_access", Product: "windows"}, []field{{"GrantedAccess", []string{"cased"}, []any{"0x1FFFFF"}}},
 			`field "GrantedAccess": a case-sensitive comparison (cased) cannot be kept: the access mask is rebuilt from DesiredAccess in lower-case hexadecimal`},
-		{"no source", "sentinel-asim", rule.LogSource{Category: "antivirus"}, []field{{"f", nil, []any{"x"}}},
-			`cannot express log source category=antivirus: no source for log source category=antivirus`},
+		{"no source", "sentinel-asim", rule.LogSource{Category: "database"}, []field{{"f", nil, []any{"x"}}},
+			`cannot express log source category=database: no source for log source category=database`},
 	}
 	b := kql.New()
 	for _, tt := range tests {
