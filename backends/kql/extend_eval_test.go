@@ -8,7 +8,10 @@ package kql_test
 // without leading zeros (a negative long as its 64-bit two's complement),
 // iff takes the else branch unless the predicate is true, case the value
 // of its first true predicate or else its last argument, strcat reads a
-// null as "". Columns are strings, as in the where-clause reader.
+// null as "", tostring writes a null as "", a dynamic string as its text
+// and an object or array as JSON. Columns are strings, as in the
+// where-clause reader; a column read with .Member or [index] is a dynamic
+// column (AKSAudit's ObjectRef) whose row value is its JSON text.
 
 import (
 	"bytes"
@@ -146,11 +149,28 @@ func (p *kparser) scalar() (xnode, error) {
 	default:
 		return nil, fmt.Errorf("unexpected %q", t.text)
 	}
-	for p.peek().text == "." {
-		p.next()
+	for p.peek().text == "." || p.peek().text == "[" {
+		if p.next().text == "[" {
+			n, err := strconv.Atoi(p.next().text)
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expect("]"); err != nil {
+				return nil, err
+			}
+			inner := x
+			x = func(row map[string]string) xv {
+				list, ok := dynamic(inner(row)).d.([]any)
+				if ok && n < len(list) && list[n] != nil {
+					return xv{kind: 'd', d: list[n]}
+				}
+				return xNull
+			}
+			continue
+		}
 		member, inner := p.next().text, x
 		x = func(row map[string]string) xv {
-			obj, ok := inner(row).d.(map[string]any)
+			obj, ok := dynamic(inner(row)).d.(map[string]any)
 			if v, found := obj[member]; ok && found && v != nil {
 				return xv{kind: 'd', d: v}
 			}
@@ -160,8 +180,24 @@ func (p *kparser) scalar() (xnode, error) {
 	return x, nil
 }
 
+// dynamic reads a column that a member access or an index is applied to
+// as a dynamic column (Kusto allows them on no other type): the row holds
+// its JSON text.
+func dynamic(v xv) xv {
+	if v.kind != 's' {
+		return v
+	}
+	d := json.NewDecoder(strings.NewReader(v.s))
+	d.UseNumber()
+	var out any
+	if d.Decode(&out) != nil {
+		return xNull
+	}
+	return xv{kind: 'd', d: out}
+}
+
 func xfunc(name string, args []xnode) (xnode, error) {
-	want := map[string]int{"iff": 3, "isnull": 1, "tolong": 1, "parse_json": 1, "tohex": 1, "binary_and": 2}
+	want := map[string]int{"iff": 3, "isnull": 1, "tolong": 1, "tostring": 1, "parse_json": 1, "tohex": 1, "binary_and": 2}
 	if n, ok := want[name]; ok && n != len(args) {
 		return nil, fmt.Errorf("%s takes %d arguments", name, n)
 	}
@@ -239,6 +275,24 @@ func xfunc(name string, args []xnode) (xnode, error) {
 			}
 			return xv{kind: 's', s: strconv.FormatUint(uint64(v.l), 16)}
 		}, nil
+	case "tostring":
+		return func(row map[string]string) xv {
+			switch v := args[0](row); v.kind {
+			case 's':
+				return v
+			case 'l':
+				return xv{kind: 's', s: strconv.FormatInt(v.l, 10)}
+			case 'b':
+				return xv{kind: 's', s: strconv.FormatBool(v.b)}
+			case 'd':
+				if s, ok := v.d.(string); ok {
+					return xv{kind: 's', s: s}
+				}
+				text, _ := json.Marshal(v.d)
+				return xv{kind: 's', s: strings.TrimSpace(string(text))}
+			}
+			return xv{kind: 's'} // tostring of null is ""
+		}, nil
 	case "strcat":
 		return func(row map[string]string) xv {
 			var b bytes.Buffer
@@ -276,6 +330,13 @@ func TestExtendReader(t *testing.T) {
 		{`case(A == "x" and B == "y", "1", A == "x", "2", "")`, map[string]string{"A": "x", "B": "y"}, xv{kind: 's', s: "1"}},
 		{`case(A == "x" and B == "y", "1", A == "x", "2", "")`, map[string]string{"A": "x", "B": "z"}, xv{kind: 's', s: "2"}},
 		{`case(A == "x" and B == "y", "1", A == "x", "2", "")`, map[string]string{"A": "X", "B": "y"}, xv{kind: 's', s: ""}},
+		{`tostring(D.resource)`, map[string]string{"D": `{"resource": "pods", "apiGroup": ""}`}, xv{kind: 's', s: "pods"}},
+		{`tostring(D.subresource)`, map[string]string{"D": `{"resource": "pods"}`}, xv{kind: 's', s: ""}},
+		{`tostring(D.resource)`, nil, xv{kind: 's', s: ""}},
+		{`tolong(D.code)`, map[string]string{"D": `{"metadata": {}, "code": 403}`}, xv{kind: 'l', l: 403}},
+		{`tostring(D[0])`, map[string]string{"D": `["20.54.12.7", "10.224.0.4"]`}, xv{kind: 's', s: "20.54.12.7"}},
+		{`tostring(D[2])`, map[string]string{"D": `["20.54.12.7"]`}, xv{kind: 's', s: ""}},
+		{`tostring(D.groups)`, map[string]string{"D": `{"groups": ["system:masters"]}`}, xv{kind: 's', s: `["system:masters"]`}},
 	}
 	for _, tt := range tests {
 		x, err := extendColumn("X = "+tt.expr, "X")

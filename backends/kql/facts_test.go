@@ -106,6 +106,12 @@ var absences = map[string]absence{
 	// CA columns are certificate services'. Event 4688 fills none.
 	"hashes":             {Columns: `sha1|sha256|md5|hash`, Except: `^(FileHash|CACertificateHash|CAPublicKeyHash|CertificateDatabaseHash)$`},
 	"original file name": {Columns: `originalfilename`},
+	// A Kubernetes audit event's keys (AKSAudit's columns): the API group
+	// is a member of objectRef, hostPath and capabilities are in the
+	// request body.
+	"top-level apiGroup": {Columns: `apigroup`},
+	"hostPath field":     {Columns: `hostpath`},
+	"capabilities field": {Columns: `capabilit`},
 }
 
 // notColumnClaims are "has no" phrases that speak of a value's form, not

@@ -5,7 +5,8 @@ package kql_test
 // operators: three-valued logic (null drops a row), ASCII case folding for
 // the case-insensitive operators, has as a match bounded by non-alphanumeric
 // characters, RE2 for matches regex, toreal() null for text that is not a
-// number, IP functions null for text that is not an address. It shares no
+// number, IP functions null for text that is not an address, a column
+// compared with a number read as a number (null when empty). It shares no
 // code with the emitter, so agreeing with the evaluator on events says the
 // emitter wrote the rule's meaning.
 
@@ -69,6 +70,14 @@ func lexKQL(src string) ([]token, error) {
 			}
 			toks = append(toks, token{'s', s})
 			i += n
+		case c == '[' && i+1 < len(src) && src[i+1] >= '0' && src[i+1] <= '9':
+			// [0]: an array index (a bracketed name is always quoted)
+			j := strings.IndexByte(src[i:], ']')
+			if j < 0 {
+				return nil, fmt.Errorf("unclosed index at %d", i)
+			}
+			toks = append(toks, token{'p', "["}, token{'r', src[i+1 : i+j]}, token{'p', "]"})
+			i += j + 1
 		case c == '[':
 			// ['name'] or ["name"] or [@"name"]
 			j := i + 1
@@ -477,6 +486,15 @@ func (p *kparser) comparison() (node, error) {
 			a, b := left(row), right(row)
 			if a.kind == 'n' || b.kind == 'n' {
 				return kNull
+			}
+			if a.kind == 's' && b.kind == 'r' {
+				// a column compared with a number is a numeric column,
+				// its text the number (an empty one null)
+				f, err := strconv.ParseFloat(a.s, 64)
+				if err != nil {
+					return kNull
+				}
+				a = kv{kind: 'r', r: f}
 			}
 			if a.kind == 'r' && b.kind == 'r' {
 				return kBool(n(a.r, b.r))
