@@ -17,13 +17,15 @@ import (
 
 // cslDefenderSources are the log sources sentinel-csl reads from the
 // Defender XDR connector's tables (Defender for Endpoint on Linux and
-// macOS), as the defender-xdr profile reads them.
+// macOS, Defender Antivirus's detections), as the defender-xdr profile
+// reads them.
 var cslDefenderSources = []rule.LogSource{
 	{Category: "process_creation", Product: "linux"},
 	{Category: "process_creation", Product: "macos"},
 	{Category: "file_event", Product: "linux"},
 	{Category: "file_event", Product: "macos"},
 	{Category: "network_connection", Product: "linux"},
+	{Category: "antivirus"},
 }
 
 // TestCslDefenderSourcesMatchDefenderXDR: for these log sources the two

@@ -215,9 +215,9 @@ func TestRefusals(t *testing.T) {
 		{"cased access mask on Defender", "defender-xdr", rule.LogSource{Category: "process_access", Product: "windows"}, []field{{"GrantedAccess", []string{"cased"}, []any{"0x1FFFFF"}}},
 			`field "GrantedAccess": a case-sensitive comparison (cased) cannot be kept: the access mask is rebuilt from DesiredAccess in lower-case hexadecimal`},
 		{"remote thread's target by its folder on Defender", "defender-xdr", rule.LogSource{Category: "create_remote_thread", Product: "windows"}, []field{{"TargetImage", []string{"endswith"}, []any{`\System32\lsass.exe`}}},
-			`the value "\\System32\\lsass.exe" names a folder (the target records the file name of Sysmon's TargetImage in FileName`},
-		{"no source", "sentinel-asim", rule.LogSource{Category: "antivirus"}, []field{{"f", nil, []any{"x"}}},
-			`cannot express log source category=antivirus: no source for log source category=antivirus`},
+			`the value "\\System32\\lsass.exe" names a folder (the target records the file name of the rule's TargetImage in FileName`},
+		{"no source", "sentinel-asim", rule.LogSource{Category: "database"}, []field{{"f", nil, []any{"x"}}},
+			`cannot express log source category=database: no source for log source category=database`},
 	}
 	b := kql.New()
 	for _, tt := range tests {

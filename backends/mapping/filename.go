@@ -29,7 +29,7 @@ import (
 func (p *Profile) splitFileName(m *rule.Matcher, name string, s *Source) ([]*rule.Matcher, error) {
 	fail := func(format string, args ...any) error {
 		return &ValueError{Field: m.Field, Pos: m.Pos, Reason: fmt.Sprintf(format, args...) +
-			fmt.Sprintf(" (the target records the file name of Sysmon's %s in %s; the form of its path is not established, so only a comparison of the file name alone is kept: endswith '\\name' or endswith a value without a backslash)", m.Field, p.describeField(name, s))}
+			fmt.Sprintf(" (the target records the file name of the rule's %s in %s; the form of its path is not established, so only a comparison of the file name alone is kept: endswith '\\name' or endswith a value without a backslash)", m.Field, p.describeField(name, s))}
 	}
 	switch {
 	case m.Cased:

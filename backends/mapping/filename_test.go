@@ -59,7 +59,7 @@ func TestSplitFileName(t *testing.T) {
 				var ve *ValueError
 				require.ErrorAs(t, err, &ve)
 				assert.Contains(t, ve.Reason, tt.wantErr)
-				assert.Contains(t, ve.Reason, "the target records the file name of Sysmon's TargetImage in FileName")
+				assert.Contains(t, ve.Reason, "the target records the file name of the rule's TargetImage in FileName")
 				return
 			}
 			require.NoError(t, err)

@@ -66,10 +66,8 @@ var sentinelCarried = append([]carried{
 	{Category: "file_event", Product: "macos", Via: "Microsoft Defender XDR connector (DeviceFileEvents, Defender for Endpoint on macOS)"},
 	// The same connector streams DeviceFileEvents for Windows, whose
 	// ActionType FileRenamed rows carry PreviousFileName (Microsoft Learn,
-	// DeviceFileEvents table), and DeviceEvents, whose AntivirusDetection
-	// rows are Defender Antivirus detections (Microsoft Learn, DeviceEvents).
+	// DeviceFileEvents table).
 	{Category: "file_rename", Product: "windows", Via: "Microsoft Defender XDR connector (DeviceFileEvents, ActionType FileRenamed)"},
-	{Category: "antivirus", Via: "Microsoft Defender XDR connector (DeviceEvents, ActionType AntivirusDetection)"},
 	{Product: "linux", Category: "*", Via: "Syslog connector (Syslog table; Sysmon for Linux events as text)"},
 	// auditd's audisp-syslog plugin writes audit records to syslog
 	// (audit-userspace, audisp-syslog(8)); Microsoft's msticpy documents
@@ -112,11 +110,6 @@ var collected = map[string][]carried{
 		{Category: "ps_classic_start", Product: "windows", Via: "Splunk Add-on for Microsoft Windows (Windows PowerShell 400)"},
 		{Category: "ps_classic_provider_start", Product: "windows", Via: "Splunk Add-on for Microsoft Windows (Windows PowerShell 600)"},
 		{Category: "sysmon_error", Product: "windows", Via: "Splunk Add-on for Sysmon (event 255)"},
-		// Defender Antivirus writes its detections (1116, 1117) to the
-		// Microsoft-Windows-Windows Defender/Operational channel, which the
-		// Windows add-on indexes like any channel (the profile maps it as
-		// windows/windefend).
-		{Category: "antivirus", Via: "Splunk Add-on for Microsoft Windows (Windows Defender/Operational 1116, 1117)"},
 		{Category: "*", Product: "linux", Via: "Splunk Add-on for Sysmon for Linux"},
 		{Product: "linux", Service: "*", Via: "Splunk Add-on for Unix and Linux"},
 		{Product: "linux", Via: "Splunk Add-on for Unix and Linux (syslog)"},
@@ -143,14 +136,6 @@ var collected = map[string][]carried{
 		{Category: "process_access", Product: "windows", Via: "DeviceEvents (ActionType OpenProcessApiCall)"},
 		{Category: "driver_load", Product: "windows", Via: "DeviceEvents (ActionType DriverLoad)"},
 		{Category: "file_event", Product: "*", Via: "DeviceFileEvents (Windows, Linux, macOS)"},
-		// Microsoft Learn, DeviceFileEvents: ActionType FileRenamed with
-		// PreviousFileName; DeviceEvents: ActionType AntivirusDetection.
-		// Microsoft's own hunting queries read both
-		// (microsoft/Microsoft-365-Defender-Hunting-Queries: "Exploits/Print
-		// Spooler RCE/Suspicious DLLs in spool folder.md", "Protection
-		// events/AV Detections with Source.txt").
-		{Category: "file_rename", Product: "windows", Via: "DeviceFileEvents (ActionType FileRenamed)"},
-		{Category: "antivirus", Via: "DeviceEvents (ActionType AntivirusDetection)"},
 		{Category: "network_connection", Product: "*", Via: "DeviceNetworkEvents"},
 		// Microsoft Learn, CloudAppEvents, "Apps and services covered":
 		// Exchange Online, SharePoint Online, Teams ... from Defender for
@@ -165,9 +150,6 @@ var collected = map[string][]carried{
 		{Category: "ps_module", Product: "windows", Via: "Windows integration (powershell_operational 4103)"},
 		{Category: "ps_classic_start", Product: "windows", Via: "Windows integration (powershell 400)"},
 		{Category: "ps_classic_provider_start", Product: "windows", Via: "Windows integration (powershell 600)"},
-		// elastic/integrations packages/windows/data_stream/windows_defender
-		// (its pipeline tests hold Defender's detections 1116 and 1117).
-		{Category: "antivirus", Via: "Windows integration (windows_defender data stream)"},
 		{Category: "*", Product: "linux", Via: "Elastic Defend, Auditd Manager"},
 		{Category: "*", Product: "macos", Via: "Elastic Defend"},
 		{Product: "linux", Service: "*", Via: "System integration (auth, syslog)"},
