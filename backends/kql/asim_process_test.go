@@ -92,3 +92,106 @@ func TestASIMProcessVersionInfo(t *testing.T) {
 		assert.NotZero(t, matched, "rule %d matched no Sysmon event", i)
 	}
 }
+
+// asimProcessUserRows are the rows Microsoft's ASIM process-create parsers
+// return for one process creation whose Sysmon event ev carries User (the
+// account the new process runs as, DOMAIN\name on Windows, the bare name
+// on Linux), one per parser branch, keyed by what they stand for. Only the
+// Sysmon parsers write the event's User to TargetUsername; the others
+// write another account, or the same one in another form:
+//   - Security Events, event 4688 (vimProcessCreateMicrosoftSecurityEvents
+//     and the WindowsEvent variant vimProcessCreateMicrosoftWindowsEvents):
+//     the event's Target account, which names the new process's account
+//     only when its logon differs from the creator's; otherwise it is the
+//     null SID, with TargetUserName "-", which the SecurityEvent parser
+//     turns into "Nobody" and the WindowsEvent one keeps as "-";
+//     EventOriginalType "4688";
+//   - Defender for Endpoint (vimProcessEventMicrosoft365D):
+//     AccountDomain\AccountName, as Defender writes them (lower case for
+//     the built-in accounts); no EventOriginalType;
+//   - SentinelOne (vimProcessCreateSentinelOne): the acting process's user.
+func asimProcessUserRows(ev eval.MapEvent) map[string]map[string]string {
+	image, user := fmt.Sprint(ev["Image"]), fmt.Sprint(ev["User"])
+	rows := map[string]map[string]string{}
+	defer func() {
+		// The columns the profile's extend reads are in every row of the
+		// union, empty where a parser does not fill them.
+		for _, row := range rows {
+			for _, col := range []string{"TargetProcessFilename", "TargetProcessFileOriginalName", "TargetProcessFileCompany", "TargetProcessCompany", "DvcHostname", "DvcFQDN"} {
+				if _, ok := row[col]; !ok {
+					row[col] = ""
+				}
+			}
+		}
+	}()
+	if strings.HasPrefix(image, "/") {
+		rows["Sysmon for Linux"] = map[string]string{"EventVendor": "Microsoft", "EventProduct": "Sysmon for Linux", "EventOriginalType": "1", "DvcOs": "Linux",
+			"TargetProcessName": image, "TargetUsername": user}
+		rows["Defender (Linux)"] = map[string]string{"EventVendor": "Microsoft", "EventProduct": "M365 Defender for Endpoint", "EventOriginalType": "", "DvcOs": "Linux",
+			"TargetProcessName": image, "TargetUsername": user}
+		return rows
+	}
+	for _, product := range []string{"Sysmon", "Security Events"} {
+		row := asimSysmonProcessRow(ev, product)
+		row["TargetUsername"] = user
+		rows["Sysmon event 1, "+product] = row
+	}
+	for name, target := range map[string]string{"4688 (SecurityEvent)": "Nobody", "4688 (WindowsEvent)": "-"} {
+		rows[name] = map[string]string{"EventVendor": "Microsoft", "EventProduct": "Security Events", "EventOriginalType": "4688", "DvcOs": "Windows",
+			"TargetProcessName": image, "TargetProcessFilename": image[strings.LastIndex(image, `\`)+1:], "TargetUsername": target}
+	}
+	row := asimDefenderProcessRow(image, image[strings.LastIndex(image, `\`)+1:], "WS-0417.corp.example")
+	row["TargetUsername"] = strings.ToLower(user)
+	rows["Defender"] = row
+	rows["SentinelOne"] = map[string]string{"EventVendor": "SentinelOne", "EventProduct": "SentinelOne", "EventOriginalType": "Process Creation",
+		"TargetProcessName": image, "TargetUsername": `CORP\alice`}
+	return rows
+}
+
+// TestASIMProcessUser: a rule on Sysmon's User, compiled for
+// sentinel-asim, decides on the rows of Microsoft's ASIM Sysmon parsers
+// (Windows, both branches, and Linux) as the evaluator decides on the
+// Sysmon events, and matches no row of a parser whose TargetUsername is
+// another account or another form of it (event 4688's Target account is
+// "Nobody" or "-" for a process running as its creator's account, so
+// "not User contains AUTHORI" would fire on a SYSTEM process there). A
+// rule that reads no User still reads every parser's rows.
+func TestASIMProcessUser(t *testing.T) {
+	head := "title: t\nid: 6f1c2d3e-0000-4000-8000-00000000098%d\nlogsource:\n  category: process_creation\n  product: %s\ndetection:\n"
+	rules := []struct {
+		product, body string
+		readsUser     bool
+	}{
+		{"windows", "  sel:\n    Image|endswith: '\\whoami.exe'\n  filter:\n    User|contains:\n      - 'AUTHORI'\n      - 'AUTORI'\n  condition: sel and not filter\n", true},
+		{"windows", "  sel:\n    Image|endswith: '\\taskmgr.exe'\n    User|contains:\n      - 'AUTHORI'\n      - 'AUTORI'\n  condition: sel\n", true},
+		{"linux", "  sel:\n    Image|endswith: '/bash'\n    User: 'root'\n  condition: sel\n", true},
+		{"windows", "  sel:\n    Image|endswith: '\\whoami.exe'\n  condition: sel\n", false},
+	}
+	events := []eval.MapEvent{
+		{"Image": `C:\Windows\System32\whoami.exe`, "User": `NT AUTHORITY\SYSTEM`, "OriginalFileName": "whoami.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\whoami.exe`, "User": `CORP\alice`, "OriginalFileName": "whoami.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\taskmgr.exe`, "User": `NT AUTHORITY\SYSTEM`, "OriginalFileName": "Taskmgr.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\taskmgr.exe`, "User": `CORP\alice`, "OriginalFileName": "Taskmgr.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": "/usr/bin/bash", "User": "root"},
+		{"Image": "/usr/bin/bash", "User": "alice"},
+	}
+	for i, r := range rules {
+		prog, match, text := asimQuery(t, fmt.Sprintf(head, i, r.product)+r.body)
+		matched := 0
+		for _, ev := range events {
+			want := prog.Match(ev)
+			if want {
+				matched++
+			}
+			for name, row := range asimProcessUserRows(ev) {
+				switch {
+				case strings.HasPrefix(name, "Sysmon"), !r.readsUser:
+					assert.Equal(t, want, match(row), "rule %d on %v (%s)\n%s", i, ev, name, text)
+				default:
+					assert.False(t, match(row), "rule %d on %v (%s: TargetUsername %q, not established to be Sysmon's User)\n%s", i, ev, name, row["TargetUsername"], text)
+				}
+			}
+		}
+		assert.NotZero(t, matched, "rule %d matched no Sysmon event", i)
+	}
+}
