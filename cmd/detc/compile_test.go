@@ -218,11 +218,11 @@ func TestCompileJSONLanguagePerRule(t *testing.T) {
 // alternative sources, the JSON line names the one the rule reads.
 func TestCompileJSONNamesTheSource(t *testing.T) {
 	dir := t.TempDir()
-	for name, sel := range map[string]string{"image.yml": "Image|endswith: '\\whoami.exe'", "original.yml": "OriginalFileName: whoami.exe"} {
+	for name, sel := range map[string]string{"image.yml": "Image|endswith: '\\whoami.exe'", "original.yml": "OriginalFileName: whoami.exe", "user.yml": "User|contains: AUTHORI"} {
 		rule := "title: " + name + "\nid: 5e1f0000-0000-4000-8000-00000000000" + string(name[0]) + "\nlogsource:\n  category: process_creation\n  product: windows\ndetection:\n  sel:\n    " + sel + "\n  condition: sel\n"
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(rule), 0o644))
 	}
-	code, stdout, stderr := detc(t, "compile", "--config", "none", "--target", "kql", "--profile", "sentinel-csl", "--profile", "sentinel-asim", "--json", dir)
+	code, stdout, stderr := detc(t, "compile", "--config", "none", "--target", "kql", "--profile", "sentinel-csl", "--profile", "sentinel-asim", "--profile", "defender-xdr", "--json", dir)
 	require.Equal(t, 0, code, stderr)
 	sources := map[string]any{}
 	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
@@ -233,7 +233,12 @@ func TestCompileJSONNamesTheSource(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		"image.yml sentinel-csl":     "event 4688 (SecurityEvent)",
 		"original.yml sentinel-csl":  "Sysmon event 1 (WindowsEvent)",
-		"image.yml sentinel-asim":    nil, // one source: no name to give
-		"original.yml sentinel-asim": nil,
+		"user.yml sentinel-csl":      "Sysmon event 1 (WindowsEvent)",
+		"image.yml sentinel-asim":    "every parser (_Im_ProcessEvent)",
+		"original.yml sentinel-asim": "every parser (_Im_ProcessEvent)",
+		"user.yml sentinel-asim":     "Sysmon rows (_Im_ProcessEvent, EventOriginalType 1)",
+		"image.yml defender-xdr":     nil, // one source: no name to give
+		"original.yml defender-xdr":  nil,
+		"user.yml defender-xdr":      nil,
 	}, sources)
 }
