@@ -580,7 +580,7 @@ func (c *compiler) keyword(m *rule.Matcher, neg bool) (expr, error) {
 			return expr{}, c.refuse(v.Pos, construct, "a %v keyword cannot be searched for", v.Kind)
 		}
 		if header := c.src.Attr("keyword_header"); header != "" && crossesHeader(v.Text) {
-			return expr{}, c.refuse(v.Pos, construct, "the logged line has %q before its message, which %s keeps apart from the message's column, so a keyword that begins with a space or runs across \"]: \" can match the line where no column holds it", header, c.src.Attr("table"))
+			return expr{}, c.refuse(v.Pos, construct, "the logged line has %q before its message, which %s keeps apart from the message's column, so a keyword that holds part of the tag (begins with white space, ':' or ']', holds \"]:\" or a pid's '[') can match the line where no column holds it", header, c.src.Attr("table"))
 		}
 		s, err := classify(v.Pattern, rule.OpContains, m.Cased)
 		if err != nil {
@@ -607,15 +607,23 @@ func (c *compiler) keyword(m *rule.Matcher, neg bool) (expr, error) {
 	return orOf(terms), nil
 }
 
-// crossesHeader reports whether a keyword may match a logged line only
-// across the end of its header ("host program[pid]: "), which a table such
-// as Syslog keeps in other columns than the message: a keyword that
-// begins with white space (the header's last character) or holds "]: "
-// (the end of a program tag with its pid).
+// crossesHeader reports whether a keyword may hold part of a logged
+// line's tag ("program[pid]: " after the host), whose brackets, colon and
+// last space no column of a table such as Syslog keeps (ProcessName holds
+// the program, ProcessID the pid, SyslogMessage the text after the tag),
+// so that the line holds the keyword and no column does: a keyword that
+// begins with white space, ':' or ']' (the tag's end), holds "]:" (the
+// pid's end), or holds '[' followed by digits up to its end or to ']'
+// (the pid's brackets).
 func crossesHeader(keyword string) bool {
 	first, _ := utf8.DecodeRuneInString(keyword)
-	return unicode.IsSpace(first) || strings.Contains(keyword, "]: ")
+	return unicode.IsSpace(first) || first == ':' || first == ']' ||
+		strings.Contains(keyword, "]:") || pidBracket.MatchString(keyword)
 }
+
+// pidBracket finds the bracket that opens a tag's pid: '[' followed by
+// digits and then the keyword's end or ']'.
+var pidBracket = regexp.MustCompile(`\[[0-9]*(?:\]|$)`)
 
 // shape is what a string pattern needs in KQL.
 type shape int

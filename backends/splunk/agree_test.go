@@ -777,3 +777,20 @@ func jsonValue(v eval.Value) (any, bool) {
 	}
 	return nil, false
 }
+
+// matchedIDs runs the query over the indexed events with the reader and
+// returns the _id of each event it keeps, sorted.
+func matchedIDs(t *testing.T, query string, indexed []splEvent) []string {
+	t.Helper()
+	sp, err := parseSPL(query)
+	require.NoError(t, err, query)
+	rows, err := sp.run(indexed)
+	require.NoError(t, err, query)
+	var got []string
+	for _, row := range rows {
+		id, _ := row.first("_id")
+		got = append(got, id)
+	}
+	sort.Strings(got)
+	return got
+}
