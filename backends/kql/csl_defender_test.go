@@ -1,6 +1,7 @@
 package kql_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/detc/detc/backends/kql"
 	"github.com/detc/detc/backends/mapping"
 	"github.com/detc/detc/backends/target"
+	"github.com/detc/detc/internal/eval"
 	"github.com/detc/detc/internal/rule"
 	"github.com/detc/detc/internal/testutil"
 	"github.com/detc/detc/internal/testutil/corpus"
@@ -128,4 +130,61 @@ func TestUnixUserRefused(t *testing.T) {
 	q, err := kql.New().Compile(testutil.Checked(t, load("windows", 972)), target.Options{Profile: "defender-xdr"})
 	require.NoError(t, err)
 	assert.Contains(t, q.Text, `User = strcat(AccountDomain, "\\", AccountName)`)
+}
+
+// TestNetworkSidesAgreeWithEvaluator: Sysmon's Source*/Destination* on
+// Defender's Local*/Remote*, on connections the host opened and accepted.
+// Sysmon for Windows writes the host's own end as Source* either way (an
+// accepted SMB connection: SourcePort 445 on the server, the client as
+// Destination); Sysmon for Linux reports accept()'s peer as the source
+// and the listening end as the destination (SysmonForLinux
+// processNetworkEvent). Each rule, compiled for both profiles and read
+// back with the profile's extend evaluated on the row, decides on the
+// Defender row as the evaluator decides on the Sysmon event.
+func TestNetworkSidesAgreeWithEvaluator(t *testing.T) {
+	bodies := []string{
+		"category: network_connection\ndetection:\n  sel:\n    DestinationPort: 4444\n  condition: sel",
+		"category: network_connection\ndetection:\n  sel:\n    SourcePort: 4444\n  condition: sel",
+		"category: network_connection\ndetection:\n  sel:\n    DestinationIp|cidr: '203.0.113.0/24'\n  condition: sel",
+		"category: network_connection\ndetection:\n  sel:\n    Image|endswith: '/bash'\n  filter:\n    SourceIp|cidr: '10.0.0.0/8'\n  condition: sel and not filter",
+	}
+	local, remote := map[string]string{"ip": "10.0.0.5", "port": "4444"}, map[string]string{"ip": "203.0.113.9", "port": "51000"}
+	rows := []struct {
+		action   string
+		initiate bool
+	}{{"ConnectionSuccess", true}, {"InboundConnectionAccepted", false}}
+	for _, product := range []string{"windows", "linux"} {
+		for i, body := range bodies {
+			r := snippetRule(t, 980+i, "product: "+product+"\n  "+body)
+			prog, diags := eval.Compile(r)
+			require.False(t, diags.HasErrors(), "%v", diags)
+			for _, profile := range []string{"defender-xdr", "sentinel-csl"} {
+				q, err := kql.New().Compile(testutil.Checked(t, r), target.Options{Profile: profile})
+				if profile == "sentinel-csl" && product == "windows" {
+					continue // sentinel-csl reads Windows connections from Sysmon's own events
+				}
+				require.NoError(t, err)
+				match, err := readQuery(withoutExtend(q.Text))
+				require.NoError(t, err, q.Text)
+				names, exprs, err := extendColumns(q.Source.Attr("extend"))
+				require.NoError(t, err)
+				for _, rw := range rows {
+					src, dst := local, remote
+					if product == "linux" && !rw.initiate {
+						src, dst = remote, local
+					}
+					ev := eval.MapEvent{"Image": "/usr/bin/bash", "Initiated": fmt.Sprint(rw.initiate),
+						"SourceIp": src["ip"], "SourcePort": src["port"], "DestinationIp": dst["ip"], "DestinationPort": dst["port"]}
+					row := map[string]string{"ActionType": rw.action, "InitiatingProcessFolderPath": "/usr/bin/bash",
+						"LocalIP": local["ip"], "LocalPort": local["port"], "RemoteIP": remote["ip"], "RemotePort": remote["port"], "RemoteUrl": ""}
+					for j, name := range names {
+						if v := exprs[j](row); v.kind == 's' {
+							row[name] = v.s
+						}
+					}
+					assert.Equal(t, prog.Match(ev), match(row), "%s %s %s: %s\nevent %v\nrow %v", profile, product, rw.action, body, ev, row)
+				}
+			}
+		}
+	}
 }

@@ -10,7 +10,9 @@ package kql_test
 // of its first true predicate or else its last argument, strcat reads a
 // null as "", tostring writes a null as "", a dynamic string as its text
 // and an object or array as JSON, column_ifexists is the named column if
-// the row has it, else its default. Columns are strings, as in the
+// the row has it, else its default, parse_url of an absolute URL a
+// property bag of its parts (Host without the port or the user
+// information), of other text a bag of empty parts. Columns are strings, as in the
 // where-clause reader; a column read with .Member or [index] is a dynamic
 // column (AKSAudit's ObjectRef) whose row value is its JSON text.
 
@@ -18,6 +20,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -198,7 +201,7 @@ func dynamic(v xv) xv {
 }
 
 func xfunc(name string, args []xnode) (xnode, error) {
-	want := map[string]int{"iff": 3, "isnull": 1, "tolong": 1, "tostring": 1, "parse_json": 1, "tohex": 1, "binary_and": 2, "column_ifexists": 2}
+	want := map[string]int{"iff": 3, "isnull": 1, "tolong": 1, "tostring": 1, "parse_json": 1, "tohex": 1, "binary_and": 2, "column_ifexists": 2, "parse_url": 1}
 	if n, ok := want[name]; ok && n != len(args) {
 		return nil, fmt.Errorf("%s takes %d arguments", name, n)
 	}
@@ -294,6 +297,16 @@ func xfunc(name string, args []xnode) (xnode, error) {
 			}
 			return xv{kind: 's'} // tostring of null is ""
 		}, nil
+	case "parse_url":
+		return func(row map[string]string) xv {
+			parts := map[string]any{"Scheme": "", "Host": "", "Port": "", "Path": "", "Username": "", "Password": "", "Query Parameters": map[string]any{}, "Fragment": ""}
+			v := args[0](row)
+			if u, err := url.Parse(v.s); v.kind == 's' && err == nil && u.Scheme != "" && u.Host != "" {
+				parts["Scheme"], parts["Host"], parts["Port"], parts["Path"], parts["Fragment"] = u.Scheme, u.Hostname(), u.Port(), u.Path, u.Fragment
+				parts["Username"] = u.User.Username()
+			}
+			return xv{kind: 'd', d: parts}
+		}, nil
 	case "column_ifexists":
 		// column_ifexists("Name", default): the column when the row has
 		// it, else the default.
@@ -346,6 +359,10 @@ func TestExtendReader(t *testing.T) {
 		{`tolong(D.code)`, map[string]string{"D": `{"metadata": {}, "code": 403}`}, xv{kind: 'l', l: 403}},
 		{`tostring(D[0])`, map[string]string{"D": `["20.54.12.7", "10.224.0.4"]`}, xv{kind: 's', s: "20.54.12.7"}},
 		{`tostring(D[2])`, map[string]string{"D": `["20.54.12.7"]`}, xv{kind: 's', s: ""}},
+		{`tostring(parse_url(A).Host)`, map[string]string{"A": "https://user@hooks.slack.com:8443/services/T0/B0?x=1#f"}, xv{kind: 's', s: "hooks.slack.com"}},
+		{`tostring(parse_url(A).Host)`, map[string]string{"A": "discord.com"}, xv{kind: 's', s: ""}},
+		{`iff(A contains "://", tostring(parse_url(A).Host), A)`, map[string]string{"A": "discord.com"}, xv{kind: 's', s: "discord.com"}},
+		{`iff(A contains "://", tostring(parse_url(A).Host), A)`, map[string]string{"A": "HTTP://Discord.com/api"}, xv{kind: 's', s: "Discord.com"}},
 		{`tostring(D.groups)`, map[string]string{"D": `{"groups": ["system:masters"]}`}, xv{kind: 's', s: `["system:masters"]`}},
 	}
 	for _, tt := range tests {

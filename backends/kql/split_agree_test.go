@@ -71,6 +71,45 @@ func TestDefenderSplitsAgreeWithEvaluatorOnCorpus(t *testing.T) {
 	assert.GreaterOrEqual(t, checked, 10)
 }
 
+// remoteHostRules compare Sysmon's DestinationHostname and a proxy's
+// host with Defender's RemoteUrl, which holds the bare host name or a URL
+// (scheme, host, port, path): equality, endswith and a filter, as detc's
+// own webhook pack and SigmaHQ's rules use them.
+var remoteHostRules = []string{
+	"category: network_connection\ndetection:\n  sel:\n    Initiated: 'true'\n    DestinationHostname|endswith:\n      - '.discord.com'\n      - 'hooks.slack.com'\n  filter:\n    Image|endswith: '\\chrome.exe'\n  condition: sel and not filter",
+	"category: network_connection\ndetection:\n  sel:\n    DestinationHostname:\n      - 'discord.com'\n      - 'webhook.site'\n  condition: sel",
+	"category: network_connection\ndetection:\n  sel:\n    Image|endswith: '\\powershell.exe'\n  filter:\n    DestinationHostname|endswith: '.microsoft.com'\n  condition: sel and not filter",
+	"category: proxy\ndetection:\n  sel:\n    cs-host|endswith:\n      - '.webhook.office.com'\n      - 'discord.com'\n  condition: sel",
+	"category: proxy\ndetection:\n  sel:\n    r-dns|endswith: '.slack.com'\n  filter:\n    r-dns: 'status.slack.com'\n  condition: sel and not filter",
+}
+
+// TestDefenderRemoteHostAgreesWithEvaluator: a rule on the host name of
+// the other end, compiled for defender-xdr and read back, decides on
+// Defender's rows whose RemoteUrl is the bare name or a URL with a
+// scheme, a port and a path as the evaluator decides on the Sysmon event
+// or proxy line with the bare host name; SigmaHQ's rules on
+// DestinationHostname too.
+func TestDefenderRemoteHostAgreesWithEvaluator(t *testing.T) {
+	var rules []*rule.Rule
+	for i, body := range remoteHostRules {
+		rules = append(rules, snippetRule(t, 950+i, "product: windows\n  "+body))
+	}
+	assert.Equal(t, len(remoteHostRules), agreeOnDefender(t, "defender-xdr", rules))
+}
+
+func TestDefenderRemoteHostAgreesWithEvaluatorOnCorpus(t *testing.T) {
+	var rules []*rule.Rule
+	for _, r := range corpus.Rules(t) {
+		fields := corpus.Fields(r)
+		if r.Aggregation == nil && (slices.Contains(fields, "DestinationHostname") || slices.Contains(fields, "cs-host") || slices.Contains(fields, "r-dns")) {
+			rules = append(rules, r)
+		}
+	}
+	checked := agreeOnDefender(t, "defender-xdr", rules)
+	t.Logf("%d SigmaHQ rules compared", checked)
+	assert.GreaterOrEqual(t, checked, 10)
+}
+
 var filterAction = regexp.MustCompile(`^ActionType == "([A-Za-z]+)"$`)
 
 // agreeOnDefender compares rules compiled for a profile that reads
@@ -101,7 +140,7 @@ rules:
 		columns := map[string]string{}
 		cands := candidates(r)
 		for f := range cands {
-			if f == "Hashes" || f == "Message" || f == "GrantedAccess" || isAccount(prof, src, f) || fileNameOf(prof, src, f) != "" {
+			if f == "Hashes" || f == "Message" || f == "GrantedAccess" || remoteHostFields[f] || isAccount(prof, src, f) || fileNameOf(prof, src, f) != "" {
 				continue
 			}
 			field, err := prof.Field(src, f)
@@ -118,6 +157,21 @@ rules:
 		if cands["GrantedAccess"] != nil {
 			grantedAccess, err = extendColumn(src.Attr("extend"), "GrantedAccess")
 			require.NoError(t, err)
+		}
+		hostColumns, hostExtends := map[string]string{}, map[string]xnode{}
+		for f := range cands {
+			if !remoteHostFields[f] {
+				continue
+			}
+			field, err := prof.Field(src, f)
+			if err != nil {
+				continue rules
+			}
+			hostColumns[f] = field.Names[0]
+			if field.Names[0] != "RemoteUrl" {
+				hostExtends[f], err = extendColumn(src.Attr("extend"), field.Names[0])
+				require.NoError(t, err)
+			}
 		}
 		for i := 0; i < 300; i++ {
 			ev, row := eval.MapEvent{}, map[string]string{"ActionType": action}
@@ -136,6 +190,8 @@ rules:
 					sysmonPath(rng, r, f, fileNameOf(prof, src, f), ev, row)
 				case f == "GrantedAccess":
 					sysmonAccessMask(rng, r, grantedAccess, ev, row)
+				case remoteHostFields[f]:
+					sysmonRemoteHost(rng, cands[f], f, hostColumns[f], hostExtends[f], ev, row)
 				}
 			}
 			want := prog.Match(ev)
@@ -193,6 +249,39 @@ func sysmonPath(rng *rand.Rand, r *rule.Rule, field, column string, ev eval.MapE
 		name = strings.ToUpper(name)
 	}
 	row[column] = name
+}
+
+// remoteHostFields are the fields whose value is the host name of the
+// other end, which Defender keeps in RemoteUrl.
+var remoteHostFields = map[string]bool{"DestinationHostname": true, "cs-host": true, "r-dns": true}
+
+// sysmonRemoteHost writes a host name as Sysmon (DestinationHostname) or
+// a proxy (cs-host, r-dns) does, bare, made of the rule's values, and
+// Defender's RemoteUrl in the forms its rows take: the bare name, or a URL
+// with a scheme and perhaps a port, a path and a query (Microsoft's
+// hunting queries take the host from those with parse_url(RemoteUrl).Host
+// when RemoteUrl contains "//"; the ASIM parser strips http:// or
+// https://). A column the profile derives from RemoteUrl is computed with
+// the profile's own extend expression (parse_url, read by the independent
+// reader). A candidate that cannot be a host name (a slash, a colon, a
+// space...) is left out: Sysmon never writes one.
+func sysmonRemoteHost(rng *rand.Rand, cands []string, field, column string, extend xnode, ev eval.MapEvent, row map[string]string) {
+	hosts := []string{"example.org"}
+	for _, c := range cands {
+		if !strings.ContainsAny(c, "/:?#@ %\\") {
+			hosts = append(hosts, c)
+		}
+	}
+	if rng.IntN(8) == 0 {
+		return
+	}
+	host := hosts[rng.IntN(len(hosts))]
+	ev[field] = host
+	forms := []string{host, "http://" + host + "/", "https://" + host + "/api/webhooks/1/x?wait=true", "http://" + host + ":8080/upload", "HTTPS://" + host}
+	row["RemoteUrl"] = forms[rng.IntN(len(forms))]
+	if extend != nil {
+		row[column] = extend(row).s
+	}
 }
 
 // sysmonAccessMask writes an access mask as Sysmon does (0x and hex digits
