@@ -2,6 +2,7 @@ package kql_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -96,28 +97,38 @@ func TestASIMProcessVersionInfo(t *testing.T) {
 // asimProcessUserRows are the rows Microsoft's ASIM process-create parsers
 // return for one process creation whose Sysmon event ev carries User (the
 // account the new process runs as, DOMAIN\name on Windows, the bare name
-// on Linux), one per parser branch, keyed by what they stand for. Only the
-// Sysmon parsers write the event's User to TargetUsername; the others
-// write another account, or the same one in another form:
+// on Linux), ParentUser (the parent process's account, in the same form)
+// and LogonId (the new process's logon, hex on Windows), one per parser
+// branch, keyed by what they stand for. Only the Sysmon parsers write the
+// event's User to TargetUsername, its ParentUser to ActorUsername and its
+// LogonId, as written, to TargetUserSessionId (an older Sysmon writes no
+// ParentUser, and the parsers leave ActorUsername empty); the others
+// write another account or session, or the same one in another form:
 //   - Security Events, event 4688 (vimProcessCreateMicrosoftSecurityEvents
 //     and the WindowsEvent variant vimProcessCreateMicrosoftWindowsEvents):
 //     the event's Target account, which names the new process's account
 //     only when its logon differs from the creator's; otherwise it is the
 //     null SID, with TargetUserName "-", which the SecurityEvent parser
 //     turns into "Nobody" and the WindowsEvent one keeps as "-";
-//     EventOriginalType "4688";
+//     TargetUserSessionId is the Target logon ("0x0" then); ActorUsername
+//     is the Subject account, the computer account (CORP\WS-0417$) for
+//     SYSTEM; EventOriginalType "4688";
 //   - Defender for Endpoint (vimProcessEventMicrosoft365D):
-//     AccountDomain\AccountName, as Defender writes them (lower case for
-//     the built-in accounts); no EventOriginalType;
+//     AccountDomain\AccountName and InitiatingProcessAccountDomain\...Name,
+//     as Defender writes them (lower case for the built-in accounts), and
+//     LogonId, a number, in decimal; no EventOriginalType;
 //   - SentinelOne (vimProcessCreateSentinelOne): the acting process's user.
 func asimProcessUserRows(ev eval.MapEvent) map[string]map[string]string {
 	image, user := fmt.Sprint(ev["Image"]), fmt.Sprint(ev["User"])
+	parentUser, _ := ev["ParentUser"].(string)
+	logonID, _ := ev["LogonId"].(string)
+	parentImage, _ := ev["ParentImage"].(string)
 	rows := map[string]map[string]string{}
 	defer func() {
 		// The columns the profile's extend reads are in every row of the
 		// union, empty where a parser does not fill them.
 		for _, row := range rows {
-			for _, col := range []string{"TargetProcessFilename", "TargetProcessFileOriginalName", "TargetProcessFileCompany", "TargetProcessCompany", "DvcHostname", "DvcFQDN"} {
+			for _, col := range []string{"TargetProcessFilename", "TargetProcessFileOriginalName", "TargetProcessFileCompany", "TargetProcessCompany", "DvcHostname", "DvcFQDN", "ActorUsername", "TargetUserSessionId", "ActingProcessName"} {
 				if _, ok := row[col]; !ok {
 					row[col] = ""
 				}
@@ -126,54 +137,79 @@ func asimProcessUserRows(ev eval.MapEvent) map[string]map[string]string {
 	}()
 	if strings.HasPrefix(image, "/") {
 		rows["Sysmon for Linux"] = map[string]string{"EventVendor": "Microsoft", "EventProduct": "Sysmon for Linux", "EventOriginalType": "1", "DvcOs": "Linux",
-			"TargetProcessName": image, "TargetUsername": user}
+			"TargetProcessName": image, "TargetUsername": user, "ActorUsername": parentUser, "TargetUserSessionId": logonID}
 		rows["Defender (Linux)"] = map[string]string{"EventVendor": "Microsoft", "EventProduct": "M365 Defender for Endpoint", "EventOriginalType": "", "DvcOs": "Linux",
 			"TargetProcessName": image, "TargetUsername": user}
 		return rows
 	}
 	for _, product := range []string{"Sysmon", "Security Events"} {
 		row := asimSysmonProcessRow(ev, product)
-		row["TargetUsername"] = user
+		row["TargetUsername"], row["ActorUsername"], row["TargetUserSessionId"], row["ActingProcessName"] = user, parentUser, logonID, parentImage
 		rows["Sysmon event 1, "+product] = row
+	}
+	subject := parentUser
+	if strings.HasSuffix(parentUser, `\SYSTEM`) {
+		subject = `CORP\WS-0417$`
 	}
 	for name, target := range map[string]string{"4688 (SecurityEvent)": "Nobody", "4688 (WindowsEvent)": "-"} {
 		rows[name] = map[string]string{"EventVendor": "Microsoft", "EventProduct": "Security Events", "EventOriginalType": "4688", "DvcOs": "Windows",
-			"TargetProcessName": image, "TargetProcessFilename": image[strings.LastIndex(image, `\`)+1:], "TargetUsername": target}
+			"TargetProcessName": image, "TargetProcessFilename": image[strings.LastIndex(image, `\`)+1:], "TargetUsername": target,
+			"ActorUsername": subject, "TargetUserSessionId": "0x0", "ActingProcessName": parentImage}
 	}
 	row := asimDefenderProcessRow(image, image[strings.LastIndex(image, `\`)+1:], "WS-0417.corp.example")
-	row["TargetUsername"] = strings.ToLower(user)
+	row["TargetUsername"], row["ActorUsername"], row["ActingProcessName"] = strings.ToLower(user), strings.ToLower(parentUser), parentImage
+	if id, err := strconv.ParseInt(strings.TrimPrefix(logonID, "0x"), 16, 64); err == nil {
+		row["TargetUserSessionId"] = strconv.FormatInt(id, 10)
+	}
 	rows["Defender"] = row
 	rows["SentinelOne"] = map[string]string{"EventVendor": "SentinelOne", "EventProduct": "SentinelOne", "EventOriginalType": "Process Creation",
-		"TargetProcessName": image, "TargetUsername": `CORP\alice`}
+		"TargetProcessName": image, "TargetUsername": `CORP\alice`, "ActorUsername": `CORP\alice`, "ActingProcessName": parentImage}
 	return rows
 }
 
-// TestASIMProcessUser: a rule on Sysmon's User, compiled for
-// sentinel-asim, decides on the rows of Microsoft's ASIM Sysmon parsers
-// (Windows, both branches, and Linux) as the evaluator decides on the
-// Sysmon events, and matches no row of a parser whose TargetUsername is
-// another account or another form of it (event 4688's Target account is
-// "Nobody" or "-" for a process running as its creator's account, so
-// "not User contains AUTHORI" would fire on a SYSTEM process there). A
-// rule that reads no User still reads every parser's rows.
+// TestASIMProcessUser: a rule on Sysmon's User, ParentUser or LogonId,
+// compiled for sentinel-asim, decides on the rows of Microsoft's ASIM
+// Sysmon parsers (Windows, both branches, and Linux) as the evaluator
+// decides on the Sysmon events, and matches no row of a parser whose
+// TargetUsername, ActorUsername or TargetUserSessionId is another account,
+// session or another form of it (event 4688's Target account is "Nobody"
+// or "-" for a process running as its creator's account, so "not User
+// contains AUTHORI" would fire on a SYSTEM process there). A rule that
+// reads none of them still reads every parser's rows.
 func TestASIMProcessUser(t *testing.T) {
 	head := "title: t\nid: 6f1c2d3e-0000-4000-8000-00000000098%d\nlogsource:\n  category: process_creation\n  product: %s\ndetection:\n"
 	rules := []struct {
 		product, body string
-		readsUser     bool
+		sysmonOnly    bool
 	}{
 		{"windows", "  sel:\n    Image|endswith: '\\whoami.exe'\n  filter:\n    User|contains:\n      - 'AUTHORI'\n      - 'AUTORI'\n  condition: sel and not filter\n", true},
 		{"windows", "  sel:\n    Image|endswith: '\\taskmgr.exe'\n    User|contains:\n      - 'AUTHORI'\n      - 'AUTORI'\n  condition: sel\n", true},
 		{"linux", "  sel:\n    Image|endswith: '/bash'\n    User: 'root'\n  condition: sel\n", true},
 		{"windows", "  sel:\n    Image|endswith: '\\whoami.exe'\n  condition: sel\n", false},
+		// SigmaHQ's proc_creation_win_susp_child_process_as_system_, cut down.
+		{"windows", "  sel:\n    ParentUser|contains:\n      - 'AUTHORI'\n      - 'AUTORI'\n    ParentUser|endswith:\n      - '\\NETWORK SERVICE'\n      - '\\LOCAL SERVICE'\n    User|contains:\n      - 'AUTHORI'\n      - 'AUTORI'\n    User|endswith: '\\SYSTEM'\n  condition: sel\n", true},
+		// ...win_susp_cross_user_process_spawn: an older Sysmon writes no ParentUser.
+		{"windows", "  sel:\n    Image|endswith: '\\notepad.exe'\n  filter_main_same_user:\n    User|fieldref: ParentUser\n  filter_optional_parent_null:\n    ParentUser: null\n  condition: sel and not 1 of filter_*\n", true},
+		// ...win_susp_elevated_system_shell_uncommon_parent, cut down.
+		{"windows", "  sel:\n    Image|endswith: '\\cmd.exe'\n    User|contains: 'AUTHORI'\n    LogonId: '0x3e7'\n  condition: sel\n", true},
+		// ...win_wmiprvse_spawning_process.
+		{"windows", "  sel:\n    ParentImage|endswith: '\\WmiPrvSe.exe'\n  filter_logonid:\n    LogonId:\n      - '0x3e7'\n      - 'null'\n  filter_null:\n    LogonId: null\n  condition: sel and not 1 of filter_*\n", true},
+		// ...lnx_omigod_scx_runasprovider_executescript, cut down.
+		{"linux", "  sel:\n    User: root\n    LogonId: 0\n    Image|endswith: '/bash'\n  condition: sel\n", true},
 	}
 	events := []eval.MapEvent{
-		{"Image": `C:\Windows\System32\whoami.exe`, "User": `NT AUTHORITY\SYSTEM`, "OriginalFileName": "whoami.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
-		{"Image": `C:\Windows\System32\whoami.exe`, "User": `CORP\alice`, "OriginalFileName": "whoami.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
-		{"Image": `C:\Windows\System32\taskmgr.exe`, "User": `NT AUTHORITY\SYSTEM`, "OriginalFileName": "Taskmgr.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
-		{"Image": `C:\Windows\System32\taskmgr.exe`, "User": `CORP\alice`, "OriginalFileName": "Taskmgr.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
-		{"Image": "/usr/bin/bash", "User": "root"},
-		{"Image": "/usr/bin/bash", "User": "alice"},
+		{"Image": `C:\Windows\System32\whoami.exe`, "User": `NT AUTHORITY\SYSTEM`, "ParentUser": `NT AUTHORITY\NETWORK SERVICE`, "LogonId": "0x3e7", "ParentImage": `C:\Windows\System32\wbem\WmiPrvSE.exe`, "OriginalFileName": "whoami.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\whoami.exe`, "User": `CORP\alice`, "ParentUser": `CORP\alice`, "LogonId": "0x2a41f3", "ParentImage": `C:\Windows\System32\wbem\WmiPrvSE.exe`, "OriginalFileName": "whoami.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\taskmgr.exe`, "User": `NT AUTHORITY\SYSTEM`, "ParentUser": `NT AUTHORITY\SYSTEM`, "LogonId": "0x3e7", "ParentImage": `C:\Windows\System32\svchost.exe`, "OriginalFileName": "Taskmgr.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\taskmgr.exe`, "User": `CORP\alice`, "ParentUser": `CORP\alice`, "LogonId": "0x2a41f3", "ParentImage": `C:\Windows\explorer.exe`, "OriginalFileName": "Taskmgr.exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\notepad.exe`, "User": `CORP\alice`, "ParentUser": `CORP\bob`, "LogonId": "0x2a41f3", "ParentImage": `C:\Windows\explorer.exe`, "OriginalFileName": "NOTEPAD.EXE", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\notepad.exe`, "User": `CORP\alice`, "ParentUser": `CORP\alice`, "LogonId": "0x2a41f3", "ParentImage": `C:\Windows\explorer.exe`, "OriginalFileName": "NOTEPAD.EXE", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\notepad.exe`, "User": `CORP\alice`, "LogonId": "0x2a41f3", "ParentImage": `C:\Windows\explorer.exe`, "OriginalFileName": "NOTEPAD.EXE", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\cmd.exe`, "User": `NT AUTHORITY\SYSTEM`, "ParentUser": `NT AUTHORITY\SYSTEM`, "LogonId": "0x3e7", "ParentImage": `C:\Users\Public\svc.exe`, "OriginalFileName": "Cmd.Exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": `C:\Windows\System32\cmd.exe`, "User": `NT AUTHORITY\SYSTEM`, "ParentUser": `NT AUTHORITY\SYSTEM`, "LogonId": "0x3e4", "ParentImage": `C:\Users\Public\svc.exe`, "OriginalFileName": "Cmd.Exe", "Company": "Microsoft Corporation", "Computer": "WS-0417.corp.example"},
+		{"Image": "/usr/bin/bash", "User": "root", "ParentUser": "root", "LogonId": "0"},
+		{"Image": "/usr/bin/bash", "User": "root", "ParentUser": "alice", "LogonId": "1000"},
+		{"Image": "/usr/bin/bash", "User": "alice", "ParentUser": "alice", "LogonId": "1000"},
 	}
 	for i, r := range rules {
 		prog, match, text := asimQuery(t, fmt.Sprintf(head, i, r.product)+r.body)
@@ -185,10 +221,11 @@ func TestASIMProcessUser(t *testing.T) {
 			}
 			for name, row := range asimProcessUserRows(ev) {
 				switch {
-				case strings.HasPrefix(name, "Sysmon"), !r.readsUser:
+				case strings.HasPrefix(name, "Sysmon"), !r.sysmonOnly:
 					assert.Equal(t, want, match(row), "rule %d on %v (%s)\n%s", i, ev, name, text)
 				default:
-					assert.False(t, match(row), "rule %d on %v (%s: TargetUsername %q, not established to be Sysmon's User)\n%s", i, ev, name, row["TargetUsername"], text)
+					assert.False(t, match(row), "rule %d on %v (%s: TargetUsername %q, ActorUsername %q, TargetUserSessionId %q, not established to be Sysmon's User, ParentUser, LogonId)\n%s",
+						i, ev, name, row["TargetUsername"], row["ActorUsername"], row["TargetUserSessionId"], text)
 				}
 			}
 		}
