@@ -232,3 +232,23 @@ func TestASIMProcessUser(t *testing.T) {
 		assert.NotZero(t, matched, "rule %d matched no Sysmon event", i)
 	}
 }
+
+// TestASIMProcessLinuxComputer: Microsoft's ASIM parser of Sysmon for
+// Linux's event 1 (vimProcessCreateLinuxSysmon.yaml and
+// ASimProcessCreateLinuxSysmon.yaml) renames the event's <Computer> to
+// DvcHostName, with a capital N, which Kusto holds apart from the schema's
+// DvcHostname (empty on those rows of the union) and DvcFQDN (not set); a
+// rule on Computer decides on those rows as the evaluator decides on the
+// Sysmon event.
+func TestASIMProcessLinuxComputer(t *testing.T) {
+	src := "title: t\nid: 6f1c2d3e-0000-4000-8000-000000000990\nlogsource:\n  category: process_creation\n  product: linux\ndetection:\n" +
+		"  sel:\n    Image|endswith: '/bash'\n  filter:\n    Computer: 'build01.corp.example'\n  condition: sel and not filter\n"
+	prog, match, text := asimQuery(t, src)
+	for _, computer := range []string{"build01.corp.example", "web02.corp.example"} {
+		ev := eval.MapEvent{"Image": "/usr/bin/bash", "Computer": computer}
+		row := map[string]string{"EventVendor": "Microsoft", "EventProduct": "Sysmon for Linux", "EventOriginalType": "1", "DvcOs": "Linux",
+			"TargetProcessName": "/usr/bin/bash", "DvcHostName": computer, "DvcHostname": "", "DvcFQDN": "",
+			"TargetProcessFilename": "", "TargetProcessFileOriginalName": "", "TargetProcessFileCompany": "", "TargetProcessCompany": "-"}
+		assert.Equal(t, prog.Match(ev), match(row), "Computer %s\n%s", computer, text)
+	}
+}
