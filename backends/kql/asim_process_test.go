@@ -233,22 +233,33 @@ func TestASIMProcessUser(t *testing.T) {
 	}
 }
 
-// TestASIMProcessLinuxComputer: Microsoft's ASIM parser of Sysmon for
+// TestASIMProcessLinuxSysmon: Microsoft's ASIM parser of Sysmon for
 // Linux's event 1 (vimProcessCreateLinuxSysmon.yaml and
 // ASimProcessCreateLinuxSysmon.yaml) renames the event's <Computer> to
 // DvcHostName, with a capital N, which Kusto holds apart from the schema's
-// DvcHostname (empty on those rows of the union) and DvcFQDN (not set); a
-// rule on Computer decides on those rows as the evaluator decides on the
+// DvcHostname (empty on those rows of the union) and DvcFQDN (not set),
+// and leaves the event's OriginalFileName ("-" on Linux) in a column of
+// that name, not in TargetProcessFileOriginalName; rules on Computer and
+// OriginalFileName decide on those rows as the evaluator decides on the
 // Sysmon event.
-func TestASIMProcessLinuxComputer(t *testing.T) {
-	src := "title: t\nid: 6f1c2d3e-0000-4000-8000-000000000990\nlogsource:\n  category: process_creation\n  product: linux\ndetection:\n" +
-		"  sel:\n    Image|endswith: '/bash'\n  filter:\n    Computer: 'build01.corp.example'\n  condition: sel and not filter\n"
-	prog, match, text := asimQuery(t, src)
-	for _, computer := range []string{"build01.corp.example", "web02.corp.example"} {
-		ev := eval.MapEvent{"Image": "/usr/bin/bash", "Computer": computer}
-		row := map[string]string{"EventVendor": "Microsoft", "EventProduct": "Sysmon for Linux", "EventOriginalType": "1", "DvcOs": "Linux",
-			"TargetProcessName": "/usr/bin/bash", "DvcHostName": computer, "DvcHostname": "", "DvcFQDN": "",
-			"TargetProcessFilename": "", "TargetProcessFileOriginalName": "", "TargetProcessFileCompany": "", "TargetProcessCompany": "-"}
-		assert.Equal(t, prog.Match(ev), match(row), "Computer %s\n%s", computer, text)
+func TestASIMProcessLinuxSysmon(t *testing.T) {
+	head := "title: t\nid: 6f1c2d3e-0000-4000-8000-00000000099%d\nlogsource:\n  category: process_creation\n  product: linux\ndetection:\n"
+	rules := []string{
+		"  sel:\n    Image|endswith: '/bash'\n  filter:\n    Computer: 'build01.corp.example'\n  condition: sel and not filter\n",
+		"  sel:\n    Image|endswith: '/bash'\n  filter:\n    OriginalFileName: '-'\n  condition: sel and not filter\n",
+	}
+	events := []eval.MapEvent{
+		{"Image": "/usr/bin/bash", "Computer": "build01.corp.example", "OriginalFileName": "-", "Company": "-"},
+		{"Image": "/usr/bin/bash", "Computer": "web02.corp.example", "OriginalFileName": "-", "Company": "-"},
+	}
+	for i, body := range rules {
+		prog, match, text := asimQuery(t, fmt.Sprintf(head, i)+body)
+		for _, ev := range events {
+			row := map[string]string{"EventVendor": "Microsoft", "EventProduct": "Sysmon for Linux", "EventOriginalType": "1", "DvcOs": "Linux",
+				"TargetProcessName": fmt.Sprint(ev["Image"]), "DvcHostName": fmt.Sprint(ev["Computer"]), "DvcHostname": "", "DvcFQDN": "",
+				"OriginalFileName": fmt.Sprint(ev["OriginalFileName"]), "TargetProcessFilename": "", "TargetProcessFileOriginalName": "",
+				"TargetProcessFileCompany": "", "TargetProcessCompany": fmt.Sprint(ev["Company"])}
+			assert.Equal(t, prog.Match(ev), match(row), "rule %d on %v\n%s", i, ev, text)
+		}
 	}
 }
