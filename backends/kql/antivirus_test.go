@@ -36,10 +36,7 @@ const renameRule = "product: windows\n  category: file_rename\ndetection:\n  sel
 // profiles read no Windows renames from Defender, so they compare the
 // antivirus rules only.
 func TestAntivirusAgreesWithEvaluator(t *testing.T) {
-	var rules []*rule.Rule
-	for i, body := range antivirusRules {
-		rules = append(rules, snippetRule(t, 1040+i, body))
-	}
+	rules := snippetRules(t, 1040, "", antivirusRules)
 	for _, profile := range []string{"sentinel-csl", "sentinel-asim"} {
 		assert.Equal(t, len(rules), agreeOnDefender(t, profile, rules), profile)
 	}

@@ -85,10 +85,7 @@ var unixRules = []string{
 // decides on the rule's events: the rules above and SigmaHQ's that
 // compile.
 func TestCslUnixRulesAgreeWithEvaluator(t *testing.T) {
-	var rules []*rule.Rule
-	for i, body := range unixRules {
-		rules = append(rules, snippetRule(t, 950+i, body))
-	}
+	rules := snippetRules(t, 950, "", unixRules)
 	assert.Equal(t, len(unixRules), agreeOnDefender(t, "sentinel-csl", rules))
 }
 

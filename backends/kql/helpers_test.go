@@ -164,3 +164,14 @@ func snippetRule(t testing.TB, n int, body string) *rule.Rule {
 	require.Len(t, loaded, 1)
 	return loaded[0]
 }
+
+// snippetRules loads one rule per body (after prefix, the log source
+// lines the bodies share), numbered from first on.
+func snippetRules(t testing.TB, first int, prefix string, bodies []string) []*rule.Rule {
+	t.Helper()
+	rules := make([]*rule.Rule, len(bodies))
+	for i, body := range bodies {
+		rules[i] = snippetRule(t, first+i, prefix+body)
+	}
+	return rules
+}

@@ -49,10 +49,7 @@ var splitRules = []string{
 // GrantedAccess as the extend expression computes it from the row's
 // AdditionalFields (extend_eval_test.go).
 func TestDefenderSplitsAgreeWithEvaluator(t *testing.T) {
-	var rules []*rule.Rule
-	for i, body := range splitRules {
-		rules = append(rules, snippetRule(t, 900+i, "product: windows\n  "+body))
-	}
+	rules := snippetRules(t, 900, "product: windows\n  ", splitRules)
 	assert.Equal(t, len(splitRules), agreeOnDefender(t, "defender-xdr", rules))
 }
 
@@ -90,10 +87,7 @@ var remoteHostRules = []string{
 // or proxy line with the bare host name; SigmaHQ's rules on
 // DestinationHostname too.
 func TestDefenderRemoteHostAgreesWithEvaluator(t *testing.T) {
-	var rules []*rule.Rule
-	for i, body := range remoteHostRules {
-		rules = append(rules, snippetRule(t, 950+i, "product: windows\n  "+body))
-	}
+	rules := snippetRules(t, 950, "product: windows\n  ", remoteHostRules)
 	assert.Equal(t, len(remoteHostRules), agreeOnDefender(t, "defender-xdr", rules))
 }
 

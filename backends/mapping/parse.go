@@ -520,24 +520,10 @@ func (p *parser) field(kv pair) (Field, bool) {
 		case "cased_unsupported":
 			f.CasedUnsupported = p.str(q)
 		case "values":
-			vn, ok := p.want(q, yaml.MappingNode, "a map from the rule's values to the target's")
-			if ok {
-				vpairs, _ := p.mapping(vn, "values")
-				f.Values = map[string]string{}
-				for _, vp := range vpairs {
-					f.Values[vp.key.Value] = p.str(vp)
-				}
-			}
+			f.Values, ok = p.stringMap(q, "a map from the rule's values to the target's")
 			good = good && ok
 		case "renamed":
-			vn, ok := p.want(q, yaml.MappingNode, "a map from the values the target renames to its names for them")
-			if ok {
-				vpairs, _ := p.mapping(vn, "renamed")
-				f.Renamed = map[string]string{}
-				for _, vp := range vpairs {
-					f.Renamed[vp.key.Value] = p.str(vp)
-				}
-			}
+			f.Renamed, ok = p.stringMap(q, "a map from the values the target renames to its names for them")
 			good = good && ok
 		case "hashes":
 			f.Hashes, ok = p.hashTable(q)
@@ -580,6 +566,21 @@ func (p *parser) hashTable(q pair) (map[string]string, bool) {
 		table[algo] = p.str(hp)
 	}
 	return table, ok
+}
+
+// stringMap reads a field's table of strings to strings (values,
+// renamed); what says what the map holds, for the error when q is not one.
+func (p *parser) stringMap(q pair, what string) (map[string]string, bool) {
+	vn, ok := p.want(q, yaml.MappingNode, what)
+	if !ok {
+		return nil, false
+	}
+	vpairs, _ := p.mapping(vn, q.key.Value)
+	table := map[string]string{}
+	for _, vp := range vpairs {
+		table[vp.key.Value] = p.str(vp)
+	}
+	return table, true
 }
 
 // account reads a field's account: the profile's fields for the domain
